@@ -1,0 +1,151 @@
+# adkit: `make` builds, `make test` runs every test (plain and sanitized),
+# `make demo` runs the sample pipeline. Missing Debian packages are
+# installed first (as root) or named (otherwise).
+
+PREFIX ?= /usr/local
+CC ?= gcc
+CXX ?= g++
+BUILD ?= build
+# Commands are found here by the bats tests; the asan run points it elsewhere.
+ADKIT_BIN ?= bin
+
+WARN = -Wall -Wextra -Werror
+CFLAGS_BASE = -std=c11 $(WARN) -g -Ilib
+CXXFLAGS_BASE = -std=c++11 $(WARN) -g -Ilib
+OPT ?= -O2
+SAN ?=
+CFLAGS ?= $(OPT)
+CXXFLAGS ?= $(OPT)
+LDLIBS = -lcsv -ldouble-conversion -lxxhash -lstdc++ -lm
+
+LIB_C = $(sort $(wildcard lib/*.c))
+LIB_CC = $(sort $(wildcard lib/*.cc))
+LIB_H = $(sort $(wildcard lib/*.h))
+CMDS = $(patsubst cmd/%.c,%,$(sort $(wildcard cmd/ad-*.c)))
+UNITS = $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
+FUZZERS = $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+MANS = $(sort $(wildcard man/*.[157]))
+
+OBJ = $(BUILD)/obj
+LIB_OBJS = $(LIB_C:lib/%.c=$(OBJ)/%.o) $(LIB_CC:lib/%.cc=$(OBJ)/%.o)
+LIBA = $(BUILD)/libadkit.a
+
+.PHONY: all deps test check unit bats headers manlint fuzz-replay asan \
+	demo install clean fuzz fuzz-long bench
+
+all: deps-ok lib/libadkit.a $(CMDS:%=bin/%)
+
+# `make deps` installs what is missing; other targets only check, quietly,
+# and call it when something is missing.
+deps:
+	@scripts/deps.sh build test
+
+deps-ok:
+	@scripts/deps.sh --check build test || scripts/deps.sh build test
+.PHONY: deps-ok
+
+$(OBJ)/%.o: lib/%.c $(LIB_H) | $(OBJ)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) -c $< -o $@
+
+$(OBJ)/%.o: lib/%.cc $(LIB_H) | $(OBJ)
+	$(CXX) $(CXXFLAGS_BASE) $(CXXFLAGS) $(SAN) -c $< -o $@
+
+$(LIBA): $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+# The plain build's library is also offered at lib/libadkit.a.
+lib/libadkit.a: $(LIBA)
+	@if [ "$(BUILD)" = build ]; then cp $(LIBA) $@; fi
+
+$(BUILD)/bin/%: cmd/%.c $(LIBA) $(LIB_H) | $(BUILD)/bin
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) $< $(LIBA) $(LDLIBS) -o $@
+
+bin/%: $(BUILD)/bin/% | bin
+	cp $< $@
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) | $(BUILD)/tests
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) -Itests/unit $< $(LIBA) $(LDLIBS) -o $@
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/driver.c $(LIBA) | $(BUILD)/fuzz
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) $< tests/fuzz/driver.c $(LIBA) $(LDLIBS) -o $@
+
+$(OBJ) $(BUILD)/bin $(BUILD)/tests $(BUILD)/fuzz bin:
+	mkdir -p $@
+
+# ---- tests ----
+
+test: all
+	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory asan
+
+# Everything that runs on one build; `asan` runs it again sanitized.
+check: headers unit fuzz-replay bats manlint
+
+headers:
+	@for h in $(LIB_H); do \
+		echo "#include \"$$h\"" | $(CC) $(CFLAGS_BASE) -fsyntax-only -x c - \
+			|| { echo "header $$h does not compile alone"; exit 1; }; \
+	done; echo "headers: $(words $(LIB_H)) compile alone"
+
+unit: $(UNITS:%=$(BUILD)/tests/%)
+	@set -e; for t in $(UNITS); do $(BUILD)/tests/$$t; done
+
+fuzz-replay: $(FUZZERS:%=$(BUILD)/fuzz/%)
+	@set -e; for f in $(FUZZERS); do \
+		$(BUILD)/fuzz/$$f tests/fuzz/corpus/$${f#fuzz_}; done
+
+bats: $(CMDS:%=$(BUILD)/bin/%)
+	ADKIT_BIN=$(abspath $(BUILD)/bin) bats tests/bats
+
+manlint:
+	mandoc -Tlint -W warning $(MANS)
+	@echo "manlint: $(words $(MANS)) pages clean"
+
+# The same suite, built with AddressSanitizer and UBSan into build/asan.
+asan:
+	$(MAKE) --no-print-directory BUILD=build/asan \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		OPT=-O1 ASAN_OPTIONS=detect_leaks=1 unit fuzz-replay bats
+
+# ---- fuzzing (clang's libFuzzer) ----
+
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
+
+fuzz:
+	@scripts/deps.sh --check fuzz || scripts/deps.sh fuzz
+	$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang CXX=clang++ \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" OPT=-O1 \
+		build/fuzz/libadkit.a
+	@mkdir -p build/fuzz/run
+	@set -e; for f in $(FUZZERS); do \
+		clang $(CFLAGS_BASE) $(FUZZ_FLAGS) tests/fuzz/$$f.c build/fuzz/libadkit.a \
+			$(LDLIBS) -o build/fuzz/run/$$f; \
+		mkdir -p build/fuzz/run/corpus-$$f; \
+		build/fuzz/run/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			build/fuzz/run/corpus-$$f tests/fuzz/corpus/$${f#fuzz_}; \
+	done
+
+fuzz-long:
+	$(MAKE) fuzz FUZZ_SECONDS=1800
+
+# ---- demo, bench, install ----
+
+demo: all
+	@scripts/demo.sh
+
+bench: all
+	@scripts/deps.sh --check bench || scripts/deps.sh bench
+	bench/csv.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 755 $(CMDS:%=bin/%) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(filter %.1,$(MANS)) $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(filter %.5,$(MANS)) $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 644 $(filter %.7,$(MANS)) $(DESTDIR)$(PREFIX)/share/man/man7
+
+clean:
+	rm -rf build bin lib/libadkit.a

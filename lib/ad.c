@@ -1,0 +1,60 @@
+/* Error reporting for lib/: one struct, filled where a problem is found. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ad.h"
+
+static enum ad_status error_vset(struct ad_error *err, enum ad_status code,
+    const char *file, uint64_t line, uint64_t col, const char *fmt, va_list ap)
+{
+	if (err == NULL)
+		return code;
+	err->code = code;
+	snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+	err->line = line;
+	err->col = col;
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	return code;
+}
+
+enum ad_status ad_error_set(struct ad_error *err, enum ad_status code,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_vset(err, code, NULL, 0, 0, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+enum ad_status ad_error_at(struct ad_error *err, enum ad_status code,
+    const char *file, uint64_t line, uint64_t col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_vset(err, code, file, line, col, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+enum ad_status ad_error_nomem(struct ad_error *err)
+{
+	return ad_error_set(err, AD_ENOMEM, "out of memory");
+}
+
+enum ad_status ad_error_sys(struct ad_error *err, int errnum,
+    const char *file, const char *what)
+{
+	return ad_error_at(err, AD_EIO, file, 0, 0, "%s: %s", what,
+	    strerror(errnum));
+}
+
+void ad_error_clear(struct ad_error *err)
+{
+	if (err == NULL)
+		return;
+	memset(err, 0, sizeof *err);
+}

@@ -1,0 +1,1274 @@
+/*
+ * ad-clean. One pass over the input when nothing has to be learned first
+ * (or -r supplies it). When a fill value must be learned from the whole input
+ * (mean, median, mode without -r), the projected rows are spilled to an
+ * unnamed temporary binary stream while the statistics accumulate, and then
+ * replayed; memory stays flat, except for median (8 bytes per value of the
+ * column), mode (the distinct values) and --dedupe (16 bytes per distinct
+ * row).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <xxhash.h>
+
+#include "alloc.h"
+#include "clean.h"
+#include "counter.h"
+#include "io.h"
+#include "json.h"
+#include "num.h"
+#include "params.h"
+#include "writer.h"
+
+#define COMMAND "ad-clean"
+
+/* Input statistics of one column, for the report (before any filling). */
+struct colstat {
+	uint64_t missing;        /* NaN or missing text, invalid cells included */
+	uint64_t n;              /* numbers seen */
+	double min, max;
+	double sum, comp;        /* Neumaier-compensated sum */
+};
+
+/* How one output column's missing cells are filled. */
+struct fill {
+	enum ad_impute_method method;
+	int has;                 /* a fill value is known */
+	double num;
+	char *text;
+	size_t len;
+	double *vals;            /* median: the values seen */
+	size_t nvals, capvals;
+	struct ad_counter *modes; /* mode: counts of values seen */
+};
+
+struct run {
+	const struct ad_clean_opts *o;
+	struct ad_clean_result *res;
+	struct ad_params *params;
+	struct ad_schema *types;      /* fixed types, from -r or --schema */
+	char **na;                    /* from -r */
+	size_t n_na;
+	int drop_missing, dedupe;
+	char **restore_out;           /* -r: output columns, in order */
+	size_t n_restore_out;
+	struct ad_reader *rd;
+	const struct ad_schema *in;
+	struct ad_schema *outs;
+	size_t *colmap;               /* output column -> input column */
+	struct fill *fills;
+	struct colstat *stats;
+	struct ad_counter *seen;
+	unsigned char *keep;
+	char *rowbuf;
+	size_t rowcap;
+	struct ad_out *out, *rejects, *save, *report, *prom, *spill;
+	struct ad_writer *w;
+	char delim;
+};
+
+/* ---- --impute parsing ---- */
+
+static int method_of(const char *s, enum ad_impute_method *m)
+{
+	static const struct { const char *name; enum ad_impute_method m; } t[] = {
+		{ "mean", AD_IMPUTE_MEAN }, { "median", AD_IMPUTE_MEDIAN },
+		{ "mode", AD_IMPUTE_MODE }, { "zero", AD_IMPUTE_ZERO },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (strcmp(s, t[i].name) == 0) {
+			*m = t[i].m;
+			return 1;
+		}
+	return 0;
+}
+
+static const char *method_name(enum ad_impute_method m)
+{
+	switch (m) {
+	case AD_IMPUTE_MEAN: return "mean";
+	case AD_IMPUTE_MEDIAN: return "median";
+	case AD_IMPUTE_MODE: return "mode";
+	case AD_IMPUTE_ZERO: return "zero";
+	case AD_IMPUTE_VALUE: return "value";
+	case AD_IMPUTE_NONE: break;
+	}
+	return "none";
+}
+
+static char *dup_n(const char *s, size_t n)
+{
+	char *p = ad_malloc(n + 1);
+
+	if (p != NULL) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+enum ad_status ad_clean_parse_impute(const char *arg,
+    struct ad_impute_spec **specs, size_t *n, struct ad_error *err)
+{
+	const char *p = arg;
+
+	for (;;) {
+		const char *end = strchr(p, ','), *eq;
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		struct ad_impute_spec sp = { NULL, AD_IMPUTE_VALUE, NULL }, *ns;
+		char *what;
+
+		eq = memchr(p, '=', len);
+		if (len == 0 || eq == p || (eq != NULL && eq == p + len - 1))
+			return ad_error_set(err, AD_EUSAGE, "--impute: expected "
+			    "METHOD or COLUMN=METHOD items, got \"%s\"", arg);
+		if (eq != NULL && (sp.column = dup_n(p, (size_t)(eq - p))) == NULL)
+			return ad_error_nomem(err);
+		what = eq ? dup_n(eq + 1, len - (size_t)(eq + 1 - p)) :
+		    dup_n(p, len);
+		if (what == NULL) {
+			ad_free(sp.column);
+			return ad_error_nomem(err);
+		}
+		if (method_of(what, &sp.method))
+			ad_free(what);
+		else
+			sp.value = what;
+		ns = ad_realloc(*specs, (*n + 1) * sizeof *ns);
+		if (ns == NULL) {
+			ad_free(sp.column);
+			ad_free(sp.value);
+			return ad_error_nomem(err);
+		}
+		ns[(*n)++] = sp;
+		*specs = ns;
+		if (end == NULL)
+			return AD_OK;
+		p = end + 1;
+	}
+}
+
+void ad_clean_free_impute(struct ad_impute_spec *specs, size_t n)
+{
+	if (specs == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		ad_free(specs[i].column);
+		ad_free(specs[i].value);
+	}
+	ad_free(specs);
+}
+
+/* ---- params and schema files ---- */
+
+static enum ad_status add_type(struct run *r, const char *name,
+    const char *type, const char *file, uint64_t line, struct ad_error *err)
+{
+	enum ad_type t;
+
+	if (strcmp(type, "numeric") == 0)
+		t = AD_NUMERIC;
+	else if (strcmp(type, "text") == 0)
+		t = AD_TEXT;
+	else
+		return ad_error_at(err, AD_EDATA, file, line, 2,
+		    "type must be numeric or text, not \"%s\"", type);
+	if (ad_schema_find(r->types, name) != SIZE_MAX)
+		return ad_error_at(err, AD_EDATA, file, line, 1,
+		    "column \"%s\" is listed twice", name);
+	return ad_schema_add(r->types, name, strlen(name), t, err);
+}
+
+/* --schema FILE: a CSV (or binary stream) with columns "column" and "type". */
+static enum ad_status load_schema(struct run *r, struct ad_error *err)
+{
+	struct ad_reader_opts ro = { 0 };
+	struct ad_reader *sr;
+	struct ad_block *b;
+	size_t ci, ti;
+	enum ad_status st;
+
+	ro.path = r->o->schema_path;
+	ro.delim = r->o->in.delim;
+	if ((st = ad_reader_open(&sr, &ro, err)) != AD_OK)
+		return st;
+	ci = ad_schema_find(ad_reader_schema(sr), "column");
+	ti = ad_schema_find(ad_reader_schema(sr), "type");
+	if (ci == SIZE_MAX || ti == SIZE_MAX ||
+	    ad_reader_schema(sr)->cols[ci].type != AD_TEXT ||
+	    ad_reader_schema(sr)->cols[ti].type != AD_TEXT) {
+		st = ad_error_at(err, AD_EDATA, ad_reader_name(sr), 1, 0,
+		    "a schema file needs text columns \"column\" and \"type\"");
+		goto out;
+	}
+	while ((st = ad_reader_next(sr, &b, err)) == AD_OK && b->nrows > 0)
+		for (size_t i = 0; i < b->nrows && st == AD_OK; i++) {
+			size_t nl, tl;
+			const char *n = ad_block_text(b, i, ci, &nl);
+			const char *t = ad_block_text(b, i, ti, &tl);
+			char *name, *type;
+
+			if (n == NULL || t == NULL) {
+				st = ad_error_at(err, AD_EDATA, ad_reader_name(sr),
+				    b->line[i], n == NULL ? ci + 1 : ti + 1,
+				    "missing column name or type");
+				break;
+			}
+			name = dup_n(n, nl);
+			type = dup_n(t, tl);
+			st = name && type ? add_type(r, name, type,
+			    ad_reader_name(sr), b->line[i], err) :
+			    ad_error_nomem(err);
+			ad_free(name);
+			ad_free(type);
+		}
+	if (st == AD_OK && ad_reader_rejected(sr) > 0)
+		st = ad_error_at(err, AD_EDATA, ad_reader_name(sr), 0, 0,
+		    "schema file has rows with the wrong number of fields");
+out:
+	ad_reader_free(sr);
+	return st;
+}
+
+static enum ad_status add_string(char ***list, size_t *n, const char *s,
+    size_t len, struct ad_error *err)
+{
+	char **nl = ad_realloc(*list, (*n + 1) * sizeof *nl);
+
+	if (nl == NULL)
+		return ad_error_nomem(err);
+	*list = nl;
+	if ((nl[*n] = dup_n(s, len)) == NULL)
+		return ad_error_nomem(err);
+	(*n)++;
+	return AD_OK;
+}
+
+static void free_strings(char **list, size_t n)
+{
+	if (list == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		ad_free(list[i]);
+	ad_free(list);
+}
+
+static enum ad_status restore_flag(const struct ad_params *p,
+    const struct ad_pline *l, int *flag, struct ad_error *err)
+{
+	double v;
+	enum ad_status st = ad_params_expect(p, l, 2, err);
+
+	if (st == AD_OK)
+		st = ad_params_number(p, l, 1, &v, err);
+	if (st == AD_OK && v != 0 && v != 1)
+		st = ad_error_at(err, AD_EDATA, ad_params_name(p), l->line, 2,
+		    "%s must be 0 or 1", l->tok[0]);
+	if (st == AD_OK)
+		*flag = v != 0;
+	return st;
+}
+
+/* Reads what -s wrote; fills are attached to output columns later. */
+static enum ad_status load_params(struct run *r, struct ad_error *err)
+{
+	const struct ad_params *p;
+	int seen_na = 0;
+	enum ad_status st;
+
+	st = ad_params_load(&r->params, r->o->restore_path, COMMAND, err);
+	if (st != AD_OK)
+		return st;
+	p = r->params;
+	for (size_t i = 0; i < ad_params_count(p) && st == AD_OK; i++) {
+		const struct ad_pline *l = ad_params_line(p, i);
+		const char *k = l->tok[0];
+
+		if (strcmp(k, "na") == 0) {
+			seen_na = 1;
+			for (size_t t = 1; t < l->ntok && st == AD_OK; t++)
+				st = add_string(&r->na, &r->n_na, l->tok[t],
+				    l->len[t], err);
+		} else if (strcmp(k, "drop_missing") == 0) {
+			st = restore_flag(p, l, &r->drop_missing, err);
+		} else if (strcmp(k, "dedupe") == 0) {
+			st = restore_flag(p, l, &r->dedupe, err);
+		} else if (strcmp(k, "input") == 0) {
+			st = ad_params_expect(p, l, 3, err);
+			if (st == AD_OK)
+				st = add_type(r, l->tok[1], l->tok[2],
+				    ad_params_name(p), l->line, err);
+		} else if (strcmp(k, "output") == 0) {
+			if (l->ntok < 3 || l->ntok > 4)
+				st = ad_params_expect(p, l, 4, err);
+			else
+				st = add_string(&r->restore_out, &r->n_restore_out,
+				    l->tok[1], l->len[1], err);
+		} else {
+			st = ad_error_at(err, AD_EDATA, ad_params_name(p), l->line,
+			    1, "unknown key \"%s\"", k);
+		}
+	}
+	if (st == AD_OK && (!seen_na || r->types->ncols == 0))
+		st = ad_error_at(err, AD_EDATA, ad_params_name(p), 0, 0,
+		    "params file lacks its \"na\" or \"input\" lines");
+	return st;
+}
+
+/* ---- output columns and fills ---- */
+
+static enum ad_status find_input(struct run *r, const char *name, size_t *c,
+    struct ad_error *err)
+{
+	*c = ad_schema_find(r->in, name);
+	if (*c == SIZE_MAX)
+		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0,
+		    "column \"%s\" is not in the input", name);
+	return AD_OK;
+}
+
+static enum ad_status choose_columns(struct run *r, struct ad_error *err)
+{
+	const struct ad_clean_opts *o = r->o;
+	size_t n = 0, c;
+	enum ad_status st;
+
+	if ((r->colmap = ad_calloc(r->in->ncols + 1, sizeof *r->colmap)) == NULL)
+		return ad_error_nomem(err);
+	if (r->params != NULL) {
+		for (c = 0; c < r->in->ncols; c++)
+			if (ad_schema_find(r->types, r->in->cols[c].name) == SIZE_MAX)
+				return ad_error_at(err, AD_EDATA,
+				    ad_reader_name(r->rd), 0, c + 1, "column \"%s\" "
+				    "is not in the params file %s",
+				    r->in->cols[c].name, ad_params_name(r->params));
+		for (size_t i = 0; i < r->n_restore_out; i++) {
+			if ((st = find_input(r, r->restore_out[i], &c, err)) != AD_OK)
+				return st;
+			r->colmap[n++] = c;
+		}
+	} else if (o->n_select > 0) {
+		for (size_t i = 0; i < o->n_select; i++) {
+			if ((st = find_input(r, o->select[i], &c, err)) != AD_OK)
+				return st;
+			for (size_t k = 0; k < n; k++)
+				if (r->colmap[k] == c)
+					return ad_error_set(err, AD_EUSAGE,
+					    "--select names \"%s\" twice", o->select[i]);
+			r->colmap[n++] = c;
+		}
+	} else {
+		for (size_t i = 0; i < o->n_drop; i++)
+			if ((st = find_input(r, o->drop[i], &c, err)) != AD_OK)
+				return st;
+		for (c = 0; c < r->in->ncols; c++) {
+			int dropped = 0;
+			for (size_t i = 0; i < o->n_drop; i++)
+				dropped |= strcmp(o->drop[i], r->in->cols[c].name) == 0;
+			if (!dropped)
+				r->colmap[n++] = c;
+		}
+	}
+	if ((st = ad_schema_new(&r->outs, err)) != AD_OK)
+		return st;
+	for (size_t j = 0; j < n; j++) {
+		const struct ad_column *col = &r->in->cols[r->colmap[j]];
+		if ((st = ad_schema_add(r->outs, col->name, strlen(col->name),
+		    col->type, err)) != AD_OK)
+			return st;
+	}
+	return AD_OK;
+}
+
+static enum ad_status set_fill_value(struct fill *f, enum ad_type type,
+    const char *v, size_t len, const char *col, struct ad_error *err)
+{
+	if (type == AD_NUMERIC) {
+		if (ad_num_parse(v, len, &f->num) != AD_NUM_OK)
+			return ad_error_set(err, AD_EDATA, "column \"%s\" is "
+			    "numeric; its fill value \"%s\" is not a number", col, v);
+		f->has = !isnan(f->num);
+		return AD_OK;
+	}
+	if ((f->text = dup_n(v, len)) == NULL)
+		return ad_error_nomem(err);
+	f->len = len;
+	f->has = 1;
+	return AD_OK;
+}
+
+/* Applies one --impute item to output column j if it fits the column. */
+static enum ad_status apply_spec(struct run *r, size_t j,
+    const struct ad_impute_spec *sp, int named, struct ad_error *err)
+{
+	struct fill *f = &r->fills[j];
+	enum ad_type type = r->outs->cols[j].type;
+	const char *name = r->outs->cols[j].name;
+	double v;
+
+	ad_free(f->text);
+	f->text = NULL;
+	f->has = 0;
+	f->method = AD_IMPUTE_NONE;
+	switch (sp->method) {
+	case AD_IMPUTE_MEAN:
+	case AD_IMPUTE_MEDIAN:
+	case AD_IMPUTE_ZERO:
+		if (type == AD_TEXT) {
+			if (named)
+				return ad_error_set(err, AD_EDATA, "--impute: "
+				    "column \"%s\" is text; %s needs numbers", name,
+				    method_name(sp->method));
+			return AD_OK;
+		}
+		f->method = sp->method;
+		if (sp->method == AD_IMPUTE_ZERO) {
+			f->num = 0;
+			f->has = 1;
+		}
+		return AD_OK;
+	case AD_IMPUTE_MODE:
+		f->method = AD_IMPUTE_MODE;
+		return AD_OK;
+	case AD_IMPUTE_VALUE:
+		if (!named && (type == AD_NUMERIC) != (ad_num_parse(sp->value,
+		    strlen(sp->value), &v) == AD_NUM_OK))
+			return AD_OK;   /* a bare VALUE fills the columns it fits */
+		f->method = AD_IMPUTE_VALUE;
+		return set_fill_value(f, type, sp->value, strlen(sp->value),
+		    name, err);
+	case AD_IMPUTE_NONE:
+		break;
+	}
+	return AD_OK;
+}
+
+static enum ad_status fills_from_options(struct run *r, struct ad_error *err)
+{
+	const struct ad_clean_opts *o = r->o;
+	enum ad_status st;
+
+	/* column-wide items first, so named ones override them */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < o->n_impute; i++) {
+			const struct ad_impute_spec *sp = &o->impute[i];
+			size_t j;
+
+			if ((sp->column != NULL) != pass)
+				continue;
+			if (sp->column == NULL) {
+				for (j = 0; j < r->outs->ncols; j++)
+					if ((st = apply_spec(r, j, sp, 0, err)) != AD_OK)
+						return st;
+				continue;
+			}
+			j = ad_schema_find(r->outs, sp->column);
+			if (j == SIZE_MAX)
+				return ad_error_at(err, AD_EDATA,
+				    ad_reader_name(r->rd), 0, 0, "--impute: column "
+				    "\"%s\" is not in the output", sp->column);
+			if ((st = apply_spec(r, j, sp, 1, err)) != AD_OK)
+				return st;
+		}
+	for (size_t j = 0; j < r->outs->ncols; j++) {
+		struct fill *f = &r->fills[j];
+		if (f->method == AD_IMPUTE_MODE &&
+		    (st = ad_counter_new(&f->modes, err)) != AD_OK)
+			return st;
+	}
+	return AD_OK;
+}
+
+static enum ad_status fills_from_params(struct run *r, struct ad_error *err)
+{
+	size_t j = 0;
+	enum ad_status st;
+
+	for (size_t i = 0; i < ad_params_count(r->params); i++) {
+		const struct ad_pline *l = ad_params_line(r->params, i);
+		struct fill *f;
+
+		if (strcmp(l->tok[0], "output") != 0)
+			continue;
+		f = &r->fills[j];
+		if (!method_of(l->tok[2], &f->method) &&
+		    strcmp(l->tok[2], "value") != 0 && strcmp(l->tok[2], "none") != 0)
+			return ad_error_at(err, AD_EDATA, ad_params_name(r->params),
+			    l->line, 3, "unknown fill method \"%s\"", l->tok[2]);
+		if (l->ntok == 4 && (st = set_fill_value(f, r->outs->cols[j].type,
+		    l->tok[3], l->len[3], l->tok[1], err)) != AD_OK) {
+			err->line = l->line;
+			snprintf(err->file, sizeof err->file, "%s",
+			    ad_params_name(r->params));
+			return st;
+		}
+		j++;
+	}
+	return AD_OK;
+}
+
+static int needs_learning(const struct run *r)
+{
+	for (size_t j = 0; r->params == NULL && j < r->outs->ncols; j++)
+		switch (r->fills[j].method) {
+		case AD_IMPUTE_MEAN:
+		case AD_IMPUTE_MEDIAN:
+		case AD_IMPUTE_MODE:
+			return 1;
+		default:
+			break;
+		}
+	return 0;
+}
+
+/* ---- statistics and learning ---- */
+
+static void stat_add(struct colstat *s, double v)
+{
+	double t = s->sum + v;
+
+	if (s->n == 0 || v < s->min)
+		s->min = v;
+	if (s->n == 0 || v > s->max)
+		s->max = v;
+	/* Neumaier: keep the low-order bits the plain sum loses */
+	if (fabs(s->sum) >= fabs(v))
+		s->comp += (s->sum - t) + v;
+	else
+		s->comp += (v - t) + s->sum;
+	s->sum = t;
+	s->n++;
+}
+
+static void update_stats(struct run *r, const struct ad_block *b)
+{
+	for (size_t i = 0; i < b->nrows; i++)
+		for (size_t c = 0; c < r->in->ncols; c++) {
+			struct colstat *s = &r->stats[c];
+			size_t len;
+
+			if (r->in->cols[c].type == AD_TEXT) {
+				s->missing += ad_block_text(b, i, c, &len) == NULL;
+				continue;
+			}
+			if (isnan(b->num[i * b->ncols + c]))
+				s->missing++;
+			else
+				stat_add(s, b->num[i * b->ncols + c]);
+		}
+}
+
+static enum ad_status learn(struct run *r, const struct ad_block *b,
+    struct ad_error *err)
+{
+	enum ad_status st;
+
+	for (size_t j = 0; j < r->outs->ncols; j++) {
+		struct fill *f = &r->fills[j];
+		size_t c = r->colmap[j], len;
+
+		for (size_t i = 0; i < b->nrows; i++) {
+			double v = b->num[i * b->ncols + c];
+			const char *t;
+
+			if (f->method == AD_IMPUTE_MEDIAN && !isnan(v)) {
+				if (f->nvals == f->capvals) {
+					size_t cap = f->capvals ? f->capvals * 2 : 1024;
+					double *nv = ad_realloc(f->vals, cap * sizeof *nv);
+					if (nv == NULL)
+						return ad_error_nomem(err);
+					f->vals = nv;
+					f->capvals = cap;
+				}
+				f->vals[f->nvals++] = v;
+			} else if (f->method == AD_IMPUTE_MODE) {
+				if (r->outs->cols[j].type == AD_NUMERIC) {
+					if (isnan(v))
+						continue;
+					if (v == 0)
+						v = 0;  /* -0 and 0 are one value */
+					st = ad_counter_add(f->modes, &v, sizeof v,
+					    NULL, err);
+				} else {
+					if ((t = ad_block_text(b, i, c, &len)) == NULL)
+						continue;
+					st = ad_counter_add(f->modes, t, len, NULL, err);
+				}
+				if (st != AD_OK)
+					return st;
+			}
+		}
+	}
+	return AD_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct mode_pick {
+	enum ad_type type;
+	const void *key;
+	size_t len;
+	uint64_t count;
+};
+
+/* Keeps the most frequent value; ties go to the smallest, so the choice
+ * does not depend on hash order. */
+static void pick_mode(void *ctx, const void *key, size_t len, uint64_t count)
+{
+	struct mode_pick *m = ctx;
+	int smaller;
+
+	if (m->key != NULL && count < m->count)
+		return;
+	if (m->key != NULL && count == m->count) {
+		if (m->type == AD_NUMERIC) {
+			double a, b;
+			memcpy(&a, key, sizeof a);
+			memcpy(&b, m->key, sizeof b);
+			smaller = a < b;
+		} else {
+			size_t n = len < m->len ? len : m->len;
+			int c = n ? memcmp(key, m->key, n) : 0;
+			smaller = c < 0 || (c == 0 && len < m->len);
+		}
+		if (!smaller)
+			return;
+	}
+	m->key = key;
+	m->len = len;
+	m->count = count;
+}
+
+static enum ad_status finish_learning(struct run *r, struct ad_error *err)
+{
+	for (size_t j = 0; j < r->outs->ncols; j++) {
+		struct fill *f = &r->fills[j];
+		const struct colstat *s = &r->stats[r->colmap[j]];
+
+		if (f->method == AD_IMPUTE_MEAN && s->n > 0) {
+			f->num = (s->sum + s->comp) / (double)s->n;
+			f->has = 1;
+		} else if (f->method == AD_IMPUTE_MEDIAN && f->nvals > 0) {
+			size_t m = f->nvals / 2;
+			qsort(f->vals, f->nvals, sizeof *f->vals, cmp_double);
+			f->num = f->nvals % 2 ? f->vals[m] :
+			    f->vals[m - 1] / 2 + f->vals[m] / 2;
+			f->has = 1;
+		} else if (f->method == AD_IMPUTE_MODE &&
+		    ad_counter_size(f->modes) > 0) {
+			struct mode_pick m = { r->outs->cols[j].type, NULL, 0, 0 };
+			ad_counter_each(f->modes, pick_mode, &m);
+			if (m.type == AD_NUMERIC)
+				memcpy(&f->num, m.key, sizeof f->num);
+			else if ((f->text = dup_n(m.key, m.len)) == NULL)
+				return ad_error_nomem(err);
+			f->len = m.len;
+			f->has = 1;
+		}
+		if (f->method != AD_IMPUTE_NONE && !f->has &&
+		    r->res->unlearned++ == 0)
+			r->res->unlearned_example = r->outs->cols[j].name;
+	}
+	return AD_OK;
+}
+
+/* ---- applying: fill, drop, dedupe ---- */
+
+/* Serializes output row i for hashing; returns its length or 0 on OOM. */
+static size_t row_key(struct run *r, const struct ad_block *b, size_t i,
+    const size_t *map)
+{
+	size_t n = 0;
+
+	for (size_t j = 0; j < r->outs->ncols; j++) {
+		size_t c = map ? map[j] : j, len = 0, need;
+		const char *t = NULL;
+
+		if (r->outs->cols[j].type == AD_TEXT) {
+			t = ad_block_text(b, i, c, &len);
+			if (t == NULL)
+				len = 0;
+		}
+		need = n + 9 + len;
+		if (need > r->rowcap) {
+			size_t cap = r->rowcap ? r->rowcap : 256;
+			char *nb;
+			while (cap < need)
+				cap *= 2;
+			if ((nb = ad_realloc(r->rowbuf, cap)) == NULL)
+				return 0;
+			r->rowbuf = nb;
+			r->rowcap = cap;
+		}
+		if (r->outs->cols[j].type == AD_NUMERIC) {
+			r->rowbuf[n++] = 'n';
+			memcpy(r->rowbuf + n, &b->num[i * b->ncols + c], 8);
+			n += 8;
+		} else {
+			uint64_t l = t == NULL ? UINT64_MAX : len;
+			r->rowbuf[n++] = 't';
+			memcpy(r->rowbuf + n, &l, 8);
+			n += 8;
+			if (len > 0)
+				memcpy(r->rowbuf + n, t, len);
+			n += len;
+		}
+	}
+	return n;
+}
+
+static enum ad_status is_duplicate(struct run *r, const struct ad_block *b,
+    size_t i, const size_t *map, int *dup, struct ad_error *err)
+{
+	size_t n = row_key(r, b, i, map);
+	XXH128_hash_t h;
+	unsigned char digest[16];
+	uint64_t count;
+	enum ad_status st;
+
+	if (n == 0 && r->outs->ncols > 0)
+		return ad_error_nomem(err);
+	h = XXH3_128bits(r->rowbuf, n);
+	memcpy(digest, &h.low64, 8);
+	memcpy(digest + 8, &h.high64, 8);
+	if ((st = ad_counter_add(r->seen, digest, sizeof digest, &count,
+	    err)) != AD_OK)
+		return st;
+	*dup = count > 1;
+	return AD_OK;
+}
+
+/* Fills, drops and dedupes the rows of b in place; map takes output columns
+ * to b's columns (NULL: the same). */
+static enum ad_status apply(struct run *r, struct ad_block *b,
+    const size_t *map, struct ad_error *err)
+{
+	enum ad_status st;
+
+	for (size_t i = 0; i < b->nrows; i++) {
+		int missing = 0, dup = 0;
+
+		for (size_t j = 0; j < r->outs->ncols; j++) {
+			const struct fill *f = &r->fills[j];
+			size_t c = map ? map[j] : j, len;
+
+			if (r->outs->cols[j].type == AD_NUMERIC) {
+				double *v = &b->num[i * b->ncols + c];
+				if (!isnan(*v))
+					continue;
+				if (f->has) {
+					*v = f->num;
+					r->res->cells_imputed++;
+				} else
+					missing = 1;
+			} else if (ad_block_text(b, i, c, &len) == NULL) {
+				if (!f->has) {
+					missing = 1;
+					continue;
+				}
+				st = ad_block_set_text(b, i, c, f->text, f->len, err);
+				if (st != AD_OK)
+					return st;
+				r->res->cells_imputed++;
+			}
+		}
+		r->keep[i] = 1;
+		if (missing && r->drop_missing) {
+			r->keep[i] = 0;
+			r->res->rows_dropped_missing++;
+			continue;
+		}
+		if (r->dedupe) {
+			if ((st = is_duplicate(r, b, i, map, &dup, err)) != AD_OK)
+				return st;
+			if (dup) {
+				r->keep[i] = 0;
+				r->res->rows_duplicate++;
+			}
+		}
+	}
+	ad_block_compact(b, r->keep);
+	return ad_writer_write(r->w, b, map, err);
+}
+
+/* ---- rejected rows ---- */
+
+static enum ad_status write_reject(void *ctx, uint64_t line, size_t nfields,
+    const char *const *fields, const size_t *lens, struct ad_error *err)
+{
+	struct run *r = ctx;
+	char num[32];
+	int n = snprintf(num, sizeof num, "%llu", (unsigned long long)line);
+	enum ad_status st = ad_out_write(r->rejects, num, (size_t)n, err);
+
+	for (size_t i = 0; i < nfields && st == AD_OK; i++) {
+		st = ad_out_write(r->rejects, &r->delim, 1, err);
+		if (st == AD_OK)
+			st = ad_csv_write_field(r->rejects, fields[i], lens[i],
+			    r->delim, err);
+	}
+	return st != AD_OK ? st : ad_out_write(r->rejects, "\n", 1, err);
+}
+
+/* ---- outputs: params, report, metrics ---- */
+
+static enum ad_status save_params(struct run *r, struct ad_error *err)
+{
+	struct ad_out *o = r->save;
+	const char *const *na = r->o->in.na ? r->o->in.na : ad_reader_default_na;
+	size_t n_na = r->o->in.na ? r->o->in.n_na : ad_reader_default_na_count;
+	enum ad_status st = ad_params_begin(o, COMMAND, err);
+
+	if (st == AD_OK)
+		st = ad_params_key(o, "na", err);
+	for (size_t i = 0; i < n_na && st == AD_OK; i++)
+		st = ad_params_text(o, na[i], strlen(na[i]), err);
+	if (st == AD_OK)
+		st = ad_params_end(o, err);
+	if (st == AD_OK && (st = ad_params_key(o, "drop_missing", err)) == AD_OK &&
+	    (st = ad_params_num(o, r->drop_missing, err)) == AD_OK)
+		st = ad_params_end(o, err);
+	if (st == AD_OK && (st = ad_params_key(o, "dedupe", err)) == AD_OK &&
+	    (st = ad_params_num(o, r->dedupe, err)) == AD_OK)
+		st = ad_params_end(o, err);
+	for (size_t c = 0; c < r->in->ncols && st == AD_OK; c++) {
+		const struct ad_column *col = &r->in->cols[c];
+		const char *t = ad_type_name(col->type);
+		if ((st = ad_params_key(o, "input", err)) == AD_OK &&
+		    (st = ad_params_text(o, col->name, strlen(col->name),
+		    err)) == AD_OK &&
+		    (st = ad_params_text(o, t, strlen(t), err)) == AD_OK)
+			st = ad_params_end(o, err);
+	}
+	for (size_t j = 0; j < r->outs->ncols && st == AD_OK; j++) {
+		const struct fill *f = &r->fills[j];
+		const char *name = r->outs->cols[j].name;
+		const char *m = method_name(f->has ? f->method : AD_IMPUTE_NONE);
+
+		if ((st = ad_params_key(o, "output", err)) != AD_OK ||
+		    (st = ad_params_text(o, name, strlen(name), err)) != AD_OK ||
+		    (st = ad_params_text(o, m, strlen(m), err)) != AD_OK)
+			break;
+		if (f->has && r->outs->cols[j].type == AD_NUMERIC)
+			st = ad_params_num(o, f->num, err);
+		else if (f->has)
+			st = ad_params_text(o, f->text, f->len, err);
+		if (st == AD_OK)
+			st = ad_params_end(o, err);
+	}
+	return st;
+}
+
+/* The JSON report; w is a small writer over the report's out. */
+static enum ad_status write_report(struct run *r, struct ad_error *err)
+{
+	struct ad_out *o = r->report;
+	const struct ad_clean_result *s = r->res;
+	const uint64_t *inv = ad_reader_invalid(r->rd);
+	const char *name = ad_reader_name(r->rd);
+	enum ad_status st = AD_OK;
+	struct { const char *key; uint64_t v; } counts[] = {
+		{ "rows_read", s->rows_read }, { "rows_written", s->rows_written },
+		{ "rows_rejected", s->rows_rejected },
+		{ "rows_duplicate", s->rows_duplicate },
+		{ "rows_dropped_missing", s->rows_dropped_missing },
+		{ "cells_invalid", s->cells_invalid },
+		{ "cells_imputed", s->cells_imputed },
+	};
+
+#define J(x) do { if (st == AD_OK) st = (x); } while (0)
+	J(ad_json_raw(o, "{\n  \"input\": ", err));
+	J(ad_json_string(o, name, strlen(name), err));
+	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+		J(ad_json_raw(o, ",\n  \"", err));
+		J(ad_json_raw(o, counts[i].key, err));
+		J(ad_json_raw(o, "\": ", err));
+		J(ad_json_uint(o, counts[i].v, err));
+	}
+	J(ad_json_raw(o, ",\n  \"columns\": [", err));
+	for (size_t c = 0; c < r->in->ncols; c++) {
+		const struct colstat *cs = &r->stats[c];
+		const struct ad_column *col = &r->in->cols[c];
+
+		J(ad_json_raw(o, c ? ",\n    {\"name\": " : "\n    {\"name\": ", err));
+		J(ad_json_string(o, col->name, strlen(col->name), err));
+		J(ad_json_raw(o, ", \"type\": \"", err));
+		J(ad_json_raw(o, ad_type_name(col->type), err));
+		J(ad_json_raw(o, "\", \"missing\": ", err));
+		J(ad_json_uint(o, cs->missing - inv[c], err));
+		J(ad_json_raw(o, ", \"invalid\": ", err));
+		J(ad_json_uint(o, inv[c], err));
+		if (col->type == AD_NUMERIC) {
+			double nan = NAN;
+			J(ad_json_raw(o, ", \"min\": ", err));
+			J(ad_json_number(o, cs->n ? cs->min : nan, err));
+			J(ad_json_raw(o, ", \"max\": ", err));
+			J(ad_json_number(o, cs->n ? cs->max : nan, err));
+			J(ad_json_raw(o, ", \"mean\": ", err));
+			J(ad_json_number(o, cs->n ? (cs->sum + cs->comp) /
+			    (double)cs->n : nan, err));
+		}
+		J(ad_json_raw(o, "}", err));
+	}
+	J(ad_json_raw(o, "\n  ]\n}\n", err));
+#undef J
+	return st;
+}
+
+/* Writes a Prometheus label value: backslash, quote and newline escaped. */
+static enum ad_status prom_label(struct ad_out *o, const char *s,
+    struct ad_error *err)
+{
+	enum ad_status st = AD_OK;
+
+	for (; *s && st == AD_OK; s++) {
+		if (*s == '\\' || *s == '"')
+			st = ad_out_write(o, "\\", 1, err);
+		if (st == AD_OK)
+			st = *s == '\n' ? ad_out_write(o, "\\n", 2, err) :
+			    ad_out_write(o, s, 1, err);
+	}
+	return st;
+}
+
+static enum ad_status prom_metric(struct ad_out *o, const char *name,
+    const char *help, const char *input, const char *column, double v,
+    int first, struct ad_error *err)
+{
+	char num[AD_NUM_MAXLEN];
+	enum ad_status st = AD_OK;
+
+#define P(x) do { if (st == AD_OK) st = (x); } while (0)
+	if (first) {
+		P(ad_json_raw(o, "# HELP ", err));
+		P(ad_json_raw(o, name, err));
+		P(ad_json_raw(o, " ", err));
+		P(ad_json_raw(o, help, err));
+		P(ad_json_raw(o, "\n# TYPE ", err));
+		P(ad_json_raw(o, name, err));
+		P(ad_json_raw(o, " gauge\n", err));
+	}
+	P(ad_json_raw(o, name, err));
+	P(ad_json_raw(o, "{input=\"", err));
+	P(prom_label(o, input, err));
+	if (column != NULL) {
+		P(ad_json_raw(o, "\",column=\"", err));
+		P(prom_label(o, column, err));
+	}
+	P(ad_json_raw(o, "\"} ", err));
+	ad_num_format(v, num);
+	P(ad_json_raw(o, num, err));
+	P(ad_json_raw(o, "\n", err));
+#undef P
+	return st;
+}
+
+/* The run's time: SOURCE_DATE_EPOCH when set, so outputs can be
+ * reproduced byte for byte. */
+static double run_time(void)
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+	double v;
+
+	if (e != NULL && ad_num_parse(e, strlen(e), &v) == AD_NUM_OK && v >= 0)
+		return v;
+	return (double)time(NULL);
+}
+
+static enum ad_status write_prom(struct run *r, struct ad_error *err)
+{
+	const struct ad_clean_result *s = r->res;
+	const uint64_t *inv = ad_reader_invalid(r->rd);
+	const char *in = ad_reader_name(r->rd);
+	struct { const char *name, *help; uint64_t v; } rows[] = {
+		{ "adkit_clean_rows_read", "Data rows read in the last run.",
+		    s->rows_read },
+		{ "adkit_clean_rows_written", "Rows written in the last run.",
+		    s->rows_written },
+		{ "adkit_clean_rows_rejected", "Rows rejected for their field "
+		    "count in the last run.", s->rows_rejected },
+		{ "adkit_clean_rows_duplicate", "Duplicate rows dropped in the "
+		    "last run.", s->rows_duplicate },
+		{ "adkit_clean_rows_dropped_missing", "Rows dropped for missing "
+		    "values in the last run.", s->rows_dropped_missing },
+		{ "adkit_clean_cells_invalid", "Cells that did not parse as "
+		    "numbers in the last run.", s->cells_invalid },
+		{ "adkit_clean_cells_imputed", "Missing cells filled in the last "
+		    "run.", s->cells_imputed },
+	};
+	enum ad_status st = AD_OK;
+
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0] && st == AD_OK; i++)
+		st = prom_metric(r->prom, rows[i].name, rows[i].help, in, NULL,
+		    (double)rows[i].v, 1, err);
+	for (size_t c = 0; c < r->in->ncols && st == AD_OK; c++)
+		st = prom_metric(r->prom, "adkit_clean_column_missing_ratio",
+		    "Share of a column's cells missing or invalid in the last run.",
+		    in, r->in->cols[c].name, s->rows_read - s->rows_rejected ?
+		    (double)r->stats[c].missing /
+		    (double)(s->rows_read - s->rows_rejected) : 0, c == 0, err);
+	for (size_t c = 0; c < r->in->ncols && st == AD_OK; c++)
+		st = prom_metric(r->prom, "adkit_clean_column_invalid_cells",
+		    "Cells of a column that did not parse as numbers in the last "
+		    "run.", in, r->in->cols[c].name, (double)inv[c], c == 0, err);
+	if (st == AD_OK)
+		st = prom_metric(r->prom, "adkit_clean_last_success_timestamp_seconds",
+		    "When ad-clean last finished successfully, in Unix time.", in,
+		    NULL, run_time(), 1, err);
+	return st;
+}
+
+/* ---- the run ---- */
+
+static enum ad_status check_options(const struct ad_clean_opts *o,
+    struct ad_error *err)
+{
+	const char *clash = NULL;
+
+	if (o->restore_path == NULL)
+		return o->n_select > 0 && o->n_drop > 0 ? ad_error_set(err,
+		    AD_EUSAGE, "--select and --drop cannot be combined") : AD_OK;
+	if (o->save_path != NULL)
+		clash = "--save";
+	else if (o->n_impute > 0)
+		clash = "--impute";
+	else if (o->drop_missing)
+		clash = "--drop-missing";
+	else if (o->dedupe)
+		clash = "--dedupe";
+	else if (o->n_select > 0)
+		clash = "--select";
+	else if (o->n_drop > 0)
+		clash = "--drop";
+	else if (o->schema_path != NULL)
+		clash = "--schema";
+	else if (o->in.na != NULL)
+		clash = "--na";
+	if (clash != NULL)
+		return ad_error_set(err, AD_EUSAGE, "%s cannot be combined with "
+		    "--restore: the params file fixes it", clash);
+	return AD_OK;
+}
+
+/* Opens every output before the first row is read, so a bad path fails
+ * early and leaves the input unread. */
+static enum ad_status open_outputs(struct run *r, struct ad_error *err)
+{
+	const struct ad_clean_opts *o = r->o;
+	enum ad_status st = AD_OK;
+
+	if (o->save_path != NULL)
+		st = ad_out_open(&r->save, o->save_path, err);
+	if (st == AD_OK && o->report_path != NULL)
+		st = ad_out_open(&r->report, o->report_path, err);
+	if (st == AD_OK && o->prom_path != NULL)
+		st = ad_out_open(&r->prom, o->prom_path, err);
+	if (st == AD_OK && o->rejects_path != NULL)
+		st = ad_out_open(&r->rejects, o->rejects_path, err);
+	if (st == AD_OK)
+		st = ad_out_open(&r->out, o->output, err);
+	return st;
+}
+
+static enum ad_status open_input(struct run *r, struct ad_error *err)
+{
+	struct ad_reader_opts ro = r->o->in;
+	enum ad_status st;
+
+	ro.types = r->types;
+	if (r->params != NULL) {
+		ro.na = (const char *const *)r->na;
+		ro.n_na = r->n_na;
+	}
+	if (r->rejects != NULL) {
+		ro.on_reject = write_reject;
+		ro.reject_ctx = r;
+	}
+	r->delim = ro.delim ? ro.delim : ',';
+	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
+		return st;
+	r->in = ad_reader_schema(r->rd);
+	r->stats = ad_calloc(r->in->ncols + 1, sizeof *r->stats);
+	r->keep = ad_malloc(AD_BLOCK_ROWS);
+	if (r->stats == NULL || r->keep == NULL)
+		return ad_error_nomem(err);
+	return AD_OK;
+}
+
+static enum ad_status prepare(struct run *r, struct ad_error *err)
+{
+	struct ad_writer_opts wo = { 0 };
+	enum ad_status st;
+
+	if ((st = choose_columns(r, err)) != AD_OK)
+		return st;
+	if ((r->fills = ad_calloc(r->outs->ncols + 1, sizeof *r->fills)) == NULL)
+		return ad_error_nomem(err);
+	st = r->params ? fills_from_params(r, err) : fills_from_options(r, err);
+	if (st != AD_OK)
+		return st;
+	if (r->dedupe && (st = ad_counter_new(&r->seen, err)) != AD_OK)
+		return st;
+	wo.format = r->o->format_set ? r->o->format : ad_reader_format(r->rd);
+	wo.delim = r->delim;
+	wo.no_header = r->o->in.no_header;
+	return ad_writer_open(&r->w, r->out, r->outs, &wo, err);
+}
+
+/* Reads the spilled rows back and applies the learned fills. */
+static enum ad_status replay(struct run *r, struct ad_error *err)
+{
+	struct ad_reader_opts ro = { 0 };
+	struct ad_reader *sr;
+	struct ad_block *b;
+	enum ad_status st;
+
+	if ((st = ad_out_spill_to_in(r->spill, &ro.from, err)) != AD_OK)
+		return st;
+	if ((st = ad_reader_open(&sr, &ro, err)) != AD_OK)
+		return st;
+	while ((st = ad_reader_next(sr, &b, err)) == AD_OK && b->nrows > 0)
+		if ((st = apply(r, b, NULL, err)) != AD_OK)
+			break;
+	ad_reader_free(sr);
+	return st;
+}
+
+static enum ad_status stream(struct run *r, struct ad_error *err)
+{
+	struct ad_writer *sw = NULL;
+	struct ad_writer_opts so = { AD_FORMAT_BIN, 0, 0 };
+	struct ad_block *b;
+	int learning = needs_learning(r);
+	enum ad_status st;
+
+	if (learning && ((st = ad_out_open_spill(&r->spill, err)) != AD_OK ||
+	    (st = ad_writer_open(&sw, r->spill, r->outs, &so, err)) != AD_OK))
+		goto out;
+	while ((st = ad_reader_next(r->rd, &b, err)) == AD_OK && b->nrows > 0) {
+		update_stats(r, b);
+		if (!learning)
+			st = apply(r, b, r->colmap, err);
+		else if ((st = learn(r, b, err)) == AD_OK)
+			st = ad_writer_write(sw, b, r->colmap, err);
+		if (st != AD_OK)
+			goto out;
+	}
+	if (st != AD_OK)
+		goto out;
+	if ((st = finish_learning(r, err)) != AD_OK)
+		goto out;
+	if (learning && ((st = ad_writer_finish(sw, err)) != AD_OK ||
+	    (st = replay(r, err)) != AD_OK))
+		goto out;
+	st = ad_writer_finish(r->w, err);
+out:
+	ad_writer_free(sw);
+	return st;
+}
+
+static void tally(struct run *r)
+{
+	const uint64_t *inv = ad_reader_invalid(r->rd);
+
+	r->res->rows_rejected = ad_reader_rejected(r->rd);
+	r->res->rows_read = ad_reader_rows(r->rd) + r->res->rows_rejected;
+	r->res->rows_written = ad_writer_rows(r->w);
+	for (size_t c = 0; c < r->in->ncols; c++)
+		r->res->cells_invalid += inv[c];
+}
+
+/* Commits every output, the data last; on failure the rest are dropped. */
+static enum ad_status commit(struct run *r, struct ad_error *err)
+{
+	struct ad_out **outs[] = { &r->save, &r->report, &r->prom, &r->rejects,
+	    &r->out };
+	enum ad_status st = AD_OK;
+
+	if (r->save != NULL)
+		st = save_params(r, err);
+	if (st == AD_OK && r->report != NULL)
+		st = write_report(r, err);
+	if (st == AD_OK && r->prom != NULL)
+		st = write_prom(r, err);
+	for (size_t i = 0; i < sizeof outs / sizeof outs[0] && st == AD_OK; i++)
+		if (*outs[i] != NULL) {
+			st = ad_out_close(*outs[i], err);
+			*outs[i] = NULL;
+		}
+	return st;
+}
+
+static void run_free(struct run *r)
+{
+	ad_out_abort(r->save);
+	ad_out_abort(r->report);
+	ad_out_abort(r->prom);
+	ad_out_abort(r->rejects);
+	ad_out_abort(r->out);
+	ad_out_abort(r->spill);
+	ad_writer_free(r->w);
+	ad_reader_free(r->rd);
+	for (size_t j = 0; r->fills != NULL && j < r->outs->ncols; j++) {
+		ad_free(r->fills[j].text);
+		ad_free(r->fills[j].vals);
+		ad_counter_free(r->fills[j].modes);
+	}
+	ad_free(r->fills);
+	ad_schema_free(r->outs);
+	ad_schema_free(r->types);
+	ad_params_free(r->params);
+	free_strings(r->na, r->n_na);
+	free_strings(r->restore_out, r->n_restore_out);
+	ad_counter_free(r->seen);
+	ad_free(r->colmap);
+	ad_free(r->stats);
+	ad_free(r->keep);
+	ad_free(r->rowbuf);
+}
+
+enum ad_status ad_clean_run(const struct ad_clean_opts *o,
+    struct ad_clean_result *res, struct ad_error *err)
+{
+	struct run r;
+	enum ad_status st;
+
+	memset(&r, 0, sizeof r);
+	memset(res, 0, sizeof *res);
+	r.o = o;
+	r.res = res;
+	r.drop_missing = o->drop_missing;
+	r.dedupe = o->dedupe;
+	if ((st = check_options(o, err)) != AD_OK)
+		return st;
+	if ((st = ad_schema_new(&r.types, err)) != AD_OK)
+		return st;
+	if (o->restore_path != NULL)
+		st = load_params(&r, err);
+	else if (o->schema_path != NULL)
+		st = load_schema(&r, err);
+	if (st == AD_OK)
+		st = open_outputs(&r, err);
+	if (st == AD_OK)
+		st = open_input(&r, err);
+	if (st == AD_OK)
+		st = prepare(&r, err);
+	if (st == AD_OK)
+		st = stream(&r, err);
+	if (st == AD_OK) {
+		tally(&r);
+		st = commit(&r, err);
+	}
+	run_free(&r);
+	return st;
+}

@@ -1,0 +1,77 @@
+#ifndef ADKIT_CLEAN_H
+#define ADKIT_CLEAN_H
+/*
+ * ad-clean's logic: types, rejected rows, missing values, imputation learned
+ * once (-s) and applied the same way later (-r), duplicates, column choice,
+ * and a data-quality report.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ad.h"
+#include "reader.h"
+
+enum ad_impute_method {
+	AD_IMPUTE_NONE = 0,
+	AD_IMPUTE_MEAN,
+	AD_IMPUTE_MEDIAN,
+	AD_IMPUTE_MODE,
+	AD_IMPUTE_ZERO,
+	AD_IMPUTE_VALUE
+};
+
+/* One --impute item: for column (NULL: every column it fits), a method. */
+struct ad_impute_spec {
+	char *column;           /* owned */
+	enum ad_impute_method method;
+	char *value;            /* AD_IMPUTE_VALUE: the text given; owned */
+};
+
+struct ad_clean_opts {
+	struct ad_reader_opts in;   /* input; in.types is set by ad_clean_run */
+	const char *output;         /* NULL or "-": stdout */
+	enum ad_format format;
+	int format_set;             /* else the input's format */
+	const char *schema_path;    /* --schema: CSV of column,type */
+	const char *rejects_path;
+	const struct ad_impute_spec *impute;
+	size_t n_impute;
+	int drop_missing;
+	int dedupe;
+	char **select;
+	size_t n_select;
+	char **drop;
+	size_t n_drop;
+	const char *save_path;      /* -s */
+	const char *restore_path;   /* -r */
+	const char *report_path;    /* --report JSON */
+	const char *prom_path;      /* --prom textfile metrics */
+};
+
+/* What a run did, for the command's summary line. */
+struct ad_clean_result {
+	uint64_t rows_read;        /* data records seen, rejected ones included */
+	uint64_t rows_written;
+	uint64_t rows_rejected;
+	uint64_t rows_duplicate;
+	uint64_t rows_dropped_missing;
+	uint64_t cells_invalid;
+	uint64_t cells_imputed;
+	size_t unlearned;          /* columns with no value to learn a fill from */
+	const char *unlearned_example;
+};
+
+/* Parses one --impute argument ("mean", "bytes=median,host=unknown") into
+ * specs appended to *specs (grown with ad_realloc; free with
+ * ad_clean_free_impute). */
+enum ad_status ad_clean_parse_impute(const char *arg,
+    struct ad_impute_spec **specs, size_t *n, struct ad_error *err);
+
+/* Frees what ad_clean_parse_impute built; NULL is a no-op. */
+void ad_clean_free_impute(struct ad_impute_spec *specs, size_t n);
+
+/* Runs ad-clean; on failure no output file is left behind. */
+enum ad_status ad_clean_run(const struct ad_clean_opts *opts,
+    struct ad_clean_result *res, struct ad_error *err);
+
+#endif

@@ -1,0 +1,794 @@
+/*
+ * The stream reader: format detection, CSV through libcsv (with a quote-free
+ * fast path), adkit's binary stream, type inference, and row blocks.
+ *
+ * CSV is fed to the parser one line at a time so that every record knows the
+ * line it started on. Records first land as raw fields in a pending queue;
+ * ad_reader_next converts up to a block of them, so memory is bounded by a
+ * block plus one input buffer, whatever the input's length.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "alloc.h"
+#include "binfmt.h"
+#include "io.h"
+#include "num.h"
+#include "reader.h"
+
+const char *const ad_reader_default_na[] = {
+	"", "NA", "N/A", "NaN", "nan", "null", "NULL"
+};
+const size_t ad_reader_default_na_count =
+    sizeof ad_reader_default_na / sizeof ad_reader_default_na[0];
+
+struct raw_field {
+	size_t off, len;          /* into raw.bytes */
+};
+
+struct raw_row {
+	uint64_t line;            /* where the record starts */
+	size_t first, nfields;    /* into raw.fields */
+};
+
+/* Records parsed but not yet converted: a queue that is compacted. */
+struct raw {
+	char *bytes;
+	size_t nbytes, cap_bytes;
+	struct raw_field *fields;
+	size_t nfields, cap_fields;
+	struct raw_row *rows;
+	size_t head, nrows, cap_rows; /* pending rows are rows[head..nrows) */
+	size_t row_first;         /* first field of the record being parsed */
+};
+
+struct ad_reader {
+	struct ad_in *in;
+	enum ad_format format;
+	struct ad_schema *schema;
+	struct ad_block *block;
+	char *name;               /* for messages */
+	uint64_t rows, rejected;
+	uint64_t *invalid;        /* per column */
+	struct ad_reader_opts opts;
+	const char *const *na;
+	size_t n_na;
+	int na_has_number;        /* some missing token reads as a number */
+	/* CSV */
+	struct csv_parser csv;
+	int csv_ready;
+	struct raw raw;
+	uint64_t line;            /* line being fed, 1-based */
+	uint64_t rec_line;        /* line where the current record started */
+	int at_line_start;
+	int eof;
+	int bom_checked;
+	struct ad_error cb_err;   /* an error raised inside a libcsv callback */
+	int cb_failed;
+	/* binary */
+	uint64_t bin_total;
+	int bin_done;
+};
+
+/* ---- raw record queue ---- */
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t n = *cap ? *cap : 64, bytes;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		if (ad_mul_size(n, 2, &n) != 0)
+			return -1;
+	if (ad_mul_size(n, elem, &bytes) != 0 ||
+	    (q = ad_realloc(*p, bytes)) == NULL)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+static int raw_add_field(struct raw *w, const char *s, size_t len)
+{
+	size_t end;
+
+	if (ad_add_size(w->nbytes, len, &end) != 0 ||
+	    grow((void **)&w->bytes, &w->cap_bytes, end + 1, 1) != 0 ||
+	    grow((void **)&w->fields, &w->cap_fields, w->nfields + 1,
+	    sizeof *w->fields) != 0)
+		return -1;
+	if (len > 0)
+		memcpy(w->bytes + w->nbytes, s, len);
+	w->fields[w->nfields].off = w->nbytes;
+	w->fields[w->nfields].len = len;
+	w->nfields++;
+	w->nbytes = end;
+	return 0;
+}
+
+static int raw_end_row(struct raw *w, uint64_t line)
+{
+	if (grow((void **)&w->rows, &w->cap_rows, w->nrows + 1,
+	    sizeof *w->rows) != 0)
+		return -1;
+	w->rows[w->nrows].line = line;
+	w->rows[w->nrows].first = w->row_first;
+	w->rows[w->nrows].nfields = w->nfields - w->row_first;
+	w->nrows++;
+	w->row_first = w->nfields;
+	return 0;
+}
+
+/* Drops the consumed rows and their bytes, keeping the pending ones and the
+ * record being parsed. */
+static void raw_compact(struct raw *w)
+{
+	size_t f0, b0;
+
+	if (w->head == 0)
+		return;
+	f0 = w->head < w->nrows ? w->rows[w->head].first : w->row_first;
+	b0 = f0 < w->nfields ? w->fields[f0].off : w->nbytes;
+	memmove(w->bytes, w->bytes + b0, w->nbytes - b0);
+	w->nbytes -= b0;
+	memmove(w->fields, w->fields + f0, (w->nfields - f0) * sizeof *w->fields);
+	w->nfields -= f0;
+	for (size_t i = 0; i < w->nfields; i++)
+		w->fields[i].off -= b0;
+	memmove(w->rows, w->rows + w->head,
+	    (w->nrows - w->head) * sizeof *w->rows);
+	w->nrows -= w->head;
+	for (size_t i = 0; i < w->nrows; i++)
+		w->rows[i].first -= f0;
+	w->row_first -= f0;
+	w->head = 0;
+}
+
+static void raw_free(struct raw *w)
+{
+	ad_free(w->bytes);
+	ad_free(w->fields);
+	ad_free(w->rows);
+}
+
+/* ---- CSV parsing ---- */
+
+static int no_space(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+static void cb_oom(struct ad_reader *r)
+{
+	if (!r->cb_failed)
+		ad_error_nomem(&r->cb_err);
+	r->cb_failed = 1;
+}
+
+static void on_field(void *s, size_t len, void *ctx)
+{
+	struct ad_reader *r = ctx;
+
+	if (raw_add_field(&r->raw, s ? s : "", len) != 0)
+		cb_oom(r);
+}
+
+static void on_row(int term, void *ctx)
+{
+	struct ad_reader *r = ctx;
+
+	(void)term;
+	if (raw_end_row(&r->raw, r->rec_line) != 0)
+		cb_oom(r);
+}
+
+static enum ad_status csv_failure(struct ad_reader *r, struct ad_error *err)
+{
+	int e = csv_error(&r->csv);
+
+	if (r->cb_failed) {
+		*err = r->cb_err;
+		return err->code;
+	}
+	if (e == CSV_ENOMEM || e == CSV_ETOOBIG)
+		return ad_error_nomem(err);
+	return ad_error_at(err, AD_EDATA, r->name, r->line,
+	    r->raw.nfields - r->raw.row_first + 1,
+	    "malformed quoted field (a quote must open a field and be "
+	    "doubled inside it)");
+}
+
+/* Splits a complete, quote-free line the way libcsv would. */
+static int fast_line(struct ad_reader *r, const char *s, size_t len)
+{
+	const char *end = s + len, *p = s;
+	char delim = r->opts.delim;
+
+	if (end > s && end[-1] == '\n')
+		end--;
+	if (end > s && end[-1] == '\r')
+		end--;
+	if (end == s)
+		return 0;               /* blank lines are no records */
+	for (;;) {
+		const char *d = memchr(p, delim, (size_t)(end - p));
+		const char *fe = d ? d : end;
+
+		if (raw_add_field(&r->raw, p, (size_t)(fe - p)) != 0)
+			return -1;
+		if (d == NULL)
+			break;
+		p = d + 1;
+	}
+	return raw_end_row(&r->raw, r->line);
+}
+
+/* Can this line bypass libcsv? Only a whole line, outside any record, with
+ * no quote and no carriage return before its end. */
+static int fast_ok(const struct ad_reader *r, const char *s, size_t len)
+{
+	const char *cr;
+
+	if (r->opts.no_fast_path || r->csv.pstate != 0 ||
+	    memchr(s, '"', len) != NULL)
+		return 0;
+	cr = memchr(s, '\r', len);
+	return cr == NULL || cr == s + len - 2;
+}
+
+/* Feeds one chunk of input, line by line. */
+static enum ad_status feed(struct ad_reader *r, const char *s, size_t len,
+    struct ad_error *err)
+{
+	while (len > 0) {
+		const char *nl = memchr(s, '\n', len);
+		size_t n = nl ? (size_t)(nl - s) + 1 : len;
+
+		if (r->at_line_start) {
+			if (r->csv.pstate == 0)
+				r->rec_line = r->line;
+			r->at_line_start = 0;
+		}
+		if (nl != NULL && fast_ok(r, s, n)) {
+			if (fast_line(r, s, n) != 0)
+				return ad_error_nomem(err);
+		} else if (csv_parse(&r->csv, s, n, on_field, on_row, r) != n ||
+		    r->cb_failed) {
+			return csv_failure(r, err);
+		}
+		if (nl != NULL) {
+			r->line++;
+			r->at_line_start = 1;
+		}
+		s += n;
+		len -= n;
+	}
+	return AD_OK;
+}
+
+/* Reads input until at least want records are pending or the input ends. */
+static enum ad_status fill_pending(struct ad_reader *r, size_t want,
+    struct ad_error *err)
+{
+	enum ad_status st;
+
+	while (!r->eof && r->raw.nrows - r->raw.head < want) {
+		const unsigned char *p;
+		size_t n;
+
+		raw_compact(&r->raw);
+		if ((st = ad_in_next(r->in, &p, &n, err)) != AD_OK)
+			return st;
+		if (!r->bom_checked) {
+			r->bom_checked = 1;
+			if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+				p += 3;
+				n -= 3;
+			}
+		}
+		if (n == 0) {
+			r->eof = 1;
+			if (csv_fini(&r->csv, on_field, on_row, r) != 0 ||
+			    r->cb_failed)
+				return csv_failure(r, err);
+			break;
+		}
+		if ((st = feed(r, (const char *)p, n, err)) != AD_OK)
+			return st;
+	}
+	return AD_OK;
+}
+
+/* ---- cell conversion ---- */
+
+static int is_na(const struct ad_reader *r, const char *s, size_t len)
+{
+	for (size_t i = 0; i < r->n_na; i++)
+		if (strlen(r->na[i]) == len && memcmp(r->na[i], s, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Reads a numeric cell: 0 for a number or a missing token, -1 for a value
+ * that is not a number, -2 for one out of range. */
+static int parse_cell(const struct ad_reader *r, const char *s, size_t len,
+    double *v)
+{
+	enum ad_num_result res;
+
+	if (len == 0 || (r->na_has_number && is_na(r, s, len))) {
+		*v = NAN;
+		return 0;
+	}
+	res = ad_num_parse(s, len, v);
+	if (res == AD_NUM_OK) {
+		if (isnan(*v))
+			*v = NAN;       /* one NaN, whatever the sign */
+		return 0;
+	}
+	*v = NAN;
+	if (!r->na_has_number && is_na(r, s, len))
+		return 0;
+	return res == AD_NUM_RANGE ? -2 : -1;
+}
+
+/* Quotes at most 40 bytes of a bad value for a message. */
+static void excerpt(char *buf, size_t cap, const char *s, size_t len)
+{
+	size_t n = len > 40 ? 40 : len, o = 0;
+
+	for (size_t i = 0; i < n && o + 5 < cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	if (len > n && o + 4 < cap) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+}
+
+static enum ad_status invalid_cell(struct ad_reader *r, uint64_t line,
+    size_t col, const char *s, size_t len, int why, struct ad_error *err)
+{
+	char ex[200];
+
+	r->invalid[col]++;
+	if (!r->opts.strict)
+		return AD_OK;
+	excerpt(ex, sizeof ex, s, len);
+	return ad_error_at(err, AD_EDATA, r->name, line, col + 1,
+	    "column \"%s\": %s, got \"%s\"", r->schema->cols[col].name,
+	    why == -2 ? "number out of range" : "expected a number", ex);
+}
+
+static enum ad_status reject(struct ad_reader *r, const struct raw_row *row,
+    struct ad_error *err)
+{
+	const char *fields[64], **fp = fields;
+	size_t lens[64], *lp = lens;
+	enum ad_status st = AD_OK;
+
+	r->rejected++;
+	if (r->opts.on_reject != NULL) {
+		if (row->nfields > 64) {
+			fp = ad_calloc(row->nfields, sizeof *fp);
+			lp = ad_calloc(row->nfields, sizeof *lp);
+			if (fp == NULL || lp == NULL) {
+				st = ad_error_nomem(err);
+				goto out;
+			}
+		}
+		for (size_t i = 0; i < row->nfields; i++) {
+			const struct raw_field *f = &r->raw.fields[row->first + i];
+			fp[i] = r->raw.bytes + f->off;
+			lp[i] = f->len;
+		}
+		st = r->opts.on_reject(r->opts.reject_ctx, row->line,
+		    row->nfields, fp, lp, err);
+		if (st != AD_OK)
+			goto out;
+	}
+	if (r->opts.limit_rejects && r->rejected > r->opts.max_rejects)
+		st = ad_error_at(err, AD_EDATA, r->name, row->line, 0,
+		    "expected %zu fields, got %zu; more than %llu rejected rows, "
+		    "stopping", r->schema->ncols, row->nfields,
+		    (unsigned long long)r->opts.max_rejects);
+out:
+	if (fp != fields)
+		ad_free((void *)fp);
+	if (lp != lens)
+		ad_free(lp);
+	return st;
+}
+
+/* Converts one raw record into the next row of the block. */
+static enum ad_status convert_row(struct ad_reader *r, const struct raw_row *row,
+    struct ad_error *err)
+{
+	struct ad_block *b = r->block;
+	size_t i = b->nrows, nc = r->schema->ncols;
+	double *num = b->num + i * nc;
+	enum ad_status st;
+
+	for (size_t c = 0; c < nc; c++) {
+		const struct raw_field *f = &r->raw.fields[row->first + c];
+		const char *s = r->raw.bytes + f->off;
+
+		if (r->schema->cols[c].type == AD_NUMERIC) {
+			int res = parse_cell(r, s, f->len, &num[c]);
+			if (res != 0 && (st = invalid_cell(r, row->line, c, s,
+			    f->len, res, err)) != AD_OK)
+				return st;
+		} else {
+			num[c] = NAN;
+			st = ad_block_set_text(b, i, c, s,
+			    is_na(r, s, f->len) ? AD_TEXT_MISSING : f->len, err);
+			if (st != AD_OK)
+				return st;
+		}
+	}
+	b->line[i] = row->line;
+	b->nrows++;
+	return AD_OK;
+}
+
+static enum ad_status csv_next(struct ad_reader *r, struct ad_error *err)
+{
+	struct ad_block *b = r->block;
+	enum ad_status st;
+
+	while (b->nrows < b->cap) {
+		const struct raw_row *row;
+
+		if (r->raw.head == r->raw.nrows) {
+			if ((st = fill_pending(r, b->cap - b->nrows, err)) != AD_OK)
+				return st;
+			if (r->raw.head == r->raw.nrows)
+				break;
+		}
+		row = &r->raw.rows[r->raw.head++];
+		if (row->nfields != r->schema->ncols)
+			st = reject(r, row, err);
+		else
+			st = convert_row(r, row, err);
+		if (st != AD_OK)
+			return st;
+	}
+	return AD_OK;
+}
+
+/* ---- header and types ---- */
+
+/* Checks that s[0..len) is well-formed UTF-8 without NUL or control bytes. */
+static int valid_name(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c < 0x20 || c == 0x7f)
+			return 0;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f; }
+		else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f; }
+		else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07; }
+		else
+			return 0;
+		for (size_t k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+/* Adds a named column after checking its name; shared by CSV and binary. */
+static enum ad_status add_column(struct ad_reader *r, uint64_t line, size_t col,
+    const char *name, size_t len, enum ad_type type, struct ad_error *err)
+{
+	char gen[32];
+	char ex[200];
+
+	if (len == 0) {
+		len = (size_t)snprintf(gen, sizeof gen, "c%zu", col + 1);
+		name = gen;
+	}
+	if (!valid_name((const unsigned char *)name, len)) {
+		excerpt(ex, sizeof ex, name, len);
+		return ad_error_at(err, AD_EDATA, r->name, line, col + 1,
+		    "column name \"%s\" is not valid UTF-8 text", ex);
+	}
+	for (size_t i = 0; i < r->schema->ncols; i++)
+		if (strlen(r->schema->cols[i].name) == len &&
+		    memcmp(r->schema->cols[i].name, name, len) == 0)
+			return ad_error_at(err, AD_EDATA, r->name, line, col + 1,
+			    "duplicate column name \"%s\"", r->schema->cols[i].name);
+	return ad_schema_add(r->schema, name, len, type, err);
+}
+
+static enum ad_status csv_header(struct ad_reader *r, struct ad_error *err)
+{
+	const struct raw_row *row;
+	enum ad_status st;
+
+	if ((st = fill_pending(r, 1, err)) != AD_OK)
+		return st;
+	if (r->raw.head == r->raw.nrows) {
+		if (r->opts.no_header)
+			return AD_OK;
+		return ad_error_at(err, AD_EDATA, r->name, 1, 0,
+		    "empty input: expected a header row");
+	}
+	row = &r->raw.rows[r->raw.head];
+	for (size_t c = 0; c < row->nfields; c++) {
+		const struct raw_field *f = &r->raw.fields[row->first + c];
+		const char *name = r->opts.no_header ? "" : r->raw.bytes + f->off;
+		size_t len = r->opts.no_header ? 0 : f->len;
+
+		if ((st = add_column(r, row->line, c, name, len, AD_NUMERIC,
+		    err)) != AD_OK)
+			return st;
+	}
+	if (!r->opts.no_header)
+		r->raw.head++;
+	return AD_OK;
+}
+
+/* Applies the caller's fixed types; a named column must exist. */
+static enum ad_status apply_types(struct ad_reader *r, unsigned char *fixed,
+    struct ad_error *err)
+{
+	const struct ad_schema *t = r->opts.types;
+
+	for (size_t i = 0; t != NULL && i < t->ncols; i++) {
+		size_t c = ad_schema_find(r->schema, t->cols[i].name);
+
+		if (c == SIZE_MAX)
+			return ad_error_at(err, AD_EDATA, r->name, 0, 0,
+			    "column \"%s\" of the schema is not in the input",
+			    t->cols[i].name);
+		if (r->format == AD_FORMAT_BIN &&
+		    r->schema->cols[c].type != t->cols[i].type)
+			return ad_error_at(err, AD_EDATA, r->name, 0, c + 1,
+			    "column \"%s\" is %s in the input but %s in the schema",
+			    t->cols[i].name, ad_type_name(r->schema->cols[c].type),
+			    ad_type_name(t->cols[i].type));
+		r->schema->cols[c].type = t->cols[i].type;
+		fixed[c] = 1;
+	}
+	return AD_OK;
+}
+
+/* A column is numeric when at least 90% of its non-missing values in the
+ * first rows parse as numbers: a few bad cells then count as invalid rather
+ * than turning a metric into text. */
+static void infer_types(struct ad_reader *r, const unsigned char *fixed)
+{
+	size_t nc = r->schema->ncols;
+
+	for (size_t c = 0; c < nc; c++) {
+		uint64_t present = 0, numbers = 0;
+
+		if (fixed[c])
+			continue;
+		for (size_t i = r->raw.head; i < r->raw.nrows; i++) {
+			const struct raw_row *row = &r->raw.rows[i];
+			const struct raw_field *f;
+			double v;
+
+			if (row->nfields != nc)
+				continue;
+			f = &r->raw.fields[row->first + c];
+			if (f->len == 0 || is_na(r, r->raw.bytes + f->off, f->len))
+				continue;
+			present++;
+			if (ad_num_parse(r->raw.bytes + f->off, f->len, &v) ==
+			    AD_NUM_OK)
+				numbers++;
+		}
+		r->schema->cols[c].type =
+		    numbers * 10 >= present * 9 ? AD_NUMERIC : AD_TEXT;
+	}
+}
+
+static enum ad_status csv_open(struct ad_reader *r, struct ad_error *err)
+{
+	unsigned char *fixed;
+	enum ad_status st;
+
+	if (csv_init(&r->csv, CSV_STRICT | CSV_STRICT_FINI) != 0)
+		return ad_error_nomem(err);
+	r->csv_ready = 1;
+	csv_set_delim(&r->csv, (unsigned char)r->opts.delim);
+	csv_set_space_func(&r->csv, no_space);
+	csv_set_realloc_func(&r->csv, ad_realloc);
+	csv_set_free_func(&r->csv, ad_free);
+	r->line = 1;
+	r->at_line_start = 1;
+	if ((st = csv_header(r, err)) != AD_OK)
+		return st;
+	if ((fixed = ad_calloc(r->schema->ncols, 1)) == NULL)
+		return ad_error_nomem(err);
+	st = apply_types(r, fixed, err);
+	if (st == AD_OK)
+		st = fill_pending(r, r->opts.infer_rows, err);
+	if (st == AD_OK)
+		infer_types(r, fixed);
+	ad_free(fixed);
+	return st;
+}
+
+/* ---- binary stream ---- */
+
+static enum ad_status bin_open(struct ad_reader *r, struct ad_error *err)
+{
+	unsigned char *fixed;
+	enum ad_status st;
+
+	st = ad_binfmt_read_header(r->in, r->name, r->schema, err);
+	if (st != AD_OK)
+		return st;
+	for (size_t c = 0; c < r->schema->ncols; c++) {
+		const char *n = r->schema->cols[c].name;
+		if (!valid_name((const unsigned char *)n, strlen(n)) || *n == '\0')
+			return ad_error_at(err, AD_EDATA, r->name, 0, c + 1,
+			    "column %zu: bad name in the binary header", c + 1);
+		for (size_t k = 0; k < c; k++)
+			if (strcmp(r->schema->cols[k].name, n) == 0)
+				return ad_error_at(err, AD_EDATA, r->name, 0, c + 1,
+				    "duplicate column name \"%s\"", n);
+	}
+	if ((fixed = ad_calloc(r->schema->ncols, 1)) == NULL)
+		return ad_error_nomem(err);
+	st = apply_types(r, fixed, err);
+	ad_free(fixed);
+	return st;
+}
+
+static enum ad_status bin_next(struct ad_reader *r, struct ad_error *err)
+{
+	enum ad_status st;
+
+	if (r->bin_done)
+		return AD_OK;
+	st = ad_binfmt_read_block(r->in, r->name, r->schema, r->block,
+	    r->rows, &r->bin_done, err);
+	return st;
+}
+
+/* ---- public ---- */
+
+enum ad_status ad_reader_open(struct ad_reader **out,
+    const struct ad_reader_opts *opts, struct ad_error *err)
+{
+	struct ad_reader *r;
+	const unsigned char *head;
+	size_t n;
+	enum ad_status st;
+
+	if ((r = ad_calloc(1, sizeof *r)) == NULL) {
+		ad_in_close(opts->from);
+		return ad_error_nomem(err);
+	}
+	r->opts = *opts;
+	if (r->opts.delim == 0)
+		r->opts.delim = ',';
+	if (r->opts.infer_rows == 0)
+		r->opts.infer_rows = AD_INFER_ROWS;
+	r->na = opts->na ? opts->na : ad_reader_default_na;
+	r->n_na = opts->na ? opts->n_na : ad_reader_default_na_count;
+	for (size_t i = 0; i < r->n_na; i++) {
+		double v;
+		if (ad_num_parse(r->na[i], strlen(r->na[i]), &v) == AD_NUM_OK &&
+		    !isnan(v))
+			r->na_has_number = 1;
+	}
+	if (opts->from != NULL)
+		r->in = opts->from;
+	else if ((st = ad_in_open(&r->in, opts->path, err)) != AD_OK)
+		goto fail;
+	r->name = (char *)ad_in_name(r->in);
+	if ((st = ad_schema_new(&r->schema, err)) != AD_OK)
+		goto fail;
+	if ((st = ad_in_peek(r->in, AD_BINFMT_MAGIC_LEN, &head, &n, err)) != AD_OK)
+		goto fail;
+	if (ad_binfmt_is_magic(head, n)) {
+		r->format = AD_FORMAT_BIN;
+		st = bin_open(r, err);
+	} else {
+		r->format = AD_FORMAT_CSV;
+		st = csv_open(r, err);
+	}
+	if (st != AD_OK)
+		goto fail;
+	if ((r->invalid = ad_calloc(r->schema->ncols, sizeof *r->invalid)) == NULL ||
+	    (st = ad_block_new(&r->block, r->schema->ncols, AD_BLOCK_ROWS,
+	    err)) != AD_OK) {
+		st = r->invalid == NULL ? ad_error_nomem(err) : st;
+		goto fail;
+	}
+	*out = r;
+	return AD_OK;
+fail:
+	ad_reader_free(r);
+	return st;
+}
+
+enum ad_status ad_reader_next(struct ad_reader *r, struct ad_block **b,
+    struct ad_error *err)
+{
+	enum ad_status st;
+
+	ad_block_clear(r->block);
+	if (r->format == AD_FORMAT_BIN)
+		st = bin_next(r, err);
+	else
+		st = csv_next(r, err);
+	if (st != AD_OK)
+		return st;
+	r->rows += r->block->nrows;
+	*b = r->block;
+	return AD_OK;
+}
+
+const struct ad_schema *ad_reader_schema(const struct ad_reader *r)
+{
+	return r->schema;
+}
+
+enum ad_format ad_reader_format(const struct ad_reader *r)
+{
+	return r->format;
+}
+
+const char *ad_reader_name(const struct ad_reader *r)
+{
+	return r->name;
+}
+
+uint64_t ad_reader_rows(const struct ad_reader *r)
+{
+	return r->rows;
+}
+
+uint64_t ad_reader_rejected(const struct ad_reader *r)
+{
+	return r->rejected;
+}
+
+const uint64_t *ad_reader_invalid(const struct ad_reader *r)
+{
+	return r->invalid;
+}
+
+void ad_reader_free(struct ad_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->csv_ready)
+		csv_free(&r->csv);
+	raw_free(&r->raw);
+	ad_block_free(r->block);
+	ad_schema_free(r->schema);
+	ad_free(r->invalid);
+	ad_in_close(r->in);
+	ad_free(r);
+}

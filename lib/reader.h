@@ -1,0 +1,85 @@
+#ifndef ADKIT_READER_H
+#define ADKIT_READER_H
+/*
+ * The one reader of adkit streams. It detects the format from the first
+ * bytes (adkit's binary magic, else CSV), reads the header, settles column
+ * types, and hands out blocks of rows. CSV is parsed by libcsv (RFC 4180;
+ * a UTF-8 BOM is skipped), with a quote-free fast path that gives the same
+ * fields. Input is read once, front to back, so stdin works.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ad.h"
+#include "table.h"
+
+struct ad_in;
+
+/* Default number of rows examined to infer column types. */
+#define AD_INFER_ROWS 1000
+
+enum ad_format {
+	AD_FORMAT_CSV = 0,
+	AD_FORMAT_BIN = 1
+};
+
+/* Receives each CSV record rejected for its field count, as raw fields;
+ * a non-AD_OK return stops the read with that error. */
+typedef enum ad_status (*ad_reject_fn)(void *ctx, uint64_t line,
+    size_t nfields, const char *const *fields, const size_t *lens,
+    struct ad_error *err);
+
+struct ad_reader_opts {
+	const char *path;        /* NULL or "-": stdin */
+	struct ad_in *from;      /* instead of path: a stream the reader takes */
+	char delim;              /* CSV field delimiter; 0 means ',' */
+	int no_header;           /* CSV has no header: columns are c1..cN */
+	const char *const *na;   /* tokens read as missing; NULL: the defaults */
+	size_t n_na;
+	const struct ad_schema *types; /* optional: fixes these columns' types */
+	size_t infer_rows;       /* rows examined for types; 0: AD_INFER_ROWS */
+	int strict;              /* an unparsable number is an error */
+	uint64_t max_rejects;    /* fail when more rows are rejected; 0: no limit */
+	int limit_rejects;       /* max_rejects applies (so 0 can mean none) */
+	ad_reject_fn on_reject;  /* optional */
+	void *reject_ctx;
+	int no_fast_path;        /* tests only: parse every line with libcsv */
+};
+
+struct ad_reader;
+
+/* The missing-value tokens used when opts.na is NULL, and their count. */
+extern const char *const ad_reader_default_na[];
+extern const size_t ad_reader_default_na_count;
+
+/* Opens the input, reads its header and infers types; *r is set on success. */
+enum ad_status ad_reader_open(struct ad_reader **r,
+    const struct ad_reader_opts *opts, struct ad_error *err);
+
+/* Sets *b to the next block of rows (owned by r, valid until the next call);
+ * (*b)->nrows is 0 at the end of the input. */
+enum ad_status ad_reader_next(struct ad_reader *r, struct ad_block **b,
+    struct ad_error *err);
+
+/* The columns; valid while r is open. */
+const struct ad_schema *ad_reader_schema(const struct ad_reader *r);
+
+/* The detected input format. */
+enum ad_format ad_reader_format(const struct ad_reader *r);
+
+/* The input's name for messages ("<stdin>" or the path). */
+const char *ad_reader_name(const struct ad_reader *r);
+
+/* Rows handed out so far. */
+uint64_t ad_reader_rows(const struct ad_reader *r);
+
+/* Rows rejected so far (wrong field count). */
+uint64_t ad_reader_rejected(const struct ad_reader *r);
+
+/* Per column, cells so far that did not parse as numbers (now missing). */
+const uint64_t *ad_reader_invalid(const struct ad_reader *r);
+
+/* Closes the input and frees r; NULL is a no-op. */
+void ad_reader_free(struct ad_reader *r);
+
+#endif

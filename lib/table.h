@@ -1,0 +1,96 @@
+#ifndef ADKIT_TABLE_H
+#define ADKIT_TABLE_H
+/*
+ * The shape of a stream (struct ad_schema: column names and types) and a
+ * block of its rows (struct ad_block), the unit every command works on.
+ *
+ * A block holds up to cap rows. Numbers sit row-major in num, ready for BLAS,
+ * with NaN for missing; a text column's slots in num are NaN and its cells
+ * are (offset, length) pairs into the block's byte arena. Memory depends on
+ * cap and the column count, never on the length of the input.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ad.h"
+
+/* Rows in a full block. */
+#define AD_BLOCK_ROWS 4096
+
+/* Length of a missing text cell. */
+#define AD_TEXT_MISSING SIZE_MAX
+
+enum ad_type {
+	AD_NUMERIC = 0, /* IEEE-754 double, NaN = missing */
+	AD_TEXT = 1     /* bytes, carried as they came */
+};
+
+struct ad_column {
+	char *name;        /* NUL-terminated UTF-8 */
+	enum ad_type type;
+};
+
+struct ad_schema {
+	size_t ncols;
+	struct ad_column *cols;
+};
+
+struct ad_text {
+	size_t off;        /* into the block's arena */
+	size_t len;        /* AD_TEXT_MISSING for a missing cell */
+};
+
+struct ad_block {
+	size_t nrows;      /* rows filled */
+	size_t cap;        /* rows allocated */
+	size_t ncols;
+	double *num;       /* nrows x ncols, row-major */
+	struct ad_text *text; /* nrows x ncols; meaningful for text columns */
+	uint64_t *line;    /* per row: source line (CSV) or row number (binary) */
+	char *arena;       /* text bytes of this block */
+	size_t arena_len, arena_cap;
+};
+
+/* Allocates an empty schema. */
+enum ad_status ad_schema_new(struct ad_schema **s, struct ad_error *err);
+
+/* Frees s and its names; NULL is a no-op. */
+void ad_schema_free(struct ad_schema *s);
+
+/* Appends a column named name[0..len) (copied); the caller checks names. */
+enum ad_status ad_schema_add(struct ad_schema *s, const char *name, size_t len,
+    enum ad_type type, struct ad_error *err);
+
+/* Returns a deep copy of s in *copy. */
+enum ad_status ad_schema_copy(const struct ad_schema *s,
+    struct ad_schema **copy, struct ad_error *err);
+
+/* Index of the column called name, or SIZE_MAX. */
+size_t ad_schema_find(const struct ad_schema *s, const char *name);
+
+/* "numeric" or "text". */
+const char *ad_type_name(enum ad_type t);
+
+/* Allocates a block for cap rows of ncols columns. */
+enum ad_status ad_block_new(struct ad_block **b, size_t ncols, size_t cap,
+    struct ad_error *err);
+
+/* Frees b; NULL is a no-op. */
+void ad_block_free(struct ad_block *b);
+
+/* Empties b, keeping its memory. */
+void ad_block_clear(struct ad_block *b);
+
+/* Copies text s[0..len) into cell (row, col); len AD_TEXT_MISSING marks it
+ * missing. Pointers from ad_block_text may move. */
+enum ad_status ad_block_set_text(struct ad_block *b, size_t row, size_t col,
+    const char *s, size_t len, struct ad_error *err);
+
+/* The text of cell (row, col) and its length in *len, or NULL if missing. */
+const char *ad_block_text(const struct ad_block *b, size_t row, size_t col,
+    size_t *len);
+
+/* Keeps only the rows whose keep[] is non-zero, in order. */
+void ad_block_compact(struct ad_block *b, const unsigned char *keep);
+
+#endif

@@ -1,0 +1,46 @@
+#ifndef ADKIT_WRITER_H
+#define ADKIT_WRITER_H
+/*
+ * The one writer of adkit streams: CSV (RFC 4180, LF line ends, numbers in
+ * their shortest exact form, missing cells empty) or the binary stream.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ad.h"
+#include "reader.h"
+#include "table.h"
+
+struct ad_out;
+struct ad_writer;
+
+struct ad_writer_opts {
+	enum ad_format format;
+	char delim;          /* CSV delimiter; 0 means ',' */
+	int no_header;       /* CSV: no header row */
+};
+
+/* Starts a stream of schema's columns on out (borrowed until
+ * ad_writer_free) and writes its header. */
+enum ad_status ad_writer_open(struct ad_writer **w, struct ad_out *out,
+    const struct ad_schema *schema, const struct ad_writer_opts *opts,
+    struct ad_error *err);
+
+/* Writes b's rows; output column j is b's column colmap[j] (NULL: j). */
+enum ad_status ad_writer_write(struct ad_writer *w, const struct ad_block *b,
+    const size_t *colmap, struct ad_error *err);
+
+/* Ends the stream (the binary end record); out stays open. */
+enum ad_status ad_writer_finish(struct ad_writer *w, struct ad_error *err);
+
+/* Rows written so far. */
+uint64_t ad_writer_rows(const struct ad_writer *w);
+
+/* Frees w (not its out); NULL is a no-op. */
+void ad_writer_free(struct ad_writer *w);
+
+/* Writes s[0..len) as one CSV field, quoted when it must be. */
+enum ad_status ad_csv_write_field(struct ad_out *out, const char *s,
+    size_t len, char delim, struct ad_error *err);
+
+#endif

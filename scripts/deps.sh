@@ -1,0 +1,50 @@
+#!/bin/sh
+# Installs the Debian packages adkit needs, or says exactly how to.
+# usage: scripts/deps.sh [--check] GROUP...   (groups: build test fuzz bench)
+# With --check it only exits 1 if something is missing, printing nothing.
+set -eu
+
+check=0
+if [ "${1:-}" = "--check" ]; then check=1; shift; fi
+
+pkgs_build="make gcc g++ libc6-dev libcsv-dev libdouble-conversion-dev libxxhash-dev"
+pkgs_test="bats bats-assert bats-support mandoc prometheus valgrind"
+pkgs_fuzz="clang libclang-rt-14-dev"
+pkgs_bench="python3-pandas python3-numpy hyperfine"
+
+want=""
+for g in "$@"; do
+	case "$g" in
+	build) want="$want $pkgs_build" ;;
+	test) want="$want $pkgs_test" ;;
+	fuzz) want="$want $pkgs_fuzz" ;;
+	bench) want="$want $pkgs_bench" ;;
+	*) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $want; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+[ -z "$missing" ] && exit 0
+[ "$check" -eq 1 ] && exit 1
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "adkit needs these Debian packages:$missing" >&2
+	echo "Install them with:" >&2
+	echo "  sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "Installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# The package lists may be empty on a fresh machine; fetch them once.
+if ! apt-get install -y --no-install-recommends $missing; then
+	apt-get update
+	apt-get install -y --no-install-recommends $missing
+fi
