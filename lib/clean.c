@@ -78,6 +78,7 @@ static int method_of(const char *s, enum ad_impute_method *m)
 	static const struct { const char *name; enum ad_impute_method m; } t[] = {
 		{ "mean", AD_IMPUTE_MEAN }, { "median", AD_IMPUTE_MEDIAN },
 		{ "mode", AD_IMPUTE_MODE }, { "zero", AD_IMPUTE_ZERO },
+		{ "none", AD_IMPUTE_NONE },
 	};
 
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
@@ -206,7 +207,8 @@ static enum ad_status load_schema(struct run *r, struct ad_error *err)
 		    "a schema file needs text columns \"column\" and \"type\"");
 		goto out;
 	}
-	while ((st = ad_reader_next(sr, &b, err)) == AD_OK && b->nrows > 0)
+	while (st == AD_OK && (st = ad_reader_next(sr, &b, err)) == AD_OK &&
+	    b->nrows > 0)
 		for (size_t i = 0; i < b->nrows && st == AD_OK; i++) {
 			size_t nl, tl;
 			const char *n = ad_block_text(b, i, ci, &nl);
@@ -748,15 +750,35 @@ static enum ad_status is_duplicate(struct run *r, const struct ad_block *b,
 	return AD_OK;
 }
 
-/* Fills, drops and dedupes the rows of b in place; map takes output columns
- * to b's columns (NULL: the same). */
-static enum ad_status apply(struct run *r, struct ad_block *b,
+/* Drops rows seen before, comparing the values as read (before any fill),
+ * so fill values are learned from distinct rows only. */
+static enum ad_status dedupe(struct run *r, struct ad_block *b,
+    const size_t *map, struct ad_error *err)
+{
+	enum ad_status st;
+	int dup = 0;
+
+	if (!r->dedupe)
+		return AD_OK;
+	for (size_t i = 0; i < b->nrows; i++) {
+		if ((st = is_duplicate(r, b, i, map, &dup, err)) != AD_OK)
+			return st;
+		r->keep[i] = !dup;
+		r->res->rows_duplicate += (uint64_t)dup;
+	}
+	ad_block_compact(b, r->keep);
+	return AD_OK;
+}
+
+/* Fills missing cells, drops rows still missing one (with --drop-missing)
+ * and writes the rest; map takes output columns to b's (NULL: the same). */
+static enum ad_status fill_and_write(struct run *r, struct ad_block *b,
     const size_t *map, struct ad_error *err)
 {
 	enum ad_status st;
 
 	for (size_t i = 0; i < b->nrows; i++) {
-		int missing = 0, dup = 0;
+		int missing = 0;
 
 		for (size_t j = 0; j < r->outs->ncols; j++) {
 			const struct fill *f = &r->fills[j];
@@ -782,20 +804,8 @@ static enum ad_status apply(struct run *r, struct ad_block *b,
 				r->res->cells_imputed++;
 			}
 		}
-		r->keep[i] = 1;
-		if (missing && r->drop_missing) {
-			r->keep[i] = 0;
-			r->res->rows_dropped_missing++;
-			continue;
-		}
-		if (r->dedupe) {
-			if ((st = is_duplicate(r, b, i, map, &dup, err)) != AD_OK)
-				return st;
-			if (dup) {
-				r->keep[i] = 0;
-				r->res->rows_duplicate++;
-			}
-		}
+		r->keep[i] = !(missing && r->drop_missing);
+		r->res->rows_dropped_missing += (uint64_t)!r->keep[i];
 	}
 	ad_block_compact(b, r->keep);
 	return ad_writer_write(r->w, b, map, err);
@@ -1138,7 +1148,7 @@ static enum ad_status replay(struct run *r, struct ad_error *err)
 	if ((st = ad_reader_open(&sr, &ro, err)) != AD_OK)
 		return st;
 	while ((st = ad_reader_next(sr, &b, err)) == AD_OK && b->nrows > 0)
-		if ((st = apply(r, b, NULL, err)) != AD_OK)
+		if ((st = fill_and_write(r, b, NULL, err)) != AD_OK)
 			break;
 	ad_reader_free(sr);
 	return st;
@@ -1157,8 +1167,10 @@ static enum ad_status stream(struct run *r, struct ad_error *err)
 		goto out;
 	while ((st = ad_reader_next(r->rd, &b, err)) == AD_OK && b->nrows > 0) {
 		update_stats(r, b);
+		if ((st = dedupe(r, b, r->colmap, err)) != AD_OK)
+			goto out;
 		if (!learning)
-			st = apply(r, b, r->colmap, err);
+			st = fill_and_write(r, b, r->colmap, err);
 		else if ((st = learn(r, b, err)) == AD_OK)
 			st = ad_writer_write(sw, b, r->colmap, err);
 		if (st != AD_OK)
@@ -1166,7 +1178,7 @@ static enum ad_status stream(struct run *r, struct ad_error *err)
 	}
 	if (st != AD_OK)
 		goto out;
-	if ((st = finish_learning(r, err)) != AD_OK)
+	if (r->params == NULL && (st = finish_learning(r, err)) != AD_OK)
 		goto out;
 	if (learning && ((st = ad_writer_finish(sw, err)) != AD_OK ||
 	    (st = replay(r, err)) != AD_OK))

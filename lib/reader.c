@@ -563,7 +563,7 @@ static enum ad_status apply_types(struct ad_reader *r, unsigned char *fixed,
 
 		if (c == SIZE_MAX)
 			return ad_error_at(err, AD_EDATA, r->name, 0, 0,
-			    "column \"%s\" of the schema is not in the input",
+			    "column \"%s\" is not in the input",
 			    t->cols[i].name);
 		if (r->format == AD_FORMAT_BIN &&
 		    r->schema->cols[c].type != t->cols[i].type)
@@ -577,9 +577,10 @@ static enum ad_status apply_types(struct ad_reader *r, unsigned char *fixed,
 	return AD_OK;
 }
 
-/* A column is numeric when at least 90% of its non-missing values in the
- * first rows parse as numbers: a few bad cells then count as invalid rather
- * than turning a metric into text. */
+/* A column is numeric when most (more than half) of its non-missing values
+ * in the first rows parse as numbers: a few bad cells then count as invalid
+ * rather than turning a metric into text. A column with no values yet is
+ * numeric, its cells missing. */
 static void infer_types(struct ad_reader *r, const unsigned char *fixed)
 {
 	size_t nc = r->schema->ncols;
@@ -600,12 +601,13 @@ static void infer_types(struct ad_reader *r, const unsigned char *fixed)
 			if (f->len == 0 || is_na(r, r->raw.bytes + f->off, f->len))
 				continue;
 			present++;
-			if (ad_num_parse(r->raw.bytes + f->off, f->len, &v) ==
-			    AD_NUM_OK)
+			/* out of range is still a number, if an invalid one */
+			if (ad_num_parse(r->raw.bytes + f->off, f->len, &v) !=
+			    AD_NUM_INVALID)
 				numbers++;
 		}
 		r->schema->cols[c].type =
-		    numbers * 10 >= present * 9 ? AD_NUMERIC : AD_TEXT;
+		    numbers * 2 > present || present == 0 ? AD_NUMERIC : AD_TEXT;
 	}
 }
 

@@ -1,0 +1,19 @@
+# Shared set-up for adkit's bats tests: commands come from $ADKIT_BIN (the
+# plain or the sanitized build), each test runs in its own scratch folder.
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+FIX="$ROOT/tests/fixtures"
+GOLD="$ROOT/tests/golden"
+export PATH="${ADKIT_BIN:-$ROOT/bin}:$PATH"
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+}
+
+# Runs a pipeline in bash -o pipefail and records its status like `run`.
+run_pipe() {
+	run bash -o pipefail -c "$1"
+}
