@@ -1,0 +1,162 @@
+/*
+ * libFuzzer target for lib/binfmt, through the reader that uses it.
+ *
+ * The input is a binary stream; when it does not start with the magic, the
+ * magic is put in front so that the fuzzer spends its time past the first
+ * eight bytes. The stream is written to a temporary file and read to the
+ * end. Any status other than AD_OK or AD_EDATA aborts, and so does a block
+ * whose rows, text cells or row numbers are out of bounds.
+ *
+ * The format has exactly one encoding of a given content (payload lengths
+ * must add up, flags are 0, nothing may follow the end record), so a stream
+ * that reads without error, written again with ad_writer, must come out
+ * byte for byte the same; anything else aborts.
+ *
+ * Run it with -malloc_limit_mb=512: a corrupt length must not make the
+ * reader ask for memory the input cannot fill.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ad.h"
+#include "binfmt.h"
+#include "io.h"
+#include "reader.h"
+#include "table.h"
+#include "writer.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond) do { if (!(cond)) abort(); } while (0)
+
+static const unsigned char magic[AD_BINFMT_MAGIC_LEN] = {
+	0x89, 'A', 'D', 'K', '\r', '\n', 0x1a, '\n'
+};
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, s, n);
+		if (w <= 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Whether the file at path holds exactly a[0..na) then b[0..nb). */
+static int file_is(const char *path, const void *a, size_t na, const void *b,
+    size_t nb)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	size_t want = na + nb, got;
+	int same;
+
+	if (f == NULL)
+		abort();
+	if ((buf = malloc(want + 1)) == NULL)
+		abort();
+	got = fread(buf, 1, want + 1, f);
+	fclose(f);
+	same = got == want && memcmp(buf, a, na) == 0 &&
+	    (nb == 0 || memcmp(buf + na, b, nb) == 0);
+	free(buf);
+	return same;
+}
+
+static void check_block(const struct ad_schema *sc, const struct ad_block *b,
+    uint64_t rows_before)
+{
+	volatile unsigned char sink = 0;
+
+	CHECK(b->nrows <= b->cap && b->nrows <= AD_BINFMT_MAX_ROWS);
+	CHECK(b->ncols == sc->ncols && b->arena_len <= b->arena_cap);
+	for (size_t r = 0; r < b->nrows; r++) {
+		CHECK(b->line[r] == rows_before + r + 1);
+		for (size_t c = 0; c < sc->ncols; c++) {
+			const struct ad_text *t = &b->text[r * b->ncols + c];
+			volatile double v = b->num[r * b->ncols + c];
+
+			if (sc->cols[c].type == AD_NUMERIC)
+				continue;
+			CHECK(isnan(v));
+			if (t->len == AD_TEXT_MISSING)
+				continue;
+			CHECK(t->off <= b->arena_len &&
+			    t->len <= b->arena_len - t->off);
+			for (size_t i = 0; i < t->len; i++)
+				sink ^= (unsigned char)b->arena[t->off + i];
+		}
+	}
+	(void)sink;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char in_path[] = "/tmp/fuzz_binfmt.XXXXXX";
+	char out_path[] = "/tmp/fuzz_binfmt.out.XXXXXX";
+	int prefix = !ad_binfmt_is_magic(data, size);
+	struct ad_reader_opts opts = { 0 };
+	struct ad_writer_opts wo = { AD_FORMAT_BIN, 0, 0 };
+	struct ad_reader *r = NULL;
+	struct ad_out *out = NULL;
+	struct ad_writer *w = NULL;
+	struct ad_error err;
+	enum ad_status st;
+	uint64_t rows = 0;
+	int fd;
+
+	if ((fd = mkstemp(in_path)) < 0)
+		abort();
+	if ((prefix && write_all(fd, magic, sizeof magic) != 0) ||
+	    write_all(fd, data, size) != 0 || close(fd) != 0)
+		abort();
+	if ((fd = mkstemp(out_path)) < 0 || close(fd) != 0)
+		abort();
+
+	opts.path = in_path;
+	st = ad_reader_open(&r, &opts, &err);
+	CHECK(st == AD_OK || st == AD_EDATA);
+	if (st != AD_OK)
+		goto out;
+	CHECK(ad_reader_format(r) == AD_FORMAT_BIN);
+	CHECK(ad_out_open(&out, out_path, &err) == AD_OK);
+	CHECK(ad_writer_open(&w, out, ad_reader_schema(r), &wo, &err) == AD_OK);
+	for (;;) {
+		struct ad_block *b = NULL;
+
+		st = ad_reader_next(r, &b, &err);
+		CHECK(st == AD_OK || st == AD_EDATA);
+		if (st != AD_OK)
+			goto out;
+		check_block(ad_reader_schema(r), b, rows);
+		rows += b->nrows;
+		CHECK(ad_reader_rows(r) == rows);
+		CHECK(ad_writer_write(w, b, NULL, &err) == AD_OK);
+		if (b->nrows == 0)
+			break;
+	}
+	CHECK(ad_reader_rejected(r) == 0);
+	CHECK(ad_writer_finish(w, &err) == AD_OK);
+	ad_writer_free(w);
+	w = NULL;
+	CHECK(ad_out_close(out, &err) == AD_OK);
+	out = NULL;
+	CHECK(file_is(out_path, magic, prefix ? sizeof magic : 0, data, size));
+out:
+	ad_writer_free(w);
+	ad_out_abort(out);
+	ad_reader_free(r);
+	unlink(in_path);
+	unlink(out_path);
+	return 0;
+}
