@@ -99,6 +99,7 @@ bats: $(CMDS:%=$(BUILD)/bin/%)
 	ADKIT_BIN=$(abspath $(BUILD)/bin) bats tests/bats
 
 manlint:
+	@test -n "$(MANS)" || { echo "manlint: no man pages"; exit 1; }
 	mandoc -Tlint -W warning $(MANS)
 	@echo "manlint: $(words $(MANS)) pages clean"
 
@@ -106,7 +107,7 @@ manlint:
 asan:
 	$(MAKE) --no-print-directory BUILD=build/asan \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		OPT=-O1 ASAN_OPTIONS=detect_leaks=1 unit fuzz-replay bats
+		OPT=-O1 unit fuzz-replay bats
 
 # ---- fuzzing (clang's libFuzzer) ----
 
@@ -140,12 +141,12 @@ bench: all
 	bench/csv.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(CMDS:%=bin/%) $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(filter %.1,$(MANS)) $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 644 $(filter %.5,$(MANS)) $(DESTDIR)$(PREFIX)/share/man/man5
-	install -m 644 $(filter %.7,$(MANS)) $(DESTDIR)$(PREFIX)/share/man/man7
+	@set -e; for m in $(MANS); do \
+		d=$(DESTDIR)$(PREFIX)/share/man/man$${m##*.}; \
+		install -d $$d; install -m 644 $$m $$d; \
+	done
 
 clean:
 	rm -rf build bin lib/libadkit.a

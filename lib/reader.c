@@ -54,6 +54,7 @@ struct ad_reader {
 	uint64_t *invalid;        /* per column */
 	struct ad_reader_opts opts;
 	const char *const *na;
+	size_t *na_len;           /* strlen of each na token */
 	size_t n_na;
 	int na_has_number;        /* some missing token reads as a number */
 	/* CSV */
@@ -309,7 +310,7 @@ static enum ad_status fill_pending(struct ad_reader *r, size_t want,
 static int is_na(const struct ad_reader *r, const char *s, size_t len)
 {
 	for (size_t i = 0; i < r->n_na; i++)
-		if (strlen(r->na[i]) == len && memcmp(r->na[i], s, len) == 0)
+		if (r->na_len[i] == len && memcmp(r->na[i], s, len) == 0)
 			return 1;
 	return 0;
 }
@@ -691,21 +692,25 @@ enum ad_status ad_reader_open(struct ad_reader **out,
 		return ad_error_nomem(err);
 	}
 	r->opts = *opts;
+	r->in = opts->from;
 	if (r->opts.delim == 0)
 		r->opts.delim = ',';
 	if (r->opts.infer_rows == 0)
 		r->opts.infer_rows = AD_INFER_ROWS;
 	r->na = opts->na ? opts->na : ad_reader_default_na;
 	r->n_na = opts->na ? opts->n_na : ad_reader_default_na_count;
+	if ((r->na_len = ad_calloc(r->n_na + 1, sizeof *r->na_len)) == NULL) {
+		st = ad_error_nomem(err);
+		goto fail;
+	}
 	for (size_t i = 0; i < r->n_na; i++) {
 		double v;
-		if (ad_num_parse(r->na[i], strlen(r->na[i]), &v) == AD_NUM_OK &&
+		r->na_len[i] = strlen(r->na[i]);
+		if (ad_num_parse(r->na[i], r->na_len[i], &v) == AD_NUM_OK &&
 		    !isnan(v))
 			r->na_has_number = 1;
 	}
-	if (opts->from != NULL)
-		r->in = opts->from;
-	else if ((st = ad_in_open(&r->in, opts->path, err)) != AD_OK)
+	if (r->in == NULL && (st = ad_in_open(&r->in, opts->path, err)) != AD_OK)
 		goto fail;
 	r->name = (char *)ad_in_name(r->in);
 	if ((st = ad_schema_new(&r->schema, err)) != AD_OK)
@@ -791,6 +796,7 @@ void ad_reader_free(struct ad_reader *r)
 	ad_block_free(r->block);
 	ad_schema_free(r->schema);
 	ad_free(r->invalid);
+	ad_free(r->na_len);
 	ad_in_close(r->in);
 	ad_free(r);
 }

@@ -13,9 +13,10 @@
  * the replay pass while testing nothing.
  *
  * If an input crashes the target, its file name is printed on stderr: from
- * a SIGABRT handler (the targets' own checks call abort()), from the
- * sanitizers' death callback in a sanitized build, or from a SIGSEGV/SIGBUS
- * handler in a plain one.
+ * a SIGABRT handler (the targets' own checks call abort(), and so do UBSan's
+ * fatal reports, see __ubsan_default_options), from the sanitizers' death
+ * callback in a sanitized build, or from a SIGSEGV/SIGBUS handler in a
+ * plain one.
  *
  * Exit status: 0 when every input ran, 1 on any error.
  */
@@ -39,17 +40,28 @@ extern void __sanitizer_set_death_callback(void (*cb)(void))
 static const char *prog = "fuzz";        /* basename of argv[0] */
 static const char *volatile current;     /* the input being replayed */
 
-/* Names the input that crashed; async-signal-safe. */
+/* Names the input that crashed, once; async-signal-safe. */
 static void name_current(void)
 {
 	const char *f = current;
 
 	if (f == NULL)
 		return;
+	current = NULL;
 	(void)!write(STDERR_FILENO, prog, strlen(prog));
 	(void)!write(STDERR_FILENO, ": crashed on ", 13);
 	(void)!write(STDERR_FILENO, f, strlen(f));
 	(void)!write(STDERR_FILENO, "\n", 1);
+}
+
+/* gcc links UBSan as a runtime of its own, which the death callback set
+ * through ASan's does not reach: have its fatal reports abort() (with a
+ * stack) so that the SIGABRT handler names the input. UBSAN_OPTIONS still
+ * overrides this. */
+const char *__ubsan_default_options(void);
+const char *__ubsan_default_options(void)
+{
+	return "abort_on_error=1:print_stacktrace=1";
 }
 
 static void on_signal(int sig)
