@@ -41,6 +41,7 @@ struct fill {
 	double num;
 	char *text;
 	size_t len;
+	struct colstat acc;      /* mean: the values seen */
 	double *vals;            /* median: the values seen */
 	size_t nvals, capvals;
 	struct ad_counter *modes; /* mode: counts of values seen */
@@ -194,14 +195,29 @@ static enum ad_status load_schema(struct run *r, struct ad_error *err)
 	size_t ci, ti;
 	enum ad_status st;
 
+	struct ad_schema *text = NULL;
+
+	/* both columns are text, whatever their values look like */
+	if ((st = ad_schema_new(&text, err)) != AD_OK ||
+	    (st = ad_schema_add(text, "column", 6, AD_TEXT, err)) != AD_OK ||
+	    (st = ad_schema_add(text, "type", 4, AD_TEXT, err)) != AD_OK) {
+		ad_schema_free(text);
+		return st;
+	}
 	ro.path = r->o->schema_path;
 	ro.delim = r->o->in.delim;
-	if ((st = ad_reader_open(&sr, &ro, err)) != AD_OK)
+	ro.types = text;
+	st = ad_reader_open(&sr, &ro, err);
+	ad_schema_free(text);
+	if (st != AD_OK) {
+		if (strstr(err->msg, "is not in the input") != NULL)
+			ad_error_at(err, AD_EDATA, r->o->schema_path, 1, 0,
+			    "a schema file needs columns \"column\" and \"type\"");
 		return st;
+	}
 	ci = ad_schema_find(ad_reader_schema(sr), "column");
 	ti = ad_schema_find(ad_reader_schema(sr), "type");
-	if (ci == SIZE_MAX || ti == SIZE_MAX ||
-	    ad_reader_schema(sr)->cols[ci].type != AD_TEXT ||
+	if (ad_reader_schema(sr)->cols[ci].type != AD_TEXT ||
 	    ad_reader_schema(sr)->cols[ti].type != AD_TEXT) {
 		st = ad_error_at(err, AD_EDATA, ad_reader_name(sr), 1, 0,
 		    "a schema file needs text columns \"column\" and \"type\"");
@@ -249,6 +265,14 @@ static enum ad_status add_string(char ***list, size_t *n, const char *s,
 		return ad_error_nomem(err);
 	(*n)++;
 	return AD_OK;
+}
+
+static int has_string(char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return 1;
+	return 0;
 }
 
 static void free_strings(char **list, size_t n)
@@ -308,6 +332,11 @@ static enum ad_status load_params(struct run *r, struct ad_error *err)
 		} else if (strcmp(k, "output") == 0) {
 			if (l->ntok < 3 || l->ntok > 4)
 				st = ad_params_expect(p, l, 4, err);
+			else if (has_string(r->restore_out, r->n_restore_out,
+			    l->tok[1]))
+				st = ad_error_at(err, AD_EDATA, ad_params_name(p),
+				    l->line, 2, "output column \"%s\" is listed twice",
+				    l->tok[1]);
 			else
 				st = add_string(&r->restore_out, &r->n_restore_out,
 				    l->tok[1], l->len[1], err);
@@ -404,48 +433,59 @@ static enum ad_status set_fill_value(struct fill *f, enum ad_type type,
 	return AD_OK;
 }
 
-/* Applies one --impute item to output column j if it fits the column. */
+/* Whether an --impute method can fill a column of this type. */
+static int spec_fits(const struct ad_impute_spec *sp, enum ad_type type)
+{
+	double v;
+
+	switch (sp->method) {
+	case AD_IMPUTE_MEAN:
+	case AD_IMPUTE_MEDIAN:
+	case AD_IMPUTE_ZERO:
+		return type == AD_NUMERIC;
+	case AD_IMPUTE_VALUE:
+		return type == AD_TEXT || ad_num_parse(sp->value,
+		    strlen(sp->value), &v) == AD_NUM_OK;
+	case AD_IMPUTE_MODE:
+	case AD_IMPUTE_NONE:
+		break;
+	}
+	return 1;
+}
+
+/* Applies one --impute item to output column j. A column-wide item skips
+ * the columns it does not fit (a text value, the text columns); a named
+ * one that does not fit is an error. */
 static enum ad_status apply_spec(struct run *r, size_t j,
     const struct ad_impute_spec *sp, int named, struct ad_error *err)
 {
 	struct fill *f = &r->fills[j];
 	enum ad_type type = r->outs->cols[j].type;
 	const char *name = r->outs->cols[j].name;
-	double v;
 
+	if (!spec_fits(sp, type)) {
+		if (!named)
+			return AD_OK;
+		if (sp->method == AD_IMPUTE_VALUE)
+			return ad_error_set(err, AD_EDATA, "--impute: column "
+			    "\"%s\" is numeric; its fill value \"%s\" is not a "
+			    "number", name, sp->value);
+		return ad_error_set(err, AD_EDATA, "--impute: column \"%s\" is "
+		    "text; %s needs numbers", name, method_name(sp->method));
+	}
+	if (!named && sp->method == AD_IMPUTE_VALUE && type == AD_TEXT &&
+	    spec_fits(sp, AD_NUMERIC))
+		return AD_OK;   /* a bare number fills numeric columns only */
 	ad_free(f->text);
 	f->text = NULL;
 	f->has = 0;
-	f->method = AD_IMPUTE_NONE;
-	switch (sp->method) {
-	case AD_IMPUTE_MEAN:
-	case AD_IMPUTE_MEDIAN:
-	case AD_IMPUTE_ZERO:
-		if (type == AD_TEXT) {
-			if (named)
-				return ad_error_set(err, AD_EDATA, "--impute: "
-				    "column \"%s\" is text; %s needs numbers", name,
-				    method_name(sp->method));
-			return AD_OK;
-		}
-		f->method = sp->method;
-		if (sp->method == AD_IMPUTE_ZERO) {
-			f->num = 0;
-			f->has = 1;
-		}
-		return AD_OK;
-	case AD_IMPUTE_MODE:
-		f->method = AD_IMPUTE_MODE;
-		return AD_OK;
-	case AD_IMPUTE_VALUE:
-		if (!named && (type == AD_NUMERIC) != (ad_num_parse(sp->value,
-		    strlen(sp->value), &v) == AD_NUM_OK))
-			return AD_OK;   /* a bare VALUE fills the columns it fits */
-		f->method = AD_IMPUTE_VALUE;
+	f->method = sp->method;
+	if (sp->method == AD_IMPUTE_ZERO) {
+		f->num = 0;
+		f->has = 1;
+	} else if (sp->method == AD_IMPUTE_VALUE) {
 		return set_fill_value(f, type, sp->value, strlen(sp->value),
 		    name, err);
-	case AD_IMPUTE_NONE:
-		break;
 	}
 	return AD_OK;
 }
@@ -578,7 +618,9 @@ static enum ad_status learn(struct run *r, const struct ad_block *b,
 			double v = b->num[i * b->ncols + c];
 			const char *t;
 
-			if (f->method == AD_IMPUTE_MEDIAN && !isnan(v)) {
+			if (f->method == AD_IMPUTE_MEAN && !isnan(v)) {
+				stat_add(&f->acc, v);
+			} else if (f->method == AD_IMPUTE_MEDIAN && !isnan(v)) {
 				if (f->nvals == f->capvals) {
 					size_t cap = f->capvals ? f->capvals * 2 : 1024;
 					double *nv = ad_realloc(f->vals, cap * sizeof *nv);
@@ -655,7 +697,7 @@ static enum ad_status finish_learning(struct run *r, struct ad_error *err)
 {
 	for (size_t j = 0; j < r->outs->ncols; j++) {
 		struct fill *f = &r->fills[j];
-		const struct colstat *s = &r->stats[r->colmap[j]];
+		const struct colstat *s = &f->acc;
 
 		if (f->method == AD_IMPUTE_MEAN && s->n > 0) {
 			f->num = (s->sum + s->comp) / (double)s->n;

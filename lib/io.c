@@ -275,9 +275,11 @@ static enum ad_status open_temp(struct ad_out *o, struct ad_error *err)
 enum ad_status ad_out_open(struct ad_out **out, const char *path,
     struct ad_error *err)
 {
-	int use_stdout = path == NULL || strcmp(path, "-") == 0;
+	int use_stdout = path == NULL || strcmp(path, "-") == 0 ||
+	    strcmp(path, "/dev/stdout") == 0;
 	struct ad_out *o = out_new(use_stdout ? "<stdout>" : path);
 	struct stat sb;
+	char *real;
 	enum ad_status st;
 
 	if (o == NULL)
@@ -288,13 +290,19 @@ enum ad_status ad_out_open(struct ad_out **out, const char *path,
 		*out = o;
 		return AD_OK;
 	}
-	if ((o->path = dup_str(path)) == NULL) {
+	/* A symlink is written through: its target is what gets replaced. */
+	real = lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) ? realpath(path, NULL)
+	    : NULL;
+	o->path = dup_str(real ? real : path);
+	free(real);
+	if (o->path == NULL) {
 		out_free(o);
 		return ad_error_nomem(err);
 	}
-	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+	if (strncmp(o->path, "/dev/", 5) == 0 || strncmp(o->path, "/proc/", 6) == 0 ||
+	    (lstat(o->path, &sb) == 0 && !S_ISREG(sb.st_mode))) {
 		o->in_place = 1;
-		o->fd = open(path, O_WRONLY | O_CLOEXEC);
+		o->fd = open(o->path, O_WRONLY | O_CLOEXEC);
 		if (o->fd < 0) {
 			int e = errno;
 			ad_error_sys(err, e, path, "cannot open");

@@ -260,6 +260,8 @@ enum ad_status ad_params_load(struct ad_params **out, const char *path,
 			p->n++;
 			st = tokenize(p->name, lineno, s, e, scratch,
 			    &l[p->n - 1], err);
+			if (st == AD_OK && l[p->n - 1].ntok == 0)
+				free_line(&l[--p->n]);   /* a blank line */
 		}
 		if (st != AD_OK)
 			goto out;

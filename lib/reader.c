@@ -188,7 +188,10 @@ static void on_row(int term, void *ctx)
 		cb_oom(r);
 }
 
-static enum ad_status csv_failure(struct ad_reader *r, struct ad_error *err)
+/* Reports a libcsv failure at line (the current one, or where the record
+ * began when the input ended inside it). */
+static enum ad_status csv_failure(struct ad_reader *r, uint64_t line,
+    struct ad_error *err)
 {
 	int e = csv_error(&r->csv);
 
@@ -198,8 +201,9 @@ static enum ad_status csv_failure(struct ad_reader *r, struct ad_error *err)
 	}
 	if (e == CSV_ENOMEM || e == CSV_ETOOBIG)
 		return ad_error_nomem(err);
-	return ad_error_at(err, AD_EDATA, r->name, r->line,
-	    r->raw.nfields - r->raw.row_first + 1,
+	return ad_error_at(err, AD_EDATA, r->name, line,
+	    r->raw.nfields - r->raw.row_first + 1, r->eof ?
+	    "quoted field not closed before the end of the input" :
 	    "malformed quoted field (a quote must open a field and be "
 	    "doubled inside it)");
 }
@@ -260,7 +264,7 @@ static enum ad_status feed(struct ad_reader *r, const char *s, size_t len,
 				return ad_error_nomem(err);
 		} else if (csv_parse(&r->csv, s, n, on_field, on_row, r) != n ||
 		    r->cb_failed) {
-			return csv_failure(r, err);
+			return csv_failure(r, r->line, err);
 		}
 		if (nl != NULL) {
 			r->line++;
@@ -296,7 +300,7 @@ static enum ad_status fill_pending(struct ad_reader *r, size_t want,
 			r->eof = 1;
 			if (csv_fini(&r->csv, on_field, on_row, r) != 0 ||
 			    r->cb_failed)
-				return csv_failure(r, err);
+				return csv_failure(r, r->rec_line, err);
 			break;
 		}
 		if ((st = feed(r, (const char *)p, n, err)) != AD_OK)
@@ -591,7 +595,10 @@ static void infer_types(struct ad_reader *r, const unsigned char *fixed)
 
 		if (fixed[c])
 			continue;
-		for (size_t i = r->raw.head; i < r->raw.nrows; i++) {
+		size_t end = r->raw.nrows - r->raw.head > r->opts.infer_rows ?
+		    r->raw.head + r->opts.infer_rows : r->raw.nrows;
+
+		for (size_t i = r->raw.head; i < end; i++) {
 			const struct raw_row *row = &r->raw.rows[i];
 			const struct raw_field *f;
 			double v;

@@ -388,3 +388,68 @@ load helper
 	run ls -A
 	assert_output "slow"
 }
+
+# ---- regressions: each failed before its fix ----
+
+@test "-o through a symlink replaces the link's target, not the link" {
+	printf 'a\n1\n' > real.csv
+	ln -s real.csv link.csv
+	printf 'a\n2\n' | ad-clean -o link.csv
+	[ -L link.csv ]
+	assert_equal "$(cat real.csv)" "$(printf 'a\n2')"
+}
+
+@test "--infer-rows looks at exactly the first N rows, however input arrives" {
+	printf 'a\nx\ny\n1\n2\n3\n' > t.csv
+	run ad-clean -q --infer-rows 2 t.csv
+	assert_output "$(printf 'a\nx\ny\n1\n2\n3')"
+	run ad-clean -q --infer-rows 2 --strict -i - < t.csv
+	assert_success
+}
+
+@test "a blank line in a params file is no crash" {
+	printf 'adkit-params 1 ad-clean\n \n' > p.txt
+	run --separate-stderr ad-clean -r p.txt "$FIX/mixed.csv"
+	assert_failure 3
+	assert_equal "$stderr" "ad-clean: p.txt: params file lacks its \"na\" or \"input\" lines"
+}
+
+@test "a column-wide --impute that does not fit a column keeps its fill" {
+	printf 'a,t\n,\n1,x\n' > t.csv
+	run ad-clean -q --impute mean,unk t.csv
+	assert_output "$(printf 'a,t\n1,unk\n1,x')"
+	run ad-clean -q --impute unk,mean t.csv
+	assert_output "$(printf 'a,t\n1,unk\n1,x')"
+}
+
+@test "with --dedupe, the mean is learned from distinct rows" {
+	printf 'k,v\n1,10\n1,10\n1,10\n2,1\n3,\n' > d.csv
+	run ad-clean -q --dedupe --impute mean d.csv
+	assert_output "$(printf 'k,v\n1,10\n2,1\n3,5.5')"
+}
+
+@test "a schema file's names may look like numbers" {
+	printf '2024,2025\n1,x\n' > y.csv
+	printf 'column,type\n2024,text\n2025,text\n' > s.csv
+	run ad-clean -q --schema s.csv y.csv
+	assert_success
+	printf 'name,type\n' > nocol.csv
+	run --separate-stderr ad-clean --schema nocol.csv y.csv
+	assert_failure 3
+	assert_equal "$stderr" "ad-clean: nocol.csv:1: a schema file needs columns \"column\" and \"type\""
+}
+
+@test "an unclosed quote at the end names the line its record starts on" {
+	printf 'a,b\n1,2\n3,"4\n' > q.csv
+	run --separate-stderr ad-clean q.csv
+	assert_failure 3
+	assert_equal "$stderr" "ad-clean: q.csv:3:2: quoted field not closed before the end of the input"
+}
+
+@test "a params file listing an output column twice is refused" {
+	ad-clean -q -s p.txt "$FIX/crlf.csv" > /dev/null
+	echo 'output a none' >> p.txt
+	run --separate-stderr ad-clean -r p.txt "$FIX/crlf.csv"
+	assert_failure 3
+	[[ "$stderr" == *'output column "a" is listed twice' ]]
+}
