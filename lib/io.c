@@ -272,6 +272,48 @@ static enum ad_status open_temp(struct ad_out *o, struct ad_error *err)
 	return AD_OK;
 }
 
+/* Follows symlinks from path to the file they name, which need not exist;
+ * a link into /proc (such as /dev/stderr) is kept as it is, for writing in
+ * place. *real is allocated. */
+static enum ad_status resolve_link(const char *path, char **real,
+    struct ad_error *err)
+{
+	char *cur = dup_str(path), *next;
+	struct stat sb;
+
+	for (int hops = 0; cur != NULL; hops++) {
+		char target[4096];
+		ssize_t n;
+		size_t len;
+
+		if (hops == 40)
+			return ad_error_at(err, AD_EIO, path, 0, 0,
+			    "too many levels of symbolic links");
+		if (lstat(cur, &sb) != 0 || !S_ISLNK(sb.st_mode) ||
+		    (n = readlink(cur, target, sizeof target - 1)) <= 0)
+			break;
+		target[n] = '\0';
+		if (strncmp(target, "/proc/", 6) == 0)
+			break;
+		if (target[0] == '/') {
+			next = dup_str(target);
+		} else {
+			char *dir = dir_of(cur);
+			len = (dir ? strlen(dir) : 0) + (size_t)n + 2;
+			next = dir ? ad_malloc(len) : NULL;
+			if (next != NULL)
+				snprintf(next, len, "%s/%s", dir, target);
+			ad_free(dir);
+		}
+		ad_free(cur);
+		cur = next;
+	}
+	if (cur == NULL)
+		return ad_error_nomem(err);
+	*real = cur;
+	return AD_OK;
+}
+
 enum ad_status ad_out_open(struct ad_out **out, const char *path,
     struct ad_error *err)
 {
@@ -279,7 +321,6 @@ enum ad_status ad_out_open(struct ad_out **out, const char *path,
 	    strcmp(path, "/dev/stdout") == 0;
 	struct ad_out *o = out_new(use_stdout ? "<stdout>" : path);
 	struct stat sb;
-	char *real;
 	enum ad_status st;
 
 	if (o == NULL)
@@ -290,19 +331,16 @@ enum ad_status ad_out_open(struct ad_out **out, const char *path,
 		*out = o;
 		return AD_OK;
 	}
-	/* A symlink is written through: its target is what gets replaced. */
-	real = lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) ? realpath(path, NULL)
-	    : NULL;
-	o->path = dup_str(real ? real : path);
-	free(real);
-	if (o->path == NULL) {
+	/* A symlink is written through: its target, existing or not, is what
+	 * gets replaced. */
+	if ((st = resolve_link(path, &o->path, err)) != AD_OK) {
 		out_free(o);
-		return ad_error_nomem(err);
+		return st;
 	}
-	if (strncmp(o->path, "/dev/", 5) == 0 || strncmp(o->path, "/proc/", 6) == 0 ||
-	    (lstat(o->path, &sb) == 0 && !S_ISREG(sb.st_mode))) {
+	if (strncmp(o->path, "/proc/", 6) == 0 ||
+	    (stat(o->path, &sb) == 0 && !S_ISREG(sb.st_mode))) {
 		o->in_place = 1;
-		o->fd = open(o->path, O_WRONLY | O_CLOEXEC);
+		o->fd = open(path, O_WRONLY | O_CLOEXEC);
 		if (o->fd < 0) {
 			int e = errno;
 			ad_error_sys(err, e, path, "cannot open");

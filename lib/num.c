@@ -12,8 +12,9 @@
  *     could change the rounding, it says so instead of guessing.
  *  3. strtod for those rare cases, and for significands longer than 19
  *     digits whose truncation matters. Its input is rewritten as
- *     "[-]DIGITSe[-]EXP": no decimal point, so the locale does not matter,
- *     and at most MAXSIG digits, so no heap buffer and no failure mode.
+ *     "DIGITSe[-]EXP": no decimal point, so the locale does not matter, and
+ *     at most MAXSIG digits, so no heap buffer (and no failure to report)
+ *     however long the text.
  *
  * The common case (a few digits, small exponent) costs one pass over the
  * text and one floating-point operation.
@@ -28,16 +29,16 @@
 #include "num.h"
 #include "num_pow5.h"
 
-/* A decimal number reduced to w * 10^q, with |q| saturated (see parse). */
+/* A decimal number, reduced to w * 10^q, and where its digits are. */
 struct decimal {
-	uint64_t w;        /* first (at most 19) significant digits */
-	int64_t q;         /* power of ten applying to w */
-	int neg;           /* a '-' sign was given */
-	int truncated;     /* nonzero digits were dropped from w */
+	uint64_t w;         /* first (at most 19) significant digits */
+	int64_t q;          /* power of ten applying to w */
+	int neg;            /* a '-' sign was given */
+	int truncated;      /* nonzero digits were dropped from w */
 	const char *digits; /* first digit (or '.') of the significand text */
 	const char *dend;   /* end of the significand text (before 'e') */
-	int64_t exp;       /* the explicit exponent, saturated */
-	int64_t nfrac;     /* digits after the '.' */
+	int64_t exp;        /* the explicit exponent, saturated */
+	int64_t nfrac;      /* digits after the '.' */
 };
 
 /* Halfway points between doubles have at most 768 significant digits, so
@@ -95,9 +96,9 @@ static int clz64(uint64_t x)
 #endif
 }
 
-/* floor(q * log2(10)) for |q| <= 2^15 (checked by gen-pow5.py over the table
- * range). The bias keeps the shifted value non-negative, because a right
- * shift of a negative number is implementation-defined in C. */
+/* floor(q * log2(10)) for q in the table's range, where gen-pow5.py checks
+ * it. The bias keeps the shifted value non-negative, because a right shift
+ * of a negative number is implementation-defined in C. */
 static int floor_log2_pow10(int q)
 {
 	return (int)((((int64_t)q + 32768) * 217706) >> 16) - 108853;
@@ -110,12 +111,17 @@ static int floor_log2_pow10(int q)
  *
  * With w normalized (top bit set) and T = floor(5^q * 2^s), the exact
  * product P = w * 5^q * 2^s lies in [X, X + w) where X = w * T is computed
- * exactly in 192 bits (hi:mid:lo). Adding less than 2^64 to X changes bits
- * of hi only through a carry out of mid, which needs mid == ~0. So unless
- * the bits of hi below the rounding bit and all of mid are ones, P agrees
- * with X from the rounding bit up, and P's bits below it are nonzero (P > X)
- * whenever T is inexact. When T is exact (0 <= q <= 55), P == X and ties
- * are decided exactly.
+ * exactly in 192 bits (hi:mid:lo); P == X when T is exact (0 <= q <= 55).
+ * Otherwise P > X, and the error reaches hi only through a carry out of lo
+ * and mid, which needs mid == ~0 and lo + w to overflow. Without that
+ * carry, P agrees with X from the rounding bit up and, being above X, has
+ * nonzero bits below it. With a possible carry and ones in hi below the
+ * rounding bit too, let K be the bits above the rounding bit. If that bit
+ * is set, P rounds to K + 1 either way: above halfway without the carry,
+ * just past K + 1 with it. Only if it is clear is the answer undecided (K
+ * without the carry, K + 1 or a tie with it). Exactly representable
+ * decimals such as 2987754594497838.5 fall in the first case, so strtod is
+ * left with true ties and near-ties.
  */
 static int eisel_lemire(uint64_t w, int q, uint64_t *bits)
 {
@@ -144,11 +150,12 @@ static int eisel_lemire(uint64_t w, int q, uint64_t *bits)
 		return 1;
 	}
 	uint64_t below = ((uint64_t)1 << (drop - 1)) - 1; /* under round bit */
-	int exact = q >= 0 && q <= 55;
-	if (!exact && (hi & below) == below && mid == UINT64_MAX)
-		return 0;
 	uint64_t m = drop == 64 ? 0 : hi >> drop;
 	int round = (int)(hi >> (drop - 1)) & 1;
+	int exact = q >= 0 && q <= 55;
+	if (!exact && !round && (hi & below) == below && mid == UINT64_MAX &&
+	    lo > UINT64_MAX - w)
+		return 0;
 	int sticky = !exact || (hi & below) || mid || lo;
 	if (round && (sticky || (m & 1)))
 		m++;
@@ -216,8 +223,8 @@ static double slow_path(const struct decimal *d)
 	return v;
 }
 
-/* Checks the grammar and fills *d; returns 0 if s[0..len) is not a
- * (finite) number. Spaces and tabs are already trimmed. */
+/* Checks [s, end) against the grammar, less infinity and NaN, and fills
+ * *d; returns 0 if it does not match. Blanks are already trimmed. */
 static int parse(const char *s, const char *end, struct decimal *d)
 {
 	const char *p = s;
@@ -295,7 +302,7 @@ static int parse_special(const char *s, size_t len, double *out)
 		len--;
 	}
 	if (match_word(s, len, "inf") || match_word(s, len, "infinity"))
-		*out = neg ? -HUGE_VAL : HUGE_VAL;
+		*out = neg ? -INFINITY : INFINITY;
 	else if (match_word(s, len, "nan"))
 		*out = neg ? -NAN : NAN;
 	else
@@ -304,7 +311,7 @@ static int parse_special(const char *s, size_t len, double *out)
 }
 
 /* Clinger's fast path: sets *v and returns 1 when w and 10^|q| are both
- * exact doubles, so that a single correctly rounded operation is exact. */
+ * exact doubles, as then one IEEE multiply or divide rounds correctly. */
 static int clinger(uint64_t w, int64_t q, double *v)
 {
 #if FLT_EVAL_METHOD == 0

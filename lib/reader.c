@@ -630,6 +630,9 @@ static enum ad_status csv_open(struct ad_reader *r, struct ad_error *err)
 	csv_set_delim(&r->csv, (unsigned char)r->opts.delim);
 	csv_set_space_func(&r->csv, no_space);
 	csv_set_realloc_func(&r->csv, ad_realloc);
+	/* libcsv grows its field buffer by this much at a time; its default
+	 * of 128 bytes makes a long field quadratic. */
+	csv_set_blk_size(&r->csv, 1 << 20);
 	csv_set_free_func(&r->csv, ad_free);
 	r->line = 1;
 	r->at_line_start = 1;

@@ -3,8 +3,8 @@
  *
  * The input is a binary stream; when it does not start with the magic, the
  * magic is put in front so that the fuzzer spends its time past the first
- * eight bytes. The stream is written to a temporary file and read to the
- * end. Any status other than AD_OK or AD_EDATA aborts, and so does a block
+ * eight bytes. The stream is written to a temporary file ($TMPDIR, else
+ * /tmp) and read to the end. Any status other than AD_OK or AD_EDATA aborts, and so does a block
  * whose rows, text cells or row numbers are out of bounds.
  *
  * The format has exactly one encoding of a given content (payload lengths
@@ -38,16 +38,39 @@ static const unsigned char magic[AD_BINFMT_MAGIC_LEN] = {
 	0x89, 'A', 'D', 'K', '\r', '\n', 0x1a, '\n'
 };
 
-static int write_all(int fd, const void *p, size_t n)
+/* Writes a[0..na) then b[0..nb) to a new temporary file in $TMPDIR (else
+ * /tmp), its name starting with tag, and puts its path in path[0..cap);
+ * 0 on success. */
+static int write_temp(char *path, size_t cap, const char *tag, const void *a,
+    size_t na, const void *b, size_t nb)
 {
-	const char *s = p;
+	const char *dir = getenv("TMPDIR");
+	const void *part[2] = { a, b };
+	size_t len[2] = { na, nb };
+	int fd, n;
 
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	n = snprintf(path, cap, "%s/%s.XXXXXX", dir, tag);
+	if (n < 0 || (size_t)n >= cap || (fd = mkstemp(path)) < 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		const char *s = part[i];
+
+		while (len[i] > 0) {
+			ssize_t w = write(fd, s, len[i]);
+			if (w <= 0) {
+				close(fd);
+				unlink(path);
+				return -1;
+			}
+			s += w;
+			len[i] -= (size_t)w;
+		}
+	}
+	if (close(fd) != 0) {
+		unlink(path);
+		return -1;
 	}
 	return 0;
 }
@@ -102,8 +125,7 @@ static void check_block(const struct ad_schema *sc, const struct ad_block *b,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char in_path[] = "/tmp/fuzz_binfmt.XXXXXX";
-	char out_path[] = "/tmp/fuzz_binfmt.out.XXXXXX";
+	char in_path[4096], out_path[4096];
 	int prefix = !ad_binfmt_is_magic(data, size);
 	struct ad_reader_opts opts = { 0 };
 	struct ad_writer_opts wo = { AD_FORMAT_BIN, 0, 0 };
@@ -113,14 +135,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ad_error err;
 	enum ad_status st;
 	uint64_t rows = 0;
-	int fd;
 
-	if ((fd = mkstemp(in_path)) < 0)
-		abort();
-	if ((prefix && write_all(fd, magic, sizeof magic) != 0) ||
-	    write_all(fd, data, size) != 0 || close(fd) != 0)
-		abort();
-	if ((fd = mkstemp(out_path)) < 0 || close(fd) != 0)
+	if (write_temp(in_path, sizeof in_path, "fuzz_binfmt", magic,
+	    prefix ? sizeof magic : 0, data, size) != 0 ||
+	    write_temp(out_path, sizeof out_path, "fuzz_binfmt.out", "", 0, "",
+	    0) != 0)
 		abort();
 
 	opts.path = in_path;

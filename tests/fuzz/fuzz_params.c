@@ -1,9 +1,9 @@
 /*
  * libFuzzer target for lib/params.
  *
- * The input is a params file (written to a temporary file, since
- * ad_params_load reads files), loaded for ad-clean. Loading may only
- * succeed or fail with AD_EDATA. A loaded file must keep params.h's
+ * The input is a params file, written to a temporary file ($TMPDIR, else
+ * /tmp) since ad_params_load reads files, and loaded for ad-clean. Loading
+ * may only succeed or fail with AD_EDATA. A loaded file must keep params.h's
  * promises, and any breach aborts:
  *  - every line has a key (tok[0]), its tokens are NUL-terminated at their
  *    length, and line numbers increase;
@@ -14,6 +14,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,26 +28,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CHECK(cond) do { if (!(cond)) abort(); } while (0)
 #define COMMAND "ad-clean"
 
-/* Writes n bytes to a new temporary file named from tmpl; 0 on success. */
-static int write_temp(char *tmpl, const void *p, size_t n)
+/* Writes n bytes to a new temporary file in $TMPDIR (else /tmp), its name
+ * starting with tag, and puts its path in path[0..cap); 0 on success. */
+static int write_temp(char *path, size_t cap, const char *tag, const void *p,
+    size_t n)
 {
-	int fd = mkstemp(tmpl);
+	const char *dir = getenv("TMPDIR");
 	const char *s = p;
+	int fd, len;
 
-	if (fd < 0)
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	len = snprintf(path, cap, "%s/%s.XXXXXX", dir, tag);
+	if (len < 0 || (size_t)len >= cap || (fd = mkstemp(path)) < 0)
 		return -1;
 	while (n > 0) {
 		ssize_t w = write(fd, s, n);
 		if (w <= 0) {
 			close(fd);
-			unlink(tmpl);
+			unlink(path);
 			return -1;
 		}
 		s += w;
 		n -= (size_t)w;
 	}
 	if (close(fd) != 0) {
-		unlink(tmpl);
+		unlink(path);
 		return -1;
 	}
 	return 0;
@@ -114,14 +121,14 @@ static void same_tokens(const struct ad_params *a, const struct ad_params *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char path[] = "/tmp/fuzz_params.XXXXXX";
-	char copy_path[] = "/tmp/fuzz_params.copy.XXXXXX";
+	char path[4096], copy_path[4096];
 	struct ad_params *p = NULL, *q = NULL;
 	struct ad_error err;
 	enum ad_status st;
 
-	if (write_temp(path, data, size) != 0 ||
-	    write_temp(copy_path, "", 0) != 0)
+	if (write_temp(path, sizeof path, "fuzz_params", data, size) != 0 ||
+	    write_temp(copy_path, sizeof copy_path, "fuzz_params.copy", "",
+	    0) != 0)
 		abort();
 	st = ad_params_load(&p, path, COMMAND, &err);
 	CHECK(st == AD_OK || st == AD_EDATA);

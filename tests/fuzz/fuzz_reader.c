@@ -3,7 +3,8 @@
  * and the binary stream), with lib/writer for the round trip.
  *
  * The first input byte chooses the reader options; the rest is the stream,
- * written to a temporary file since the reader reads files:
+ * written to a temporary file ($TMPDIR, else /tmp) since the reader reads
+ * files:
  *
  *   bits 0-1  delimiter: ',' ';' tab ','
  *   bit 2     no_header
@@ -26,6 +27,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,26 +62,32 @@ static uint64_t mix(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-/* Writes n bytes to a new temporary file named from tmpl; 0 on success. */
-static int write_temp(char *tmpl, const void *p, size_t n)
+/* Writes n bytes to a new temporary file in $TMPDIR (else /tmp), its name
+ * starting with tag, and puts its path in path[0..cap); 0 on success. */
+static int write_temp(char *path, size_t cap, const char *tag, const void *p,
+    size_t n)
 {
-	int fd = mkstemp(tmpl);
+	const char *dir = getenv("TMPDIR");
 	const char *s = p;
+	int fd, len;
 
-	if (fd < 0)
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	len = snprintf(path, cap, "%s/%s.XXXXXX", dir, tag);
+	if (len < 0 || (size_t)len >= cap || (fd = mkstemp(path)) < 0)
 		return -1;
 	while (n > 0) {
 		ssize_t w = write(fd, s, n);
 		if (w <= 0) {
 			close(fd);
-			unlink(tmpl);
+			unlink(path);
 			return -1;
 		}
 		s += w;
 		n -= (size_t)w;
 	}
 	if (close(fd) != 0) {
-		unlink(tmpl);
+		unlink(path);
 		return -1;
 	}
 	return 0;
@@ -281,8 +289,7 @@ static void check_round_trip(const struct ad_reader_opts *opts,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char in_path[] = "/tmp/fuzz_reader.XXXXXX";
-	char bin_path[] = "/tmp/fuzz_reader.bin.XXXXXX";
+	char in_path[4096], bin_path[4096];
 	struct ad_reader_opts opts = { 0 };
 	struct ad_schema *types = NULL;
 	struct ad_out *out = NULL;
@@ -296,9 +303,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	cfg = data[0];
-	if (write_temp(in_path, data + 1, size - 1) != 0)
+	if (write_temp(in_path, sizeof in_path, "fuzz_reader", data + 1,
+	    size - 1) != 0)
 		abort();
-	if (write_temp(bin_path, "", 0) != 0)
+	if (write_temp(bin_path, sizeof bin_path, "fuzz_reader.bin", "", 0) != 0)
 		abort();
 
 	opts.path = in_path;

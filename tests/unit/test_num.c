@@ -173,6 +173,9 @@ static void test_basic(void)
 	    9007199254740992.0));
 	CHECK(parses_to("2.2250738585072011e-308", from_bits(0x000fffffffffffff)));
 	CHECK(parses_to("2.2250738585072012e-308", DBL_MIN));
+	/* Exact, but past Clinger's 2^53: just above a truncated 5^q. */
+	CHECK(parses_to("2987754594497838.5", 2987754594497838.5));
+	CHECK(parses_to("-557501175056636.75", -557501175056636.75));
 	CHECK(parses_to("0.500000000000000166533453693773481063544750213623046875",
 	    from_bits(0x3fe0000000000002)));
 

@@ -364,11 +364,39 @@ static void test_hand_written_file(void)
 	ad_params_free(p);
 }
 
+/* A params file that cannot be written is an I/O error naming the file. */
+static void test_write_to_dev_full(void)
+{
+	struct ad_out *out = NULL;
+	struct ad_error err;
+	enum ad_status st;
+
+	if (access("/dev/full", W_OK) != 0)
+		return;
+	memset(&err, 0, sizeof err);
+	CHECK(ad_out_open(&out, "/dev/full", &err) == AD_OK);
+	if (out == NULL)
+		return;
+	st = ad_params_begin(out, "ad-test", &err);
+	if (st == AD_OK)
+		st = ad_params_key(out, "k", &err);
+	if (st == AD_OK)
+		st = ad_params_num(out, 1.5, &err);
+	if (st == AD_OK)
+		st = ad_params_end(out, &err);
+	if (st == AD_OK)
+		st = ad_out_close(out, &err);
+	else
+		ad_out_abort(out);
+	CHECK(st == AD_EIO);
+	CHECK_STR(err.file, "/dev/full");
+}
+
 int main(void)
 {
 	int fd;
 
-	strcpy(path, "/tmp/adkit-params-XXXXXX");
+	snprintf(path, sizeof path, "/tmp/adkit-params-XXXXXX");
 	if ((fd = mkstemp(path)) < 0) {
 		perror("mkstemp");
 		return 2;
@@ -385,6 +413,7 @@ int main(void)
 	test_missing_file();
 	test_malformed_tokens();
 	test_hand_written_file();
+	test_write_to_dev_full();
 	unlink(path);
 	return CHECK_DONE("test_params");
 }

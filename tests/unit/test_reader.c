@@ -51,13 +51,13 @@ static uint64_t bits_of(double v)
 	return b;
 }
 
-/* Writes data to a new file under /tmp; path gets its name (32 bytes). */
-static void tmp_write(char *path, const void *data, size_t len)
+/* Writes data to a new file under /tmp; path gets its name. */
+static void tmp_write(char path[static 32], const void *data, size_t len)
 {
 	FILE *f;
 	int fd;
 
-	strcpy(path, "/tmp/adkit-reader-XXXXXX");
+	snprintf(path, 32, "/tmp/adkit-reader-XXXXXX");
 	if ((fd = mkstemp(path)) < 0 || (f = fdopen(fd, "wb")) == NULL) {
 		perror("test_reader: mkstemp");
 		exit(2);
@@ -172,8 +172,8 @@ static void table_add_block(struct table *t, const struct ad_block *b)
 	}
 }
 
-/* Reads everything the reader gives (opts.path is ignored unless opts.from
- * is set: the stream comes from r_in then). */
+/* Copies into t everything an open reader gives, to its end or first
+ * error. */
 static void read_reader(struct ad_reader *r, struct table *t)
 {
 	const struct ad_schema *s = ad_reader_schema(r);
@@ -185,8 +185,8 @@ static void read_reader(struct ad_reader *r, struct table *t)
 	t->names = xmalloc(s->ncols * sizeof *t->names);
 	t->types = xmalloc(s->ncols * sizeof *t->types);
 	for (size_t c = 0; c < s->ncols; c++) {
-		t->names[c] = xmalloc(strlen(s->cols[c].name) + 1);
-		strcpy(t->names[c], s->cols[c].name);
+		size_t n = strlen(s->cols[c].name) + 1;
+		t->names[c] = memcpy(xmalloc(n), s->cols[c].name, n);
 		t->types[c] = s->cols[c].type;
 	}
 	for (;;) {

@@ -275,10 +275,12 @@ static void read_back(const char *path, const struct ad_reader_opts *opts,
 			all->line[row] = b->line[i];
 			for (size_t c = 0; c < b->ncols; c++) {
 				size_t len;
-				const char *t = ad_block_text(b, i, c, &len);
+				const char *t;
 				all->num[row * all->ncols + c] = b->num[i * b->ncols + c];
-				if (rb->schema->cols[c].type == AD_TEXT)
-					set_text(all, row, c, t, len);
+				if (rb->schema->cols[c].type != AD_TEXT)
+					continue;
+				t = ad_block_text(b, i, c, &len);
+				set_text(all, row, c, t, len);
 			}
 		}
 	}
@@ -1089,9 +1091,94 @@ static void test_out_to_missing_directory(void)
 	CHECK_STR(err.file, "/nonexistent-adkit-dir/x.csv");
 }
 
+/* Writes text to path through ad_out; the status of the close. */
+static enum ad_status out_put(const char *path, const char *text)
+{
+	struct ad_out *out = NULL;
+	struct ad_error err;
+	enum ad_status st;
+
+	if ((st = ad_out_open(&out, path, &err)) != AD_OK)
+		return st;
+	if ((st = ad_out_write(out, text, strlen(text), &err)) != AD_OK) {
+		ad_out_abort(out);
+		return st;
+	}
+	return ad_out_close(out, &err);
+}
+
+static int is_symlink(const char *path)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode);
+}
+
+/* Output through a symlink replaces its target and keeps the link. */
+static void test_out_through_symlink(void)
+{
+	struct ad_out *out = NULL;
+	struct ad_error err;
+	char link[256], target[256];
+
+	put_file(in_scratch(target, "target.csv"), "old\n", 4);
+	if (symlink("target.csv", in_scratch(link, "link.csv")) != 0)
+		die("symlink");
+	CHECK(out_put(link, "new\n") == AD_OK);
+	CHECK(is_symlink(link));
+	CHECK(file_is(target, "new\n"));
+
+	CHECK(ad_out_open(&out, link, &err) == AD_OK);
+	CHECK(ad_out_write(out, "aborted\n", 8, &err) == AD_OK);
+	ad_out_abort(out);
+	CHECK(is_symlink(link));
+	CHECK(file_is(target, "new\n"));
+	CHECK(scratch_entries() == 2);
+	scratch_clear();
+}
+
+/* A symlink to a file not yet there creates it, as `>` in a shell does. */
+static void test_out_through_dangling_symlink(void)
+{
+	char link[256], target[256];
+	enum ad_status st;
+
+	in_scratch(target, "later.csv");
+	if (symlink("later.csv", in_scratch(link, "link.csv")) != 0)
+		die("symlink");
+	st = out_put(link, "made\n");
+	CHECK(st == AD_OK);
+	CHECK(is_symlink(link));
+	CHECK(file_is(target, "made\n"));
+	scratch_clear();
+}
+
+/* A regular file under /dev (a tmpfs such as /dev/shm) is an ordinary
+ * output: created when missing, replaced whole when present. */
+static void test_out_regular_file_under_dev(void)
+{
+	char path[64];
+	int fd;
+
+	if (access("/dev/shm", W_OK) != 0)
+		return;
+	snprintf(path, sizeof path, "/dev/shm/adkit-writer-XXXXXX");
+	if ((fd = mkstemp(path)) < 0)
+		return;
+	close(fd);
+	unlink(path);
+	CHECK(out_put(path, "created\n") == AD_OK);
+	CHECK(file_is(path, "created\n"));
+
+	put_file(path, "a much longer old content\n", 26);
+	CHECK(out_put(path, "short\n") == AD_OK);
+	CHECK(file_is(path, "short\n"));
+	unlink(path);
+}
+
 int main(void)
 {
-	strcpy(scratch, "/tmp/adkit-writer-XXXXXX");
+	snprintf(scratch, sizeof scratch, "/tmp/adkit-writer-XXXXXX");
 	if (mkdtemp(scratch) == NULL)
 		die("mkdtemp");
 	for (int f = AD_FORMAT_CSV; f <= AD_FORMAT_BIN; f++) {
@@ -1121,6 +1208,9 @@ int main(void)
 	test_existing_target_replaced_only_on_success();
 	test_dev_full_is_an_io_error();
 	test_out_to_missing_directory();
+	test_out_through_symlink();
+	test_out_through_dangling_symlink();
+	test_out_regular_file_under_dev();
 	scratch_clear();
 	rmdir(scratch);
 	return CHECK_DONE("test_writer");
