@@ -2,6 +2,7 @@
 # `make demo` runs the sample pipeline. Missing Debian packages are
 # installed first (as root) or named (otherwise).
 
+SHELL = /bin/bash
 PREFIX ?= /usr/local
 CC ?= gcc
 CXX ?= g++
@@ -75,9 +76,12 @@ $(OBJ) $(BUILD)/bin $(BUILD)/tests $(BUILD)/fuzz bin:
 
 # ---- tests ----
 
+# Logs of each part go to build/log so the last line can count every check.
 test: all
-	$(MAKE) --no-print-directory check
-	$(MAKE) --no-print-directory asan
+	@rm -rf build/log; mkdir -p build/log
+	$(MAKE) --no-print-directory check LOG=build/log/plain
+	$(MAKE) --no-print-directory asan LOG=build/log/asan
+	@scripts/test-summary.sh build/log/*
 
 # Everything that runs on one build; `asan` runs it again sanitized.
 check: headers unit fuzz-replay bats manlint
@@ -88,15 +92,19 @@ headers:
 			|| { echo "header $$h does not compile alone"; exit 1; }; \
 	done; echo "headers: $(words $(LIB_H)) compile alone"
 
+LOG ?= build/log/adhoc
+# Recipes that log start with this, so a failure inside a pipe still fails.
+LOGGED = set -eo pipefail; mkdir -p $(dir $(LOG));
+
 unit: $(UNITS:%=$(BUILD)/tests/%)
-	@set -e; for t in $(UNITS); do $(BUILD)/tests/$$t; done
+	@$(LOGGED) for t in $(UNITS); do $(BUILD)/tests/$$t | tee -a $(LOG)-unit.log; done
 
 fuzz-replay: $(FUZZERS:%=$(BUILD)/fuzz/%)
-	@set -e; for f in $(FUZZERS); do \
-		$(BUILD)/fuzz/$$f tests/fuzz/corpus/$${f#fuzz_}; done
+	@$(LOGGED) for f in $(FUZZERS); do \
+		$(BUILD)/fuzz/$$f tests/fuzz/corpus/$${f#fuzz_} | tee -a $(LOG)-fuzz.log; done
 
 bats: $(CMDS:%=$(BUILD)/bin/%)
-	ADKIT_BIN=$(abspath $(BUILD)/bin) bats tests/bats
+	@$(LOGGED) ADKIT_BIN=$(abspath $(BUILD)/bin) bats tests/bats | tee -a $(LOG)-bats.log
 
 manlint:
 	@test -n "$(MANS)" || { echo "manlint: no man pages"; exit 1; }
