@@ -19,6 +19,12 @@ void *ad_realloc(void *p, size_t n);
 /* free(p); NULL is a no-op. */
 void ad_free(void *p);
 
+/* Returns the array p (of *cap elements of elem bytes), grown by doubling
+ * to hold at least need (and at least one) elements, updating *cap; NULL (p still
+ * valid, *cap unchanged) on overflow or when memory runs out. Defined in
+ * lib/grow.c. */
+void *ad_grow(void *p, size_t *cap, size_t need, size_t elem);
+
 /* Sets *out = a * b and returns 0, or returns -1 if it overflows size_t. */
 static inline int ad_mul_size(size_t a, size_t b, size_t *out)
 {

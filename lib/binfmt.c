@@ -141,20 +141,14 @@ static enum ad_status read_text_bytes(struct ad_in *in, const char *name,
 	while (len > 0) {
 		size_t piece = len > (1u << 20) ? (1u << 20) : (size_t)len;
 		size_t end;
+		char *a;
 		enum ad_status st;
 
 		if (ad_add_size(b->arena_len, piece, &end) != 0)
 			return ad_error_nomem(err);
-		if (end > b->arena_cap) {
-			size_t cap = b->arena_cap ? b->arena_cap : 4096;
-			char *a;
-			while (cap < end)
-				cap *= 2;
-			if ((a = ad_realloc(b->arena, cap)) == NULL)
-				return ad_error_nomem(err);
-			b->arena = a;
-			b->arena_cap = cap;
-		}
+		if ((a = ad_grow(b->arena, &b->arena_cap, end, 1)) == NULL)
+			return ad_error_nomem(err);
+		b->arena = a;
 		st = need(in, name, b->arena + b->arena_len, piece, "a block", err);
 		if (st != AD_OK)
 			return st;

@@ -621,14 +621,11 @@ static enum ad_status learn(struct run *r, const struct ad_block *b,
 			if (f->method == AD_IMPUTE_MEAN && !isnan(v)) {
 				stat_add(&f->acc, v);
 			} else if (f->method == AD_IMPUTE_MEDIAN && !isnan(v)) {
-				if (f->nvals == f->capvals) {
-					size_t cap = f->capvals ? f->capvals * 2 : 1024;
-					double *nv = ad_realloc(f->vals, cap * sizeof *nv);
-					if (nv == NULL)
-						return ad_error_nomem(err);
-					f->vals = nv;
-					f->capvals = cap;
-				}
+				double *nv = ad_grow(f->vals, &f->capvals,
+				    f->nvals + 1, sizeof *f->vals);
+				if (nv == NULL)
+					return ad_error_nomem(err);
+				f->vals = nv;
 				f->vals[f->nvals++] = v;
 			} else if (f->method == AD_IMPUTE_MODE) {
 				if (r->outs->cols[j].type == AD_NUMERIC) {
@@ -744,16 +741,11 @@ static size_t row_key(struct run *r, const struct ad_block *b, size_t i,
 				len = 0;
 		}
 		need = n + 9 + len;
-		if (need > r->rowcap) {
-			size_t cap = r->rowcap ? r->rowcap : 256;
-			char *nb;
-			while (cap < need)
-				cap *= 2;
-			if ((nb = ad_realloc(r->rowbuf, cap)) == NULL)
-				return 0;
-			r->rowbuf = nb;
-			r->rowcap = cap;
-		}
+		char *nb = ad_grow(r->rowbuf, &r->rowcap, need, 1);
+
+		if (nb == NULL)
+			return 0;
+		r->rowbuf = nb;
 		if (r->outs->cols[j].type == AD_NUMERIC) {
 			r->rowbuf[n++] = 'n';
 			memcpy(r->rowbuf + n, &b->num[i * b->ncols + c], 8);

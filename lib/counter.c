@@ -82,6 +82,7 @@ enum ad_status ad_counter_add(struct ad_counter *c, const void *key,
 	uint64_t h = XXH3_64bits(key, len);
 	struct slot *s = find(c, h, key, len);
 	size_t end;
+	char *a;
 
 	if (s->count > 0) {
 		s->count++;
@@ -96,17 +97,9 @@ enum ad_status ad_counter_add(struct ad_counter *c, const void *key,
 	}
 	if (ad_add_size(c->arena_len, len, &end) != 0)
 		return ad_error_nomem(err);
-	if (end > c->arena_cap) {
-		size_t cap = c->arena_cap ? c->arena_cap : 1024;
-		char *a;
-		while (cap < end)
-			if (ad_mul_size(cap, 2, &cap) != 0)
-				return ad_error_nomem(err);
-		if ((a = ad_realloc(c->arena, cap)) == NULL)
-			return ad_error_nomem(err);
-		c->arena = a;
-		c->arena_cap = cap;
-	}
+	if ((a = ad_grow(c->arena, &c->arena_cap, end, 1)) == NULL)
+		return ad_error_nomem(err);
+	c->arena = a;
 	if (len > 0)
 		memcpy(c->arena + c->arena_len, key, len);
 	s->hash = h;

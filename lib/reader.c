@@ -75,33 +75,21 @@ struct ad_reader {
 
 /* ---- raw record queue ---- */
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 64, bytes;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		if (ad_mul_size(n, 2, &n) != 0)
-			return -1;
-	if (ad_mul_size(n, elem, &bytes) != 0 ||
-	    (q = ad_realloc(*p, bytes)) == NULL)
-		return -1;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 static int raw_add_field(struct raw *w, const char *s, size_t len)
 {
 	size_t end;
+	char *bytes;
+	struct raw_field *fields;
 
 	if (ad_add_size(w->nbytes, len, &end) != 0 ||
-	    grow((void **)&w->bytes, &w->cap_bytes, end + 1, 1) != 0 ||
-	    grow((void **)&w->fields, &w->cap_fields, w->nfields + 1,
-	    sizeof *w->fields) != 0)
+	    (bytes = ad_grow(w->bytes, &w->cap_bytes, end + 1, 1)) == NULL)
 		return -1;
+	w->bytes = bytes;
+	fields = ad_grow(w->fields, &w->cap_fields, w->nfields + 1,
+	    sizeof *w->fields);
+	if (fields == NULL)
+		return -1;
+	w->fields = fields;
 	if (len > 0)
 		memcpy(w->bytes + w->nbytes, s, len);
 	w->fields[w->nfields].off = w->nbytes;
@@ -113,9 +101,12 @@ static int raw_add_field(struct raw *w, const char *s, size_t len)
 
 static int raw_end_row(struct raw *w, uint64_t line)
 {
-	if (grow((void **)&w->rows, &w->cap_rows, w->nrows + 1,
-	    sizeof *w->rows) != 0)
+	struct raw_row *rows = ad_grow(w->rows, &w->cap_rows, w->nrows + 1,
+	    sizeof *w->rows);
+
+	if (rows == NULL)
 		return -1;
+	w->rows = rows;
 	w->rows[w->nrows].line = line;
 	w->rows[w->nrows].first = w->row_first;
 	w->rows[w->nrows].nfields = w->nfields - w->row_first;

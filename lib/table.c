@@ -133,6 +133,7 @@ enum ad_status ad_block_set_text(struct ad_block *b, size_t row, size_t col,
 {
 	struct ad_text *t = &b->text[row * b->ncols + col];
 	size_t need;
+	char *a;
 
 	if (len == AD_TEXT_MISSING) {
 		t->off = 0;
@@ -141,18 +142,9 @@ enum ad_status ad_block_set_text(struct ad_block *b, size_t row, size_t col,
 	}
 	if (ad_add_size(b->arena_len, len, &need) != 0)
 		return ad_error_nomem(err);
-	if (need > b->arena_cap) {
-		size_t cap = b->arena_cap ? b->arena_cap : 4096;
-		char *a;
-
-		while (cap < need)
-			if (ad_mul_size(cap, 2, &cap) != 0)
-				return ad_error_nomem(err);
-		if ((a = ad_realloc(b->arena, cap)) == NULL)
-			return ad_error_nomem(err);
-		b->arena = a;
-		b->arena_cap = cap;
-	}
+	if ((a = ad_grow(b->arena, &b->arena_cap, need, 1)) == NULL)
+		return ad_error_nomem(err);
+	b->arena = a;
 	if (len > 0)
 		memcpy(b->arena + b->arena_len, s, len);
 	t->off = b->arena_len;
