@@ -31,4 +31,8 @@ enum ad_num_result ad_num_parse(const char *s, size_t len, double *out);
  * -0 keeps its sign; infinities are "inf"/"-inf" and NaN is "nan". */
 size_t ad_num_format(double v, char *buf);
 
+/* ad_num_format without its fast path for short decimals, for tests that
+ * prove the two write the same text. */
+size_t ad_num_format_slow(double v, char *buf);
+
 #endif

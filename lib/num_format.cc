@@ -1,5 +1,5 @@
 /*
- * ad_num_format: shortest round-trip digits from libdouble-conversion,
+ * ad_num_format_slow: shortest round-trip digits from libdouble-conversion,
  * behind a C interface.
  *
  * The layout follows Python's repr() minus its ".0" on integers: plain
@@ -18,7 +18,7 @@ extern "C" {
 #include "num.h"
 }
 
-size_t ad_num_format(double v, char *buf)
+size_t ad_num_format_slow(double v, char *buf)
 {
 	using double_conversion::DoubleToStringConverter;
 	using double_conversion::StringBuilder;

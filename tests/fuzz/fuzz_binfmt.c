@@ -132,6 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ad_reader *r = NULL;
 	struct ad_out *out = NULL;
 	struct ad_writer *w = NULL;
+	struct ad_block *b = NULL;
 	struct ad_error err;
 	enum ad_status st;
 	uint64_t rows = 0;
@@ -151,8 +152,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(ad_out_open(&out, out_path, &err) == AD_OK);
 	CHECK(ad_writer_open(&w, out, ad_reader_schema(r), &wo, &err) == AD_OK);
 	for (;;) {
-		struct ad_block *b = NULL;
-
 		st = ad_reader_next(r, &b, &err);
 		CHECK(st == AD_OK || st == AD_EDATA);
 		if (st != AD_OK)
@@ -164,6 +163,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (b->nrows == 0)
 			break;
 	}
+	/* The end stays the end. */
+	CHECK(ad_reader_next(r, &b, &err) == AD_OK && b->nrows == 0);
 	CHECK(ad_reader_rejected(r) == 0);
 	CHECK(ad_writer_finish(w, &err) == AD_OK);
 	ad_writer_free(w);

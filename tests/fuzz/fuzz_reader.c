@@ -6,7 +6,7 @@
  * written to a temporary file ($TMPDIR, else /tmp) since the reader reads
  * files:
  *
- *   bits 0-1  delimiter: ',' ';' tab ','
+ *   bits 0-1  delimiter: 0 (the default, ','), ';', tab, ','
  *   bit 2     no_header
  *   bit 3     strict
  *   bit 4     infer_rows = 2 (else the default)
@@ -16,7 +16,9 @@
  *
  * Every input is checked three ways, and any failure aborts:
  *  - the only statuses are AD_OK and AD_EDATA, and every block is sane
- *    (row and text bounds, line numbers in order, one NaN for missing);
+ *    (row and text bounds, line numbers in order, and from CSV a single
+ *    NaN bit pattern for missing numbers); at the end, reading again gives
+ *    no rows;
  *  - the quote-free fast path equals libcsv: the same input read with
  *    opts.no_fast_path gives, block by block, the same schema, rows, cells
  *    (bit for bit), line numbers, rejected rows and invalid counts, or the
@@ -254,8 +256,18 @@ static int read_both(struct side *a, struct side *b, struct ad_writer *w)
 		if (w != NULL)
 			CHECK(ad_writer_write(w, ba, NULL, &werr) == AD_OK);
 		if (ba->nrows == 0)
-			return 1;
+			break;
 	}
+	/* The end stays the end. */
+	for (int i = 0; i < 2; i++) {
+		struct side *s = i ? b : a;
+		struct ad_block *blk = NULL;
+
+		CHECK(ad_reader_next(s->r, &blk, &s->err) == AD_OK);
+		CHECK(blk != NULL && blk->nrows == 0);
+		CHECK(ad_reader_rows(s->r) == s->rows);
+	}
+	return 1;
 }
 
 /* Reads the binary copy at path beside a fresh read of the original. */

@@ -458,6 +458,55 @@ static void test_roundtrip(void)
 	CHECK(shorter == 0);
 }
 
+/* The fast path for short decimals must write exactly what the shortest
+ * algorithm writes: on short decimals of every length and scale, on the
+ * edges of its range, and on random bit patterns. */
+static void test_format_fast_path(void)
+{
+	static const double edges[] = {
+		1e-4, 9.999999999999999e-5, 0.00010000000000000002, 1e15,
+		999999999999999, 999999999999999.9, 1e15 - 0.125, 0.1, 0.2, 0.3,
+		1.0 / 3, 2.0 / 3, 100, 1e14, 123456789012345, 12345678901234.5,
+		4503599627370496.0, 0.5, 1.5e-4, 7.0e-4,
+	};
+	uint64_t state = 7;
+	int mismatches = 0;
+
+	for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
+		for (int sign = 0; sign < 2; sign++) {
+			double v = sign ? -edges[i] : edges[i];
+			char fast[AD_NUM_MAXLEN], slow[AD_NUM_MAXLEN];
+			ad_num_format(v, fast);
+			ad_num_format_slow(v, slow);
+			CHECK_STR(fast, slow);
+		}
+	for (int i = 0; i < 2000000; i++) {
+		char text[64], fast[AD_NUM_MAXLEN], slow[AD_NUM_MAXLEN];
+		uint64_t r = next_rand(&state);
+		double v;
+
+		if (i % 4 == 3) {
+			memcpy(&v, &r, sizeof v);
+			if (!isfinite(v))
+				continue;
+		} else {
+			/* m digits and a decimal exponent typical of exported data */
+			int digits = 1 + (int)(r % 17), scale = (int)((r >> 8) % 24);
+			uint64_t m = next_rand(&state) % 100000000000000000ull;
+			snprintf(text, sizeof text, "%llue-%d", (unsigned long long)(m %
+			    (uint64_t)pow(10, digits)), scale);
+			if (ad_num_parse(text, strlen(text), &v) != AD_NUM_OK)
+				continue;
+		}
+		ad_num_format(v, fast);
+		ad_num_format_slow(v, slow);
+		if (strcmp(fast, slow) != 0 && mismatches++ < 5)
+			fprintf(stderr, "format %.17g: fast \"%s\", slow \"%s\"\n",
+			    v, fast, slow);
+	}
+	CHECK(mismatches == 0);
+}
+
 int main(void)
 {
 	test_basic();
@@ -467,5 +516,6 @@ int main(void)
 	test_vs_strtod();
 	test_format();
 	test_roundtrip();
+	test_format_fast_path();
 	return CHECK_DONE("test_num");
 }
