@@ -244,7 +244,7 @@ enum ad_status ad_binfmt_read_block(struct ad_in *in, const char *name,
 	for (size_t c = 0; c < s->ncols; c++)
 		nnum += s->cols[c].type == AD_NUMERIC;
 	numbytes = (uint64_t)nrows * nnum * 8;
-	if (flags != 0 || nrows > AD_BINFMT_MAX_ROWS || nrows > b->cap ||
+	if (flags != 0 || nrows > ad_block_rows(s->ncols) || nrows > b->cap ||
 	    payload < numbytes)
 		return ad_error_at(err, AD_EDATA, name, rows_before + 1, 0,
 		    "corrupt binary block header (rows %u, flags %u, payload %llu)",
@@ -371,7 +371,7 @@ enum ad_status ad_binfmt_write_block(struct ad_out *out,
     const struct ad_schema *s, const struct ad_block *b, const size_t *colmap,
     struct ad_error *err)
 {
-	size_t nnum = 0;
+	size_t nnum = 0, step = ad_block_rows(s->ncols);
 	enum ad_status st;
 
 	for (size_t j = 0; j < s->ncols; j++) {
@@ -388,9 +388,8 @@ enum ad_status ad_binfmt_write_block(struct ad_out *out,
 			}
 		}
 	}
-	for (size_t r0 = 0; r0 < b->nrows; r0 += AD_BINFMT_MAX_ROWS) {
-		size_t r1 = b->nrows - r0 > AD_BINFMT_MAX_ROWS ?
-		    r0 + AD_BINFMT_MAX_ROWS : b->nrows;
+	for (size_t r0 = 0; r0 < b->nrows; r0 += step) {
+		size_t r1 = b->nrows - r0 > step ? r0 + step : b->nrows;
 		unsigned char h[16];
 
 		put_u32(h, (uint32_t)(r1 - r0));

@@ -7,7 +7,7 @@
  *   header  magic "\x89ADK\r\n\x1a\n", u32 version (1), u32 column count,
  *           then per column: u8 type (0 numeric, 1 text), u32 name length,
  *           the name's UTF-8 bytes
- *   block   u32 rows (1..AD_BINFMT_MAX_ROWS), u32 flags (0), u64 payload
+ *   block   u32 rows (1..ad_block_rows(columns)), u32 flags (0), u64 payload
  *           length, then the payload: rows x numeric-columns float64 values,
  *           row-major, NaN for missing; then per row, per text column, a u32
  *           length (0xFFFFFFFF: missing) and that many bytes
@@ -26,7 +26,6 @@ struct ad_out;
 
 #define AD_BINFMT_MAGIC_LEN 8
 #define AD_BINFMT_VERSION 1
-#define AD_BINFMT_MAX_ROWS AD_BLOCK_ROWS
 
 /* Whether the first n bytes at p are the binary stream's magic. */
 int ad_binfmt_is_magic(const unsigned char *p, size_t n);
@@ -37,7 +36,7 @@ enum ad_status ad_binfmt_read_header(struct ad_in *in, const char *name,
     struct ad_schema *schema, struct ad_error *err);
 
 /* Reads the next block into b (emptied first; it must hold
- * AD_BINFMT_MAX_ROWS rows); at the end record sets *done and checks the total
+ * ad_block_rows(columns) rows); at the end record sets *done and checks the total
  * against rows_before. Row numbers continue from rows_before. */
 enum ad_status ad_binfmt_read_block(struct ad_in *in, const char *name,
     const struct ad_schema *schema, struct ad_block *b, uint64_t rows_before,

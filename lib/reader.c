@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "binfmt.h"
+#include "counter.h"
 #include "io.h"
 #include "num.h"
 #include "reader.h"
@@ -48,6 +49,7 @@ struct ad_reader {
 	struct ad_in *in;
 	enum ad_format format;
 	struct ad_schema *schema;
+	struct ad_counter *names; /* while reading the header: names seen */
 	struct ad_block *block;
 	char *name;               /* for messages */
 	uint64_t rows, rejected;
@@ -496,28 +498,43 @@ static int valid_name(const unsigned char *s, size_t len)
 	return 1;
 }
 
-/* Adds a named column after checking its name; shared by CSV and binary. */
+/* Checks a column name: UTF-8 text, not seen before (a hash, so a header
+ * of many thousand columns is no quadratic cost). */
+static enum ad_status check_name(struct ad_reader *r, uint64_t line,
+    size_t col, const char *name, size_t len, struct ad_error *err)
+{
+	char ex[200];
+	uint64_t seen;
+	enum ad_status st;
+
+	excerpt(ex, sizeof ex, name, len);
+	if (len == 0 || !valid_name((const unsigned char *)name, len))
+		return ad_error_at(err, AD_EDATA, r->name, line, col + 1,
+		    "column name \"%s\" is not valid UTF-8 text", ex);
+	if (r->names == NULL && (st = ad_counter_new(&r->names, err)) != AD_OK)
+		return st;
+	if ((st = ad_counter_add(r->names, name, len, &seen, err)) != AD_OK)
+		return st;
+	if (seen > 1)
+		return ad_error_at(err, AD_EDATA, r->name, line, col + 1,
+		    "duplicate column name \"%s\"", ex);
+	return AD_OK;
+}
+
+/* Adds a CSV column; an empty name becomes cN, as with -n. */
 static enum ad_status add_column(struct ad_reader *r, uint64_t line, size_t col,
-    const char *name, size_t len, enum ad_type type, struct ad_error *err)
+    const char *name, size_t len, struct ad_error *err)
 {
 	char gen[32];
-	char ex[200];
+	enum ad_status st;
 
 	if (len == 0) {
 		len = (size_t)snprintf(gen, sizeof gen, "c%zu", col + 1);
 		name = gen;
 	}
-	if (!valid_name((const unsigned char *)name, len)) {
-		excerpt(ex, sizeof ex, name, len);
-		return ad_error_at(err, AD_EDATA, r->name, line, col + 1,
-		    "column name \"%s\" is not valid UTF-8 text", ex);
-	}
-	for (size_t i = 0; i < r->schema->ncols; i++)
-		if (strlen(r->schema->cols[i].name) == len &&
-		    memcmp(r->schema->cols[i].name, name, len) == 0)
-			return ad_error_at(err, AD_EDATA, r->name, line, col + 1,
-			    "duplicate column name \"%s\"", r->schema->cols[i].name);
-	return ad_schema_add(r->schema, name, len, type, err);
+	if ((st = check_name(r, line, col, name, len, err)) != AD_OK)
+		return st;
+	return ad_schema_add(r->schema, name, len, AD_NUMERIC, err);
 }
 
 static enum ad_status csv_header(struct ad_reader *r, struct ad_error *err)
@@ -539,8 +556,7 @@ static enum ad_status csv_header(struct ad_reader *r, struct ad_error *err)
 		const char *name = r->opts.no_header ? "" : r->raw.bytes + f->off;
 		size_t len = r->opts.no_header ? 0 : f->len;
 
-		if ((st = add_column(r, row->line, c, name, len, AD_NUMERIC,
-		    err)) != AD_OK)
+		if ((st = add_column(r, row->line, c, name, len, err)) != AD_OK)
 			return st;
 	}
 	if (!r->opts.no_header)
@@ -652,13 +668,8 @@ static enum ad_status bin_open(struct ad_reader *r, struct ad_error *err)
 		return st;
 	for (size_t c = 0; c < r->schema->ncols; c++) {
 		const char *n = r->schema->cols[c].name;
-		if (!valid_name((const unsigned char *)n, strlen(n)) || *n == '\0')
-			return ad_error_at(err, AD_EDATA, r->name, 0, c + 1,
-			    "column %zu: bad name in the binary header", c + 1);
-		for (size_t k = 0; k < c; k++)
-			if (strcmp(r->schema->cols[k].name, n) == 0)
-				return ad_error_at(err, AD_EDATA, r->name, 0, c + 1,
-				    "duplicate column name \"%s\"", n);
+		if ((st = check_name(r, 0, c, n, strlen(n), err)) != AD_OK)
+			return st;
 	}
 	if ((fixed = ad_calloc(r->schema->ncols, 1)) == NULL)
 		return ad_error_nomem(err);
@@ -728,11 +739,14 @@ enum ad_status ad_reader_open(struct ad_reader **out,
 	if (st != AD_OK)
 		goto fail;
 	if ((r->invalid = ad_calloc(r->schema->ncols, sizeof *r->invalid)) == NULL ||
-	    (st = ad_block_new(&r->block, r->schema->ncols, AD_BLOCK_ROWS,
+	    (st = ad_block_new(&r->block, r->schema->ncols,
+	    ad_block_rows(r->schema->ncols),
 	    err)) != AD_OK) {
 		st = r->invalid == NULL ? ad_error_nomem(err) : st;
 		goto fail;
 	}
+	ad_counter_free(r->names);
+	r->names = NULL;
 	*out = r;
 	return AD_OK;
 fail:
@@ -796,6 +810,7 @@ void ad_reader_free(struct ad_reader *r)
 	raw_free(&r->raw);
 	ad_block_free(r->block);
 	ad_schema_free(r->schema);
+	ad_counter_free(r->names);
 	ad_free(r->invalid);
 	ad_free(r->na_len);
 	ad_in_close(r->in);

@@ -83,6 +83,13 @@ const char *ad_type_name(enum ad_type t)
 	return t == AD_TEXT ? "text" : "numeric";
 }
 
+size_t ad_block_rows(size_t ncols)
+{
+	size_t rows = ncols > 0 ? AD_BLOCK_CELLS / ncols : AD_BLOCK_ROWS;
+
+	return rows < 1 ? 1 : rows > AD_BLOCK_ROWS ? AD_BLOCK_ROWS : rows;
+}
+
 enum ad_status ad_block_new(struct ad_block **b, size_t ncols, size_t cap,
     struct ad_error *err)
 {

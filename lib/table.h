@@ -14,8 +14,11 @@
 
 #include "ad.h"
 
-/* Rows in a full block. */
+/* Rows in a full block of a table of up to 64 columns. */
 #define AD_BLOCK_ROWS 4096
+
+/* Cells in a full block of a wider table, which then has fewer rows. */
+#define AD_BLOCK_CELLS (1 << 18)
 
 /* Length of a missing text cell. */
 #define AD_TEXT_MISSING SIZE_MAX
@@ -70,6 +73,10 @@ size_t ad_schema_find(const struct ad_schema *s, const char *name);
 
 /* "numeric" or "text". */
 const char *ad_type_name(enum ad_type t);
+
+/* Rows in a full block of ncols columns: AD_BLOCK_ROWS, or fewer (at least
+ * one) so that a block of a wide table stays within AD_BLOCK_CELLS cells. */
+size_t ad_block_rows(size_t ncols);
 
 /* Allocates a block for cap rows of ncols columns. */
 enum ad_status ad_block_new(struct ad_block **b, size_t ncols, size_t cap,

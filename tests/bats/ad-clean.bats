@@ -453,3 +453,23 @@ load helper
 	assert_failure 3
 	[[ "$stderr" == *'output column "a" is listed twice' ]]
 }
+
+@test "a wide table: many columns cost neither quadratic time nor huge blocks" {
+	awk 'BEGIN { for (r = 0; r < 3; r++) { for (c = 1; c <= 30000; c++)
+		printf "%s%s", (c > 1 ? "," : ""), (r ? r * c : "c" c); print "" } }' > wide.csv
+	run /usr/bin/time -f '%M' ad-clean -q -F bin -o wide.bin wide.csv
+	assert_success
+	[ "${lines[-1]}" -lt 200000 ]     # peak RSS in KiB
+	ad-clean -q -F csv wide.bin | cmp - wide.csv
+	sed '1s/$/,c7/' wide.csv | head -1 > dup.csv
+	run --separate-stderr ad-clean dup.csv
+	assert_failure 3
+	assert_equal "$stderr" "ad-clean: dup.csv:1:30001: duplicate column name \"c7\""
+}
+
+@test "binary blocks of a table wider than 64 columns round trip" {
+	awk 'BEGIN { for (c = 1; c <= 100; c++) printf "%s%s", (c > 1 ? "," : ""), "x" c;
+		print ""; for (r = 0; r < 9000; r++) { for (c = 1; c <= 100; c++)
+		printf "%s%s", (c > 1 ? "," : ""), r + c / 8; print "" } }' > w.csv
+	ad-clean -q -F bin w.csv | ad-clean -q -F csv | cmp - w.csv
+}

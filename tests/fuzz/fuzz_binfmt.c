@@ -101,7 +101,7 @@ static void check_block(const struct ad_schema *sc, const struct ad_block *b,
 {
 	volatile unsigned char sink = 0;
 
-	CHECK(b->nrows <= b->cap && b->nrows <= AD_BINFMT_MAX_ROWS);
+	CHECK(b->nrows <= b->cap && b->nrows <= ad_block_rows(b->ncols));
 	CHECK(b->ncols == sc->ncols && b->arena_len <= b->arena_cap);
 	for (size_t r = 0; r < b->nrows; r++) {
 		CHECK(b->line[r] == rows_before + r + 1);
