@@ -125,7 +125,7 @@ FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O
 fuzz:
 	@scripts/deps.sh --check fuzz || scripts/deps.sh fuzz
 	$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang CXX=clang++ \
-		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" OPT=-O1 \
+		SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" OPT=-O1 \
 		build/fuzz/libadkit.a
 	@mkdir -p build/fuzz/run
 	@set -e; for f in $(FUZZERS); do \
