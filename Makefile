@@ -104,7 +104,8 @@ fuzz-replay: $(FUZZERS:%=$(BUILD)/fuzz/%)
 		$(BUILD)/fuzz/$$f tests/fuzz/corpus/$${f#fuzz_} | tee -a $(LOG)-fuzz.log; done
 
 bats: $(CMDS:%=$(BUILD)/bin/%)
-	@$(LOGGED) ADKIT_BIN=$(abspath $(BUILD)/bin) bats tests/bats | tee -a $(LOG)-bats.log
+	@$(LOGGED) ADKIT_BIN=$(abspath $(BUILD)/bin) ADKIT_SANITIZED=$(if $(SAN),1) \
+		bats tests/bats | tee -a $(LOG)-bats.log
 
 manlint:
 	@test -n "$(MANS)" || { echo "manlint: no man pages"; exit 1; }

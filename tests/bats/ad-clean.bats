@@ -459,7 +459,8 @@ load helper
 		printf "%s%s", (c > 1 ? "," : ""), (r ? r * c : "c" c); print "" } }' > wide.csv
 	run /usr/bin/time -f '%M' ad-clean -q -F bin -o wide.bin wide.csv
 	assert_success
-	[ "${lines[-1]}" -lt 200000 ]     # peak RSS in KiB
+	# peak RSS in KiB; a sanitizer's quarantine makes it meaningless there
+	[ -n "${ADKIT_SANITIZED:-}" ] || [ "${lines[-1]}" -lt 200000 ]
 	ad-clean -q -F csv wide.bin | cmp - wide.csv
 	sed '1s/$/,c7/' wide.csv | head -1 > dup.csv
 	run --separate-stderr ad-clean dup.csv
