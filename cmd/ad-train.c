@@ -1,0 +1,351 @@
+/* ad-train: options and wiring; the work is in lib/train.c. */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "iforest.h"
+#include "train.h"
+
+static const char *prog = "ad-train";
+
+static const char usage_line[] =
+    "usage: ad-train [-nqV] [-a iforest|eif] [-d char] [-i file] [-o model] "
+    "[options] [file | --merge model ...]";
+
+static const char help[] =
+    "ad-train: train an anomaly detector (Isolation Forest) on a CSV or adkit\n"
+    "binary stream and save it as a model file.\n"
+    "\n"
+    "usage: ad-train [-nqV] [-a iforest|eif] [-d char] [-i file] [-o model] "
+    "[options] [file | --merge model ...]\n"
+    "\n"
+    "Examples:\n"
+    "  ad-train --label label -o servers.model servers.csv\n"
+    "  ad-clean -r clean.params -F bin new.csv | ad-train --seed 7 -o m.model\n"
+    "  ad-train --merge shard1.model shard2.model -o all.model\n"
+    "\n"
+    "Training:\n"
+    "  -a, --algorithm ALG     iforest (default) or eif (Extended Isolation\n"
+    "                          Forest)\n"
+    "      --trees N           trees in the forest (default 100)\n"
+    "      --sample-size N     rows each tree is grown on (default 256, or all\n"
+    "                          rows if fewer)\n"
+    "      --extension-level N eif: features per split, minus one (default:\n"
+    "                          all features, minus one)\n"
+    "      --contamination C   auto (default: threshold 0.5) or the share of\n"
+    "                          training rows to call anomalous, up to 0.5\n"
+    "      --seed N            seed of the random choices (default 0)\n"
+    "      --threads N         threads growing trees (default: all cores)\n"
+    "\n"
+    "Features (default: every numeric column):\n"
+    "      --label COL         the label column, never a feature\n"
+    "      --ignore COLS       columns that are not features\n"
+    "      --features COLS     exactly these features, in this order\n"
+    "      --rejects FILE      write rows with the wrong field count here\n"
+    "\n"
+    "Merging:\n"
+    "      --merge             the operands are models trained on shards of\n"
+    "                          one data set: write one model with all their\n"
+    "                          trees\n"
+    "\n"
+    "Common options:\n"
+    "  -i, --input FILE        read FILE (default: standard input, also -)\n"
+    "  -o, --output MODEL      write the model to MODEL, complete or not at all\n"
+    "                          (default: standard output)\n"
+    "  -d, --delimiter CHAR    CSV field delimiter (default ,; \"tab\" for tab)\n"
+    "  -n, --no-headers        CSV has no header row; columns are c1..cN\n"
+    "  -q, --quiet             no progress and no notes on stderr\n"
+    "  -h, --help              show this help\n"
+    "  -V, --version           show the version\n"
+    "\n"
+    "Exit status: 0 success, 2 usage error, 3 bad input data or models that\n"
+    "cannot be merged, 4 I/O or system error. See ad-train(1).\n";
+
+enum {
+	OPT_CONTAMINATION = CHAR_MAX + 1,
+	OPT_EXTENSION_LEVEL,
+	OPT_FEATURES,
+	OPT_IGNORE,
+	OPT_LABEL,
+	OPT_MERGE,
+	OPT_REJECTS,
+	OPT_SAMPLE_SIZE,
+	OPT_SEED,
+	OPT_THREADS,
+	OPT_TREES
+};
+
+static const struct option longopts[] = {
+	{ "algorithm", required_argument, NULL, 'a' },
+	{ "contamination", required_argument, NULL, OPT_CONTAMINATION },
+	{ "delimiter", required_argument, NULL, 'd' },
+	{ "extension-level", required_argument, NULL, OPT_EXTENSION_LEVEL },
+	{ "features", required_argument, NULL, OPT_FEATURES },
+	{ "help", no_argument, NULL, 'h' },
+	{ "ignore", required_argument, NULL, OPT_IGNORE },
+	{ "input", required_argument, NULL, 'i' },
+	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "merge", no_argument, NULL, OPT_MERGE },
+	{ "no-headers", no_argument, NULL, 'n' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "rejects", required_argument, NULL, OPT_REJECTS },
+	{ "sample-size", required_argument, NULL, OPT_SAMPLE_SIZE },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "trees", required_argument, NULL, OPT_TREES },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Progress on a terminal: one line, rewritten at most five times a second. */
+struct progress {
+	int shown;
+	struct timespec last;
+};
+
+static void show_progress(void *ctx, const char *what, uint64_t done,
+    uint64_t total)
+{
+	struct progress *p = ctx;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (p->shown && done != total && (now.tv_sec - p->last.tv_sec) * 1000 +
+	    (now.tv_nsec - p->last.tv_nsec) / 1000000 < 200)
+		return;
+	p->last = now;
+	p->shown = 1;
+	if (total > 0)
+		fprintf(stderr, "\r%s: %s %llu of %llu\033[K", prog, what,
+		    (unsigned long long)done, (unsigned long long)total);
+	else
+		fprintf(stderr, "\r%s: %s %llu\033[K", prog, what,
+		    (unsigned long long)done);
+}
+
+struct args {
+	struct ad_train_opts o;
+	int quiet, merge;
+	char training_opt[32];      /* an option --merge cannot take, or "" */
+	struct progress progress;
+};
+
+static void args_free(struct args *a)
+{
+	ad_cli_free_list(a->o.ignore, a->o.n_ignore);
+	ad_cli_free_list(a->o.features, a->o.n_features);
+}
+
+static enum ad_status parse_algorithm(const char *arg, enum ad_algo *out,
+    struct ad_error *err)
+{
+	if (strcmp(arg, "iforest") == 0)
+		*out = AD_ALGO_IFOREST;
+	else if (strcmp(arg, "eif") == 0)
+		*out = AD_ALGO_EIF;
+	else
+		return ad_error_set(err, AD_EUSAGE, "--algorithm takes iforest "
+		    "or eif, not \"%s\"", arg);
+	return AD_OK;
+}
+
+static enum ad_status parse_contamination(struct ad_train_opts *o,
+    const char *arg, struct ad_error *err)
+{
+	o->contamination_auto = strcmp(arg, "auto") == 0;
+	if (o->contamination_auto)
+		return AD_OK;
+	if (ad_cli_parse_double("--contamination", arg, 0, 0.5,
+	    &o->contamination, err) != AD_OK)
+		return AD_EUSAGE;
+	if (o->contamination == 0)
+		return ad_error_set(err, AD_EUSAGE, "--contamination must be "
+		    "auto or above 0, not %s", arg);
+	return AD_OK;
+}
+
+/* Handles one option; returns AD_OK, or AD_EUSAGE with err set. */
+static enum ad_status take(struct args *a, int c, const char *arg,
+    struct ad_error *err)
+{
+	struct ad_train_opts *o = &a->o;
+	uint64_t n;
+	enum ad_status st = AD_OK;
+
+	switch (c) {
+	case 'a': st = parse_algorithm(arg, &o->algo, err); break;
+	case 'd': st = ad_cli_parse_delim(arg, &o->in.delim, err); break;
+	case 'i': o->in.path = arg; break;
+	case 'n': o->in.no_header = 1; break;
+	case 'o': o->output = arg; break;
+	case 'q': a->quiet = 1; break;
+	case OPT_CONTAMINATION: st = parse_contamination(o, arg, err); break;
+	case OPT_EXTENSION_LEVEL:
+		st = ad_cli_parse_u64("--extension-level", arg, 0, 1048575,
+		    &o->ext_level, err);
+		o->ext_level_set = 1;
+		break;
+	case OPT_FEATURES:
+		ad_cli_free_list(o->features, o->n_features);
+		o->features = NULL;
+		st = ad_cli_split_list("--features", arg, 0, &o->features,
+		    &o->n_features, err);
+		break;
+	case OPT_IGNORE:
+		ad_cli_free_list(o->ignore, o->n_ignore);
+		o->ignore = NULL;
+		st = ad_cli_split_list("--ignore", arg, 0, &o->ignore,
+		    &o->n_ignore, err);
+		break;
+	case OPT_LABEL: o->label = arg; break;
+	case OPT_MERGE: a->merge = 1; break;
+	case OPT_REJECTS: o->rejects_path = arg; break;
+	case OPT_SAMPLE_SIZE:
+		st = ad_cli_parse_u64("--sample-size", arg, 2,
+		    AD_IFOREST_MAX_SAMPLE, &o->sample_size, err);
+		break;
+	case OPT_SEED:
+		st = ad_cli_parse_u64("--seed", arg, 0, UINT64_MAX, &o->seed, err);
+		break;
+	case OPT_THREADS:
+		st = ad_cli_parse_u64("--threads", arg, 1, 256, &n, err);
+		o->threads = (unsigned)n;
+		break;
+	case OPT_TREES:
+		st = ad_cli_parse_u64("--trees", arg, 1, AD_IFOREST_MAX_TREES,
+		    &o->trees, err);
+		break;
+	}
+	return st;
+}
+
+/* Remembers the first option given that --merge cannot take. */
+static void note_training_opt(struct args *a, int c, int li)
+{
+	if (c == 'o' || c == 'q' || c == OPT_MERGE || a->training_opt[0])
+		return;
+	if (c > CHAR_MAX)
+		snprintf(a->training_opt, sizeof a->training_opt, "--%s",
+		    longopts[li].name);
+	else
+		snprintf(a->training_opt, sizeof a->training_opt, "-%c", c);
+}
+
+static void defaults(struct args *a)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(a, 0, sizeof *a);
+	a->o.algo = AD_ALGO_IFOREST;
+	a->o.trees = 100;
+	a->o.sample_size = 256;
+	a->o.contamination_auto = 1;
+	a->o.threads = cores < 1 ? 1 : cores > 256 ? 256 : (unsigned)cores;
+}
+
+static void summarize(const struct args *a, const struct ad_train_result *r)
+{
+	const char *in = a->o.in.path ? a->o.in.path : "<stdin>";
+
+	if (a->progress.shown)
+		fputc('\n', stderr);
+	if (a->quiet)
+		return;
+	if (r->rejected || r->invalid)
+		ad_cli_note(prog, "%s: %llu rows trained on; %llu rejected, %llu "
+		    "invalid feature cells (taken as missing)", in,
+		    (unsigned long long)r->rows, (unsigned long long)r->rejected,
+		    (unsigned long long)r->invalid);
+	if (r->same_seed != NULL)
+		ad_cli_note(prog, "%s was trained with the same seed as an "
+		    "earlier model: their trees are correlated (give each shard "
+		    "its own --seed)", r->same_seed);
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	struct ad_train_result res;
+	struct ad_error err;
+	int c, code, li = 0;
+
+	defaults(&a);
+	ad_error_clear(&err);
+	ad_cli_init();
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":a:d:hi:no:qV", longopts,
+	    &li)) != -1) {
+		if (c == 'h') {
+			args_free(&a);
+			return ad_cli_help(help);
+		}
+		if (c == 'V') {
+			args_free(&a);
+			return ad_cli_version(prog);
+		}
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+			args_free(&a);
+			if (c == ':')
+				return ad_cli_usage_error(prog, usage_line,
+				    "option %s needs a value", bad);
+			return ad_cli_usage_error(prog, usage_line,
+			    "unknown option %s", bad);
+		}
+		if (take(&a, c, optarg, &err) != AD_OK)
+			goto usage;
+		note_training_opt(&a, c, li);
+	}
+	if (a.merge) {
+		if (a.training_opt[0]) {
+			ad_error_set(&err, AD_EUSAGE, "--merge takes model files, "
+			    "-o and -q only, not %s", a.training_opt);
+			goto usage;
+		}
+		a.o.merge = (const char *const *)argv + optind;
+		a.o.n_merge = (size_t)(argc - optind);
+		if (a.o.n_merge < 2) {
+			ad_error_set(&err, AD_EUSAGE, "--merge needs at least two "
+			    "model files");
+			goto usage;
+		}
+	} else if (optind < argc) {
+		if (a.o.in.path != NULL || optind + 1 < argc) {
+			ad_error_set(&err, AD_EUSAGE, "give one input, as -i FILE "
+			    "or FILE");
+			goto usage;
+		}
+		a.o.in.path = argv[optind];
+	}
+	if ((a.o.output == NULL || strcmp(a.o.output, "-") == 0) &&
+	    isatty(STDOUT_FILENO)) {
+		ad_error_set(&err, AD_EUSAGE, "a model is binary: write it to a "
+		    "file with -o MODEL, or into a pipe");
+		goto usage;
+	}
+	if (!a.quiet && isatty(STDERR_FILENO)) {
+		a.o.progress = show_progress;
+		a.o.progress_ctx = &a.progress;
+	}
+	if (ad_train_run(&a.o, &res, &err) != AD_OK) {
+		if (a.progress.shown)
+			fputc('\n', stderr);
+		if (err.code == AD_EUSAGE)
+			goto usage;
+		code = ad_cli_report(prog, &err);
+		args_free(&a);
+		return code;
+	}
+	summarize(&a, &res);
+	args_free(&a);
+	return AD_EXIT_OK;
+usage:
+	args_free(&a);
+	return ad_cli_usage_error(prog, usage_line, "%s", err.msg);
+}

@@ -1,0 +1,1887 @@
+/*
+ * ad-drift. The reference, data or a profile, is loaded first; data is
+ * profiled on the way in, so that `-r data.csv` and `-r data.prof` (its
+ * profile) compare alike. The input is then read once: each row goes into
+ * a profile of the current window (or of the whole input), which keeps
+ * every category, and its numbers are counted into the reference's bins.
+ * At the end of a window, or of the input, every column is compared,
+ * the rule gives the verdicts, and the report is written.
+ *
+ * Memory: per numeric column the two reservoirs (8 bytes per sampled
+ * value), per text column the distinct categories of the current input.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "drift.h"
+#include "io.h"
+#include "json.h"
+#include "model.h"
+#include "num.h"
+#include "parallel.h"
+#include "writer.h"
+
+/* ---- options ---- */
+
+void ad_drift_defaults(struct ad_drift_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->prof.sample = AD_PROFILE_SAMPLE_DEFAULT;
+	o->prof.bins = AD_PROFILE_BINS_DEFAULT;
+	o->prof.top = AD_PROFILE_TOP_DEFAULT;
+	o->prof.seed = 1;
+	o->threads = 1;
+	o->rule.method = AD_DRIFT_AUTO;
+	o->rule.threshold = AD_DRIFT_PSI_DEFAULT;
+	o->rule.alpha = AD_DRIFT_ALPHA_DEFAULT;
+	o->rule.share = AD_DRIFT_SHARE_DEFAULT;
+}
+
+static const char *const method_names[] = {
+	[AD_DRIFT_AUTO] = "auto", [AD_DRIFT_PSI] = "psi", [AD_DRIFT_KS] = "ks",
+	[AD_DRIFT_WASSERSTEIN] = "wasserstein", [AD_DRIFT_JS] = "js"
+};
+
+enum ad_status ad_drift_parse_method(const char *arg,
+    enum ad_drift_method *m, struct ad_error *err)
+{
+	for (size_t i = 0; i < sizeof method_names / sizeof method_names[0];
+	    i++)
+		if (strcmp(arg, method_names[i]) == 0) {
+			*m = (enum ad_drift_method)i;
+			return AD_OK;
+		}
+	return ad_error_set(err, AD_EUSAGE, "--method takes auto, psi, ks, "
+	    "wasserstein or js, not \"%s\"", arg);
+}
+
+enum ad_status ad_drift_parse_format(const char *arg,
+    enum ad_drift_format *f, struct ad_error *err)
+{
+	static const char *const names[] = { "csv", "bin", "json", "text" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(arg, names[i]) == 0) {
+			*f = (enum ad_drift_format)i;
+			return AD_OK;
+		}
+	return ad_error_set(err, AD_EUSAGE, "--format takes csv, bin, json or "
+	    "text, not \"%s\"", arg);
+}
+
+/* ---- comparing one column ---- */
+
+/* Index of the bin of x: the number of edges below it, so that a value
+ * equal to an edge falls in the lower bin (numpy's searchsorted, left). */
+static size_t bin_of(const double *edges, size_t n, double x)
+{
+	const double *first = edges;
+
+	/* a binary search without branches to mispredict: it runs once per
+	 * value of the input */
+	if (n == 0)
+		return 0;
+	while (n > 1) {
+		size_t half = n / 2;
+		first = first[half - 1] < x ? first + half : first;
+		n -= half;
+	}
+	return (size_t)(first - edges) + (first[0] < x);
+}
+
+static double missing_rate(uint64_t n, uint64_t missing)
+{
+	return n + missing > 0 ? (double)missing / (double)(n + missing) : NAN;
+}
+
+/* Fills what both kinds of column share; statistics start as NaN. */
+static void start_col(struct ad_drift_col *out, const struct ad_profile_col *r,
+    const struct ad_profile_col *c)
+{
+	memset(out, 0, sizeof *out);
+	out->name = r->name;
+	out->type = r->type;
+	out->n_ref = r->n;
+	out->n_cur = c->n;
+	out->rows_ref = r->n + r->missing;
+	out->rows_cur = c->n + c->missing;
+	out->psi = out->ks = out->ks_p = out->chi2_p = NAN;
+	out->wasserstein = out->js = out->unseen = NAN;
+	out->ref_mean = out->cur_mean = out->ref_std = out->cur_std = NAN;
+	out->missing_delta = missing_rate(c->n, c->missing) -
+	    missing_rate(r->n, r->missing);
+}
+
+enum ad_status ad_drift_compare_numeric(const struct ad_profile_col *r,
+    const struct ad_profile_col *c, const double *cur_bins,
+    struct ad_drift_col *out, struct ad_error *err)
+{
+	size_t k = r->nedges + 1;
+	double *rb, *cb, w, sd;
+	struct ad_ks ks;
+	enum ad_status st;
+
+	start_col(out, r, c);
+	if (r->n > 0) {
+		out->ref_mean = r->mean;
+		out->ref_std = ad_profile_std(r);
+	}
+	if (c->n > 0) {
+		out->cur_mean = c->mean;
+		out->cur_std = ad_profile_std(c);
+	}
+	if (r->n == 0 || c->n == 0)
+		return AD_OK;
+	if ((rb = ad_calloc(2 * k, sizeof *rb)) == NULL)
+		return ad_error_nomem(err);
+	cb = rb + k;
+	for (size_t i = 0; i < r->nsample; i++)
+		rb[bin_of(r->edges, r->nedges, r->sample[i])]++;
+	if (cur_bins != NULL)
+		memcpy(cb, cur_bins, k * sizeof *cb);
+	else
+		for (size_t i = 0; i < c->nsample; i++)
+			cb[bin_of(r->edges, r->nedges, c->sample[i])]++;
+	out->psi = ad_stats_psi(rb, cb, k);
+	out->js = ad_stats_js(rb, cb, k);
+	ad_free(rb);
+	if ((st = ad_stats_ks_wasserstein(r->sample, r->nsample, c->sample,
+	    c->nsample, &ks, &w, err)) != AD_OK)
+		return st;
+	out->ks = ks.d;
+	out->ks_p = ks.p;
+	out->ks_method = ks.method;
+	sd = out->ref_std;
+	/* a constant reference: any movement at all is infinitely far */
+	out->wasserstein = sd > 0 ? w / sd : (w == 0 ? 0 : INFINITY);
+	return AD_OK;
+}
+
+enum ad_status ad_drift_compare_text(const struct ad_profile *ref, size_t i,
+    const struct ad_profile *cur, size_t j, struct ad_drift_col *out,
+    struct ad_error *err)
+{
+	const struct ad_profile_col *r = ad_profile_col(ref, i);
+	const struct ad_profile_col *c = ad_profile_col(cur, j);
+	size_t k = r->ncats + 1;
+	double *rb, *cb, listed = 0;
+
+	start_col(out, r, c);
+	if (r->n == 0 || c->n == 0)
+		return AD_OK;
+	if ((rb = ad_calloc(2 * k, sizeof *rb)) == NULL)
+		return ad_error_nomem(err);
+	cb = rb + k;
+	for (size_t t = 0; t + 1 < k; t++) {
+		rb[t] = (double)r->cats[t].count;
+		cb[t] = (double)ad_profile_count(cur, j, r->cats[t].text,
+		    r->cats[t].len);
+		listed += cb[t];
+	}
+	/* the last bin holds everything the reference does not list */
+	rb[k - 1] = (double)r->other;
+	cb[k - 1] = (double)c->n - listed;
+	out->unseen = cb[k - 1];
+	out->psi = ad_stats_psi(rb, cb, k);
+	out->js = ad_stats_js(rb, cb, k);
+	out->chi2_p = ad_stats_chi2_test(rb, cb, k, NULL, NULL);
+	ad_free(rb);
+	return AD_OK;
+}
+
+/* ---- a reference given by quantiles (a model's scores) ---- */
+
+/* The largest k < n - 1 with score[k] <= x, for score[0] <= x < score[n-1]:
+ * the linear piece of the CDF that holds x. */
+static size_t piece_of(const double *score, size_t n, double x)
+{
+	size_t lo = 0, hi = n - 1;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (score[mid] <= x)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Piece k of the CDF, extended linearly, at x. */
+static double on_piece(const double *prob, const double *score, size_t k,
+    double x)
+{
+	return prob[k] + (x - score[k]) * (prob[k + 1] - prob[k]) /
+	    (score[k + 1] - score[k]);
+}
+
+/* The CDF at x: right-continuous, so a flat stretch of the quantile
+ * function (many levels, one score) is a jump. */
+static double cdf_at(const double *prob, const double *score, size_t n,
+    double x)
+{
+	if (x < score[0])
+		return 0;
+	if (x >= score[n - 1])
+		return 1;
+	return on_piece(prob, score, piece_of(score, n, x), x);
+}
+
+size_t ad_drift_quantile_edges(const double *prob, const double *score,
+    size_t n, double *edges)
+{
+	size_t m = 0;
+
+	(void)prob;
+	for (size_t k = 1; k + 1 < n; k++)
+		if (m == 0 || score[k] > edges[m - 1])
+			edges[m++] = score[k];
+	return m;
+}
+
+/* The count of sorted x[0..n) below v (or at most v, if inclusive). */
+static size_t count_below(const double *x, size_t n, double v, int inclusive)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (x[mid] < v || (inclusive && x[mid] == v))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The KS statistic of sorted x against the quantile distribution, taken
+ * at its knots only, where its CDF is known exactly: at each distinct knot
+ * score s, the ECDF just below and at s against the lowest and highest
+ * level of s. */
+static double knots_ks(const double *prob, const double *score, size_t n,
+    const double *x, size_t nx)
+{
+	double d = 0;
+
+	for (size_t k = 0; k < n;) {
+		size_t e = k;
+		double below, at;
+
+		while (e + 1 < n && score[e + 1] == score[k])
+			e++;
+		below = (double)count_below(x, nx, score[k], 0) / (double)nx;
+		at = (double)count_below(x, nx, score[k], 1) / (double)nx;
+		if (fabs(below - prob[k]) > d)
+			d = fabs(below - prob[k]);
+		if (fabs(at - prob[e]) > d)
+			d = fabs(at - prob[e]);
+		k = e + 1;
+	}
+	return d;
+}
+
+/* The integral of |c - L| over [a, b], L linear from fa to fb. */
+static double gap_area(double c, double fa, double fb, double a, double b)
+{
+	double da = fa - c, db = fb - c, t;
+
+	if ((da >= 0 && db >= 0) || (da <= 0 && db <= 0))
+		return (fabs(da) + fabs(db)) / 2 * (b - a);
+	t = da / (da - db);   /* where L crosses c */
+	return (fabs(da) * t + fabs(db) * (1 - t)) / 2 * (b - a);
+}
+
+/* The Wasserstein-1 distance between the empirical distribution of sorted
+ * x[0..nx) and the quantile distribution: the area between the CDFs, piece
+ * by piece between the merged breakpoints. */
+static double quantile_wasserstein(const double *prob, const double *score,
+    size_t n, const double *x, size_t nx)
+{
+	double area = 0, prev;
+	size_t i = 0, k = 0;
+
+	prev = x[0] < score[0] ? x[0] : score[0];
+	while (i < nx || k < n) {
+		double p = k >= n || (i < nx && x[i] <= score[k]) ? x[i] : score[k];
+		double c, fa, fb;
+
+		if (p > prev) {
+			c = (double)i / (double)nx;   /* x values <= prev */
+			if (prev < score[0] || prev >= score[n - 1]) {
+				fa = fb = prev < score[0] ? 0 : 1;
+			} else {
+				size_t pc = piece_of(score, n, prev);
+				fa = on_piece(prob, score, pc, prev);
+				fb = on_piece(prob, score, pc, p);
+			}
+			area += gap_area(c, fa, fb, prev, p);
+			prev = p;
+		}
+		while (i < nx && x[i] <= p)
+			i++;
+		while (k < n && score[k] <= p)
+			k++;
+	}
+	return area;
+}
+
+/* Mean and standard deviation of the quantile distribution: uniform
+ * between consecutive knots, with mass the difference of their levels. */
+static void quantile_moments(const double *prob, const double *score,
+    size_t n, double *mean, double *std)
+{
+	double m1 = 0, m2 = 0;
+
+	for (size_t k = 0; k + 1 < n; k++) {
+		double w = prob[k + 1] - prob[k], a = score[k], b = score[k + 1];
+		m1 += w * (a + b) / 2;
+		m2 += w * (a * a + a * b + b * b) / 3;
+	}
+	*mean = m1;
+	*std = m2 - m1 * m1 > 0 ? sqrt(m2 - m1 * m1) : 0;
+}
+
+enum ad_status ad_drift_compare_quantiles(const double *prob,
+    const double *score, size_t n, uint64_t rows,
+    const struct ad_profile_col *c, const double *cur_bins,
+    struct ad_drift_col *out, struct ad_error *err)
+{
+	double *edges, *rb, *cb, w;
+	size_t ne, k;
+	enum ad_status st;
+
+	memset(out, 0, sizeof *out);
+	out->type = AD_NUMERIC;
+	out->n_ref = out->rows_ref = rows;
+	out->n_cur = c->n;
+	out->rows_cur = c->n + c->missing;
+	out->psi = out->ks = out->ks_p = out->chi2_p = NAN;
+	out->wasserstein = out->js = out->unseen = NAN;
+	out->cur_mean = out->cur_std = NAN;
+	out->missing_delta = missing_rate(c->n, c->missing);
+	quantile_moments(prob, score, n, &out->ref_mean, &out->ref_std);
+	if (c->n == 0)
+		return AD_OK;
+	out->cur_mean = c->mean;
+	out->cur_std = ad_profile_std(c);
+	if ((edges = ad_calloc(3 * n + 1, sizeof *edges)) == NULL)
+		return ad_error_nomem(err);
+	ne = ad_drift_quantile_edges(prob, score, n, edges);
+	k = ne + 1;
+	rb = edges + n;
+	cb = rb + n;
+	for (size_t b = 0; b < k; b++)
+		rb[b] = (b < ne ? cdf_at(prob, score, n, edges[b]) : 1) -
+		    (b > 0 ? cdf_at(prob, score, n, edges[b - 1]) : 0);
+	if (cur_bins != NULL)
+		memcpy(cb, cur_bins, k * sizeof *cb);
+	else
+		for (size_t i = 0; i < c->nsample; i++)
+			cb[bin_of(edges, ne, c->sample[i])]++;
+	out->psi = ad_stats_psi(rb, cb, k);
+	out->js = ad_stats_js(rb, cb, k);
+	ad_free(edges);
+	/* D at the knots is at most the D of the whole line, so kstwo's
+	 * survival function at it is a valid, conservative p-value */
+	out->ks = knots_ks(prob, score, n, c->sample, c->nsample);
+	out->ks_method = AD_KS_EXACT;
+	if ((st = ad_stats_kstwo_sf(out->ks, c->nsample, &out->ks_p, err)) !=
+	    AD_OK)
+		return st;
+	w = quantile_wasserstein(prob, score, n, c->sample, c->nsample);
+	out->wasserstein = out->ref_std > 0 ? w / out->ref_std :
+	    (w == 0 ? 0 : INFINITY);
+	return AD_OK;
+}
+
+/* ---- deciding ---- */
+
+static double p_value(const struct ad_drift_col *c)
+{
+	return c->type == AD_NUMERIC ? c->ks_p : c->chi2_p;
+}
+
+static int column_drifted(const struct ad_drift_col *c,
+    const struct ad_drift_rule *rule, size_t tests)
+{
+	double p = p_value(c), t = rule->threshold;
+	double alpha = tests > 0 ? rule->alpha / (double)tests : 0;
+
+	if (c->n_ref == 0 || c->n_cur == 0)   /* values appeared or vanished */
+		return (c->n_ref == 0) != (c->n_cur == 0);
+	switch (rule->method) {
+	case AD_DRIFT_AUTO:
+		return c->psi >= t || p < alpha;
+	case AD_DRIFT_PSI:
+		return c->psi >= t;
+	case AD_DRIFT_KS:
+		return tests > 0 && p < t / (double)tests;
+	case AD_DRIFT_WASSERSTEIN:
+		return c->type == AD_NUMERIC ? c->wasserstein >= t : p < alpha;
+	case AD_DRIFT_JS:
+		return c->js >= t;
+	}
+	return 0;
+}
+
+struct ad_drift_verdict ad_drift_decide(struct ad_drift_col *cols,
+    size_t n, const struct ad_drift_rule *rule)
+{
+	struct ad_drift_verdict v;
+
+	memset(&v, 0, sizeof v);
+	v.columns = n;
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(p_value(&cols[i])))
+			v.tests++;
+	for (size_t i = 0; i < n; i++) {
+		cols[i].drifted = column_drifted(&cols[i], rule, v.tests);
+		v.drifted += cols[i].drifted != 0;
+		v.critical_drifted |= cols[i].drifted && cols[i].critical;
+	}
+	v.share = n > 0 ? (double)v.drifted / (double)n : 0;
+	v.drift = (n > 0 && v.share >= rule->share) || v.critical_drifted;
+	return v;
+}
+
+/* ---- the run ---- */
+
+struct run {
+	const struct ad_drift_opts *o;
+	struct ad_drift_rule rule;   /* o's, with the default threshold */
+	struct ad_drift_result *res;
+	struct ad_out *out, *prom, *verdict;
+	struct ad_profile *ref;      /* the reference, unless it is a model */
+	struct ad_model *model;      /* -m: the reference's score quantiles */
+	double *qedges;              /* -m: bin edges of the model's scores */
+	size_t nqedges;
+	char *ref_name;
+	size_t *refidx;              /* compared column -> ref column */
+	size_t ncols;                /* compared columns */
+	struct ad_schema *cmp;       /* compared columns' names and types */
+	struct ad_reader *rd;        /* the input, when it is data */
+	struct ad_profile *inprof;   /* the input, when it is a profile */
+	size_t *inidx;               /* compared column -> input column */
+	struct ad_profile *cur;      /* the current window or input */
+	double **bins;               /* numeric: counts in the ref's bins */
+	struct ad_drift_col *cols;
+	struct ad_drift_verdict v;
+	uint64_t cur_rows;           /* rows of the input compared last */
+	uint64_t win_rows, win_first, win_last, nwin;
+	/* table output */
+	struct ad_schema *outs;
+	struct ad_writer *w;
+	struct ad_block *row;
+};
+
+static char *dup_cstr(const char *s)
+{
+	size_t n = strlen(s);
+	char *d = ad_malloc(n + 1);
+
+	if (d != NULL)
+		memcpy(d, s, n + 1);
+	return d;
+}
+
+static int listed(char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* The reference's bin edges for compared column j. */
+static void ref_edges(const struct run *r, size_t j, const double **edges,
+    size_t *n)
+{
+	const struct ad_profile_col *c;
+
+	if (r->model != NULL) {
+		*edges = r->qedges;
+		*n = r->nqedges;
+		return;
+	}
+	c = ad_profile_col(r->ref, r->refidx[j]);
+	*edges = c->edges;
+	*n = c->nedges;
+}
+
+static uint64_t ref_rows(const struct run *r)
+{
+	return r->model != NULL ? r->model->rows : ad_profile_rows(r->ref);
+}
+
+static const char *input_name(const struct run *r)
+{
+	return r->o->in.path && strcmp(r->o->in.path, "-") != 0 ?
+	    r->o->in.path : "<stdin>";
+}
+
+/* Chooses the compared columns among the reference's: --select's, in
+ * order, or all but --drop's. */
+static enum ad_status choose_columns(struct run *r, struct ad_error *err)
+{
+	const struct ad_drift_opts *o = r->o;
+	size_t n = ad_profile_ncols(r->ref);
+	enum ad_status st;
+
+	if ((r->refidx = ad_calloc(n + 1, sizeof *r->refidx)) == NULL)
+		return ad_error_nomem(err);
+	if ((st = ad_schema_new(&r->cmp, err)) != AD_OK)
+		return st;
+	if (o->nselect > 0) {
+		for (size_t i = 0; i < o->nselect; i++) {
+			size_t c = ad_profile_find(r->ref, o->select[i]);
+			if (c == SIZE_MAX)
+				return ad_error_at(err, AD_EDATA, r->ref_name, 0, 0,
+				    "column \"%s\" is not in the reference",
+				    o->select[i]);
+			if (ad_schema_find(r->cmp, o->select[i]) != SIZE_MAX)
+				return ad_error_set(err, AD_EUSAGE, "--select names "
+				    "\"%s\" twice", o->select[i]);
+			r->refidx[r->ncols++] = c;
+			if ((st = ad_schema_add(r->cmp, o->select[i],
+			    strlen(o->select[i]), ad_profile_col(r->ref, c)->type,
+			    err)) != AD_OK)
+				return st;
+		}
+		return AD_OK;
+	}
+	for (size_t c = 0; c < n; c++) {
+		const struct ad_profile_col *col = ad_profile_col(r->ref, c);
+		if (listed(o->drop, o->ndrop, col->name))
+			continue;
+		r->refidx[r->ncols++] = c;
+		if ((st = ad_schema_add(r->cmp, col->name, strlen(col->name),
+		    col->type, err)) != AD_OK)
+			return st;
+	}
+	return AD_OK;
+}
+
+/* Reads data into a new finished profile of the columns that --select
+ * and --drop leave; rd is the open reader of the input or, if is_ref, the
+ * reference, whose --drop names may be in the input instead. */
+static enum ad_status profile_data(struct run *r, struct ad_reader *rd,
+    const struct ad_profile_opts *po, int is_ref, struct ad_profile **out,
+    struct ad_error *err)
+{
+	const struct ad_schema *s = ad_reader_schema(rd);
+	const struct ad_drift_opts *o = r->o;
+	struct ad_schema *keep = NULL;
+	struct ad_profile *p = NULL;
+	struct ad_block *b;
+	size_t *map = ad_calloc(s->ncols + o->nselect + 1, sizeof *map), n = 0;
+	enum ad_status st;
+
+	if (map == NULL)
+		return ad_error_nomem(err);
+	if ((st = ad_schema_new(&keep, err)) != AD_OK)
+		goto out;
+	for (size_t i = 0; i < (o->nselect ? o->nselect : s->ncols); i++) {
+		size_t c = o->nselect ? ad_schema_find(s, o->select[i]) : i;
+		if (c == SIZE_MAX) {
+			st = ad_error_at(err, AD_EDATA, ad_reader_name(rd), 0, 0,
+			    "column \"%s\" is not in the %s", o->select[i], is_ref ?
+			    "reference" : "input");
+			goto out;
+		}
+		if (!o->nselect && listed(o->drop, o->ndrop, s->cols[c].name))
+			continue;
+		if (ad_schema_find(keep, s->cols[c].name) != SIZE_MAX) {
+			st = ad_error_set(err, AD_EUSAGE, "--select names \"%s\" "
+			    "twice", s->cols[c].name);
+			goto out;
+		}
+		map[n++] = c;
+		if ((st = ad_schema_add(keep, s->cols[c].name,
+		    strlen(s->cols[c].name), s->cols[c].type, err)) != AD_OK)
+			goto out;
+	}
+	for (size_t i = 0; !is_ref && i < o->ndrop; i++)
+		if (ad_schema_find(s, o->drop[i]) == SIZE_MAX) {
+			st = ad_error_at(err, AD_EDATA, ad_reader_name(rd), 0, 0,
+			    "column \"%s\" is not in the input", o->drop[i]);
+			goto out;
+		}
+	if ((st = ad_profile_new(&p, keep, po, err)) != AD_OK)
+		goto out;
+	while ((st = ad_reader_next(rd, &b, err)) == AD_OK && b->nrows > 0)
+		if ((st = ad_profile_add(p, b, map, 0, b->nrows, err)) != AD_OK)
+			break;
+	if (st == AD_OK)
+		st = ad_profile_finish(p, r->o->threads, err);
+out:
+	if (st == AD_OK)
+		*out = p;
+	else
+		ad_profile_free(p);
+	ad_schema_free(keep);
+	ad_free(map);
+	return st;
+}
+
+/* Opens path and tells a profile from data by its first bytes; *is_prof
+ * says which. */
+static enum ad_status open_any(const char *path, struct ad_in **in,
+    int *is_prof, struct ad_error *err)
+{
+	const unsigned char *head;
+	size_t n;
+	enum ad_status st;
+
+	if ((st = ad_in_open(in, path, err)) != AD_OK)
+		return st;
+	if ((st = ad_in_peek(*in, AD_PROFILE_MAGIC_LEN, &head, &n, err)) !=
+	    AD_OK) {
+		ad_in_close(*in);
+		*in = NULL;
+		return st;
+	}
+	*is_prof = ad_profile_is_magic(head, n);
+	return AD_OK;
+}
+
+/* Opens a data reader on in (taken over). */
+static enum ad_status open_data(const struct run *r, struct ad_in *in,
+    const struct ad_schema *types, struct ad_reader **rd,
+    struct ad_error *err)
+{
+	struct ad_reader_opts ro = r->o->in;
+
+	ro.path = NULL;
+	ro.from = in;
+	ro.types = types;
+	return ad_reader_open(rd, &ro, err);
+}
+
+static enum ad_status load_reference(struct run *r, struct ad_error *err)
+{
+	const struct ad_drift_opts *o = r->o;
+	struct ad_in *in;
+	struct ad_reader *rd = NULL;
+	int is_prof;
+	enum ad_status st;
+
+	if ((st = open_any(o->reference, &in, &is_prof, err)) != AD_OK)
+		return st;
+	if ((r->ref_name = dup_cstr(ad_in_name(in))) == NULL) {
+		ad_in_close(in);
+		return ad_error_nomem(err);
+	}
+	if (is_prof) {
+		st = ad_profile_read(in, &r->ref, err);
+		ad_in_close(in);
+		if (st != AD_OK)
+			return st;
+		if (o->sample_set || o->bins_set || o->top_set)
+			return ad_error_set(err, AD_EUSAGE, "%s cannot be combined "
+			    "with a profile as reference: the profile fixes it",
+			    o->sample_set ? "--sample" : o->bins_set ? "--bins" :
+			    "--top");
+	} else {
+		if ((st = open_data(r, in, NULL, &rd, err)) != AD_OK)
+			return st;
+		st = profile_data(r, rd, &o->prof, 1, &r->ref, err);
+		ad_reader_free(rd);
+		if (st != AD_OK)
+			return st;
+	}
+	return choose_columns(r, err);
+}
+
+/* -m: the model's score quantiles are the reference of one column, the
+ * scores ("score", or the one --select names). */
+static enum ad_status load_model(struct run *r, struct ad_error *err)
+{
+	const struct ad_drift_opts *o = r->o;
+	const char *col = o->nselect ? o->select[0] : "score";
+	const struct ad_model *m;
+	enum ad_status st;
+
+	if ((st = ad_model_load(o->model, &r->model, err)) != AD_OK)
+		return st;
+	m = r->model;
+	if ((r->ref_name = dup_cstr(o->model)) == NULL)
+		return ad_error_nomem(err);
+	if (m->nquantiles < 2 || m->qprob[0] != 0 ||
+	    m->qprob[m->nquantiles - 1] != 1)
+		return ad_error_at(err, AD_EDATA, o->model, 0, 0, "the model's "
+		    "score quantiles must run from level 0 to level 1");
+	for (size_t k = 0; k < m->nquantiles; k++)
+		if (!isfinite(m->qscore[k]) || (k > 0 &&
+		    !(m->qprob[k] > m->qprob[k - 1])) || (k > 0 &&
+		    m->qscore[k] < m->qscore[k - 1]))
+			return ad_error_at(err, AD_EDATA, o->model, 0, 0, "the "
+			    "model's score quantiles are not increasing");
+	if ((r->qedges = ad_calloc(m->nquantiles, sizeof *r->qedges)) == NULL ||
+	    (r->refidx = ad_calloc(1, sizeof *r->refidx)) == NULL)
+		return ad_error_nomem(err);
+	r->nqedges = ad_drift_quantile_edges(m->qprob, m->qscore,
+	    m->nquantiles, r->qedges);
+	r->ncols = 1;
+	if ((st = ad_schema_new(&r->cmp, err)) != AD_OK)
+		return st;
+	return ad_schema_add(r->cmp, col, strlen(col), AD_NUMERIC, err);
+}
+
+/* Checks that every input column is compared, dropped or left out by
+ * --select, and that every --drop name exists somewhere. */
+static enum ad_status check_extra(struct run *r, const char *name,
+    uint64_t line, size_t n, const char *(*col)(const void *, size_t),
+    const void *src, struct ad_error *err)
+{
+	const struct ad_drift_opts *o = r->o;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *c = col(src, i);
+		if (ad_schema_find(r->cmp, c) != SIZE_MAX || o->nselect > 0 ||
+		    listed(o->drop, o->ndrop, c))
+			continue;
+		/* in a CSV file the header is line 1 */
+		return ad_error_at(err, AD_EDATA, name, line, i + 1, "column "
+		    "\"%s\" is not in the reference %s", c, r->ref_name);
+	}
+	for (size_t i = 0; i < o->ndrop; i++) {
+		int found = ad_profile_find(r->ref, o->drop[i]) != SIZE_MAX;
+		for (size_t j = 0; j < n && !found; j++)
+			found = strcmp(col(src, j), o->drop[i]) == 0;
+		if (!found)
+			return ad_error_at(err, AD_EDATA, name, 0, 0, "column \"%s\" "
+			    "of --drop is neither in the input nor in the reference",
+			    o->drop[i]);
+	}
+	return AD_OK;
+}
+
+static const char *schema_col(const void *s, size_t i)
+{
+	return ((const struct ad_schema *)s)->cols[i].name;
+}
+
+static const char *profile_colname(const void *p, size_t i)
+{
+	return ad_profile_col(p, i)->name;
+}
+
+static enum ad_status open_input(struct run *r, struct ad_error *err)
+{
+	const struct ad_drift_opts *o = r->o;
+	struct ad_in *in;
+	int is_prof;
+	enum ad_status st;
+
+	if ((r->inidx = ad_calloc(r->ncols + 1, sizeof *r->inidx)) == NULL)
+		return ad_error_nomem(err);
+	if ((st = open_any(o->in.path, &in, &is_prof, err)) != AD_OK)
+		return st;
+	if (!is_prof) {
+		const struct ad_schema *s;
+		if ((st = open_data(r, in, r->cmp, &r->rd, err)) != AD_OK)
+			return st;
+		s = ad_reader_schema(r->rd);
+		for (size_t j = 0; j < r->ncols; j++)
+			r->inidx[j] = ad_schema_find(s, r->cmp->cols[j].name);
+		/* scores come with the features they were computed from */
+		return r->model != NULL ? AD_OK : check_extra(r,
+		    ad_reader_name(r->rd), ad_reader_format(r->rd) ==
+		    AD_FORMAT_CSV && !o->in.no_header, s->ncols, schema_col, s,
+		    err);
+	}
+	st = ad_profile_read(in, &r->inprof, err);
+	ad_in_close(in);
+	if (st != AD_OK)
+		return st;
+	if (o->window > 0)
+		return ad_error_set(err, AD_EUSAGE, "--window needs data rows; %s "
+		    "is a profile", input_name(r));
+	for (size_t j = 0; j < r->ncols; j++) {
+		size_t c = ad_profile_find(r->inprof, r->cmp->cols[j].name);
+		if (c == SIZE_MAX)
+			return ad_error_at(err, AD_EDATA, input_name(r), 0, 0,
+			    "column \"%s\" is not in the input",
+			    r->cmp->cols[j].name);
+		if (ad_profile_col(r->inprof, c)->type != r->cmp->cols[j].type)
+			return ad_error_at(err, AD_EDATA, input_name(r), 0, 0,
+			    "column \"%s\" is %s in the input but %s in the "
+			    "reference", r->cmp->cols[j].name,
+			    ad_type_name(ad_profile_col(r->inprof, c)->type),
+			    ad_type_name(r->cmp->cols[j].type));
+		r->inidx[j] = c;
+	}
+	return r->model != NULL ? AD_OK : check_extra(r, input_name(r), 0,
+	    ad_profile_ncols(r->inprof), profile_colname, r->inprof, err);
+}
+
+/* Marks the --critical columns; each must be compared. */
+static enum ad_status mark_critical(struct run *r, struct ad_error *err)
+{
+	const struct ad_drift_opts *o = r->o;
+
+	for (size_t i = 0; i < o->ncritical; i++) {
+		size_t j = ad_schema_find(r->cmp, o->critical[i]);
+		if (j == SIZE_MAX)
+			return ad_error_at(err, AD_EDATA, r->ref_name, 0, 0,
+			    "--critical column \"%s\" is not compared",
+			    o->critical[i]);
+		r->cols[j].critical = 1;
+	}
+	return AD_OK;
+}
+
+/* Starts the profile of a new window (or of the whole input). */
+static enum ad_status new_current(struct run *r, struct ad_error *err)
+{
+	struct ad_profile_opts co = r->model != NULL ? r->o->prof :
+	    *ad_profile_opts(r->ref);
+
+	/* the same reservoir size as the reference, every category kept,
+	 * and the run's seed: a file compared with itself matches exactly */
+	co.top = 0;
+	co.seed = r->o->prof.seed;
+	ad_profile_free(r->cur);
+	r->cur = NULL;
+	for (size_t j = 0; j < r->ncols; j++) {
+		const double *e;
+		size_t ne;
+		ref_edges(r, j, &e, &ne);
+		if (r->cmp->cols[j].type == AD_NUMERIC)
+			memset(r->bins[j], 0, (ne + 1) * sizeof *r->bins[j]);
+	}
+	r->win_rows = 0;
+	return ad_profile_new(&r->cur, r->cmp, &co, err);
+}
+
+static enum ad_status prepare(struct run *r, struct ad_error *err)
+{
+	if ((r->cols = ad_calloc(r->ncols + 1, sizeof *r->cols)) == NULL ||
+	    (r->bins = ad_calloc(r->ncols + 1, sizeof *r->bins)) == NULL)
+		return ad_error_nomem(err);
+	for (size_t j = 0; j < r->ncols; j++) {
+		const double *e;
+		size_t ne;
+		ref_edges(r, j, &e, &ne);
+		if (r->cmp->cols[j].type == AD_NUMERIC && (r->bins[j] =
+		    ad_calloc(ne + 1, sizeof *r->bins[j])) == NULL)
+			return ad_error_nomem(err);
+	}
+	return AD_OK;
+}
+
+/* Counts rows [from, to) of b into the reference's bins. */
+static void count_bins(struct run *r, const struct ad_block *b, size_t from,
+    size_t to)
+{
+	for (size_t j = 0; j < r->ncols; j++) {
+		size_t col = r->inidx[j], ne;
+		const double *e;
+		if (r->cmp->cols[j].type != AD_NUMERIC)
+			continue;
+		ref_edges(r, j, &e, &ne);
+		for (size_t i = from; i < to; i++) {
+			double x = b->num[i * b->ncols + col];
+			if (isfinite(x))
+				r->bins[j][bin_of(e, ne, x)]++;
+		}
+	}
+}
+
+/* What the jobs comparing columns share. */
+struct compare_job {
+	struct run *r;
+	const struct ad_profile *cur;  /* the input's profile */
+	const size_t *curidx;          /* compared column -> its column; NULL:
+	                                * the same */
+	int exact_bins;                /* r->bins holds the input's counts */
+};
+
+/* Compares column j: a job of ad_parallel_for. */
+static enum ad_status compare_col(void *ctx, size_t j, struct ad_error *err)
+{
+	const struct compare_job *job = ctx;
+	struct run *r = job->r;
+	const struct ad_profile *cur = job->cur;
+	size_t ri = r->refidx[j], ci = job->curidx ? job->curidx[j] : j;
+	const double *bins = job->exact_bins ? r->bins[j] : NULL;
+	int critical = r->cols[j].critical;   /* the comparison resets it */
+	enum ad_status st;
+
+	if (r->model != NULL) {
+		const struct ad_model *m = r->model;
+		st = ad_drift_compare_quantiles(m->qprob, m->qscore, m->nquantiles,
+		    m->rows, ad_profile_col(cur, ci), bins, &r->cols[j], err);
+		r->cols[j].name = r->cmp->cols[j].name;
+	} else if (r->cmp->cols[j].type == AD_NUMERIC) {
+		st = ad_drift_compare_numeric(ad_profile_col(r->ref, ri),
+		    ad_profile_col(cur, ci), bins, &r->cols[j], err);
+	} else {
+		st = ad_drift_compare_text(r->ref, ri, cur, ci, &r->cols[j], err);
+	}
+	r->cols[j].critical = critical;
+	return st;
+}
+
+/* Compares every column of cur (the input's profile, whose column j is
+ * curidx[j], or NULL: j) with the reference and decides. */
+static enum ad_status compare_all(struct run *r, const struct ad_profile *cur,
+    const size_t *curidx, int exact_bins, struct ad_error *err)
+{
+	struct compare_job job = { r, cur, curidx, exact_bins };
+	enum ad_status st = ad_parallel_for(r->o->threads, r->ncols,
+	    compare_col, &job, err);
+
+	if (st == AD_OK) {
+		r->v = ad_drift_decide(r->cols, r->ncols, &r->rule);
+		r->cur_rows = ad_profile_rows(cur);
+	}
+	return st;
+}
+
+/* ---- output: helpers ---- */
+
+#define W(x) do { if (st == AD_OK) st = (x); } while (0)
+
+static enum ad_status put_str(struct ad_out *o, const char *s,
+    struct ad_error *err)
+{
+	return ad_out_write(o, s, strlen(s), err);
+}
+
+/* A number for people: 4 significant digits, "-" when missing. */
+static void human(char *buf, size_t n, double v)
+{
+	if (isnan(v))
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%.4g", v);
+}
+
+static enum ad_status json_key_num(struct ad_out *o, const char *key,
+    double v, struct ad_error *err)
+{
+	enum ad_status st = AD_OK;
+
+	W(put_str(o, ", \"", err));
+	W(put_str(o, key, err));
+	W(put_str(o, "\": ", err));
+	W(ad_json_number(o, v, err));
+	return st;
+}
+
+static enum ad_status json_key_uint(struct ad_out *o, const char *key,
+    uint64_t v, struct ad_error *err)
+{
+	enum ad_status st = AD_OK;
+
+	W(put_str(o, ", \"", err));
+	W(put_str(o, key, err));
+	W(put_str(o, "\": ", err));
+	W(ad_json_uint(o, v, err));
+	return st;
+}
+
+static enum ad_status json_key_bool(struct ad_out *o, const char *key,
+    int v, struct ad_error *err)
+{
+	enum ad_status st = AD_OK;
+
+	W(put_str(o, ", \"", err));
+	W(put_str(o, key, err));
+	W(put_str(o, v ? "\": true" : "\": false", err));
+	return st;
+}
+
+/* ---- output: the table (csv, bin) ---- */
+
+static const struct { const char *name; enum ad_type type; } col_table[] = {
+	{ "column", AD_TEXT }, { "type", AD_TEXT }, { "n_ref", AD_NUMERIC },
+	{ "n_cur", AD_NUMERIC }, { "psi", AD_NUMERIC }, { "ks", AD_NUMERIC },
+	{ "ks_p", AD_NUMERIC }, { "chi2_p", AD_NUMERIC },
+	{ "wasserstein", AD_NUMERIC }, { "js", AD_NUMERIC },
+	{ "missing_delta", AD_NUMERIC }, { "unseen", AD_NUMERIC },
+	{ "drifted", AD_NUMERIC }
+};
+
+static const struct { const char *name; enum ad_type type; } win_table[] = {
+	{ "window", AD_NUMERIC }, { "first_line", AD_NUMERIC },
+	{ "last_line", AD_NUMERIC }, { "rows", AD_NUMERIC },
+	{ "columns_compared", AD_NUMERIC }, { "columns_drifted", AD_NUMERIC },
+	{ "share", AD_NUMERIC }, { "drifted", AD_NUMERIC },
+	{ "drifted_names", AD_TEXT }
+};
+
+static enum ad_status open_table(struct run *r, struct ad_error *err)
+{
+	struct ad_writer_opts wo = { AD_FORMAT_CSV, 0, 0 };
+	int win = r->o->window > 0;
+	size_t n = win ? sizeof win_table / sizeof win_table[0] :
+	    sizeof col_table / sizeof col_table[0];
+	enum ad_status st;
+
+	if ((st = ad_schema_new(&r->outs, err)) != AD_OK)
+		return st;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = win ? win_table[i].name : col_table[i].name;
+		if ((st = ad_schema_add(r->outs, name, strlen(name), win ?
+		    win_table[i].type : col_table[i].type, err)) != AD_OK)
+			return st;
+	}
+	if ((st = ad_block_new(&r->row, n, 1, err)) != AD_OK)
+		return st;
+	wo.format = r->o->format == AD_DRIFT_BIN ? AD_FORMAT_BIN : AD_FORMAT_CSV;
+	wo.delim = r->o->in.delim;
+	return ad_writer_open(&r->w, r->out, r->outs, &wo, err);
+}
+
+/* Writes the row being built, with cells[] as its numbers (text cells'
+ * slots are ignored). */
+static enum ad_status emit_row(struct run *r, const double *cells,
+    struct ad_error *err)
+{
+	enum ad_status st;
+
+	for (size_t i = 0; i < r->row->ncols; i++)
+		if (r->outs->cols[i].type == AD_NUMERIC)
+			r->row->num[i] = cells[i];
+	r->row->nrows = 1;
+	r->row->line[0] = 0;
+	st = ad_writer_write(r->w, r->row, NULL, err);
+	ad_block_clear(r->row);
+	return st;
+}
+
+static enum ad_status table_columns(struct run *r, struct ad_error *err)
+{
+	enum ad_status st = AD_OK;
+
+	for (size_t j = 0; j < r->ncols && st == AD_OK; j++) {
+		const struct ad_drift_col *c = &r->cols[j];
+		const char *t = ad_type_name(c->type);
+		double cells[] = { 0, 0, (double)c->n_ref, (double)c->n_cur,
+		    c->psi, c->ks, c->ks_p, c->chi2_p, c->wasserstein, c->js,
+		    c->missing_delta, c->unseen, c->drifted };
+
+		W(ad_block_set_text(r->row, 0, 0, c->name, strlen(c->name), err));
+		W(ad_block_set_text(r->row, 0, 1, t, strlen(t), err));
+		W(emit_row(r, cells, err));
+	}
+	return st;
+}
+
+/* The drifted columns' names, comma-separated, into buf (cut with "..."). */
+static void drifted_names(const struct run *r, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t j = 0; j < r->ncols; j++) {
+		const char *name = r->cols[j].name;
+		size_t need;
+
+		if (!r->cols[j].drifted)
+			continue;
+		need = strlen(name) + (len ? 1 : 0);
+		if (len + need + 4 >= n) {
+			snprintf(buf + len, n - len, "%s...", len ? "," : "");
+			return;
+		}
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? "," : "",
+		    name);
+	}
+}
+
+static enum ad_status table_window(struct run *r, struct ad_error *err)
+{
+	char names[4096];
+	double cells[] = { (double)r->nwin, (double)r->win_first,
+	    (double)r->win_last, (double)r->win_rows, (double)r->v.columns,
+	    (double)r->v.drifted, r->v.share, r->v.drift, 0 };
+	enum ad_status st;
+
+	drifted_names(r, names, sizeof names);
+	if ((st = ad_block_set_text(r->row, 0, 8, names, strlen(names),
+	    err)) != AD_OK)
+		return st;
+	return emit_row(r, cells, err);
+}
+
+/* ---- output: JSON ---- */
+
+static enum ad_status json_rule(struct run *r, struct ad_error *err)
+{
+	const struct ad_drift_rule *u = &r->rule;
+	struct ad_out *o = r->out;
+	enum ad_status st = AD_OK;
+
+	W(put_str(o, ",\n  \"rule\": {\"method\": \"", err));
+	W(put_str(o, method_names[u->method], err));
+	W(put_str(o, "\"", err));
+	W(json_key_num(o, "threshold", u->threshold, err));
+	W(json_key_num(o, "alpha", u->method == AD_DRIFT_KS ? u->threshold :
+	    u->alpha, err));
+	W(json_key_num(o, "drift_share", u->share, err));
+	W(put_str(o, ", \"critical\": [", err));
+	for (size_t i = 0; i < r->o->ncritical; i++) {
+		W(put_str(o, i ? ", " : "", err));
+		W(ad_json_string(o, r->o->critical[i], strlen(r->o->critical[i]),
+		    err));
+	}
+	W(put_str(o, "]}", err));
+	return st;
+}
+
+static enum ad_status json_head(struct run *r, struct ad_error *err)
+{
+	struct ad_out *o = r->out;
+	const char *in = input_name(r);
+	enum ad_status st = AD_OK;
+
+	W(put_str(o, "{\n  \"reference\": ", err));
+	W(ad_json_string(o, r->ref_name, strlen(r->ref_name), err));
+	W(put_str(o, ",\n  \"input\": ", err));
+	W(ad_json_string(o, in, strlen(in), err));
+	W(json_rule(r, err));
+	if (r->o->window > 0) {
+		W(put_str(o, ",\n  \"window\": ", err));
+		W(ad_json_uint(o, r->o->window, err));
+		W(put_str(o, ",\n  \"windows\": [", err));
+	}
+	return st;
+}
+
+static enum ad_status json_col(struct ad_out *o, const struct ad_drift_col *c,
+    struct ad_error *err)
+{
+	enum ad_status st = AD_OK;
+	const char *t = ad_type_name(c->type);
+
+	W(put_str(o, "{\"column\": ", err));
+	W(ad_json_string(o, c->name, strlen(c->name), err));
+	W(put_str(o, ", \"type\": \"", err));
+	W(put_str(o, t, err));
+	W(put_str(o, "\"", err));
+	W(json_key_uint(o, "n_ref", c->n_ref, err));
+	W(json_key_uint(o, "n_cur", c->n_cur, err));
+	W(json_key_uint(o, "missing_ref", c->rows_ref - c->n_ref, err));
+	W(json_key_uint(o, "missing_cur", c->rows_cur - c->n_cur, err));
+	W(json_key_num(o, "psi", c->psi, err));
+	W(json_key_num(o, "ks", c->ks, err));
+	W(json_key_num(o, "ks_p", c->ks_p, err));
+	if (!isnan(c->ks_p))
+		W(put_str(o, c->ks_method == AD_KS_EXACT ?
+		    ", \"ks_method\": \"exact\"" : ", \"ks_method\": \"asymp\"",
+		    err));
+	W(json_key_num(o, "chi2_p", c->chi2_p, err));
+	W(json_key_num(o, "wasserstein", c->wasserstein, err));
+	W(json_key_num(o, "js", c->js, err));
+	W(json_key_num(o, "missing_delta", c->missing_delta, err));
+	W(json_key_num(o, "unseen", c->unseen, err));
+	if (c->type == AD_NUMERIC) {
+		W(json_key_num(o, "ref_mean", c->ref_mean, err));
+		W(json_key_num(o, "cur_mean", c->cur_mean, err));
+		W(json_key_num(o, "ref_std", c->ref_std, err));
+		W(json_key_num(o, "cur_std", c->cur_std, err));
+	}
+	W(json_key_bool(o, "critical", c->critical, err));
+	W(json_key_bool(o, "drifted", c->drifted, err));
+	W(put_str(o, "}", err));
+	return st;
+}
+
+/* The verdict's members and the columns; ind starts each line. */
+static enum ad_status json_comparison(struct run *r, const char *ind,
+    struct ad_error *err)
+{
+	struct ad_out *o = r->out;
+	char nl[40];
+	enum ad_status st = AD_OK;
+
+	snprintf(nl, sizeof nl, "\n%s", ind);
+	W(put_str(o, "\"rows_ref\": ", err));
+	W(ad_json_uint(o, ref_rows(r), err));
+	W(json_key_uint(o, "rows_cur", r->cur_rows, err));
+	W(json_key_uint(o, "columns_compared", r->v.columns, err));
+	W(json_key_uint(o, "columns_drifted", r->v.drifted, err));
+	W(json_key_num(o, "share", r->v.share, err));
+	W(json_key_bool(o, "drift", r->v.drift, err));
+	W(put_str(o, ",", err));
+	W(put_str(o, nl, err));
+	W(put_str(o, "\"columns\": [", err));
+	for (size_t j = 0; j < r->ncols; j++) {
+		W(put_str(o, j ? "," : "", err));
+		W(put_str(o, nl, err));
+		W(put_str(o, "  ", err));
+		W(json_col(o, &r->cols[j], err));
+	}
+	if (r->ncols > 0)
+		W(put_str(o, nl, err));
+	W(put_str(o, "]", err));
+	return st;
+}
+
+static enum ad_status json_window(struct run *r, struct ad_error *err)
+{
+	struct ad_out *o = r->out;
+	enum ad_status st = AD_OK;
+
+	W(put_str(o, r->nwin > 1 ? ",\n    {" : "\n    {", err));
+	W(put_str(o, "\"window\": ", err));
+	W(ad_json_uint(o, r->nwin, err));
+	W(json_key_uint(o, "first_line", r->win_first, err));
+	W(json_key_uint(o, "last_line", r->win_last, err));
+	W(json_key_uint(o, "rows", r->win_rows, err));
+	W(put_str(o, ",\n     ", err));
+	W(json_comparison(r, "     ", err));
+	W(put_str(o, "}", err));
+	return st;
+}
+
+static enum ad_status json_tail(struct run *r, struct ad_error *err)
+{
+	struct ad_out *o = r->out;
+	enum ad_status st = AD_OK;
+
+	if (r->o->window == 0) {
+		W(put_str(o, ",\n  ", err));
+		W(json_comparison(r, "  ", err));
+		W(put_str(o, "\n}\n", err));
+		return st;
+	}
+	W(put_str(o, r->nwin ? "\n  ],\n  \"windows_drifted\": " :
+	    "],\n  \"windows_drifted\": ", err));
+	W(ad_json_uint(o, r->res->windows_drifted, err));
+	W(put_str(o, ",\n  \"first_drift_line\": ", err));
+	W(r->res->windows_drifted ? ad_json_uint(o, r->res->first_drift_line,
+	    err) : put_str(o, "null", err));
+	W(put_str(o, ",\n  \"drift\": ", err));
+	W(put_str(o, r->res->drift ? "true\n}\n" : "false\n}\n", err));
+	return st;
+}
+
+/* ---- output: text ---- */
+
+static enum ad_status text_line(struct ad_out *o, const char *const *cells,
+    const int *widths, size_t n, struct ad_error *err)
+{
+	char buf[1024];
+	size_t len = 0;
+
+	/* the row in buf, without trailing spaces */
+	for (size_t i = 0; i < n && len < sizeof buf; i++)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, i == 0 ?
+		    "%-*s" : "  %*s", widths[i], cells[i]);
+	if (len >= sizeof buf)
+		len = sizeof buf - 1;
+	while (len > 0 && buf[len - 1] == ' ')
+		len--;
+	buf[len] = '\n';
+	return ad_out_write(o, buf, len + 1, err);
+}
+
+static enum ad_status text_columns(struct run *r, struct ad_error *err)
+{
+	static const char *const head[] = { "column", "type", "n_ref", "n_cur",
+	    "psi", "ks", "ks_p", "chi2_p", "wasserstein", "js",
+	    "missing_delta", "unseen", "drifted" };
+	enum { N = sizeof head / sizeof head[0] };
+	int widths[N];
+	char num[N][32];
+	const char *cells[N];
+	size_t namew = 6;
+	enum ad_status st;
+
+	for (size_t j = 0; j < r->ncols; j++)
+		if (strlen(r->cols[j].name) > namew)
+			namew = strlen(r->cols[j].name);
+	if (namew > 40)
+		namew = 40;
+	widths[0] = (int)namew;
+	widths[1] = 7;
+	/* "%.4g" takes at most 10 characters: -1.234e-100 is 11 */
+	for (size_t i = 2; i < N; i++)
+		widths[i] = (int)strlen(head[i]) > 11 ? (int)strlen(head[i]) : 11;
+	widths[N - 1] = 7;
+	if ((st = text_line(r->out, head, widths, N, err)) != AD_OK)
+		return st;
+	for (size_t j = 0; j < r->ncols && st == AD_OK; j++) {
+		const struct ad_drift_col *c = &r->cols[j];
+		double v[] = { 0, 0, (double)c->n_ref, (double)c->n_cur, c->psi,
+		    c->ks, c->ks_p, c->chi2_p, c->wasserstein, c->js,
+		    c->missing_delta, c->unseen };
+
+		cells[0] = c->name;
+		cells[1] = ad_type_name(c->type);
+		for (size_t i = 2; i < N - 1; i++) {
+			human(num[i], sizeof num[i], v[i]);
+			cells[i] = num[i];
+		}
+		cells[N - 1] = c->drifted ? (c->critical ? "yes (!)" : "yes") : "no";
+		st = text_line(r->out, cells, widths, N, err);
+	}
+	return st;
+}
+
+static enum ad_status text_verdict(struct run *r, struct ad_error *err)
+{
+	char buf[600], names[300];
+
+	drifted_names(r, names, sizeof names);
+	snprintf(buf, sizeof buf, "%s: %zu of %zu columns drifted (share %.4g, "
+	    "threshold %.4g)%s%s%s\n", r->v.drift ? "drift" : "no drift",
+	    r->v.drifted, r->v.columns, r->v.share, r->rule.share,
+	    r->v.drifted ? ": " : "", names,
+	    r->v.critical_drifted ? "; a critical column drifted" : "");
+	return put_str(r->out, buf, err);
+}
+
+static enum ad_status text_window(struct run *r, struct ad_error *err)
+{
+	static const char *const head[] = { "window", "first_line", "last_line",
+	    "rows", "drifted", "share", "drift", "columns" };
+	static const int widths[] = { 6, 10, 10, 8, 9, 7, 5, 0 };
+	char c[7][32], names[300];
+	const char *cells[8];
+	enum ad_status st = AD_OK;
+
+	if (r->nwin == 1)
+		W(text_line(r->out, head, widths, 8, err));
+	snprintf(c[0], sizeof c[0], "%llu", (unsigned long long)r->nwin);
+	snprintf(c[1], sizeof c[1], "%llu", (unsigned long long)r->win_first);
+	snprintf(c[2], sizeof c[2], "%llu", (unsigned long long)r->win_last);
+	snprintf(c[3], sizeof c[3], "%llu", (unsigned long long)r->win_rows);
+	snprintf(c[4], sizeof c[4], "%zu/%zu", r->v.drifted, r->v.columns);
+	human(c[5], sizeof c[5], r->v.share);
+	snprintf(c[6], sizeof c[6], "%s", r->v.drift ? "yes" : "no");
+	drifted_names(r, names, sizeof names);
+	for (int i = 0; i < 7; i++)
+		cells[i] = c[i];
+	cells[7] = names;
+	W(text_line(r->out, cells, widths, 8, err));
+	return st;
+}
+
+/* ---- output: Prometheus ---- */
+
+static enum ad_status prom_label(struct ad_out *o, const char *s,
+    struct ad_error *err)
+{
+	enum ad_status st = AD_OK;
+
+	for (; *s && st == AD_OK; s++) {
+		if (*s == '\\' || *s == '"')
+			st = ad_out_write(o, "\\", 1, err);
+		if (st == AD_OK)
+			st = *s == '\n' ? ad_out_write(o, "\\n", 2, err) :
+			    ad_out_write(o, s, 1, err);
+	}
+	return st;
+}
+
+/* One sample of gauge name; its HELP and TYPE come first when *first.
+ * NaN (a statistic that does not apply) writes nothing. */
+static enum ad_status prom_sample(struct ad_out *o, const char *name,
+    const char *help, const char *input, const char *column, double v,
+    int *first, struct ad_error *err)
+{
+	char num[AD_NUM_MAXLEN];
+	enum ad_status st = AD_OK;
+
+	if (isnan(v))
+		return AD_OK;
+	if (*first) {
+		W(put_str(o, "# HELP ", err));
+		W(put_str(o, name, err));
+		W(put_str(o, " ", err));
+		W(put_str(o, help, err));
+		W(put_str(o, "\n# TYPE ", err));
+		W(put_str(o, name, err));
+		W(put_str(o, " gauge\n", err));
+		*first = 0;
+	}
+	W(put_str(o, name, err));
+	W(put_str(o, "{input=\"", err));
+	W(prom_label(o, input, err));
+	if (column != NULL) {
+		W(put_str(o, "\",column=\"", err));
+		W(prom_label(o, column, err));
+	}
+	W(put_str(o, "\"} ", err));
+	if (isinf(v))
+		W(put_str(o, v > 0 ? "+Inf" : "-Inf", err));
+	else {
+		ad_num_format(v, num);
+		W(put_str(o, num, err));
+	}
+	W(put_str(o, "\n", err));
+	return st;
+}
+
+/* The run's time: SOURCE_DATE_EPOCH when set, for reproducible output. */
+static double run_time(void)
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+	double v;
+
+	if (e != NULL && ad_num_parse(e, strlen(e), &v) == AD_NUM_OK && v >= 0)
+		return v;
+	return (double)time(NULL);
+}
+
+static enum ad_status write_prom(struct run *r, struct ad_error *err)
+{
+	static const struct { const char *name, *help; } per[] = {
+		{ "adkit_drift_psi", "Population stability index of a column "
+		    "against the reference." },
+		{ "adkit_drift_ks_statistic", "Two-sample Kolmogorov-Smirnov "
+		    "statistic of a numeric column." },
+		{ "adkit_drift_ks_pvalue", "Kolmogorov-Smirnov p-value of a "
+		    "numeric column." },
+		{ "adkit_drift_chi2_pvalue", "Chi-square test p-value of a text "
+		    "column." },
+		{ "adkit_drift_wasserstein", "Wasserstein-1 distance of a numeric "
+		    "column, in reference standard deviations." },
+		{ "adkit_drift_js_distance", "Jensen-Shannon distance (base 2) of "
+		    "a column." },
+		{ "adkit_drift_missing_delta", "Missing rate of a column minus "
+		    "that of the reference." },
+		{ "adkit_drift_column_drifted", "1 if the column drifted, else 0." },
+	};
+	const char *in = input_name(r);
+	struct ad_out *o = r->prom;
+	enum ad_status st = AD_OK;
+	int first;
+
+	first = 1;
+	W(prom_sample(o, "adkit_drift_detected", "1 if the last run found "
+	    "drift, else 0.", in, NULL, r->res->drift, &first, err));
+	first = 1;
+	W(prom_sample(o, "adkit_drift_columns_compared", "Columns compared in "
+	    "the last run.", in, NULL, (double)r->v.columns, &first, err));
+	first = 1;
+	W(prom_sample(o, "adkit_drift_columns_drifted", "Columns that drifted "
+	    "in the last run (the last window with --window).", in, NULL,
+	    (double)r->v.drifted, &first, err));
+	first = 1;
+	W(prom_sample(o, "adkit_drift_share", "Share of the compared columns "
+	    "that drifted.", in, NULL, r->v.share, &first, err));
+	if (r->o->window > 0) {
+		first = 1;
+		W(prom_sample(o, "adkit_drift_windows", "Windows compared in the "
+		    "last run.", in, NULL, (double)r->nwin, &first, err));
+		first = 1;
+		W(prom_sample(o, "adkit_drift_windows_drifted", "Windows that "
+		    "drifted in the last run.", in, NULL,
+		    (double)r->res->windows_drifted, &first, err));
+	}
+	/* with --window, the columns of the last window, if there was one */
+	for (size_t m = 0; m < sizeof per / sizeof per[0] && (r->o->window == 0 ||
+	    r->nwin > 0); m++) {
+		first = 1;
+		for (size_t j = 0; j < r->ncols && st == AD_OK; j++) {
+			const struct ad_drift_col *c = &r->cols[j];
+			double v[] = { c->psi, c->ks, c->ks_p, c->chi2_p,
+			    c->wasserstein, c->js, c->missing_delta, c->drifted };
+			st = prom_sample(o, per[m].name, per[m].help, in, c->name,
+			    v[m], &first, err);
+		}
+	}
+	first = 1;
+	W(prom_sample(o, "adkit_drift_last_run_timestamp_seconds", "When "
+	    "ad-drift last finished a comparison, in Unix time.", in, NULL,
+	    run_time(), &first, err));
+	return st;
+}
+
+/* ---- the comparison's outputs ---- */
+
+static enum ad_status open_outputs(struct run *r, struct ad_error *err)
+{
+	const struct ad_drift_opts *o = r->o;
+	enum ad_status st = AD_OK;
+
+	if (o->prom_path != NULL)
+		st = ad_out_open(&r->prom, o->prom_path, err);
+	if (st == AD_OK && o->verdict_path != NULL)
+		st = ad_out_open(&r->verdict, o->verdict_path, err);
+	if (st == AD_OK)
+		st = ad_out_open(&r->out, o->output, err);
+	return st;
+}
+
+/* Writes what goes out before the first comparison. */
+static enum ad_status begin_report(struct run *r, struct ad_error *err)
+{
+	switch (r->o->format) {
+	case AD_DRIFT_CSV:
+	case AD_DRIFT_BIN:
+		return open_table(r, err);
+	case AD_DRIFT_JSON:
+		return json_head(r, err);
+	case AD_DRIFT_TEXT:
+		break;
+	}
+	return AD_OK;
+}
+
+/* Records a window's verdict in the result and writes its row. */
+static enum ad_status report_window(struct run *r, struct ad_error *err)
+{
+	r->res->windows = r->nwin;
+	if (r->v.drift) {
+		if (r->res->windows_drifted++ == 0)
+			r->res->first_drift_line = r->win_first;
+		r->res->drift = 1;
+	}
+	switch (r->o->format) {
+	case AD_DRIFT_CSV:
+	case AD_DRIFT_BIN:
+		return table_window(r, err);
+	case AD_DRIFT_JSON:
+		return json_window(r, err);
+	case AD_DRIFT_TEXT:
+		break;
+	}
+	return text_window(r, err);
+}
+
+static enum ad_status end_report(struct run *r, struct ad_error *err)
+{
+	enum ad_status st = AD_OK;
+
+	if (r->o->window == 0)
+		r->res->drift = r->v.drift;
+	r->res->columns = r->v.columns;
+	r->res->drifted = r->v.drifted;
+	drifted_names(r, r->res->names, sizeof r->res->names);
+	switch (r->o->format) {
+	case AD_DRIFT_CSV:
+	case AD_DRIFT_BIN:
+		if (r->o->window == 0)
+			W(table_columns(r, err));
+		W(ad_writer_finish(r->w, err));
+		break;
+	case AD_DRIFT_JSON:
+		W(json_tail(r, err));
+		break;
+	case AD_DRIFT_TEXT:
+		if (r->o->window == 0) {
+			W(text_columns(r, err));
+			W(text_verdict(r, err));
+		} else {
+			char buf[200];
+			snprintf(buf, sizeof buf, "%s: %llu of %llu windows "
+			    "drifted\n", r->res->drift ? "drift" : "no drift",
+			    (unsigned long long)r->res->windows_drifted,
+			    (unsigned long long)r->nwin);
+			W(put_str(r->out, buf, err));
+		}
+		break;
+	}
+	if (r->prom != NULL)
+		W(write_prom(r, err));
+	if (r->verdict != NULL)
+		W(put_str(r->verdict, r->res->drift ? "true\n" : "false\n", err));
+	return st;
+}
+
+/* ---- reading the input ---- */
+
+static enum ad_status close_window(struct run *r, struct ad_error *err)
+{
+	enum ad_status st;
+
+	r->nwin++;
+	if ((st = ad_profile_finish(r->cur, r->o->threads, err)) != AD_OK ||
+	    (st = compare_all(r, r->cur, NULL, 1, err)) != AD_OK ||
+	    (st = report_window(r, err)) != AD_OK)
+		return st;
+	return new_current(r, err);
+}
+
+static enum ad_status stream(struct run *r, struct ad_error *err)
+{
+	uint64_t win = r->o->window;
+	struct ad_block *b;
+	enum ad_status st;
+
+	if ((st = new_current(r, err)) != AD_OK)
+		return st;
+	while ((st = ad_reader_next(r->rd, &b, err)) == AD_OK && b->nrows > 0) {
+		for (size_t from = 0; from < b->nrows;) {
+			size_t take = b->nrows - from;
+			if (win > 0 && take > win - r->win_rows)
+				take = (size_t)(win - r->win_rows);
+			if ((st = ad_profile_add(r->cur, b, r->inidx, from,
+			    from + take, err)) != AD_OK)
+				return st;
+			count_bins(r, b, from, from + take);
+			if (r->win_rows == 0)
+				r->win_first = b->line[from];
+			r->win_last = b->line[from + take - 1];
+			r->win_rows += take;
+			from += take;
+			if (win > 0 && r->win_rows == win &&
+			    (st = close_window(r, err)) != AD_OK)
+				return st;
+		}
+	}
+	if (st != AD_OK)
+		return st;
+	if (win > 0)
+		return r->win_rows > 0 ? close_window(r, err) : AD_OK;
+	if ((st = ad_profile_finish(r->cur, r->o->threads, err)) != AD_OK)
+		return st;
+	return compare_all(r, r->cur, NULL, 1, err);
+}
+
+/* ---- options ---- */
+
+static int is_stdin(const char *path)
+{
+	return path == NULL || strcmp(path, "-") == 0;
+}
+
+/* The first option set among those only comparisons take, or NULL. */
+static const char *comparison_option(const struct ad_drift_opts *o)
+{
+	const struct { int set; const char *name; } t[] = {
+		{ o->reference != NULL, "-r" }, { o->model != NULL, "-m" },
+		{ o->format_set, "--format" }, { o->method_set, "--method" },
+		{ o->threshold_set, "--threshold" }, { o->alpha_set, "--alpha" },
+		{ o->share_set, "--drift-share" }, { o->ncritical > 0, "--critical" },
+		{ o->window > 0, "--window" }, { o->prom_path != NULL, "--prom" },
+		{ o->verdict_path != NULL, "--verdict" },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (t[i].set)
+			return t[i].name;
+	return NULL;
+}
+
+static enum ad_status check_compare(const struct ad_drift_opts *o,
+    struct ad_error *err)
+{
+	enum ad_drift_method m = o->rule.method;
+
+	if (o->reference == NULL && o->model == NULL)
+		return ad_error_set(err, AD_EUSAGE, "nothing to compare with: give "
+		    "-r REFERENCE or -m MODEL (or --profile)");
+	if (o->reference != NULL && o->model != NULL)
+		return ad_error_set(err, AD_EUSAGE, "-r and -m cannot be combined");
+	if (is_stdin(o->in.path) && is_stdin(o->reference ? o->reference :
+	    o->model))
+		return ad_error_set(err, AD_EUSAGE, "the %s and the input cannot "
+		    "both be the standard input", o->reference ? "reference" :
+		    "model");
+	if (m == AD_DRIFT_KS && o->threshold_set && o->alpha_set)
+		return ad_error_set(err, AD_EUSAGE, "with --method ks, --threshold "
+		    "is the significance level: give it or --alpha, not both");
+	if ((m == AD_DRIFT_PSI || m == AD_DRIFT_JS) && o->alpha_set)
+		return ad_error_set(err, AD_EUSAGE, "--alpha has no effect with "
+		    "--method %s", method_names[m]);
+	if (m == AD_DRIFT_KS && o->threshold_set && !(o->rule.threshold > 0 &&
+	    o->rule.threshold <= 1))
+		return ad_error_set(err, AD_EUSAGE, "--threshold of --method ks is "
+		    "a significance level, from 0 (excluded) to 1");
+	if (o->model != NULL && (o->ndrop > 0 || o->nselect > 1 || o->top_set ||
+	    o->bins_set))
+		return ad_error_set(err, AD_EUSAGE, "with -m, the model's score "
+		    "quantiles are the bins and --select names the one column "
+		    "of scores; %s does not apply", o->ndrop ? "--drop" :
+		    o->nselect > 1 ? "a list of columns" : o->top_set ? "--top" :
+		    "--bins");
+	return AD_OK;
+}
+
+static enum ad_status check_options(const struct ad_drift_opts *o,
+    struct ad_error *err)
+{
+	const char *clash;
+
+	if (o->nselect > 0 && o->ndrop > 0)
+		return ad_error_set(err, AD_EUSAGE, "--select and --drop cannot be "
+		    "combined");
+	if (o->mode == AD_DRIFT_COMPARE)
+		return check_compare(o, err);
+	if ((clash = comparison_option(o)) != NULL)
+		return ad_error_set(err, AD_EUSAGE, "%s cannot be combined with "
+		    "%s", clash, o->mode == AD_DRIFT_PROFILE ? "--profile" :
+		    "--merge");
+	if (o->mode == AD_DRIFT_MERGE && (o->sample_set || o->bins_set ||
+	    o->top_set || o->nselect > 0 || o->ndrop > 0))
+		return ad_error_set(err, AD_EUSAGE, "--merge keeps the profiles' "
+		    "columns and settings; %s does not apply",
+		    o->sample_set ? "--sample" : o->bins_set ? "--bins" :
+		    o->top_set ? "--top" : o->nselect ? "--select" : "--drop");
+	return AD_OK;
+}
+
+/* The rule with the method's default threshold unless one was given. */
+static struct ad_drift_rule effective_rule(const struct ad_drift_opts *o)
+{
+	struct ad_drift_rule u = o->rule;
+
+	if (!o->threshold_set)
+		switch (u.method) {
+		case AD_DRIFT_AUTO:
+		case AD_DRIFT_PSI:
+			u.threshold = AD_DRIFT_PSI_DEFAULT;
+			break;
+		case AD_DRIFT_KS:
+			u.threshold = u.alpha;
+			break;
+		case AD_DRIFT_WASSERSTEIN:
+		case AD_DRIFT_JS:
+			u.threshold = AD_DRIFT_DIST_DEFAULT;
+			break;
+		}
+	return u;
+}
+
+/* ---- modes ---- */
+
+/* Commits every output, the report last; on failure the rest are dropped. */
+static enum ad_status commit(struct run *r, struct ad_error *err)
+{
+	struct ad_out **outs[] = { &r->prom, &r->verdict, &r->out };
+	enum ad_status st = AD_OK;
+
+	for (size_t i = 0; i < sizeof outs / sizeof outs[0] && st == AD_OK; i++)
+		if (*outs[i] != NULL) {
+			st = ad_out_close(*outs[i], err);
+			*outs[i] = NULL;
+		}
+	return st;
+}
+
+static enum ad_status run_compare(struct run *r, struct ad_error *err)
+{
+	enum ad_status st;
+
+	if ((st = r->o->model != NULL ? load_model(r, err) :
+	    load_reference(r, err)) != AD_OK ||
+	    (st = open_input(r, err)) != AD_OK ||
+	    (st = prepare(r, err)) != AD_OK ||
+	    (st = mark_critical(r, err)) != AD_OK ||
+	    (st = begin_report(r, err)) != AD_OK)
+		return st;
+	if (r->inprof != NULL)
+		st = compare_all(r, r->inprof, r->inidx, 0, err);
+	else
+		st = stream(r, err);
+	if (st == AD_OK)
+		st = end_report(r, err);
+	return st;
+}
+
+static enum ad_status run_profile(struct run *r, struct ad_error *err)
+{
+	struct ad_profile *p = NULL;
+	struct ad_reader *rd = NULL;
+	struct ad_in *in;
+	int is_prof;
+	enum ad_status st;
+
+	if ((st = open_any(r->o->in.path, &in, &is_prof, err)) != AD_OK)
+		return st;
+	if (is_prof) {
+		ad_in_close(in);
+		return ad_error_at(err, AD_EDATA, input_name(r), 0, 0, "the input "
+		    "is a profile already; --merge combines profiles");
+	}
+	if ((st = open_data(r, in, NULL, &rd, err)) != AD_OK)
+		return st;
+	st = profile_data(r, rd, &r->o->prof, 0, &p, err);
+	ad_reader_free(rd);
+	if (st == AD_OK)
+		st = ad_profile_write(p, r->out, err);
+	ad_profile_free(p);
+	return st;
+}
+
+static enum ad_status run_merge(struct run *r, struct ad_error *err)
+{
+	const struct ad_drift_opts *o = r->o;
+	struct ad_profile **ps = ad_calloc(o->nmerge + 1, sizeof *ps), *m = NULL;
+	enum ad_status st = AD_OK;
+
+	if (ps == NULL)
+		return ad_error_nomem(err);
+	for (size_t i = 0; i < o->nmerge && st == AD_OK; i++) {
+		struct ad_in *in;
+		int is_prof;
+
+		if ((st = open_any(o->merge[i], &in, &is_prof, err)) != AD_OK)
+			break;
+		if (!is_prof)
+			st = ad_error_at(err, AD_EDATA, ad_in_name(in), 0, 0,
+			    "not an adkit profile (make one with --profile)");
+		else
+			st = ad_profile_read(in, &ps[i], err);
+		ad_in_close(in);
+	}
+	if (st == AD_OK)
+		st = ad_profile_merge((const struct ad_profile *const *)ps,
+		    o->merge, o->nmerge, o->prof.seed, &m, err);
+	if (st == AD_OK)
+		st = ad_profile_write(m, r->out, err);
+	ad_profile_free(m);
+	for (size_t i = 0; i < o->nmerge; i++)
+		ad_profile_free(ps[i]);
+	ad_free(ps);
+	return st;
+}
+
+static void run_free(struct run *r)
+{
+	ad_out_abort(r->out);
+	ad_out_abort(r->prom);
+	ad_out_abort(r->verdict);
+	ad_writer_free(r->w);
+	ad_block_free(r->row);
+	ad_schema_free(r->outs);
+	ad_reader_free(r->rd);
+	ad_profile_free(r->ref);
+	ad_model_free(r->model);
+	ad_free(r->qedges);
+	ad_profile_free(r->inprof);
+	ad_profile_free(r->cur);
+	for (size_t j = 0; r->bins != NULL && j < r->ncols; j++)
+		ad_free(r->bins[j]);
+	ad_free(r->bins);
+	ad_free(r->cols);
+	ad_free(r->refidx);
+	ad_free(r->inidx);
+	ad_schema_free(r->cmp);
+	ad_free(r->ref_name);
+}
+
+enum ad_status ad_drift_run(const struct ad_drift_opts *o,
+    struct ad_drift_result *res, struct ad_error *err)
+{
+	struct run r;
+	enum ad_status st;
+
+	memset(&r, 0, sizeof r);
+	memset(res, 0, sizeof *res);
+	r.o = o;
+	r.res = res;
+	r.rule = effective_rule(o);
+	if ((st = check_options(o, err)) != AD_OK)
+		return st;
+	if ((st = open_outputs(&r, err)) == AD_OK)
+		st = o->mode == AD_DRIFT_PROFILE ? run_profile(&r, err) :
+		    o->mode == AD_DRIFT_MERGE ? run_merge(&r, err) :
+		    run_compare(&r, err);
+	if (st == AD_OK)
+		st = commit(&r, err);
+	run_free(&r);
+	return st;
+}

@@ -1,0 +1,2319 @@
+/*
+ * ad-features.
+ *
+ * What a run does is described by a model (struct ad_featurize_model): the
+ * input's columns and, in output order, the parts each contributes (a
+ * column kept as it is, a numeric feature with its scale, one-hot or
+ * frequency columns, calendar columns), with the context settings and the
+ * category tables. With -s the model is built from the options and fitted;
+ * with -r it is read from the params file. Either way one transform turns
+ * rows into output from it, so a restored run repeats the fitting run.
+ *
+ * Passes: when nothing needs fitting (or -r supplies it), the input streams
+ * through in one pass with flat memory. When scales or categories must be
+ * learned from the whole input, the rows the transform needs wait while the
+ * statistics accumulate: the first --memory MiB of them in memory, the rest
+ * spilled to an unnamed temporary binary stream as lib/clean.c does; then
+ * both are replayed, in order. Holding the first rows spares moderate inputs
+ * the round trip through the kernel, which costs more than the fit itself;
+ * the spill keeps memory bounded whatever the input's length. Memory beyond
+ * that grows only with robust scaling (8 bytes per value of each robust
+ * column), the category tables and the context state of each group. With
+ * --sort every row is held, sorted by time (stably) and then transformed.
+ *
+ * Every check that can fail on the data (cells, times, their order) runs in
+ * the first pass, where each row still has its line in the input, so a
+ * replay cannot fail except for I/O.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "context.h"
+#include "counter.h"
+#include "encode.h"
+#include "featurize.h"
+#include "io.h"
+#include "num.h"
+#include "params.h"
+#include "table.h"
+#include "timeparse.h"
+#include "writer.h"
+
+#define COMMAND "ad-features"
+
+/* Column names must be shorter than this, as the binary stream requires. */
+enum { MAX_NAME = 65536 };
+
+/* ---- the model ---- */
+
+enum part_kind {
+	P_KEEP,      /* the column as it came */
+	P_NUMERIC,   /* log, scale, then its context features */
+	P_ONEHOT,    /* one column per chosen category, then other */
+	P_FREQ,      /* the category's fitted frequency */
+	P_CALENDAR   /* hour and weekday of the time column, as sin and cos */
+};
+
+struct part {
+	enum part_kind kind;
+	size_t col;              /* model column */
+	struct ad_scale scale;   /* P_NUMERIC */
+	int log, context;        /* P_NUMERIC */
+	size_t *chosen;          /* P_ONEHOT: table indexes, in column order */
+	size_t nchosen;
+};
+
+struct mcol {
+	char *name;
+	enum ad_type type;
+	struct ad_cattab *cats;  /* an encoded column's category table */
+};
+
+struct ad_featurize_model {
+	struct mcol *cols;
+	size_t ncols, colcap;
+	struct ad_catmap *names; /* column name -> model column */
+	size_t time, group;      /* model columns, or SIZE_MAX */
+	uint64_t *lags, *windows;
+	double *alphas;
+	size_t nlags, nwindows, nalphas;
+	size_t lagcap, wincap, alphacap;
+	int diff;
+	struct part *parts;
+	size_t nparts, partcap;
+};
+
+/* Calendar outputs, after the time column, in ad_context_calendar's order. */
+static const char *const calendar_names[AD_CAL_WIDTH] = { "hour_sin",
+    "hour_cos", "dow_sin", "dow_cos" };
+
+static char *dup_n(const char *s, size_t n)
+{
+	char *p = ad_malloc(n + 1);
+
+	if (p != NULL) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+static void model_free(struct ad_featurize_model *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->ncols; i++) {
+		ad_free(m->cols[i].name);
+		ad_cattab_free(m->cols[i].cats);
+	}
+	for (size_t i = 0; i < m->nparts; i++)
+		ad_free(m->parts[i].chosen);
+	ad_free(m->cols);
+	ad_catmap_free(m->names);
+	ad_free(m->lags);
+	ad_free(m->windows);
+	ad_free(m->alphas);
+	ad_free(m->parts);
+	ad_free(m);
+}
+
+void ad_featurize_model_free(struct ad_featurize_model *m)
+{
+	model_free(m);
+}
+
+static enum ad_status model_new(struct ad_featurize_model **out,
+    struct ad_error *err)
+{
+	struct ad_featurize_model *m = ad_calloc(1, sizeof *m);
+	enum ad_status st;
+
+	if (m == NULL)
+		return ad_error_nomem(err);
+	m->time = m->group = SIZE_MAX;
+	if ((st = ad_catmap_new(&m->names, err)) != AD_OK) {
+		ad_free(m);
+		return st;
+	}
+	*out = m;
+	return AD_OK;
+}
+
+/* Adds an input column; *dup is set (and nothing added) if the name is
+ * taken. */
+static enum ad_status model_add_col(struct ad_featurize_model *m,
+    const char *name, size_t len, enum ad_type type, int *dup,
+    struct ad_error *err)
+{
+	struct mcol *c;
+	size_t idx;
+	int added;
+	enum ad_status st;
+
+	if ((c = ad_grow(m->cols, &m->colcap, m->ncols + 1, sizeof *c)) == NULL)
+		return ad_error_nomem(err);
+	m->cols = c;
+	if ((st = ad_catmap_add(m->names, name, len, &idx, &added, err)) != AD_OK)
+		return st;
+	*dup = !added;
+	if (!added)
+		return AD_OK;
+	memset(&c[m->ncols], 0, sizeof *c);
+	/* the map and the array stay in step: the name is added first, so
+	 * an index without its column means a failed allocation below */
+	if ((c[m->ncols].name = dup_n(name, len)) == NULL)
+		return ad_error_nomem(err);
+	c[m->ncols].type = type;
+	m->ncols++;
+	return AD_OK;
+}
+
+static size_t model_find(const struct ad_featurize_model *m, const char *name)
+{
+	size_t i = ad_catmap_find(m->names, name, strlen(name));
+
+	return i < m->ncols ? i : SIZE_MAX;
+}
+
+static enum ad_status model_add_part(struct ad_featurize_model *m,
+    const struct part *p, struct ad_error *err)
+{
+	struct part *np = ad_grow(m->parts, &m->partcap, m->nparts + 1,
+	    sizeof *np);
+
+	if (np == NULL)
+		return ad_error_nomem(err);
+	m->parts = np;
+	np[m->nparts++] = *p;
+	return AD_OK;
+}
+
+static struct ad_context_spec model_spec(const struct ad_featurize_model *m)
+{
+	struct ad_context_spec s = { m->lags, m->nlags, m->diff, m->windows,
+	    m->nwindows, m->alphas, m->nalphas };
+
+	return s;
+}
+
+static size_t context_width(const struct ad_featurize_model *m)
+{
+	struct ad_context_spec s = model_spec(m);
+
+	return ad_context_width(&s);
+}
+
+/* Appends output column name (taking it) to s, refusing a repeated name. */
+static enum ad_status add_output(struct ad_schema *s, struct ad_catmap *seen,
+    char *name, enum ad_type type, struct ad_error *err)
+{
+	size_t idx, len = strlen(name);
+	int added;
+	enum ad_status st = ad_catmap_add(seen, name, len, &idx, &added, err);
+
+	if (st == AD_OK && !added)
+		st = ad_error_set(err, AD_EDATA, "output column \"%s\" would "
+		    "appear twice; rename the input column", name);
+	if (st == AD_OK && len >= MAX_NAME)
+		st = ad_error_set(err, AD_EDATA, "output column name too long "
+		    "(%zu bytes)", len);
+	if (st == AD_OK)
+		st = ad_schema_add(s, name, len, type, err);
+	ad_free(name);
+	return st;
+}
+
+/* The output columns of part p. */
+static enum ad_status part_outputs(const struct ad_featurize_model *m,
+    const struct part *p, struct ad_schema *s, struct ad_catmap *seen,
+    struct ad_error *err)
+{
+	const struct mcol *c = &m->cols[p->col];
+	struct ad_context_spec spec = model_spec(m);
+	enum ad_status st = AD_OK;
+	char *name = NULL;
+	size_t len;
+
+	switch (p->kind) {
+	case P_KEEP:
+		if ((name = dup_n(c->name, strlen(c->name))) == NULL)
+			return ad_error_nomem(err);
+		return add_output(s, seen, name, c->type, err);
+	case P_NUMERIC:
+		if ((name = dup_n(c->name, strlen(c->name))) == NULL)
+			return ad_error_nomem(err);
+		st = add_output(s, seen, name, AD_NUMERIC, err);
+		for (size_t f = 0; st == AD_OK && p->context &&
+		    f < ad_context_width(&spec); f++)
+			if ((st = ad_context_name(&spec, c->name, f, &name,
+			    err)) == AD_OK)
+				st = add_output(s, seen, name, AD_NUMERIC, err);
+		return st;
+	case P_ONEHOT:
+		for (size_t j = 0; st == AD_OK && j <= p->nchosen; j++) {
+			const char *k = j < p->nchosen ? ad_catmap_key(c->cats->cats,
+			    p->chosen[j], &len) : AD_ONEHOT_OTHER;
+			if (j == p->nchosen)
+				len = sizeof AD_ONEHOT_OTHER - 1;
+			if ((st = ad_encode_name(c->name, k, len, &name,
+			    err)) == AD_OK)
+				st = add_output(s, seen, name, AD_NUMERIC, err);
+		}
+		return st;
+	case P_FREQ:
+		len = strlen(c->name);
+		if ((name = ad_malloc(len + 6)) == NULL)
+			return ad_error_nomem(err);
+		memcpy(name, c->name, len);
+		memcpy(name + len, "_freq", 6);
+		return add_output(s, seen, name, AD_NUMERIC, err);
+	case P_CALENDAR:
+		for (size_t f = 0; st == AD_OK && f < AD_CAL_WIDTH; f++) {
+			if ((name = dup_n(calendar_names[f],
+			    strlen(calendar_names[f]))) == NULL)
+				return ad_error_nomem(err);
+			st = add_output(s, seen, name, AD_NUMERIC, err);
+		}
+		return st;
+	}
+	return AD_OK;
+}
+
+/* Builds the output schema of m; *first (if not NULL, ad_malloc'd) gets
+ * each part's first output column. */
+static enum ad_status model_outputs(const struct ad_featurize_model *m,
+    struct ad_schema **out, size_t **first, struct ad_error *err)
+{
+	struct ad_schema *s = NULL;
+	struct ad_catmap *seen = NULL;
+	size_t *f = NULL;
+	enum ad_status st;
+
+	if ((st = ad_schema_new(&s, err)) != AD_OK)
+		return st;
+	if ((st = ad_catmap_new(&seen, err)) != AD_OK)
+		goto out;
+	if ((f = ad_calloc(m->nparts + 1, sizeof *f)) == NULL) {
+		st = ad_error_nomem(err);
+		goto out;
+	}
+	for (size_t i = 0; i < m->nparts && st == AD_OK; i++) {
+		f[i] = s->ncols;
+		st = part_outputs(m, &m->parts[i], s, seen, err);
+	}
+out:
+	ad_catmap_free(seen);
+	if (st != AD_OK || first == NULL)
+		ad_free(f);
+	if (st != AD_OK) {
+		ad_schema_free(s);
+		return st;
+	}
+	if (first != NULL)
+		*first = f;
+	*out = s;
+	return AD_OK;
+}
+
+/* ---- saving ---- */
+
+static enum ad_status save_text(struct ad_out *o, const char *s,
+    struct ad_error *err)
+{
+	return ad_params_text(o, s, strlen(s), err);
+}
+
+static enum ad_status save_line(struct ad_out *o, const char *key,
+    const char *a, const char *b, struct ad_error *err)
+{
+	enum ad_status st = ad_params_key(o, key, err);
+
+	if (st == AD_OK && a != NULL)
+		st = save_text(o, a, err);
+	if (st == AD_OK && b != NULL)
+		st = save_text(o, b, err);
+	return st != AD_OK ? st : ad_params_end(o, err);
+}
+
+static enum ad_status save_part(const struct ad_featurize_model *m,
+    const struct part *p, struct ad_out *o, struct ad_error *err)
+{
+	static const char *const kinds[] = { "keep", "numeric", "onehot", "freq",
+	    "calendar" };
+	const struct mcol *c = &m->cols[p->col];
+	enum ad_status st = ad_params_key(o, "column", err);
+	size_t len;
+
+	if (st == AD_OK)
+		st = save_text(o, c->name, err);
+	if (st == AD_OK)
+		st = save_text(o, kinds[p->kind], err);
+	if (st == AD_OK && p->kind == P_NUMERIC) {
+		st = save_text(o, ad_scale_name(p->scale.method), err);
+		if (st == AD_OK && p->scale.method != AD_SCALE_NONE &&
+		    (st = ad_params_num(o, p->scale.p1, err)) == AD_OK)
+			st = ad_params_num(o, p->scale.p2, err);
+		if (st == AD_OK && p->log)
+			st = save_text(o, "log", err);
+		if (st == AD_OK && p->context)
+			st = save_text(o, "context", err);
+	}
+	for (size_t j = 0; st == AD_OK && p->kind == P_ONEHOT && j < p->nchosen;
+	    j++) {
+		const char *k = ad_catmap_key(c->cats->cats, p->chosen[j], &len);
+		st = ad_params_text(o, k, len, err);
+	}
+	return st != AD_OK ? st : ad_params_end(o, err);
+}
+
+static enum ad_status save_list(struct ad_out *o, const char *key,
+    const uint64_t *u, const double *d, size_t n, struct ad_error *err)
+{
+	enum ad_status st = ad_params_key(o, key, err);
+
+	for (size_t i = 0; i < n && st == AD_OK; i++)
+		st = ad_params_num(o, u ? (double)u[i] : d[i], err);
+	return st != AD_OK ? st : ad_params_end(o, err);
+}
+
+static enum ad_status save_categories(const struct mcol *c, struct ad_out *o,
+    struct ad_error *err)
+{
+	enum ad_status st = AD_OK;
+
+	for (size_t i = 0; c->cats && i < ad_catmap_size(c->cats->cats) &&
+	    st == AD_OK; i++) {
+		size_t len;
+		const char *k = ad_catmap_key(c->cats->cats, i, &len);
+
+		if ((st = ad_params_key(o, "category", err)) == AD_OK &&
+		    (st = save_text(o, c->name, err)) == AD_OK &&
+		    (st = ad_params_text(o, k, len, err)) == AD_OK &&
+		    (st = ad_params_num(o, (double)c->cats->count[i], err)) == AD_OK)
+			st = ad_params_end(o, err);
+	}
+	return st;
+}
+
+enum ad_status ad_featurize_model_save(const struct ad_featurize_model *m,
+    struct ad_out *o, struct ad_error *err)
+{
+	enum ad_status st = ad_params_begin(o, COMMAND, err);
+
+	for (size_t i = 0; i < m->ncols && st == AD_OK; i++)
+		st = save_line(o, "input", m->cols[i].name,
+		    ad_type_name(m->cols[i].type), err);
+	if (st == AD_OK && m->time != SIZE_MAX)
+		st = save_line(o, "time", m->cols[m->time].name, NULL, err);
+	if (st == AD_OK && m->group != SIZE_MAX)
+		st = save_line(o, "group", m->cols[m->group].name, NULL, err);
+	if (st == AD_OK)
+		st = save_list(o, "lags", m->lags, NULL, m->nlags, err);
+	if (st == AD_OK)
+		st = save_line(o, "diff", m->diff ? "1" : "0", NULL, err);
+	if (st == AD_OK)
+		st = save_list(o, "rolling", m->windows, NULL, m->nwindows, err);
+	if (st == AD_OK)
+		st = save_list(o, "ewm", NULL, m->alphas, m->nalphas, err);
+	for (size_t i = 0; i < m->nparts && st == AD_OK; i++)
+		st = save_part(m, &m->parts[i], o, err);
+	for (size_t i = 0; i < m->ncols && st == AD_OK; i++)
+		st = save_categories(&m->cols[i], o, err);
+	return st != AD_OK ? st : save_line(o, "end", NULL, NULL, err);
+}
+
+/* ---- loading ---- */
+
+/* What loading keeps between lines. */
+struct loader {
+	struct ad_featurize_model *m;
+	const struct ad_params *p;
+	int seen[5];             /* SEEN_*: the lines that must be there */
+	unsigned char *role;     /* per column: ROLE_* bits of its parts */
+};
+
+enum { SEEN_LAGS, SEEN_DIFF, SEEN_ROLLING, SEEN_EWM, SEEN_END };
+enum { ROLE_VALUE = 1, ROLE_ONEHOT = 2, ROLE_FREQ = 4 };
+
+static enum ad_status bad_line(const struct loader *L,
+    const struct ad_pline *l, size_t tok, const char *what,
+    struct ad_error *err)
+{
+	return ad_error_at(err, AD_EDATA, ad_params_name(L->p), l->line, tok,
+	    "%s: %s", l->tok[0], what);
+}
+
+/* The model column named by token i of l. */
+static enum ad_status column_of(const struct loader *L,
+    const struct ad_pline *l, size_t i, size_t *c, struct ad_error *err)
+{
+	if (i >= l->ntok)
+		return bad_line(L, l, 0, "a column name is missing", err);
+	*c = ad_catmap_find(L->m->names, l->tok[i], l->len[i]);
+	if (*c >= L->m->ncols)
+		return ad_error_at(err, AD_EDATA, ad_params_name(L->p), l->line,
+		    i + 1, "%s: \"%s\" is not an input column", l->tok[0],
+		    l->tok[i]);
+	return AD_OK;
+}
+
+static enum ad_status load_input(struct loader *L, const struct ad_pline *l,
+    struct ad_error *err)
+{
+	enum ad_type t;
+	int dup;
+	enum ad_status st;
+
+	if ((st = ad_params_expect(L->p, l, 3, err)) != AD_OK)
+		return st;
+	if (L->m->nparts > 0 || L->m->time != SIZE_MAX || L->m->group != SIZE_MAX)
+		return bad_line(L, l, 1, "input lines must come first", err);
+	if (strcmp(l->tok[2], "numeric") == 0)
+		t = AD_NUMERIC;
+	else if (strcmp(l->tok[2], "text") == 0)
+		t = AD_TEXT;
+	else
+		return bad_line(L, l, 3, "type must be numeric or text", err);
+	if (l->len[1] == 0 || memchr(l->tok[1], '\0', l->len[1]) != NULL)
+		return bad_line(L, l, 2, "bad column name", err);
+	if ((st = model_add_col(L->m, l->tok[1], l->len[1], t, &dup, err)) !=
+	    AD_OK)
+		return st;
+	return dup ? bad_line(L, l, 2, "column listed twice", err) : AD_OK;
+}
+
+static enum ad_status load_role_column(struct loader *L,
+    const struct ad_pline *l, size_t *which, struct ad_error *err)
+{
+	enum ad_status st = ad_params_expect(L->p, l, 2, err);
+
+	if (st == AD_OK && *which != SIZE_MAX)
+		return bad_line(L, l, 1, "given twice", err);
+	if (st == AD_OK)
+		st = column_of(L, l, 1, which, err);
+	return st;
+}
+
+/* A whole number in [1, max], or a number in (0, 1] when alpha. */
+static enum ad_status load_list(struct loader *L, const struct ad_pline *l,
+    int which, struct ad_error *err)
+{
+	struct ad_featurize_model *m = L->m;
+	enum ad_status st;
+
+	if (L->seen[which]++)
+		return bad_line(L, l, 1, "given twice", err);
+	for (size_t i = 1; i < l->ntok; i++) {
+		double v;
+		if ((st = ad_params_number(L->p, l, i, &v, err)) != AD_OK)
+			return st;
+		/* by value: "1" and "1e0" would name the same feature */
+		for (size_t j = 1; j < i; j++) {
+			double u;
+			(void)ad_params_number(L->p, l, j, &u, err);
+			if (u == v)
+				return bad_line(L, l, i + 1, "a value is repeated", err);
+		}
+		if (which == SEEN_EWM) {
+			if (!(v > 0 && v <= 1))
+				return bad_line(L, l, i + 1, "alpha must be above 0 "
+				    "and at most 1", err);
+		} else if (!(v >= 1 && v <= AD_CONTEXT_MAX_SPAN && v == floor(v)))
+			return bad_line(L, l, i + 1, "expected a whole number from "
+			    "1 to 100000", err);
+		if (which == SEEN_EWM) {
+			double *a = ad_grow(m->alphas, &m->alphacap, m->nalphas + 1,
+			    sizeof *a);
+			if (a == NULL)
+				return ad_error_nomem(err);
+			m->alphas = a;
+			a[m->nalphas++] = v;
+		} else {
+			uint64_t **arr = which == SEEN_LAGS ? &m->lags : &m->windows;
+			size_t *n = which == SEEN_LAGS ? &m->nlags : &m->nwindows;
+			size_t *cap = which == SEEN_LAGS ? &m->lagcap : &m->wincap;
+			uint64_t *a = ad_grow(*arr, cap, *n + 1, sizeof *a);
+			if (a == NULL)
+				return ad_error_nomem(err);
+			*arr = a;
+			a[(*n)++] = (uint64_t)v;
+		}
+	}
+	return AD_OK;
+}
+
+/* A one-hot line's categories, resolved once the tables are read. */
+struct pending {
+	size_t part;
+	const struct ad_pline *line;
+};
+
+struct load_state {
+	struct loader L;
+	struct pending *pend;
+	size_t npend, pendcap;
+	size_t calendars;
+};
+
+static enum ad_status load_numeric(struct loader *L, const struct ad_pline *l,
+    struct part *p, struct ad_error *err)
+{
+	size_t i = 4;
+	const char *why;
+	enum ad_status st;
+
+	if (L->m->cols[p->col].type != AD_NUMERIC)
+		return bad_line(L, l, 2, "a numeric part of a text column", err);
+	if (l->ntok < 4 || ad_scale_parse(l->tok[3], &p->scale.method) != 0)
+		return bad_line(L, l, 4, "expected a scale method: none, "
+		    "standard, minmax or robust", err);
+	if (p->scale.method != AD_SCALE_NONE) {
+		if ((st = ad_params_number(L->p, l, 4, &p->scale.p1, err)) !=
+		    AD_OK ||
+		    (st = ad_params_number(L->p, l, 5, &p->scale.p2, err)) != AD_OK)
+			return st;
+		if ((why = ad_scale_check(&p->scale)) != NULL)
+			return bad_line(L, l, 5, why, err);
+		i = 6;
+	}
+	for (; i < l->ntok; i++) {
+		int *flag = strcmp(l->tok[i], "log") == 0 ? &p->log :
+		    strcmp(l->tok[i], "context") == 0 ? &p->context : NULL;
+		if (flag == NULL || *flag)
+			return bad_line(L, l, i + 1, "expected log or context, "
+			    "once each", err);
+		*flag = 1;
+	}
+	ad_scale_prepare(&p->scale);
+	return AD_OK;
+}
+
+static enum ad_status load_column(struct load_state *S,
+    const struct ad_pline *l, struct ad_error *err)
+{
+	struct loader *L = &S->L;
+	struct part p;
+	unsigned char bit;
+	enum ad_status st;
+
+	memset(&p, 0, sizeof p);
+	if (l->ntok < 3)
+		return ad_params_expect(L->p, l, 3, err);
+	if ((st = column_of(L, l, 1, &p.col, err)) != AD_OK)
+		return st;
+	if (strcmp(l->tok[2], "keep") == 0) {
+		p.kind = P_KEEP;
+		bit = ROLE_VALUE;
+	} else if (strcmp(l->tok[2], "numeric") == 0) {
+		p.kind = P_NUMERIC;
+		bit = ROLE_VALUE;
+		if ((st = load_numeric(L, l, &p, err)) != AD_OK)
+			return st;
+	} else if (strcmp(l->tok[2], "onehot") == 0) {
+		p.kind = P_ONEHOT;
+		bit = ROLE_ONEHOT;
+	} else if (strcmp(l->tok[2], "freq") == 0) {
+		p.kind = P_FREQ;
+		bit = ROLE_FREQ;
+	} else if (strcmp(l->tok[2], "calendar") == 0) {
+		p.kind = P_CALENDAR;
+		bit = 0;
+		if (p.col != L->m->time || S->calendars++ > 0)
+			return bad_line(L, l, 2, "calendar parts belong to the time "
+			    "column, once", err);
+	} else
+		return bad_line(L, l, 3, "expected keep, numeric, onehot, freq or "
+		    "calendar", err);
+	if (p.kind != P_NUMERIC && p.kind != P_ONEHOT && l->ntok != 3)
+		return ad_params_expect(L->p, l, 3, err);
+	if (bit != 0 && ((L->role[p.col] & bit) ||
+	    (bit == ROLE_VALUE && L->role[p.col]) ||
+	    (bit != ROLE_VALUE && (L->role[p.col] & ROLE_VALUE))))
+		return bad_line(L, l, 2, "the column already has a part that "
+		    "excludes this one", err);
+	L->role[p.col] |= bit;
+	if (p.kind == P_ONEHOT) {
+		struct pending *np = ad_grow(S->pend, &S->pendcap, S->npend + 1,
+		    sizeof *np);
+		if (np == NULL)
+			return ad_error_nomem(err);
+		S->pend = np;
+		np[S->npend].part = L->m->nparts;
+		np[S->npend++].line = l;
+	}
+	return model_add_part(L->m, &p, err);
+}
+
+static enum ad_status load_category(struct loader *L,
+    const struct ad_pline *l, struct ad_error *err)
+{
+	struct mcol *col;
+	size_t c;
+	double v;
+	enum ad_status st;
+
+	if ((st = ad_params_expect(L->p, l, 4, err)) != AD_OK ||
+	    (st = column_of(L, l, 1, &c, err)) != AD_OK ||
+	    (st = ad_params_number(L->p, l, 3, &v, err)) != AD_OK)
+		return st;
+	if (!(L->role[c] & (ROLE_ONEHOT | ROLE_FREQ)))
+		return bad_line(L, l, 2, "categories must follow the column's "
+		    "onehot or freq part", err);
+	if (!(v >= 1 && v <= 9007199254740992.0 && v == floor(v)))
+		return bad_line(L, l, 4, "a count is a whole number from 1 to "
+		    "2^53", err);
+	col = &L->m->cols[c];
+	if (col->cats == NULL && (st = ad_cattab_new(&col->cats, err)) != AD_OK)
+		return st;
+	if ((st = ad_cattab_add(col->cats, l->tok[2], l->len[2], (uint64_t)v,
+	    err)) == AD_EDATA) {
+		char why[sizeof err->msg];
+		snprintf(why, sizeof why, "%s", err->msg);
+		return bad_line(L, l, 3, why, err);
+	}
+	return st;
+}
+
+/* Resolves a one-hot line's category names to table indexes. */
+static enum ad_status resolve_onehot(struct loader *L,
+    const struct pending *pe, struct ad_error *err)
+{
+	const struct ad_pline *l = pe->line;
+	struct part *p = &L->m->parts[pe->part];
+	struct ad_cattab *t = L->m->cols[p->col].cats;
+	enum ad_status st;
+
+	if ((p->chosen = ad_calloc(l->ntok, sizeof *p->chosen)) == NULL)
+		return ad_error_nomem(err);
+	for (size_t i = 3; i < l->ntok; i++) {
+		size_t k = ad_catmap_find(t->cats, l->tok[i], l->len[i]);
+
+		if (k == SIZE_MAX)
+			return bad_line(L, l, i + 1, "a category without its "
+			    "category line", err);
+		if (strcmp(l->tok[i], AD_ONEHOT_OTHER) == 0)
+			return bad_line(L, l, i + 1, "\"other\" cannot have a "
+			    "column of its own", err);
+		for (size_t j = 0; j < p->nchosen; j++)
+			if (p->chosen[j] == k)
+				return bad_line(L, l, i + 1, "a category is repeated",
+				    err);
+		p->chosen[p->nchosen++] = k;
+	}
+	if ((st = ad_cattab_set_onehot(t, p->chosen, p->nchosen, err)) != AD_OK)
+		return st;
+	return AD_OK;
+}
+
+/* The checks that need the whole file. */
+static enum ad_status load_finish(struct load_state *S, struct ad_error *err)
+{
+	struct loader *L = &S->L;
+	struct ad_featurize_model *m = L->m;
+	const char *name = ad_params_name(L->p);
+	static const char *const keys[] = { "lags", "diff", "rolling", "ewm",
+	    "end" };
+	struct ad_schema *outs = NULL;
+	enum ad_status st;
+
+	for (int k = 0; k < 5; k++)
+		if (!L->seen[k])
+			return ad_error_at(err, AD_EDATA, name, 0, 0, "params file "
+			    "lacks its \"%s\" line%s", keys[k], k == SEEN_END ?
+			    " (truncated?)" : "");
+	if (m->ncols == 0 || m->nparts == 0)
+		return ad_error_at(err, AD_EDATA, name, 0, 0, "params file lacks "
+		    "its \"input\" or \"column\" lines");
+	for (size_t c = 0; c < m->ncols; c++)
+		if ((L->role[c] & (ROLE_ONEHOT | ROLE_FREQ)) &&
+		    m->cols[c].cats == NULL &&
+		    (st = ad_cattab_new(&m->cols[c].cats, err)) != AD_OK)
+			return st;
+	for (size_t i = 0; i < S->npend; i++)
+		if ((st = resolve_onehot(L, &S->pend[i], err)) != AD_OK)
+			return st;
+	for (size_t i = 0; i < m->nparts; i++)
+		if (m->parts[i].context && context_width(m) == 0)
+			return ad_error_at(err, AD_EDATA, name, 0, 0, "column \"%s\" "
+			    "has context features but no lags, diff, rolling or "
+			    "ewm are set", m->cols[m->parts[i].col].name);
+	if (m->group != SIZE_MAX && context_width(m) == 0)
+		return ad_error_at(err, AD_EDATA, name, 0, 0, "a group is set "
+		    "but no context features");
+	if (m->time != SIZE_MAX && m->time == m->group)
+		return ad_error_at(err, AD_EDATA, name, 0, 0, "the time and group "
+		    "columns are the same");
+	if ((st = model_outputs(m, &outs, NULL, err)) != AD_OK) {
+		snprintf(err->file, sizeof err->file, "%s", name);
+		return st;
+	}
+	ad_schema_free(outs);
+	return AD_OK;
+}
+
+static enum ad_status load_line(struct load_state *S,
+    const struct ad_pline *l, struct ad_error *err)
+{
+	struct loader *L = &S->L;
+	const char *k = l->tok[0];
+	unsigned char *role;
+
+	if (L->seen[SEEN_END])
+		return bad_line(L, l, 1, "nothing may follow \"end\"", err);
+	/* roles grow with the columns */
+	if ((role = ad_realloc(L->role, L->m->ncols + 1)) == NULL)
+		return ad_error_nomem(err);
+	L->role = role;
+	role[L->m->ncols] = 0;
+	if (strcmp(k, "input") == 0)
+		return load_input(L, l, err);
+	if (strcmp(k, "time") == 0)
+		return load_role_column(L, l, &L->m->time, err);
+	if (strcmp(k, "group") == 0)
+		return load_role_column(L, l, &L->m->group, err);
+	if (strcmp(k, "lags") == 0)
+		return load_list(L, l, SEEN_LAGS, err);
+	if (strcmp(k, "rolling") == 0)
+		return load_list(L, l, SEEN_ROLLING, err);
+	if (strcmp(k, "ewm") == 0)
+		return load_list(L, l, SEEN_EWM, err);
+	if (strcmp(k, "diff") == 0) {
+		enum ad_status st = ad_params_expect(L->p, l, 2, err);
+		if (st != AD_OK)
+			return st;
+		if (L->seen[SEEN_DIFF]++)
+			return bad_line(L, l, 1, "given twice", err);
+		if (strcmp(l->tok[1], "0") != 0 && strcmp(l->tok[1], "1") != 0)
+			return bad_line(L, l, 2, "must be 0 or 1", err);
+		L->m->diff = l->tok[1][0] == '1';
+		return AD_OK;
+	}
+	if (strcmp(k, "column") == 0)
+		return load_column(S, l, err);
+	if (strcmp(k, "category") == 0)
+		return load_category(L, l, err);
+	if (strcmp(k, "end") == 0) {
+		L->seen[SEEN_END] = 1;
+		return ad_params_expect(L->p, l, 1, err);
+	}
+	return bad_line(L, l, 1, "unknown key", err);
+}
+
+/* Loads path into *m, keeping the parsed file in *pp for messages. */
+static enum ad_status model_load(struct ad_featurize_model **out,
+    const char *path, struct ad_params **pp, struct ad_error *err)
+{
+	struct load_state S;
+	struct ad_params *p = NULL;
+	enum ad_status st;
+
+	memset(&S, 0, sizeof S);
+	if ((st = ad_params_load(&p, path, COMMAND, err)) != AD_OK)
+		return st;
+	S.L.p = p;
+	if ((st = model_new(&S.L.m, err)) != AD_OK)
+		goto out;
+	for (size_t i = 0; i < ad_params_count(p) && st == AD_OK; i++)
+		st = load_line(&S, ad_params_line(p, i), err);
+	if (st == AD_OK)
+		st = load_finish(&S, err);
+out:
+	ad_free(S.pend);
+	ad_free(S.L.role);
+	if (st != AD_OK) {
+		model_free(S.L.m);
+		ad_params_free(p);
+		return st;
+	}
+	*out = S.L.m;
+	if (pp != NULL)
+		*pp = p;
+	else
+		ad_params_free(p);
+	return AD_OK;
+}
+
+enum ad_status ad_featurize_model_load(struct ad_featurize_model **m,
+    const char *path, struct ad_error *err)
+{
+	return model_load(m, path, NULL, err);
+}
+
+/* ---- options ---- */
+
+enum ad_status ad_featurize_parse_scale(const char *arg,
+    struct ad_scale_spec **specs, size_t *n, struct ad_error *err)
+{
+	const char *p = arg;
+
+	for (;;) {
+		const char *end = strchr(p, ','), *eq = NULL;
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		struct ad_scale_spec sp = { NULL, AD_SCALE_NONE }, *ns;
+		char *method;
+
+		/* the last '=' splits, so a column may be named "host=web1" */
+		for (const char *q = p; q < p + len; q++)
+			if (*q == '=')
+				eq = q;
+		if (len == 0 || eq == p || (eq != NULL && eq == p + len - 1))
+			return ad_error_set(err, AD_EUSAGE, "--scale: expected "
+			    "METHOD or COLUMN=METHOD items, got \"%s\"", arg);
+		method = eq ? dup_n(eq + 1, len - (size_t)(eq + 1 - p)) :
+		    dup_n(p, len);
+		if (method == NULL)
+			return ad_error_nomem(err);
+		if (ad_scale_parse(method, &sp.method) != 0) {
+			enum ad_status st = ad_error_set(err, AD_EUSAGE, "--scale: "
+			    "unknown method \"%s\" (standard, minmax, robust or "
+			    "none)", method);
+			ad_free(method);
+			return st;
+		}
+		ad_free(method);
+		if (eq != NULL && (sp.column = dup_n(p, (size_t)(eq - p))) == NULL)
+			return ad_error_nomem(err);
+		if ((ns = ad_realloc(*specs, (*n + 1) * sizeof *ns)) == NULL) {
+			ad_free(sp.column);
+			return ad_error_nomem(err);
+		}
+		ns[(*n)++] = sp;
+		*specs = ns;
+		if (end == NULL)
+			return AD_OK;
+		p = end + 1;
+	}
+}
+
+void ad_featurize_free_scale(struct ad_scale_spec *specs, size_t n)
+{
+	if (specs == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		ad_free(specs[i].column);
+	ad_free(specs);
+}
+
+static int in_list(char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; s != NULL && i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether --scale names column s. */
+static int scale_names(const struct ad_featurize_opts *o, const char *s)
+{
+	for (size_t i = 0; i < o->n_scale; i++)
+		if (o->scale[i].column != NULL && strcmp(o->scale[i].column, s) == 0)
+			return 1;
+	return 0;
+}
+
+/* A column list given with an option, for the checks below. */
+struct named {
+	const char *opt;
+	char *const *names;
+	size_t n;
+};
+
+static enum ad_status no_repeats(const struct named *l, struct ad_error *err)
+{
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(l->names[i], l->names[j]) == 0)
+				return ad_error_set(err, AD_EUSAGE, "%s names \"%s\" "
+				    "twice", l->opt, l->names[i]);
+	return AD_OK;
+}
+
+/* The treatments of a column; a column named in options of two different
+ * classes is a contradiction. */
+enum treat { T_KEEP, T_NUMERIC, T_ENCODE };
+
+/* The first option other than those of class cls naming column c, or NULL. */
+static const char *other_class(const struct ad_featurize_opts *o,
+    const struct named *l, size_t nl, const enum treat *cls, enum treat mine,
+    const char *c)
+{
+	for (size_t j = 0; j < nl; j++)
+		if (cls[j] != mine && in_list(l[j].names, l[j].n, c))
+			return l[j].opt;
+	if (mine != T_NUMERIC && scale_names(o, c))
+		return "--scale";
+	if (mine != T_KEEP && o->time != NULL && strcmp(c, o->time) == 0)
+		return "--time";
+	if (mine == T_NUMERIC && o->group != NULL && strcmp(c, o->group) == 0)
+		return "--group";
+	return NULL;
+}
+
+/* Whether --select or --drop leaves column c out; says which in *opt. */
+static int left_out(const struct ad_featurize_opts *o, const char *c,
+    const char **opt)
+{
+	*opt = o->n_select ? "--select leaves out" : "--drop removes";
+	return in_list(o->drop, o->n_drop, c) ||
+	    (o->n_select > 0 && !in_list(o->select, o->n_select, c));
+}
+
+/* Checks the column names of the options against each other: no list
+ * repeats a name, no column gets two kinds of treatment (kept, numeric:
+ * --log, --context and --scale, encoded: --onehot and --freq), --time is
+ * only kept, --group is kept or encoded, and nothing treated is left out. */
+static enum ad_status check_names(const struct ad_featurize_opts *o,
+    struct ad_error *err)
+{
+	const struct named l[] = {
+		{ "--keep", o->keep, o->n_keep },
+		{ "--log", o->log, o->n_log },
+		{ "--context", o->context, o->n_context },
+		{ "--onehot", o->onehot, o->n_onehot },
+		{ "--freq", o->freq, o->n_freq },
+		{ "--select", o->select, o->n_select },
+		{ "--drop", o->drop, o->n_drop },
+	};
+	const enum treat cls[] = { T_KEEP, T_NUMERIC, T_NUMERIC, T_ENCODE,
+	    T_ENCODE };
+	const size_t ntreat = sizeof cls / sizeof cls[0];
+	const char *why, *out;
+	enum ad_status st;
+
+	for (size_t i = 0; i < sizeof l / sizeof l[0]; i++)
+		if ((st = no_repeats(&l[i], err)) != AD_OK)
+			return st;
+	if (o->time != NULL && o->group != NULL && strcmp(o->time, o->group) == 0)
+		return ad_error_set(err, AD_EUSAGE, "--time and --group name the "
+		    "same column");
+	for (size_t i = 0; i < ntreat; i++)
+		for (size_t k = 0; k < l[i].n; k++) {
+			const char *c = l[i].names[k];
+
+			if ((why = other_class(o, l, ntreat, cls, cls[i], c)) != NULL)
+				return ad_error_set(err, AD_EUSAGE, "%s and %s both "
+				    "name \"%s\"", l[i].opt, why, c);
+			if (left_out(o, c, &out))
+				return ad_error_set(err, AD_EUSAGE, "%s names \"%s\", "
+				    "which %s", l[i].opt, c, out);
+		}
+	for (size_t i = 0; i < o->n_scale; i++) {
+		const char *c = o->scale[i].column;
+
+		if (c == NULL)
+			continue;
+		if ((why = other_class(o, l, ntreat, cls, T_NUMERIC, c)) != NULL)
+			return ad_error_set(err, AD_EUSAGE, "--scale and %s both "
+			    "name \"%s\"", why, c);
+		if (left_out(o, c, &out))
+			return ad_error_set(err, AD_EUSAGE, "--scale names \"%s\", "
+			    "which %s", c, out);
+	}
+	return AD_OK;
+}
+
+static int repeats_u64(const uint64_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (v[i] == v[j])
+				return 1;
+	return 0;
+}
+
+static enum ad_status check_options(const struct ad_featurize_opts *o,
+    struct ad_error *err)
+{
+	struct ad_context_spec spec = { o->lags, o->n_lags, o->diff, o->windows,
+	    o->n_windows, o->alphas, o->n_alphas };
+	int context = ad_context_width(&spec) > 0;
+	const char *clash = NULL;
+
+	if (o->restore_path != NULL) {
+		const struct { int set; const char *opt; } fixed[] = {
+			{ o->save_path != NULL, "--save" },
+			{ o->n_scale > 0, "--scale" }, { o->n_log > 0, "--log" },
+			{ o->n_onehot > 0, "--onehot" },
+			{ o->max_categories > 0, "--max-categories" },
+			{ o->n_freq > 0, "--freq" }, { o->time != NULL, "--time" },
+			{ o->group != NULL, "--group" },
+			{ o->context != NULL, "--context" },
+			{ o->n_lags > 0, "--lags" }, { o->diff, "--diff" },
+			{ o->n_windows > 0, "--rolling" },
+			{ o->n_alphas > 0, "--ewm" }, { o->calendar, "--calendar" },
+			{ o->n_keep > 0, "--keep" }, { o->n_select > 0, "--select" },
+			{ o->n_drop > 0, "--drop" },
+		};
+		for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+			if (fixed[i].set && clash == NULL)
+				clash = fixed[i].opt;
+		if (clash != NULL)
+			return ad_error_set(err, AD_EUSAGE, "%s cannot be combined "
+			    "with --restore: the params file fixes it", clash);
+		return AD_OK;
+	}
+	if (o->n_select > 0 && o->n_drop > 0)
+		return ad_error_set(err, AD_EUSAGE, "--select and --drop cannot be "
+		    "combined");
+	if (o->max_categories > 0 && o->n_onehot == 0)
+		clash = "--max-categories needs --onehot";
+	else if (o->calendar && o->time == NULL)
+		clash = "--calendar needs --time";
+	else if (o->sort && o->time == NULL)
+		clash = "--sort needs --time";
+	else if (o->context != NULL && !context)
+		clash = "--context needs --lags, --diff, --rolling or --ewm";
+	else if (o->group != NULL && !context)
+		clash = "--group needs --lags, --diff, --rolling or --ewm";
+	else if (repeats_u64(o->lags, o->n_lags))
+		clash = "--lags repeats a value";
+	else if (repeats_u64(o->windows, o->n_windows))
+		clash = "--rolling repeats a value";
+	for (size_t i = 0; clash == NULL && i < o->n_alphas; i++)
+		for (size_t j = 0; j < i; j++)
+			if (o->alphas[i] == o->alphas[j])
+				clash = "--ewm repeats a value";
+	if (clash != NULL)
+		return ad_error_set(err, AD_EUSAGE, "%s", clash);
+	return check_names(o, err);
+}
+
+/* ---- the run ---- */
+
+/* Rows held for --sort, and where each one is. */
+struct skey {
+	struct ad_time t;
+	uint32_t block, row;
+};
+
+struct store {
+	struct ad_block **blocks;
+	size_t nblocks, bcap;
+	struct skey *keys;
+	size_t nkeys, kcap;
+};
+
+struct run {
+	const struct ad_featurize_opts *o;
+	struct ad_featurize_result *res;
+	struct ad_featurize_model *m;
+	struct ad_schema *types;     /* -r: the input's types */
+	int fitting;                 /* the model is learned from this input */
+	int learning;                /* ...and something needs the whole input */
+	struct ad_reader *rd;
+	const struct ad_schema *in;
+	size_t *in_of;               /* model column -> input column */
+	size_t *used;                /* model columns the transform reads */
+	size_t nused;
+	size_t *slot_of;             /* model column -> place among used */
+	size_t *spill_map;           /* place among used -> input column */
+	struct ad_schema *used_schema;
+	struct ad_schema *outs;
+	size_t *first;               /* part -> its first output column */
+	size_t *colmap;              /* in place: output column -> block column */
+	size_t *counter;             /* model column -> the one encoding part
+	                                that counts its unseen categories */
+	int in_place;                /* only kept and plain numeric parts */
+	int deferred;                /* rows wait for the fit: held, spilled */
+	int plain_copy;              /* rows held are copied whole (all the
+	                                input's columns, numeric, in order) */
+	uint64_t held, limit;        /* bytes of rows held, and the most to hold */
+	struct ad_writer *sw;        /* the spill's writer, once rows spill */
+	/* groups and order */
+	struct ad_catmap *groups;    /* group key -> id - 1; id 0: missing */
+	struct ad_time *last;        /* per group id: the last time seen */
+	uint64_t *last_line;         /* per group id: its line; 0: none yet */
+	size_t lastcap;
+	/* context */
+	struct ad_context *ctx;
+	size_t nctx;
+	size_t *ctx_part;            /* context column -> part */
+	double *ctx_x;               /* a row's values of the context columns */
+	double **ctx_out;            /* where their features go in the row */
+	size_t *finite, nfinite;     /* input columns whose values must be
+	                                finite: those of computed parts */
+	size_t *fit, nfit;           /* parts being fitted a scale */
+	size_t *value, nvalue;       /* numeric parts with a log or a scale */
+	/* per block */
+	struct ad_time *times;
+	size_t *gids;
+	double *tmp;
+	/* fitting */
+	struct ad_scaler **scalers;  /* per part */
+	struct ad_counter **counts;  /* per model column */
+	/* outputs */
+	struct ad_out *out, *save, *spill;
+	struct ad_writer *w;
+	struct ad_block *ob;         /* output rows (unless in place) */
+	struct ad_block *stage;      /* --sort: rows replayed in time order */
+	struct store store;
+	char delim;                  /* the CSV delimiter, in and out */
+};
+
+/* sign(x) log(1 + |x|): defined everywhere, odd, and near x at 0. */
+static double signed_log1p(double x)
+{
+	return copysign(log1p(fabs(x)), x);
+}
+
+/* The category of cell (i, col) of b: its text, or a number's shortest
+ * form in buf; NULL if missing. */
+static const char *category(const struct ad_block *b, size_t i, size_t col,
+    enum ad_type type, char *buf, size_t *len)
+{
+	double v;
+
+	if (type == AD_TEXT)
+		return ad_block_text(b, i, col, len);
+	v = b->num[i * b->ncols + col];
+	if (isnan(v))
+		return NULL;
+	*len = ad_num_format(v == 0 ? 0 : v, buf);  /* -0 and 0 are one */
+	return buf;
+}
+
+/* The column map from the used columns to the input's, or NULL when they
+ * are every input column, in order. */
+static const size_t *spill_colmap(const struct run *r)
+{
+	if (r->nused != r->in->ncols)
+		return r->spill_map;
+	for (size_t u = 0; u < r->nused; u++)
+		if (r->spill_map[u] != u)
+			return r->spill_map;
+	return NULL;
+}
+
+/* A part whose values are computed, so they must be finite. */
+static int computed(const struct part *p)
+{
+	return p->kind == P_NUMERIC && (p->log || p->context ||
+	    p->scale.method != AD_SCALE_NONE);
+}
+
+/* Writes an excerpt of a cell for messages. */
+static void excerpt(char *buf, size_t cap, const char *s, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && i < 40 && o + 5 < cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	if (len > 40 && o + 4 < cap) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+}
+
+/* ---- the first pass: times, groups and checks ---- */
+
+static enum ad_status grow_groups(struct run *r, size_t id,
+    struct ad_error *err)
+{
+	size_t cap = r->lastcap;
+	struct ad_time *t;
+	uint64_t *l;
+
+	if (id < r->lastcap)
+		return AD_OK;
+	if ((t = ad_grow(r->last, &cap, id + 1, sizeof *t)) == NULL)
+		return ad_error_nomem(err);
+	r->last = t;
+	cap = r->lastcap;
+	if ((l = ad_grow(r->last_line, &cap, id + 1, sizeof *l)) == NULL)
+		return ad_error_nomem(err);
+	r->last_line = l;
+	memset(l + r->lastcap, 0, (cap - r->lastcap) * sizeof *l);
+	r->lastcap = cap;
+	return AD_OK;
+}
+
+/* The group id of row i: 0 for a missing key or without --group. */
+static enum ad_status group_of(struct run *r, const struct ad_block *b,
+    size_t i, const size_t *map, size_t *id, struct ad_error *err)
+{
+	const struct mcol *g;
+	char buf[AD_NUM_MAXLEN];
+	const char *k;
+	size_t len, idx;
+	enum ad_status st;
+
+	*id = 0;
+	if (r->m->group == SIZE_MAX)
+		return AD_OK;
+	g = &r->m->cols[r->m->group];
+	if ((k = category(b, i, map[r->m->group], g->type, buf, &len)) == NULL)
+		return AD_OK;
+	if ((st = ad_catmap_add(r->groups, k, len, &idx, NULL, err)) != AD_OK)
+		return st;
+	*id = idx + 1;
+	return AD_OK;
+}
+
+static enum ad_status time_error(struct run *r, const struct ad_block *b,
+    size_t i, size_t col, const char *why, struct ad_error *err)
+{
+	char ex[200] = "";
+	size_t len;
+	const struct mcol *t = &r->m->cols[r->m->time];
+	const char *s;
+
+	if (t->type == AD_TEXT && (s = ad_block_text(b, i, col, &len)) != NULL)
+		excerpt(ex, sizeof ex, s, len);
+	return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), b->line[i],
+	    r->in_of[r->m->time] + 1, "column \"%s\": %s%s%s%s", t->name, why,
+	    ex[0] ? ", got \"" : "", ex, ex[0] ? "\"" : "");
+}
+
+/* The time of row i. */
+static enum ad_status time_of(struct run *r, const struct ad_block *b,
+    size_t i, const size_t *map, int check, struct ad_error *err)
+{
+	size_t col = map[r->m->time], len;
+	const char *why, *s;
+
+	if (r->m->cols[r->m->time].type == AD_NUMERIC)
+		why = ad_time_from_epoch(b->num[i * b->ncols + col], &r->times[i]);
+	else if ((s = ad_block_text(b, i, col, &len)) == NULL)
+		why = "missing time";
+	else
+		why = ad_time_parse_iso(s, len, &r->times[i]);
+	if (why != NULL && check)
+		return time_error(r, b, i, col, why, err);
+	return AD_OK;
+}
+
+/* Rows of a group must not go back in time (without --sort). */
+static enum ad_status check_order(struct run *r, const struct ad_block *b,
+    size_t i, struct ad_error *err)
+{
+	size_t id = r->gids[i], len = 0;
+	const char *key = NULL;
+	char ex[200];
+	enum ad_status st;
+
+	if ((st = grow_groups(r, id, err)) != AD_OK)
+		return st;
+	if (r->last_line[id] != 0 && ad_time_cmp(&r->times[i], &r->last[id]) < 0) {
+		if (id > 0)
+			key = ad_catmap_key(r->groups, id - 1, &len);
+		excerpt(ex, sizeof ex, key ? key : "", len);
+		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd),
+		    b->line[i], r->in_of[r->m->time] + 1, "column \"%s\": time "
+		    "goes back%s%s%s (the previous row is line %llu); sort the "
+		    "input or give --sort", r->m->cols[r->m->time].name,
+		    key ? " in group \"" : "", key ? ex : "", key ? "\"" : "",
+		    (unsigned long long)r->last_line[id]);
+	}
+	r->last[id] = r->times[i];
+	r->last_line[id] = b->line[i];
+	return AD_OK;
+}
+
+static enum ad_status check_finite(struct run *r, const struct ad_block *b,
+    struct ad_error *err)
+{
+	/* row by row, as the numbers lie in memory */
+	for (size_t i = 0; i < b->nrows; i++) {
+		const double *row = b->num + i * b->ncols;
+		int bad = 0;
+
+		for (size_t k = 0; k < r->nfinite; k++)
+			bad |= isinf(row[r->finite[k]]) != 0;
+		if (!bad)
+			continue;
+		for (size_t k = 0; k < r->nfinite; k++)
+			if (isinf(row[r->finite[k]]))
+				return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd),
+				    b->line[i], r->finite[k] + 1, "column \"%s\": an "
+				    "infinite value cannot be made a feature",
+				    r->in->cols[r->finite[k]].name);
+	}
+	return AD_OK;
+}
+
+/* Fills r->times and r->gids for b's rows; with check (the first pass),
+ * also checks them and the cells, naming each bad one. */
+static enum ad_status prepare(struct run *r, const struct ad_block *b,
+    const size_t *map, int check, struct ad_error *err)
+{
+	enum ad_status st;
+
+	if (check && (st = check_finite(r, b, err)) != AD_OK)
+		return st;
+	for (size_t i = 0; i < b->nrows; i++) {
+		if ((st = group_of(r, b, i, map, &r->gids[i], err)) != AD_OK)
+			return st;
+		if (r->m->time == SIZE_MAX)
+			continue;
+		if ((st = time_of(r, b, i, map, check, err)) != AD_OK)
+			return st;
+		if (check && !r->o->sort &&
+		    (st = check_order(r, b, i, err)) != AD_OK)
+			return st;
+	}
+	return AD_OK;
+}
+
+/* ---- fitting ---- */
+
+/* Adds b's values to the scalers. The scaled columns are first copied
+ * out of the rows (log applied) into one contiguous run each, in a single
+ * pass over the block, so each scaler reads its values in order. */
+static enum ad_status add_to_scalers(struct run *r, const struct ad_block *b,
+    struct ad_error *err)
+{
+	size_t n = b->nrows;
+	enum ad_status st;
+
+	for (size_t i = 0; i < n; i++) {
+		const double *row = b->num + i * b->ncols;
+		for (size_t k = 0; k < r->nfit; k++) {
+			const struct part *pt = &r->m->parts[r->fit[k]];
+			double v = row[r->in_of[pt->col]];
+			r->tmp[k * n + i] = pt->log ? signed_log1p(v) : v;
+		}
+	}
+	for (size_t k = 0; k < r->nfit; k++)
+		if ((st = ad_scaler_add(r->scalers[r->fit[k]], r->tmp + k * n, n, 1,
+		    err)) != AD_OK)
+			return st;
+	return AD_OK;
+}
+
+static enum ad_status accumulate(struct run *r, const struct ad_block *b,
+    struct ad_error *err)
+{
+	char buf[AD_NUM_MAXLEN];
+	enum ad_status st;
+
+	if ((st = add_to_scalers(r, b, err)) != AD_OK)
+		return st;
+	for (size_t c = 0; c < r->m->ncols; c++) {
+		if (r->counts[c] == NULL)
+			continue;
+		for (size_t i = 0; i < b->nrows; i++) {
+			size_t len;
+			const char *k = category(b, i, r->in_of[c], r->m->cols[c].type,
+			    buf, &len);
+			if (k != NULL && (st = ad_counter_add(r->counts[c], k, len,
+			    NULL, err)) != AD_OK)
+				return st;
+		}
+	}
+	return AD_OK;
+}
+
+static void note(char *dst, size_t cap, size_t *count, const char *name)
+{
+	if ((*count)++ == 0)
+		snprintf(dst, cap, "%s", name);
+}
+
+static enum ad_status finish_fit(struct run *r, struct ad_error *err)
+{
+	struct ad_featurize_model *m = r->m;
+	struct ad_featurize_result *res = r->res;
+	uint64_t k = r->o->max_categories ? r->o->max_categories :
+	    AD_FEATURIZE_MAX_CATEGORIES;
+	enum ad_status st;
+	int constant;
+
+	for (size_t p = 0; p < m->nparts; p++) {
+		struct part *pt = &m->parts[p];
+		const char *name = m->cols[pt->col].name;
+
+		if (r->scalers[p] == NULL)
+			continue;
+		if (ad_scaler_count(r->scalers[p]) == 0)
+			note(res->empty_column, sizeof res->empty_column, &res->empty,
+			    name);
+		if ((st = ad_scaler_fit(r->scalers[p], &pt->scale, &constant,
+		    err)) != AD_OK)
+			return ad_error_at(err, st, ad_reader_name(r->rd), 0, 0,
+			    "column \"%s\": values too large to scale", name);
+		if (constant)
+			note(res->constant_column, sizeof res->constant_column,
+			    &res->constant, name);
+	}
+	for (size_t c = 0; c < m->ncols; c++)
+		if (r->counts[c] != NULL && (st = ad_cattab_from_counter(
+		    r->counts[c], &m->cols[c].cats, err)) != AD_OK)
+			return st;
+	for (size_t p = 0; p < m->nparts; p++) {
+		struct part *pt = &m->parts[p];
+		struct ad_cattab *t = m->cols[pt->col].cats;
+
+		if (pt->kind == P_ONEHOT &&
+		    ((st = ad_cattab_top(t, (size_t)k, &pt->chosen, &pt->nchosen,
+		    err)) != AD_OK ||
+		    (st = ad_cattab_set_onehot(t, pt->chosen, pt->nchosen,
+		    err)) != AD_OK))
+			return st;
+	}
+	return AD_OK;
+}
+
+/* ---- the transform ---- */
+
+/* Writes the output block when full (or, with force, when not empty). */
+static enum ad_status flush(struct run *r, int force, struct ad_error *err)
+{
+	enum ad_status st;
+
+	if (r->ob->nrows == 0 || (!force && r->ob->nrows < r->ob->cap))
+		return AD_OK;
+	st = ad_writer_write(r->w, r->ob, NULL, err);
+	ad_block_clear(r->ob);
+	return st;
+}
+
+/* The feature value of a numeric part. */
+static double numeric_value(const struct part *p, double v)
+{
+	return ad_scale_one(&p->scale, p->log ? signed_log1p(v) : v);
+}
+
+/* Counts a cell whose category the fit never saw. */
+static void count_unseen(struct run *r, size_t col)
+{
+	if (r->res->unseen++ == 0)
+		snprintf(r->res->unseen_column, sizeof r->res->unseen_column, "%s",
+		    r->m->cols[col].name);
+}
+
+static void emit_onehot(struct run *r, size_t pi, const char *k, size_t len,
+    double *o)
+{
+	const struct part *p = &r->m->parts[pi];
+	int unseen = 0;
+	size_t j;
+
+	if (k == NULL) {
+		for (j = 0; j <= p->nchosen; j++)
+			o[j] = NAN;
+		return;
+	}
+	j = ad_cattab_column(r->m->cols[p->col].cats, k, len, &unseen);
+	for (size_t x = 0; x <= p->nchosen; x++)
+		o[x] = x == j;
+	if (unseen && r->counter[p->col] == pi)
+		count_unseen(r, p->col);
+}
+
+/* Writes the outputs of part p for row i of b into output row o. */
+static enum ad_status emit_part(struct run *r, size_t pi,
+    const struct ad_block *b, size_t i, const size_t *map, size_t o,
+    struct ad_error *err)
+{
+	const struct part *p = &r->m->parts[pi];
+	const struct mcol *c = &r->m->cols[p->col];
+	size_t col = map[p->col], j = r->first[pi], len;
+	double *row = r->ob->num + o * r->ob->ncols;
+	char buf[AD_NUM_MAXLEN];
+	const char *k;
+	int unseen;
+
+	switch (p->kind) {
+	case P_KEEP:
+		if (c->type == AD_NUMERIC) {
+			row[j] = b->num[i * b->ncols + col];
+			return AD_OK;
+		}
+		k = ad_block_text(b, i, col, &len);
+		return ad_block_set_text(r->ob, o, j, k, k ? len :
+		    AD_TEXT_MISSING, err);
+	case P_NUMERIC:
+		row[j] = numeric_value(p, b->num[i * b->ncols + col]);
+		break;
+	case P_ONEHOT:
+		k = category(b, i, col, c->type, buf, &len);
+		emit_onehot(r, pi, k, len, row + j);
+		break;
+	case P_FREQ:
+		k = category(b, i, col, c->type, buf, &len);
+		row[j] = k ? ad_cattab_freq(c->cats, k, len, &unseen) : NAN;
+		if (k && unseen && r->counter[p->col] == pi)
+			count_unseen(r, p->col);
+		break;
+	case P_CALENDAR:
+		ad_context_calendar(&r->times[i], row + j);
+		break;
+	}
+	return AD_OK;
+}
+
+/* Transforms b's rows into the output block, a row at a time. */
+static enum ad_status emit_rows(struct run *r, const struct ad_block *b,
+    const size_t *map, struct ad_error *err)
+{
+	enum ad_status st;
+
+	for (size_t i = 0; i < b->nrows; i++) {
+		size_t o = r->ob->nrows;
+		double *row = r->ob->num + o * r->ob->ncols;
+
+		r->ob->line[o] = b->line[i];
+		r->ob->nrows++;
+		for (size_t p = 0; p < r->m->nparts; p++)
+			if ((st = emit_part(r, p, b, i, map, o, err)) != AD_OK)
+				return st;
+		for (size_t k = 0; k < r->nctx; k++) {
+			size_t at = r->first[r->ctx_part[k]];
+			r->ctx_x[k] = row[at];
+			r->ctx_out[k] = row + at + 1;
+		}
+		if (r->nctx > 0 && (st = ad_context_step(r->ctx, r->gids[i],
+		    r->ctx_x, r->ctx_out, err)) != AD_OK)
+			return st;
+		if ((st = flush(r, 0, err)) != AD_OK)
+			return st;
+	}
+	return AD_OK;
+}
+
+/* Only kept and plain numeric parts: the numbers are scaled where they lie
+ * and the block written as it is, through a column map. */
+static enum ad_status transform_in_place(struct run *r, struct ad_block *b,
+    const size_t *map, struct ad_error *err)
+{
+	int identity = b->ncols == r->m->nparts;
+
+	for (size_t p = 0; p < r->m->nparts; p++) {
+		r->colmap[p] = map[r->m->parts[p].col];
+		identity &= r->colmap[p] == p;
+	}
+	/* row by row, as the numbers lie in memory */
+	for (size_t i = 0; i < b->nrows; i++) {
+		double *row = b->num + i * b->ncols;
+		for (size_t k = 0; k < r->nvalue; k++) {
+			double *v = &row[r->colmap[r->value[k]]];
+			*v = numeric_value(&r->m->parts[r->value[k]], *v);
+		}
+	}
+	return ad_writer_write(r->w, b, identity ? NULL : r->colmap, err);
+}
+
+/* Transforms and writes a block whose model column c is block column
+ * map[c]; r->times and r->gids are ready. */
+static enum ad_status transform(struct run *r, struct ad_block *b,
+    const size_t *map, struct ad_error *err)
+{
+	if (r->in_place)
+		return transform_in_place(r, b, map, err);
+	return emit_rows(r, b, map, err);
+}
+
+/* ---- setting up ---- */
+
+/* Finds the input column an option names, of the type it needs. */
+static enum ad_status find_column(struct run *r, const char *opt,
+    const char *name, enum ad_type need, size_t *c, struct ad_error *err)
+{
+	*c = model_find(r->m, name);
+	if (*c == SIZE_MAX)
+		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0,
+		    "column \"%s\" is not in the input", name);
+	if (need == AD_NUMERIC && r->m->cols[*c].type != AD_NUMERIC)
+		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, *c + 1,
+		    "%s: column \"%s\" is text; it needs numbers", opt, name);
+	return AD_OK;
+}
+
+static enum ad_status check_list(struct run *r, const char *opt,
+    char *const *names, size_t n, enum ad_type need, struct ad_error *err)
+{
+	size_t c;
+	enum ad_status st;
+
+	for (size_t i = 0; i < n; i++)
+		if ((st = find_column(r, opt, names[i], need, &c, err)) != AD_OK)
+			return st;
+	return AD_OK;
+}
+
+/* The scale method of numeric column name: the last item naming it, else
+ * the last one naming no column. */
+static enum ad_scale_method method_for(const struct ad_featurize_opts *o,
+    const char *name)
+{
+	enum ad_scale_method all = AD_SCALE_NONE, mine = AD_SCALE_NONE;
+	int named = 0;
+
+	for (size_t i = 0; i < o->n_scale; i++) {
+		if (o->scale[i].column == NULL)
+			all = o->scale[i].method;
+		else if (strcmp(o->scale[i].column, name) == 0) {
+			mine = o->scale[i].method;
+			named = 1;
+		}
+	}
+	return named ? mine : all;
+}
+
+/* Appends the parts of model column c. */
+static enum ad_status column_parts(struct run *r, size_t c,
+    struct ad_error *err)
+{
+	const struct ad_featurize_opts *o = r->o;
+	struct ad_featurize_model *m = r->m;
+	const char *name = m->cols[c].name;
+	struct part p;
+	enum ad_status st = AD_OK;
+
+	memset(&p, 0, sizeof p);
+	p.col = c;
+	p.kind = P_KEEP;
+	if (c == m->time) {
+		if ((st = model_add_part(m, &p, err)) == AD_OK && o->calendar) {
+			p.kind = P_CALENDAR;
+			st = model_add_part(m, &p, err);
+		}
+		return st;
+	}
+	if (in_list(o->onehot, o->n_onehot, name) ||
+	    in_list(o->freq, o->n_freq, name)) {
+		p.kind = P_ONEHOT;
+		if (in_list(o->onehot, o->n_onehot, name))
+			st = model_add_part(m, &p, err);
+		p.kind = P_FREQ;
+		if (st == AD_OK && in_list(o->freq, o->n_freq, name))
+			st = model_add_part(m, &p, err);
+		return st;
+	}
+	if (m->cols[c].type == AD_NUMERIC && c != m->group &&
+	    !in_list(o->keep, o->n_keep, name)) {
+		p.kind = P_NUMERIC;
+		p.scale.method = method_for(o, name);
+		p.scale.p1 = NAN;
+		p.scale.p2 = NAN;
+		ad_scale_prepare(&p.scale);
+		p.log = in_list(o->log, o->n_log, name);
+		p.context = context_width(m) > 0 && (o->context == NULL ||
+		    in_list(o->context, o->n_context, name));
+	}
+	return model_add_part(m, &p, err);
+}
+
+static int copy_u64(uint64_t **dst, size_t *cap, const uint64_t *src,
+    size_t n)
+{
+	if (n == 0)
+		return 0;
+	if ((*dst = ad_grow(NULL, cap, n, sizeof **dst)) == NULL)
+		return -1;
+	memcpy(*dst, src, n * sizeof **dst);
+	return 0;
+}
+
+/* Builds the model from the options against the input's columns. */
+static enum ad_status model_from_options(struct run *r, struct ad_error *err)
+{
+	const struct ad_featurize_opts *o = r->o;
+	struct ad_featurize_model *m;
+	size_t c;
+	int dup;
+	enum ad_status st;
+
+	if ((st = model_new(&r->m, err)) != AD_OK)
+		return st;
+	m = r->m;
+	for (size_t i = 0; i < r->in->ncols; i++) {
+		const struct ad_column *col = &r->in->cols[i];
+		if ((st = model_add_col(m, col->name, strlen(col->name), col->type,
+		    &dup, err)) != AD_OK)
+			return st;
+	}
+	if ((st = check_list(r, "--select", o->select, o->n_select, AD_TEXT,
+	    err)) != AD_OK ||
+	    (st = check_list(r, "--drop", o->drop, o->n_drop, AD_TEXT, err)) !=
+	    AD_OK ||
+	    (st = check_list(r, "--keep", o->keep, o->n_keep, AD_TEXT, err)) !=
+	    AD_OK ||
+	    (st = check_list(r, "--onehot", o->onehot, o->n_onehot, AD_TEXT,
+	    err)) != AD_OK ||
+	    (st = check_list(r, "--freq", o->freq, o->n_freq, AD_TEXT, err)) !=
+	    AD_OK ||
+	    (st = check_list(r, "--log", o->log, o->n_log, AD_NUMERIC, err)) !=
+	    AD_OK ||
+	    (st = check_list(r, "--context", o->context, o->n_context,
+	    AD_NUMERIC, err)) != AD_OK)
+		return st;
+	for (size_t i = 0; i < o->n_scale; i++)
+		if (o->scale[i].column != NULL && (st = find_column(r, "--scale",
+		    o->scale[i].column, AD_NUMERIC, &c, err)) != AD_OK)
+			return st;
+	if (o->time != NULL &&
+	    (st = find_column(r, "--time", o->time, AD_TEXT, &m->time, err)) !=
+	    AD_OK)
+		return st;
+	if (o->group != NULL &&
+	    (st = find_column(r, "--group", o->group, AD_TEXT, &m->group, err)) !=
+	    AD_OK)
+		return st;
+	m->diff = o->diff;
+	m->nlags = o->n_lags;
+	m->nwindows = o->n_windows;
+	m->nalphas = o->n_alphas;
+	if (copy_u64(&m->lags, &m->lagcap, o->lags, o->n_lags) != 0 ||
+	    copy_u64(&m->windows, &m->wincap, o->windows, o->n_windows) != 0 ||
+	    (o->n_alphas > 0 && (m->alphas = ad_grow(NULL, &m->alphacap,
+	    o->n_alphas, sizeof *m->alphas)) == NULL))
+		return ad_error_nomem(err);
+	if (o->n_alphas > 0)
+		memcpy(m->alphas, o->alphas, o->n_alphas * sizeof *m->alphas);
+	/* the parts, in output order: --select's, else the input's */
+	if (o->n_select > 0) {
+		for (size_t i = 0; i < o->n_select && st == AD_OK; i++)
+			st = column_parts(r, model_find(m, o->select[i]), err);
+		if (st == AD_OK && o->calendar &&
+		    !in_list(o->select, o->n_select, o->time)) {
+			struct part p = { P_CALENDAR, m->time, { 0 }, 0, 0, NULL, 0 };
+			st = model_add_part(m, &p, err);
+		}
+	} else {
+		for (c = 0; c < m->ncols && st == AD_OK; c++) {
+			if (!in_list(o->drop, o->n_drop, m->cols[c].name))
+				st = column_parts(r, c, err);
+			else if (c == m->time && o->calendar) {
+				struct part p = { P_CALENDAR, c, { 0 }, 0, 0, NULL, 0 };
+				st = model_add_part(m, &p, err);
+			}
+		}
+	}
+	if (st != AD_OK)
+		return st;
+	if (m->nparts == 0)
+		return ad_error_set(err, AD_EUSAGE, "nothing to write: every "
+		    "column is left out");
+	return AD_OK;
+}
+
+/* Checks that the input has exactly the model's columns (restore). */
+static enum ad_status bind_model(struct run *r, struct ad_error *err)
+{
+	for (size_t c = 0; c < r->in->ncols; c++)
+		if (model_find(r->m, r->in->cols[c].name) == SIZE_MAX)
+			return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0,
+			    c + 1, "column \"%s\" is not in the params file %s",
+			    r->in->cols[c].name, r->o->restore_path);
+	for (size_t c = 0; c < r->m->ncols; c++)
+		if (ad_schema_find(r->in, r->m->cols[c].name) == SIZE_MAX)
+			return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0,
+			    "column \"%s\" is not in the input", r->m->cols[c].name);
+	return AD_OK;
+}
+
+/* Maps model columns to the input, and picks the columns the transform
+ * reads (those of a part, and the time and group columns). */
+static enum ad_status map_columns(struct run *r, struct ad_error *err)
+{
+	struct ad_featurize_model *m = r->m;
+	size_t n = m->ncols + 1;
+	enum ad_status st;
+
+	r->in_of = ad_calloc(n, sizeof *r->in_of);
+	r->slot_of = ad_calloc(n, sizeof *r->slot_of);
+	r->used = ad_calloc(n, sizeof *r->used);
+	r->spill_map = ad_calloc(n, sizeof *r->spill_map);
+	if (r->in_of == NULL || r->slot_of == NULL || r->used == NULL ||
+	    r->spill_map == NULL)
+		return ad_error_nomem(err);
+	for (size_t c = 0; c < m->ncols; c++) {
+		int use = c == m->time || c == m->group;
+		r->in_of[c] = ad_schema_find(r->in, m->cols[c].name);
+		r->slot_of[c] = SIZE_MAX;
+		for (size_t p = 0; p < m->nparts && !use; p++)
+			use = m->parts[p].col == c;
+		if (use) {
+			r->slot_of[c] = r->nused;
+			r->spill_map[r->nused] = r->in_of[c];
+			r->used[r->nused++] = c;
+		}
+	}
+	if ((st = ad_schema_new(&r->used_schema, err)) != AD_OK)
+		return st;
+	r->plain_copy = spill_colmap(r) == NULL;
+	for (size_t u = 0; u < r->nused; u++) {
+		const struct mcol *c = &m->cols[r->used[u]];
+		if ((st = ad_schema_add(r->used_schema, c->name, strlen(c->name),
+		    c->type, err)) != AD_OK)
+			return st;
+		r->plain_copy &= c->type == AD_NUMERIC;
+	}
+	return AD_OK;
+}
+
+/* Scratch for one block, and the fitting state. */
+static enum ad_status alloc_work(struct run *r, struct ad_error *err)
+{
+	struct ad_featurize_model *m = r->m;
+	enum ad_status st;
+
+	r->times = ad_calloc(AD_BLOCK_ROWS, sizeof *r->times);
+	r->gids = ad_calloc(AD_BLOCK_ROWS, sizeof *r->gids);
+	/* the scaled columns of a block: at most its cells */
+	r->tmp = ad_calloc(AD_BLOCK_CELLS > AD_BLOCK_ROWS ? AD_BLOCK_CELLS :
+	    AD_BLOCK_ROWS, sizeof *r->tmp);
+	r->finite = ad_calloc(m->nparts + 1, sizeof *r->finite);
+	r->fit = ad_calloc(m->nparts + 1, sizeof *r->fit);
+	r->value = ad_calloc(m->nparts + 1, sizeof *r->value);
+	r->scalers = ad_calloc(m->nparts + 1, sizeof *r->scalers);
+	r->counts = ad_calloc(m->ncols + 1, sizeof *r->counts);
+	if (r->times == NULL || r->gids == NULL || r->tmp == NULL ||
+	    r->scalers == NULL || r->counts == NULL || r->finite == NULL ||
+	    r->fit == NULL || r->value == NULL)
+		return ad_error_nomem(err);
+	for (size_t p = 0; p < m->nparts; p++) {
+		const struct part *pt = &m->parts[p];
+		if (computed(pt))
+			r->finite[r->nfinite++] = r->in_of[pt->col];
+		if (pt->kind == P_NUMERIC && (pt->log ||
+		    pt->scale.method != AD_SCALE_NONE))
+			r->value[r->nvalue++] = p;
+	}
+	if ((st = ad_catmap_new(&r->groups, err)) != AD_OK)
+		return st;
+	for (size_t p = 0; r->fitting && p < m->nparts; p++) {
+		const struct part *pt = &m->parts[p];
+
+		if (pt->kind == P_NUMERIC && pt->scale.method != AD_SCALE_NONE) {
+			if ((st = ad_scaler_new(&r->scalers[p], pt->scale.method,
+			    err)) != AD_OK)
+				return st;
+			r->fit[r->nfit++] = p;
+			r->learning = 1;
+		}
+		if ((pt->kind == P_ONEHOT || pt->kind == P_FREQ) &&
+		    r->counts[pt->col] == NULL) {
+			if ((st = ad_counter_new(&r->counts[pt->col], err)) != AD_OK)
+				return st;
+			r->learning = 1;
+		}
+	}
+	return AD_OK;
+}
+
+/* The output schema, the writer and the context state: once the model is
+ * complete. */
+static enum ad_status open_writer(struct run *r, struct ad_error *err)
+{
+	struct ad_featurize_model *m = r->m;
+	struct ad_writer_opts wo = { 0 };
+	struct ad_context_spec spec = model_spec(m);
+	enum ad_status st;
+
+	if ((st = model_outputs(m, &r->outs, &r->first, err)) != AD_OK) {
+		snprintf(err->file, sizeof err->file, "%s", ad_reader_name(r->rd));
+		return st;
+	}
+	r->in_place = 1;
+	for (size_t p = 0; p < m->nparts; p++) {
+		const struct part *pt = &m->parts[p];
+		r->in_place &= pt->kind == P_KEEP ||
+		    (pt->kind == P_NUMERIC && !pt->context);
+		r->nctx += pt->kind == P_NUMERIC && pt->context;
+	}
+	r->colmap = ad_calloc(m->nparts + 1, sizeof *r->colmap);
+	r->counter = ad_calloc(m->ncols + 1, sizeof *r->counter);
+	r->ctx_part = ad_calloc(r->nctx + 1, sizeof *r->ctx_part);
+	r->ctx_x = ad_calloc(r->nctx + 1, sizeof *r->ctx_x);
+	r->ctx_out = ad_calloc(r->nctx + 1, sizeof *r->ctx_out);
+	if (r->colmap == NULL || r->counter == NULL || r->ctx_part == NULL ||
+	    r->ctx_x == NULL || r->ctx_out == NULL)
+		return ad_error_nomem(err);
+	for (size_t c = 0; c < m->ncols; c++)
+		r->counter[c] = SIZE_MAX;
+	for (size_t p = m->nparts; p-- > 0;)
+		if (m->parts[p].kind == P_ONEHOT || m->parts[p].kind == P_FREQ)
+			r->counter[m->parts[p].col] = p;
+	for (size_t p = 0, k = 0; p < m->nparts; p++)
+		if (m->parts[p].kind == P_NUMERIC && m->parts[p].context)
+			r->ctx_part[k++] = p;
+	if (r->nctx > 0 && (st = ad_context_new(&r->ctx, &spec, r->nctx,
+	    err)) != AD_OK)
+		return st;
+	if (!r->in_place && (st = ad_block_new(&r->ob, r->outs->ncols,
+	    ad_block_rows(r->outs->ncols), err)) != AD_OK)
+		return st;
+	wo.format = r->o->format_set ? r->o->format : ad_reader_format(r->rd);
+	wo.delim = r->delim;
+	wo.no_header = r->o->in.no_header;
+	return ad_writer_open(&r->w, r->out, r->outs, &wo, err);
+}
+
+/* ---- rows held in memory: --sort, and while fitting ---- */
+
+/* Copies row si of src (whose place u is column map[u]) to row di of dst,
+ * which has the used columns. */
+static enum ad_status copy_row(struct run *r, struct ad_block *dst, size_t di,
+    const struct ad_block *src, size_t si, const size_t *map,
+    struct ad_error *err)
+{
+	enum ad_status st;
+
+	for (size_t u = 0; u < r->nused; u++) {
+		size_t len;
+		const char *t;
+
+		if (r->used_schema->cols[u].type == AD_NUMERIC) {
+			dst->num[di * dst->ncols + u] = src->num[si * src->ncols +
+			    map[u]];
+			continue;
+		}
+		t = ad_block_text(src, si, map[u], &len);
+		if ((st = ad_block_set_text(dst, di, u, t, t ? len :
+		    AD_TEXT_MISSING, err)) != AD_OK)
+			return st;
+	}
+	dst->line[di] = src->line[si];
+	return AD_OK;
+}
+
+/* Keeps a copy of b's used columns in the store, and with keys (--sort)
+ * each row's time and place. */
+static enum ad_status store_block(struct run *r, const struct ad_block *b,
+    int keys, struct ad_error *err)
+{
+	struct store *s = &r->store;
+	struct ad_block *copy = NULL, **nb;
+	struct skey *nk;
+	enum ad_status st;
+
+	if (b->nrows == 0)
+		return AD_OK;
+	if (s->nblocks >= UINT32_MAX)
+		return ad_error_nomem(err);
+	if ((nb = ad_grow(s->blocks, &s->bcap, s->nblocks + 1, sizeof *nb)) ==
+	    NULL)
+		return ad_error_nomem(err);
+	s->blocks = nb;
+	if (keys && (nk = ad_grow(s->keys, &s->kcap, s->nkeys + b->nrows,
+	    sizeof *nk)) == NULL)
+		return ad_error_nomem(err);
+	if (keys)
+		s->keys = nk;
+	if ((st = ad_block_new(&copy, r->nused, b->nrows, err)) != AD_OK)
+		return st;
+	if (r->plain_copy) {
+		/* every input column, all numeric, in order: the rows as they are */
+		memcpy(copy->num, b->num, b->nrows * b->ncols * sizeof *b->num);
+		memcpy(copy->line, b->line, b->nrows * sizeof *b->line);
+	}
+	for (size_t i = 0; !r->plain_copy && i < b->nrows && st == AD_OK; i++)
+		st = copy_row(r, copy, i, b, i, r->spill_map, err);
+	if (st != AD_OK) {
+		ad_block_free(copy);
+		return st;
+	}
+	copy->nrows = b->nrows;
+	for (size_t i = 0; keys && i < b->nrows; i++) {
+		s->keys[s->nkeys].t = r->times[i];
+		s->keys[s->nkeys].block = (uint32_t)s->nblocks;
+		s->keys[s->nkeys++].row = (uint32_t)i;
+	}
+	s->blocks[s->nblocks++] = copy;
+	/* what the copy has touched: a cell of each numeric column, a cell
+	 * of each text column, the text and the lines */
+	r->held += (uint64_t)copy->nrows * (8 * r->nused + 8) + copy->arena_len;
+	for (size_t u = 0; u < r->nused; u++)
+		r->held += (uint64_t)copy->nrows * 8 *
+		    (r->used_schema->cols[u].type == AD_TEXT);
+	return AD_OK;
+}
+
+/* While fitting: holds b in memory while there is room, else spills it. */
+static enum ad_status hold_or_spill(struct run *r, const struct ad_block *b,
+    struct ad_error *err)
+{
+	struct ad_writer_opts so = { AD_FORMAT_BIN, 0, 0 };
+	enum ad_status st;
+
+	/* once rows spill, all the later ones do, so they replay in order */
+	if (r->spill == NULL && r->held < r->limit)
+		return store_block(r, b, 0, err);
+	if (r->spill == NULL &&
+	    ((st = ad_out_open_spill(&r->spill, err)) != AD_OK ||
+	    (st = ad_writer_open(&r->sw, r->spill, r->used_schema, &so, err)) !=
+	    AD_OK))
+		return st;
+	return ad_writer_write(r->sw, b, spill_colmap(r), err);
+}
+
+/* Transforms the held rows, in order, freeing each block once done. */
+static enum ad_status replay_held(struct run *r, struct ad_error *err)
+{
+	struct store *s = &r->store;
+	enum ad_status st = AD_OK;
+
+	for (size_t i = 0; i < s->nblocks && st == AD_OK; i++) {
+		if ((st = prepare(r, s->blocks[i], r->slot_of, 0, err)) == AD_OK)
+			st = transform(r, s->blocks[i], r->slot_of, err);
+		ad_block_free(s->blocks[i]);
+		s->blocks[i] = NULL;
+	}
+	return st;
+}
+
+/* By time; equal times keep their input order. */
+static int by_time(const void *x, const void *y)
+{
+	const struct skey *a = x, *b = y;
+	int c = ad_time_cmp(&a->t, &b->t);
+
+	if (c != 0)
+		return c;
+	if (a->block != b->block)
+		return a->block < b->block ? -1 : 1;
+	return (a->row > b->row) - (a->row < b->row);
+}
+
+/* Prepares and transforms the staged rows. */
+static enum ad_status run_stage(struct run *r, struct ad_error *err)
+{
+	enum ad_status st = prepare(r, r->stage, r->slot_of, 0, err);
+
+	if (st == AD_OK)
+		st = transform(r, r->stage, r->slot_of, err);
+	ad_block_clear(r->stage);
+	return st;
+}
+
+static enum ad_status replay_sorted(struct run *r, struct ad_error *err)
+{
+	struct store *s = &r->store;
+	size_t *id = NULL;
+	enum ad_status st;
+
+	qsort(s->keys, s->nkeys, sizeof *s->keys, by_time);
+	if ((id = ad_calloc(r->nused + 1, sizeof *id)) == NULL)
+		return ad_error_nomem(err);
+	for (size_t u = 0; u < r->nused; u++)
+		id[u] = u;
+	st = ad_block_new(&r->stage, r->nused, ad_block_rows(r->nused), err);
+	for (size_t k = 0; k < s->nkeys && st == AD_OK; k++) {
+		const struct ad_block *b = s->blocks[s->keys[k].block];
+
+		st = copy_row(r, r->stage, r->stage->nrows, b, s->keys[k].row, id,
+		    err);
+		if (st == AD_OK && ++r->stage->nrows == r->stage->cap)
+			st = run_stage(r, err);
+	}
+	if (st == AD_OK && r->stage->nrows > 0)
+		st = run_stage(r, err);
+	ad_free(id);
+	return st;
+}
+
+/* ---- the passes ---- */
+
+static enum ad_status replay_spill(struct run *r, struct ad_error *err)
+{
+	struct ad_reader_opts ro = { 0 };
+	struct ad_reader *sr;
+	struct ad_block *b;
+	enum ad_status st;
+
+	if ((st = ad_out_spill_to_in(r->spill, &ro.from, err)) != AD_OK)
+		return st;
+	if ((st = ad_reader_open(&sr, &ro, err)) != AD_OK)
+		return st;
+	while ((st = ad_reader_next(sr, &b, err)) == AD_OK && b->nrows > 0)
+		if ((st = prepare(r, b, r->slot_of, 0, err)) != AD_OK ||
+		    (st = transform(r, b, r->slot_of, err)) != AD_OK)
+			break;
+	ad_reader_free(sr);
+	return st;
+}
+
+/* Reads the input once: checks every row, then fits, holds, spills or
+ * transforms it. */
+static enum ad_status first_pass(struct run *r, struct ad_error *err)
+{
+	struct ad_block *b;
+	enum ad_status st;
+
+	while ((st = ad_reader_next(r->rd, &b, err)) == AD_OK && b->nrows > 0) {
+		if ((st = prepare(r, b, r->in_of, 1, err)) != AD_OK)
+			break;
+		if (r->learning && (st = accumulate(r, b, err)) != AD_OK)
+			break;
+		if (r->o->sort)
+			st = store_block(r, b, 1, err);
+		else if (r->deferred)
+			st = hold_or_spill(r, b, err);
+		else
+			st = transform(r, b, r->in_of, err);
+		if (st != AD_OK)
+			break;
+	}
+	if (st == AD_OK && r->sw != NULL)
+		st = ad_writer_finish(r->sw, err);
+	return st;
+}
+
+static enum ad_status stream(struct run *r, struct ad_error *err)
+{
+	int later = r->o->sort || r->deferred;
+	enum ad_status st;
+
+	if (!later && (st = open_writer(r, err)) != AD_OK)
+		return st;
+	if ((st = first_pass(r, err)) != AD_OK)
+		return st;
+	if (r->learning && (st = finish_fit(r, err)) != AD_OK)
+		return st;
+	if (later && (st = open_writer(r, err)) != AD_OK)
+		return st;
+	if (r->o->sort)
+		st = replay_sorted(r, err);
+	else if (r->deferred && (st = replay_held(r, err)) == AD_OK &&
+	    r->spill != NULL)
+		st = replay_spill(r, err);
+	if (st == AD_OK && !r->in_place)
+		st = flush(r, 1, err);
+	return st != AD_OK ? st : ad_writer_finish(r->w, err);
+}
+
+/* ---- opening, committing, freeing ---- */
+
+static enum ad_status open_input(struct run *r, struct ad_error *err)
+{
+	struct ad_reader_opts ro = r->o->in;
+	enum ad_status st;
+
+	ro.types = r->types;
+	ro.strict = 1;
+	r->delim = ro.delim ? ro.delim : ',';
+	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
+		return st;
+	r->in = ad_reader_schema(r->rd);
+	return AD_OK;
+}
+
+/* The input types a params file fixes. */
+static enum ad_status types_of_model(struct run *r, struct ad_error *err)
+{
+	enum ad_status st = ad_schema_new(&r->types, err);
+
+	for (size_t c = 0; c < r->m->ncols && st == AD_OK; c++)
+		st = ad_schema_add(r->types, r->m->cols[c].name,
+		    strlen(r->m->cols[c].name), r->m->cols[c].type, err);
+	return st;
+}
+
+static enum ad_status commit(struct run *r, struct ad_error *err)
+{
+	enum ad_status st = AD_OK;
+
+	r->res->rows_read = ad_reader_rows(r->rd);
+	r->res->rows_written = ad_writer_rows(r->w);
+	if (r->save != NULL) {
+		st = ad_featurize_model_save(r->m, r->save, err);
+		if (st == AD_OK)
+			st = ad_out_close(r->save, err);
+		r->save = NULL;
+	}
+	if (st == AD_OK) {
+		st = ad_out_close(r->out, err);
+		r->out = NULL;
+	}
+	return st;
+}
+
+static void run_free(struct run *r)
+{
+	ad_out_abort(r->save);
+	ad_out_abort(r->out);
+	ad_writer_free(r->sw);
+	ad_out_abort(r->spill);
+	ad_writer_free(r->w);
+	ad_reader_free(r->rd);
+	for (size_t p = 0; r->scalers != NULL && p < r->m->nparts; p++)
+		ad_scaler_free(r->scalers[p]);
+	for (size_t c = 0; r->counts != NULL && c < r->m->ncols; c++)
+		ad_counter_free(r->counts[c]);
+	for (size_t i = 0; i < r->store.nblocks; i++)
+		ad_block_free(r->store.blocks[i]);
+	ad_free(r->store.blocks);
+	ad_free(r->store.keys);
+	ad_free(r->scalers);
+	ad_free(r->counts);
+	ad_block_free(r->ob);
+	ad_block_free(r->stage);
+	ad_context_free(r->ctx);
+	ad_free(r->ctx_part);
+	ad_free(r->ctx_x);
+	ad_free(r->ctx_out);
+	ad_free(r->times);
+	ad_free(r->gids);
+	ad_free(r->tmp);
+	ad_free(r->finite);
+	ad_free(r->fit);
+	ad_free(r->value);
+	ad_catmap_free(r->groups);
+	ad_free(r->last);
+	ad_free(r->last_line);
+	ad_free(r->colmap);
+	ad_free(r->counter);
+	ad_free(r->first);
+	ad_schema_free(r->outs);
+	ad_schema_free(r->used_schema);
+	ad_free(r->in_of);
+	ad_free(r->slot_of);
+	ad_free(r->used);
+	ad_free(r->spill_map);
+	ad_schema_free(r->types);
+	model_free(r->m);
+}
+
+enum ad_status ad_featurize_run(const struct ad_featurize_opts *o,
+    struct ad_featurize_result *res, struct ad_error *err)
+{
+	struct run r;
+	enum ad_status st;
+
+	memset(&r, 0, sizeof r);
+	memset(res, 0, sizeof *res);
+	r.o = o;
+	r.res = res;
+	r.fitting = o->restore_path == NULL;
+	if ((st = check_options(o, err)) != AD_OK)
+		return st;
+	if (!r.fitting && ((st = model_load(&r.m, o->restore_path, NULL,
+	    err)) != AD_OK || (st = types_of_model(&r, err)) != AD_OK))
+		goto out;
+	if (!r.fitting && o->sort && r.m->time == SIZE_MAX) {
+		st = ad_error_set(err, AD_EUSAGE, "--sort needs a time column, and "
+		    "the params file %s has none", o->restore_path);
+		goto out;
+	}
+	if (o->save_path != NULL && (st = ad_out_open(&r.save, o->save_path,
+	    err)) != AD_OK)
+		goto out;
+	if ((st = ad_out_open(&r.out, o->output, err)) != AD_OK ||
+	    (st = open_input(&r, err)) != AD_OK)
+		goto out;
+	st = r.fitting ? model_from_options(&r, err) : bind_model(&r, err);
+	if (st == AD_OK)
+		st = map_columns(&r, err);
+	if (st == AD_OK)
+		st = alloc_work(&r, err);
+	if (st != AD_OK)
+		goto out;
+	r.deferred = r.learning && !o->sort;
+	r.limit = (o->memory_set ? o->memory : AD_FEATURIZE_MEMORY) << 20;
+	if ((st = stream(&r, err)) == AD_OK)
+		st = commit(&r, err);
+out:
+	run_free(&r);
+	return st;
+}

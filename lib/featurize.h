@@ -1,0 +1,115 @@
+#ifndef ADKIT_FEATURIZE_H
+#define ADKIT_FEATURIZE_H
+/*
+ * ad-features' logic: numeric columns scaled (and log-transformed),
+ * categorical columns one-hot or frequency encoded, time-context features
+ * per group, and calendar features, all fitted once (-s) and applied the
+ * same way later (-r). See ad-features(1) for what each option does.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ad.h"
+#include "reader.h"
+#include "scale.h"
+
+struct ad_out;
+
+/* Default and largest --memory, in MiB: rows held while fitting. */
+#define AD_FEATURIZE_MEMORY 256
+#define AD_FEATURIZE_MEMORY_LIMIT 1048576
+
+/* Default and largest --max-categories. */
+#define AD_FEATURIZE_MAX_CATEGORIES 20
+#define AD_FEATURIZE_MAX_CATEGORIES_LIMIT 100000
+
+/* One --scale item: method for column (NULL: every numeric feature). */
+struct ad_scale_spec {
+	char *column;                 /* owned */
+	enum ad_scale_method method;
+};
+
+struct ad_featurize_opts {
+	struct ad_reader_opts in;     /* input; in.types and in.strict are set
+	                                 by ad_featurize_run */
+	const char *output;           /* NULL or "-": stdout */
+	enum ad_format format;
+	int format_set;               /* else the input's format */
+	const struct ad_scale_spec *scale;
+	size_t n_scale;
+	char **log;                   /* --log: signed log1p first */
+	size_t n_log;
+	char **onehot;
+	size_t n_onehot;
+	uint64_t max_categories;      /* 0: the default */
+	char **freq;
+	size_t n_freq;
+	const char *time;             /* --time column, or NULL */
+	const char *group;            /* --group column, or NULL */
+	char **context;               /* --context: the columns that get
+	                                 context features; NULL: all */
+	size_t n_context;
+	const uint64_t *lags;
+	size_t n_lags;
+	int diff;
+	const uint64_t *windows;      /* --rolling */
+	size_t n_windows;
+	const double *alphas;         /* --ewm */
+	size_t n_alphas;
+	int calendar;
+	int sort;                     /* hold the input and sort it by time */
+	uint64_t memory;              /* MiB of rows held while fitting before
+	                                 the rest is spilled to TMPDIR */
+	int memory_set;               /* else AD_FEATURIZE_MEMORY */
+	char **keep;
+	size_t n_keep;
+	char **select;
+	size_t n_select;
+	char **drop;
+	size_t n_drop;
+	const char *save_path;        /* -s */
+	const char *restore_path;     /* -r */
+};
+
+/* What a run did, for the command's notes. */
+struct ad_featurize_result {
+	uint64_t rows_read;
+	uint64_t rows_written;
+	uint64_t unseen;              /* cells whose category the fit never saw */
+	char unseen_column[256];      /* the first column that had one */
+	size_t constant;              /* scaled columns found constant */
+	char constant_column[256];
+	size_t empty;                 /* scaled columns with no value to fit */
+	char empty_column[256];
+};
+
+/* Parses one --scale argument ("standard", "cpu=robust,mem=none") into
+ * items appended to *specs (free with ad_featurize_free_scale). */
+enum ad_status ad_featurize_parse_scale(const char *arg,
+    struct ad_scale_spec **specs, size_t *n, struct ad_error *err);
+
+/* Frees what ad_featurize_parse_scale built; NULL is a no-op. */
+void ad_featurize_free_scale(struct ad_scale_spec *specs, size_t n);
+
+/* Runs ad-features; on failure no output file is left behind. */
+enum ad_status ad_featurize_run(const struct ad_featurize_opts *opts,
+    struct ad_featurize_result *res, struct ad_error *err);
+
+/* ---- the params file, on its own (for tests and the fuzz target) ---- */
+
+/* Everything -s saves: the input's columns, the settings and every fitted
+ * value. */
+struct ad_featurize_model;
+
+/* Loads and checks an ad-features params file. */
+enum ad_status ad_featurize_model_load(struct ad_featurize_model **m,
+    const char *path, struct ad_error *err);
+
+/* Writes m as a params file to out. */
+enum ad_status ad_featurize_model_save(const struct ad_featurize_model *m,
+    struct ad_out *out, struct ad_error *err);
+
+/* Frees m; NULL is a no-op. */
+void ad_featurize_model_free(struct ad_featurize_model *m);
+
+#endif

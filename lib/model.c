@@ -1,0 +1,1135 @@
+/*
+ * The model file: encoding, checked decoding, loading, JSON metadata and
+ * merging. See model.h, and adkit(5) for the layout.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <sys/types.h>
+#include <sha2.h>
+#include <xxhash.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
+#include "alloc.h"
+#include "counter.h"
+#include "iforest.h"
+#include "io.h"
+#include "json.h"
+#include "model.h"
+
+static const unsigned char magic[8] = {
+	0x89, 'A', 'D', 'M', '\r', '\n', 0x1a, '\n'
+};
+
+/* The binary data stream's magic, recognized to say what the file is. */
+static const unsigned char stream_magic[8] = {
+	0x89, 'A', 'D', 'K', '\r', '\n', 0x1a, '\n'
+};
+
+enum {
+	HEADER = 24,           /* magic, version, flags, length */
+	TRAILER = 8,           /* the checksum */
+	MAX_FEATURES = 1048576,
+	MAX_NAME = 65535,      /* bytes in a feature name */
+	MAX_PARAMS = 64
+};
+
+/* Largest model file read: far above any forest adkit grows, far below
+ * what would hurt to hold in memory. */
+#define MAX_FILE ((uint64_t)1 << 34)
+
+/* ---- the model object ---- */
+
+enum ad_status ad_model_new(struct ad_model **m, struct ad_error *err)
+{
+	if ((*m = ad_calloc(1, sizeof **m)) == NULL)
+		return ad_error_nomem(err);
+	return AD_OK;
+}
+
+void ad_model_free(struct ad_model *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; m->features != NULL && i < m->nfeat; i++)
+		ad_free(m->features[i]);
+	ad_free(m->features);
+	ad_free(m->sources);
+	ad_free(m->qprob);
+	ad_free(m->qscore);
+	ad_free(m->params);
+	ad_iforest_free(m->forest);
+	ad_free(m);
+}
+
+const char *ad_model_algo_name(enum ad_algo a)
+{
+	return a == AD_ALGO_EIF ? "eif" : "iforest";
+}
+
+double ad_model_param(const struct ad_model *m, const char *name)
+{
+	for (size_t i = 0; i < m->nparams; i++)
+		if (strcmp(m->params[i].name, name) == 0)
+			return m->params[i].value;
+	return NAN;
+}
+
+/* ---- encoding ---- */
+
+/* A growing byte buffer; after a failed allocation it stays failed. */
+struct wbuf {
+	unsigned char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static unsigned char *reserve(struct wbuf *b, size_t n)
+{
+	unsigned char *p;
+
+	if (b->failed)
+		return NULL;
+	if ((p = ad_grow(b->p, &b->cap, b->len + n, 1)) == NULL) {
+		b->failed = 1;
+		return NULL;
+	}
+	b->p = p;
+	b->len += n;
+	return p + b->len - n;
+}
+
+static void store_le(unsigned char *p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_le(struct wbuf *b, uint64_t v, int bytes)
+{
+	unsigned char *p = reserve(b, (size_t)bytes);
+
+	if (p != NULL)
+		store_le(p, v, bytes);
+}
+
+static void put_u32(struct wbuf *b, uint32_t v)
+{
+	put_le(b, v, 4);
+}
+
+static void put_u64(struct wbuf *b, uint64_t v)
+{
+	put_le(b, v, 8);
+}
+
+static void put_f64(struct wbuf *b, double v)
+{
+	uint64_t u;
+
+	memcpy(&u, &v, 8);
+	put_le(b, u, 8);
+}
+
+static void put_bytes(struct wbuf *b, const void *s, size_t n)
+{
+	unsigned char *p = reserve(b, n);
+
+	if (p != NULL && n > 0)
+		memcpy(p, s, n);
+}
+
+static void put_str(struct wbuf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	put_u32(b, (uint32_t)n);
+	put_bytes(b, s, n);
+}
+
+static void put_body(struct wbuf *b, const struct ad_model *m)
+{
+	put_u32(b, (uint32_t)m->algo);
+	put_str(b, m->adkit_version);
+	put_u64(b, (uint64_t)m->created);
+	put_u64(b, m->seed);
+	put_u32(b, m->contamination_auto ? 0 : 1);
+	put_f64(b, m->contamination_auto ? 0 : m->contamination);
+	put_f64(b, m->threshold);
+	put_u64(b, m->rows);
+	put_u32(b, (uint32_t)m->nsources);
+	for (size_t i = 0; i < m->nsources; i++) {
+		put_bytes(b, m->sources[i].sha256, 32);
+		put_u64(b, m->sources[i].rows);
+		put_u64(b, m->sources[i].seed);
+	}
+	put_u32(b, (uint32_t)m->nquantiles);
+	for (size_t i = 0; i < m->nquantiles; i++) {
+		put_f64(b, m->qprob[i]);
+		put_f64(b, m->qscore[i]);
+	}
+	put_u32(b, (uint32_t)m->nparams);
+	for (size_t i = 0; i < m->nparams; i++) {
+		put_str(b, m->params[i].name);
+		put_f64(b, m->params[i].value);
+	}
+	put_u32(b, (uint32_t)m->nfeat);
+	for (size_t i = 0; i < m->nfeat; i++)
+		put_str(b, m->features[i]);
+}
+
+enum ad_status ad_model_encode(const struct ad_model *m, unsigned char **buf,
+    size_t *len, struct ad_error *err)
+{
+	struct wbuf b = { NULL, 0, 0, 0 };
+	size_t n = ad_iforest_encoded_size(m->forest);
+	unsigned char *payload;
+
+	put_bytes(&b, magic, sizeof magic);
+	put_u32(&b, AD_MODEL_VERSION);
+	put_u32(&b, 0);                     /* flags */
+	put_u64(&b, 0);                     /* the length, set below */
+	put_body(&b, m);
+	put_u64(&b, n);
+	if ((payload = reserve(&b, n)) != NULL)
+		ad_iforest_encode(m->forest, payload);
+	put_u64(&b, 0);                     /* the checksum, set below */
+	if (b.failed) {
+		ad_free(b.p);
+		return ad_error_nomem(err);
+	}
+	store_le(b.p + 16, b.len, 8);
+	store_le(b.p + b.len - TRAILER, XXH64(b.p, b.len - TRAILER, 0), 8);
+	*buf = b.p;
+	*len = b.len;
+	return AD_OK;
+}
+
+enum ad_status ad_model_write(const struct ad_model *m, struct ad_out *out,
+    struct ad_error *err)
+{
+	unsigned char *buf;
+	size_t len;
+	enum ad_status st = ad_model_encode(m, &buf, &len, err);
+
+	if (st != AD_OK)
+		return st;
+	st = ad_out_write(out, buf, len, err);
+	ad_free(buf);
+	return st;
+}
+
+/* ---- decoding ---- */
+
+struct reader {
+	const unsigned char *p;
+	size_t len, pos;
+	const char *name;
+	struct ad_error *err;
+};
+
+static enum ad_status corrupt(struct reader *r, const char *what)
+{
+	return ad_error_at(r->err, AD_EDATA, r->name, 0, 0, "corrupt model: %s",
+	    what);
+}
+
+static uint64_t load_le(const unsigned char *p, int bytes)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < bytes; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static int get(struct reader *r, int bytes, uint64_t *v)
+{
+	if (r->len - r->pos < (size_t)bytes)
+		return -1;
+	*v = load_le(r->p + r->pos, bytes);
+	r->pos += (size_t)bytes;
+	return 0;
+}
+
+static int get_u32(struct reader *r, uint32_t *v)
+{
+	uint64_t u;
+
+	if (get(r, 4, &u) != 0)
+		return -1;
+	*v = (uint32_t)u;
+	return 0;
+}
+
+static int get_u64(struct reader *r, uint64_t *v)
+{
+	return get(r, 8, v);
+}
+
+static int get_f64(struct reader *r, double *v)
+{
+	uint64_t u;
+
+	if (get(r, 8, &u) != 0)
+		return -1;
+	memcpy(v, &u, 8);
+	return 0;
+}
+
+/* Whether s[0..len) is UTF-8 text without NUL or control bytes. */
+static int is_text(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c < 0x20 || c == 0x7f)
+			return 0;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f; }
+		else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f; }
+		else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07; }
+		else
+			return 0;
+		for (size_t k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+/* Reads a string of 1..max bytes of UTF-8 text into a new buffer. */
+static enum ad_status get_str(struct reader *r, size_t max, const char *what,
+    char **out)
+{
+	uint32_t n;
+	char *s;
+	char msg[128];
+
+	if (get_u32(r, &n) != 0 || r->len - r->pos < n) {
+		snprintf(msg, sizeof msg, "truncated %s", what);
+		return corrupt(r, msg);
+	}
+	if (n == 0 || n > max || !is_text(r->p + r->pos, n)) {
+		snprintf(msg, sizeof msg, "bad %s", what);
+		return corrupt(r, msg);
+	}
+	if ((s = ad_malloc((size_t)n + 1)) == NULL)
+		return ad_error_nomem(r->err);
+	memcpy(s, r->p + r->pos, n);
+	s[n] = '\0';
+	r->pos += n;
+	*out = s;
+	return AD_OK;
+}
+
+/* Reads a string into a fixed buffer of AD_MODEL_NAME_MAX + 1 bytes. */
+static enum ad_status get_name(struct reader *r, const char *what, char *dst)
+{
+	char *s;
+	enum ad_status st = get_str(r, AD_MODEL_NAME_MAX, what, &s);
+
+	if (st != AD_OK)
+		return st;
+	memcpy(dst, s, strlen(s) + 1);
+	ad_free(s);
+	return AD_OK;
+}
+
+/* Checks the header and the checksum: what the file is comes first. */
+static enum ad_status check_frame(struct reader *r)
+{
+	uint64_t version, flags, declared;
+
+	if (r->len >= 8 && memcmp(r->p, stream_magic, 8) == 0)
+		return ad_error_at(r->err, AD_EDATA, r->name, 0, 0, "not a model "
+		    "but an adkit data stream");
+	if (r->len < 8 || memcmp(r->p, magic, 8) != 0)
+		return ad_error_at(r->err, AD_EDATA, r->name, 0, 0, "not an adkit "
+		    "model (no model magic)");
+	if (r->len < HEADER)
+		return corrupt(r, "truncated header");
+	version = load_le(r->p + 8, 4);
+	flags = load_le(r->p + 12, 4);
+	declared = load_le(r->p + 16, 8);
+	if (version > AD_MODEL_VERSION)
+		return ad_error_at(r->err, AD_EDATA, r->name, 0, 0, "model format "
+		    "version %llu is newer than this adkit reads (%d); use a "
+		    "newer adkit", (unsigned long long)version, AD_MODEL_VERSION);
+	if (version == 0)
+		return corrupt(r, "format version 0");
+	if (flags != 0)
+		return corrupt(r, "unknown flags");
+	if (declared < HEADER + TRAILER || declared > r->len) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "truncated: %zu of %llu bytes", r->len,
+		    (unsigned long long)declared);
+		return declared < HEADER + TRAILER ? corrupt(r, "bad length") :
+		    corrupt(r, msg);
+	}
+	if (declared < r->len)
+		return corrupt(r, "bytes after the end of the model");
+	if (XXH64(r->p, r->len - TRAILER, 0) !=
+	    load_le(r->p + r->len - TRAILER, 8))
+		return corrupt(r, "checksum mismatch");
+	r->len -= TRAILER;
+	r->pos = HEADER;
+	return AD_OK;
+}
+
+static enum ad_status get_sources(struct reader *r, struct ad_model *m)
+{
+	uint32_t n;
+	uint64_t sum = 0;
+
+	if (get_u32(r, &n) != 0)
+		return corrupt(r, "truncated sources");
+	if (n == 0 || n > AD_MODEL_MAX_SOURCES || (r->len - r->pos) / 48 < n)
+		return corrupt(r, "source count out of range");
+	if ((m->sources = ad_calloc(n, sizeof *m->sources)) == NULL)
+		return ad_error_nomem(r->err);
+	m->nsources = n;
+	for (uint32_t i = 0; i < n; i++) {
+		memcpy(m->sources[i].sha256, r->p + r->pos, 32);
+		r->pos += 32;
+		get_u64(r, &m->sources[i].rows);
+		get_u64(r, &m->sources[i].seed);
+		if (__builtin_add_overflow(sum, m->sources[i].rows, &sum))
+			return corrupt(r, "source rows overflow");
+	}
+	if (sum != m->rows)
+		return corrupt(r, "source rows do not add up to the training rows");
+	return AD_OK;
+}
+
+static enum ad_status get_quantiles(struct reader *r, struct ad_model *m)
+{
+	uint32_t n;
+
+	if (get_u32(r, &n) != 0)
+		return corrupt(r, "truncated quantiles");
+	if (n > AD_MODEL_MAX_QUANTILES || (r->len - r->pos) / 16 < n)
+		return corrupt(r, "quantile count out of range");
+	if (n == 0)
+		return AD_OK;
+	m->qprob = ad_malloc(n * sizeof *m->qprob);
+	m->qscore = ad_malloc(n * sizeof *m->qscore);
+	if (m->qprob == NULL || m->qscore == NULL)
+		return ad_error_nomem(r->err);
+	m->nquantiles = n;
+	for (uint32_t i = 0; i < n; i++) {
+		double q, s;
+		get_f64(r, &q);
+		get_f64(r, &s);
+		if (!(q >= 0 && q <= 1) || (i > 0 && !(q > m->qprob[i - 1])))
+			return corrupt(r, "quantile levels not increasing in "
+			    "[0, 1]");
+		if (!(s >= 0 && s <= 1) || (i > 0 && !(s >= m->qscore[i - 1])))
+			return corrupt(r, "quantile scores not ordered in [0, 1]");
+		m->qprob[i] = q;
+		m->qscore[i] = s;
+	}
+	return AD_OK;
+}
+
+static enum ad_status get_params(struct reader *r, struct ad_model *m)
+{
+	uint32_t n;
+	enum ad_status st;
+
+	if (get_u32(r, &n) != 0)
+		return corrupt(r, "truncated hyper-parameters");
+	if (n > MAX_PARAMS || (r->len - r->pos) / 13 < n)
+		return corrupt(r, "hyper-parameter count out of range");
+	if (n > 0 && (m->params = ad_calloc(n, sizeof *m->params)) == NULL)
+		return ad_error_nomem(r->err);
+	for (uint32_t i = 0; i < n; i++) {
+		struct ad_model_param *p = &m->params[i];
+
+		if ((st = get_name(r, "hyper-parameter name", p->name)) != AD_OK)
+			return st;
+		m->nparams++;
+		if (get_f64(r, &p->value) != 0)
+			return corrupt(r, "truncated hyper-parameters");
+		for (uint32_t k = 0; k < i; k++)
+			if (strcmp(m->params[k].name, p->name) == 0)
+				return corrupt(r, "hyper-parameter listed twice");
+	}
+	return AD_OK;
+}
+
+static enum ad_status get_features(struct reader *r, struct ad_model *m)
+{
+	struct ad_counter *seen = NULL;
+	uint32_t n;
+	uint64_t count;
+	enum ad_status st;
+
+	if (get_u32(r, &n) != 0)
+		return corrupt(r, "truncated features");
+	if (n == 0 || n > MAX_FEATURES || (r->len - r->pos) / 5 < n)
+		return corrupt(r, "feature count out of range");
+	if ((m->features = ad_calloc(n, sizeof *m->features)) == NULL)
+		return ad_error_nomem(r->err);
+	if ((st = ad_counter_new(&seen, r->err)) != AD_OK)
+		return st;
+	for (uint32_t i = 0; i < n && st == AD_OK; i++) {
+		if ((st = get_str(r, MAX_NAME, "feature name",
+		    &m->features[i])) != AD_OK)
+			break;
+		m->nfeat++;
+		st = ad_counter_add(seen, m->features[i],
+		    strlen(m->features[i]), &count, r->err);
+		if (st == AD_OK && count > 1)
+			st = corrupt(r, "feature listed twice");
+	}
+	ad_counter_free(seen);
+	return st;
+}
+
+/* Checks a hyper-parameter that must be a whole number in [lo, hi]. */
+static enum ad_status whole_param(struct reader *r, const struct ad_model *m,
+    const char *name, double lo, double hi, size_t *out)
+{
+	double v = ad_model_param(m, name);
+	char msg[160];
+
+	if (!(v >= lo && v <= hi) || v != floor(v)) {
+		snprintf(msg, sizeof msg, "hyper-parameter %s missing or out of "
+		    "range", name);
+		return corrupt(r, msg);
+	}
+	*out = (size_t)v;
+	return AD_OK;
+}
+
+/* The forest's parameters from the model's hyper-parameters, all checked. */
+static enum ad_status forest_params(struct reader *r, const struct ad_model *m,
+    struct ad_iforest_params *p)
+{
+	size_t expect = m->algo == AD_ALGO_EIF ? 3 : 2;
+	enum ad_status st;
+
+	memset(p, 0, sizeof *p);
+	p->kind = m->algo == AD_ALGO_EIF ? AD_IFOREST_EIF : AD_IFOREST_IF;
+	p->nfeat = m->nfeat;
+	if ((st = whole_param(r, m, "trees", 1, AD_IFOREST_MAX_TREES,
+	    &p->ntrees)) != AD_OK ||
+	    (st = whole_param(r, m, "sample_size", 2, AD_IFOREST_MAX_SAMPLE,
+	    &p->sample_size)) != AD_OK)
+		return st;
+	if (m->algo == AD_ALGO_EIF && (st = whole_param(r, m,
+	    "extension_level", 0, (double)m->nfeat - 1, &p->ext_level)) != AD_OK)
+		return st;
+	if (m->nparams != expect)
+		return corrupt(r, "unknown hyper-parameter");
+	return AD_OK;
+}
+
+static enum ad_status get_meta(struct reader *r, struct ad_model *m)
+{
+	uint32_t algo, kind;
+	uint64_t created;
+	enum ad_status st;
+
+	if (get_u32(r, &algo) != 0)
+		return corrupt(r, "truncated");
+	if (algo != AD_ALGO_IFOREST && algo != AD_ALGO_EIF)
+		return corrupt(r, "unknown algorithm");
+	m->algo = (enum ad_algo)algo;
+	if ((st = get_name(r, "adkit version", m->adkit_version)) != AD_OK)
+		return st;
+	if (get_u64(r, &created) != 0 || get_u64(r, &m->seed) != 0 ||
+	    get_u32(r, &kind) != 0 || get_f64(r, &m->contamination) != 0 ||
+	    get_f64(r, &m->threshold) != 0 || get_u64(r, &m->rows) != 0)
+		return corrupt(r, "truncated");
+	m->created = (int64_t)created;
+	/* auto is stored as +0 exactly, so a model encodes back the same */
+	if (kind > 1 || (kind == 0 && (m->contamination != 0 ||
+	    signbit(m->contamination))) ||
+	    (kind == 1 && !(m->contamination > 0 && m->contamination <= 0.5)))
+		return corrupt(r, "contamination out of range");
+	m->contamination_auto = kind == 0;
+	if (!(m->threshold >= 0 && m->threshold <= 1))
+		return corrupt(r, "threshold out of range");
+	if (m->rows < 2)
+		return corrupt(r, "fewer than two training rows");
+	return AD_OK;
+}
+
+static enum ad_status get_payload(struct reader *r, struct ad_model *m)
+{
+	struct ad_iforest_params p;
+	uint64_t n;
+	enum ad_status st;
+
+	if ((st = forest_params(r, m, &p)) != AD_OK)
+		return st;
+	if (get_u64(r, &n) != 0)
+		return corrupt(r, "truncated payload length");
+	if (n != r->len - r->pos)
+		return corrupt(r, "payload length does not match the file");
+	return ad_iforest_decode(r->p + r->pos, (size_t)n, &p, r->name,
+	    &m->forest, r->err);
+}
+
+enum ad_status ad_model_decode(const unsigned char *buf, size_t len,
+    const char *name, struct ad_model **out, struct ad_error *err)
+{
+	struct reader r = { buf, len, 0, name, err };
+	struct ad_model *m;
+	enum ad_status st;
+
+	if ((st = check_frame(&r)) != AD_OK)
+		return st;
+	if ((st = ad_model_new(&m, err)) != AD_OK)
+		return st;
+	m->bytes = len;
+	if ((st = get_meta(&r, m)) == AD_OK &&
+	    (st = get_sources(&r, m)) == AD_OK &&
+	    (st = get_quantiles(&r, m)) == AD_OK &&
+	    (st = get_params(&r, m)) == AD_OK &&
+	    (st = get_features(&r, m)) == AD_OK)
+		st = get_payload(&r, m);
+	if (st != AD_OK) {
+		ad_model_free(m);
+		return st;
+	}
+	*out = m;
+	return AD_OK;
+}
+
+enum ad_status ad_model_load(const char *path, struct ad_model **m,
+    struct ad_error *err)
+{
+	struct ad_in *in;
+	unsigned char *buf = NULL, *nb;
+	size_t len = 0, cap = 0;
+	enum ad_status st;
+
+	if ((st = ad_in_open(&in, path, err)) != AD_OK)
+		return st;
+	/* the buffer grows with the bytes that arrive, never with what the
+	 * header claims */
+	for (;;) {
+		const unsigned char *p;
+		size_t n;
+
+		if ((st = ad_in_next(in, &p, &n, err)) != AD_OK || n == 0)
+			break;
+		if (len + n > MAX_FILE) {
+			st = ad_error_at(err, AD_EDATA, ad_in_name(in), 0, 0,
+			    "not an adkit model (larger than any model)");
+			break;
+		}
+		if ((nb = ad_grow(buf, &cap, len + n, 1)) == NULL) {
+			st = ad_error_nomem(err);
+			break;
+		}
+		buf = nb;
+		memcpy(buf + len, p, n);
+		len += n;
+	}
+	if (st == AD_OK)
+		st = ad_model_decode(buf, len, ad_in_name(in), m, err);
+	ad_free(buf);
+	ad_in_close(in);
+	return st;
+}
+
+/* ---- JSON ---- */
+
+static void hex(const unsigned char *d, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* The creation time as ISO 8601 UTC, or "" if gmtime cannot say. */
+static void iso_time(int64_t t, char *buf, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	buf[0] = '\0';
+	if ((int64_t)tt == t && gmtime_r(&tt, &tm) != NULL)
+		strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+#define J(x) do { if (st == AD_OK) st = (x); } while (0)
+
+static enum ad_status json_key(struct ad_out *o, const char *key,
+    struct ad_error *err)
+{
+	enum ad_status st = ad_json_raw(o, ",\n  \"", err);
+
+	J(ad_json_raw(o, key, err));
+	J(ad_json_raw(o, "\": ", err));
+	return st;
+}
+
+static enum ad_status json_str(struct ad_out *o, const char *s,
+    struct ad_error *err)
+{
+	return ad_json_string(o, s, strlen(s), err);
+}
+
+static enum ad_status json_sources(const struct ad_model *m, struct ad_out *o,
+    struct ad_error *err)
+{
+	enum ad_status st = json_key(o, "sources", err);
+	char h[65];
+
+	J(ad_json_raw(o, "[", err));
+	for (size_t i = 0; i < m->nsources; i++) {
+		hex(m->sources[i].sha256, 32, h);
+		J(ad_json_raw(o, i ? ",\n    {\"sha256\": \"" :
+		    "\n    {\"sha256\": \"", err));
+		J(ad_json_raw(o, h, err));
+		J(ad_json_raw(o, "\", \"rows\": ", err));
+		J(ad_json_uint(o, m->sources[i].rows, err));
+		J(ad_json_raw(o, ", \"seed\": ", err));
+		J(ad_json_uint(o, m->sources[i].seed, err));
+		J(ad_json_raw(o, "}", err));
+	}
+	J(ad_json_raw(o, "\n  ]", err));
+	return st;
+}
+
+static enum ad_status json_quantiles(const struct ad_model *m,
+    struct ad_out *o, struct ad_error *err)
+{
+	enum ad_status st = json_key(o, "score_quantiles", err);
+
+	J(ad_json_raw(o, "[", err));
+	for (size_t i = 0; i < m->nquantiles; i++) {
+		J(ad_json_raw(o, i ? ",\n    {\"q\": " : "\n    {\"q\": ", err));
+		J(ad_json_number(o, m->qprob[i], err));
+		J(ad_json_raw(o, ", \"score\": ", err));
+		J(ad_json_number(o, m->qscore[i], err));
+		J(ad_json_raw(o, "}", err));
+	}
+	J(ad_json_raw(o, m->nquantiles ? "\n  ]" : "]", err));
+	return st;
+}
+
+static enum ad_status json_params(const struct ad_model *m, struct ad_out *o,
+    struct ad_error *err)
+{
+	enum ad_status st = json_key(o, "hyperparameters", err);
+
+	J(ad_json_raw(o, "{", err));
+	for (size_t i = 0; i < m->nparams; i++) {
+		J(ad_json_raw(o, i ? ", " : "", err));
+		J(json_str(o, m->params[i].name, err));
+		J(ad_json_raw(o, ": ", err));
+		J(ad_json_number(o, m->params[i].value, err));
+	}
+	J(ad_json_raw(o, "}", err));
+	return st;
+}
+
+static enum ad_status json_features(const struct ad_model *m,
+    struct ad_out *o, struct ad_error *err)
+{
+	enum ad_status st = json_key(o, "features", err);
+
+	J(ad_json_raw(o, "[", err));
+	for (size_t i = 0; i < m->nfeat; i++) {
+		J(ad_json_raw(o, i ? ", " : "", err));
+		J(json_str(o, m->features[i], err));
+	}
+	J(ad_json_raw(o, "]", err));
+	return st;
+}
+
+enum ad_status ad_model_write_json(const struct ad_model *m, const char *file,
+    struct ad_out *o, struct ad_error *err)
+{
+	char when[64];
+	enum ad_status st = ad_json_raw(o, "{\n  \"file\": ", err);
+
+	iso_time(m->created, when, sizeof when);
+	J(json_str(o, file, err));
+	J(json_key(o, "format_version", err));
+	J(ad_json_uint(o, AD_MODEL_VERSION, err));
+	J(json_key(o, "bytes", err));
+	J(ad_json_uint(o, m->bytes, err));
+	J(json_key(o, "algorithm", err));
+	J(json_str(o, ad_model_algo_name(m->algo), err));
+	J(json_params(m, o, err));
+	J(json_features(m, o, err));
+	J(json_key(o, "training_rows", err));
+	J(ad_json_uint(o, m->rows, err));
+	J(json_sources(m, o, err));
+	J(json_key(o, "seed", err));
+	J(ad_json_uint(o, m->seed, err));
+	J(json_key(o, "contamination", err));
+	J(m->contamination_auto ? json_str(o, "auto", err) :
+	    ad_json_number(o, m->contamination, err));
+	J(json_key(o, "threshold", err));
+	J(ad_json_number(o, m->threshold, err));
+	J(json_quantiles(m, o, err));
+	J(json_key(o, "nodes", err));
+	J(ad_json_uint(o, ad_iforest_nodes(m->forest), err));
+	J(json_key(o, "adkit_version", err));
+	J(json_str(o, m->adkit_version, err));
+	J(json_key(o, "created", err));
+	J(when[0] ? json_str(o, when, err) : ad_json_raw(o, "null", err));
+	J(json_key(o, "created_unix", err));
+	J(m->created < 0 ? ad_json_number(o, (double)m->created, err) :
+	    ad_json_uint(o, (unsigned long long)m->created, err));
+	J(ad_json_raw(o, "\n}\n", err));
+	return st;
+}
+
+#undef J
+
+/* ---- merging ---- */
+
+/* Why model b cannot join a merge with model a, or NULL if it can. */
+static const char *mismatch(const struct ad_model *a, const struct ad_model *b)
+{
+	if (a->algo != b->algo)
+		return "another algorithm";
+	if (a->nfeat != b->nfeat)
+		return "other features";
+	for (size_t i = 0; i < a->nfeat; i++)
+		if (strcmp(a->features[i], b->features[i]) != 0)
+			return "other features";
+	if (ad_model_param(a, "sample_size") != ad_model_param(b, "sample_size"))
+		return "another --sample-size";
+	if (a->algo == AD_ALGO_EIF && ad_model_param(a, "extension_level") !=
+	    ad_model_param(b, "extension_level"))
+		return "another --extension-level";
+	if (a->contamination_auto != b->contamination_auto ||
+	    (!a->contamination_auto && a->contamination != b->contamination))
+		return "another --contamination";
+	if (a->nquantiles != b->nquantiles)
+		return "other score quantiles";
+	for (size_t i = 0; i < a->nquantiles; i++)
+		if (a->qprob[i] != b->qprob[i])
+			return "other score quantiles";
+	return NULL;
+}
+
+static char *dup_str(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = ad_malloc(n);
+
+	if (p != NULL)
+		memcpy(p, s, n);
+	return p;
+}
+
+/* Copies the first model's description into m; sizes come from all. */
+static enum ad_status merge_meta(const struct ad_model *const *ms, size_t n,
+    struct ad_model *m, struct ad_error *err)
+{
+	const struct ad_model *a = ms[0];
+
+	m->algo = a->algo;
+	m->seed = a->seed;
+	m->contamination_auto = a->contamination_auto;
+	m->contamination = a->contamination;
+	m->nfeat = a->nfeat;
+	m->nquantiles = a->nquantiles;
+	m->nparams = a->nparams;
+	for (size_t i = 0; i < n; i++) {
+		if (m->nsources + ms[i]->nsources > AD_MODEL_MAX_SOURCES)
+			return ad_error_set(err, AD_EDATA, "the merged model would "
+			    "have more than %d sources", AD_MODEL_MAX_SOURCES);
+		m->nsources += ms[i]->nsources;
+		m->rows += ms[i]->rows;
+	}
+	m->features = ad_calloc(m->nfeat, sizeof *m->features);
+	m->sources = ad_calloc(m->nsources, sizeof *m->sources);
+	m->params = ad_calloc(m->nparams, sizeof *m->params);
+	m->qprob = ad_calloc(m->nquantiles + 1, sizeof *m->qprob);
+	m->qscore = ad_calloc(m->nquantiles + 1, sizeof *m->qscore);
+	if (m->features == NULL || m->sources == NULL || m->params == NULL ||
+	    m->qprob == NULL || m->qscore == NULL)
+		return ad_error_nomem(err);
+	for (size_t i = 0; i < m->nfeat; i++)
+		if ((m->features[i] = dup_str(a->features[i])) == NULL)
+			return ad_error_nomem(err);
+	memcpy(m->params, a->params, m->nparams * sizeof *m->params);
+	memcpy(m->qprob, a->qprob, m->nquantiles * sizeof *m->qprob);
+	return AD_OK;
+}
+
+/* Sources in order; trees summed; threshold and quantiles row-weighted. */
+static void merge_numbers(const struct ad_model *const *ms, size_t n,
+    struct ad_model *m)
+{
+	size_t k = 0;
+	double trees = 0, thr = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double w = (double)ms[i]->rows / (double)m->rows;
+
+		memcpy(m->sources + k, ms[i]->sources,
+		    ms[i]->nsources * sizeof *m->sources);
+		k += ms[i]->nsources;
+		trees += ad_model_param(ms[i], "trees");
+		thr += w * ms[i]->threshold;
+		for (size_t q = 0; q < m->nquantiles; q++)
+			m->qscore[q] += w * ms[i]->qscore[q];
+	}
+	for (size_t p = 0; p < m->nparams; p++)
+		if (strcmp(m->params[p].name, "trees") == 0)
+			m->params[p].value = trees;
+	/* rounding must not break the order a loader checks */
+	for (size_t q = 0; q < m->nquantiles; q++) {
+		if (m->qscore[q] > 1)
+			m->qscore[q] = 1;
+		if (q > 0 && m->qscore[q] < m->qscore[q - 1])
+			m->qscore[q] = m->qscore[q - 1];
+	}
+	m->threshold = m->contamination_auto ? 0.5 : thr > 1 ? 1 : thr;
+}
+
+enum ad_status ad_model_merge(const struct ad_model *const *ms,
+    const char *const *names, size_t n, int64_t created, struct ad_model **out,
+    size_t *same_seed, struct ad_error *err)
+{
+	const struct ad_iforest **forests = NULL;
+	struct ad_model *m = NULL;
+	enum ad_status st;
+
+	*same_seed = 0;
+	for (size_t i = 1; i < n; i++) {
+		const char *why = mismatch(ms[0], ms[i]);
+		if (why != NULL)
+			return ad_error_at(err, AD_EDATA, names[i], 0, 0, "cannot "
+			    "merge: model has %s than %s", why, names[0]);
+		for (size_t k = 0; k < i && *same_seed == 0; k++)
+			if (ms[k]->seed == ms[i]->seed)
+				*same_seed = i;
+	}
+	if ((st = ad_model_new(&m, err)) != AD_OK)
+		return st;
+	memcpy(m->adkit_version, AD_VERSION, sizeof AD_VERSION);
+	m->created = created;
+	if ((st = merge_meta(ms, n, m, err)) != AD_OK)
+		goto out;
+	merge_numbers(ms, n, m);
+	if ((forests = ad_calloc(n, sizeof *forests)) == NULL) {
+		st = ad_error_nomem(err);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		forests[i] = ms[i]->forest;
+	st = ad_iforest_merge(forests, n, &m->forest, err);
+out:
+	ad_free((void *)forests);
+	if (st != AD_OK) {
+		ad_model_free(m);
+		return st;
+	}
+	*out = m;
+	return AD_OK;
+}
+
+/* ---- SHA-256 ---- */
+
+/*
+ * libmd's SHA-256 runs at some 140 MB/s here, slower than the CSV reader,
+ * so training would wait for the hash. The SHA extensions of x86 (Intel
+ * SHA-NI, also on AMD Zen) do the 64 rounds of a block in a few dozen
+ * instructions; where the processor has them, blocks go through
+ * compress_ni below and padding is done here, as FIPS 180-4 says. Elsewhere
+ * libmd does it all. The unit tests compare both on many lengths.
+ */
+
+struct ad_model_sha256 {
+	int ni;                  /* the SHA instructions are used */
+	SHA2_CTX md;             /* libmd's state, when they are not */
+	uint32_t h[8];           /* the chaining value */
+	unsigned char buf[64];   /* a partial block */
+	size_t buflen;
+	uint64_t total;          /* bytes added */
+};
+
+#if defined(__x86_64__)
+
+static const uint32_t sha_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
+};
+
+/* Compresses n 64-byte blocks into h with the SHA instructions. The
+ * state lives in two registers as the instructions want it: ABEF and CDGH. */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void compress_ni(uint32_t h[8], const unsigned char *p, size_t n)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL,
+	    0x0405060700010203LL);
+	__m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)h), 0xB1);
+	__m128i cdgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(h + 4)),
+	    0x1B);
+	__m128i abef = _mm_alignr_epi8(t, cdgh, 8);
+
+	cdgh = _mm_blend_epi16(cdgh, t, 0xF0);
+	for (; n > 0; n--, p += 64) {
+		__m128i w[4], save0 = abef, save1 = cdgh, m;
+
+		for (int i = 0; i < 4; i++)
+			w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)
+			    (p + 16 * i)), bswap);
+#pragma GCC unroll 16
+		for (int i = 0; i < 16; i++) {
+			if (i >= 4)   /* the message schedule, four words at once */
+				w[i & 3] = _mm_sha256msg2_epu32(
+				    _mm_add_epi32(_mm_sha256msg1_epu32(w[i & 3],
+				    w[(i + 1) & 3]), _mm_alignr_epi8(w[(i + 3) & 3],
+				    w[(i + 2) & 3], 4)), w[(i + 3) & 3]);
+			m = _mm_add_epi32(w[i & 3],
+			    _mm_loadu_si128((const __m128i *)(sha_k + 4 * i)));
+			cdgh = _mm_sha256rnds2_epu32(cdgh, abef, m);
+			abef = _mm_sha256rnds2_epu32(abef, cdgh,
+			    _mm_shuffle_epi32(m, 0x0E));
+		}
+		abef = _mm_add_epi32(abef, save0);
+		cdgh = _mm_add_epi32(cdgh, save1);
+	}
+	t = _mm_shuffle_epi32(abef, 0x1B);
+	cdgh = _mm_shuffle_epi32(cdgh, 0xB1);
+	_mm_storeu_si128((__m128i *)h, _mm_blend_epi16(t, cdgh, 0xF0));
+	_mm_storeu_si128((__m128i *)(h + 4), _mm_alignr_epi8(cdgh, t, 8));
+}
+
+static int have_sha_ni(void)
+{
+	unsigned a, b, c, d;
+
+	/* leaf 1: SSSE3 (ECX bit 9), SSE4.1 (bit 19); leaf 7: SHA (EBX 29) */
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 9)) ||
+	    !(c & (1u << 19)))
+		return 0;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+}
+
+#else
+
+static void compress_ni(uint32_t h[8], const unsigned char *p, size_t n)
+{
+	(void)h;
+	(void)p;
+	(void)n;
+}
+
+static int have_sha_ni(void)
+{
+	return 0;
+}
+
+#endif
+
+enum ad_status ad_model_sha256_new(struct ad_model_sha256 **out,
+    struct ad_error *err)
+{
+	static const uint32_t init[8] = {
+		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
+	};
+	struct ad_model_sha256 *h = ad_calloc(1, sizeof *h);
+
+	if (h == NULL)
+		return ad_error_nomem(err);
+	h->ni = have_sha_ni();
+	memcpy(h->h, init, sizeof init);
+	if (!h->ni)
+		SHA256Init(&h->md);
+	*out = h;
+	return AD_OK;
+}
+
+void ad_model_sha256_update(struct ad_model_sha256 *h, const void *data,
+    size_t n)
+{
+	const unsigned char *p = data;
+
+	if (!h->ni) {
+		SHA256Update(&h->md, p, n);
+		return;
+	}
+	h->total += n;
+	if (h->buflen > 0) {
+		size_t take = 64 - h->buflen < n ? 64 - h->buflen : n;
+		memcpy(h->buf + h->buflen, p, take);
+		h->buflen += take;
+		p += take;
+		n -= take;
+		if (h->buflen < 64)
+			return;
+		compress_ni(h->h, h->buf, 1);
+		h->buflen = 0;
+	}
+	compress_ni(h->h, p, n / 64);
+	p += n / 64 * 64;
+	n %= 64;
+	memcpy(h->buf, p, n);
+	h->buflen = n;
+}
+
+void ad_model_sha256_final(struct ad_model_sha256 *h, unsigned char out[32])
+{
+	uint64_t bits = h->total * 8;
+
+	if (!h->ni) {
+		SHA256Final(out, &h->md);
+		return;
+	}
+	/* a 1 bit, zeros, and the length in bits, big-endian, to end a block */
+	h->buf[h->buflen++] = 0x80;
+	if (h->buflen > 56) {
+		memset(h->buf + h->buflen, 0, 64 - h->buflen);
+		compress_ni(h->h, h->buf, 1);
+		h->buflen = 0;
+	}
+	memset(h->buf + h->buflen, 0, 56 - h->buflen);
+	for (int i = 0; i < 8; i++)
+		h->buf[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
+	compress_ni(h->h, h->buf, 1);
+	for (int i = 0; i < 8; i++)
+		for (int k = 0; k < 4; k++)
+			out[4 * i + k] = (unsigned char)(h->h[i] >> (24 - 8 * k));
+}
+
+void ad_model_sha256_free(struct ad_model_sha256 *h)
+{
+	ad_free(h);
+}

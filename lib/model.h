@@ -1,0 +1,138 @@
+#ifndef ADKIT_MODEL_H
+#define ADKIT_MODEL_H
+/*
+ * The model file: one binary format for every detector adkit trains. It
+ * holds what scoring needs (the algorithm, its hyper-parameters, the
+ * feature names in order, the decision threshold and the trained payload)
+ * and what makes a model traceable: the training row count, the SHA-256 of
+ * each training input as read, the seed, the contamination, quantiles of
+ * the training scores (for drift checks), the adkit version and the
+ * creation time. All integers are little-endian; adkit(5) gives the layout.
+ *
+ * Loading trusts nothing: a foreign, truncated, corrupted (checksum) or
+ * newer file, or one whose counts and sizes do not add up, is AD_EDATA
+ * with a message saying which. Memory is allocated only for bytes that are
+ * actually there, so a lying header cannot ask for gigabytes.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ad.h"
+
+struct ad_iforest;
+struct ad_model_sha256;
+struct ad_out;
+
+/* The format version this adkit writes and the newest it reads. */
+#define AD_MODEL_VERSION 1
+
+/* Longest hyper-parameter name and adkit version string, in bytes. */
+#define AD_MODEL_NAME_MAX 64
+
+/* Most training sources (merged shards) and score quantiles a model has. */
+#define AD_MODEL_MAX_SOURCES 65536
+#define AD_MODEL_MAX_QUANTILES 1024
+
+enum ad_algo {
+	AD_ALGO_IFOREST = 1,   /* Isolation Forest */
+	AD_ALGO_EIF = 2        /* Extended Isolation Forest */
+};
+
+/* One training input: a model merged from shards has one per shard. */
+struct ad_model_source {
+	unsigned char sha256[32];  /* of the input's bytes, as read */
+	uint64_t rows;             /* data rows it gave */
+	uint64_t seed;             /* the seed it was trained with */
+};
+
+/* A named hyper-parameter; all are numbers. */
+struct ad_model_param {
+	char name[AD_MODEL_NAME_MAX + 1];
+	double value;
+};
+
+/* A model. Its arrays and strings are owned by it, allocated with
+ * ad_malloc, and freed by ad_model_free. */
+struct ad_model {
+	enum ad_algo algo;
+	char adkit_version[AD_MODEL_NAME_MAX + 1];
+	int64_t created;           /* seconds since the epoch, UTC */
+	uint64_t seed;
+	int contamination_auto;    /* threshold 0.5, as scikit-learn's "auto" */
+	double contamination;      /* else: the fraction, in (0, 0.5] */
+	double threshold;          /* a score above it is an anomaly */
+	uint64_t rows;             /* training rows, all sources */
+	size_t nsources;
+	struct ad_model_source *sources;
+	size_t nquantiles;
+	double *qprob;             /* increasing, in [0, 1] */
+	double *qscore;            /* the training scores' quantiles */
+	size_t nparams;
+	struct ad_model_param *params;
+	size_t nfeat;
+	char **features;           /* NUL-terminated UTF-8 names */
+	struct ad_iforest *forest; /* AD_ALGO_IFOREST and AD_ALGO_EIF */
+	uint64_t bytes;            /* size of the file it was loaded from */
+};
+
+/* Allocates an empty model. */
+enum ad_status ad_model_new(struct ad_model **m, struct ad_error *err);
+
+/* Frees m and all it owns; NULL is a no-op. */
+void ad_model_free(struct ad_model *m);
+
+/* "iforest" or "eif". */
+const char *ad_model_algo_name(enum ad_algo a);
+
+/* The value of hyper-parameter name, or NaN if the model has none. */
+double ad_model_param(const struct ad_model *m, const char *name);
+
+/* Encodes m into a new buffer *buf of *len bytes (free with ad_free). */
+enum ad_status ad_model_encode(const struct ad_model *m, unsigned char **buf,
+    size_t *len, struct ad_error *err);
+
+/* Decodes the model in buf[0..len), checking everything; name is for
+ * messages. */
+enum ad_status ad_model_decode(const unsigned char *buf, size_t len,
+    const char *name, struct ad_model **m, struct ad_error *err);
+
+/* Writes m to out. */
+enum ad_status ad_model_write(const struct ad_model *m, struct ad_out *out,
+    struct ad_error *err);
+
+/* Loads the model file at path ("-": stdin). */
+enum ad_status ad_model_load(const char *path, struct ad_model **m,
+    struct ad_error *err);
+
+/* Writes m's metadata to out as a JSON object (file names it). */
+enum ad_status ad_model_write_json(const struct ad_model *m, const char *file,
+    struct ad_out *out, struct ad_error *err);
+
+/* Starts a SHA-256 digest (the lineage of a model's training input): with
+ * the processor's SHA instructions where it has them, else libmd's. */
+enum ad_status ad_model_sha256_new(struct ad_model_sha256 **h,
+    struct ad_error *err);
+
+/* Adds p[0..n) to the digest. */
+void ad_model_sha256_update(struct ad_model_sha256 *h, const void *p,
+    size_t n);
+
+/* Writes the digest of everything added to out. */
+void ad_model_sha256_final(struct ad_model_sha256 *h, unsigned char out[32]);
+
+/* Frees h; NULL is a no-op. */
+void ad_model_sha256_free(struct ad_model_sha256 *h);
+
+/* Merges models[0..n) (n >= 2), trained on shards, into *m: their trees in
+ * order, their sources, the sum of their rows, the row-weighted mean of
+ * their thresholds and quantiles (0.5 stays 0.5 under contamination auto).
+ * Models with different algorithms, hyper-parameters, features,
+ * contamination or quantile levels are refused (AD_EDATA, naming names[i]).
+ * *same_seed is set to the index of a model whose seed equals an earlier
+ * one's (their trees are then correlated), or 0. created is the new
+ * model's creation time. */
+enum ad_status ad_model_merge(const struct ad_model *const *models,
+    const char *const *names, size_t n, int64_t created, struct ad_model **m,
+    size_t *same_seed, struct ad_error *err);
+
+#endif

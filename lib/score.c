@@ -1,0 +1,588 @@
+/*
+ * ad-score: see score.h.
+ *
+ * With one thread, each block is read, scored and written in turn. With
+ * more, three kinds of threads share a ring of slots: the calling thread
+ * reads blocks into free slots, workers score them (several at a time, in
+ * any order), and a writer thread writes them out strictly in input order.
+ * A slot's rows are scored by one worker and a row's score depends only on
+ * the row and the model, so the output is the same byte for byte whatever
+ * the thread count. Memory is the ring: a few blocks, never the input.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "iforest.h"
+#include "io.h"
+#include "model.h"
+#include "score.h"
+#include "writer.h"
+
+enum slot_state {
+	FREE = 0,      /* the reader may fill it */
+	READ,          /* filled, waiting for a worker */
+	SCORING,       /* a worker has it */
+	SCORED         /* waiting for the writer */
+};
+
+struct slot {
+	struct ad_block *b;     /* input columns, then score, is_anomaly and
+	                           the explain columns */
+	double *x;              /* the rows' features, row-major */
+	double *score;
+	double *contrib;        /* explain: one row's contributions */
+	size_t *order;          /* explain: features, best first */
+	uint64_t seq;           /* block number in the input */
+	enum slot_state state;
+};
+
+struct run {
+	const struct ad_score_opts *o;
+	struct ad_score_result *res;
+	struct ad_model *model;
+	struct ad_schema *types;    /* the features, numeric */
+	struct ad_reader *rd;
+	struct ad_schema *outs;     /* output columns */
+	size_t *colmap;             /* output column -> slot block column */
+	size_t *col;                /* feature -> input column */
+	size_t d, nin;              /* features, input columns */
+	size_t score_col;           /* in the slot block; is_anomaly follows */
+	double threshold;
+	struct ad_out *out, *rejects;
+	struct ad_writer *w;
+	char delim;
+	/* the ring */
+	struct slot *slots;
+	size_t nslots;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;     /* any slot changed state, or failed */
+	uint64_t next_score, next_write, total;
+	int eof;                    /* total is known */
+	int failed;
+	enum ad_status st;          /* the first failure */
+	struct ad_error err;
+};
+
+/* ---- options, model and columns ---- */
+
+static enum ad_status write_reject(void *ctx, uint64_t line, size_t nfields,
+    const char *const *fields, const size_t *lens, struct ad_error *err)
+{
+	struct run *r = ctx;
+	char num[32];
+	int n = snprintf(num, sizeof num, "%llu", (unsigned long long)line);
+	enum ad_status st = ad_out_write(r->rejects, num, (size_t)n, err);
+
+	for (size_t i = 0; i < nfields && st == AD_OK; i++) {
+		st = ad_out_write(r->rejects, &r->delim, 1, err);
+		if (st == AD_OK)
+			st = ad_csv_write_field(r->rejects, fields[i], lens[i],
+			    r->delim, err);
+	}
+	return st != AD_OK ? st : ad_out_write(r->rejects, "\n", 1, err);
+}
+
+static enum ad_status check_options(struct run *r, struct ad_error *err)
+{
+	const struct ad_score_opts *o = r->o;
+
+	if (o->explain > r->model->nfeat)
+		return ad_error_set(err, AD_EUSAGE, "--explain %zu is more than "
+		    "the model's %zu features", o->explain, r->model->nfeat);
+	r->threshold = o->threshold_set ? o->threshold : r->model->threshold;
+	return AD_OK;
+}
+
+static enum ad_status open_input(struct run *r, struct ad_error *err)
+{
+	struct ad_reader_opts ro = r->o->in;
+	const struct ad_model *m = r->model;
+	enum ad_status st;
+
+	if ((st = ad_schema_new(&r->types, err)) != AD_OK)
+		return st;
+	for (size_t f = 0; f < m->nfeat; f++)
+		if ((st = ad_schema_add(r->types, m->features[f],
+		    strlen(m->features[f]), AD_NUMERIC, err)) != AD_OK)
+			return st;
+	ro.types = r->types;
+	if (r->rejects != NULL) {
+		ro.on_reject = write_reject;
+		ro.reject_ctx = r;
+	}
+	r->delim = ro.delim ? ro.delim : ',';
+	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
+		return st;
+	r->nin = ad_reader_schema(r->rd)->ncols;
+	r->d = m->nfeat;
+	if ((r->col = ad_calloc(r->d, sizeof *r->col)) == NULL)
+		return ad_error_nomem(err);
+	for (size_t f = 0; f < r->d; f++)
+		r->col[f] = ad_schema_find(ad_reader_schema(r->rd),
+		    m->features[f]);
+	return AD_OK;
+}
+
+static enum ad_status add_output(struct run *r, const char *name,
+    enum ad_type type, size_t from, struct ad_error *err)
+{
+	size_t j = r->outs->ncols;
+
+	if (ad_schema_find(r->outs, name) != SIZE_MAX)
+		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0,
+		    "the input already has a column \"%s\"; leave it out with "
+		    "--keep", name);
+	r->colmap[j] = from;
+	return ad_schema_add(r->outs, name, strlen(name), type, err);
+}
+
+/* The kept input columns, then score, is_anomaly, explain_1.. */
+static enum ad_status choose_outputs(struct run *r, struct ad_error *err)
+{
+	const struct ad_score_opts *o = r->o;
+	const struct ad_schema *in = ad_reader_schema(r->rd);
+	int none = o->keep_set && o->n_keep == 1 && o->keep[0][0] == '\0';
+	size_t nkeep = !o->keep_set ? in->ncols : none ? 0 : o->n_keep;
+	enum ad_status st;
+	char name[32];
+
+	if ((st = ad_schema_new(&r->outs, err)) != AD_OK)
+		return st;
+	if ((r->colmap = ad_calloc(nkeep + 2 + o->explain,
+	    sizeof *r->colmap)) == NULL)
+		return ad_error_nomem(err);
+	for (size_t k = 0; k < nkeep; k++) {
+		size_t c = o->keep_set ? ad_schema_find(in, o->keep[k]) : k;
+
+		if (c == SIZE_MAX)
+			return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0,
+			    0, "column \"%s\" is not in the input", o->keep[k]);
+		if (ad_schema_find(r->outs, in->cols[c].name) != SIZE_MAX)
+			return ad_error_set(err, AD_EUSAGE, "--keep names \"%s\" "
+			    "twice", in->cols[c].name);
+		if ((st = add_output(r, in->cols[c].name, in->cols[c].type, c,
+		    err)) != AD_OK)
+			return st;
+	}
+	r->score_col = r->nin;
+	if ((st = add_output(r, "score", AD_NUMERIC, r->nin, err)) != AD_OK ||
+	    (st = add_output(r, "is_anomaly", AD_NUMERIC, r->nin + 1,
+	    err)) != AD_OK)
+		return st;
+	for (size_t k = 0; k < o->explain; k++) {
+		snprintf(name, sizeof name, "explain_%zu", k + 1);
+		if ((st = add_output(r, name, AD_TEXT, r->nin + 2 + k, err)) !=
+		    AD_OK)
+			return st;
+	}
+	return AD_OK;
+}
+
+/* ---- one block ---- */
+
+static void slot_free(struct slot *s)
+{
+	ad_block_free(s->b);
+	ad_free(s->x);
+	ad_free(s->score);
+	ad_free(s->contrib);
+	ad_free(s->order);
+}
+
+static enum ad_status slot_init(struct run *r, struct slot *s,
+    struct ad_error *err)
+{
+	size_t cap = ad_block_rows(r->nin);
+	enum ad_status st;
+
+	if ((st = ad_block_new(&s->b, r->nin + 2 + r->o->explain, cap,
+	    err)) != AD_OK)
+		return st;
+	s->x = ad_calloc(cap * r->d, sizeof *s->x);
+	s->score = ad_calloc(cap, sizeof *s->score);
+	s->contrib = ad_calloc(r->d, sizeof *s->contrib);
+	s->order = ad_calloc(r->d, sizeof *s->order);
+	if (s->x == NULL || s->score == NULL || s->contrib == NULL ||
+	    s->order == NULL)
+		return ad_error_nomem(err);
+	return AD_OK;
+}
+
+/* Copies the reader's block into the slot: cells, text and lines. */
+static enum ad_status fill_slot(struct run *r, struct slot *s,
+    const struct ad_block *in, struct ad_error *err)
+{
+	struct ad_block *b = s->b;
+	size_t w = b->ncols;
+
+	ad_block_clear(b);
+	if (in->arena_len > 0) {
+		char *a = ad_grow(b->arena, &b->arena_cap, in->arena_len, 1);
+		if (a == NULL)
+			return ad_error_nomem(err);
+		b->arena = a;
+		memcpy(b->arena, in->arena, in->arena_len);
+		b->arena_len = in->arena_len;
+	}
+	for (size_t i = 0; i < in->nrows; i++) {
+		const double *src = in->num + i * in->ncols;
+		double *x = s->x + i * r->d;
+
+		memcpy(b->num + i * w, src, r->nin * sizeof *b->num);
+		memcpy(b->text + i * w, in->text + i * in->ncols,
+		    r->nin * sizeof *b->text);
+		for (size_t f = 0; f < r->d; f++)
+			x[f] = src[r->col[f]];
+	}
+	memcpy(b->line, in->line, in->nrows * sizeof *b->line);
+	b->nrows = in->nrows;
+	return AD_OK;
+}
+
+/* Puts the k features with the largest contributions first in order
+ * (ties: the earlier feature). */
+static void top_features(const double *contrib, size_t d, size_t k,
+    size_t *order)
+{
+	for (size_t f = 0; f < d; f++)
+		order[f] = f;
+	for (size_t i = 0; i < k; i++) {
+		size_t best = i, t;
+
+		for (size_t j = i + 1; j < d; j++)
+			if (contrib[order[j]] > contrib[order[best]] ||
+			    (contrib[order[j]] == contrib[order[best]] &&
+			    order[j] < order[best]))
+				best = j;
+		t = order[i];
+		order[i] = order[best];
+		order[best] = t;
+	}
+}
+
+static enum ad_status explain_rows(struct run *r, struct slot *s,
+    struct ad_error *err)
+{
+	struct ad_block *b = s->b;
+	size_t k = r->o->explain;
+	enum ad_status st;
+
+	for (size_t i = 0; i < b->nrows; i++) {
+		ad_iforest_explain(r->model->forest, s->x + i * r->d, s->contrib);
+		top_features(s->contrib, r->d, k, s->order);
+		for (size_t j = 0; j < k; j++) {
+			const char *name = r->model->features[s->order[j]];
+			st = ad_block_set_text(b, i, r->score_col + 2 + j, name,
+			    strlen(name), err);
+			if (st != AD_OK)
+				return st;
+		}
+	}
+	return AD_OK;
+}
+
+/* Scores the slot's rows into its block's score and is_anomaly columns. */
+static enum ad_status score_slot(struct run *r, struct slot *s,
+    struct ad_error *err)
+{
+	struct ad_block *b = s->b;
+	size_t w = b->ncols;
+
+	ad_iforest_score(r->model->forest, s->x, b->nrows, r->d, s->score);
+	for (size_t i = 0; i < b->nrows; i++) {
+		b->num[i * w + r->score_col] = s->score[i];
+		b->num[i * w + r->score_col + 1] = s->score[i] > r->threshold;
+	}
+	return r->o->explain > 0 ? explain_rows(r, s, err) : AD_OK;
+}
+
+/* Counts and writes the slot's rows. */
+static enum ad_status write_slot(struct run *r, struct slot *s,
+    struct ad_error *err)
+{
+	const struct ad_block *b = s->b;
+
+	for (size_t i = 0; i < b->nrows; i++) {
+		const double *x = s->x + i * r->d;
+		r->res->anomalies += s->score[i] > r->threshold;
+		for (size_t f = 0; f < r->d; f++)
+			if (isnan(x[f])) {
+				r->res->missing++;
+				break;
+			}
+	}
+	r->res->rows += b->nrows;
+	if (r->o->progress != NULL)
+		r->o->progress(r->o->progress_ctx, "rows scored", r->res->rows, 0);
+	return ad_writer_write(r->w, b, r->colmap, err);
+}
+
+/* ---- one thread ---- */
+
+static enum ad_status run_serial(struct run *r, struct ad_error *err)
+{
+	struct slot *s = &r->slots[0];
+	struct ad_block *b;
+	enum ad_status st;
+
+	while ((st = ad_reader_next(r->rd, &b, err)) == AD_OK && b->nrows > 0)
+		if ((st = fill_slot(r, s, b, err)) != AD_OK ||
+		    (st = score_slot(r, s, err)) != AD_OK ||
+		    (st = write_slot(r, s, err)) != AD_OK)
+			return st;
+	return st;
+}
+
+/* ---- several threads ---- */
+
+/* Records the first failure and wakes everyone; call with the lock held. */
+static void fail_locked(struct run *r, enum ad_status st,
+    const struct ad_error *err)
+{
+	if (!r->failed) {
+		r->failed = 1;
+		r->st = st;
+		r->err = *err;
+	}
+	pthread_cond_broadcast(&r->changed);
+}
+
+static void *worker_main(void *arg)
+{
+	struct run *r = arg;
+	struct ad_error err;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		struct slot *s = &r->slots[r->next_score % r->nslots];
+		enum ad_status st;
+
+		if (r->failed || (r->eof && r->next_score == r->total))
+			break;
+		if (s->state != READ || s->seq != r->next_score) {
+			pthread_cond_wait(&r->changed, &r->lock);
+			continue;
+		}
+		s->state = SCORING;
+		r->next_score++;
+		pthread_mutex_unlock(&r->lock);
+		st = score_slot(r, s, &err);
+		pthread_mutex_lock(&r->lock);
+		if (st != AD_OK)
+			fail_locked(r, st, &err);
+		s->state = SCORED;
+		pthread_cond_broadcast(&r->changed);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+static void *writer_main(void *arg)
+{
+	struct run *r = arg;
+	struct ad_error err;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		struct slot *s = &r->slots[r->next_write % r->nslots];
+		enum ad_status st;
+
+		if (r->failed || (r->eof && r->next_write == r->total))
+			break;
+		if (s->state != SCORED || s->seq != r->next_write) {
+			pthread_cond_wait(&r->changed, &r->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&r->lock);
+		st = write_slot(r, s, &err);
+		pthread_mutex_lock(&r->lock);
+		if (st != AD_OK)
+			fail_locked(r, st, &err);
+		s->state = FREE;
+		r->next_write++;
+		pthread_cond_broadcast(&r->changed);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/* Reads blocks into free slots, in the calling thread. */
+static enum ad_status feed(struct run *r, struct ad_error *err)
+{
+	struct ad_block *b;
+	uint64_t seq = 0;
+	enum ad_status st;
+
+	while ((st = ad_reader_next(r->rd, &b, err)) == AD_OK && b->nrows > 0) {
+		struct slot *s = &r->slots[seq % r->nslots];
+
+		int stop;
+
+		pthread_mutex_lock(&r->lock);
+		while (!r->failed && s->state != FREE)
+			pthread_cond_wait(&r->changed, &r->lock);
+		stop = r->failed;
+		pthread_mutex_unlock(&r->lock);
+		if (stop)
+			return AD_OK;       /* the failure is recorded */
+		/* a FREE slot is the reader's alone */
+		if ((st = fill_slot(r, s, b, err)) != AD_OK)
+			return st;
+		pthread_mutex_lock(&r->lock);
+		s->seq = seq++;
+		s->state = READ;
+		pthread_cond_broadcast(&r->changed);
+		pthread_mutex_unlock(&r->lock);
+	}
+	if (st == AD_OK) {
+		pthread_mutex_lock(&r->lock);
+		r->total = seq;
+		r->eof = 1;
+		pthread_cond_broadcast(&r->changed);
+		pthread_mutex_unlock(&r->lock);
+	}
+	return st;
+}
+
+static enum ad_status run_parallel(struct run *r, struct ad_error *err)
+{
+	pthread_t writer, workers[64];
+	size_t n = r->o->threads < 64 ? r->o->threads : 64, started = 0;
+	int writer_started;
+	enum ad_status st;
+
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->changed, NULL);
+	writer_started = pthread_create(&writer, NULL, writer_main, r) == 0;
+	for (size_t i = 0; writer_started && i < n; i++)
+		if (pthread_create(&workers[started], NULL, worker_main, r) == 0)
+			started++;
+	if (!writer_started || started == 0) {
+		st = ad_error_set(err, AD_EIO, "cannot start threads");
+	} else {
+		st = feed(r, err);
+	}
+	pthread_mutex_lock(&r->lock);
+	if (st != AD_OK)
+		fail_locked(r, st, err);
+	else if (!r->eof) {
+		r->eof = 1;
+		r->total = 0;
+	}
+	pthread_cond_broadcast(&r->changed);
+	pthread_mutex_unlock(&r->lock);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(workers[i], NULL);
+	if (writer_started)
+		pthread_join(writer, NULL);
+	pthread_cond_destroy(&r->changed);
+	pthread_mutex_destroy(&r->lock);
+	if (r->failed) {
+		*err = r->err;
+		return r->st;
+	}
+	return AD_OK;
+}
+
+/* ---- the run ---- */
+
+static enum ad_status inspect(const struct ad_score_opts *o,
+    const struct ad_model *m, struct ad_error *err)
+{
+	struct ad_out *out;
+	enum ad_status st;
+
+	if ((st = ad_out_open(&out, o->output, err)) != AD_OK)
+		return st;
+	if ((st = ad_model_write_json(m, o->model_path, out, err)) != AD_OK) {
+		ad_out_abort(out);
+		return st;
+	}
+	return ad_out_close(out, err);
+}
+
+static enum ad_status prepare(struct run *r, struct ad_error *err)
+{
+	const struct ad_score_opts *o = r->o;
+	struct ad_writer_opts wo = { 0 };
+	enum ad_status st;
+
+	if (o->rejects_path != NULL &&
+	    (st = ad_out_open(&r->rejects, o->rejects_path, err)) != AD_OK)
+		return st;
+	if ((st = ad_out_open(&r->out, o->output, err)) != AD_OK ||
+	    (st = open_input(r, err)) != AD_OK ||
+	    (st = choose_outputs(r, err)) != AD_OK)
+		return st;
+	r->nslots = o->threads > 1 ? 2 * (size_t)o->threads + 2 : 1;
+	if ((r->slots = ad_calloc(r->nslots, sizeof *r->slots)) == NULL)
+		return ad_error_nomem(err);
+	for (size_t i = 0; i < r->nslots; i++)
+		if ((st = slot_init(r, &r->slots[i], err)) != AD_OK)
+			return st;
+	wo.format = o->format_set ? o->format : ad_reader_format(r->rd);
+	wo.delim = r->delim;
+	wo.no_header = o->in.no_header;
+	return ad_writer_open(&r->w, r->out, r->outs, &wo, err);
+}
+
+static enum ad_status finish(struct run *r, struct ad_error *err)
+{
+	enum ad_status st = ad_writer_finish(r->w, err);
+
+	r->res->rejected = ad_reader_rejected(r->rd);
+	for (size_t f = 0; f < r->d; f++)
+		r->res->invalid += ad_reader_invalid(r->rd)[r->col[f]];
+	if (st == AD_OK && r->rejects != NULL) {
+		st = ad_out_close(r->rejects, err);
+		r->rejects = NULL;
+	}
+	if (st == AD_OK) {
+		st = ad_out_close(r->out, err);
+		r->out = NULL;
+	}
+	return st;
+}
+
+static void run_free(struct run *r)
+{
+	ad_out_abort(r->out);
+	ad_out_abort(r->rejects);
+	ad_writer_free(r->w);
+	ad_reader_free(r->rd);
+	for (size_t i = 0; r->slots != NULL && i < r->nslots; i++)
+		slot_free(&r->slots[i]);
+	ad_free(r->slots);
+	ad_schema_free(r->types);
+	ad_schema_free(r->outs);
+	ad_free(r->colmap);
+	ad_free(r->col);
+	ad_model_free(r->model);
+}
+
+enum ad_status ad_score_run(const struct ad_score_opts *o,
+    struct ad_score_result *res, struct ad_error *err)
+{
+	struct run r;
+	enum ad_status st;
+
+	memset(&r, 0, sizeof r);
+	memset(res, 0, sizeof *res);
+	r.o = o;
+	r.res = res;
+	if ((st = ad_model_load(o->model_path, &r.model, err)) != AD_OK)
+		return st;
+	if (o->inspect)
+		st = inspect(o, r.model, err);
+	else if ((st = check_options(&r, err)) == AD_OK &&
+	    (st = prepare(&r, err)) == AD_OK) {
+		st = o->threads > 1 ? run_parallel(&r, err) : run_serial(&r, err);
+		if (st == AD_OK)
+			st = finish(&r, err);
+	}
+	run_free(&r);
+	return st;
+}

@@ -1,0 +1,50 @@
+#ifndef ADKIT_SCORE_H
+#define ADKIT_SCORE_H
+/*
+ * ad-score's logic: stream rows through a model and write them back with
+ * their score, the anomaly flag and, on request, the features that isolate
+ * each row fastest; or print a model's metadata as JSON.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ad.h"
+#include "reader.h"
+
+/* Called now and then with how far a run is (see train.h); with several
+ * threads, from the thread that writes the output. */
+typedef void (*ad_progress_fn)(void *ctx, const char *what, uint64_t done,
+    uint64_t total);
+
+struct ad_score_opts {
+	struct ad_reader_opts in;   /* the rows; in.types is set by ad_score_run */
+	const char *model_path;     /* -m */
+	const char *output;         /* NULL or "-": stdout */
+	enum ad_format format;
+	int format_set;             /* else the input's format */
+	const char *rejects_path;
+	char **keep;                /* input columns written, in order */
+	size_t n_keep;
+	int keep_set;               /* else all; a list of one "" keeps none */
+	int threshold_set;          /* else the model's */
+	double threshold;
+	size_t explain;             /* explain_1..explain_K columns */
+	unsigned threads;           /* at least 1 */
+	int inspect;                /* print the model's metadata instead */
+	ad_progress_fn progress;    /* optional */
+	void *progress_ctx;
+};
+
+struct ad_score_result {
+	uint64_t rows;              /* rows scored */
+	uint64_t rejected;          /* rows with the wrong field count */
+	uint64_t invalid;           /* feature cells that were not numbers */
+	uint64_t missing;           /* rows scored with a missing feature */
+	uint64_t anomalies;         /* rows above the threshold */
+};
+
+/* Runs ad-score; on failure no output file is left behind. */
+enum ad_status ad_score_run(const struct ad_score_opts *opts,
+    struct ad_score_result *res, struct ad_error *err);
+
+#endif

@@ -1,0 +1,858 @@
+/*
+ * ad-train: see train.h.
+ *
+ * The pass over the input. A tap thread reads the input, feeds its bytes to
+ * SHA-256 (the model's lineage) and passes them on through a pipe to the
+ * reader, so hashing runs beside parsing on another core and the input is
+ * still read once. As blocks of rows arrive, each tree's reservoir (and
+ * one more, the calibration sample) takes the rows Algorithm L picks
+ * (Li, 1994): a uniform sample without replacement of every row seen so far,
+ * with a random skip between takes, so a row that no reservoir wants costs
+ * one comparison. Every reservoir draws from its own random stream.
+ *
+ * Then threads grow the trees, tree t from reservoir t with stream t, and
+ * score the calibration sample: with up to CALIB_ROWS training rows that is
+ * every row, as scikit-learn does; beyond, a uniform sample of them. Its
+ * sorted scores give the contamination threshold and the score quantiles.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "iforest.h"
+#include "io.h"
+#include "model.h"
+#include "num.h"
+#include "rng.h"
+#include "train.h"
+#include "writer.h"
+
+/* Rows the calibration sample holds at most, and cells (8 bytes each). */
+#define CALIB_ROWS 65536
+#define CALIB_CELLS (1u << 22)
+
+/* The calibration reservoir's random stream; trees use 0, 1, 2, ... */
+#define CALIB_STREAM UINT64_MAX
+
+/* The quantiles of the training scores a model keeps. */
+static const double quantile_levels[] = {
+	0, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1
+};
+#define NQUANT (sizeof quantile_levels / sizeof quantile_levels[0])
+
+int64_t ad_train_now(void)
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+	double v;
+
+	if (e != NULL && ad_num_parse(e, strlen(e), &v) == AD_NUM_OK &&
+	    v >= 0 && v < 9.2e18)
+		return (int64_t)v;
+	return (int64_t)time(NULL);
+}
+
+/* ---- the tap: SHA-256 of the input as read ---- */
+
+struct tap {
+	struct ad_in *src;       /* the real input; the thread reads it */
+	const char *name;        /* its name for messages */
+	int rfd, wfd;            /* the pipe; the reader opens rfd by path */
+	char path[64];           /* /proc/self/fd/N for rfd */
+	pthread_t thread;
+	int running;
+	struct ad_model_sha256 *sha;
+	unsigned char digest[32];
+	enum ad_status st;       /* the thread's outcome */
+	struct ad_error err;
+};
+
+static enum ad_status write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno == EPIPE ? AD_EPIPE : AD_EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return AD_OK;
+}
+
+static void *tap_main(void *arg)
+{
+	struct tap *t = arg;
+	sigset_t set;
+
+	/* a reader that stopped early must show up as EPIPE here, not as a
+	 * signal that kills the process */
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	for (;;) {
+		const unsigned char *p;
+		size_t n;
+
+		if ((t->st = ad_in_next(t->src, &p, &n, &t->err)) != AD_OK ||
+		    n == 0)
+			break;
+		ad_model_sha256_update(t->sha, p, n);
+		if ((t->st = write_all(t->wfd, p, n)) != AD_OK) {
+			ad_error_sys(&t->err, errno, "<pipe>", "write error");
+			break;
+		}
+	}
+	/* the reader sees the end of the input. A cancellation (tap_free's,
+	 * in read or write) skips this and tap_free closes the pipe; close
+	 * itself must not be cancelled half done */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	close(t->wfd);
+	t->wfd = -1;
+	return NULL;
+}
+
+/* Opens the input and starts the tap; the reader then reads t->path. */
+static enum ad_status tap_start(struct tap *t, const char *path,
+    struct ad_error *err)
+{
+	int fds[2], e;
+	enum ad_status st;
+
+	memset(t, 0, sizeof *t);
+	t->rfd = t->wfd = -1;
+	if ((st = ad_in_open(&t->src, path, err)) != AD_OK ||
+	    (st = ad_model_sha256_new(&t->sha, err)) != AD_OK)
+		return st;
+	t->name = ad_in_name(t->src);
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return ad_error_sys(err, errno, NULL, "cannot create a pipe");
+	t->rfd = fds[0];
+	t->wfd = fds[1];
+	/* a larger pipe means fewer switches between the two threads */
+	(void)fcntl(t->wfd, F_SETPIPE_SZ, 1 << 20);
+	snprintf(t->path, sizeof t->path, "/proc/self/fd/%d", t->rfd);
+	if ((e = pthread_create(&t->thread, NULL, tap_main, t)) != 0)
+		return ad_error_sys(err, e, NULL, "cannot start a thread");
+	t->running = 1;
+	return AD_OK;
+}
+
+/* Waits for the tap after the reader saw the end of the input, and takes
+ * its digest. */
+static enum ad_status tap_finish(struct tap *t, struct ad_error *err)
+{
+	pthread_join(t->thread, NULL);
+	t->running = 0;
+	if (t->st != AD_OK) {
+		*err = t->err;
+		return t->st == AD_EPIPE ? AD_EIO : t->st;
+	}
+	ad_model_sha256_final(t->sha, t->digest);
+	return AD_OK;
+}
+
+/* Stops the tap, however far it got, and frees it. */
+static void tap_free(struct tap *t)
+{
+	if (t->running) {
+		pthread_cancel(t->thread);
+		pthread_join(t->thread, NULL);
+	}
+	if (t->wfd >= 0)
+		close(t->wfd);
+	if (t->rfd >= 0)
+		close(t->rfd);
+	ad_in_close(t->src);
+	ad_model_sha256_free(t->sha);
+}
+
+/* An error from the reader names the pipe; name the input instead. */
+static void rename_input(const struct tap *t, struct ad_error *err)
+{
+	if (strcmp(err->file, t->path) == 0)
+		snprintf(err->file, sizeof err->file, "%s", t->name);
+}
+
+/* ---- reservoirs ---- */
+
+struct reservoir {
+	double *rows;           /* n rows of d features */
+	size_t n, cap, alloc;   /* held, most held, allocated (rows) */
+	uint64_t next;          /* the input row it takes next */
+	double w;               /* Algorithm L's W */
+	struct ad_rng rng;
+};
+
+/* Draws the next row to take after row `after`, once the reservoir is
+ * full: a geometric skip with parameter W. */
+static void schedule(struct reservoir *r, uint64_t after)
+{
+	double skip = floor(log(ad_rng_open(&r->rng)) / log1p(-r->w));
+
+	r->next = isfinite(skip) && skip < 4e18 ? after + 1 + (uint64_t)skip :
+	    UINT64_MAX;
+}
+
+/* Takes row x as input row g: appended while filling, else in a random
+ * slot. */
+static int take(struct reservoir *r, uint64_t g, const double *x, size_t d)
+{
+	size_t slot;
+
+	if (r->n < r->cap) {
+		if (r->n == r->alloc) {
+			double *p = ad_grow(r->rows, &r->alloc, r->n + 1,
+			    d * sizeof *r->rows);
+			if (p == NULL)
+				return -1;
+			r->rows = p;
+		}
+		memcpy(r->rows + r->n * d, x, d * sizeof *x);
+		if (++r->n < r->cap) {
+			r->next = g + 1;
+			return 0;
+		}
+		r->w = exp(log(ad_rng_open(&r->rng)) / (double)r->cap);
+		schedule(r, g);
+		return 0;
+	}
+	slot = (size_t)ad_rng_below(&r->rng, r->cap);
+	memcpy(r->rows + slot * d, x, d * sizeof *x);
+	r->w *= exp(log(ad_rng_open(&r->rng)) / (double)r->cap);
+	schedule(r, g);
+	return 0;
+}
+
+/* A binary min-heap of reservoirs by the row they take next. */
+struct heap {
+	struct reservoir **r;
+	size_t n;
+};
+
+static int before(const struct reservoir *a, const struct reservoir *b)
+{
+	return a->next < b->next || (a->next == b->next && a < b);
+}
+
+static void sift_down(struct heap *h, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		struct reservoir *t;
+
+		if (l < h->n && before(h->r[l], h->r[m]))
+			m = l;
+		if (l + 1 < h->n && before(h->r[l + 1], h->r[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		t = h->r[i];
+		h->r[i] = h->r[m];
+		h->r[m] = t;
+		i = m;
+	}
+}
+
+/* ---- the run ---- */
+
+struct run {
+	const struct ad_train_opts *o;
+	struct ad_train_result *res;
+	struct tap tap;
+	struct ad_reader *rd;
+	struct ad_schema *types;     /* --features: fixed numeric */
+	struct ad_out *out, *rejects;
+	char delim;
+	size_t d;                    /* features */
+	size_t *col;                 /* feature -> input column */
+	double *row;                 /* one row's features */
+	size_t nres;                 /* trees + 1 */
+	struct reservoir *res_all;   /* trees, then calibration */
+	struct heap heap;
+	struct ad_model *model;
+	double *calib_scores;
+};
+
+static enum ad_status check_options(const struct ad_train_opts *o,
+    struct ad_error *err)
+{
+	if (o->n_merge > 0) {
+		if (o->in.path != NULL || o->n_features || o->n_ignore ||
+		    o->label || o->rejects_path)
+			return ad_error_set(err, AD_EUSAGE, "--merge takes model "
+			    "files only: no input or feature options");
+		if (o->n_merge < 2)
+			return ad_error_set(err, AD_EUSAGE, "--merge needs at "
+			    "least two model files");
+		return AD_OK;
+	}
+	if (o->n_features > 0 && o->n_ignore > 0)
+		return ad_error_set(err, AD_EUSAGE, "--features and --ignore "
+		    "cannot be combined");
+	if (o->ext_level_set && o->algo != AD_ALGO_EIF)
+		return ad_error_set(err, AD_EUSAGE, "--extension-level needs "
+		    "-a eif");
+	for (size_t i = 0; i < o->n_features && o->label; i++)
+		if (strcmp(o->features[i], o->label) == 0)
+			return ad_error_set(err, AD_EUSAGE, "the label \"%s\" "
+			    "cannot be a feature", o->label);
+	for (size_t i = 0; i < o->n_features; i++)
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(o->features[i], o->features[k]) == 0)
+				return ad_error_set(err, AD_EUSAGE, "--features "
+				    "names \"%s\" twice", o->features[i]);
+	return AD_OK;
+}
+
+static enum ad_status write_reject(void *ctx, uint64_t line, size_t nfields,
+    const char *const *fields, const size_t *lens, struct ad_error *err)
+{
+	struct run *r = ctx;
+	char num[32];
+	int n = snprintf(num, sizeof num, "%llu", (unsigned long long)line);
+	enum ad_status st = ad_out_write(r->rejects, num, (size_t)n, err);
+
+	for (size_t i = 0; i < nfields && st == AD_OK; i++) {
+		st = ad_out_write(r->rejects, &r->delim, 1, err);
+		if (st == AD_OK)
+			st = ad_csv_write_field(r->rejects, fields[i], lens[i],
+			    r->delim, err);
+	}
+	return st != AD_OK ? st : ad_out_write(r->rejects, "\n", 1, err);
+}
+
+static enum ad_status open_input(struct run *r, struct ad_error *err)
+{
+	const struct ad_train_opts *o = r->o;
+	struct ad_reader_opts ro = o->in;
+	enum ad_status st;
+
+	if (o->n_features > 0) {
+		if ((st = ad_schema_new(&r->types, err)) != AD_OK)
+			return st;
+		for (size_t i = 0; i < o->n_features; i++)
+			if ((st = ad_schema_add(r->types, o->features[i],
+			    strlen(o->features[i]), AD_NUMERIC, err)) != AD_OK)
+				return st;
+		ro.types = r->types;
+	}
+	if (r->rejects != NULL) {
+		ro.on_reject = write_reject;
+		ro.reject_ctx = r;
+	}
+	r->delim = ro.delim ? ro.delim : ',';
+	if ((st = tap_start(&r->tap, o->in.path, err)) != AD_OK)
+		return st;
+	ro.path = r->tap.path;
+	ro.from = NULL;
+	st = ad_reader_open(&r->rd, &ro, err);
+	/* the reader holds the pipe now; with our end closed too, an early
+	 * stop of the reader reaches the tap as EPIPE */
+	close(r->tap.rfd);
+	r->tap.rfd = -1;
+	if (st != AD_OK)
+		rename_input(&r->tap, err);
+	return st;
+}
+
+static enum ad_status must_exist(struct run *r, const char *name,
+    const char *what, struct ad_error *err)
+{
+	if (ad_schema_find(ad_reader_schema(r->rd), name) == SIZE_MAX)
+		return ad_error_at(err, AD_EDATA, r->tap.name, 0, 0, "%s column "
+		    "\"%s\" is not in the input", what, name);
+	return AD_OK;
+}
+
+static int is_ignored(const struct ad_train_opts *o, const char *name)
+{
+	if (o->label != NULL && strcmp(o->label, name) == 0)
+		return 1;
+	for (size_t i = 0; i < o->n_ignore; i++)
+		if (strcmp(o->ignore[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The features: --features in order, else every numeric column but the
+ * label and the ignored ones. */
+static enum ad_status choose_features(struct run *r, struct ad_error *err)
+{
+	const struct ad_train_opts *o = r->o;
+	const struct ad_schema *s = ad_reader_schema(r->rd);
+	enum ad_status st;
+
+	if (o->label != NULL && (st = must_exist(r, o->label, "label",
+	    err)) != AD_OK)
+		return st;
+	for (size_t i = 0; i < o->n_ignore; i++)
+		if ((st = must_exist(r, o->ignore[i], "ignored", err)) != AD_OK)
+			return st;
+	if ((r->col = ad_calloc(s->ncols + 1, sizeof *r->col)) == NULL)
+		return ad_error_nomem(err);
+	if (o->n_features > 0) {
+		for (size_t i = 0; i < o->n_features; i++)
+			r->col[r->d++] = ad_schema_find(s, o->features[i]);
+	} else {
+		for (size_t c = 0; c < s->ncols; c++)
+			if (s->cols[c].type == AD_NUMERIC &&
+			    !is_ignored(o, s->cols[c].name))
+				r->col[r->d++] = c;
+	}
+	if (r->d == 0)
+		return ad_error_at(err, AD_EDATA, r->tap.name, 0, 0, "no numeric "
+		    "column to train on");
+	if (o->ext_level_set && o->ext_level >= r->d)
+		return ad_error_set(err, AD_EUSAGE, "--extension-level must be "
+		    "below the number of features (%zu)", r->d);
+	if ((r->row = ad_malloc(r->d * sizeof *r->row)) == NULL)
+		return ad_error_nomem(err);
+	return AD_OK;
+}
+
+static enum ad_status init_reservoirs(struct run *r, struct ad_error *err)
+{
+	const struct ad_train_opts *o = r->o;
+	size_t calib = CALIB_CELLS / r->d;
+
+	if (calib > CALIB_ROWS)
+		calib = CALIB_ROWS;
+	if (calib < o->sample_size)
+		calib = (size_t)o->sample_size;
+	r->nres = (size_t)o->trees + 1;
+	r->res_all = ad_calloc(r->nres, sizeof *r->res_all);
+	r->heap.r = ad_calloc(r->nres, sizeof *r->heap.r);
+	if (r->res_all == NULL || r->heap.r == NULL)
+		return ad_error_nomem(err);
+	for (size_t i = 0; i < r->nres; i++) {
+		struct reservoir *v = &r->res_all[i];
+		int is_calib = i == r->nres - 1;
+
+		v->cap = is_calib ? calib : (size_t)o->sample_size;
+		ad_rng_seed(&v->rng, o->seed, is_calib ? CALIB_STREAM : i);
+		r->heap.r[i] = v;
+	}
+	r->heap.n = r->nres;
+	return AD_OK;
+}
+
+/* Offers the block's rows to the reservoirs that want them. */
+static enum ad_status sample_block(struct run *r, const struct ad_block *b,
+    uint64_t first, struct ad_error *err)
+{
+	struct heap *h = &r->heap;
+	uint64_t end = first + b->nrows;
+
+	while (h->r[0]->next < end) {
+		struct reservoir *v = h->r[0];
+		uint64_t g = v->next;
+		const double *src = b->num + (size_t)(g - first) * b->ncols;
+
+		for (size_t f = 0; f < r->d; f++)
+			r->row[f] = src[r->col[f]];
+		if (take(v, g, r->row, r->d) != 0)
+			return ad_error_nomem(err);
+		sift_down(h, 0);
+	}
+	return AD_OK;
+}
+
+static void progress(const struct run *r, const char *what, uint64_t done,
+    uint64_t total)
+{
+	if (r->o->progress != NULL)
+		r->o->progress(r->o->progress_ctx, what, done, total);
+}
+
+static enum ad_status read_input(struct run *r, struct ad_error *err)
+{
+	struct ad_block *b;
+	uint64_t rows = 0;
+	enum ad_status st;
+
+	while ((st = ad_reader_next(r->rd, &b, err)) == AD_OK && b->nrows > 0) {
+		if ((st = sample_block(r, b, rows, err)) != AD_OK)
+			return st;
+		rows += b->nrows;
+		progress(r, "rows read", rows, 0);
+	}
+	if (st != AD_OK) {
+		rename_input(&r->tap, err);
+		return st;
+	}
+	if ((st = tap_finish(&r->tap, err)) != AD_OK)
+		return st;
+	r->res->rows = rows;
+	r->res->rejected = ad_reader_rejected(r->rd);
+	for (size_t f = 0; f < r->d; f++)
+		r->res->invalid += ad_reader_invalid(r->rd)[r->col[f]];
+	if (rows < 2)
+		return ad_error_at(err, AD_EDATA, r->tap.name, 0, 0, "%s rows "
+		    "to train on: an isolation forest needs at least two",
+		    rows == 0 ? "no" : "one of the");
+	return AD_OK;
+}
+
+/* ---- parallel work ---- */
+
+struct pool {
+	struct run *r;
+	atomic_size_t next;        /* the next item to take */
+	atomic_size_t done;
+	size_t count;
+	atomic_int failed;
+	enum ad_status st;         /* the first failure */
+	struct ad_error err;
+	pthread_mutex_t lock;
+	enum ad_status (*work)(struct run *r, size_t item, struct ad_error *err);
+	const char *what;          /* progress, reported by the calling thread */
+};
+
+static void pool_fail(struct pool *p, enum ad_status st,
+    const struct ad_error *err)
+{
+	pthread_mutex_lock(&p->lock);
+	if (!atomic_load(&p->failed)) {
+		p->st = st;
+		p->err = *err;
+		atomic_store(&p->failed, 1);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void pool_work(struct pool *p, int caller)
+{
+	struct ad_error err;
+	size_t i;
+
+	while (!atomic_load(&p->failed) &&
+	    (i = atomic_fetch_add(&p->next, 1)) < p->count) {
+		enum ad_status st = p->work(p->r, i, &err);
+		size_t done = atomic_fetch_add(&p->done, 1) + 1;
+
+		if (st != AD_OK)
+			pool_fail(p, st, &err);
+		else if (caller && p->what != NULL)
+			progress(p->r, p->what, done, p->count);
+	}
+}
+
+static void *pool_main(void *arg)
+{
+	pool_work(arg, 0);
+	return NULL;
+}
+
+/* Runs work on items 0..count-1 with up to threads threads, the calling
+ * one included; the first failure stops the rest. */
+static enum ad_status parallel(struct run *r, size_t count,
+    enum ad_status (*work)(struct run *, size_t, struct ad_error *),
+    const char *what, struct ad_error *err)
+{
+	struct pool p;
+	pthread_t th[64];
+	size_t n = r->o->threads < 64 ? r->o->threads : 64, started = 0;
+
+	memset(&p, 0, sizeof p);
+	p.r = r;
+	p.count = count;
+	p.work = work;
+	p.what = what;
+	pthread_mutex_init(&p.lock, NULL);
+	if (n > count)
+		n = count;
+	for (size_t i = 1; i < n; i++)
+		if (pthread_create(&th[i], NULL, pool_main, &p) == 0)
+			started = i;
+		else
+			break;
+	pool_work(&p, 1);
+	for (size_t i = 1; i <= started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p.lock);
+	if (p.failed) {
+		*err = p.err;
+		return p.st;
+	}
+	return AD_OK;
+}
+
+static enum ad_status grow_tree(struct run *r, size_t t, struct ad_error *err)
+{
+	struct reservoir *v = &r->res_all[t];
+	enum ad_status st = ad_iforest_build(r->model->forest, t, v->rows, v->n,
+	    &v->rng, err);
+
+	/* the sample is not needed once its tree stands */
+	ad_free(v->rows);
+	v->rows = NULL;
+	return st;
+}
+
+/* Rows of the calibration sample scored per work item. */
+#define CALIB_CHUNK 1024
+
+static enum ad_status score_chunk(struct run *r, size_t i,
+    struct ad_error *err)
+{
+	const struct reservoir *c = &r->res_all[r->nres - 1];
+	size_t lo = i * CALIB_CHUNK, n = c->n - lo;
+
+	(void)err;
+	ad_iforest_score(r->model->forest, c->rows + lo * r->d,
+	    n < CALIB_CHUNK ? n : CALIB_CHUNK, r->d, r->calib_scores + lo);
+	return AD_OK;
+}
+
+/* ---- the model ---- */
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The q-quantile of sorted s[0..n), interpolated linearly as numpy's
+ * percentile does. */
+static double quantile(const double *s, size_t n, double q)
+{
+	double h = (double)(n - 1) * q, lo = floor(h);
+	size_t i = (size_t)lo;
+
+	if (i + 1 >= n)
+		return s[n - 1];
+	return s[i] + (h - lo) * (s[i + 1] - s[i]);
+}
+
+static enum ad_status set_features(struct run *r, struct ad_error *err)
+{
+	const struct ad_schema *s = ad_reader_schema(r->rd);
+	struct ad_model *m = r->model;
+
+	if ((m->features = ad_calloc(r->d, sizeof *m->features)) == NULL)
+		return ad_error_nomem(err);
+	m->nfeat = r->d;
+	for (size_t f = 0; f < r->d; f++) {
+		const char *name = s->cols[r->col[f]].name;
+		size_t n = strlen(name) + 1;
+
+		if ((m->features[f] = ad_malloc(n)) == NULL)
+			return ad_error_nomem(err);
+		memcpy(m->features[f], name, n);
+	}
+	return AD_OK;
+}
+
+static enum ad_status set_params(struct run *r, struct ad_error *err)
+{
+	const struct ad_train_opts *o = r->o;
+	struct ad_model *m = r->model;
+	struct ad_iforest_params p;
+
+	m->nparams = o->algo == AD_ALGO_EIF ? 3 : 2;
+	if ((m->params = ad_calloc(m->nparams, sizeof *m->params)) == NULL)
+		return ad_error_nomem(err);
+	memset(&p, 0, sizeof p);
+	p.kind = o->algo == AD_ALGO_EIF ? AD_IFOREST_EIF : AD_IFOREST_IF;
+	p.nfeat = r->d;
+	p.ntrees = (size_t)o->trees;
+	p.sample_size = (size_t)o->sample_size;
+	snprintf(m->params[0].name, sizeof m->params[0].name, "trees");
+	m->params[0].value = (double)o->trees;
+	snprintf(m->params[1].name, sizeof m->params[1].name, "sample_size");
+	m->params[1].value = (double)o->sample_size;
+	if (o->algo == AD_ALGO_EIF) {
+		p.ext_level = o->ext_level_set ? (size_t)o->ext_level : r->d - 1;
+		snprintf(m->params[2].name, sizeof m->params[2].name,
+		    "extension_level");
+		m->params[2].value = (double)p.ext_level;
+	}
+	return ad_iforest_new(&m->forest, &p, err);
+}
+
+static enum ad_status new_model(struct run *r, struct ad_error *err)
+{
+	const struct ad_train_opts *o = r->o;
+	struct ad_model *m;
+	enum ad_status st;
+
+	if ((st = ad_model_new(&r->model, err)) != AD_OK)
+		return st;
+	m = r->model;
+	m->algo = o->algo;
+	memcpy(m->adkit_version, AD_VERSION, sizeof AD_VERSION);
+	m->created = ad_train_now();
+	m->seed = o->seed;
+	m->contamination_auto = o->contamination_auto;
+	m->contamination = o->contamination_auto ? 0 : o->contamination;
+	if ((st = set_features(r, err)) != AD_OK)
+		return st;
+	return set_params(r, err);
+}
+
+/* Scores the calibration sample: the threshold and the quantiles. */
+static enum ad_status calibrate(struct run *r, struct ad_error *err)
+{
+	const struct reservoir *c = &r->res_all[r->nres - 1];
+	struct ad_model *m = r->model;
+	enum ad_status st;
+
+	r->calib_scores = ad_malloc(c->n * sizeof *r->calib_scores);
+	m->qprob = ad_malloc(NQUANT * sizeof *m->qprob);
+	m->qscore = ad_malloc(NQUANT * sizeof *m->qscore);
+	if (r->calib_scores == NULL || m->qprob == NULL || m->qscore == NULL)
+		return ad_error_nomem(err);
+	st = parallel(r, (c->n + CALIB_CHUNK - 1) / CALIB_CHUNK, score_chunk,
+	    NULL, err);
+	if (st != AD_OK)
+		return st;
+	qsort(r->calib_scores, c->n, sizeof *r->calib_scores, by_value);
+	m->nquantiles = NQUANT;
+	for (size_t i = 0; i < NQUANT; i++) {
+		m->qprob[i] = quantile_levels[i];
+		m->qscore[i] = quantile(r->calib_scores, c->n, quantile_levels[i]);
+	}
+	m->threshold = m->contamination_auto ? 0.5 :
+	    quantile(r->calib_scores, c->n, 1 - m->contamination);
+	return AD_OK;
+}
+
+static enum ad_status finish_model(struct run *r, struct ad_error *err)
+{
+	struct ad_model *m = r->model;
+
+	m->rows = r->res->rows;
+	if ((m->sources = ad_calloc(1, sizeof *m->sources)) == NULL)
+		return ad_error_nomem(err);
+	m->nsources = 1;
+	memcpy(m->sources[0].sha256, r->tap.digest, 32);
+	m->sources[0].rows = m->rows;
+	m->sources[0].seed = m->seed;
+	return AD_OK;
+}
+
+/* ---- merging ---- */
+
+static enum ad_status merge(const struct ad_train_opts *o,
+    struct ad_train_result *res, struct ad_error *err)
+{
+	struct ad_model **ms = ad_calloc(o->n_merge, sizeof *ms), *m = NULL;
+	struct ad_out *out = NULL;
+	size_t same;
+	enum ad_status st = AD_OK;
+
+	if (ms == NULL)
+		return ad_error_nomem(err);
+	if ((st = ad_out_open(&out, o->output, err)) != AD_OK)
+		goto out;
+	for (size_t i = 0; i < o->n_merge && st == AD_OK; i++)
+		st = ad_model_load(o->merge[i], &ms[i], err);
+	if (st == AD_OK)
+		st = ad_model_merge((const struct ad_model *const *)ms, o->merge,
+		    o->n_merge, ad_train_now(), &m, &same, err);
+	if (st == AD_OK && (st = ad_model_write(m, out, err)) == AD_OK) {
+		st = ad_out_close(out, err);
+		out = NULL;
+	}
+	if (st == AD_OK) {
+		res->rows = m->rows;
+		res->nfeat = m->nfeat;
+		res->trees = ad_iforest_params(m->forest)->ntrees;
+		res->threshold = m->threshold;
+		res->same_seed = same ? o->merge[same] : NULL;
+	}
+out:
+	ad_out_abort(out);
+	for (size_t i = 0; i < o->n_merge; i++)
+		ad_model_free(ms[i]);
+	ad_free(ms);
+	ad_model_free(m);
+	return st;
+}
+
+/* ---- the run ---- */
+
+static void run_free(struct run *r)
+{
+	ad_out_abort(r->out);
+	ad_out_abort(r->rejects);
+	ad_reader_free(r->rd);
+	tap_free(&r->tap);
+	ad_schema_free(r->types);
+	for (size_t i = 0; r->res_all != NULL && i < r->nres; i++)
+		ad_free(r->res_all[i].rows);
+	ad_free(r->res_all);
+	ad_free(r->heap.r);
+	ad_free(r->col);
+	ad_free(r->row);
+	ad_free(r->calib_scores);
+	ad_model_free(r->model);
+}
+
+static enum ad_status train(struct run *r, struct ad_error *err)
+{
+	enum ad_status st;
+
+	if ((st = choose_features(r, err)) != AD_OK ||
+	    (st = init_reservoirs(r, err)) != AD_OK ||
+	    (st = read_input(r, err)) != AD_OK ||
+	    (st = new_model(r, err)) != AD_OK ||
+	    (st = parallel(r, (size_t)r->o->trees, grow_tree, "trees grown",
+	    err)) != AD_OK ||
+	    (st = calibrate(r, err)) != AD_OK ||
+	    (st = finish_model(r, err)) != AD_OK)
+		return st;
+	r->res->nfeat = r->d;
+	r->res->trees = (size_t)r->o->trees;
+	r->res->threshold = r->model->threshold;
+	if ((st = ad_model_write(r->model, r->out, err)) != AD_OK)
+		return st;
+	if (r->rejects != NULL) {
+		st = ad_out_close(r->rejects, err);
+		r->rejects = NULL;
+		if (st != AD_OK)
+			return st;
+	}
+	st = ad_out_close(r->out, err);
+	r->out = NULL;
+	return st;
+}
+
+enum ad_status ad_train_run(const struct ad_train_opts *o,
+    struct ad_train_result *res, struct ad_error *err)
+{
+	struct run r;
+	enum ad_status st;
+
+	memset(res, 0, sizeof *res);
+	if ((st = check_options(o, err)) != AD_OK)
+		return st;
+	if (o->n_merge > 0)
+		return merge(o, res, err);
+	memset(&r, 0, sizeof r);
+	r.tap.rfd = r.tap.wfd = -1;
+	r.o = o;
+	r.res = res;
+	if (o->rejects_path != NULL)
+		st = ad_out_open(&r.rejects, o->rejects_path, err);
+	if (st == AD_OK)
+		st = ad_out_open(&r.out, o->output, err);
+	if (st == AD_OK)
+		st = open_input(&r, err);
+	if (st == AD_OK)
+		st = train(&r, err);
+	run_free(&r);
+	return st;
+}

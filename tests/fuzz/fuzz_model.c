@@ -1,0 +1,119 @@
+/*
+ * libFuzzer target for lib/model (and the forest decoder behind it).
+ *
+ * The input is decoded as a model file twice: as it is, and with its
+ * length field and checksum made right, so that mutations reach the field
+ * checks behind the checksum. Decoding may only succeed or fail with
+ * AD_EDATA. A model that decodes must keep model.h's promises, and any
+ * breach aborts:
+ *  - it encodes back to exactly the bytes it was read from;
+ *  - its features, sources and quantiles are as the loader checked them;
+ *  - scoring rows (ordinary, extreme, missing) gives scores in (0, 1], the
+ *    same one row at a time as in a batch, and explaining gives finite,
+ *    non-negative contributions;
+ *  - its JSON metadata can be written.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "ad.h"
+#include "alloc.h"
+#include "iforest.h"
+#include "io.h"
+#include "model.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond) do { if (!(cond)) abort(); } while (0)
+
+static void check_scores(const struct ad_model *m)
+{
+	size_t d = m->nfeat, n = 6;
+	double *x = calloc(n * d, sizeof *x), s[6], one, *c = calloc(d,
+	    sizeof *c);
+
+	CHECK(x != NULL && c != NULL);
+	for (size_t f = 0; f < d; f++) {
+		x[0 * d + f] = 0;
+		x[1 * d + f] = 1e300;
+		x[2 * d + f] = -INFINITY;
+		x[3 * d + f] = NAN;
+		x[4 * d + f] = f % 2 ? NAN : 3.5;
+		x[5 * d + f] = -(double)f;
+	}
+	ad_iforest_score(m->forest, x, n, d, s);
+	for (size_t i = 0; i < n; i++) {
+		CHECK(s[i] > 0 && s[i] <= 1);
+		ad_iforest_score(m->forest, x + i * d, 1, d, &one);
+		CHECK(memcmp(&one, &s[i], sizeof one) == 0);
+		ad_iforest_explain(m->forest, x + i * d, c);
+		for (size_t f = 0; f < d; f++)
+			CHECK(isfinite(c[f]) && c[f] >= 0);
+	}
+	free(x);
+	free(c);
+}
+
+static void check_model(const struct ad_model *m, const uint8_t *data,
+    size_t size)
+{
+	struct ad_error err;
+	struct ad_out *out;
+	unsigned char *p;
+	uint64_t rows = 0;
+	size_t len;
+
+	CHECK(m->nfeat >= 1 && m->nsources >= 1 && m->bytes == size);
+	for (size_t i = 0; i < m->nsources; i++)
+		rows += m->sources[i].rows;
+	CHECK(rows == m->rows);
+	for (size_t i = 1; i < m->nquantiles; i++)
+		CHECK(m->qprob[i] > m->qprob[i - 1] &&
+		    m->qscore[i] >= m->qscore[i - 1]);
+	CHECK(m->threshold >= 0 && m->threshold <= 1);
+	CHECK(ad_model_encode(m, &p, &len, &err) == AD_OK);
+	CHECK(len == size && memcmp(p, data, size) == 0);
+	ad_free(p);
+	check_scores(m);
+	CHECK(ad_out_open(&out, "/dev/null", &err) == AD_OK);
+	CHECK(ad_model_write_json(m, "fuzz", out, &err) == AD_OK);
+	CHECK(ad_out_close(out, &err) == AD_OK);
+}
+
+static void decode(const uint8_t *data, size_t size)
+{
+	struct ad_model *m = NULL;
+	struct ad_error err;
+	enum ad_status st = ad_model_decode(data, size, "fuzz", &m, &err);
+
+	CHECK(st == AD_OK || st == AD_EDATA);
+	CHECK(st == AD_OK || (m == NULL && err.code == AD_EDATA));
+	if (st == AD_OK)
+		check_model(m, data, size);
+	ad_model_free(m);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *fixed;
+	uint64_t h;
+
+	decode(data, size);
+	if (size < 32 || size > (1 << 20))
+		return 0;
+	if ((fixed = malloc(size)) == NULL)
+		abort();
+	memcpy(fixed, data, size);
+	for (int i = 0; i < 8; i++)
+		fixed[16 + i] = (uint8_t)((uint64_t)size >> (8 * i));
+	h = XXH64(fixed, size - 8, 0);
+	for (int i = 0; i < 8; i++)
+		fixed[size - 8 + i] = (uint8_t)(h >> (8 * i));
+	decode(fixed, size);
+	free(fixed);
+	return 0;
+}
