@@ -148,6 +148,7 @@ demo: all
 bench: all
 	@scripts/deps.sh --check bench || scripts/deps.sh bench
 	bench/csv.sh
+	bench/features.sh
 	bench/eval.sh
 
 install: all

@@ -718,7 +718,9 @@ static enum ad_status finish_learning(struct run *r, struct ad_error *err)
 		}
 		if (f->method != AD_IMPUTE_NONE && !f->has &&
 		    r->res->unlearned++ == 0)
-			r->res->unlearned_example = r->outs->cols[j].name;
+			snprintf(r->res->unlearned_example,
+			    sizeof r->res->unlearned_example, "%s",
+			    r->outs->cols[j].name);
 	}
 	return AD_OK;
 }

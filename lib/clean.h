@@ -58,7 +58,7 @@ struct ad_clean_result {
 	uint64_t cells_invalid;
 	uint64_t cells_imputed;
 	size_t unlearned;          /* columns with no value to learn a fill from */
-	const char *unlearned_example;
+	char unlearned_example[256]; /* the first such column's name */
 };
 
 /* Parses one --impute argument ("mean", "bytes=median,host=unknown") into

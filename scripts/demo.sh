@@ -27,4 +27,35 @@ ad-clean -q -r "$out/clean.params" -F bin -o "$out/clean.bin" data/servers.csv
 ad-clean -q -F csv "$out/clean.bin" | cmp - "$out/clean.csv"
 echo "binary stream: $(wc -c < "$out/clean.bin") bytes; read back as CSV it equals clean.csv"
 
+step "Build features: robust scales, log of the heavy tails, one-hot host, context per host (the last hour, changes) and calendar" \
+	"ad-features --time timestamp --group host --rolling 12 --diff --calendar --onehot host --scale robust --log bytes_out,latency_ms --keep label -s $out/features.params -o $out/features.csv $out/clean.csv"
+ad-features --time timestamp --group host --rolling 12 --diff --calendar \
+	--onehot host --scale robust --log bytes_out,latency_ms --keep label \
+	-s "$out/features.params" -o "$out/features.csv" "$out/clean.csv"
+echo "$(head -n 1 "$out/features.csv" | tr , '\n' | wc -l) columns; the first 14 of the header and of a row at 03:00:"
+head -n 1 "$out/features.csv" | cut -d, -f1-14
+grep -m 1 '^2026-11-02T03:00:00Z' "$out/features.csv" | cut -d, -f1-14
+
+step "Turn new data into features exactly the same way, in one pipe, as binary" \
+	"ad-clean -q -r $out/clean.params -F bin data/servers.csv | ad-features -r $out/features.params -o $out/features.bin"
+ad-clean -q -r "$out/clean.params" -F bin data/servers.csv |
+	ad-features -r "$out/features.params" -o "$out/features.bin"
+ad-clean -q -F csv "$out/features.bin" | cmp - "$out/features.csv"
+echo "features.bin: $(wc -c < "$out/features.bin") bytes; read back as CSV it equals features.csv"
+
+step "Train an Isolation Forest on the clean training data (label and text columns left out)" \
+	"ad-train -a iforest --label label --ignore timestamp,host --seed 1 -o $out/model $out/clean.csv"
+ad-train -q -a iforest --label label --ignore timestamp,host --seed 1 -o "$out/model" "$out/clean.csv"
+
+step "Score the rows" "ad-score -q -m $out/model -o $out/scored.csv $out/clean.csv"
+ad-score -q -m "$out/model" -o "$out/scored.csv" "$out/clean.csv"
+
+step "Evaluate the scores against the labels: a quality gate, plot, curves, Kubeflow and Prometheus files" \
+	"ad-eval -F text --min-auc 0.8 --plot $out/eval.svg --curves $out/curves.csv --prom $out/eval.prom --kfp-metrics $out/mlpipeline-metrics.json --kfp-ui $out/mlpipeline-ui-metadata.json $out/scored.csv"
+ad-eval -F text --min-auc 0.8 --plot "$out/eval.svg" \
+	--curves "$out/curves.csv" --prom "$out/eval.prom" \
+	--kfp-metrics "$out/mlpipeline-metrics.json" \
+	--kfp-ui "$out/mlpipeline-ui-metadata.json" "$out/scored.csv"
+echo "ROC and precision-recall plot: $out/eval.svg"
+
 printf '\nDone. Outputs are in %s/.\n' "$out"

@@ -474,3 +474,10 @@ load helper
 		printf "%s%s", (c > 1 ? "," : ""), r + c / 8; print "" } }' > w.csv
 	ad-clean -q -F bin w.csv | ad-clean -q -F csv | cmp - w.csv
 }
+
+@test "a column with nothing to learn a fill from is named in a note" {
+	printf 'a,b\n,1\n,2\n' > u.csv
+	run --separate-stderr ad-clean --impute mean u.csv
+	assert_success
+	assert_equal "$stderr" 'ad-clean: 1 column(s) had no values to learn a fill from ("a"); their missing cells stay missing'
+}
