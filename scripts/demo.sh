@@ -58,4 +58,31 @@ ad-eval -F text --min-auc 0.8 --plot "$out/eval.svg" \
 	--kfp-ui "$out/mlpipeline-ui-metadata.json" "$out/scored.csv"
 echo "ROC and precision-recall plot: $out/eval.svg"
 
+step "Check the scores against the model's training scores: no drift" \
+	"ad-drift -m $out/model -F text $out/scored.csv"
+ad-drift -m "$out/model" -F text "$out/scored.csv"
+
+# Sunday (lines 2-1153), Monday (1154-2305) and Tuesday (2306-) of the sample
+{ head -n 1 data/servers.csv; sed -n '1154,2305p' data/servers.csv; } > "$out/monday.csv"
+{ head -n 1 data/servers.csv; sed -n '2306,$p' data/servers.csv; } > "$out/tuesday.csv"
+head -n 1153 data/servers.csv > "$out/sunday.csv"
+
+step "Profile Monday's rows once: the reference for drift checks" \
+	"ad-drift --profile --drop timestamp,label -o $out/monday.prof $out/monday.csv"
+ad-drift --profile --drop timestamp,label -o "$out/monday.prof" "$out/monday.csv"
+echo "profile: $(wc -c < "$out/monday.prof") bytes for $(wc -c < "$out/monday.csv") bytes of CSV"
+
+step "Tuesday looks like Monday: no drift, exit status 0" \
+	"ad-drift -r $out/monday.prof --drop timestamp,label -F text $out/tuesday.csv"
+ad-drift -r "$out/monday.prof" --drop timestamp,label -F text "$out/tuesday.csv"
+echo "exit status: 0"
+
+step "Sunday's lighter weekend traffic is drift: exit status 1, as cron sees it" \
+	"ad-drift -r $out/monday.prof --drop timestamp,label -F text --prom $out/drift.prom $out/sunday.csv"
+status=0
+ad-drift -r "$out/monday.prof" --drop timestamp,label -F text \
+	--prom "$out/drift.prom" "$out/sunday.csv" || status=$?
+echo "exit status: $status"
+test "$status" -eq 1
+
 printf '\nDone. Outputs are in %s/.\n' "$out"
