@@ -181,8 +181,10 @@ static void summarize(const struct args *a, const struct ad_score_result *r)
 {
 	const char *in = a->o.in.path ? a->o.in.path : "<stdin>";
 
+	/* the last progress line may have been skipped as too soon */
 	if (a->progress.shown)
-		fputc('\n', stderr);
+		fprintf(stderr, "\r%s: rows scored %llu\033[K\n", prog,
+		    (unsigned long long)r->rows);
 	if (a->quiet)
 		return;
 	if (r->rejected || r->invalid)

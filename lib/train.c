@@ -74,6 +74,7 @@ struct tap {
 	unsigned char digest[32];
 	enum ad_status st;       /* the thread's outcome */
 	struct ad_error err;
+	atomic_int read_failed;  /* set before the pipe closes on a read error */
 };
 
 static enum ad_status write_all(int fd, const unsigned char *p, size_t n)
@@ -104,8 +105,11 @@ static void *tap_main(void *arg)
 		const unsigned char *p;
 		size_t n;
 
-		if ((t->st = ad_in_next(t->src, &p, &n, &t->err)) != AD_OK ||
-		    n == 0)
+		if ((t->st = ad_in_next(t->src, &p, &n, &t->err)) != AD_OK) {
+			atomic_store(&t->read_failed, 1);
+			break;
+		}
+		if (n == 0)
 			break;
 		ad_model_sha256_update(t->sha, p, n);
 		if ((t->st = write_all(t->wfd, p, n)) != AD_OK) {
@@ -177,11 +181,21 @@ static void tap_free(struct tap *t)
 	ad_model_sha256_free(t->sha);
 }
 
-/* An error from the reader names the pipe; name the input instead. */
-static void rename_input(const struct tap *t, struct ad_error *err)
+/* The reader failed with st: when reading the input failed first, the
+ * reader saw the pipe end early, and the tap's error is the one to give;
+ * else the reader's, which names the pipe, is made to name the input. */
+static enum ad_status reader_failed(struct tap *t, enum ad_status st,
+    struct ad_error *err)
 {
+	if (atomic_load(&t->read_failed)) {
+		pthread_join(t->thread, NULL);
+		t->running = 0;
+		*err = t->err;
+		return t->st;
+	}
 	if (strcmp(err->file, t->path) == 0)
 		snprintf(err->file, sizeof err->file, "%s", t->name);
+	return st;
 }
 
 /* ---- reservoirs ---- */
@@ -361,9 +375,7 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 	 * stop of the reader reaches the tap as EPIPE */
 	close(r->tap.rfd);
 	r->tap.rfd = -1;
-	if (st != AD_OK)
-		rename_input(&r->tap, err);
-	return st;
+	return st != AD_OK ? reader_failed(&r->tap, st, err) : AD_OK;
 }
 
 static enum ad_status must_exist(struct run *r, const char *name,
@@ -487,10 +499,8 @@ static enum ad_status read_input(struct run *r, struct ad_error *err)
 		rows += b->nrows;
 		progress(r, "rows read", rows, 0);
 	}
-	if (st != AD_OK) {
-		rename_input(&r->tap, err);
-		return st;
-	}
+	if (st != AD_OK)
+		return reader_failed(&r->tap, st, err);
 	if ((st = tap_finish(&r->tap, err)) != AD_OK)
 		return st;
 	r->res->rows = rows;
@@ -585,6 +595,9 @@ static enum ad_status parallel(struct run *r, size_t count,
 		*err = p.err;
 		return p.st;
 	}
+	/* another thread may have done the last item: say all are done */
+	if (what != NULL)
+		progress(r, what, count, count);
 	return AD_OK;
 }
 

@@ -195,9 +195,9 @@ inspect() {
 	run --separate-stderr ad-train --trees 3 -o m big.csv
 	assert_success
 	assert_equal "$stderr" ""
-	# on a terminal some progress shows; which lines depends on timing
+	# on a terminal some progress shows, and always the last state
 	script -qec "ad-train --trees 3 -o m2 big.csv" /dev/null > tty.txt
-	grep -q "ad-train: " tty.txt
+	grep -q "ad-train: trees grown 3 of 3" tty.txt
 	script -qec "ad-train -q --trees 3 -o m3 big.csv" /dev/null > tty.txt
 	[ ! -s tty.txt ]
 }
@@ -267,6 +267,11 @@ inspect() {
 	run --separate-stderr ad-train no-such.csv
 	assert_failure 4
 	assert_equal "$stderr" "ad-train: no-such.csv: cannot open: No such file or directory"
+	mkdir dir.csv
+	run --separate-stderr ad-train -o m dir.csv
+	assert_failure 4
+	assert_equal "$stderr" "ad-train: dir.csv: read error: Is a directory"
+	[ ! -e m ]
 }
 
 @test "writing to a full device fails with exit 4" {
