@@ -150,6 +150,9 @@ bench: all
 	bench/csv.sh
 	bench/features.sh
 	bench/eval.sh
+	bench/iforest.sh
+	bench/iforest-auc.sh
+	bench/drift.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
