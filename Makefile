@@ -31,7 +31,7 @@ OBJ = $(BUILD)/obj
 LIB_OBJS = $(LIB_C:lib/%.c=$(OBJ)/%.o) $(LIB_CC:lib/%.cc=$(OBJ)/%.o)
 LIBA = $(BUILD)/libadkit.a
 
-.PHONY: all deps test check unit bats headers manlint fuzz-replay asan \
+.PHONY: all deps test check unit bats headers manlint fuzz-replay asan fault \
 	demo install clean fuzz fuzz-long bench
 
 all: deps-ok lib/libadkit.a $(CMDS:%=bin/%)
@@ -71,7 +71,14 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) | $(BUILD)/tests
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/driver.c $(LIBA) | $(BUILD)/fuzz
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) $< tests/fuzz/driver.c $(LIBA) $(LDLIBS) -o $@
 
-$(OBJ) $(BUILD)/bin $(BUILD)/tests $(BUILD)/fuzz bin:
+# A command linked with the failing allocator of tests/fault/alloc.c.
+$(BUILD)/fault/%: cmd/%.c tests/fault/alloc.c $(LIBA) $(LIB_H) | $(BUILD)/fault
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) $< tests/fault/alloc.c $(LIBA) $(LDLIBS) -o $@
+
+$(BUILD)/fault/leak: tests/fault/leak.c tests/fault/alloc.c | $(BUILD)/fault
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) $^ -o $@
+
+$(OBJ) $(BUILD)/bin $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/fault bin:
 	mkdir -p $@
 
 # ---- tests ----
@@ -107,6 +114,12 @@ bats: $(CMDS:%=$(BUILD)/bin/%)
 	@$(LOGGED) ADKIT_BIN=$(abspath $(BUILD)/bin) ADKIT_SANITIZED=$(if $(SAN),1) \
 		bats tests/bats | tee -a $(LOG)-bats.log
 
+# Every command with its Nth allocation failing, N = 1, 2, ...; meant for
+# the sanitized build, which `asan` runs it in.
+fault: $(CMDS:%=$(BUILD)/fault/%) $(BUILD)/fault/leak
+	@$(LOGGED) ADKIT_FAULT_BIN=$(abspath $(BUILD)/fault) \
+		bats tests/fault | tee -a $(LOG)-fault.log
+
 manlint:
 	@test -n "$(MANS)" || { echo "manlint: no man pages"; exit 1; }
 	mandoc -Tlint -W warning $(MANS)
@@ -116,7 +129,7 @@ manlint:
 asan:
 	$(MAKE) --no-print-directory BUILD=build/asan \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		OPT=-O1 unit fuzz-replay bats
+		OPT=-O1 unit fuzz-replay bats fault
 
 # ---- fuzzing (clang's libFuzzer) ----
 

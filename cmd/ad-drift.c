@@ -335,5 +335,5 @@ int main(int argc, char **argv)
 	return res.drift ? AD_EXIT_CHECK : AD_EXIT_OK;
 usage:
 	args_free(&a);
-	return ad_cli_usage_error(prog, usage_line, "%s", err.msg);
+	return ad_cli_option_error(prog, usage_line, &err);
 }

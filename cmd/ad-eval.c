@@ -331,5 +331,5 @@ int main(int argc, char **argv)
 	code = ad_cli_report(prog, &err);
 	return code;
 usage:
-	return ad_cli_usage_error(prog, usage_line, "%s", err.msg);
+	return ad_cli_option_error(prog, usage_line, &err);
 }

@@ -353,5 +353,5 @@ int main(int argc, char **argv)
 	return AD_EXIT_OK;
 usage:
 	args_free(&a);
-	return ad_cli_usage_error(prog, usage_line, "%s", err.msg);
+	return ad_cli_option_error(prog, usage_line, &err);
 }

@@ -68,6 +68,14 @@ int ad_cli_usage_error(const char *prog, const char *usage,
 	return AD_EXIT_USAGE;
 }
 
+int ad_cli_option_error(const char *prog, const char *usage,
+    const struct ad_error *err)
+{
+	if (err->code == AD_ENOMEM)
+		return ad_cli_report(prog, err);
+	return ad_cli_usage_error(prog, usage, "%s", err->msg);
+}
+
 void ad_cli_note(const char *prog, const char *fmt, ...)
 {
 	va_list ap;

@@ -35,6 +35,12 @@ int ad_cli_report(const char *prog, const struct ad_error *err);
 int ad_cli_usage_error(const char *prog, const char *usage,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Reports an option that could not be taken: a usage error as
+ * ad_cli_usage_error does, but running out of memory as ad_cli_report
+ * does (exit 4), since the option was not at fault. */
+int ad_cli_option_error(const char *prog, const char *usage,
+    const struct ad_error *err);
+
 /* Prints "prog: message" to stderr: a note that is not an error. */
 void ad_cli_note(const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

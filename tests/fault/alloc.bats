@@ -1,0 +1,158 @@
+#!/usr/bin/env bats
+# Every command under allocation failure (issue 9): for N = 1, 2, ... up to
+# the allocations a small run makes, the Nth fails once, then the Nth and
+# all after it. Each run must end with exit 4 and one "out of memory"
+# message and leave no output file, or (a transient fault absorbed) end
+# as a run without faults does, with the same output. The commands are the sanitized
+# build's, linked with tests/fault/alloc.c, so a leak or a bad access on any
+# error path fails the run.
+export ADKIT_BIN="${ADKIT_FAULT_BIN:?run through make fault}"
+load ../bats/helper
+
+# the failing allocator counts leaks (exit 97); LeakSanitizer would be slow
+export ASAN_OPTIONS=detect_leaks=0:exitcode=99
+export UBSAN_OPTIONS=halt_on_error=1:exitcode=98
+# models record their creation time; runs must be comparable byte for byte
+export SOURCE_DATE_EPOCH=1
+
+SERVERS="$ROOT/data/servers.csv"
+
+# Runs the command line given with the Nth allocation failing; out is the
+# file it writes. Prints a line for each run whose outcome is wrong. The
+# runs are shared out among one worker per core, each in a folder of its
+# own with a copy of the inputs.
+fail_each_allocation() {
+	local out=$1; shift
+	local count ok=0 w workers failed=0
+	rm -f "$out"
+	ADKIT_ALLOC_COUNT=count.txt "$@" > /dev/null 2> stderr.txt || ok=$?
+	# ad-drift's exit 1 (drift found) is a result, not a failure
+	if [ "$ok" -gt 1 ]; then
+		echo "the run without faults failed:"; cat stderr.txt; return 1
+	fi
+	cp "$out" expected
+	count=$(cat count.txt)
+	# the harness works: failing every allocation fails the command
+	[ "$count" -gt 0 ]
+	run -4 env ADKIT_FAIL_ALLOC=1+ "$@"
+	workers=$(nproc)
+	for ((w = 0; w < workers; w++)); do
+		rm -rf "w$w"; mkdir "w$w"
+		find . -maxdepth 1 -type f -exec cp {} "w$w" \;
+		(cd "w$w" && fail_share "$w" "$workers" "$count" "$out" "$ok" "$@") &
+	done
+	for ((w = 0; w < workers; w++)); do
+		wait -n || failed=1
+	done
+	if [ "$failed" = 1 ]; then
+		cat w*/failures.txt
+		return 1
+	fi
+	echo "# $1: $count allocations, each failed once and for ever" >&3
+}
+
+# One worker's share: allocations first, first + step, ...
+fail_share() {
+	local first=$1 step=$2 count=$3 out=$4 ok=$5 n mode st
+	shift 5
+	for mode in "" +; do
+		for ((n = first + 1; n <= count; n += step)); do
+			rm -f "$out"
+			st=0
+			ADKIT_FAIL_ALLOC=$n$mode "$@" > /dev/null 2> stderr.txt || st=$?
+			check_outcome "$out" "$n$mode" "$st" "$ok" > failures.txt ||
+				return 1
+		done
+	done
+}
+
+check_outcome() {
+	local out=$1 at=$2 st=$3 ok=$4
+	case $st in
+	"$ok")
+		if ! cmp -s "$out" expected; then
+			echo "allocation $at: exit $st with different output"
+			return 1
+		fi ;;
+	4)
+		if [ -e "$out" ]; then
+			echo "allocation $at: exit 4 left $out behind"
+			return 1
+		fi
+		if [ "$(wc -l < stderr.txt)" -ne 1 ] ||
+		    ! grep -q "^ad-[a-z]*: .*out of memory$" stderr.txt; then
+			echo "allocation $at: exit 4 without one out-of-memory line:"
+			cat stderr.txt
+			return 1
+		fi ;;
+	*)
+		echo "allocation $at: exit $st"
+		cat stderr.txt
+		return 1 ;;
+	esac
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+	head -n 61 "$SERVERS" > small.csv
+}
+
+@test "the harness sees a block left allocated at exit" {
+	run -97 "$ADKIT_FAULT_BIN/leak"
+	assert_output "leak: 1 blocks not freed"
+}
+
+@test "ad-clean under allocation failure" {
+	fail_each_allocation out.bin ad-clean -q --impute median,label=none \
+		--dedupe -s clean.params --report q.json -F bin -o out.bin small.csv
+}
+
+@test "ad-clean -r under allocation failure" {
+	ad-clean -q --impute mean -s clean.params -o /dev/null small.csv
+	fail_each_allocation out.csv ad-clean -q -r clean.params -o out.csv small.csv
+}
+
+@test "ad-features under allocation failure" {
+	fail_each_allocation out.csv ad-features --time timestamp --group host \
+		--rolling 3 --diff --lags 1 --calendar --onehot host --scale robust \
+		--log bytes_out --keep label -s f.params -o out.csv small.csv
+}
+
+@test "ad-features -r under allocation failure" {
+	ad-features --scale standard --freq host --drop timestamp -s f.params \
+		-o /dev/null small.csv
+	fail_each_allocation out.bin ad-features -r f.params -F bin -o out.bin small.csv
+}
+
+@test "ad-train under allocation failure" {
+	fail_each_allocation model ad-train -q --trees 4 --sample-size 16 \
+		--threads 2 --label label --ignore timestamp,host -o model small.csv
+}
+
+@test "ad-train --merge under allocation failure" {
+	ad-train -q --trees 2 --seed 1 --label label -o m1 --ignore timestamp,host small.csv
+	ad-train -q --trees 2 --seed 2 --label label -o m2 --ignore timestamp,host small.csv
+	fail_each_allocation model ad-train -q --merge -o model m1 m2
+}
+
+@test "ad-score under allocation failure" {
+	ad-train -q --trees 4 --sample-size 16 --label label \
+		--ignore timestamp,host -o model small.csv
+	fail_each_allocation out.csv ad-score -q --threads 2 -m model \
+		--explain 2 -o out.csv small.csv
+	fail_each_allocation meta.json ad-score --inspect -m model -o meta.json
+}
+
+@test "ad-eval under allocation failure" {
+	ad-train -q --trees 4 --label label --ignore timestamp,host -o model small.csv
+	ad-score -q -m model --keep host,label -o scored.csv small.csv
+	fail_each_allocation report.json ad-eval -F json --by host \
+		--curves curves.csv -o report.json scored.csv
+}
+
+@test "ad-drift under allocation failure" {
+	head -n 31 small.csv > ref.csv
+	{ head -n 1 small.csv; tail -n 30 small.csv; } > cur.csv
+	fail_each_allocation report.csv ad-drift -r ref.csv -F csv -o report.csv cur.csv
+	fail_each_allocation ref.prof ad-drift --profile -o ref.prof ref.csv
+}
