@@ -38,11 +38,14 @@ all: deps-ok lib/libadkit.a $(CMDS:%=bin/%)
 
 # `make deps` installs what is missing; other targets only check, quietly,
 # and call it when something is missing.
+# The image's build stage needs only the build group (DEPS_GROUPS=build).
+DEPS_GROUPS ?= build test
+
 deps:
-	@scripts/deps.sh build test
+	@scripts/deps.sh $(DEPS_GROUPS)
 
 deps-ok:
-	@scripts/deps.sh --check build test || scripts/deps.sh build test
+	@scripts/deps.sh --check $(DEPS_GROUPS) || scripts/deps.sh $(DEPS_GROUPS)
 .PHONY: deps-ok
 
 $(OBJ)/%.o: lib/%.c $(LIB_H) | $(OBJ)
