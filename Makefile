@@ -32,7 +32,7 @@ LIB_OBJS = $(LIB_C:lib/%.c=$(OBJ)/%.o) $(LIB_CC:lib/%.cc=$(OBJ)/%.o)
 LIBA = $(BUILD)/libadkit.a
 
 .PHONY: all deps test check unit bats headers manlint fuzz-replay asan \
-	demo install clean fuzz fuzz-long bench
+	demo install clean fuzz fuzz-long bench image image-test image-clean
 
 all: deps-ok lib/libadkit.a $(CMDS:%=bin/%)
 
@@ -84,6 +84,7 @@ test: all
 	@rm -rf build/log; mkdir -p build/log
 	$(MAKE) --no-print-directory check LOG=build/log/plain
 	$(MAKE) --no-print-directory asan LOG=build/log/asan
+	$(MAKE) --no-print-directory image-test LOG=build/log/image
 	@scripts/test-summary.sh build/log/*
 
 # Everything that runs on one build; `asan` runs it again sanitized.
@@ -120,6 +121,22 @@ asan:
 	$(MAKE) --no-print-directory BUILD=build/asan \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		OPT=-O1 unit fuzz-replay bats
+
+# ---- the container image (podman; no Docker engine or registry) ----
+
+# Builds debian:bookworm-slim with mmdebstrap, then pipelines/Dockerfile;
+# either is skipped when its inputs have not changed. Needs root.
+image: deps-ok
+	@scripts/image.sh >/dev/null
+
+# The image against this machine's build: the demo, users, man pages.
+image-test: all image
+	@$(LOGGED) bats tests/image | tee -a $(LOG)-image.log
+
+image-clean:
+	CONTAINERS_CONF=$(CURDIR)/pipelines/containers.conf podman rmi --ignore \
+		localhost/adkit:latest localhost/adkit:$$(sed -n 's/^#define AD_VERSION "\(.*\)"$$/\1/p' lib/ad.h) \
+		docker.io/library/debian:bookworm-slim
 
 # ---- fuzzing (clang's libFuzzer) ----
 

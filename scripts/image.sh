@@ -50,7 +50,9 @@ if [ "$force" -eq 0 ] && [ "$(label_of "$base" adkit.base)" = "$base_hash" ]; th
 else
 	say "building the base $base with mmdebstrap"
 	rm -f "$out/rootfs.tar"
-	mmdebstrap --quiet "$@"
+	# Its hooks talk even when quiet: keep that for when it fails.
+	mmdebstrap --quiet "$@" > "$out/mmdebstrap.log" 2>&1 ||
+		{ cat "$out/mmdebstrap.log" >&2; exit 4; }
 	podman import --quiet --change "LABEL adkit.base=$base_hash" \
 		"$out/rootfs.tar" "$base" >/dev/null
 	rm -f "$out/rootfs.tar"

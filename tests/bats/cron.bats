@@ -23,7 +23,7 @@ setup() {
 
 # The value of the job's metric $1 in the textfile.
 job_metric() {
-	sed -n "s/^$1{job=\"nightly\"} //p" "$ADKIT_TEXTFILE_DIR/adkit_nightly.prom"
+	sed -n "s/^$1{cronjob=\"nightly\"} //p" "$ADKIT_TEXTFILE_DIR/adkit_nightly.prom"
 }
 
 published() {
