@@ -71,11 +71,14 @@ if [ "$force" -eq 0 ] && [ "$(label_of "$image" adkit.source)" = "$src_hash" ]; 
 	say "$image is up to date"
 else
 	say "building $image"
+	old=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
 	# apt in the build needs the network that containers.conf turns off.
 	podman build --quiet --pull=never --network=host \
 		--label "adkit.source=$src_hash" \
 		-f pipelines/Dockerfile -t "$image" -t localhost/adkit:latest . >/dev/null
-	# Layers of earlier builds no image uses any more.
-	podman image prune --force >/dev/null
+	# The image this one replaces, unless something else still uses it.
+	if [ -n "$old" ] && [ "$old" != "$(podman image inspect --format '{{.Id}}' "$image")" ]; then
+		podman rmi "$old" >/dev/null 2>&1 || true
+	fi
 fi
 echo "$image"
