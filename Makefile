@@ -32,17 +32,20 @@ LIB_OBJS = $(LIB_C:lib/%.c=$(OBJ)/%.o) $(LIB_CC:lib/%.cc=$(OBJ)/%.o)
 LIBA = $(BUILD)/libadkit.a
 
 .PHONY: all deps test check unit bats headers manlint fuzz-replay asan fault \
-	demo install clean fuzz fuzz-long bench
+	demo install clean fuzz fuzz-long bench image image-test image-clean
 
 all: deps-ok lib/libadkit.a $(CMDS:%=bin/%)
 
 # `make deps` installs what is missing; other targets only check, quietly,
 # and call it when something is missing.
+# The image's build stage needs only the build group (DEPS_GROUPS=build).
+DEPS_GROUPS ?= build test
+
 deps:
-	@scripts/deps.sh build test
+	@scripts/deps.sh $(DEPS_GROUPS)
 
 deps-ok:
-	@scripts/deps.sh --check build test || scripts/deps.sh build test
+	@scripts/deps.sh --check $(DEPS_GROUPS) || scripts/deps.sh $(DEPS_GROUPS)
 .PHONY: deps-ok
 
 $(OBJ)/%.o: lib/%.c $(LIB_H) | $(OBJ)
@@ -88,6 +91,7 @@ test: all
 	@rm -rf build/log; mkdir -p build/log
 	$(MAKE) --no-print-directory check LOG=build/log/plain
 	$(MAKE) --no-print-directory asan LOG=build/log/asan
+	$(MAKE) --no-print-directory image-test LOG=build/log/image
 	@scripts/test-summary.sh build/log/*
 
 # Everything that runs on one build; `asan` runs it again sanitized.
@@ -130,6 +134,22 @@ asan:
 	$(MAKE) --no-print-directory BUILD=build/asan \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		OPT=-O1 unit fuzz-replay bats fault
+
+# ---- the container image (podman; no Docker engine or registry) ----
+
+# Builds debian:bookworm-slim with mmdebstrap, then pipelines/Dockerfile;
+# either is skipped when its inputs have not changed. Needs root.
+image: deps-ok
+	@scripts/image.sh >/dev/null
+
+# The image against this machine's build: the demo, users, man pages.
+image-test: all image
+	@$(LOGGED) bats tests/image | tee -a $(LOG)-image.log
+
+image-clean:
+	CONTAINERS_CONF=$(CURDIR)/pipelines/containers.conf podman rmi --ignore \
+		localhost/adkit:latest localhost/adkit:$$(sed -n 's/^#define AD_VERSION "\(.*\)"$$/\1/p' lib/ad.h) \
+		docker.io/library/debian:bookworm-slim
 
 # ---- fuzzing (clang's libFuzzer) ----
 

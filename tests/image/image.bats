@@ -1,0 +1,87 @@
+#!/usr/bin/env bats
+# The container image from the outside (`make image-test`): it builds (or
+# is up to date), runs as a non-root user without network, holds every
+# command and man page and no compiler, and the demo pipeline run inside it
+# writes the same files as the same script run on this machine.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+export CONTAINERS_CONF="$ROOT/pipelines/containers.conf"
+
+setup_file() {
+	IMAGE=$("$ROOT/scripts/image.sh")
+	export IMAGE
+}
+
+# Runs a shell command line in a throwaway container of the image.
+in_image() {
+	run podman run --rm "$IMAGE" sh -c "$1"
+}
+
+# A copy of the demo script and its data in $1, as `make demo` expects them.
+demo_tree() {
+	mkdir -p "$1/scripts" "$1/data"
+	cp "$ROOT/scripts/demo.sh" "$1/scripts/"
+	cp "$ROOT/data/servers.csv" "$1/data/"
+}
+
+@test "the image runs as a non-root user with no network" {
+	in_image 'id -u; id -un; cat /proc/net/dev | tail -n +3 | cut -d: -f1'
+	assert_success
+	assert_line --index 0 10001
+	assert_line --index 1 adkit
+	assert_equal "$(echo "$output" | sed -n '3,$p' | tr -d ' ')" lo
+}
+
+@test "every command is in the image and answers --version" {
+	cmds=$(cd "$ROOT/cmd" && ls ad-*.c | sed 's/\.c$//' | tr '\n' ' ')
+	[ -n "$cmds" ]
+	in_image "for c in $cmds; do \$c --version || exit; done"
+	assert_success
+	for c in $cmds; do
+		assert_line --regexp "^$c \\(adkit\\) [0-9]+\\.[0-9]+\\.[0-9]+\$"
+	done
+}
+
+@test "every man page is in the image" {
+	pages=$(cd "$ROOT/man" && ls *.[157] | sed 's|.*\.\(.\)$|man\1/&.gz|' | tr '\n' ' ')
+	in_image "cd /usr/local/share/man && ls $pages"
+	assert_success
+}
+
+@test "the runtime image has the libraries, no compiler and no -dev packages" {
+	in_image 'dpkg-query -W -f "\${Package}\n"; command -v gcc cc make || true'
+	assert_success
+	assert_line libcsv3
+	refute_line --regexp -- '-dev$'
+	refute_line --regexp '^/'
+}
+
+@test "the image adds at most 5 MB to debian:bookworm-slim" {
+	size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
+	base=$(podman image inspect --format '{{.Size}}' docker.io/library/debian:bookworm-slim)
+	echo "image $size bytes, base $base bytes"
+	[ $((size - base)) -le 5000000 ]
+}
+
+@test "the demo runs in the container and writes what it writes on this machine" {
+	demo_tree "$BATS_TEST_TMPDIR/in"
+	chown -R 10001:10001 "$BATS_TEST_TMPDIR/in"
+	run podman run --rm -v "$BATS_TEST_TMPDIR/in:/work/demo" -w /work/demo \
+		"$IMAGE" sh scripts/demo.sh
+	assert_success
+	assert_output --partial "exit status: 1"
+	assert_line --partial "Done. Outputs are in build/demo/."
+
+	demo_tree "$BATS_TEST_TMPDIR/host"
+	ln -s "${ADKIT_BIN:-$ROOT/bin}" "$BATS_TEST_TMPDIR/host/bin"
+	run sh "$BATS_TEST_TMPDIR/host/scripts/demo.sh"
+	assert_success
+	for f in clean.csv rejects.csv quality.json clean.params features.csv \
+		features.params scored.csv curves.csv eval.svg monday.prof; do
+		cmp "$BATS_TEST_TMPDIR/in/build/demo/$f" "$BATS_TEST_TMPDIR/host/build/demo/$f"
+	done
+}
