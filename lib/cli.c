@@ -423,10 +423,9 @@ void ad_cli_write_help(FILE *f, const struct ad_cli_cmd *cmd)
 
 /* ---- the component ---- */
 
-/* Writes s as a YAML double-quoted scalar: safe whatever s holds. */
-static void yaml_str(FILE *f, const char *s)
+/* Writes s escaped for a YAML double-quoted scalar: safe whatever it holds. */
+static void yaml_chars(FILE *f, const char *s)
 {
-	fputc('"', f);
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
@@ -441,6 +440,12 @@ static void yaml_str(FILE *f, const char *s)
 		else
 			fputc(c, f);
 	}
+}
+
+static void yaml_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	yaml_chars(f, s);
 	fputc('"', f);
 }
 
@@ -526,18 +531,16 @@ static enum ad_status check_table(const struct ad_cli_cmd *cmd,
 /* "--name: help (default X)" */
 static void yaml_description(FILE *f, const struct ad_cli_opt *o)
 {
-	size_t n = strlen(o->name) + strlen(o->help) + 16 +
-	    (o->def ? strlen(o->def) : 0);
-	char *s = ad_malloc(n);
-
-	if (s == NULL) {   /* the description is a courtesy: go without */
-		yaml_str(f, "");
-		return;
+	fputs("\"--", f);
+	yaml_chars(f, o->name);
+	fputs(": ", f);
+	yaml_chars(f, o->help);
+	if (o->def != NULL) {
+		fputs(" (default ", f);
+		yaml_chars(f, o->def);
+		fputc(')', f);
 	}
-	snprintf(s, n, "--%s: %s%s%s%s", o->name, o->help,
-	    o->def ? " (default " : "", o->def ? o->def : "", o->def ? ")" : "");
-	yaml_str(f, s);
-	ad_free(s);
+	fputc('"', f);
 }
 
 static void yaml_io_one(FILE *f, const struct ad_cli_opt *o, int output)
