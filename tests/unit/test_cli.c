@@ -2,7 +2,9 @@
  * Tests for lib/cli's option-table driver: what take() is handed (flags,
  * values, --flag=false, short clusters, operands), the exit codes of usage
  * errors, the generated help (wrapping, defaults), the component YAML byte
- * for byte, and the table checks that refuse a component that cannot be.
+ * for byte, the table checks that refuse a component that cannot be, and
+ * the driver's allocations failing one by one (this program links its own
+ * ad_malloc and friends, as test_oom does).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -10,9 +12,51 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "cli.h"
 
 #include "check.h"
+
+/* ---- a failing allocator ---- */
+
+static long fail_at;       /* the allocation that fails; 0: none does */
+static long calls;         /* allocations since fail_at was set */
+static long live;          /* blocks allocated and not yet freed */
+
+static int should_fail(void)
+{
+	return fail_at > 0 && ++calls >= fail_at;
+}
+
+void *ad_malloc(size_t n)
+{
+	void *p = should_fail() ? NULL : malloc(n ? n : 1);
+
+	live += p != NULL;
+	return p;
+}
+
+void *ad_calloc(size_t n, size_t size)
+{
+	void *p = should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1);
+
+	live += p != NULL;
+	return p;
+}
+
+void *ad_realloc(void *p, size_t n)
+{
+	void *q = should_fail() ? NULL : realloc(p, n ? n : 1);
+
+	live += q != NULL && p == NULL;
+	return q;
+}
+
+void ad_free(void *p)
+{
+	live -= p != NULL;
+	free(p);
+}
 
 enum { OPT_LONG = CHAR_MAX + 1, OPT_FIXED, OPT_OUT, OPT_GONE };
 
@@ -274,6 +318,28 @@ static void test_bad_tables(void)
 	fclose(f);
 }
 
+/* Each of the driver's allocations failing (and all after it) is an I/O
+ * or system error, with nothing leaked. */
+static void test_oom(void)
+{
+	char *argv[] = { "ad-test", "-q", "in.csv", NULL };
+	struct seen s = { "", 0 };
+	int first, r;
+	long n;
+
+	for (n = 1; n < 100; n++) {
+		fail_at = n;
+		calls = 0;
+		r = parse(&s, &first, argv);
+		fail_at = 0;
+		CHECK(live == 0);
+		if (r == -1)
+			break;
+		CHECK(r == AD_EXIT_IO);
+	}
+	CHECK(n > 1 && n < 100);
+}
+
 static void test_bool(void)
 {
 	const char *yes[] = { "true", "TRUE", "True", "1", "yes", "Yes" };
@@ -298,6 +364,7 @@ int main(void)
 	test_help();
 	test_component();
 	test_bad_tables();
+	test_oom();
 	test_bool();
 	return CHECK_DONE("test_cli");
 }
