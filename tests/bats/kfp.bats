@@ -208,3 +208,12 @@ kfp_run() {
 	run -2 ad-drift --exit-zero "$FIX/drift-shift.csv"
 	run -4 ad-drift --exit-zero -r no-such.csv "$FIX/drift-shift.csv"
 }
+
+@test "--kfp-component: a write error is exit 4, a closed pipe is quiet" {
+	run bash -c 'ad-score --kfp-component > /dev/full'
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"write error"* ]]
+	run_pipe 'ad-eval --kfp-component | head -n1'
+	assert_success
+	assert_output "# The Kubeflow Pipelines component of ad-eval, written by \`ad-eval --kfp-component\`."
+}
