@@ -32,7 +32,7 @@ LIB_OBJS = $(LIB_C:lib/%.c=$(OBJ)/%.o) $(LIB_CC:lib/%.cc=$(OBJ)/%.o)
 LIBA = $(BUILD)/libadkit.a
 
 .PHONY: all deps test check unit bats headers manlint fuzz-replay asan \
-	demo install clean fuzz fuzz-long bench
+	demo install clean fuzz fuzz-long bench components
 
 all: deps-ok lib/libadkit.a $(CMDS:%=bin/%)
 
@@ -139,6 +139,18 @@ fuzz:
 
 fuzz-long:
 	$(MAKE) fuzz FUZZ_SECONDS=1800
+
+# ---- Kubeflow Pipelines components ----
+
+# Each binary prints its own component; tests/bats/kfp.bats fails when the
+# committed files differ. They name the default image, adkit:VERSION.
+components: $(CMDS:%=bin/%)
+	@mkdir -p pipelines/components
+	@set -e; for c in $(CMDS); do \
+		env -u ADKIT_IMAGE bin/$$c --kfp-component \
+			> pipelines/components/$$c.yaml.tmp; \
+		mv pipelines/components/$$c.yaml.tmp pipelines/components/$$c.yaml; \
+	done; echo "components: $(words $(CMDS)) written to pipelines/components"
 
 # ---- demo, bench, install ----
 

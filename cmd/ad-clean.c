@@ -1,61 +1,10 @@
 /* ad-clean: options and wiring; the work is in lib/clean.c. */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "clean.h"
 #include "cli.h"
-
-static const char *prog = "ad-clean";
-
-static const char usage_line[] =
-    "usage: ad-clean [-nqV] [-d char] [-F csv|bin] [-i file] [-o file] "
-    "[-r params | -s params] [options] [file]";
-
-static const char help[] =
-    "ad-clean: check, type and repair a CSV or adkit binary stream.\n"
-    "\n"
-    "usage: ad-clean [-nqV] [-d char] [-F csv|bin] [-i file] [-o file] "
-    "[-r params | -s params] [options] [file]\n"
-    "\n"
-    "Examples:\n"
-    "  ad-clean --report q.json data.csv > clean.csv\n"
-    "  ad-clean --impute median -s clean.params train.csv -o train.clean.csv\n"
-    "  ad-clean -r clean.params new.csv | ad-score -m model\n"
-    "\n"
-    "Cleaning:\n"
-    "      --schema FILE     column types from a CSV with columns column,type\n"
-    "      --infer-rows N    rows examined to infer types (default 1000)\n"
-    "      --na LIST         tokens read as missing (default: empty,NA,N/A,NaN,\n"
-    "                        nan,null,NULL)\n"
-    "      --strict          a numeric cell that does not parse is an error\n"
-    "      --rejects FILE    write rows with the wrong field count here\n"
-    "      --max-rejects N   fail when more than N rows are rejected\n"
-    "      --impute SPEC     fill missing cells: mean, median, mode, zero, none\n"
-    "                        or a value, for all columns or COL=METHOD,...\n"
-    "                        (repeatable; named columns override)\n"
-    "      --drop-missing    drop rows still missing a value\n"
-    "      --dedupe          drop exact duplicate rows\n"
-    "      --select COLS     keep only these columns, in this order\n"
-    "      --drop COLS       remove these columns\n"
-    "  -s, --save PARAMS     write what was learned (types, fills) to PARAMS\n"
-    "  -r, --restore PARAMS  clean exactly as the run that saved PARAMS\n"
-    "      --report FILE     write a JSON data-quality report\n"
-    "      --prom FILE       write Prometheus textfile metrics\n"
-    "\n"
-    "Common options:\n"
-    "  -i, --input FILE      read FILE (default: standard input, also -)\n"
-    "  -o, --output FILE     write FILE, complete or not at all (default: stdout)\n"
-    "  -d, --delimiter CHAR  CSV field delimiter (default ,; \"tab\" for tab)\n"
-    "  -n, --no-headers      CSV has no header row; columns are c1..cN\n"
-    "  -F, --format FMT      output csv or bin (default: the input's format)\n"
-    "  -q, --quiet           no summary of rejected or invalid data on stderr\n"
-    "  -h, --help            show this help\n"
-    "  -V, --version         show the version\n"
-    "\n"
-    "Exit status: 0 success, 2 usage error, 3 bad input data or params,\n"
-    "4 I/O or system error. See ad-clean(1).\n";
 
 enum {
 	OPT_DEDUPE = CHAR_MAX + 1,
@@ -73,31 +22,67 @@ enum {
 	OPT_STRICT
 };
 
-static const struct option longopts[] = {
-	{ "dedupe", no_argument, NULL, OPT_DEDUPE },
-	{ "delimiter", required_argument, NULL, 'd' },
-	{ "drop", required_argument, NULL, OPT_DROP },
-	{ "drop-missing", no_argument, NULL, OPT_DROP_MISSING },
-	{ "format", required_argument, NULL, 'F' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "impute", required_argument, NULL, OPT_IMPUTE },
-	{ "infer-rows", required_argument, NULL, OPT_INFER_ROWS },
-	{ "input", required_argument, NULL, 'i' },
-	{ "max-rejects", required_argument, NULL, OPT_MAX_REJECTS },
-	{ "na", required_argument, NULL, OPT_NA },
-	{ "no-headers", no_argument, NULL, 'n' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "prom", required_argument, NULL, OPT_PROM },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "rejects", required_argument, NULL, OPT_REJECTS },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "restore", required_argument, NULL, 'r' },
-	{ "save", required_argument, NULL, 's' },
-	{ "schema", required_argument, NULL, OPT_SCHEMA },
-	{ "select", required_argument, NULL, OPT_SELECT },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+static const struct ad_cli_opt opts[] = {
+	AD_CLI_HEADING("Cleaning:"),
+	AD_CLI_OPT("schema", OPT_SCHEMA, "FILE", AD_KFP_IN_ARTIFACT, NULL,
+	    "column types from a CSV with columns column,type"),
+	AD_CLI_OPT("infer-rows", OPT_INFER_ROWS, "N", AD_KFP_INTEGER, "1000",
+	    "rows examined to infer types"),
+	AD_CLI_OPT("na", OPT_NA, "LIST", AD_KFP_STRING, NULL, "tokens read as "
+	    "missing (default: empty,NA,N/A,NaN,nan,null,NULL)"),
+	AD_CLI_OPT("strict", OPT_STRICT, NULL, AD_KFP_BOOLEAN, NULL,
+	    "a numeric cell that does not parse is an error"),
+	AD_CLI_OPT("rejects", OPT_REJECTS, "FILE", AD_KFP_OUT_DATASET, NULL,
+	    "write rows with the wrong field count here"),
+	AD_CLI_OPT("max-rejects", OPT_MAX_REJECTS, "N", AD_KFP_INTEGER, NULL,
+	    "fail when more than N rows are rejected"),
+	AD_CLI_OPT("impute", OPT_IMPUTE, "SPEC", AD_KFP_STRING, NULL,
+	    "fill missing cells: mean, median, mode, zero, none or a value, for "
+	    "all columns or COL=METHOD,... (repeatable; named columns "
+	    "override)"),
+	AD_CLI_OPT("drop-missing", OPT_DROP_MISSING, NULL, AD_KFP_BOOLEAN, NULL,
+	    "drop rows still missing a value"),
+	AD_CLI_OPT("dedupe", OPT_DEDUPE, NULL, AD_KFP_BOOLEAN, NULL,
+	    "drop exact duplicate rows"),
+	AD_CLI_OPT("select", OPT_SELECT, "COLS", AD_KFP_STRING, NULL,
+	    "keep only these columns, in this order"),
+	AD_CLI_OPT("drop", OPT_DROP, "COLS", AD_KFP_STRING, NULL,
+	    "remove these columns"),
+	{ "save", 's', "PARAMS", AD_KFP_OUT_ARTIFACT, NULL,
+	    "write what was learned (types, fills) to PARAMS",
+	    .kfp_name = "params", .kfp_unless = 'r' },
+	AD_CLI_OPT("restore", 'r', "PARAMS", AD_KFP_IN_ARTIFACT, NULL,
+	    "clean exactly as the run that saved PARAMS"),
+	AD_CLI_OPT("report", OPT_REPORT, "FILE", AD_KFP_OUT_ARTIFACT, NULL,
+	    "write a JSON data-quality report"),
+	AD_CLI_OPT("prom", OPT_PROM, "FILE", AD_KFP_OUT_ARTIFACT, NULL,
+	    "write Prometheus textfile metrics"),
+	AD_CLI_HEADING("Common options:"),
+	AD_CLI_OPT_INPUT,
+	AD_CLI_OPT("output", 'o', "FILE", AD_KFP_OUT_DATASET, NULL,
+	    "write FILE, complete or not at all (default: stdout)"),
+	AD_CLI_OPT_DELIMITER,
+	AD_CLI_OPT_NO_HEADERS,
+	AD_CLI_OPT("format", 'F', "FMT", AD_KFP_STRING, NULL,
+	    "output csv or bin (default: the input's format)"),
+	AD_CLI_OPT("quiet", 'q', NULL, AD_KFP_NONE, NULL,
+	    "no summary of rejected or invalid data on stderr"),
+};
+
+static const struct ad_cli_cmd cmd = {
+	.name = "ad-clean",
+	.summary = "check, type and repair a CSV or adkit binary stream.",
+	.usage = "ad-clean [-nqV] [-d char] [-F csv|bin] [-i file] [-o file] "
+	    "[-r params | -s params] [options] [file]",
+	.examples = "Examples:\n"
+	    "  ad-clean --report q.json data.csv > clean.csv\n"
+	    "  ad-clean --impute median -s clean.params train.csv -o "
+	    "train.clean.csv\n"
+	    "  ad-clean -r clean.params new.csv | ad-score -m model\n",
+	.opts = opts,
+	.nopts = sizeof opts / sizeof opts[0],
+	.footer = "Exit status: 0 success, 2 usage error, 3 bad input data or "
+	    "params,\n4 I/O or system error. See ad-clean(1).\n",
 };
 
 struct args {
@@ -118,9 +103,10 @@ static void args_free(struct args *a)
 }
 
 /* Handles one option; returns AD_OK, or AD_EUSAGE with err set. */
-static enum ad_status take(struct args *a, int c, const char *arg,
+static enum ad_status take(void *ctx, int c, const char *arg,
     struct ad_error *err)
 {
+	struct args *a = ctx;
 	struct ad_clean_opts *o = &a->o;
 	uint64_t n;
 	enum ad_status st = AD_OK;
@@ -186,7 +172,7 @@ static void summarize(const struct args *a, const struct ad_clean_result *r)
 		return;
 	if (r->rows_rejected || r->cells_invalid || r->rows_duplicate ||
 	    r->rows_dropped_missing)
-		ad_cli_note(prog, "%s: %llu rows read, %llu written; %llu "
+		ad_cli_note(cmd.name, "%s: %llu rows read, %llu written; %llu "
 		    "rejected, %llu invalid cells, %llu duplicates, %llu dropped "
 		    "for missing values", in, (unsigned long long)r->rows_read,
 		    (unsigned long long)r->rows_written,
@@ -195,7 +181,7 @@ static void summarize(const struct args *a, const struct ad_clean_result *r)
 		    (unsigned long long)r->rows_duplicate,
 		    (unsigned long long)r->rows_dropped_missing);
 	if (r->unlearned)
-		ad_cli_note(prog, "%zu column(s) had no values to learn a fill "
+		ad_cli_note(cmd.name, "%zu column(s) had no values to learn a fill "
 		    "from (\"%s\"); their missing cells stay missing",
 		    r->unlearned, r->unlearned_example);
 }
@@ -205,60 +191,36 @@ int main(int argc, char **argv)
 	struct args a;
 	struct ad_clean_result res;
 	struct ad_error err;
-	int c, code;
+	int code, first;
 
 	memset(&a, 0, sizeof a);
 	ad_error_clear(&err);
 	ad_cli_init();
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:F:hi:no:qr:s:V", longopts,
-	    NULL)) != -1) {
-		if (c == 'h') {
-			args_free(&a);
-			return ad_cli_help(help);
-		}
-		if (c == 'V') {
-			args_free(&a);
-			return ad_cli_version(prog);
-		}
-		if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
-			args_free(&a);
-			if (c == ':')
-				return ad_cli_usage_error(prog, usage_line,
-				    "option %s needs a value", bad);
-			return ad_cli_usage_error(prog, usage_line,
-			    "unknown option %s", bad);
-		}
-		if (take(&a, c, optarg, &err) != AD_OK)
-			goto usage;
-	}
-	if (optind < argc) {
-		if (a.o.in.path != NULL || optind + 1 < argc) {
+	if ((code = ad_cli_parse(&cmd, argc, argv, take, &a, &first)) >= 0)
+		goto out;
+	if (first < argc) {
+		if (a.o.in.path != NULL || first + 1 < argc) {
 			ad_error_set(&err, AD_EUSAGE, "give one input, as -i FILE "
 			    "or FILE");
-			goto usage;
+			goto fail;
 		}
-		a.o.in.path = argv[optind];
+		a.o.in.path = argv[first];
 	}
 	if (a.o.save_path != NULL && a.o.restore_path != NULL) {
 		ad_error_set(&err, AD_EUSAGE, "--save and --restore cannot be "
 		    "combined");
-		goto usage;
+		goto fail;
 	}
 	a.o.impute = a.impute;
 	a.o.n_impute = a.n_impute;
-	if (ad_clean_run(&a.o, &res, &err) != AD_OK) {
-		if (err.code == AD_EUSAGE)
-			goto usage;
-		code = ad_cli_report(prog, &err);
-		args_free(&a);
-		return code;
-	}
+	if (ad_clean_run(&a.o, &res, &err) != AD_OK)
+		goto fail;
 	summarize(&a, &res);
+	code = AD_EXIT_OK;
+	goto out;
+fail:
+	code = ad_cli_fail(&cmd, &err);
+out:
 	args_free(&a);
-	return AD_EXIT_OK;
-usage:
-	args_free(&a);
-	return ad_cli_usage_error(prog, usage_line, "%s", err.msg);
+	return code;
 }

@@ -1,5 +1,4 @@
 /* ad-drift: options and wiring; the work is in lib/drift.c. */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,79 +7,13 @@
 #include "cli.h"
 #include "drift.h"
 
-static const char *prog = "ad-drift";
-
-static const char usage_line[] =
-    "usage: ad-drift [-nqV] [-d char] [-F format] [-i file] [-o file] "
-    "[-m model | -r reference | --profile | --merge] [options] [file ...]";
-
-static const char help[] =
-    "ad-drift: tell whether data (or scores) drifted from a reference.\n"
-    "\n"
-    "usage: ad-drift [-nqV] [-d char] [-F format] [-i file] [-o file] "
-    "[-m model | -r reference | --profile | --merge] [options] [file ...]\n"
-    "\n"
-    "Examples:\n"
-    "  ad-drift -r train.csv today.csv || retrain\n"
-    "  ad-drift --profile --drop timestamp train.csv -o train.prof\n"
-    "  ad-drift -r train.prof -F json --prom drift.prom today.csv\n"
-    "  ad-drift --merge shard1.prof shard2.prof -o all.prof\n"
-    "  ad-score -m model today.csv | ad-drift -m model\n"
-    "\n"
-    "Exit status 0 means no drift and 1 drift found, so a pipeline can branch\n"
-    "on it.\n"
-    "\n"
-    "What to compare with (one of):\n"
-    "  -r, --reference FILE  data (CSV or binary) or a profile of it\n"
-    "  -m, --model FILE      the training-score quantiles of a model, for the\n"
-    "                        input's score column\n"
-    "      --profile         write the input's profile instead of comparing\n"
-    "      --merge           merge the profiles given as operands into one\n"
-    "\n"
-    "Profiles:\n"
-    "      --sample N        values sampled per numeric column (default 100000)\n"
-    "      --bins N          quantile bins for PSI and JS (default 10)\n"
-    "      --top N           text categories kept (default 100)\n"
-    "      --seed N          seed of the sampling (default 1)\n"
-    "      --select COLS     compare or profile only these columns\n"
-    "      --drop COLS       leave these columns out\n"
-    "\n"
-    "Deciding:\n"
-    "      --method M        auto (PSI, or KS/chi-square p-value), psi, ks,\n"
-    "                        wasserstein or js (default auto)\n"
-    "      --threshold X     the method's bar: PSI 0.2, ks the significance\n"
-    "                        level, wasserstein and js 0.1\n"
-    "      --alpha X         significance level before Bonferroni (0.05)\n"
-    "      --drift-share X   share of drifted columns that is data set drift\n"
-    "                        (default 0.5)\n"
-    "      --critical COLS   any of these drifting is data set drift\n"
-    "      --window N        compare each run of N input rows on its own\n"
-    "      --threads N       threads sorting and comparing columns (default:\n"
-    "                        all cores)\n"
-    "\n"
-    "Output:\n"
-    "  -F, --format FMT      csv, bin, json or text (default csv)\n"
-    "      --prom FILE       write Prometheus textfile metrics\n"
-    "      --verdict FILE    write \"true\" or \"false\": drift found\n"
-    "\n"
-    "Common options:\n"
-    "  -i, --input FILE      read FILE (default: standard input, also -)\n"
-    "  -o, --output FILE     write FILE, complete or not at all (default: stdout)\n"
-    "  -d, --delimiter CHAR  CSV field delimiter (default ,; \"tab\" for tab)\n"
-    "  -n, --no-headers      CSV has no header row; columns are c1..cN\n"
-    "  -q, --quiet           no summary of the drift found on stderr\n"
-    "  -h, --help            show this help\n"
-    "  -V, --version         show the version\n"
-    "\n"
-    "Exit status: 0 no drift, 1 drift found, 2 usage error, 3 bad input data,\n"
-    "4 I/O or system error. See ad-drift(1).\n";
-
 enum {
 	OPT_ALPHA = CHAR_MAX + 1,
 	OPT_BINS,
 	OPT_CRITICAL,
 	OPT_DRIFT_SHARE,
 	OPT_DROP,
+	OPT_EXIT_ZERO,
 	OPT_MERGE,
 	OPT_METHOD,
 	OPT_PROFILE,
@@ -95,40 +28,93 @@ enum {
 	OPT_WINDOW
 };
 
-static const struct option longopts[] = {
-	{ "alpha", required_argument, NULL, OPT_ALPHA },
-	{ "bins", required_argument, NULL, OPT_BINS },
-	{ "critical", required_argument, NULL, OPT_CRITICAL },
-	{ "delimiter", required_argument, NULL, 'd' },
-	{ "drift-share", required_argument, NULL, OPT_DRIFT_SHARE },
-	{ "drop", required_argument, NULL, OPT_DROP },
-	{ "format", required_argument, NULL, 'F' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "input", required_argument, NULL, 'i' },
-	{ "merge", no_argument, NULL, OPT_MERGE },
-	{ "method", required_argument, NULL, OPT_METHOD },
-	{ "model", required_argument, NULL, 'm' },
-	{ "no-headers", no_argument, NULL, 'n' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "profile", no_argument, NULL, OPT_PROFILE },
-	{ "prom", required_argument, NULL, OPT_PROM },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "reference", required_argument, NULL, 'r' },
-	{ "sample", required_argument, NULL, OPT_SAMPLE },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "select", required_argument, NULL, OPT_SELECT },
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
-	{ "top", required_argument, NULL, OPT_TOP },
-	{ "verdict", required_argument, NULL, OPT_VERDICT },
-	{ "version", no_argument, NULL, 'V' },
-	{ "window", required_argument, NULL, OPT_WINDOW },
-	{ NULL, 0, NULL, 0 }
+/* The component compares only: --profile and --merge make no verdict,
+ * and --merge takes any number of profiles as operands. */
+static const struct ad_cli_opt opts[] = {
+	AD_CLI_HEADING("What to compare with (one of):"),
+	AD_CLI_OPT("reference", 'r', "FILE", AD_KFP_IN_ARTIFACT, NULL,
+	    "data (CSV or binary) or a profile of it"),
+	AD_CLI_OPT("model", 'm', "FILE", AD_KFP_IN_MODEL, NULL,
+	    "the training-score quantiles of a model, for the input's score "
+	    "column"),
+	AD_CLI_OPT("profile", OPT_PROFILE, NULL, AD_KFP_NONE, NULL,
+	    "write the input's profile instead of comparing"),
+	AD_CLI_OPT("merge", OPT_MERGE, NULL, AD_KFP_NONE, NULL,
+	    "merge the profiles given as operands into one"),
+	AD_CLI_HEADING("Profiles:"),
+	AD_CLI_OPT("sample", OPT_SAMPLE, "N", AD_KFP_INTEGER, "100000",
+	    "values sampled per numeric column"),
+	AD_CLI_OPT("bins", OPT_BINS, "N", AD_KFP_INTEGER, "10",
+	    "quantile bins for PSI and JS"),
+	AD_CLI_OPT("top", OPT_TOP, "N", AD_KFP_INTEGER, "100",
+	    "text categories kept"),
+	AD_CLI_OPT("seed", OPT_SEED, "N", AD_KFP_INTEGER, "1",
+	    "seed of the sampling"),
+	AD_CLI_OPT("select", OPT_SELECT, "COLS", AD_KFP_STRING, NULL,
+	    "compare or profile only these columns"),
+	AD_CLI_OPT("drop", OPT_DROP, "COLS", AD_KFP_STRING, NULL,
+	    "leave these columns out"),
+	AD_CLI_HEADING("Deciding:"),
+	AD_CLI_OPT("method", OPT_METHOD, "M", AD_KFP_STRING, "auto",
+	    "auto (PSI, or KS/chi-square p-value), psi, ks, wasserstein or js"),
+	AD_CLI_OPT("threshold", OPT_THRESHOLD, "X", AD_KFP_FLOAT, NULL,
+	    "the method's bar: PSI 0.2, ks the significance level, wasserstein "
+	    "and js 0.1"),
+	AD_CLI_OPT("alpha", OPT_ALPHA, "X", AD_KFP_FLOAT, NULL,
+	    "significance level before Bonferroni (0.05)"),
+	AD_CLI_OPT("drift-share", OPT_DRIFT_SHARE, "X", AD_KFP_FLOAT, "0.5",
+	    "share of drifted columns that is data set drift"),
+	AD_CLI_OPT("critical", OPT_CRITICAL, "COLS", AD_KFP_STRING, NULL,
+	    "any of these drifting is data set drift"),
+	AD_CLI_OPT("window", OPT_WINDOW, "N", AD_KFP_INTEGER, NULL,
+	    "compare each run of N input rows on its own"),
+	AD_CLI_OPT("threads", OPT_THREADS, "N", AD_KFP_INTEGER, NULL,
+	    "threads sorting and comparing columns (default: all cores)"),
+	AD_CLI_OPT("exit-zero", OPT_EXIT_ZERO, NULL, AD_KFP_FIXED, NULL,
+	    "exit 0 when drift is found too (what a pipeline step needs; "
+	    "--verdict tells)"),
+	AD_CLI_HEADING("Output:"),
+	AD_CLI_OPT("format", 'F', "FMT", AD_KFP_STRING, NULL,
+	    "csv, bin, json or text (default csv)"),
+	AD_CLI_OPT("prom", OPT_PROM, "FILE", AD_KFP_OUT_ARTIFACT, NULL,
+	    "write Prometheus textfile metrics"),
+	{ "verdict", OPT_VERDICT, "FILE", AD_KFP_OUT_BOOLEAN, NULL,
+	    "write \"true\" or \"false\": drift found", .kfp_name = "drift" },
+	AD_CLI_HEADING("Common options:"),
+	AD_CLI_OPT_INPUT,
+	{ "output", 'o', "FILE", AD_KFP_OUT_ARTIFACT, NULL,
+	    "write FILE, complete or not at all (default: stdout)",
+	    .kfp_name = "report" },
+	AD_CLI_OPT_DELIMITER,
+	AD_CLI_OPT_NO_HEADERS,
+	AD_CLI_OPT("quiet", 'q', NULL, AD_KFP_NONE, NULL,
+	    "no summary of the drift found on stderr"),
+};
+
+static const struct ad_cli_cmd cmd = {
+	.name = "ad-drift",
+	.summary = "tell whether data (or scores) drifted from a reference.",
+	.usage = "ad-drift [-nqV] [-d char] [-F format] [-i file] [-o file] "
+	    "[-m model | -r reference | --profile | --merge] [options] "
+	    "[file ...]",
+	.examples = "Examples:\n"
+	    "  ad-drift -r train.csv today.csv || retrain\n"
+	    "  ad-drift --profile --drop timestamp train.csv -o train.prof\n"
+	    "  ad-drift -r train.prof -F json --prom drift.prom today.csv\n"
+	    "  ad-drift --merge shard1.prof shard2.prof -o all.prof\n"
+	    "  ad-score -m model today.csv | ad-drift -m model\n"
+	    "\n"
+	    "Exit status 0 means no drift and 1 drift found, so a pipeline can "
+	    "branch\non it.\n",
+	.opts = opts,
+	.nopts = sizeof opts / sizeof opts[0],
+	.footer = "Exit status: 0 no drift, 1 drift found, 2 usage error, 3 bad "
+	    "input data,\n4 I/O or system error. See ad-drift(1).\n",
 };
 
 struct args {
 	struct ad_drift_opts o;
-	int profile, merge, quiet;
+	int profile, merge, quiet, exit_zero;
 };
 
 static void args_free(struct args *a)
@@ -149,9 +135,10 @@ static enum ad_status take_list(const char *opt, const char *arg,
 }
 
 /* Handles one option; returns AD_OK, or AD_EUSAGE with err set. */
-static enum ad_status take(struct args *a, int c, const char *arg,
+static enum ad_status take(void *ctx, int c, const char *arg,
     struct ad_error *err)
 {
+	struct args *a = ctx;
 	struct ad_drift_opts *o = &a->o;
 	uint64_t n;
 	enum ad_status st = AD_OK;
@@ -189,6 +176,7 @@ static enum ad_status take(struct args *a, int c, const char *arg,
 	case OPT_DROP:
 		st = take_list("--drop", arg, &o->drop, &o->ndrop, err);
 		break;
+	case OPT_EXIT_ZERO: a->exit_zero = 1; break;
 	case OPT_MERGE: a->merge = 1; break;
 	case OPT_METHOD:
 		st = ad_drift_parse_method(arg, &o->rule.method, err);
@@ -232,8 +220,8 @@ static enum ad_status take(struct args *a, int c, const char *arg,
 }
 
 /* Takes the operands: one input, or the profiles of --merge. */
-static enum ad_status operands(struct args *a, int argc, char **argv,
-    struct ad_error *err)
+static enum ad_status operands(struct args *a, int first, int argc,
+    char **argv, struct ad_error *err)
 {
 	struct ad_drift_opts *o = &a->o;
 
@@ -241,18 +229,18 @@ static enum ad_status operands(struct args *a, int argc, char **argv,
 		if (o->in.path != NULL)
 			return ad_error_set(err, AD_EUSAGE, "--merge reads the "
 			    "profiles given as operands, not -i");
-		if (optind >= argc)
+		if (first >= argc)
 			return ad_error_set(err, AD_EUSAGE, "--merge needs at least "
 			    "one profile");
-		o->merge = (const char *const *)(argv + optind);
-		o->nmerge = (size_t)(argc - optind);
+		o->merge = (const char *const *)(argv + first);
+		o->nmerge = (size_t)(argc - first);
 		return AD_OK;
 	}
-	if (optind < argc) {
-		if (o->in.path != NULL || optind + 1 < argc)
+	if (first < argc) {
+		if (o->in.path != NULL || first + 1 < argc)
 			return ad_error_set(err, AD_EUSAGE, "give one input, as -i "
 			    "FILE or FILE");
-		o->in.path = argv[optind];
+		o->in.path = argv[first];
 	}
 	return AD_OK;
 }
@@ -270,12 +258,12 @@ static void summarize(const struct args *a, const struct ad_drift_result *r)
 	if (a->quiet || !r->drift)
 		return;
 	if (a->o.window > 0)
-		ad_cli_note(prog, "drift in %llu of %llu windows, first at line "
+		ad_cli_note(cmd.name, "drift in %llu of %llu windows, first at line "
 		    "%llu", (unsigned long long)r->windows_drifted,
 		    (unsigned long long)r->windows,
 		    (unsigned long long)r->first_drift_line);
 	else
-		ad_cli_note(prog, "drift: %zu of %zu columns drifted (%s)",
+		ad_cli_note(cmd.name, "drift: %zu of %zu columns drifted (%s)",
 		    r->drifted, r->columns, r->names);
 }
 
@@ -284,56 +272,31 @@ int main(int argc, char **argv)
 	struct args a;
 	struct ad_drift_result res;
 	struct ad_error err;
-	int c, code;
+	int code, first;
 
 	memset(&a, 0, sizeof a);
 	ad_drift_defaults(&a.o);
 	a.o.threads = default_threads();
 	ad_error_clear(&err);
 	ad_cli_init();
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:F:hi:m:no:qr:V", longopts,
-	    NULL)) != -1) {
-		if (c == 'h') {
-			args_free(&a);
-			return ad_cli_help(help);
-		}
-		if (c == 'V') {
-			args_free(&a);
-			return ad_cli_version(prog);
-		}
-		if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
-			args_free(&a);
-			if (c == ':')
-				return ad_cli_usage_error(prog, usage_line,
-				    "option %s needs a value", bad);
-			return ad_cli_usage_error(prog, usage_line,
-			    "unknown option %s", bad);
-		}
-		if (take(&a, c, optarg, &err) != AD_OK)
-			goto usage;
-	}
+	if ((code = ad_cli_parse(&cmd, argc, argv, take, &a, &first)) >= 0)
+		goto out;
 	if (a.profile && a.merge) {
 		ad_error_set(&err, AD_EUSAGE, "--profile and --merge cannot be "
 		    "combined");
-		goto usage;
+		goto fail;
 	}
 	a.o.mode = a.profile ? AD_DRIFT_PROFILE : a.merge ? AD_DRIFT_MERGE :
 	    AD_DRIFT_COMPARE;
-	if (operands(&a, argc, argv, &err) != AD_OK)
-		goto usage;
-	if (ad_drift_run(&a.o, &res, &err) != AD_OK) {
-		if (err.code == AD_EUSAGE)
-			goto usage;
-		code = ad_cli_report(prog, &err);
-		args_free(&a);
-		return code;
-	}
+	if (operands(&a, first, argc, argv, &err) != AD_OK ||
+	    ad_drift_run(&a.o, &res, &err) != AD_OK)
+		goto fail;
 	summarize(&a, &res);
+	code = res.drift && !a.exit_zero ? AD_EXIT_CHECK : AD_EXIT_OK;
+	goto out;
+fail:
+	code = ad_cli_fail(&cmd, &err);
+out:
 	args_free(&a);
-	return res.drift ? AD_EXIT_CHECK : AD_EXIT_OK;
-usage:
-	args_free(&a);
-	return ad_cli_usage_error(prog, usage_line, "%s", err.msg);
+	return code;
 }

@@ -1,6 +1,5 @@
 /* ad-eval: options and wiring; the work is in lib/eval.c. */
 #include <float.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,68 +7,6 @@
 
 #include "cli.h"
 #include "eval.h"
-
-static const char *prog = "ad-eval";
-
-static const char usage_line[] =
-    "usage: ad-eval [-nqV] [-d char] [-F json|text|csv] [-i file] [-o file] "
-    "[options] [file]";
-
-static const char help[] =
-    "ad-eval: measure anomaly scores against labels, exactly.\n"
-    "\n"
-    "usage: ad-eval [-nqV] [-d char] [-F json|text|csv] [-i file] [-o file] "
-    "[options] [file]\n"
-    "\n"
-    "Examples:\n"
-    "  ad-score -m model new.csv | ad-eval -F text\n"
-    "  ad-eval --min-auc 0.9 --prom /var/lib/node/adkit.prom scored.csv || alert\n"
-    "  ad-eval --compare challenger --plot roc.svg scored.csv\n"
-    "\n"
-    "Columns:\n"
-    "      --label COL       labels: 1, true, yes, anomaly or 0, false, no,\n"
-    "                        normal (default label)\n"
-    "      --score COL       scores, higher = more anomalous (default score)\n"
-    "      --pred COL        the decision, labelled like --label (default\n"
-    "                        is_anomaly, when the input has it)\n"
-    "      --by COL          also evaluate each value of COL apart\n"
-    "Decision, instead of --pred:\n"
-    "      --threshold T     flag the rows scoring T or more\n"
-    "      --top-k K         flag the K highest scores (ties included)\n"
-    "      --contamination F flag the top fraction F of the rows, 0 < F <= 1\n"
-    "Comparing a challenger scored on the same rows:\n"
-    "      --compare COL     evaluate COL too; DeLong's test of the ROC-AUCs\n"
-    "      --bootstrap N     paired resamples for the F1 and AP intervals\n"
-    "                        (default 1000; 0: none)\n"
-    "      --seed N          the bootstrap's random seed (default 1)\n"
-    "Quality gates (exit 1 when one is missed):\n"
-    "      --min-auc X       ROC-AUC at least X\n"
-    "      --min-f1 X        F1 at least X\n"
-    "      --min-precision X precision at least X\n"
-    "      --min-recall X    recall at least X\n"
-    "Other outputs:\n"
-    "      --curves FILE     ROC and precision-recall points as CSV\n"
-    "      --plot FILE       the ROC and precision-recall curves as SVG\n"
-    "      --kfp-metrics FILE  Kubeflow Pipelines metrics JSON\n"
-    "      --kfp-ui FILE     Kubeflow Pipelines UI metadata: confusion matrix\n"
-    "                        and ROC curve\n"
-    "      --prom FILE       Prometheus textfile metrics\n"
-    "      --name NAME       the model label of the metrics (default: the\n"
-    "                        score column)\n"
-    "\n"
-    "Common options:\n"
-    "  -i, --input FILE      read FILE (default: standard input, also -)\n"
-    "  -o, --output FILE     write the report to FILE, complete or not at all\n"
-    "                        (default: stdout)\n"
-    "  -d, --delimiter CHAR  CSV field delimiter (default ,; \"tab\" for tab)\n"
-    "  -n, --no-headers      CSV has no header row; columns are c1..cN\n"
-    "  -F, --format FMT      the report as json (default), text or csv\n"
-    "  -q, --quiet           no summary of skipped or rejected rows on stderr\n"
-    "  -h, --help            show this help\n"
-    "  -V, --version         show the version\n"
-    "\n"
-    "Exit status: 0 success, 1 a quality gate missed, 2 usage error, 3 bad\n"
-    "input data, 4 I/O or system error. See ad-eval(1).\n";
 
 enum {
 	OPT_BOOTSTRAP = CHAR_MAX + 1,
@@ -94,36 +31,82 @@ enum {
 	OPT_TOP_K
 };
 
-static const struct option longopts[] = {
-	{ "bootstrap", required_argument, NULL, OPT_BOOTSTRAP },
-	{ "by", required_argument, NULL, OPT_BY },
-	{ "compare", required_argument, NULL, OPT_COMPARE },
-	{ "contamination", required_argument, NULL, OPT_CONTAMINATION },
-	{ "curves", required_argument, NULL, OPT_CURVES },
-	{ "delimiter", required_argument, NULL, 'd' },
-	{ "format", required_argument, NULL, 'F' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "input", required_argument, NULL, 'i' },
-	{ "kfp-metrics", required_argument, NULL, OPT_KFP_METRICS },
-	{ "kfp-ui", required_argument, NULL, OPT_KFP_UI },
-	{ "label", required_argument, NULL, OPT_LABEL },
-	{ "min-auc", required_argument, NULL, OPT_MIN_AUC },
-	{ "min-f1", required_argument, NULL, OPT_MIN_F1 },
-	{ "min-precision", required_argument, NULL, OPT_MIN_PRECISION },
-	{ "min-recall", required_argument, NULL, OPT_MIN_RECALL },
-	{ "name", required_argument, NULL, OPT_NAME },
-	{ "no-headers", no_argument, NULL, 'n' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "plot", required_argument, NULL, OPT_PLOT },
-	{ "pred", required_argument, NULL, OPT_PRED },
-	{ "prom", required_argument, NULL, OPT_PROM },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "score", required_argument, NULL, OPT_SCORE },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
-	{ "top-k", required_argument, NULL, OPT_TOP_K },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+static const struct ad_cli_opt opts[] = {
+	AD_CLI_HEADING("Columns:"),
+	AD_CLI_OPT("label", OPT_LABEL, "COL", AD_KFP_STRING, "label",
+	    "labels: 1, true, yes, anomaly or 0, false, no, normal"),
+	AD_CLI_OPT("score", OPT_SCORE, "COL", AD_KFP_STRING, "score",
+	    "scores, higher = more anomalous"),
+	AD_CLI_OPT("pred", OPT_PRED, "COL", AD_KFP_STRING, NULL,
+	    "the decision, labelled like --label (default is_anomaly, when the "
+	    "input has it)"),
+	AD_CLI_OPT("by", OPT_BY, "COL", AD_KFP_STRING, NULL,
+	    "also evaluate each value of COL apart"),
+	AD_CLI_HEADING("Decision, instead of --pred:"),
+	AD_CLI_OPT("threshold", OPT_THRESHOLD, "T", AD_KFP_FLOAT, NULL,
+	    "flag the rows scoring T or more"),
+	AD_CLI_OPT("top-k", OPT_TOP_K, "K", AD_KFP_INTEGER, NULL,
+	    "flag the K highest scores (ties included)"),
+	AD_CLI_OPT("contamination", OPT_CONTAMINATION, "F", AD_KFP_FLOAT, NULL,
+	    "flag the top fraction F of the rows, 0 < F <= 1"),
+	AD_CLI_HEADING("Comparing a challenger scored on the same rows:"),
+	AD_CLI_OPT("compare", OPT_COMPARE, "COL", AD_KFP_STRING, NULL,
+	    "evaluate COL too; DeLong's test of the ROC-AUCs"),
+	AD_CLI_OPT("bootstrap", OPT_BOOTSTRAP, "N", AD_KFP_INTEGER, NULL,
+	    "paired resamples for the F1 and AP intervals (default 1000; 0: "
+	    "none)"),
+	AD_CLI_OPT("seed", OPT_SEED, "N", AD_KFP_INTEGER, "1",
+	    "the bootstrap's random seed"),
+	AD_CLI_HEADING("Quality gates (exit 1 when one is missed):"),
+	AD_CLI_OPT("min-auc", OPT_MIN_AUC, "X", AD_KFP_FLOAT, NULL,
+	    "ROC-AUC at least X"),
+	AD_CLI_OPT("min-f1", OPT_MIN_F1, "X", AD_KFP_FLOAT, NULL, "F1 at least X"),
+	AD_CLI_OPT("min-precision", OPT_MIN_PRECISION, "X", AD_KFP_FLOAT, NULL,
+	    "precision at least X"),
+	AD_CLI_OPT("min-recall", OPT_MIN_RECALL, "X", AD_KFP_FLOAT, NULL,
+	    "recall at least X"),
+	AD_CLI_HEADING("Other outputs:"),
+	AD_CLI_OPT("curves", OPT_CURVES, "FILE", AD_KFP_OUT_DATASET, NULL,
+	    "ROC and precision-recall points as CSV"),
+	AD_CLI_OPT("plot", OPT_PLOT, "FILE", AD_KFP_OUT_ARTIFACT, NULL,
+	    "the ROC and precision-recall curves as SVG"),
+	{ "kfp-metrics", OPT_KFP_METRICS, "FILE", AD_KFP_OUT_METRICS, NULL,
+	    "Kubeflow Pipelines metrics JSON",
+	    .kfp_name = "mlpipeline_metrics" },
+	{ "kfp-ui", OPT_KFP_UI, "FILE", AD_KFP_OUT_ARTIFACT, NULL,
+	    "Kubeflow Pipelines UI metadata: confusion matrix and ROC curve",
+	    .kfp_name = "mlpipeline_ui_metadata" },
+	AD_CLI_OPT("prom", OPT_PROM, "FILE", AD_KFP_OUT_ARTIFACT, NULL,
+	    "Prometheus textfile metrics"),
+	AD_CLI_OPT("name", OPT_NAME, "NAME", AD_KFP_STRING, NULL,
+	    "the model label of the metrics (default: the score column)"),
+	AD_CLI_HEADING("Common options:"),
+	AD_CLI_OPT_INPUT,
+	{ "output", 'o', "FILE", AD_KFP_OUT_ARTIFACT, NULL,
+	    "write the report to FILE, complete or not at all (default: stdout)",
+	    .kfp_name = "report" },
+	AD_CLI_OPT_DELIMITER,
+	AD_CLI_OPT_NO_HEADERS,
+	AD_CLI_OPT("format", 'F', "FMT", AD_KFP_STRING, NULL,
+	    "the report as json (default), text or csv"),
+	AD_CLI_OPT("quiet", 'q', NULL, AD_KFP_NONE, NULL,
+	    "no summary of skipped or rejected rows on stderr"),
+};
+
+static const struct ad_cli_cmd cmd = {
+	.name = "ad-eval",
+	.summary = "measure anomaly scores against labels, exactly.",
+	.usage = "ad-eval [-nqV] [-d char] [-F json|text|csv] [-i file] "
+	    "[-o file] [options] [file]",
+	.examples = "Examples:\n"
+	    "  ad-score -m model new.csv | ad-eval -F text\n"
+	    "  ad-eval --min-auc 0.9 --prom /var/lib/node/adkit.prom scored.csv "
+	    "|| alert\n"
+	    "  ad-eval --compare challenger --plot roc.svg scored.csv\n",
+	.opts = opts,
+	.nopts = sizeof opts / sizeof opts[0],
+	.footer = "Exit status: 0 success, 1 a quality gate missed, 2 usage "
+	    "error, 3 bad\ninput data, 4 I/O or system error. See ad-eval(1).\n",
 };
 
 struct args {
@@ -167,9 +150,10 @@ static enum ad_status parse_contamination(const char *arg, double *f,
 }
 
 /* Handles one option; returns AD_OK, or AD_EUSAGE with err set. */
-static enum ad_status take(struct args *a, int c, const char *arg,
+static enum ad_status take(void *ctx, int c, const char *arg,
     struct ad_error *err)
 {
+	struct args *a = ctx;
 	struct ad_eval_opts *o = &a->o;
 	enum ad_status st = AD_OK;
 
@@ -267,13 +251,13 @@ static void summarize(const struct args *a, const struct ad_eval_result *r)
 			    "%s%llu %s", n ? ", " : "; rows skipped: ",
 			    (unsigned long long)parts[i].v, parts[i].what);
 	if (n > 0 || r->rows_rejected > 0)
-		ad_cli_note(prog, "%s: %llu rows read, %llu used%s; %llu rejected "
+		ad_cli_note(cmd.name, "%s: %llu rows read, %llu used%s; %llu rejected "
 		    "for their field count", r->input,
 		    (unsigned long long)r->rows_read,
 		    (unsigned long long)r->rows_used, skipped,
 		    (unsigned long long)r->rows_rejected);
 	if (r->missing_by > 0)
-		ad_cli_note(prog, "%s: %llu row(s) without a --by value, in the "
+		ad_cli_note(cmd.name, "%s: %llu row(s) without a --by value, in the "
 		    "totals only", r->input, (unsigned long long)r->missing_by);
 }
 
@@ -282,54 +266,33 @@ int main(int argc, char **argv)
 	struct args a;
 	struct ad_eval_result res;
 	struct ad_error err;
-	int c, code;
+	int code, first;
 
 	memset(&a, 0, sizeof a);
 	ad_eval_defaults(&a.o);
 	ad_error_clear(&err);
 	ad_cli_init();
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:F:hi:no:qV", longopts,
-	    NULL)) != -1) {
-		if (c == 'h')
-			return ad_cli_help(help);
-		if (c == 'V')
-			return ad_cli_version(prog);
-		if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
-			if (c == ':')
-				return ad_cli_usage_error(prog, usage_line,
-				    "option %s needs a value", bad);
-			return ad_cli_usage_error(prog, usage_line,
-			    "unknown option %s", bad);
-		}
-		if (take(&a, c, optarg, &err) != AD_OK)
-			goto usage;
-	}
-	if (optind < argc) {
-		if (a.o.in.path != NULL || optind + 1 < argc) {
+	if ((code = ad_cli_parse(&cmd, argc, argv, take, &a, &first)) >= 0)
+		return code;
+	if (first < argc) {
+		if (a.o.in.path != NULL || first + 1 < argc) {
 			ad_error_set(&err, AD_EUSAGE, "give one input, as -i FILE "
 			    "or FILE");
-			goto usage;
+			return ad_cli_fail(&cmd, &err);
 		}
-		a.o.in.path = argv[optind];
+		a.o.in.path = argv[first];
 	}
 	if (check(&a, &err) != AD_OK)
-		goto usage;
+		return ad_cli_fail(&cmd, &err);
 	switch (ad_eval_run(&a.o, &res, &err)) {
 	case AD_OK:
 		summarize(&a, &res);
 		return AD_EXIT_OK;
-	case AD_EUSAGE:
-		goto usage;
 	case AD_ECHECK:
 		summarize(&a, &res);
-		return ad_cli_report(prog, &err);
+		break;
 	default:
 		break;
 	}
-	code = ad_cli_report(prog, &err);
-	return code;
-usage:
-	return ad_cli_usage_error(prog, usage_line, "%s", err.msg);
+	return ad_cli_fail(&cmd, &err);
 }

@@ -1,5 +1,4 @@
 /* ad-features: options and wiring; the work is in lib/featurize.c. */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,71 +7,6 @@
 #include "cli.h"
 #include "context.h"
 #include "featurize.h"
-
-static const char *prog = "ad-features";
-
-static const char usage_line[] =
-    "usage: ad-features [-nqV] [-d char] [-F csv|bin] [-i file] [-o file] "
-    "[-r params | -s params] [options] [file]";
-
-static const char help[] =
-    "ad-features: turn clean rows into the numeric features a detector "
-    "learns from.\n"
-    "\n"
-    "usage: ad-features [-nqV] [-d char] [-F csv|bin] [-i file] [-o file] "
-    "[-r params | -s params] [options] [file]\n"
-    "\n"
-    "Examples:\n"
-    "  ad-features --scale standard --keep id,label -s f.params train.csv\n"
-    "  ad-features --time timestamp --group host --rolling 12 --calendar \\\n"
-    "      --onehot host --keep timestamp,label data.csv\n"
-    "  ad-features -r f.params new.csv | ad-score -m model\n"
-    "\n"
-    "Numeric columns:\n"
-    "      --scale SPEC      standard, minmax, robust or none, for every\n"
-    "                        numeric column or COL=METHOD,... (repeatable;\n"
-    "                        named columns override; default none)\n"
-    "      --log COLS        signed log1p first: sign(x) log(1 + |x|)\n"
-    "Categorical columns:\n"
-    "      --onehot COLS     one column per frequent category, plus COL=other\n"
-    "      --max-categories K  categories given a column (default 20)\n"
-    "      --freq COLS       COL_freq: the category's share when fitted\n"
-    "Time context:\n"
-    "      --time COL        ISO-8601 or epoch seconds; rows of a group must\n"
-    "                        not go back in time\n"
-    "      --sort            hold the input in memory and sort it by time\n"
-    "      --group COL       one history per value of COL (a host, say)\n"
-    "      --context COLS    numeric columns that get the features below\n"
-    "                        (default: all)\n"
-    "      --lags LIST       COL_lagK: the value K rows back in the group\n"
-    "      --diff            COL_diff: the change since the previous row\n"
-    "      --rolling LIST    COL_rollN_{mean,std,min,max,z} over the N rows\n"
-    "                        before\n"
-    "      --ewm LIST        COL_ewmA: exponentially weighted mean of the\n"
-    "                        rows before, alpha A in (0, 1]\n"
-    "      --calendar        hour_{sin,cos} and dow_{sin,cos} of the time\n"
-    "Columns:\n"
-    "      --keep COLS       pass these through untouched (ids, labels)\n"
-    "      --select COLS     write only these columns' outputs, in this order\n"
-    "      --drop COLS       write none of these columns' outputs\n"
-    "  -s, --save PARAMS     write everything fitted to PARAMS\n"
-    "      --memory MIB      while fitting, hold this much of the input in\n"
-    "                        memory, then spill to TMPDIR (default 256)\n"
-    "  -r, --restore PARAMS  transform exactly as the run that saved PARAMS\n"
-    "\n"
-    "Common options:\n"
-    "  -i, --input FILE      read FILE (default: standard input, also -)\n"
-    "  -o, --output FILE     write FILE, complete or not at all (default:\n"
-    "                        stdout)\n"
-    "  -d, --delimiter CHAR  CSV field delimiter (default ,; \"tab\" for tab)\n"
-    "  -n, --no-headers      CSV has no header row; columns are c1..cN\n"
-    "  -F, --format FMT      output csv or bin (default: the input's format)\n"
-    "  -q, --quiet           no notes on stderr\n"
-    "  -h, --help            show this help\n"
-    "  -V, --version         show the version\n"
-    "\n"
-    "Exit status: 0 success, 2 usage error, 3 bad input data or params,\n"
-    "4 I/O or system error. See ad-features(1).\n";
 
 enum {
 	OPT_CALENDAR = CHAR_MAX + 1,
@@ -95,36 +29,85 @@ enum {
 	OPT_TIME
 };
 
-static const struct option longopts[] = {
-	{ "calendar", no_argument, NULL, OPT_CALENDAR },
-	{ "context", required_argument, NULL, OPT_CONTEXT },
-	{ "delimiter", required_argument, NULL, 'd' },
-	{ "diff", no_argument, NULL, OPT_DIFF },
-	{ "drop", required_argument, NULL, OPT_DROP },
-	{ "ewm", required_argument, NULL, OPT_EWM },
-	{ "format", required_argument, NULL, 'F' },
-	{ "freq", required_argument, NULL, OPT_FREQ },
-	{ "group", required_argument, NULL, OPT_GROUP },
-	{ "help", no_argument, NULL, 'h' },
-	{ "input", required_argument, NULL, 'i' },
-	{ "keep", required_argument, NULL, OPT_KEEP },
-	{ "lags", required_argument, NULL, OPT_LAGS },
-	{ "log", required_argument, NULL, OPT_LOG },
-	{ "max-categories", required_argument, NULL, OPT_MAX_CATEGORIES },
-	{ "memory", required_argument, NULL, OPT_MEMORY },
-	{ "no-headers", no_argument, NULL, 'n' },
-	{ "onehot", required_argument, NULL, OPT_ONEHOT },
-	{ "output", required_argument, NULL, 'o' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "restore", required_argument, NULL, 'r' },
-	{ "rolling", required_argument, NULL, OPT_ROLLING },
-	{ "save", required_argument, NULL, 's' },
-	{ "scale", required_argument, NULL, OPT_SCALE },
-	{ "select", required_argument, NULL, OPT_SELECT },
-	{ "sort", no_argument, NULL, OPT_SORT },
-	{ "time", required_argument, NULL, OPT_TIME },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+static const struct ad_cli_opt opts[] = {
+	AD_CLI_HEADING("Numeric columns:"),
+	AD_CLI_OPT("scale", OPT_SCALE, "SPEC", AD_KFP_STRING, NULL,
+	    "standard, minmax, robust or none, for every numeric column or "
+	    "COL=METHOD,... (repeatable; named columns override; default "
+	    "none)"),
+	AD_CLI_OPT("log", OPT_LOG, "COLS", AD_KFP_STRING, NULL,
+	    "signed log1p first: sign(x) log(1 + |x|)"),
+	AD_CLI_HEADING("Categorical columns:"),
+	AD_CLI_OPT("onehot", OPT_ONEHOT, "COLS", AD_KFP_STRING, NULL,
+	    "one column per frequent category, plus COL=other"),
+	AD_CLI_OPT("max-categories", OPT_MAX_CATEGORIES, "K", AD_KFP_INTEGER,
+	    "20", "categories given a column"),
+	AD_CLI_OPT("freq", OPT_FREQ, "COLS", AD_KFP_STRING, NULL,
+	    "COL_freq: the category's share when fitted"),
+	AD_CLI_HEADING("Time context:"),
+	AD_CLI_OPT("time", OPT_TIME, "COL", AD_KFP_STRING, NULL,
+	    "ISO-8601 or epoch seconds; rows of a group must not go back in "
+	    "time"),
+	AD_CLI_OPT("sort", OPT_SORT, NULL, AD_KFP_BOOLEAN, NULL,
+	    "hold the input in memory and sort it by time"),
+	AD_CLI_OPT("group", OPT_GROUP, "COL", AD_KFP_STRING, NULL,
+	    "one history per value of COL (a host, say)"),
+	AD_CLI_OPT("context", OPT_CONTEXT, "COLS", AD_KFP_STRING, NULL,
+	    "numeric columns that get the features below (default: all)"),
+	AD_CLI_OPT("lags", OPT_LAGS, "LIST", AD_KFP_STRING, NULL,
+	    "COL_lagK: the value K rows back in the group"),
+	AD_CLI_OPT("diff", OPT_DIFF, NULL, AD_KFP_BOOLEAN, NULL,
+	    "COL_diff: the change since the previous row"),
+	AD_CLI_OPT("rolling", OPT_ROLLING, "LIST", AD_KFP_STRING, NULL,
+	    "COL_rollN_{mean,std,min,max,z} over the N rows before"),
+	AD_CLI_OPT("ewm", OPT_EWM, "LIST", AD_KFP_STRING, NULL,
+	    "COL_ewmA: exponentially weighted mean of the rows before, alpha A "
+	    "in (0, 1]"),
+	AD_CLI_OPT("calendar", OPT_CALENDAR, NULL, AD_KFP_BOOLEAN, NULL,
+	    "hour_{sin,cos} and dow_{sin,cos} of the time"),
+	AD_CLI_HEADING("Columns:"),
+	AD_CLI_OPT("keep", OPT_KEEP, "COLS", AD_KFP_STRING, NULL,
+	    "pass these through untouched (ids, labels)"),
+	AD_CLI_OPT("select", OPT_SELECT, "COLS", AD_KFP_STRING, NULL,
+	    "write only these columns' outputs, in this order"),
+	AD_CLI_OPT("drop", OPT_DROP, "COLS", AD_KFP_STRING, NULL,
+	    "write none of these columns' outputs"),
+	{ "save", 's', "PARAMS", AD_KFP_OUT_ARTIFACT, NULL,
+	    "write everything fitted to PARAMS",
+	    .kfp_name = "params", .kfp_unless = 'r' },
+	AD_CLI_OPT("memory", OPT_MEMORY, "MIB", AD_KFP_INTEGER, "256",
+	    "while fitting, hold this much of the input in memory, then spill "
+	    "to TMPDIR"),
+	AD_CLI_OPT("restore", 'r', "PARAMS", AD_KFP_IN_ARTIFACT, NULL,
+	    "transform exactly as the run that saved PARAMS"),
+	AD_CLI_HEADING("Common options:"),
+	AD_CLI_OPT_INPUT,
+	AD_CLI_OPT("output", 'o', "FILE", AD_KFP_OUT_DATASET, NULL,
+	    "write FILE, complete or not at all (default: stdout)"),
+	AD_CLI_OPT_DELIMITER,
+	AD_CLI_OPT_NO_HEADERS,
+	AD_CLI_OPT("format", 'F', "FMT", AD_KFP_STRING, NULL,
+	    "output csv or bin (default: the input's format)"),
+	AD_CLI_OPT("quiet", 'q', NULL, AD_KFP_NONE, NULL, "no notes on stderr"),
+};
+
+static const struct ad_cli_cmd cmd = {
+	.name = "ad-features",
+	.summary = "turn clean rows into the numeric features a detector "
+	    "learns from.",
+	.usage = "ad-features [-nqV] [-d char] [-F csv|bin] [-i file] [-o file] "
+	    "[-r params | -s params] [options] [file]",
+	.examples = "Examples:\n"
+	    "  ad-features --scale standard --keep id,label -s f.params "
+	    "train.csv\n"
+	    "  ad-features --time timestamp --group host --rolling 12 "
+	    "--calendar \\\n"
+	    "      --onehot host --keep timestamp,label data.csv\n"
+	    "  ad-features -r f.params new.csv | ad-score -m model\n",
+	.opts = opts,
+	.nopts = sizeof opts / sizeof opts[0],
+	.footer = "Exit status: 0 success, 2 usage error, 3 bad input data or "
+	    "params,\n4 I/O or system error. See ad-features(1).\n",
 };
 
 struct args {
@@ -209,9 +192,10 @@ out:
 }
 
 /* Handles one option; returns AD_OK, or AD_EUSAGE with err set. */
-static enum ad_status take(struct args *a, int c, const char *arg,
+static enum ad_status take(void *ctx, int c, const char *arg,
     struct ad_error *err)
 {
+	struct args *a = ctx;
 	struct ad_featurize_opts *o = &a->o;
 	enum ad_status st = AD_OK;
 
@@ -280,15 +264,15 @@ static void summarize(const struct args *a,
 	if (a->quiet)
 		return;
 	if (r->unseen)
-		ad_cli_note(prog, "%llu cell(s) held categories not seen when "
+		ad_cli_note(cmd.name, "%llu cell(s) held categories not seen when "
 		    "fitting (first in column \"%s\"); they count as other, "
 		    "frequency 0", (unsigned long long)r->unseen,
 		    r->unseen_column);
 	if (r->constant)
-		ad_cli_note(prog, "%zu scaled column(s) are constant (\"%s\"); "
+		ad_cli_note(cmd.name, "%zu scaled column(s) are constant (\"%s\"); "
 		    "they are only centred", r->constant, r->constant_column);
 	if (r->empty)
-		ad_cli_note(prog, "%zu scaled column(s) had no values to fit "
+		ad_cli_note(cmd.name, "%zu scaled column(s) had no values to fit "
 		    "(\"%s\"); their values stay missing", r->empty,
 		    r->empty_column);
 }
@@ -298,60 +282,36 @@ int main(int argc, char **argv)
 	struct args a;
 	struct ad_featurize_result res;
 	struct ad_error err;
-	int c, code;
+	int code, first;
 
 	memset(&a, 0, sizeof a);
 	ad_error_clear(&err);
 	ad_cli_init();
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:F:hi:no:qr:s:V", longopts,
-	    NULL)) != -1) {
-		if (c == 'h') {
-			args_free(&a);
-			return ad_cli_help(help);
-		}
-		if (c == 'V') {
-			args_free(&a);
-			return ad_cli_version(prog);
-		}
-		if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
-			args_free(&a);
-			if (c == ':')
-				return ad_cli_usage_error(prog, usage_line,
-				    "option %s needs a value", bad);
-			return ad_cli_usage_error(prog, usage_line,
-			    "unknown option %s", bad);
-		}
-		if (take(&a, c, optarg, &err) != AD_OK)
-			goto usage;
-	}
-	if (optind < argc) {
-		if (a.o.in.path != NULL || optind + 1 < argc) {
+	if ((code = ad_cli_parse(&cmd, argc, argv, take, &a, &first)) >= 0)
+		goto out;
+	if (first < argc) {
+		if (a.o.in.path != NULL || first + 1 < argc) {
 			ad_error_set(&err, AD_EUSAGE, "give one input, as -i FILE "
 			    "or FILE");
-			goto usage;
+			goto fail;
 		}
-		a.o.in.path = argv[optind];
+		a.o.in.path = argv[first];
 	}
 	if (a.o.save_path != NULL && a.o.restore_path != NULL) {
 		ad_error_set(&err, AD_EUSAGE, "--save and --restore cannot be "
 		    "combined");
-		goto usage;
+		goto fail;
 	}
 	a.o.scale = a.scale;
 	a.o.n_scale = a.n_scale;
-	if (ad_featurize_run(&a.o, &res, &err) != AD_OK) {
-		if (err.code == AD_EUSAGE)
-			goto usage;
-		code = ad_cli_report(prog, &err);
-		args_free(&a);
-		return code;
-	}
+	if (ad_featurize_run(&a.o, &res, &err) != AD_OK)
+		goto fail;
 	summarize(&a, &res);
+	code = AD_EXIT_OK;
+	goto out;
+fail:
+	code = ad_cli_fail(&cmd, &err);
+out:
 	args_free(&a);
-	return AD_EXIT_OK;
-usage:
-	args_free(&a);
-	return ad_cli_usage_error(prog, usage_line, "%s", err.msg);
+	return code;
 }

@@ -1,6 +1,5 @@
 /* ad-score: options and wiring; the work is in lib/score.c. */
 #define _POSIX_C_SOURCE 200809L
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,50 +8,6 @@
 
 #include "cli.h"
 #include "score.h"
-
-static const char *prog = "ad-score";
-
-static const char usage_line[] =
-    "usage: ad-score [-nqV] [-d char] [-F csv|bin] [-i file] [-o file] "
-    "[options] -m model [file]";
-
-static const char help[] =
-    "ad-score: score a CSV or adkit binary stream with a model from ad-train;\n"
-    "each row gets a score in [0, 1] (higher is more anomalous) and a 0/1\n"
-    "anomaly flag.\n"
-    "\n"
-    "usage: ad-score [-nqV] [-d char] [-F csv|bin] [-i file] [-o file] "
-    "[options] -m model [file]\n"
-    "\n"
-    "Examples:\n"
-    "  ad-score -m servers.model servers.csv > scored.csv\n"
-    "  ad-score -m servers.model --keep host,timestamp --explain 2 new.csv\n"
-    "  ad-score -m servers.model --inspect\n"
-    "\n"
-    "Scoring:\n"
-    "  -m, --model MODEL     the model file written by ad-train\n"
-    "      --keep COLS       write only these input columns, in this order\n"
-    "                        (an empty list: none), then the scores\n"
-    "      --threshold T     call rows scoring above T anomalies (default:\n"
-    "                        the model's threshold)\n"
-    "      --explain K       add columns explain_1..explain_K naming the K\n"
-    "                        features that isolate each row fastest\n"
-    "      --threads N       threads scoring (default: all cores)\n"
-    "      --rejects FILE    write rows with the wrong field count here\n"
-    "      --inspect         print the model's metadata as JSON and exit\n"
-    "\n"
-    "Common options:\n"
-    "  -i, --input FILE      read FILE (default: standard input, also -)\n"
-    "  -o, --output FILE     write FILE, complete or not at all (default: stdout)\n"
-    "  -d, --delimiter CHAR  CSV field delimiter (default ,; \"tab\" for tab)\n"
-    "  -n, --no-headers      CSV has no header row; columns are c1..cN\n"
-    "  -F, --format FMT      output csv or bin (default: the input's format)\n"
-    "  -q, --quiet           no progress and no notes on stderr\n"
-    "  -h, --help            show this help\n"
-    "  -V, --version         show the version\n"
-    "\n"
-    "Exit status: 0 success, 2 usage error, 3 bad input data or a model that\n"
-    "does not fit it, 4 I/O or system error. See ad-score(1).\n";
 
 enum {
 	OPT_EXPLAIN = CHAR_MAX + 1,
@@ -63,23 +18,54 @@ enum {
 	OPT_THRESHOLD
 };
 
-static const struct option longopts[] = {
-	{ "delimiter", required_argument, NULL, 'd' },
-	{ "explain", required_argument, NULL, OPT_EXPLAIN },
-	{ "format", required_argument, NULL, 'F' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "input", required_argument, NULL, 'i' },
-	{ "inspect", no_argument, NULL, OPT_INSPECT },
-	{ "keep", required_argument, NULL, OPT_KEEP },
-	{ "model", required_argument, NULL, 'm' },
-	{ "no-headers", no_argument, NULL, 'n' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "rejects", required_argument, NULL, OPT_REJECTS },
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+static const struct ad_cli_opt opts[] = {
+	AD_CLI_HEADING("Scoring:"),
+	{ "model", 'm', "MODEL", AD_KFP_IN_MODEL, NULL,
+	    "the model file written by ad-train", .kfp_required = 1 },
+	AD_CLI_OPT("keep", OPT_KEEP, "COLS", AD_KFP_STRING, NULL,
+	    "write only these input columns, in this order (an empty list: "
+	    "none), then the scores"),
+	AD_CLI_OPT("threshold", OPT_THRESHOLD, "T", AD_KFP_FLOAT, NULL,
+	    "call rows scoring above T anomalies (default: the model's "
+	    "threshold)"),
+	AD_CLI_OPT("explain", OPT_EXPLAIN, "K", AD_KFP_INTEGER, NULL,
+	    "add columns explain_1..explain_K naming the K features that "
+	    "isolate each row fastest"),
+	AD_CLI_OPT("threads", OPT_THREADS, "N", AD_KFP_INTEGER, NULL,
+	    "threads scoring (default: all cores)"),
+	AD_CLI_OPT("rejects", OPT_REJECTS, "FILE", AD_KFP_OUT_DATASET, NULL,
+	    "write rows with the wrong field count here"),
+	AD_CLI_OPT("inspect", OPT_INSPECT, NULL, AD_KFP_NONE, NULL,
+	    "print the model's metadata as JSON and exit"),
+	AD_CLI_HEADING("Common options:"),
+	AD_CLI_OPT_INPUT,
+	AD_CLI_OPT("output", 'o', "FILE", AD_KFP_OUT_DATASET, NULL,
+	    "write FILE, complete or not at all (default: stdout)"),
+	AD_CLI_OPT_DELIMITER,
+	AD_CLI_OPT_NO_HEADERS,
+	AD_CLI_OPT("format", 'F', "FMT", AD_KFP_STRING, NULL,
+	    "output csv or bin (default: the input's format)"),
+	AD_CLI_OPT("quiet", 'q', NULL, AD_KFP_NONE, NULL,
+	    "no progress and no notes on stderr"),
+};
+
+static const struct ad_cli_cmd cmd = {
+	.name = "ad-score",
+	.summary = "score a CSV or adkit binary stream with a model from "
+	    "ad-train; each row gets a score in [0, 1] (higher is more "
+	    "anomalous) and a 0/1 anomaly flag.",
+	.usage = "ad-score [-nqV] [-d char] [-F csv|bin] [-i file] [-o file] "
+	    "[options] -m model [file]",
+	.examples = "Examples:\n"
+	    "  ad-score -m servers.model servers.csv > scored.csv\n"
+	    "  ad-score -m servers.model --keep host,timestamp --explain 2 "
+	    "new.csv\n"
+	    "  ad-score -m servers.model --inspect\n",
+	.opts = opts,
+	.nopts = sizeof opts / sizeof opts[0],
+	.footer = "Exit status: 0 success, 2 usage error, 3 bad input data or a "
+	    "model that\ndoes not fit it, 4 I/O or system error. See "
+	    "ad-score(1).\n",
 };
 
 /* Progress on a terminal: one line, rewritten at most five times a second. */
@@ -101,7 +87,7 @@ static void show_progress(void *ctx, const char *what, uint64_t done,
 		return;
 	p->last = now;
 	p->shown = 1;
-	fprintf(stderr, "\r%s: %s %llu\033[K", prog, what,
+	fprintf(stderr, "\r%s: %s %llu\033[K", cmd.name, what,
 	    (unsigned long long)done);
 }
 
@@ -117,9 +103,10 @@ static void args_free(struct args *a)
 }
 
 /* Handles one option; returns AD_OK, or AD_EUSAGE with err set. */
-static enum ad_status take(struct args *a, int c, const char *arg,
+static enum ad_status take(void *ctx, int c, const char *arg,
     struct ad_error *err)
 {
+	struct args *a = ctx;
 	struct ad_score_opts *o = &a->o;
 	uint64_t n;
 	enum ad_status st = AD_OK;
@@ -183,12 +170,12 @@ static void summarize(const struct args *a, const struct ad_score_result *r)
 
 	/* the last progress line may have been skipped as too soon */
 	if (a->progress.shown)
-		fprintf(stderr, "\r%s: rows scored %llu\033[K\n", prog,
+		fprintf(stderr, "\r%s: rows scored %llu\033[K\n", cmd.name,
 		    (unsigned long long)r->rows);
 	if (a->quiet)
 		return;
 	if (r->rejected || r->invalid)
-		ad_cli_note(prog, "%s: %llu rows scored; %llu rejected (not "
+		ad_cli_note(cmd.name, "%s: %llu rows scored; %llu rejected (not "
 		    "scored), %llu invalid feature cells (scored as missing)", in,
 		    (unsigned long long)r->rows, (unsigned long long)r->rejected,
 		    (unsigned long long)r->invalid);
@@ -200,45 +187,24 @@ int main(int argc, char **argv)
 	struct ad_score_result res;
 	struct ad_error err;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	int c, code;
+	int code, first;
 
 	memset(&a, 0, sizeof a);
 	a.o.threads = cores < 1 ? 1 : cores > 256 ? 256 : (unsigned)cores;
 	ad_error_clear(&err);
 	ad_cli_init();
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:F:hi:m:no:qV", longopts,
-	    NULL)) != -1) {
-		if (c == 'h') {
-			args_free(&a);
-			return ad_cli_help(help);
-		}
-		if (c == 'V') {
-			args_free(&a);
-			return ad_cli_version(prog);
-		}
-		if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
-			args_free(&a);
-			if (c == ':')
-				return ad_cli_usage_error(prog, usage_line,
-				    "option %s needs a value", bad);
-			return ad_cli_usage_error(prog, usage_line,
-			    "unknown option %s", bad);
-		}
-		if (take(&a, c, optarg, &err) != AD_OK)
-			goto usage;
-	}
-	if (optind < argc) {
-		if (a.o.in.path != NULL || optind + 1 < argc) {
+	if ((code = ad_cli_parse(&cmd, argc, argv, take, &a, &first)) >= 0)
+		goto out;
+	if (first < argc) {
+		if (a.o.in.path != NULL || first + 1 < argc) {
 			ad_error_set(&err, AD_EUSAGE, "give one input, as -i FILE "
 			    "or FILE");
-			goto usage;
+			goto fail;
 		}
-		a.o.in.path = argv[optind];
+		a.o.in.path = argv[first];
 	}
 	if (check_inspect(&a.o, &err) != AD_OK)
-		goto usage;
+		goto fail;
 	if (!a.quiet && !a.o.inspect && isatty(STDERR_FILENO)) {
 		a.o.progress = show_progress;
 		a.o.progress_ctx = &a.progress;
@@ -246,16 +212,14 @@ int main(int argc, char **argv)
 	if (ad_score_run(&a.o, &res, &err) != AD_OK) {
 		if (a.progress.shown)
 			fputc('\n', stderr);
-		if (err.code == AD_EUSAGE)
-			goto usage;
-		code = ad_cli_report(prog, &err);
-		args_free(&a);
-		return code;
+		goto fail;
 	}
 	summarize(&a, &res);
+	code = AD_EXIT_OK;
+	goto out;
+fail:
+	code = ad_cli_fail(&cmd, &err);
+out:
 	args_free(&a);
-	return AD_EXIT_OK;
-usage:
-	args_free(&a);
-	return ad_cli_usage_error(prog, usage_line, "%s", err.msg);
+	return code;
 }

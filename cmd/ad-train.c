@@ -1,6 +1,5 @@
 /* ad-train: options and wiring; the work is in lib/train.c. */
 #define _POSIX_C_SOURCE 200809L
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,61 +9,6 @@
 #include "cli.h"
 #include "iforest.h"
 #include "train.h"
-
-static const char *prog = "ad-train";
-
-static const char usage_line[] =
-    "usage: ad-train [-nqV] [-a iforest|eif] [-d char] [-i file] [-o model] "
-    "[options] [file | --merge model ...]";
-
-static const char help[] =
-    "ad-train: train an anomaly detector (Isolation Forest) on a CSV or adkit\n"
-    "binary stream and save it as a model file.\n"
-    "\n"
-    "usage: ad-train [-nqV] [-a iforest|eif] [-d char] [-i file] [-o model] "
-    "[options] [file | --merge model ...]\n"
-    "\n"
-    "Examples:\n"
-    "  ad-train --label label -o servers.model servers.csv\n"
-    "  ad-clean -r clean.params -F bin new.csv | ad-train --seed 7 -o m.model\n"
-    "  ad-train --merge shard1.model shard2.model -o all.model\n"
-    "\n"
-    "Training:\n"
-    "  -a, --algorithm ALG     iforest (default) or eif (Extended Isolation\n"
-    "                          Forest)\n"
-    "      --trees N           trees in the forest (default 100)\n"
-    "      --sample-size N     rows each tree is grown on (default 256, or all\n"
-    "                          rows if fewer)\n"
-    "      --extension-level N eif: features per split, minus one (default:\n"
-    "                          all features, minus one)\n"
-    "      --contamination C   auto (default: threshold 0.5) or the share of\n"
-    "                          training rows to call anomalous, up to 0.5\n"
-    "      --seed N            seed of the random choices (default 0)\n"
-    "      --threads N         threads growing trees (default: all cores)\n"
-    "\n"
-    "Features (default: every numeric column):\n"
-    "      --label COL         the label column, never a feature\n"
-    "      --ignore COLS       columns that are not features\n"
-    "      --features COLS     exactly these features, in this order\n"
-    "      --rejects FILE      write rows with the wrong field count here\n"
-    "\n"
-    "Merging:\n"
-    "      --merge             the operands are models trained on shards of\n"
-    "                          one data set: write one model with all their\n"
-    "                          trees\n"
-    "\n"
-    "Common options:\n"
-    "  -i, --input FILE        read FILE (default: standard input, also -)\n"
-    "  -o, --output MODEL      write the model to MODEL, complete or not at all\n"
-    "                          (default: standard output)\n"
-    "  -d, --delimiter CHAR    CSV field delimiter (default ,; \"tab\" for tab)\n"
-    "  -n, --no-headers        CSV has no header row; columns are c1..cN\n"
-    "  -q, --quiet             no progress and no notes on stderr\n"
-    "  -h, --help              show this help\n"
-    "  -V, --version           show the version\n"
-    "\n"
-    "Exit status: 0 success, 2 usage error, 3 bad input data or models that\n"
-    "cannot be merged, 4 I/O or system error. See ad-train(1).\n";
 
 enum {
 	OPT_CONTAMINATION = CHAR_MAX + 1,
@@ -80,27 +24,67 @@ enum {
 	OPT_TREES
 };
 
-static const struct option longopts[] = {
-	{ "algorithm", required_argument, NULL, 'a' },
-	{ "contamination", required_argument, NULL, OPT_CONTAMINATION },
-	{ "delimiter", required_argument, NULL, 'd' },
-	{ "extension-level", required_argument, NULL, OPT_EXTENSION_LEVEL },
-	{ "features", required_argument, NULL, OPT_FEATURES },
-	{ "help", no_argument, NULL, 'h' },
-	{ "ignore", required_argument, NULL, OPT_IGNORE },
-	{ "input", required_argument, NULL, 'i' },
-	{ "label", required_argument, NULL, OPT_LABEL },
-	{ "merge", no_argument, NULL, OPT_MERGE },
-	{ "no-headers", no_argument, NULL, 'n' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "rejects", required_argument, NULL, OPT_REJECTS },
-	{ "sample-size", required_argument, NULL, OPT_SAMPLE_SIZE },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "trees", required_argument, NULL, OPT_TREES },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+/* The component trains only: --merge takes any number of models as
+ * operands, which a component cannot declare. */
+static const struct ad_cli_opt opts[] = {
+	AD_CLI_HEADING("Training:"),
+	AD_CLI_OPT("algorithm", 'a', "ALG", AD_KFP_STRING, NULL,
+	    "iforest (default) or eif (Extended Isolation Forest)"),
+	AD_CLI_OPT("trees", OPT_TREES, "N", AD_KFP_INTEGER, "100",
+	    "trees in the forest"),
+	AD_CLI_OPT("sample-size", OPT_SAMPLE_SIZE, "N", AD_KFP_INTEGER, NULL,
+	    "rows each tree is grown on (default 256, or all rows if fewer)"),
+	AD_CLI_OPT("extension-level", OPT_EXTENSION_LEVEL, "N", AD_KFP_INTEGER,
+	    NULL, "eif: features per split, minus one (default: all features, "
+	    "minus one)"),
+	AD_CLI_OPT("contamination", OPT_CONTAMINATION, "C", AD_KFP_STRING, NULL,
+	    "auto (default: threshold 0.5) or the share of training rows to "
+	    "call anomalous, up to 0.5"),
+	AD_CLI_OPT("seed", OPT_SEED, "N", AD_KFP_INTEGER, "0",
+	    "seed of the random choices"),
+	AD_CLI_OPT("threads", OPT_THREADS, "N", AD_KFP_INTEGER, NULL,
+	    "threads growing trees (default: all cores)"),
+	AD_CLI_HEADING("Features (default: every numeric column):"),
+	AD_CLI_OPT("label", OPT_LABEL, "COL", AD_KFP_STRING, NULL,
+	    "the label column, never a feature"),
+	AD_CLI_OPT("ignore", OPT_IGNORE, "COLS", AD_KFP_STRING, NULL,
+	    "columns that are not features"),
+	AD_CLI_OPT("features", OPT_FEATURES, "COLS", AD_KFP_STRING, NULL,
+	    "exactly these features, in this order"),
+	AD_CLI_OPT("rejects", OPT_REJECTS, "FILE", AD_KFP_OUT_DATASET, NULL,
+	    "write rows with the wrong field count here"),
+	AD_CLI_HEADING("Merging:"),
+	AD_CLI_OPT("merge", OPT_MERGE, NULL, AD_KFP_NONE, NULL,
+	    "the operands are models trained on shards of one data set: write "
+	    "one model with all their trees"),
+	AD_CLI_HEADING("Common options:"),
+	AD_CLI_OPT_INPUT,
+	{ "output", 'o', "MODEL", AD_KFP_OUT_MODEL, NULL,
+	    "write the model to MODEL, complete or not at all (default: "
+	    "standard output)", .kfp_name = "model" },
+	AD_CLI_OPT_DELIMITER,
+	AD_CLI_OPT_NO_HEADERS,
+	AD_CLI_OPT("quiet", 'q', NULL, AD_KFP_NONE, NULL,
+	    "no progress and no notes on stderr"),
+};
+
+static const struct ad_cli_cmd cmd = {
+	.name = "ad-train",
+	.summary = "train an anomaly detector (Isolation Forest) on a CSV or "
+	    "adkit binary stream and save it as a model file.",
+	.usage = "ad-train [-nqV] [-a iforest|eif] [-d char] [-i file] "
+	    "[-o model] [options] [file | --merge model ...]",
+	.examples = "Examples:\n"
+	    "  ad-train --label label -o servers.model servers.csv\n"
+	    "  ad-clean -r clean.params -F bin new.csv | ad-train --seed 7 -o "
+	    "m.model\n"
+	    "  ad-train --merge shard1.model shard2.model -o all.model\n",
+	.opts = opts,
+	.nopts = sizeof opts / sizeof opts[0],
+	.footer = "Exit status: 0 success, 2 usage error, 3 bad input data or "
+	    "models that\ncannot be merged, 4 I/O or system error. See "
+	    "ad-train(1).\n",
+	.column = 26,
 };
 
 /* Progress on a terminal: one line, rewritten at most five times a second. */
@@ -122,10 +106,10 @@ static void show_progress(void *ctx, const char *what, uint64_t done,
 	p->last = now;
 	p->shown = 1;
 	if (total > 0)
-		fprintf(stderr, "\r%s: %s %llu of %llu\033[K", prog, what,
+		fprintf(stderr, "\r%s: %s %llu of %llu\033[K", cmd.name, what,
 		    (unsigned long long)done, (unsigned long long)total);
 	else
-		fprintf(stderr, "\r%s: %s %llu\033[K", prog, what,
+		fprintf(stderr, "\r%s: %s %llu\033[K", cmd.name, what,
 		    (unsigned long long)done);
 }
 
@@ -170,13 +154,25 @@ static enum ad_status parse_contamination(struct ad_train_opts *o,
 	return AD_OK;
 }
 
+/* Remembers the first option given that --merge cannot take. */
+static void note_training_opt(struct args *a, int c)
+{
+	if (c == 'o' || c == 'q' || c == OPT_MERGE || a->training_opt[0])
+		return;
+	snprintf(a->training_opt, sizeof a->training_opt, "--%s",
+	    ad_cli_opt_name(&cmd, c));
+}
+
 /* Handles one option; returns AD_OK, or AD_EUSAGE with err set. */
-static enum ad_status take(struct args *a, int c, const char *arg,
+static enum ad_status take(void *ctx, int c, const char *arg,
     struct ad_error *err)
 {
+	struct args *a = ctx;
 	struct ad_train_opts *o = &a->o;
 	uint64_t n;
 	enum ad_status st = AD_OK;
+
+	note_training_opt(a, c);
 
 	switch (c) {
 	case 'a': st = parse_algorithm(arg, &o->algo, err); break;
@@ -225,18 +221,6 @@ static enum ad_status take(struct args *a, int c, const char *arg,
 	return st;
 }
 
-/* Remembers the first option given that --merge cannot take. */
-static void note_training_opt(struct args *a, int c, int li)
-{
-	if (c == 'o' || c == 'q' || c == OPT_MERGE || a->training_opt[0])
-		return;
-	if (c > CHAR_MAX)
-		snprintf(a->training_opt, sizeof a->training_opt, "--%s",
-		    longopts[li].name);
-	else
-		snprintf(a->training_opt, sizeof a->training_opt, "-%c", c);
-}
-
 static void defaults(struct args *a)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -258,12 +242,12 @@ static void summarize(const struct args *a, const struct ad_train_result *r)
 	if (a->quiet)
 		return;
 	if (r->rejected || r->invalid)
-		ad_cli_note(prog, "%s: %llu rows trained on; %llu rejected, %llu "
+		ad_cli_note(cmd.name, "%s: %llu rows trained on; %llu rejected, %llu "
 		    "invalid feature cells (taken as missing)", in,
 		    (unsigned long long)r->rows, (unsigned long long)r->rejected,
 		    (unsigned long long)r->invalid);
 	if (r->same_seed != NULL)
-		ad_cli_note(prog, "%s was trained with the same seed as an "
+		ad_cli_note(cmd.name, "%s was trained with the same seed as an "
 		    "earlier model: their trees are correlated (give each shard "
 		    "its own --seed)", r->same_seed);
 }
@@ -273,61 +257,39 @@ int main(int argc, char **argv)
 	struct args a;
 	struct ad_train_result res;
 	struct ad_error err;
-	int c, code, li = 0;
+	int code, first;
 
 	defaults(&a);
 	ad_error_clear(&err);
 	ad_cli_init();
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":a:d:hi:no:qV", longopts,
-	    &li)) != -1) {
-		if (c == 'h') {
-			args_free(&a);
-			return ad_cli_help(help);
-		}
-		if (c == 'V') {
-			args_free(&a);
-			return ad_cli_version(prog);
-		}
-		if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
-			args_free(&a);
-			if (c == ':')
-				return ad_cli_usage_error(prog, usage_line,
-				    "option %s needs a value", bad);
-			return ad_cli_usage_error(prog, usage_line,
-			    "unknown option %s", bad);
-		}
-		if (take(&a, c, optarg, &err) != AD_OK)
-			goto usage;
-		note_training_opt(&a, c, li);
-	}
+	if ((code = ad_cli_parse(&cmd, argc, argv, take, &a, &first)) >= 0)
+		goto out;
 	if (a.merge) {
 		if (a.training_opt[0]) {
 			ad_error_set(&err, AD_EUSAGE, "--merge takes model files, "
 			    "-o and -q only, not %s", a.training_opt);
-			goto usage;
+			goto fail;
 		}
-		a.o.merge = (const char *const *)argv + optind;
-		a.o.n_merge = (size_t)(argc - optind);
+		a.o.merge = (const char *const *)argv + first;
+		a.o.n_merge = (size_t)(argc - first);
 		if (a.o.n_merge < 2) {
 			ad_error_set(&err, AD_EUSAGE, "--merge needs at least two "
 			    "model files");
-			goto usage;
+			goto fail;
 		}
-	} else if (optind < argc) {
-		if (a.o.in.path != NULL || optind + 1 < argc) {
+	} else if (first < argc) {
+		if (a.o.in.path != NULL || first + 1 < argc) {
 			ad_error_set(&err, AD_EUSAGE, "give one input, as -i FILE "
 			    "or FILE");
-			goto usage;
+			goto fail;
 		}
-		a.o.in.path = argv[optind];
+		a.o.in.path = argv[first];
 	}
 	if ((a.o.output == NULL || strcmp(a.o.output, "-") == 0) &&
 	    isatty(STDOUT_FILENO)) {
 		ad_error_set(&err, AD_EUSAGE, "a model is binary: write it to a "
 		    "file with -o MODEL, or into a pipe");
-		goto usage;
+		goto fail;
 	}
 	if (!a.quiet && isatty(STDERR_FILENO)) {
 		a.o.progress = show_progress;
@@ -336,16 +298,14 @@ int main(int argc, char **argv)
 	if (ad_train_run(&a.o, &res, &err) != AD_OK) {
 		if (a.progress.shown)
 			fputc('\n', stderr);
-		if (err.code == AD_EUSAGE)
-			goto usage;
-		code = ad_cli_report(prog, &err);
-		args_free(&a);
-		return code;
+		goto fail;
 	}
 	summarize(&a, &res);
+	code = AD_EXIT_OK;
+	goto out;
+fail:
+	code = ad_cli_fail(&cmd, &err);
+out:
 	args_free(&a);
-	return AD_EXIT_OK;
-usage:
-	args_free(&a);
-	return ad_cli_usage_error(prog, usage_line, "%s", err.msg);
+	return code;
 }

@@ -1,5 +1,8 @@
 /* The commands' shared edge: messages, exit codes, option values. */
+#include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -55,19 +58,6 @@ int ad_cli_report(const char *prog, const struct ad_error *err)
 	return ad_cli_exit_code(err->code);
 }
 
-int ad_cli_usage_error(const char *prog, const char *usage,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n%s\nTry '%s --help' for more.\n", usage, prog);
-	return AD_EXIT_USAGE;
-}
-
 void ad_cli_note(const char *prog, const char *fmt, ...)
 {
 	va_list ap;
@@ -95,12 +85,6 @@ static int finish_stdout(void)
 int ad_cli_version(const char *prog)
 {
 	printf("%s (adkit) %s\n", prog, AD_VERSION);
-	return finish_stdout();
-}
-
-int ad_cli_help(const char *text)
-{
-	fputs(text, stdout);
 	return finish_stdout();
 }
 
@@ -259,4 +243,561 @@ void ad_cli_free_list(char **items, size_t n)
 	for (size_t i = 0; i < n; i++)
 		ad_free(items[i]);
 	ad_free(items);
+}
+
+/* ---- the option-table driver ---- */
+
+/* Keys of the options the driver adds to every command. */
+enum {
+	KEY_KFP = INT_MAX,
+	KEY_IMAGE = INT_MAX - 1
+};
+
+#define HELP_COLUMN 24
+#define HELP_WIDTH 78
+
+int ad_cli_usage_error(const struct ad_cli_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s\nTry '%s --help' for more.\n", cmd->usage,
+	    cmd->name);
+	return AD_EXIT_USAGE;
+}
+
+int ad_cli_fail(const struct ad_cli_cmd *cmd, const struct ad_error *err)
+{
+	if (err->code == AD_EUSAGE)
+		return ad_cli_usage_error(cmd, "%s", err->msg);
+	return ad_cli_report(cmd->name, err);
+}
+
+static const struct ad_cli_opt *find_opt(const struct ad_cli_cmd *cmd,
+    int key)
+{
+	for (size_t i = 0; i < cmd->nopts; i++)
+		if (cmd->opts[i].name != NULL && cmd->opts[i].key == key)
+			return &cmd->opts[i];
+	return NULL;
+}
+
+const char *ad_cli_opt_name(const struct ad_cli_cmd *cmd, int key)
+{
+	const struct ad_cli_opt *o = find_opt(cmd, key);
+
+	return o != NULL ? o->name : "";
+}
+
+static int same_word(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+	return *a == *b;
+}
+
+enum ad_status ad_cli_parse_bool(const char *opt, const char *arg, int *out,
+    struct ad_error *err)
+{
+	static const char *const yes[] = { "true", "1", "yes" };
+	static const char *const no[] = { "false", "0", "no" };
+
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+		if (same_word(arg, yes[i])) {
+			*out = 1;
+			return AD_OK;
+		}
+		if (same_word(arg, no[i])) {
+			*out = 0;
+			return AD_OK;
+		}
+	}
+	return ad_error_set(err, AD_EUSAGE, "--%s takes true or false, not "
+	    "\"%s\"", opt, arg);
+}
+
+/* ---- help ---- */
+
+/* Word wrapping: words go on the line while they fit in width. */
+struct wrap {
+	FILE *f;
+	size_t pos;       /* the column the next character goes to */
+	size_t indent;    /* where continuation lines start */
+	int fresh;        /* no space before the next word */
+};
+
+static void wrap_word(struct wrap *w, const char *s, size_t n,
+    const char *tail)
+{
+	size_t len = n + strlen(tail);
+
+	if (!w->fresh && w->pos + 1 + len > HELP_WIDTH) {
+		fprintf(w->f, "\n%*s", (int)w->indent, "");
+		w->pos = w->indent;
+	} else if (!w->fresh) {
+		fputc(' ', w->f);
+		w->pos++;
+	}
+	fwrite(s, 1, n, w->f);
+	fputs(tail, w->f);
+	w->pos += len;
+	w->fresh = 0;
+}
+
+static void wrap_text(struct wrap *w, const char *text)
+{
+	while (*text != '\0') {
+		size_t n = strcspn(text, " ");
+
+		if (n > 0)
+			wrap_word(w, text, n, "");
+		text += n;
+		text += strspn(text, " ");
+	}
+}
+
+/* "  -s, --save PARAMS" or "      --strict", padded to the column. */
+static void help_row(FILE *f, const struct ad_cli_opt *o, size_t column)
+{
+	struct wrap w = { f, 0, column, 1 };
+	int n;
+
+	if (o->key > 0 && o->key <= CHAR_MAX)
+		n = fprintf(f, "  -%c, --%s", o->key, o->name);
+	else
+		n = fprintf(f, "      --%s", o->name);
+	if (o->meta != NULL)
+		n += fprintf(f, " %s", o->meta);
+	w.pos = n < 0 ? 0 : (size_t)n;
+	if (w.pos + 1 < column) {
+		fprintf(f, "%*s", (int)(column - w.pos), "");
+		w.pos = column;
+	} else {
+		fputs("  ", f);
+		w.pos += 2;
+	}
+	wrap_text(&w, o->help);
+	if (o->def != NULL) {
+		wrap_word(&w, "(default", 8, "");
+		wrap_word(&w, o->def, strlen(o->def), ")");
+	}
+	fputc('\n', f);
+}
+
+void ad_cli_write_help(FILE *f, const struct ad_cli_cmd *cmd)
+{
+	static const struct ad_cli_opt common[] = {
+		AD_CLI_OPT("help", 'h', NULL, AD_KFP_NONE, NULL, "show this help"),
+		AD_CLI_OPT("version", 'V', NULL, AD_KFP_NONE, NULL,
+		    "show the version"),
+		AD_CLI_OPT("kfp-component", KEY_KFP, NULL, AD_KFP_NONE, NULL,
+		    "print the Kubeflow Pipelines component (YAML) and exit"),
+		AD_CLI_OPT("image", KEY_IMAGE, "IMAGE", AD_KFP_NONE, NULL,
+		    "the component's image (default: $ADKIT_IMAGE, else "
+		    "adkit:" AD_VERSION ")"),
+	};
+	size_t column = cmd->column > 0 ? (size_t)cmd->column : HELP_COLUMN;
+	struct wrap w = { f, 0, 0, 1 };
+
+	fprintf(f, "%s:", cmd->name);
+	w.pos = strlen(cmd->name) + 1;
+	w.fresh = 0;
+	wrap_text(&w, cmd->summary);
+	fprintf(f, "\n\nusage: %s\n\n", cmd->usage);
+	if (cmd->examples != NULL)
+		fputs(cmd->examples, f);
+	for (size_t i = 0; i < cmd->nopts; i++)
+		if (cmd->opts[i].name == NULL)
+			fprintf(f, "\n%s\n", cmd->opts[i].help);
+		else
+			help_row(f, &cmd->opts[i], column);
+	for (size_t i = 0; i < sizeof common / sizeof *common; i++)
+		help_row(f, &common[i], column);
+	if (cmd->footer != NULL)
+		fprintf(f, "\n%s", cmd->footer);
+}
+
+/* ---- the component ---- */
+
+/* Writes s as a YAML double-quoted scalar: safe whatever s holds. */
+static void yaml_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* The option's name in the component: kfp_name, or name with '_' for '-'
+ * (in buf). */
+static const char *kfp_name(const struct ad_cli_opt *o, char buf[64])
+{
+	size_t i;
+
+	if (o->kfp_name != NULL)
+		return o->kfp_name;
+	for (i = 0; o->name[i] != '\0' && i + 1 < 64; i++)
+		buf[i] = o->name[i] == '-' ? '_' : o->name[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+static void yaml_name(FILE *f, const struct ad_cli_opt *o)
+{
+	char buf[64];
+
+	yaml_str(f, kfp_name(o, buf));
+}
+
+static const char *const kfp_types[] = {
+	[AD_KFP_IN_DATASET] = "Dataset", [AD_KFP_IN_MODEL] = "Model",
+	[AD_KFP_IN_ARTIFACT] = "Artifact", [AD_KFP_OUT_DATASET] = "Dataset",
+	[AD_KFP_OUT_MODEL] = "Model", [AD_KFP_OUT_ARTIFACT] = "Artifact",
+	[AD_KFP_OUT_METRICS] = "Metrics", [AD_KFP_OUT_BOOLEAN] = "Boolean",
+	[AD_KFP_STRING] = "String", [AD_KFP_INTEGER] = "Integer",
+	[AD_KFP_FLOAT] = "Float", [AD_KFP_BOOLEAN] = "Boolean",
+};
+
+static int is_output(enum ad_cli_kfp k)
+{
+	return k >= AD_KFP_OUT_DATASET && k <= AD_KFP_OUT_BOOLEAN;
+}
+
+static int is_input(enum ad_cli_kfp k)
+{
+	return (k >= AD_KFP_IN_DATASET && k <= AD_KFP_IN_ARTIFACT) ||
+	    k >= AD_KFP_STRING;
+}
+
+/* Checks what the component needs of the table: roles that fit the kind
+ * of option, names used once, --x unless --y naming an optional input. */
+static enum ad_status check_table(const struct ad_cli_cmd *cmd,
+    struct ad_error *err)
+{
+	for (size_t i = 0; i < cmd->nopts; i++) {
+		const struct ad_cli_opt *o = &cmd->opts[i], *u;
+		int flag_role = o->kfp == AD_KFP_NONE || o->kfp == AD_KFP_FIXED ||
+		    o->kfp == AD_KFP_BOOLEAN;
+
+		if (o->name == NULL)
+			continue;
+		if ((o->meta == NULL) != flag_role && o->kfp != AD_KFP_NONE)
+			return ad_error_set(err, AD_EUSAGE, "option table: --%s "
+			    "cannot have its component role", o->name);
+		if (o->kfp_required && (!is_input(o->kfp) ||
+		    o->kfp == AD_KFP_BOOLEAN))
+			return ad_error_set(err, AD_EUSAGE, "option table: --%s "
+			    "is required but no input", o->name);
+		u = o->kfp_unless ? find_opt(cmd, o->kfp_unless) : NULL;
+		if (o->kfp_unless && (!is_output(o->kfp) || u == NULL ||
+		    !is_input(u->kfp) || u->meta == NULL || u->kfp_required))
+			return ad_error_set(err, AD_EUSAGE, "option table: --%s "
+			    "must be an output left out for an optional input",
+			    o->name);
+		for (size_t j = 0; j < i && o->kfp > AD_KFP_FIXED; j++) {
+			const struct ad_cli_opt *p = &cmd->opts[j];
+			char a[64], b[64];
+
+			if (p->name != NULL && p->kfp > AD_KFP_FIXED &&
+			    strcmp(kfp_name(o, a), kfp_name(p, b)) == 0)
+				return ad_error_set(err, AD_EUSAGE, "option table: "
+				    "two options named %s", a);
+		}
+	}
+	return AD_OK;
+}
+
+/* "--name: help (default X)" */
+static void yaml_description(FILE *f, const struct ad_cli_opt *o)
+{
+	size_t n = strlen(o->name) + strlen(o->help) + 16 +
+	    (o->def ? strlen(o->def) : 0);
+	char *s = ad_malloc(n);
+
+	if (s == NULL) {   /* the description is a courtesy: go without */
+		yaml_str(f, "");
+		return;
+	}
+	snprintf(s, n, "--%s: %s%s%s%s", o->name, o->help,
+	    o->def ? " (default " : "", o->def ? o->def : "", o->def ? ")" : "");
+	yaml_str(f, s);
+	ad_free(s);
+}
+
+static void yaml_io_one(FILE *f, const struct ad_cli_opt *o, int output)
+{
+	fputs("- name: ", f);
+	yaml_name(f, o);
+	fputs("\n  type: ", f);
+	yaml_str(f, kfp_types[o->kfp]);
+	fputs("\n  description: ", f);
+	yaml_description(f, o);
+	if (o->kfp == AD_KFP_BOOLEAN)
+		fputs("\n  default: \"false\"", f);
+	else if (!output && !o->kfp_required)
+		fputs("\n  optional: true", f);
+	fputc('\n', f);
+}
+
+/* The inputs, required ones first, or the outputs. */
+static void yaml_io(FILE *f, const struct ad_cli_cmd *cmd, int outputs)
+{
+	int any = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < cmd->nopts; i++) {
+			const struct ad_cli_opt *o = &cmd->opts[i];
+
+			if (o->name == NULL || (outputs ? !is_output(o->kfp) ||
+			    pass > 0 : !is_input(o->kfp) ||
+			    o->kfp_required != (pass == 0)))
+				continue;
+			if (!any)
+				fputs(outputs ? "outputs:\n" : "inputs:\n", f);
+			any = 1;
+			yaml_io_one(f, o, outputs);
+		}
+}
+
+/* {inputPath: NAME}, {outputPath: NAME} or {inputValue: NAME} */
+static void yaml_placeholder(FILE *f, const struct ad_cli_opt *o)
+{
+	fputs(is_output(o->kfp) ? "{outputPath: " : o->kfp >= AD_KFP_STRING ?
+	    "{inputValue: " : "{inputPath: ", f);
+	yaml_name(f, o);
+	fputc('}', f);
+}
+
+static void yaml_opt(FILE *f, const struct ad_cli_opt *o, const char *tail)
+{
+	char opt[80];
+
+	snprintf(opt, sizeof opt, "--%s%s", o->name, tail);
+	yaml_str(f, opt);
+}
+
+/* The items of args that pass option o, if any. */
+static void yaml_arg(FILE *f, const struct ad_cli_cmd *cmd,
+    const struct ad_cli_opt *o)
+{
+	const struct ad_cli_opt *unless = NULL;
+
+	/* an output left out for an input goes with the input */
+	if (o->name == NULL || o->kfp == AD_KFP_NONE || o->kfp_unless)
+		return;
+	fputs("    - ", f);
+	if (o->kfp == AD_KFP_FIXED) {
+		yaml_opt(f, o, "");
+	} else if (o->kfp == AD_KFP_BOOLEAN) {
+		fputs("{concat: [", f);
+		yaml_opt(f, o, "=");
+		fputs(", {inputValue: ", f);
+		yaml_name(f, o);
+		fputs("}]}", f);
+	} else if (is_output(o->kfp) || o->kfp_required) {
+		yaml_opt(f, o, "");
+		fputs("\n    - ", f);
+		yaml_placeholder(f, o);
+	} else {
+		for (size_t i = 0; i < cmd->nopts; i++)
+			if (cmd->opts[i].name != NULL &&
+			    cmd->opts[i].kfp_unless == o->key)
+				unless = &cmd->opts[i];
+		fputs("{if: {cond: {isPresent: ", f);
+		yaml_name(f, o);
+		fputs("}, then: [", f);
+		yaml_opt(f, o, "");
+		fputs(", ", f);
+		yaml_placeholder(f, o);
+		if (unless != NULL) {
+			fputs("], else: [", f);
+			yaml_opt(f, unless, "");
+			fputs(", ", f);
+			yaml_placeholder(f, unless);
+		}
+		fputs("]}}", f);
+	}
+	fputc('\n', f);
+}
+
+enum ad_status ad_cli_write_component(FILE *f, const struct ad_cli_cmd *cmd,
+    const char *image, struct ad_error *err)
+{
+	enum ad_status st = check_table(cmd, err);
+
+	if (st != AD_OK)
+		return st;
+	fprintf(f, "# The Kubeflow Pipelines component of %s, written by "
+	    "`%s --kfp-component`.\n", cmd->name, cmd->name);
+	fputs("name: ", f);
+	yaml_str(f, cmd->name);
+	fputs("\ndescription: ", f);
+	yaml_str(f, cmd->summary);
+	fputc('\n', f);
+	yaml_io(f, cmd, 0);
+	yaml_io(f, cmd, 1);
+	fputs("implementation:\n  container:\n    image: ", f);
+	yaml_str(f, image);
+	fputs("\n    command:\n    - ", f);
+	yaml_str(f, cmd->name);
+	fputs("\n    args:\n", f);
+	for (size_t i = 0; i < cmd->nopts; i++)
+		yaml_arg(f, cmd, &cmd->opts[i]);
+	return AD_OK;
+}
+
+/* ---- parsing ---- */
+
+/* The getopt_long tables for cmd's rows and the driver's own options. */
+static enum ad_status getopt_tables(const struct ad_cli_cmd *cmd,
+    struct option **longopts, char **shortopts, struct ad_error *err)
+{
+	struct option *l = ad_calloc(cmd->nopts + 5, sizeof *l);
+	char *s = ad_malloc(2 * cmd->nopts + 4);
+	size_t nl = 0, ns = 0;
+
+	if (l == NULL || s == NULL) {
+		ad_free(l);
+		ad_free(s);
+		return ad_error_nomem(err);
+	}
+	s[ns++] = ':';
+	for (size_t i = 0; i < cmd->nopts; i++) {
+		const struct ad_cli_opt *o = &cmd->opts[i];
+
+		if (o->name == NULL)
+			continue;
+		l[nl++] = (struct option){ o->name, o->meta != NULL ?
+		    required_argument : optional_argument, NULL, o->key };
+		if (o->key > 0 && o->key <= CHAR_MAX) {
+			s[ns++] = (char)o->key;
+			if (o->meta != NULL)
+				s[ns++] = ':';
+		}
+	}
+	l[nl++] = (struct option){ "help", no_argument, NULL, 'h' };
+	l[nl++] = (struct option){ "version", no_argument, NULL, 'V' };
+	l[nl++] = (struct option){ "kfp-component", no_argument, NULL, KEY_KFP };
+	l[nl++] = (struct option){ "image", required_argument, NULL, KEY_IMAGE };
+	s[ns++] = 'h';
+	s[ns++] = 'V';
+	s[ns] = '\0';
+	*longopts = l;
+	*shortopts = s;
+	return AD_OK;
+}
+
+/* Writes the component; returns the exit code. */
+static int print_component(const struct ad_cli_cmd *cmd, const char *image)
+{
+	const char *env = getenv("ADKIT_IMAGE");
+	char dflt[64];
+	struct ad_error err;
+
+	ad_error_clear(&err);
+	snprintf(dflt, sizeof dflt, "adkit:%s", AD_VERSION);
+	if (image == NULL)
+		image = env != NULL && env[0] != '\0' ? env : dflt;
+	if (ad_cli_write_component(stdout, cmd, image, &err) != AD_OK)
+		return ad_cli_fail(cmd, &err);
+	return finish_stdout();
+}
+
+/* The usage error of getopt_long's '?' or ':' for the last argument. */
+static int getopt_error(const struct ad_cli_cmd *cmd, int c,
+    const char *bad)
+{
+	int known = optopt == 'h' || optopt == 'V' || optopt == KEY_KFP ||
+	    find_opt(cmd, optopt) != NULL;
+
+	if (c == ':')
+		return ad_cli_usage_error(cmd, "option %s needs a value", bad);
+	if (optopt != 0 && known && strncmp(bad, "--", 2) == 0)
+		return ad_cli_usage_error(cmd, "option %.*s takes no value",
+		    (int)strcspn(bad, "="), bad);
+	return ad_cli_usage_error(cmd, "unknown option %s", bad);
+}
+
+/* Hands one option to take; returns -1 to go on, or the exit code. */
+static int take_opt(const struct ad_cli_cmd *cmd, int c, const char *arg,
+    ad_cli_take_fn take, void *ctx, int *taken)
+{
+	const struct ad_cli_opt *o = find_opt(cmd, c);
+	struct ad_error err;
+	int on = 1;
+
+	ad_error_clear(&err);
+	if (o == NULL)   /* getopt_long returns only the table's keys */
+		return ad_cli_usage_error(cmd, "unknown option");
+	if (o->meta == NULL && arg != NULL) {
+		if (ad_cli_parse_bool(o->name, arg, &on, &err) != AD_OK)
+			return ad_cli_fail(cmd, &err);
+		arg = NULL;
+	}
+	(*taken)++;
+	if (on && take(ctx, c, arg, &err) != AD_OK)
+		return ad_cli_fail(cmd, &err);
+	return -1;
+}
+
+int ad_cli_parse(const struct ad_cli_cmd *cmd, int argc, char **argv,
+    ad_cli_take_fn take, void *ctx, int *first)
+{
+	struct option *longopts = NULL;
+	char *shortopts = NULL;
+	struct ad_error err;
+	const char *image = NULL;
+	int c, code = -1, kfp = 0, taken = 0;
+
+	ad_error_clear(&err);
+	if (getopt_tables(cmd, &longopts, &shortopts, &err) != AD_OK)
+		return ad_cli_report(cmd->name, &err);
+	optind = 0;   /* glibc: start afresh, as for a new argv */
+	opterr = 0;
+	while (code < 0 && (c = getopt_long(argc, argv, shortopts, longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			ad_cli_write_help(stdout, cmd);
+			code = finish_stdout();
+			break;
+		case 'V': code = ad_cli_version(cmd->name); break;
+		case '?':
+		case ':': code = getopt_error(cmd, c, argv[optind - 1]); break;
+		case KEY_KFP: kfp = 1; break;
+		case KEY_IMAGE: image = optarg; break;
+		default: code = take_opt(cmd, c, optarg, take, ctx, &taken); break;
+		}
+	}
+	ad_free(longopts);
+	ad_free(shortopts);
+	if (code >= 0)
+		return code;
+	if (image != NULL && !kfp)
+		return ad_cli_usage_error(cmd, "--image goes with --kfp-component");
+	if (image != NULL && image[0] == '\0')
+		return ad_cli_usage_error(cmd, "--image must not be empty");
+	if (kfp && (taken > 0 || optind < argc))
+		return ad_cli_usage_error(cmd, "--kfp-component takes no other "
+		    "option than --image, and no operand");
+	if (kfp)
+		return print_component(cmd, image);
+	*first = optind;
+	return -1;
 }
