@@ -42,12 +42,12 @@ def drift_retraining(recent_uri: str, holdout_uri: str,
                       'score recent')
     drift = ak.sized(ak.drift_op(input=scored, model=cur_model), 'stream',
                      'drift check')
-    with dsl.If(drift.outputs['verdict'] == True, name='drift found'):  # noqa: E712
+    with dsl.If(drift.outputs['drift'] == True, name='drift found'):  # noqa: E712
         clean, feats = ak.fit_prep(recent, impute, scale, onehot, label, drop,
                                    ' challenger')
         new_params = (clean.outputs['params'], feats.outputs['params'])
         challenger = ak.train(feats.outputs['output'], label, trees, seed,
-                              'train challenger').outputs['output']
+                              'train challenger').outputs['model']
         holdout = ak.import_data(holdout_uri, 'holdout data')
         a = ak.score(ak.prepare(holdout, *cur_params, ' holdout A'),
                      cur_model, 'score holdout A (current)', keep=label)
@@ -59,7 +59,7 @@ def drift_retraining(recent_uri: str, holdout_uri: str,
                                  compare='challenger_score', format='csv',
                                  name='current'),
                       'eval', 'A/B evaluation')
-        winner = ak.sized(ak.ab_winner_op(report=ab.outputs['output'],
+        winner = ak.sized(ak.ab_winner_op(report=ab.outputs['report'],
                                           alpha=alpha), 'glue', 'pick winner')
         with dsl.If(winner.outputs['winner'] == 'challenger',
                     name='challenger wins'):

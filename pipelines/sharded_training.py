@@ -44,7 +44,7 @@ def sharded_training(sample_uri: str, holdout_uri: str, shards: list,
         tree = ak.train(ak.prepare(part, *params, ' shard'), label,
                         trees_per_shard, shard.seed, 'train shard')
     merged = ak.sized(ak.merge_models_op(
-        models=dsl.Collected(tree.outputs['output'])), 'stream', 'merge')
+        models=dsl.Collected(tree.outputs['model'])), 'stream', 'merge')
     holdout = ak.import_data(holdout_uri, 'holdout data')
     scored = ak.score(ak.prepare(holdout, *params, ' holdout'),
                       merged.output, 'score holdout')

@@ -31,11 +31,11 @@ def training(data_uri: str, holdout_uri: str, model_name: str = 'servers',
     model = ak.train(feats.outputs['output'], label, trees, seed)
     scored = ak.score(ak.prepare(holdout, clean.outputs['params'],
                                  feats.outputs['params'], ' holdout'),
-                      model.outputs['output'], 'score holdout')
+                      model.outputs['model'], 'score holdout')
     gate = ak.sized(ak.eval_op(input=scored, label=label, min_auc=min_auc),
                     'eval', 'evaluate (quality gate)')
     ak.publish(store_pvc, model_name, clean.outputs['params'],
-               feats.outputs['params'], model.outputs['output']).after(gate)
+               feats.outputs['params'], model.outputs['model']).after(gate)
 
 
 if __name__ == '__main__':
