@@ -4,9 +4,10 @@ The adkit steps are the components the binaries print (ad-<cmd>
 --kfp-component, committed in components/). The few steps that are not an
 adkit command -- publishing to and fetching from the model store, joining
 two models' scores, deciding an A/B evaluation, merging shard models -- are
-POSIX sh scripts in steps/, run by sh in the same image; each is passed as
-$0 the name adkit-step:NAME:SHA256 so tests/bats/pipelines.bats can tell a
-compiled pipeline that is older than its scripts.
+POSIX sh scripts in steps/, run by sh in the same image. Each gets as $0
+the name adkit-step:NAME:SHA, SHA the first 16 hex digits of the script's
+sha256, so tests/bats/pipelines.bats can tell a compiled pipeline that is
+older than its scripts.
 
 The model store is a directory on a PersistentVolumeClaim: STORE/current is
 a symlink to STORE/releases/RUN (clean.params, features.params, model), moved
@@ -27,7 +28,8 @@ from kfp import components, dsl, kubernetes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # ADKIT_COMPONENTS: compile against components printed with another --image.
-COMPONENTS = os.environ.get('ADKIT_COMPONENTS', os.path.join(HERE, 'components'))
+COMPONENTS = os.environ.get('ADKIT_COMPONENTS',
+                            os.path.join(HERE, 'components'))
 STEPS = os.path.join(HERE, 'steps')
 
 STORE_MOUNT = '/adkit-store'
@@ -75,7 +77,7 @@ def _step(name):
     """The command of glue step NAME: sh running steps/NAME.sh."""
     with open(os.path.join(STEPS, f'{name}.sh'), encoding='utf-8') as f:
         script = f.read()
-    sha = hashlib.sha256(script.encode('utf-8')).hexdigest()
+    sha = hashlib.sha256(script.encode('utf-8')).hexdigest()[:16]
     return ['sh', '-c', script, f'adkit-step:{name}:{sha}']
 
 
@@ -162,12 +164,12 @@ def publish(pvc, model_name, clean_params, features_params, model):
     return on_store(task, pvc)
 
 
-def fit_prep(data, impute, scale, onehot, keep, drop, name=''):
+def fit_prep(data, impute, scale, onehot, keep, name=''):
     """Adds ad-clean -s and ad-features -s on data; returns both tasks."""
     clean = sized(clean_op(input=data, impute=impute, dedupe=True), 'stream',
                   f'clean{name}')
     feats = sized(features_op(input=clean.outputs['output'], scale=scale,
-                              onehot=onehot, keep=keep, drop=drop),
+                              onehot=onehot, keep=keep),
                   'features', f'features{name}')
     return clean, feats
 

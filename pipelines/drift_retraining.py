@@ -31,7 +31,7 @@ def drift_retraining(recent_uri: str, holdout_uri: str,
                      model_name: str = 'servers',
                      store_pvc: str = 'adkit-models', label: str = 'label',
                      impute: str = 'median,label=none', scale: str = 'robust',
-                     onehot: str = 'host', drop: str = 'timestamp',
+                     onehot: str = 'host', keep: str = 'timestamp,label',
                      trees: int = 100, seed: int = 1, alpha: float = 0.05):
     recent = ak.import_data(recent_uri, 'recent data')
     current = ak.fetch_current(store_pvc, model_name)
@@ -43,7 +43,7 @@ def drift_retraining(recent_uri: str, holdout_uri: str,
     drift = ak.sized(ak.drift_op(input=scored, model=cur_model), 'stream',
                      'drift check')
     with dsl.If(drift.outputs['drift'] == True, name='drift found'):  # noqa: E712
-        clean, feats = ak.fit_prep(recent, impute, scale, onehot, label, drop,
+        clean, feats = ak.fit_prep(recent, impute, scale, onehot, keep,
                                    ' challenger')
         new_params = (clean.outputs['params'], feats.outputs['params'])
         challenger = ak.train(feats.outputs['output'], label, trees, seed,

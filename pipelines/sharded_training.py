@@ -32,11 +32,11 @@ def sharded_training(sample_uri: str, holdout_uri: str, shards: list,
                      model_name: str = 'servers',
                      store_pvc: str = 'adkit-models', label: str = 'label',
                      impute: str = 'median,label=none', scale: str = 'robust',
-                     onehot: str = 'host', drop: str = 'timestamp',
+                     onehot: str = 'host', keep: str = 'timestamp,label',
                      trees_per_shard: int = 100,
                      min_auc: float = 0.8):
     sample = ak.import_data(sample_uri, 'sample')
-    clean, feats = ak.fit_prep(sample, impute, scale, onehot, label, drop,
+    clean, feats = ak.fit_prep(sample, impute, scale, onehot, keep,
                                ' sample')
     params = (clean.outputs['params'], feats.outputs['params'])
     with dsl.ParallelFor(shards, parallelism=PARALLELISM) as shard:

@@ -23,11 +23,11 @@ import adkit_kfp as ak
 def training(data_uri: str, holdout_uri: str, model_name: str = 'servers',
              store_pvc: str = 'adkit-models', label: str = 'label',
              impute: str = 'median,label=none', scale: str = 'robust',
-             onehot: str = 'host', drop: str = 'timestamp', trees: int = 100,
-             seed: int = 1, min_auc: float = 0.8):
+             onehot: str = 'host', keep: str = 'timestamp,label',
+             trees: int = 100, seed: int = 1, min_auc: float = 0.8):
     data = ak.import_data(data_uri, 'training data')
     holdout = ak.import_data(holdout_uri, 'holdout data')
-    clean, feats = ak.fit_prep(data, impute, scale, onehot, label, drop)
+    clean, feats = ak.fit_prep(data, impute, scale, onehot, keep)
     model = ak.train(feats.outputs['output'], label, trees, seed)
     scored = ak.score(ak.prepare(holdout, clean.outputs['params'],
                                  feats.outputs['params'], ' holdout'),

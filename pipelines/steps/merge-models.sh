@@ -2,7 +2,8 @@
 # of artifacts has no path placeholder in Kubeflow Pipelines, so the step is
 # given the executor input (JSON): its input artifacts' URIs, before the
 # "outputs" object, map to the local paths the launcher downloaded them to
-# (gs://B/K is /gcs/B/K, minio:// /minio/, s3:// /s3/).
+# (gs://B/K is /gcs/B/K, minio:// /minio/, s3:// /s3/; kfp.local's URIs are
+# the paths themselves).
 # usage: merge-models.sh EXECUTOR_INPUT_JSON OUT_MODEL
 set -eu
 uris=$(printf '%s' "$1" | sed 's/"outputs" *:.*//' | grep -o '"uri" *: *"[^"]*"' |
@@ -14,6 +15,7 @@ for u in $uris; do
 	gs://*) set -- "$@" "/gcs/${u#gs://}" ;;
 	minio://*) set -- "$@" "/minio/${u#minio://}" ;;
 	s3://*) set -- "$@" "/s3/${u#s3://}" ;;
+	/*) set -- "$@" "$u" ;;
 	*) echo "$0: $u: a storage the launcher does not mount" >&2; exit 4 ;;
 	esac
 done

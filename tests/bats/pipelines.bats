@@ -71,7 +71,7 @@ check_compiled() {
 			local step=${cmd##*adkit-step:} sha
 			sha=${step#*:}; step=${step%%:*}
 			[ -f "$STEPS/$step.sh" ] || { echo "$yaml: $name runs glue step $step, which has no $STEPS/$step.sh"; return 1; }
-			[ "$(sha256sum < "$STEPS/$step.sh" | cut -d' ' -f1)" = "$sha" ] ||
+			[ "$(sha256sum < "$STEPS/$step.sh" | cut -c1-16)" = "$sha" ] ||
 				{ echo "$yaml: $name embeds an older $STEPS/$step.sh: compile again"; return 1; }
 			steps=$((steps + 1)) ;;
 		'') [[ $name == exec-importer* ]] ||
@@ -200,7 +200,7 @@ check_compiled() {
 	mkdir bin
 	printf '#!/bin/sh\nprintf "%%s\\n" "$@"\n' > bin/ad-train
 	chmod +x bin/ad-train
-	json='{"inputs": {"artifacts": {"models": {"artifacts": [{"name": "a", "uri": "minio://b/run/m-1"},{"uri":"gs://b/run/m-2"}, {"uri" : "s3://b/m-3", "metadata": {}}]}}}, "outputs": {"artifacts": {"output": {"artifacts": [{"uri": "minio://b/run/out"}]}}}}'
+	json='{"inputs": {"artifacts": {"models": {"artifacts": [{"name": "a", "uri": "minio://b/run/m-1"},{"uri":"gs://b/run/m-2"}, {"uri" : "s3://b/m-3", "metadata": {}}, {"uri": "/local/m-4"}]}}}, "outputs": {"artifacts": {"output": {"artifacts": [{"uri": "minio://b/run/out"}]}}}}'
 	PATH=$PWD/bin:$PATH run sh "$STEPS/merge-models.sh" "$json" /minio/b/run/out
 	assert_success
 	assert_output "--merge
@@ -208,7 +208,8 @@ check_compiled() {
 /minio/b/run/out
 /minio/b/run/m-1
 /gcs/b/run/m-2
-/s3/b/m-3"
+/s3/b/m-3
+/local/m-4"
 	run sh "$STEPS/merge-models.sh" '{"inputs": {"artifacts": {"models": {"artifacts": [{"uri": "file:///m"}]}}}}' out
 	assert_failure 4
 	run sh "$STEPS/merge-models.sh" '{"inputs": {}, "outputs": {"artifacts": {"output": {"artifacts": [{"uri": "gs://b/o"}]}}}}' out
