@@ -82,12 +82,10 @@ static const struct ad_cli_opt opts[] = {
 	    "transform exactly as the run that saved PARAMS"),
 	AD_CLI_HEADING("Common options:"),
 	AD_CLI_OPT_INPUT,
-	AD_CLI_OPT("output", 'o', "FILE", AD_KFP_OUT_DATASET, NULL,
-	    "write FILE, complete or not at all (default: stdout)"),
+	AD_CLI_OPT_OUTPUT_ROWS,
 	AD_CLI_OPT_DELIMITER,
 	AD_CLI_OPT_NO_HEADERS,
-	AD_CLI_OPT("format", 'F', "FMT", AD_KFP_STRING, NULL,
-	    "output csv or bin (default: the input's format)"),
+	AD_CLI_OPT_FORMAT_ROWS,
 	AD_CLI_OPT("quiet", 'q', NULL, AD_KFP_NONE, NULL, "no notes on stderr"),
 };
 

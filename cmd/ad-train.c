@@ -51,8 +51,7 @@ static const struct ad_cli_opt opts[] = {
 	    "columns that are not features"),
 	AD_CLI_OPT("features", OPT_FEATURES, "COLS", AD_KFP_STRING, NULL,
 	    "exactly these features, in this order"),
-	AD_CLI_OPT("rejects", OPT_REJECTS, "FILE", AD_KFP_OUT_DATASET, NULL,
-	    "write rows with the wrong field count here"),
+	AD_CLI_OPT_REJECTS(OPT_REJECTS),
 	AD_CLI_HEADING("Merging:"),
 	AD_CLI_OPT("merge", OPT_MERGE, NULL, AD_KFP_NONE, NULL,
 	    "the operands are models trained on shards of one data set: write "

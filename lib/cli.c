@@ -256,6 +256,18 @@ enum {
 #define HELP_COLUMN 24
 #define HELP_WIDTH 78
 
+/* The options the driver adds to every command, after the table's. */
+static const struct ad_cli_opt driver_opts[] = {
+	AD_CLI_OPT("help", 'h', NULL, AD_KFP_NONE, NULL, "show this help"),
+	AD_CLI_OPT("version", 'V', NULL, AD_KFP_NONE, NULL,
+	    "show the version"),
+	AD_CLI_OPT("kfp-component", KEY_KFP, NULL, AD_KFP_NONE, NULL,
+	    "print the Kubeflow Pipelines component (YAML) and exit"),
+	AD_CLI_OPT("image", KEY_IMAGE, "IMAGE", AD_KFP_NONE, NULL,
+	    "the component's image (default: $ADKIT_IMAGE, else "
+	    "adkit:" AD_VERSION ")"),
+};
+
 int ad_cli_usage_error(const struct ad_cli_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;
@@ -319,6 +331,8 @@ enum ad_status ad_cli_parse_bool(const char *opt, const char *arg, int *out,
 	return ad_error_set(err, AD_EUSAGE, "--%s takes true or false, not "
 	    "\"%s\"", opt, arg);
 }
+
+#define N_DRIVER_OPTS (sizeof driver_opts / sizeof driver_opts[0])
 
 /* ---- help ---- */
 
@@ -390,16 +404,6 @@ static void help_row(FILE *f, const struct ad_cli_opt *o, size_t column)
 
 void ad_cli_write_help(FILE *f, const struct ad_cli_cmd *cmd)
 {
-	static const struct ad_cli_opt common[] = {
-		AD_CLI_OPT("help", 'h', NULL, AD_KFP_NONE, NULL, "show this help"),
-		AD_CLI_OPT("version", 'V', NULL, AD_KFP_NONE, NULL,
-		    "show the version"),
-		AD_CLI_OPT("kfp-component", KEY_KFP, NULL, AD_KFP_NONE, NULL,
-		    "print the Kubeflow Pipelines component (YAML) and exit"),
-		AD_CLI_OPT("image", KEY_IMAGE, "IMAGE", AD_KFP_NONE, NULL,
-		    "the component's image (default: $ADKIT_IMAGE, else "
-		    "adkit:" AD_VERSION ")"),
-	};
 	size_t column = cmd->column > 0 ? (size_t)cmd->column : HELP_COLUMN;
 	struct wrap w = { f, 0, 0, 1 };
 
@@ -415,18 +419,17 @@ void ad_cli_write_help(FILE *f, const struct ad_cli_cmd *cmd)
 			fprintf(f, "\n%s\n", cmd->opts[i].help);
 		else
 			help_row(f, &cmd->opts[i], column);
-	for (size_t i = 0; i < sizeof common / sizeof *common; i++)
-		help_row(f, &common[i], column);
+	for (size_t i = 0; i < N_DRIVER_OPTS; i++)
+		help_row(f, &driver_opts[i], column);
 	if (cmd->footer != NULL)
 		fprintf(f, "\n%s", cmd->footer);
 }
 
 /* ---- the component ---- */
 
-/* Writes s as a YAML double-quoted scalar: safe whatever s holds. */
-static void yaml_str(FILE *f, const char *s)
+/* Writes s escaped for a YAML double-quoted scalar: safe whatever it holds. */
+static void yaml_chars(FILE *f, const char *s)
 {
-	fputc('"', f);
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
@@ -441,6 +444,12 @@ static void yaml_str(FILE *f, const char *s)
 		else
 			fputc(c, f);
 	}
+}
+
+static void yaml_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	yaml_chars(f, s);
 	fputc('"', f);
 }
 
@@ -526,18 +535,16 @@ static enum ad_status check_table(const struct ad_cli_cmd *cmd,
 /* "--name: help (default X)" */
 static void yaml_description(FILE *f, const struct ad_cli_opt *o)
 {
-	size_t n = strlen(o->name) + strlen(o->help) + 16 +
-	    (o->def ? strlen(o->def) : 0);
-	char *s = ad_malloc(n);
-
-	if (s == NULL) {   /* the description is a courtesy: go without */
-		yaml_str(f, "");
-		return;
+	fputs("\"--", f);
+	yaml_chars(f, o->name);
+	fputs(": ", f);
+	yaml_chars(f, o->help);
+	if (o->def != NULL) {
+		fputs(" (default ", f);
+		yaml_chars(f, o->def);
+		fputc(')', f);
 	}
-	snprintf(s, n, "--%s: %s%s%s%s", o->name, o->help,
-	    o->def ? " (default " : "", o->def ? o->def : "", o->def ? ")" : "");
-	yaml_str(f, s);
-	ad_free(s);
+	fputc('"', f);
 }
 
 static void yaml_io_one(FILE *f, const struct ad_cli_opt *o, int output)
@@ -668,8 +675,8 @@ enum ad_status ad_cli_write_component(FILE *f, const struct ad_cli_cmd *cmd,
 static enum ad_status getopt_tables(const struct ad_cli_cmd *cmd,
     struct option **longopts, char **shortopts, struct ad_error *err)
 {
-	struct option *l = ad_calloc(cmd->nopts + 5, sizeof *l);
-	char *s = ad_malloc(2 * cmd->nopts + 4);
+	struct option *l = ad_calloc(cmd->nopts + N_DRIVER_OPTS + 1, sizeof *l);
+	char *s = ad_malloc(2 * (cmd->nopts + N_DRIVER_OPTS) + 2);
 	size_t nl = 0, ns = 0;
 
 	if (l == NULL || s == NULL) {
@@ -678,25 +685,23 @@ static enum ad_status getopt_tables(const struct ad_cli_cmd *cmd,
 		return ad_error_nomem(err);
 	}
 	s[ns++] = ':';
-	for (size_t i = 0; i < cmd->nopts; i++) {
-		const struct ad_cli_opt *o = &cmd->opts[i];
+	for (size_t i = 0; i < cmd->nopts + N_DRIVER_OPTS; i++) {
+		int driver = i >= cmd->nopts;
+		const struct ad_cli_opt *o = driver ?
+		    &driver_opts[i - cmd->nopts] : &cmd->opts[i];
 
 		if (o->name == NULL)
 			continue;
+		/* the table's flags take an optional true or false */
 		l[nl++] = (struct option){ o->name, o->meta != NULL ?
-		    required_argument : optional_argument, NULL, o->key };
+		    required_argument : driver ? no_argument : optional_argument,
+		    NULL, o->key };
 		if (o->key > 0 && o->key <= CHAR_MAX) {
 			s[ns++] = (char)o->key;
 			if (o->meta != NULL)
 				s[ns++] = ':';
 		}
 	}
-	l[nl++] = (struct option){ "help", no_argument, NULL, 'h' };
-	l[nl++] = (struct option){ "version", no_argument, NULL, 'V' };
-	l[nl++] = (struct option){ "kfp-component", no_argument, NULL, KEY_KFP };
-	l[nl++] = (struct option){ "image", required_argument, NULL, KEY_IMAGE };
-	s[ns++] = 'h';
-	s[ns++] = 'V';
 	s[ns] = '\0';
 	*longopts = l;
 	*shortopts = s;
@@ -723,8 +728,10 @@ static int print_component(const struct ad_cli_cmd *cmd, const char *image)
 static int getopt_error(const struct ad_cli_cmd *cmd, int c,
     const char *bad)
 {
-	int known = optopt == 'h' || optopt == 'V' || optopt == KEY_KFP ||
-	    find_opt(cmd, optopt) != NULL;
+	int known = find_opt(cmd, optopt) != NULL;
+
+	for (size_t i = 0; i < N_DRIVER_OPTS; i++)
+		known |= optopt == driver_opts[i].key;
 
 	if (c == ':')
 		return ad_cli_usage_error(cmd, "option %s needs a value", bad);

@@ -137,6 +137,14 @@ struct ad_cli_opt {
 	AD_KFP_STRING, NULL, "CSV field delimiter (default ,; \"tab\" for tab)")
 #define AD_CLI_OPT_NO_HEADERS AD_CLI_OPT("no-headers", 'n', NULL, \
 	AD_KFP_BOOLEAN, NULL, "CSV has no header row; columns are c1..cN")
+/* ... and the rows of the commands that write rows. */
+#define AD_CLI_OPT_OUTPUT_ROWS AD_CLI_OPT("output", 'o', "FILE", \
+	AD_KFP_OUT_DATASET, NULL, \
+	"write FILE, complete or not at all (default: stdout)")
+#define AD_CLI_OPT_FORMAT_ROWS AD_CLI_OPT("format", 'F', "FMT", \
+	AD_KFP_STRING, NULL, "output csv or bin (default: the input's format)")
+#define AD_CLI_OPT_REJECTS(key) AD_CLI_OPT("rejects", (key), "FILE", \
+	AD_KFP_OUT_DATASET, NULL, "write rows with the wrong field count here")
 
 /* A command: its help around the options, and the options. */
 struct ad_cli_cmd {
