@@ -100,6 +100,27 @@ void ad_scale_apply(const struct ad_scale *s, double *x, size_t n,
 		x[i * stride] = ad_scale_one(s, x[i * stride]);
 }
 
+void ad_scale_apply_rows(const struct ad_scale *s, const size_t *col,
+    size_t ns, double *x, size_t nrows, size_t stride)
+{
+	int divide = 1;
+
+	for (size_t k = 0; k < ns; k++)
+		divide &= s[k].method == AD_SCALE_STANDARD ||
+		    s[k].method == AD_SCALE_ROBUST;
+	for (size_t i = 0; i < nrows; i++) {
+		double *row = x + i * stride;
+
+		/* the usual case without the per-value switch */
+		if (divide)
+			for (size_t k = 0; k < ns; k++)
+				row[col[k]] = (row[col[k]] - s[k].a) / s[k].b;
+		else
+			for (size_t k = 0; k < ns; k++)
+				row[col[k]] = ad_scale_one(&s[k], row[col[k]]);
+	}
+}
+
 enum ad_status ad_scaler_new(struct ad_scaler **out, enum ad_scale_method m,
     struct ad_error *err)
 {
@@ -196,9 +217,10 @@ static void pairwise_dev(const double *v, size_t n, double c, double *dev,
 /* Merges the count, mean and squared deviations of v[0..n) (no NaN) into
  * sc: two passes over the chunk, with the correction of the second for the
  * rounding of the first, then Chan's pairwise update. */
-static void merge_chunk(struct ad_scaler *sc, const double *v, size_t n)
+static void merge_chunk(struct ad_scaler *sc, const double *v, size_t n,
+    double sum)
 {
-	double nb = (double)n, mean = pairwise(v, n) / nb, dev, sq, na, delta;
+	double nb = (double)n, mean = sum / nb, dev, sq, na, delta;
 
 	pairwise_dev(v, n, mean, &dev, &sq);
 	sq -= dev * dev / nb;
@@ -213,18 +235,10 @@ static void merge_chunk(struct ad_scaler *sc, const double *v, size_t n)
 	sc->mean = (sc->sum + sc->comp) / (double)sc->n;
 }
 
-/* Whether v[0..n) holds no NaN. */
-static int no_nan(const double *v, size_t n)
-{
-	int ok = 1;
-
-	for (size_t i = 0; i < n; i++)
-		ok &= v[i] == v[i];
-	return ok;
-}
-
-/* Merges the values in chunks: contiguous ones without NaN as they lie,
- * others gathered first, NaN left out. */
+/* Merges the values in chunks: contiguous ones as they lie unless their
+ * sum shows a NaN among them, others gathered first, NaN left out. (A sum
+ * of finite values that overflowed both ways is NaN too; gathering then
+ * finds every value and merges the same chunk.) */
 static void add_moments(struct ad_scaler *sc, const double *x, size_t n,
     size_t stride)
 {
@@ -232,16 +246,17 @@ static void add_moments(struct ad_scaler *sc, const double *x, size_t n,
 
 	for (size_t i = 0; i < n; i += CHUNK) {
 		size_t len = n - i < CHUNK ? n - i : CHUNK, k = 0;
+		double sum = stride == 1 ? pairwise(x + i, len) : NAN;
 
-		if (stride == 1 && no_nan(x + i, len)) {
-			merge_chunk(sc, x + i, len);
+		if (!isnan(sum)) {
+			merge_chunk(sc, x + i, len, sum);
 			continue;
 		}
 		for (size_t j = i; j < i + len; j++)
 			if (x[j * stride] == x[j * stride])
 				buf[k++] = x[j * stride];
 		if (k > 0)
-			merge_chunk(sc, buf, k);
+			merge_chunk(sc, buf, k, pairwise(buf, k));
 	}
 }
 
