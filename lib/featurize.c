@@ -1398,18 +1398,25 @@ static enum ad_status prepare(struct run *r, const struct ad_block *b,
 /* ---- fitting ---- */
 
 /* Adds b's values to the scalers. The scaled columns are first copied
- * out of the rows into one contiguous run each, in a single pass over the
- * block, so each scaler reads its values in order; then logged. */
+ * out of the rows into one contiguous run each, so each scaler reads its
+ * values in order; then logged. The copy goes by tiles of rows: column by
+ * column over the whole block, the runs' stores (a power of two apart)
+ * would all fall in the same few cache sets. */
 static enum ad_status add_to_scalers(struct run *r, const struct ad_block *b,
     struct ad_error *err)
 {
+	enum { TILE = 64 };
 	size_t n = b->nrows;
 	enum ad_status st;
 
-	for (size_t i = 0; i < n; i++) {
-		const double *row = b->num + i * b->ncols;
-		for (size_t k = 0; k < r->nfit; k++)
-			r->tmp[k * n + i] = row[r->fit_in[k]];
+	for (size_t i0 = 0; i0 < n; i0 += TILE) {
+		size_t i1 = n - i0 < TILE ? n : i0 + TILE;
+		for (size_t k = 0; k < r->nfit; k++) {
+			const double *src = b->num + r->fit_in[k];
+			double *dst = r->tmp + k * n;
+			for (size_t i = i0; i < i1; i++)
+				dst[i] = src[i * b->ncols];
+		}
 	}
 	for (size_t k = 0; k < r->nfit; k++) {
 		double *v = r->tmp + k * n;
