@@ -1381,6 +1381,10 @@ static enum ad_status prepare(struct run *r, const struct ad_block *b,
 
 	if (check && (st = check_finite(r, b, err)) != AD_OK)
 		return st;
+	if (r->m->group == SIZE_MAX && r->m->time == SIZE_MAX) {
+		memset(r->gids, 0, b->nrows * sizeof *r->gids);
+		return AD_OK;
+	}
 	for (size_t i = 0; i < b->nrows; i++) {
 		if ((st = group_of(r, b, i, map, &r->gids[i], err)) != AD_OK)
 			return st;
