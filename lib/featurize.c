@@ -2061,13 +2061,14 @@ static enum ad_status store_block(struct run *r, const struct ad_block *b,
 		return ad_error_nomem(err);
 	if (keys)
 		s->keys = nk;
-	if ((st = ad_block_new(&copy, r->nused, b->nrows, err)) != AD_OK)
+	/* every input column, all numeric, in order: b, the block the
+	 * reader last returned, is kept as it is, sparing a copy */
+	if (r->plain_copy)
+		st = ad_reader_take_block(r->rd, &copy, err);
+	else
+		st = ad_block_new(&copy, r->nused, b->nrows, err);
+	if (st != AD_OK)
 		return st;
-	if (r->plain_copy) {
-		/* every input column, all numeric, in order: the rows as they are */
-		memcpy(copy->num, b->num, b->nrows * b->ncols * sizeof *b->num);
-		memcpy(copy->line, b->line, b->nrows * sizeof *b->line);
-	}
 	for (size_t i = 0; !r->plain_copy && i < b->nrows && st == AD_OK; i++)
 		st = copy_row(r, copy, i, b, i, r->spill_map, err);
 	if (st != AD_OK) {

@@ -773,6 +773,20 @@ enum ad_status ad_reader_next(struct ad_reader *r, struct ad_block **b,
 	return AD_OK;
 }
 
+enum ad_status ad_reader_take_block(struct ad_reader *r, struct ad_block **b,
+    struct ad_error *err)
+{
+	struct ad_block *fresh;
+	enum ad_status st = ad_block_new(&fresh, r->schema->ncols,
+	    ad_block_rows(r->schema->ncols), err);
+
+	if (st != AD_OK)
+		return st;
+	*b = r->block;
+	r->block = fresh;
+	return AD_OK;
+}
+
 int ad_reader_can_rewind(const struct ad_reader *r)
 {
 	return r->format == AD_FORMAT_BIN && ad_in_seekable(r->in);

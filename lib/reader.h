@@ -72,6 +72,11 @@ int ad_reader_can_rewind(const struct ad_reader *r);
  * for any other input. */
 enum ad_status ad_reader_rewind(struct ad_reader *r, struct ad_error *err);
 
+/* Hands the block ad_reader_next last returned to the caller, who frees it
+ * with ad_block_free, and gives r a new one (on failure r keeps it). */
+enum ad_status ad_reader_take_block(struct ad_reader *r, struct ad_block **b,
+    struct ad_error *err);
+
 /* The columns; valid while r is open. */
 const struct ad_schema *ad_reader_schema(const struct ad_reader *r);
 

@@ -973,6 +973,39 @@ static void test_rewind_reads_the_rows_again(void)
 	ad_schema_free(s);
 }
 
+/* A block taken from the reader keeps its rows while the reader reads the
+ * next ones into a new block. */
+static void test_take_block(void)
+{
+	enum { N = AD_BLOCK_ROWS + 100 };
+	struct ad_schema *s;
+	struct ad_block *b = numeric_table(&s, N), *got, *taken = NULL;
+	struct ad_writer_opts wo = { .format = AD_FORMAT_BIN };
+	struct ad_reader_opts ro = { 0 };
+	struct ad_reader *r = NULL;
+	struct ad_error err;
+	char path[256];
+
+	in_scratch(path, "take.adk");
+	CHECK(write_block(path, s, b, NULL, &wo, &err) == AD_OK);
+	ro.path = path;
+	CHECK(ad_reader_open(&r, &ro, &err) == AD_OK);
+	CHECK(r != NULL && ad_reader_next(r, &got, &err) == AD_OK);
+	CHECK(r != NULL && ad_reader_take_block(r, &taken, &err) == AD_OK);
+	CHECK(taken == got && taken->nrows == AD_BLOCK_ROWS);
+	CHECK(r != NULL && ad_reader_next(r, &got, &err) == AD_OK);
+	CHECK(got != taken && got->nrows == 100 && got->line[0] == AD_BLOCK_ROWS + 1);
+	CHECK(taken != NULL && taken->line[0] == 1 &&
+	    memcmp(taken->num, b->num, AD_BLOCK_ROWS * 20 * sizeof *b->num) == 0);
+	CHECK(got != NULL && memcmp(got->num, b->num + AD_BLOCK_ROWS * 20,
+	    100 * 20 * sizeof *b->num) == 0);
+	ad_block_free(taken);
+	ad_reader_free(r);
+	unlink(path);
+	ad_block_free(b);
+	ad_schema_free(s);
+}
+
 /* ---- broken binary streams ---- */
 
 /* A small valid stream: 2 columns, 3 rows, text of every kind. */
@@ -1377,6 +1410,7 @@ int main(void)
 	test_big_block_is_split_in_binary();
 	test_big_numeric_blocks_read_back();
 	test_rewind_reads_the_rows_again();
+	test_take_block();
 	test_small_stream_reads_back();
 	test_truncated_stream_at_every_offset();
 	test_wrong_version();
