@@ -28,11 +28,12 @@
 #
 # The machine may be shared: runs alternate between the commands, each is
 # timed ROUNDS times and the best is kept; CPU seconds (user + system) are
-# shown beside the wall clock. Every output file is removed before each run
-# so that no run pays for freeing the previous one. Files live on tmpfs
-# (/dev/shm) when there is one, so that both sides are measured on
-# computing and not on the disk's writeback. The issue's bar is a ratio of
-# at least 10.
+# shown beside the wall clock, and the job ratio is also given in CPU
+# seconds, which waiting for a busy CPU does not inflate. Every output file
+# is removed before each run so that no run pays for freeing the previous
+# one. Files live on tmpfs (/dev/shm) when there is one, so that both sides
+# are measured on computing and not on the disk's writeback. The issue's
+# bar is a ratio of at least 10.
 set -eu
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}
