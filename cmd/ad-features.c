@@ -77,7 +77,7 @@ static const struct ad_cli_opt opts[] = {
 	    .kfp_name = "params", .kfp_unless = 'r' },
 	AD_CLI_OPT("memory", OPT_MEMORY, "MIB", AD_KFP_INTEGER, "256",
 	    "while fitting, hold this much of the input in memory, then spill "
-	    "to TMPDIR"),
+	    "to TMPDIR (a binary file is read twice instead)"),
 	AD_CLI_OPT("restore", 'r', "PARAMS", AD_KFP_IN_ARTIFACT, NULL,
 	    "transform exactly as the run that saved PARAMS"),
 	AD_CLI_HEADING("Common options:"),

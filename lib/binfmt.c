@@ -367,6 +367,25 @@ static enum ad_status write_texts(struct ad_out *out,
 	return AD_OK;
 }
 
+/* A text cell over 4 GiB cannot be framed: refuses b if it has one. */
+static enum ad_status check_text_lengths(const struct ad_schema *s,
+    const struct ad_block *b, const size_t *colmap, struct ad_error *err)
+{
+	for (size_t j = 0; j < s->ncols; j++) {
+		if (s->cols[j].type != AD_TEXT)
+			continue;
+		for (size_t r = 0; r < b->nrows; r++) {
+			size_t len;
+			if (ad_block_text(b, r, colmap ? colmap[j] : j, &len) !=
+			    NULL && len >= TEXT_MISSING_LEN)
+				return ad_error_at(err, AD_EDATA, NULL, b->line[r],
+				    j + 1, "text cell too long for the binary stream "
+				    "(4 GiB)");
+		}
+	}
+	return AD_OK;
+}
+
 enum ad_status ad_binfmt_write_block(struct ad_out *out,
     const struct ad_schema *s, const struct ad_block *b, const size_t *colmap,
     struct ad_error *err)
@@ -374,31 +393,27 @@ enum ad_status ad_binfmt_write_block(struct ad_out *out,
 	size_t nnum = 0, step = ad_block_rows(s->ncols);
 	enum ad_status st;
 
-	for (size_t j = 0; j < s->ncols; j++) {
+	for (size_t j = 0; j < s->ncols; j++)
 		nnum += s->cols[j].type == AD_NUMERIC;
-		if (s->cols[j].type == AD_TEXT) {
-			/* a cell over 4 GiB cannot be framed; refuse it */
-			for (size_t r = 0; r < b->nrows; r++) {
-				size_t len;
-				if (ad_block_text(b, r, colmap ? colmap[j] : j,
-				    &len) != NULL && len >= TEXT_MISSING_LEN)
-					return ad_error_at(err, AD_EDATA, NULL,
-					    b->line[r], j + 1, "text cell too long "
-					    "for the binary stream (4 GiB)");
-			}
-		}
-	}
+	/* without text columns there is nothing to measure or check per cell */
+	if (nnum < s->ncols && (st = check_text_lengths(s, b, colmap, err)) !=
+	    AD_OK)
+		return st;
 	for (size_t r0 = 0; r0 < b->nrows; r0 += step) {
 		size_t r1 = b->nrows - r0 > step ? r0 + step : b->nrows;
+		uint64_t len = (uint64_t)(r1 - r0) * nnum * 8;
 		unsigned char h[16];
 
+		if (nnum < s->ncols)
+			len += text_bytes(s, b, colmap, r0, r1);
 		put_u32(h, (uint32_t)(r1 - r0));
 		put_u32(h + 4, 0);
-		put_u64(h + 8, (uint64_t)(r1 - r0) * nnum * 8 +
-		    text_bytes(s, b, colmap, r0, r1));
+		put_u64(h + 8, len);
 		if ((st = ad_out_write(out, h, sizeof h, err)) != AD_OK ||
 		    (st = write_numbers(out, s, b, colmap, r0, r1, nnum,
-		    err)) != AD_OK ||
+		    err)) != AD_OK)
+			return st;
+		if (nnum < s->ncols &&
 		    (st = write_texts(out, s, b, colmap, r0, r1, err)) != AD_OK)
 			return st;
 	}

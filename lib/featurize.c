@@ -11,12 +11,16 @@
  *
  * Passes: when nothing needs fitting (or -r supplies it), the input streams
  * through in one pass with flat memory. When scales or categories must be
- * learned from the whole input, the rows the transform needs wait while the
- * statistics accumulate: the first --memory MiB of them in memory, the rest
- * spilled to an unnamed temporary binary stream as lib/clean.c does; then
- * both are replayed, in order. Holding the first rows spares moderate inputs
- * the round trip through the kernel, which costs more than the fit itself;
- * the spill keeps memory bounded whatever the input's length. Memory beyond
+ * learned from the whole input, a binary stream in a regular file is simply
+ * read twice, fitting and then transforming: reading it again from the page
+ * cache costs less than keeping a copy, and memory stays flat. Other input
+ * (a pipe, or CSV, which would have to be parsed again) waits while the
+ * statistics accumulate: the first --memory MiB of the rows the transform
+ * needs in memory, the rest spilled to an unnamed temporary binary stream as
+ * lib/clean.c does; then both are replayed, in order. Holding the first
+ * rows spares moderate inputs the round trip through the kernel, which
+ * costs more than the fit itself; the spill keeps memory bounded whatever
+ * the input's length. Memory beyond
  * that grows only with robust scaling (8 bytes per value of each robust
  * column), the category tables and the context state of each group. With
  * --sort every row is held, sorted by time (stably) and then transformed.
@@ -1118,6 +1122,7 @@ struct run {
 	                                that counts its unseen categories */
 	int in_place;                /* only kept and plain numeric parts */
 	int deferred;                /* rows wait for the fit: held, spilled */
+	int reread;                  /* ...or are read again from the file */
 	int plain_copy;              /* rows held are copied whole (all the
 	                                input's columns, numeric, in order) */
 	uint64_t held, limit;        /* bytes of rows held, and the most to hold */
@@ -1136,7 +1141,11 @@ struct run {
 	size_t *finite, nfinite;     /* input columns whose values must be
 	                                finite: those of computed parts */
 	size_t *fit, nfit;           /* parts being fitted a scale */
+	size_t *fit_in;              /* ...and their input columns */
 	size_t *value, nvalue;       /* numeric parts with a log or a scale */
+	int value_log;               /* some of them with a log */
+	struct ad_scale *vscale;     /* in place: their scales, once fitted */
+	size_t *vcol;                /* in place: their block columns */
 	/* per block */
 	struct ad_time *times;
 	size_t *gids;
@@ -1318,9 +1327,32 @@ static enum ad_status check_order(struct run *r, const struct ad_block *b,
 	return AD_OK;
 }
 
+/* Whether any of v[0..n) is infinite: the largest magnitude, NaN passed
+ * over, in eight lanes that vectorize. */
+static int any_infinite(const double *v, size_t n)
+{
+	double m[8] = { 0 };
+	size_t i = 0;
+	int inf = 0;
+
+	for (; i + 8 <= n; i += 8)
+		for (int k = 0; k < 8; k++) {
+			double a = fabs(v[i + k]);
+			m[k] = a > m[k] ? a : m[k];
+		}
+	for (int k = 0; k < 8; k++)
+		inf |= m[k] == INFINITY;
+	for (; i < n; i++)
+		inf |= fabs(v[i]) == INFINITY;
+	return inf;
+}
+
 static enum ad_status check_finite(struct run *r, const struct ad_block *b,
     struct ad_error *err)
 {
+	/* the whole block at once first: as a rule nothing is infinite */
+	if (r->nfinite == 0 || !any_infinite(b->num, b->nrows * b->ncols))
+		return AD_OK;
 	/* row by row, as the numbers lie in memory */
 	for (size_t i = 0; i < b->nrows; i++) {
 		const double *row = b->num + i * b->ncols;
@@ -1349,6 +1381,10 @@ static enum ad_status prepare(struct run *r, const struct ad_block *b,
 
 	if (check && (st = check_finite(r, b, err)) != AD_OK)
 		return st;
+	if (r->m->group == SIZE_MAX && r->m->time == SIZE_MAX) {
+		memset(r->gids, 0, b->nrows * sizeof *r->gids);
+		return AD_OK;
+	}
 	for (size_t i = 0; i < b->nrows; i++) {
 		if ((st = group_of(r, b, i, map, &r->gids[i], err)) != AD_OK)
 			return st;
@@ -1366,26 +1402,36 @@ static enum ad_status prepare(struct run *r, const struct ad_block *b,
 /* ---- fitting ---- */
 
 /* Adds b's values to the scalers. The scaled columns are first copied
- * out of the rows (log applied) into one contiguous run each, in a single
- * pass over the block, so each scaler reads its values in order. */
+ * out of the rows into one contiguous run each, so each scaler reads its
+ * values in order; then logged. The copy goes by tiles of rows: column by
+ * column over the whole block, the runs' stores (a power of two apart)
+ * would all fall in the same few cache sets. */
 static enum ad_status add_to_scalers(struct run *r, const struct ad_block *b,
     struct ad_error *err)
 {
+	enum { TILE = 64 };
 	size_t n = b->nrows;
 	enum ad_status st;
 
-	for (size_t i = 0; i < n; i++) {
-		const double *row = b->num + i * b->ncols;
+	for (size_t i0 = 0; i0 < n; i0 += TILE) {
+		size_t i1 = n - i0 < TILE ? n : i0 + TILE;
 		for (size_t k = 0; k < r->nfit; k++) {
-			const struct part *pt = &r->m->parts[r->fit[k]];
-			double v = row[r->in_of[pt->col]];
-			r->tmp[k * n + i] = pt->log ? signed_log1p(v) : v;
+			const double *src = b->num + r->fit_in[k];
+			double *dst = r->tmp + k * n;
+			for (size_t i = i0; i < i1; i++)
+				dst[i] = src[i * b->ncols];
 		}
 	}
-	for (size_t k = 0; k < r->nfit; k++)
-		if ((st = ad_scaler_add(r->scalers[r->fit[k]], r->tmp + k * n, n, 1,
-		    err)) != AD_OK)
+	for (size_t k = 0; k < r->nfit; k++) {
+		double *v = r->tmp + k * n;
+
+		if (r->m->parts[r->fit[k]].log)
+			for (size_t i = 0; i < n; i++)
+				v[i] = signed_log1p(v[i]);
+		if ((st = ad_scaler_add(r->scalers[r->fit[k]], v, n, 1, err)) !=
+		    AD_OK)
 			return st;
+	}
 	return AD_OK;
 }
 
@@ -1591,11 +1637,16 @@ static enum ad_status transform_in_place(struct run *r, struct ad_block *b,
 		r->colmap[p] = map[r->m->parts[p].col];
 		identity &= r->colmap[p] == p;
 	}
+	for (size_t k = 0; k < r->nvalue; k++)
+		r->vcol[k] = r->colmap[r->value[k]];
+	if (!r->value_log)
+		ad_scale_apply_rows(r->vscale, r->vcol, r->nvalue, b->num,
+		    b->nrows, b->ncols);
 	/* row by row, as the numbers lie in memory */
-	for (size_t i = 0; i < b->nrows; i++) {
+	for (size_t i = 0; r->value_log && i < b->nrows; i++) {
 		double *row = b->num + i * b->ncols;
 		for (size_t k = 0; k < r->nvalue; k++) {
-			double *v = &row[r->colmap[r->value[k]]];
+			double *v = &row[r->vcol[k]];
 			*v = numeric_value(&r->m->parts[r->value[k]], *v);
 		}
 	}
@@ -1865,20 +1916,26 @@ static enum ad_status alloc_work(struct run *r, struct ad_error *err)
 	    AD_BLOCK_ROWS, sizeof *r->tmp);
 	r->finite = ad_calloc(m->nparts + 1, sizeof *r->finite);
 	r->fit = ad_calloc(m->nparts + 1, sizeof *r->fit);
+	r->fit_in = ad_calloc(m->nparts + 1, sizeof *r->fit_in);
 	r->value = ad_calloc(m->nparts + 1, sizeof *r->value);
+	r->vscale = ad_calloc(m->nparts + 1, sizeof *r->vscale);
+	r->vcol = ad_calloc(m->nparts + 1, sizeof *r->vcol);
 	r->scalers = ad_calloc(m->nparts + 1, sizeof *r->scalers);
 	r->counts = ad_calloc(m->ncols + 1, sizeof *r->counts);
 	if (r->times == NULL || r->gids == NULL || r->tmp == NULL ||
 	    r->scalers == NULL || r->counts == NULL || r->finite == NULL ||
-	    r->fit == NULL || r->value == NULL)
+	    r->fit == NULL || r->fit_in == NULL || r->value == NULL ||
+	    r->vscale == NULL || r->vcol == NULL)
 		return ad_error_nomem(err);
 	for (size_t p = 0; p < m->nparts; p++) {
 		const struct part *pt = &m->parts[p];
 		if (computed(pt))
 			r->finite[r->nfinite++] = r->in_of[pt->col];
 		if (pt->kind == P_NUMERIC && (pt->log ||
-		    pt->scale.method != AD_SCALE_NONE))
+		    pt->scale.method != AD_SCALE_NONE)) {
 			r->value[r->nvalue++] = p;
+			r->value_log |= pt->log;
+		}
 	}
 	if ((st = ad_catmap_new(&r->groups, err)) != AD_OK)
 		return st;
@@ -1889,6 +1946,7 @@ static enum ad_status alloc_work(struct run *r, struct ad_error *err)
 			if ((st = ad_scaler_new(&r->scalers[p], pt->scale.method,
 			    err)) != AD_OK)
 				return st;
+			r->fit_in[r->nfit] = r->in_of[pt->col];
 			r->fit[r->nfit++] = p;
 			r->learning = 1;
 		}
@@ -1938,6 +1996,8 @@ static enum ad_status open_writer(struct run *r, struct ad_error *err)
 	for (size_t p = 0, k = 0; p < m->nparts; p++)
 		if (m->parts[p].kind == P_NUMERIC && m->parts[p].context)
 			r->ctx_part[k++] = p;
+	for (size_t k = 0; k < r->nvalue; k++)
+		r->vscale[k] = m->parts[r->value[k]].scale;
 	if (r->nctx > 0 && (st = ad_context_new(&r->ctx, &spec, r->nctx,
 	    err)) != AD_OK)
 		return st;
@@ -2001,13 +2061,14 @@ static enum ad_status store_block(struct run *r, const struct ad_block *b,
 		return ad_error_nomem(err);
 	if (keys)
 		s->keys = nk;
-	if ((st = ad_block_new(&copy, r->nused, b->nrows, err)) != AD_OK)
+	/* every input column, all numeric, in order: b, the block the
+	 * reader last returned, is kept as it is, sparing a copy */
+	if (r->plain_copy)
+		st = ad_reader_take_block(r->rd, &copy, err);
+	else
+		st = ad_block_new(&copy, r->nused, b->nrows, err);
+	if (st != AD_OK)
 		return st;
-	if (r->plain_copy) {
-		/* every input column, all numeric, in order: the rows as they are */
-		memcpy(copy->num, b->num, b->nrows * b->ncols * sizeof *b->num);
-		memcpy(copy->line, b->line, b->nrows * sizeof *b->line);
-	}
 	for (size_t i = 0; !r->plain_copy && i < b->nrows && st == AD_OK; i++)
 		st = copy_row(r, copy, i, b, i, r->spill_map, err);
 	if (st != AD_OK) {
@@ -2134,6 +2195,29 @@ static enum ad_status replay_spill(struct run *r, struct ad_error *err)
 	return st;
 }
 
+/* Reads the rows of a binary file again once the fit is done, and
+ * transforms them. They were checked the first time; a file rewritten in
+ * the meantime fails the stream's own checks or shows in the row count. */
+static enum ad_status second_pass(struct run *r, struct ad_error *err)
+{
+	uint64_t rows = ad_reader_rows(r->rd);
+	struct ad_block *b;
+	enum ad_status st;
+
+	if ((st = ad_reader_rewind(r->rd, err)) != AD_OK)
+		return st;
+	while ((st = ad_reader_next(r->rd, &b, err)) == AD_OK && b->nrows > 0)
+		if ((st = prepare(r, b, r->in_of, 0, err)) != AD_OK ||
+		    (st = transform(r, b, r->in_of, err)) != AD_OK)
+			return st;
+	if (st == AD_OK && ad_reader_rows(r->rd) != rows)
+		st = ad_error_at(err, AD_EIO, ad_reader_name(r->rd), 0, 0,
+		    "the input changed while it was read (%llu rows, then %llu)",
+		    (unsigned long long)rows,
+		    (unsigned long long)ad_reader_rows(r->rd));
+	return st;
+}
+
 /* Reads the input once: checks every row, then fits, holds, spills or
  * transforms it. */
 static enum ad_status first_pass(struct run *r, struct ad_error *err)
@@ -2148,6 +2232,8 @@ static enum ad_status first_pass(struct run *r, struct ad_error *err)
 			break;
 		if (r->o->sort)
 			st = store_block(r, b, 1, err);
+		else if (r->reread)
+			continue;
 		else if (r->deferred)
 			st = hold_or_spill(r, b, err);
 		else
@@ -2175,6 +2261,8 @@ static enum ad_status stream(struct run *r, struct ad_error *err)
 		return st;
 	if (r->o->sort)
 		st = replay_sorted(r, err);
+	else if (r->reread)
+		st = second_pass(r, err);
 	else if (r->deferred && (st = replay_held(r, err)) == AD_OK &&
 	    r->spill != NULL)
 		st = replay_spill(r, err);
@@ -2258,7 +2346,10 @@ static void run_free(struct run *r)
 	ad_free(r->tmp);
 	ad_free(r->finite);
 	ad_free(r->fit);
+	ad_free(r->fit_in);
 	ad_free(r->value);
+	ad_free(r->vscale);
+	ad_free(r->vcol);
 	ad_catmap_free(r->groups);
 	ad_free(r->last);
 	ad_free(r->last_line);
@@ -2310,6 +2401,7 @@ enum ad_status ad_featurize_run(const struct ad_featurize_opts *o,
 	if (st != AD_OK)
 		goto out;
 	r.deferred = r.learning && !o->sort;
+	r.reread = r.deferred && ad_reader_can_rewind(r.rd);
 	r.limit = (o->memory_set ? o->memory : AD_FEATURIZE_MEMORY) << 20;
 	if ((st = stream(&r, err)) == AD_OK)
 		st = commit(&r, err);

@@ -17,6 +17,8 @@ enum { IN_BUFSZ = 1 << 18, OUT_BUFSZ = 1 << 17, RESERVE_MAX = 1 << 16 };
 struct ad_in {
 	int fd;
 	int owns_fd;          /* 0 for stdin */
+	int seekable;         /* a regular file: it can be read again */
+	off_t start;          /* its offset when opened (stdin may be past 0) */
 	unsigned char *buf;
 	size_t pos, len;      /* unread bytes are buf[pos..len) */
 	uint64_t consumed;    /* bytes handed out so far */
@@ -47,6 +49,15 @@ static char *dup_str(const char *s)
 	return p;
 }
 
+/* Notes whether in is a regular file, and where reading starts in it. */
+static void note_seekable(struct ad_in *in)
+{
+	struct stat sb;
+
+	in->seekable = fstat(in->fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (in->start = lseek(in->fd, 0, SEEK_CUR)) >= 0;
+}
+
 enum ad_status ad_in_open(struct ad_in **in, const char *path,
     struct ad_error *err)
 {
@@ -73,6 +84,7 @@ enum ad_status ad_in_open(struct ad_in **in, const char *path,
 		}
 		r->owns_fd = 1;
 	}
+	note_seekable(r);
 	*in = r;
 	return AD_OK;
 }
@@ -102,6 +114,25 @@ static enum ad_status fill(struct ad_in *in, size_t *n, struct ad_error *err)
 	}
 	in->len += (size_t)got;
 	*n = (size_t)got;
+	return AD_OK;
+}
+
+/* Reads up to n bytes into dst, bypassing the buffer; *got is 0 at end of
+ * input. */
+static enum ad_status read_direct(struct ad_in *in, unsigned char *dst,
+    size_t n, size_t *got, struct ad_error *err)
+{
+	ssize_t r;
+
+	do
+		r = read(in->fd, dst, n > SSIZE_MAX ? SSIZE_MAX : n);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		int e = errno;
+		ad_error_sys(err, e, in->name, "read error");
+		return AD_EIO;
+	}
+	*got = (size_t)r;
 	return AD_OK;
 }
 
@@ -151,6 +182,17 @@ enum ad_status ad_in_read(struct ad_in *in, void *buf, size_t n, size_t *got,
 	while (done < n) {
 		size_t avail = in->len - in->pos;
 
+		if (avail == 0 && n - done >= IN_BUFSZ) {
+			/* a large read goes straight to buf, sparing a copy */
+			if ((st = read_direct(in, dst + done, n - done, &more,
+			    err)) != AD_OK)
+				return st;
+			if (more == 0)
+				break;
+			in->consumed += more;
+			done += more;
+			continue;
+		}
 		if (avail == 0) {
 			if ((st = fill(in, &more, err)) != AD_OK)
 				return st;
@@ -172,6 +214,26 @@ enum ad_status ad_in_read(struct ad_in *in, void *buf, size_t n, size_t *got,
 uint64_t ad_in_offset(const struct ad_in *in)
 {
 	return in->consumed;
+}
+
+int ad_in_seekable(const struct ad_in *in)
+{
+	return in->seekable;
+}
+
+enum ad_status ad_in_seek(struct ad_in *in, uint64_t offset,
+    struct ad_error *err)
+{
+	if (!in->seekable || offset > (uint64_t)INT64_MAX - (uint64_t)in->start)
+		return ad_error_at(err, AD_EIO, in->name, 0, 0,
+		    "cannot read the input again");
+	if (lseek(in->fd, in->start + (off_t)offset, SEEK_SET) < 0) {
+		int e = errno;
+		return ad_error_sys(err, e, in->name, "cannot read again");
+	}
+	in->pos = in->len = 0;
+	in->consumed = offset;
+	return AD_OK;
 }
 
 void ad_in_close(struct ad_in *in)
@@ -482,6 +544,7 @@ enum ad_status ad_out_spill_to_in(struct ad_out *out, struct ad_in **in,
 	}
 	r->fd = fd;
 	r->owns_fd = 1;
+	note_seekable(r);
 	*in = r;
 	return AD_OK;
 }

@@ -41,6 +41,14 @@ enum ad_status ad_in_read(struct ad_in *in, void *buf, size_t n, size_t *got,
 /* Bytes consumed so far. */
 uint64_t ad_in_offset(const struct ad_in *in);
 
+/* Whether the input is a regular file, which ad_in_seek can read again. */
+int ad_in_seekable(const struct ad_in *in);
+
+/* Goes back (or forth) to byte offset of the input, counted from where
+ * reading began; only for a seekable input. */
+enum ad_status ad_in_seek(struct ad_in *in, uint64_t offset,
+    struct ad_error *err);
+
 /* Closes the stream (stdin is left open); NULL is a no-op. */
 void ad_in_close(struct ad_in *in);
 

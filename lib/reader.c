@@ -72,6 +72,7 @@ struct ad_reader {
 	int cb_failed;
 	/* binary */
 	uint64_t bin_total;
+	uint64_t bin_first;       /* offset of the first block */
 	int bin_done;
 };
 
@@ -671,6 +672,7 @@ static enum ad_status bin_open(struct ad_reader *r, struct ad_error *err)
 		if ((st = check_name(r, 0, c, n, strlen(n), err)) != AD_OK)
 			return st;
 	}
+	r->bin_first = ad_in_offset(r->in);
 	if ((fixed = ad_calloc(r->schema->ncols, 1)) == NULL)
 		return ad_error_nomem(err);
 	st = apply_types(r, fixed, err);
@@ -768,6 +770,40 @@ enum ad_status ad_reader_next(struct ad_reader *r, struct ad_block **b,
 		return st;
 	r->rows += r->block->nrows;
 	*b = r->block;
+	return AD_OK;
+}
+
+enum ad_status ad_reader_take_block(struct ad_reader *r, struct ad_block **b,
+    struct ad_error *err)
+{
+	struct ad_block *fresh;
+	enum ad_status st = ad_block_new(&fresh, r->schema->ncols,
+	    ad_block_rows(r->schema->ncols), err);
+
+	if (st != AD_OK)
+		return st;
+	*b = r->block;
+	r->block = fresh;
+	return AD_OK;
+}
+
+int ad_reader_can_rewind(const struct ad_reader *r)
+{
+	return r->format == AD_FORMAT_BIN && ad_in_seekable(r->in);
+}
+
+enum ad_status ad_reader_rewind(struct ad_reader *r, struct ad_error *err)
+{
+	enum ad_status st;
+
+	if (!ad_reader_can_rewind(r))
+		return ad_error_at(err, AD_EIO, r->name, 0, 0,
+		    "cannot read the input again");
+	if ((st = ad_in_seek(r->in, r->bin_first, err)) != AD_OK)
+		return st;
+	ad_block_clear(r->block);
+	r->rows = 0;
+	r->bin_done = 0;
 	return AD_OK;
 }
 

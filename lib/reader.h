@@ -5,7 +5,8 @@
  * bytes (adkit's binary magic, else CSV), reads the header, settles column
  * types, and hands out blocks of rows. CSV is parsed by libcsv (RFC 4180;
  * a UTF-8 BOM is skipped), with a quote-free fast path that gives the same
- * fields. Input is read once, front to back, so stdin works.
+ * fields. Input is read once, front to back, so stdin works; only a binary
+ * stream in a regular file may be read again, on request.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -59,6 +60,21 @@ enum ad_status ad_reader_open(struct ad_reader **r,
 /* Sets *b to the next block of rows (owned by r, valid until the next call);
  * (*b)->nrows is 0 at the end of the input. */
 enum ad_status ad_reader_next(struct ad_reader *r, struct ad_block **b,
+    struct ad_error *err);
+
+/* Whether ad_reader_rewind can go back: a binary stream in a regular file
+ * (a CSV file is not offered, since parsing it again costs more than
+ * keeping its numbers). */
+int ad_reader_can_rewind(const struct ad_reader *r);
+
+/* Goes back to the first row of a binary stream in a regular file, to read
+ * its rows once more (ad_reader_rows counts from 0 again); fails (AD_EIO)
+ * for any other input. */
+enum ad_status ad_reader_rewind(struct ad_reader *r, struct ad_error *err);
+
+/* Hands the block ad_reader_next last returned to the caller, who frees it
+ * with ad_block_free, and gives r a new one (on failure r keeps it). */
+enum ad_status ad_reader_take_block(struct ad_reader *r, struct ad_block **b,
     struct ad_error *err);
 
 /* The columns; valid while r is open. */

@@ -100,6 +100,60 @@ void ad_scale_apply(const struct ad_scale *s, double *x, size_t n,
 		x[i * stride] = ad_scale_one(s, x[i * stride]);
 }
 
+/* Rows of at most this many columns may be scaled as one flat run. */
+enum { FLAT_COLS = 256 };
+
+/* Scales x[0..n), row after row of ncols values all scaled by division
+ * (standard, robust), as one flat run: eight values at a time, which
+ * vectorizes, each with its column's parameters from a copy that wraps
+ * around past the last column. */
+static void divide_flat(const struct ad_scale *s, size_t ncols, double *x,
+    size_t n)
+{
+	double a[FLAT_COLS + 8], b[FLAT_COLS + 8];
+	size_t j = 0, o = 0;
+
+	for (size_t t = 0; t < ncols + 8; t++) {
+		a[t] = s[t % ncols].a;
+		b[t] = s[t % ncols].b;
+	}
+	for (; j + 8 <= n; j += 8) {
+		for (int t = 0; t < 8; t++)
+			x[j + t] = (x[j + t] - a[o + t]) / b[o + t];
+		for (o += 8; o >= ncols; o -= ncols)
+			;
+	}
+	for (; j < n; j++, o++)
+		x[j] = (x[j] - a[o]) / b[o];
+}
+
+void ad_scale_apply_rows(const struct ad_scale *s, const size_t *col,
+    size_t ns, double *x, size_t nrows, size_t stride)
+{
+	int divide = 1, flat = ns == stride && ns > 0 && ns <= FLAT_COLS;
+
+	for (size_t k = 0; k < ns; k++) {
+		divide &= s[k].method == AD_SCALE_STANDARD ||
+		    s[k].method == AD_SCALE_ROBUST;
+		flat &= col[k] == k;
+	}
+	if (divide && flat) {
+		divide_flat(s, ns, x, nrows * ns);
+		return;
+	}
+	for (size_t i = 0; i < nrows; i++) {
+		double *row = x + i * stride;
+
+		/* the usual case without the per-value switch */
+		if (divide)
+			for (size_t k = 0; k < ns; k++)
+				row[col[k]] = (row[col[k]] - s[k].a) / s[k].b;
+		else
+			for (size_t k = 0; k < ns; k++)
+				row[col[k]] = ad_scale_one(&s[k], row[col[k]]);
+	}
+}
+
 enum ad_status ad_scaler_new(struct ad_scaler **out, enum ad_scale_method m,
     struct ad_error *err)
 {
@@ -139,10 +193,13 @@ static void neumaier(double *s, double *c, double v)
 
 /* numpy's pairwise summation: eight running sums over runs of up to 128
  * values, halves added recursively above that. Its error grows with
- * log n rather than n, and the eight independent sums vectorize. */
+ * log n rather than n, and the eight independent sums vectorize. They are
+ * eight variables rather than an array, which the compiler would keep in
+ * memory, every addition waiting on the store before it. */
 static double pairwise(const double *v, size_t n)
 {
-	double s[8] = { 0 }, t;
+	double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+	double t;
 	size_t i;
 
 	if (n > 128) {
@@ -150,42 +207,62 @@ static double pairwise(const double *v, size_t n)
 		h -= h % 8;
 		return pairwise(v, h) + pairwise(v + h, n - h);
 	}
-	for (i = 0; i + 8 <= n; i += 8)
-		for (int k = 0; k < 8; k++)
-			s[k] += v[i + k];
-	t = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+	for (i = 0; i + 8 <= n; i += 8) {
+		s0 += v[i];
+		s1 += v[i + 1];
+		s2 += v[i + 2];
+		s3 += v[i + 3];
+		s4 += v[i + 4];
+		s5 += v[i + 5];
+		s6 += v[i + 6];
+		s7 += v[i + 7];
+	}
+	t = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
 	for (; i < n; i++)
 		t += v[i];
 	return t;
+}
+
+/* One lane of pairwise_dev: x's deviation from c added to *s, its square
+ * to *q. */
+static inline void dev_lane(double *s, double *q, double x, double c)
+{
+	double d = x - c;
+
+	*s += d;
+	*q += d * d;
 }
 
 /* The sums of v[i] - c and of its squares, pairwise as above. */
 static void pairwise_dev(const double *v, size_t n, double c, double *dev,
     double *sq)
 {
-	double s1[8] = { 0 }, s2[8] = { 0 };
+	double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+	double q0 = 0, q1 = 0, q2 = 0, q3 = 0, q4 = 0, q5 = 0, q6 = 0, q7 = 0;
 	size_t i;
 
 	if (n > 128) {
 		size_t h = n / 2;
-		double d2, q2;
+		double dh, qh;
 		h -= h % 8;
 		pairwise_dev(v, h, c, dev, sq);
-		pairwise_dev(v + h, n - h, c, &d2, &q2);
-		*dev += d2;
-		*sq += q2;
+		pairwise_dev(v + h, n - h, c, &dh, &qh);
+		*dev += dh;
+		*sq += qh;
 		return;
 	}
-	for (i = 0; i + 8 <= n; i += 8)
-		for (int k = 0; k < 8; k++) {
-			double d = v[i + k] - c;
-			s1[k] += d;
-			s2[k] += d * d;
-		}
-	*dev = ((s1[0] + s1[1]) + (s1[2] + s1[3])) +
-	    ((s1[4] + s1[5]) + (s1[6] + s1[7]));
-	*sq = ((s2[0] + s2[1]) + (s2[2] + s2[3])) +
-	    ((s2[4] + s2[5]) + (s2[6] + s2[7]));
+	for (i = 0; i + 8 <= n; i += 8) {
+		dev_lane(&a0, &q0, v[i], c);
+		dev_lane(&a1, &q1, v[i + 1], c);
+		dev_lane(&a2, &q2, v[i + 2], c);
+		dev_lane(&a3, &q3, v[i + 3], c);
+		dev_lane(&a4, &q4, v[i + 4], c);
+		dev_lane(&a5, &q5, v[i + 5], c);
+		dev_lane(&a6, &q6, v[i + 6], c);
+		dev_lane(&a7, &q7, v[i + 7], c);
+	}
+	*dev = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
+	*sq = ((q0 + q1) + (q2 + q3)) + ((q4 + q5) + (q6 + q7));
 	for (; i < n; i++) {
 		double d = v[i] - c;
 		*dev += d;
@@ -196,9 +273,10 @@ static void pairwise_dev(const double *v, size_t n, double c, double *dev,
 /* Merges the count, mean and squared deviations of v[0..n) (no NaN) into
  * sc: two passes over the chunk, with the correction of the second for the
  * rounding of the first, then Chan's pairwise update. */
-static void merge_chunk(struct ad_scaler *sc, const double *v, size_t n)
+static void merge_chunk(struct ad_scaler *sc, const double *v, size_t n,
+    double sum)
 {
-	double nb = (double)n, mean = pairwise(v, n) / nb, dev, sq, na, delta;
+	double nb = (double)n, mean = sum / nb, dev, sq, na, delta;
 
 	pairwise_dev(v, n, mean, &dev, &sq);
 	sq -= dev * dev / nb;
@@ -213,18 +291,10 @@ static void merge_chunk(struct ad_scaler *sc, const double *v, size_t n)
 	sc->mean = (sc->sum + sc->comp) / (double)sc->n;
 }
 
-/* Whether v[0..n) holds no NaN. */
-static int no_nan(const double *v, size_t n)
-{
-	int ok = 1;
-
-	for (size_t i = 0; i < n; i++)
-		ok &= v[i] == v[i];
-	return ok;
-}
-
-/* Merges the values in chunks: contiguous ones without NaN as they lie,
- * others gathered first, NaN left out. */
+/* Merges the values in chunks: contiguous ones as they lie unless their
+ * sum shows a NaN among them, others gathered first, NaN left out. (A sum
+ * of finite values that overflowed both ways is NaN too; gathering then
+ * finds every value and merges the same chunk.) */
 static void add_moments(struct ad_scaler *sc, const double *x, size_t n,
     size_t stride)
 {
@@ -232,16 +302,17 @@ static void add_moments(struct ad_scaler *sc, const double *x, size_t n,
 
 	for (size_t i = 0; i < n; i += CHUNK) {
 		size_t len = n - i < CHUNK ? n - i : CHUNK, k = 0;
+		double sum = stride == 1 ? pairwise(x + i, len) : NAN;
 
-		if (stride == 1 && no_nan(x + i, len)) {
-			merge_chunk(sc, x + i, len);
+		if (!isnan(sum)) {
+			merge_chunk(sc, x + i, len, sum);
 			continue;
 		}
 		for (size_t j = i; j < i + len; j++)
 			if (x[j * stride] == x[j * stride])
 				buf[k++] = x[j * stride];
 		if (k > 0)
-			merge_chunk(sc, buf, k);
+			merge_chunk(sc, buf, k, pairwise(buf, k));
 	}
 }
 

@@ -73,6 +73,11 @@ static inline double ad_scale_one(const struct ad_scale *s, double x)
 void ad_scale_apply(const struct ad_scale *s, double *x, size_t n,
     size_t stride);
 
+/* Scales, in place, value col[k] of each of nrows rows by s[k] (prepared),
+ * k < ns; row i starts at x + i * stride. */
+void ad_scale_apply_rows(const struct ad_scale *s, const size_t *col,
+    size_t ns, double *x, size_t nrows, size_t stride);
+
 /* Creates an empty accumulator for method (not AD_SCALE_NONE). */
 enum ad_status ad_scaler_new(struct ad_scaler **sc, enum ad_scale_method m,
     struct ad_error *err);

@@ -471,6 +471,37 @@ cell() {
 	[ ! -e out.csv ]
 }
 
+@test "fitting from a binary file reads it twice: same output as from a pipe, no spill, flat memory" {
+	awk 'BEGIN { print "a,b,c"; for (i = 0; i < 60000; i++) print i % 97 "," i % 13 "," (i % 5) * 0.25 }' |
+	    ad-clean -q -F bin -o big.bin
+	cat big.bin | ad-features -q --scale robust,b=standard --log c -s pipe.txt -o pipe.bin
+	ad-features -q --scale robust,b=standard --log c -s file.txt -o file.bin big.bin
+	cmp pipe.bin file.bin
+	cmp pipe.txt file.txt
+	# stdin from the file is a file too, also when it does not start at 0
+	ad-features -q --scale robust,b=standard --log c < big.bin | cmp - file.bin
+	{ head -c 0; ad-features -q --scale robust,b=standard --log c; } < big.bin | cmp - file.bin
+	# nothing is spilled: a missing TMPDIR only matters to the pipe
+	TMPDIR=$PWD/no-such-dir ad-features -q --scale standard --memory 0 -o a.bin big.bin
+	run --separate-stderr env TMPDIR=$PWD/no-such-dir sh -c 'cat big.bin | ad-features -q --scale standard --memory 0 -o b.bin'
+	assert_failure 4
+	ad-features -r file.txt big.bin | cmp - file.bin
+	# context features per group, and categories, from a file as from a pipe
+	ad-clean -q -F bin "$TS" > ts.bin
+	ad-features -q $CTX ts.bin > one.bin
+	cat ts.bin | ad-features -q $CTX | cmp - one.bin
+	ad-clean -F csv one.bin | cmp - "$GOLD/features-context.csv"
+}
+
+@test "memory stays flat when fitting a standard scale from a binary file" {
+	[ -z "${ADKIT_SANITIZED:-}" ] || skip "a sanitizer's quarantine inflates RSS"
+	awk 'BEGIN { print "a,b,c,d"; for (i = 0; i < 400000; i++) print i "," i % 13 "," i % 7 "," i * 0.5 }' |
+	    ad-clean -q -F bin -o big.bin
+	run /usr/bin/time -f '%M' ad-features -q --scale standard -o /dev/null big.bin
+	assert_success
+	[ "${lines[-1]}" -lt 10000 ]   # KiB; held, the rows would take 16 MB
+}
+
 @test "restoring applies the fitted values to new data" {
 	ad-features -q $CTX -s p.txt -o /dev/null "$TS"
 	run ad-features -q -r p.txt "$NEW"

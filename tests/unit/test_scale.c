@@ -267,6 +267,74 @@ static void test_overflow_and_checks(void)
 	CHECK(v == 0);
 }
 
+/* A NaN in a chunk (of up to 2048 values) is noticed from the chunk's
+ * sum: the fit equals, bit for bit, the fit of the same values without the
+ * NaN, wherever it lies; and a chunk whose sum overflows both ways (NaN
+ * too, with no NaN among the values) still fails as too large. */
+static void test_nan_anywhere_in_a_chunk(void)
+{
+	enum { N = 2000 };
+	static double x[N], y[N + 1];
+	struct ad_scale want, got;
+	int c;
+
+	for (size_t i = 0; i < N; i++)
+		x[i] = sin((double)i) * 1000 + (double)(i % 7);
+	CHECK(fit(AD_SCALE_STANDARD, x, N, N, &want, &c) == AD_OK);
+	for (size_t at = 0; at <= N; at += 125) {
+		size_t k = 0;
+		for (size_t i = 0; i < N; i++) {
+			if (i == at)
+				y[k++] = NAN;
+			y[k++] = x[i];
+		}
+		if (at == N)
+			y[k++] = NAN;
+		CHECK(fit(AD_SCALE_STANDARD, y, k, k, &got, &c) == AD_OK);
+		CHECK(memcmp(&got.p1, &want.p1, sizeof got.p1) == 0);
+		CHECK(memcmp(&got.p2, &want.p2, sizeof got.p2) == 0);
+	}
+	double both[16];
+	for (size_t i = 0; i < 16; i++)
+		both[i] = i % 8 < 4 ? DBL_MAX : -DBL_MAX;
+	CHECK(fit(AD_SCALE_STANDARD, both, 16, 16, &got, &c) == AD_EDATA);
+}
+
+/* ad_scale_apply_rows scales the chosen values of each row exactly as
+ * ad_scale_one does, for every method, and leaves the others alone. */
+static void test_apply_rows(void)
+{
+	enum { ROWS = 5, STRIDE = 6 };
+	struct ad_scale s[4] = {
+		{ AD_SCALE_STANDARD, 2.5, 3, 0, 0 },
+		{ AD_SCALE_ROBUST, -1, 0.25, 0, 0 },
+		{ AD_SCALE_MINMAX, -3, 7, 0, 0 },
+		{ AD_SCALE_NONE, 0, 0, 0, 0 },
+	};
+	size_t col[4] = { 4, 0, 2, 5 };
+	double x[ROWS * STRIDE], orig[ROWS * STRIDE];
+	int same = 1;
+
+	for (size_t k = 0; k < 4; k++)
+		ad_scale_prepare(&s[k]);
+	for (size_t i = 0; i < ROWS * STRIDE; i++)
+		orig[i] = i % 5 == 3 ? NAN : (double)i * 0.37 - 4;
+	/* all four methods, then only the dividing ones (its own path) */
+	for (size_t ns = 4; ns >= 2; ns -= 2) {
+		memcpy(x, orig, sizeof x);
+		ad_scale_apply_rows(s, col, ns, x, ROWS, STRIDE);
+		for (size_t r = 0; r < ROWS; r++)
+			for (size_t c = 0; c < STRIDE; c++) {
+				double want = orig[r * STRIDE + c], got = x[r * STRIDE + c];
+				for (size_t k = 0; k < ns; k++)
+					if (col[k] == c)
+						want = ad_scale_one(&s[k], want);
+				same &= memcmp(&want, &got, sizeof want) == 0;
+			}
+	}
+	CHECK(same);
+}
+
 int main(void)
 {
 	test_names();
@@ -277,5 +345,7 @@ int main(void)
 	test_robust_against_sorting();
 	test_accuracy();
 	test_overflow_and_checks();
+	test_nan_anywhere_in_a_chunk();
+	test_apply_rows();
 	return CHECK_DONE("test_scale");
 }

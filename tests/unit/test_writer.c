@@ -12,6 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -793,6 +795,217 @@ static void test_big_block_is_split_in_binary(void)
 	ad_schema_free(s);
 }
 
+/* ---- big numeric blocks, and reading a file twice ---- */
+
+/* A numeric table of n rows and 20 columns, each value its own. */
+static struct ad_block *numeric_table(struct ad_schema **s, size_t n)
+{
+	static const char *const names[20] = { "c1", "c2", "c3", "c4", "c5",
+	    "c6", "c7", "c8", "c9", "c10", "c11", "c12", "c13", "c14", "c15",
+	    "c16", "c17", "c18", "c19", "c20" };
+	enum ad_type types[20] = { AD_NUMERIC };
+	struct ad_block *b = make_block(20, n);
+
+	*s = make_schema(20, names, types);
+	for (size_t i = 0; i < n * 20; i++)
+		b->num[i] = i % 97 == 5 ? NAN : (double)i * 0.5 - 1e5;
+	b->nrows = n;
+	return b;
+}
+
+/* Reads every row of r into all (which must have room). */
+static enum ad_status read_all(struct ad_reader *r, struct ad_block *all,
+    struct ad_error *err)
+{
+	struct ad_block *b;
+	enum ad_status st;
+
+	all->nrows = 0;
+	while ((st = ad_reader_next(r, &b, err)) == AD_OK && b->nrows > 0) {
+		if (all->nrows + b->nrows > all->cap)
+			return AD_EDATA;
+		memcpy(all->num + all->nrows * all->ncols, b->num,
+		    b->nrows * b->ncols * sizeof *b->num);
+		memcpy(all->line + all->nrows, b->line, b->nrows * sizeof *b->line);
+		all->nrows += b->nrows;
+	}
+	return st;
+}
+
+/* Opens path as the reader's stdin, from offset skip. */
+static struct ad_reader *open_as_stdin(const char *path, off_t skip,
+    struct ad_error *err)
+{
+	struct ad_reader_opts ro = { 0 };
+	struct ad_reader *r = NULL;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || lseek(fd, skip, SEEK_SET) != skip ||
+	    dup2(fd, STDIN_FILENO) < 0)
+		die(path);
+	close(fd);
+	if (ad_in_open(&ro.from, "-", err) != AD_OK ||
+	    ad_reader_open(&r, &ro, err) != AD_OK)
+		return NULL;
+	return r;
+}
+
+/* Blocks whose numbers are larger than the input buffer are read straight
+ * into the block: from a file and from a pipe (short reads), every value
+ * and row number comes back. */
+static void test_big_numeric_blocks_read_back(void)
+{
+	enum { N = 3 * AD_BLOCK_ROWS + 17 };
+	struct ad_schema *s;
+	struct ad_block *b = numeric_table(&s, N), *all = make_block(20, N);
+	struct ad_writer_opts wo = { .format = AD_FORMAT_BIN };
+	struct ad_reader_opts ro = { 0 };
+	struct ad_reader *r = NULL;
+	struct ad_error err;
+	char path[256];
+	int saved = dup(STDIN_FILENO), fds[2];
+	pid_t pid;
+
+	in_scratch(path, "wide.adk");
+	CHECK(write_block(path, s, b, NULL, &wo, &err) == AD_OK);
+	ro.path = path;
+	CHECK(ad_reader_open(&r, &ro, &err) == AD_OK);
+	CHECK(r != NULL && read_all(r, all, &err) == AD_OK);
+	CHECK(same_rows(b, all, s, 0) && all->line[N - 1] == N);
+	ad_reader_free(r);
+
+	/* the same stream through a pipe, written slowly by a child */
+	if (pipe(fds) != 0 || (pid = fork()) < 0)
+		die("pipe");
+	if (pid == 0) {
+		size_t len;
+		char *p = get_file(path, &len);
+		close(fds[0]);
+		for (size_t o = 0; p != NULL && o < len; o += 10007)
+			if (write(fds[1], p + o, len - o < 10007 ? len - o : 10007) < 0)
+				_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (dup2(fds[0], STDIN_FILENO) < 0)
+		die("dup2");
+	close(fds[0]);
+	ro.path = "-";
+	CHECK(ad_reader_open(&r, &ro, &err) == AD_OK);
+	CHECK(r != NULL && !ad_reader_can_rewind(r));
+	CHECK(r != NULL && read_all(r, all, &err) == AD_OK);
+	CHECK(same_rows(b, all, s, 0));
+	CHECK(r != NULL && ad_reader_rewind(r, &err) == AD_EIO);
+	ad_reader_free(r);
+	waitpid(pid, NULL, 0);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	unlink(path);
+	ad_block_free(all);
+	ad_block_free(b);
+	ad_schema_free(s);
+}
+
+/* A binary stream in a regular file can be read again, from its first row,
+ * also as stdin that did not start at the file's beginning; CSV cannot. */
+static void test_rewind_reads_the_rows_again(void)
+{
+	enum { N = AD_BLOCK_ROWS + 100 };
+	struct ad_schema *s;
+	struct ad_block *b = numeric_table(&s, N), *all = make_block(20, N);
+	struct ad_writer_opts wo = { .format = AD_FORMAT_BIN };
+	struct ad_reader_opts ro = { 0 };
+	struct ad_reader *r = NULL;
+	struct ad_error err;
+	char path[256], csv[256], *p;
+	size_t len;
+	int saved = dup(STDIN_FILENO);
+
+	in_scratch(path, "again.adk");
+	CHECK(write_block(path, s, b, NULL, &wo, &err) == AD_OK);
+	ro.path = path;
+	CHECK(ad_reader_open(&r, &ro, &err) == AD_OK);
+	CHECK(r != NULL && ad_reader_can_rewind(r));
+	for (int pass = 0; r != NULL && pass < 3; pass++) {
+		CHECK(read_all(r, all, &err) == AD_OK);
+		CHECK(same_rows(b, all, s, 0) && all->line[0] == 1);
+		CHECK(ad_reader_rows(r) == N);
+		CHECK(ad_reader_rewind(r, &err) == AD_OK);
+		CHECK(ad_reader_rows(r) == 0);
+	}
+	ad_reader_free(r);
+
+	/* as stdin, 5 bytes into a file that starts with something else */
+	p = get_file(path, &len);
+	CHECK(p != NULL);
+	if (p != NULL) {
+		char *q = malloc(len + 5);
+		if (q == NULL)
+			die("malloc");
+		memcpy(q, "junk!", 5);
+		memcpy(q + 5, p, len);
+		put_file(path, q, len + 5);
+		free(q);
+	}
+	free(p);
+	r = open_as_stdin(path, 5, &err);
+	CHECK(r != NULL && ad_reader_can_rewind(r));
+	for (int pass = 0; r != NULL && pass < 2; pass++) {
+		CHECK(read_all(r, all, &err) == AD_OK);
+		CHECK(same_rows(b, all, s, 0));
+		CHECK(ad_reader_rewind(r, &err) == AD_OK);
+	}
+	ad_reader_free(r);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+
+	in_scratch(csv, "again.csv");
+	put_file(csv, "a,b\n1,2\n", 8);
+	ro.path = csv;
+	CHECK(ad_reader_open(&r, &ro, &err) == AD_OK);
+	CHECK(r != NULL && !ad_reader_can_rewind(r));
+	CHECK(r != NULL && ad_reader_rewind(r, &err) == AD_EIO);
+	ad_reader_free(r);
+	unlink(csv);
+	unlink(path);
+	ad_block_free(all);
+	ad_block_free(b);
+	ad_schema_free(s);
+}
+
+/* A block taken from the reader keeps its rows while the reader reads the
+ * next ones into a new block. */
+static void test_take_block(void)
+{
+	enum { N = AD_BLOCK_ROWS + 100 };
+	struct ad_schema *s;
+	struct ad_block *b = numeric_table(&s, N), *got, *taken = NULL;
+	struct ad_writer_opts wo = { .format = AD_FORMAT_BIN };
+	struct ad_reader_opts ro = { 0 };
+	struct ad_reader *r = NULL;
+	struct ad_error err;
+	char path[256];
+
+	in_scratch(path, "take.adk");
+	CHECK(write_block(path, s, b, NULL, &wo, &err) == AD_OK);
+	ro.path = path;
+	CHECK(ad_reader_open(&r, &ro, &err) == AD_OK);
+	CHECK(r != NULL && ad_reader_next(r, &got, &err) == AD_OK);
+	CHECK(r != NULL && ad_reader_take_block(r, &taken, &err) == AD_OK);
+	CHECK(taken == got && taken->nrows == AD_BLOCK_ROWS);
+	CHECK(r != NULL && ad_reader_next(r, &got, &err) == AD_OK);
+	CHECK(got != taken && got->nrows == 100 && got->line[0] == AD_BLOCK_ROWS + 1);
+	CHECK(taken != NULL && taken->line[0] == 1 &&
+	    memcmp(taken->num, b->num, AD_BLOCK_ROWS * 20 * sizeof *b->num) == 0);
+	CHECK(got != NULL && memcmp(got->num, b->num + AD_BLOCK_ROWS * 20,
+	    100 * 20 * sizeof *b->num) == 0);
+	ad_block_free(taken);
+	ad_reader_free(r);
+	unlink(path);
+	ad_block_free(b);
+	ad_schema_free(s);
+}
+
 /* ---- broken binary streams ---- */
 
 /* A small valid stream: 2 columns, 3 rows, text of every kind. */
@@ -1195,6 +1408,9 @@ int main(void)
 	test_colmap_subset_and_reorder();
 	test_block_compact();
 	test_big_block_is_split_in_binary();
+	test_big_numeric_blocks_read_back();
+	test_rewind_reads_the_rows_again();
+	test_take_block();
 	test_small_stream_reads_back();
 	test_truncated_stream_at_every_offset();
 	test_wrong_version();
