@@ -109,6 +109,7 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		    strlen(m->features[f]), AD_NUMERIC, err)) != AD_OK)
 			return st;
 	ro.types = r->types;
+	ro.number_text = 1;       /* kept columns are copied, not reformatted */
 	if (r->rejects != NULL) {
 		ro.on_reject = write_reject;
 		ro.reject_ctx = r;
@@ -234,11 +235,15 @@ static enum ad_status fill_slot(struct run *r, struct slot *s,
 		memcpy(b->num + i * w, src, r->nin * sizeof *b->num);
 		memcpy(b->text + i * w, in->text + i * in->ncols,
 		    r->nin * sizeof *b->text);
+		/* no source text: score and is_anomaly are formatted */
+		b->text[i * w + r->score_col].len = AD_TEXT_MISSING;
+		b->text[i * w + r->score_col + 1].len = AD_TEXT_MISSING;
 		for (size_t f = 0; f < r->d; f++)
 			x[f] = src[r->col[f]];
 	}
 	memcpy(b->line, in->line, in->nrows * sizeof *b->line);
 	b->nrows = in->nrows;
+	b->num_text = in->num_text;
 	return AD_OK;
 }
 
