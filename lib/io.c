@@ -21,6 +21,8 @@ struct ad_in {
 	size_t pos, len;      /* unread bytes are buf[pos..len) */
 	uint64_t consumed;    /* bytes handed out so far */
 	char *name;
+	ad_in_tap_fn tap;     /* sees every byte read, or NULL */
+	void *tap_ctx;
 };
 
 struct ad_out {
@@ -100,9 +102,17 @@ static enum ad_status fill(struct ad_in *in, size_t *n, struct ad_error *err)
 		ad_error_sys(err, e, in->name, "read error");
 		return AD_EIO;
 	}
+	if (in->tap != NULL && got > 0)
+		in->tap(in->tap_ctx, in->buf + in->len, (size_t)got);
 	in->len += (size_t)got;
 	*n = (size_t)got;
 	return AD_OK;
+}
+
+void ad_in_set_tap(struct ad_in *in, ad_in_tap_fn fn, void *ctx)
+{
+	in->tap = fn;
+	in->tap_ctx = ctx;
 }
 
 enum ad_status ad_in_peek(struct ad_in *in, size_t want,
