@@ -96,6 +96,12 @@ static enum ad_status check_options(struct run *r, struct ad_error *err)
 	return AD_OK;
 }
 
+/* Whether --keep '' leaves out every input column. */
+static int keeps_none(const struct ad_score_opts *o)
+{
+	return o->keep_set && o->n_keep == 1 && o->keep[0][0] == '\0';
+}
+
 static enum ad_status open_input(struct run *r, struct ad_error *err)
 {
 	struct ad_reader_opts ro = r->o->in;
@@ -109,7 +115,8 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		    strlen(m->features[f]), AD_NUMERIC, err)) != AD_OK)
 			return st;
 	ro.types = r->types;
-	ro.number_text = 1;       /* kept columns are copied, not reformatted */
+	/* kept numbers are copied, not formatted again */
+	ro.number_text = !keeps_none(r->o);
 	if (r->rejects != NULL) {
 		ro.on_reject = write_reject;
 		ro.reject_ctx = r;
@@ -145,7 +152,7 @@ static enum ad_status choose_outputs(struct run *r, struct ad_error *err)
 {
 	const struct ad_score_opts *o = r->o;
 	const struct ad_schema *in = ad_reader_schema(r->rd);
-	int none = o->keep_set && o->n_keep == 1 && o->keep[0][0] == '\0';
+	int none = keeps_none(o);
 	size_t nkeep = !o->keep_set ? in->ncols : none ? 0 : o->n_keep;
 	enum ad_status st;
 	char name[32];
