@@ -28,6 +28,8 @@ csv="$dir/data.csv"
 bench/gen-numeric.sh "$rows" "$cols" > "$csv"
 ad-clean -q -F bin -o "$dir/data.bin" "$csv"
 echo "input: $rows rows x $cols columns, $(wc -c < "$csv") bytes of CSV; $(nproc) cores"
+# the machine may be shared: the load says how far to trust the times
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 best() { sort -g | head -n 1; }
 
@@ -97,6 +99,8 @@ print("end to end, ad-train + ad-score (all columns): %.3f s, ratio %.1fx" % (tr
 print("end to end, ad-train + ad-score (--keep ''):   %.3f s, ratio %.1fx" % (train + only, sk / (train + only)))
 print("rank correlation of adkit's and scikit-learn's scores: %s" % rho)
 PY
+
+echo "load average after the timings: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Peak memory against the row count.
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }

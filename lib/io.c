@@ -23,6 +23,8 @@ struct ad_in {
 	size_t pos, len;      /* unread bytes are buf[pos..len) */
 	uint64_t consumed;    /* bytes handed out so far */
 	char *name;
+	ad_in_tap_fn tap;     /* sees every byte read, or NULL */
+	void *tap_ctx;
 };
 
 struct ad_out {
@@ -95,30 +97,8 @@ const char *ad_in_name(const struct ad_in *in)
 }
 
 /* Reads more bytes after the unread ones; *n is 0 at end of input. */
-static enum ad_status fill(struct ad_in *in, size_t *n, struct ad_error *err)
-{
-	ssize_t got;
-
-	if (in->pos > 0) {
-		memmove(in->buf, in->buf + in->pos, in->len - in->pos);
-		in->len -= in->pos;
-		in->pos = 0;
-	}
-	do
-		got = read(in->fd, in->buf + in->len, IN_BUFSZ - in->len);
-	while (got < 0 && errno == EINTR);
-	if (got < 0) {
-		int e = errno;
-		ad_error_sys(err, e, in->name, "read error");
-		return AD_EIO;
-	}
-	in->len += (size_t)got;
-	*n = (size_t)got;
-	return AD_OK;
-}
-
-/* Reads up to n bytes into dst, bypassing the buffer; *got is 0 at end of
- * input. */
+/* Reads up to n bytes into dst, bypassing the buffer (the tap still sees
+ * them); *got is 0 at end of input. */
 static enum ad_status read_direct(struct ad_in *in, unsigned char *dst,
     size_t n, size_t *got, struct ad_error *err)
 {
@@ -133,7 +113,30 @@ static enum ad_status read_direct(struct ad_in *in, unsigned char *dst,
 		return AD_EIO;
 	}
 	*got = (size_t)r;
+	if (in->tap != NULL && r > 0)
+		in->tap(in->tap_ctx, dst, (size_t)r);
 	return AD_OK;
+}
+
+static enum ad_status fill(struct ad_in *in, size_t *n, struct ad_error *err)
+{
+	enum ad_status st;
+
+	if (in->pos > 0) {
+		memmove(in->buf, in->buf + in->pos, in->len - in->pos);
+		in->len -= in->pos;
+		in->pos = 0;
+	}
+	st = read_direct(in, in->buf + in->len, IN_BUFSZ - in->len, n, err);
+	if (st == AD_OK)
+		in->len += *n;
+	return st;
+}
+
+void ad_in_set_tap(struct ad_in *in, ad_in_tap_fn fn, void *ctx)
+{
+	in->tap = fn;
+	in->tap_ctx = ctx;
 }
 
 enum ad_status ad_in_peek(struct ad_in *in, size_t want,

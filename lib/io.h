@@ -38,6 +38,15 @@ enum ad_status ad_in_next(struct ad_in *in, const unsigned char **data,
 enum ad_status ad_in_read(struct ad_in *in, void *buf, size_t n, size_t *got,
     struct ad_error *err);
 
+/* Receives bytes just read from an input. */
+typedef void (*ad_in_tap_fn)(void *ctx, const unsigned char *p, size_t n);
+
+/* From now on, every byte read from the file or pipe passes through fn
+ * (NULL: none), in order and once, before the stream hands it out: a hash of
+ * (NULL: none), in order and once (a rewind with ad_in_seek reads them
+ * again), before the stream hands it out: a hash of
+void ad_in_set_tap(struct ad_in *in, ad_in_tap_fn fn, void *ctx);
+
 /* Bytes consumed so far. */
 uint64_t ad_in_offset(const struct ad_in *in);
 

@@ -417,6 +417,48 @@ static size_t write_decimal(int neg, uint64_t m, int k, char *buf)
 	return n;
 }
 
+/*
+ * A decimal of at most 15 significant digits is the only one of that many
+ * digits or fewer that reads back as its double (see above), so it is the
+ * shortest form's digits; ad_num_format lays out |v| in [1e-4, 1e15) as a
+ * plain decimal, without trailing zeros or a '+'. "0" is zero's form; "-0"
+ * is too, but rare enough to leave to the formatter.
+ */
+int ad_num_is_shortest(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+	int sig = 0, lead = 0;
+
+	if (p < end && *p == '-')
+		p++;
+	if (p == end || *p < '0' || *p > '9')
+		return 0;
+	if (*p == '0') {
+		if (++p == end)
+			return p - s == 1;          /* "0", not "-0" */
+		if (*p != '.')
+			return 0;                   /* "01" */
+		/* 0.000ddd: at most three zeros, or |v| < 1e-4 */
+		while (++p < end && *p == '0')
+			lead++;
+		if (lead > 3 || p == end)
+			return 0;
+	} else {
+		while (p < end && *p >= '0' && *p <= '9') {
+			p++;
+			sig++;
+		}
+		if (p == end)
+			return sig <= 15;
+		if (*p != '.' || ++p == end)
+			return 0;                   /* "12x", "12." */
+	}
+	for (; p < end; p++, sig++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return sig <= 15 && end[-1] != '0';
+}
+
 size_t ad_num_format(double v, char *buf)
 {
 	double a = fabs(v);

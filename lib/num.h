@@ -31,6 +31,13 @@ enum ad_num_result ad_num_parse(const char *s, size_t len, double *out);
  * -0 keeps its sign; infinities are "inf"/"-inf" and NaN is "nan". */
 size_t ad_num_format(double v, char *buf);
 
+/* Whether s[0..len) is exactly what ad_num_format writes for the number it
+ * reads as, judged from the text alone (so a writer may copy it instead of
+ * formatting): a plain decimal -?(0|[1-9][0-9]*)(.[0-9]*[1-9])? of at most
+ * 15 significant digits and absolute value 0 or in [1e-4, 1e15). Some
+ * shortest forms, those with an exponent, say no. */
+int ad_num_is_shortest(const char *s, size_t len);
+
 /* ad_num_format without its fast path for short decimals, for tests that
  * prove the two write the same text. */
 size_t ad_num_format_slow(double v, char *buf);

@@ -409,6 +409,39 @@ out:
 	return st;
 }
 
+/* For a block with num_text: copies the record's bytes into the arena at
+ * once (its fields lie back to back in raw.bytes) and points every cell's
+ * text at them, numbers only where the text is their shortest form. */
+static enum ad_status row_text(struct ad_reader *r, const struct raw_row *row,
+    struct ad_error *err)
+{
+	struct ad_block *b = r->block;
+	const struct raw_field *f = &r->raw.fields[row->first];
+	size_t nc = r->schema->ncols, from = f[0].off, n, base, end;
+	struct ad_text *t = b->text + b->nrows * nc;
+	char *a;
+
+	if (nc == 0)
+		return AD_OK;
+	n = f[nc - 1].off + f[nc - 1].len - from;
+	base = b->arena_len;
+	if (ad_add_size(base, n, &end) != 0 ||
+	    (a = ad_grow(b->arena, &b->arena_cap, end, 1)) == NULL)
+		return ad_error_nomem(err);
+	b->arena = a;
+	memcpy(a + base, r->raw.bytes + from, n);
+	b->arena_len = end;
+	for (size_t c = 0; c < nc; c++) {
+		const char *s = r->raw.bytes + f[c].off;
+		int keep = r->schema->cols[c].type == AD_NUMERIC ?
+		    ad_num_is_shortest(s, f[c].len) : !is_na(r, s, f[c].len);
+
+		t[c].off = base + (f[c].off - from);
+		t[c].len = keep ? f[c].len : AD_TEXT_MISSING;
+	}
+	return AD_OK;
+}
+
 /* Converts one raw record into the next row of the block. */
 static enum ad_status convert_row(struct ad_reader *r, const struct raw_row *row,
     struct ad_error *err)
@@ -418,6 +451,8 @@ static enum ad_status convert_row(struct ad_reader *r, const struct raw_row *row
 	double *num = b->num + i * nc;
 	enum ad_status st;
 
+	if (b->num_text && (st = row_text(r, row, err)) != AD_OK)
+		return st;
 	for (size_t c = 0; c < nc; c++) {
 		const struct raw_field *f = &r->raw.fields[row->first + c];
 		const char *s = r->raw.bytes + f->off;
@@ -429,6 +464,8 @@ static enum ad_status convert_row(struct ad_reader *r, const struct raw_row *row
 				return st;
 		} else {
 			num[c] = NAN;
+			if (b->num_text)
+				continue;       /* row_text set it */
 			st = ad_block_set_text(b, i, c, s,
 			    is_na(r, s, f->len) ? AD_TEXT_MISSING : f->len, err);
 			if (st != AD_OK)
@@ -747,6 +784,7 @@ enum ad_status ad_reader_open(struct ad_reader **out,
 		st = r->invalid == NULL ? ad_error_nomem(err) : st;
 		goto fail;
 	}
+	r->block->num_text = r->format == AD_FORMAT_CSV && opts->number_text;
 	ad_counter_free(r->names);
 	r->names = NULL;
 	*out = r;

@@ -44,6 +44,8 @@ struct ad_reader_opts {
 	int limit_rejects;       /* max_rejects applies (so 0 can mean none) */
 	ad_reject_fn on_reject;  /* optional */
 	void *reject_ctx;
+	int number_text;         /* CSV: blocks keep numbers' source text where
+	                            it is their shortest form (num_text) */
 	int no_fast_path;        /* tests only: parse every line with libcsv */
 };
 

@@ -96,6 +96,12 @@ static enum ad_status check_options(struct run *r, struct ad_error *err)
 	return AD_OK;
 }
 
+/* Whether --keep '' leaves out every input column. */
+static int keeps_none(const struct ad_score_opts *o)
+{
+	return o->keep_set && o->n_keep == 1 && o->keep[0][0] == '\0';
+}
+
 static enum ad_status open_input(struct run *r, struct ad_error *err)
 {
 	struct ad_reader_opts ro = r->o->in;
@@ -109,6 +115,8 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		    strlen(m->features[f]), AD_NUMERIC, err)) != AD_OK)
 			return st;
 	ro.types = r->types;
+	/* kept numbers are copied, not formatted again */
+	ro.number_text = !keeps_none(r->o);
 	if (r->rejects != NULL) {
 		ro.on_reject = write_reject;
 		ro.reject_ctx = r;
@@ -144,7 +152,7 @@ static enum ad_status choose_outputs(struct run *r, struct ad_error *err)
 {
 	const struct ad_score_opts *o = r->o;
 	const struct ad_schema *in = ad_reader_schema(r->rd);
-	int none = o->keep_set && o->n_keep == 1 && o->keep[0][0] == '\0';
+	int none = keeps_none(o);
 	size_t nkeep = !o->keep_set ? in->ncols : none ? 0 : o->n_keep;
 	enum ad_status st;
 	char name[32];
@@ -234,11 +242,15 @@ static enum ad_status fill_slot(struct run *r, struct slot *s,
 		memcpy(b->num + i * w, src, r->nin * sizeof *b->num);
 		memcpy(b->text + i * w, in->text + i * in->ncols,
 		    r->nin * sizeof *b->text);
+		/* no source text: score and is_anomaly are formatted */
+		b->text[i * w + r->score_col].len = AD_TEXT_MISSING;
+		b->text[i * w + r->score_col + 1].len = AD_TEXT_MISSING;
 		for (size_t f = 0; f < r->d; f++)
 			x[f] = src[r->col[f]];
 	}
 	memcpy(b->line, in->line, in->nrows * sizeof *b->line);
 	b->nrows = in->nrows;
+	b->num_text = in->num_text;
 	return AD_OK;
 }
 

@@ -52,6 +52,9 @@ struct ad_block {
 	uint64_t *line;    /* per row: source line (CSV) or row number (binary) */
 	char *arena;       /* text bytes of this block */
 	size_t arena_len, arena_cap;
+	int num_text;      /* text also holds, for numeric cells, the source
+	                      text where it is the number's shortest form
+	                      (else AD_TEXT_MISSING): writers copy it */
 };
 
 /* Allocates an empty schema. */

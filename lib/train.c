@@ -1,10 +1,9 @@
 /*
  * ad-train: see train.h.
  *
- * The pass over the input. A tap thread reads the input, feeds its bytes to
- * SHA-256 (the model's lineage) and passes them on through a pipe to the
- * reader, so hashing runs beside parsing on another core and the input is
- * still read once. As blocks of rows arrive, each tree's reservoir (and
+ * The pass over the input. The input stream's tap feeds every byte it reads
+ * to SHA-256 (the model's lineage) before the reader parses it, so the input
+ * is read once and never copied for hashing. As blocks of rows arrive, each tree's reservoir (and
  * one more, the calibration sample) takes the rows Algorithm L picks
  * (Li, 1994): a uniform sample without replacement of every row seen so far,
  * with a random skip between takes, so a row that no reservoir wants costs
@@ -16,17 +15,13 @@
  * sorted scores give the contamination threshold and the score quantiles.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "iforest.h"
@@ -61,141 +56,12 @@ int64_t ad_train_now(void)
 	return (int64_t)time(NULL);
 }
 
-/* ---- the tap: SHA-256 of the input as read ---- */
+/* ---- the input's SHA-256 (the model's lineage) ---- */
 
-struct tap {
-	struct ad_in *src;       /* the real input; the thread reads it */
-	const char *name;        /* its name for messages */
-	int rfd, wfd;            /* the pipe; the reader opens rfd by path */
-	char path[64];           /* /proc/self/fd/N for rfd */
-	pthread_t thread;
-	int running;
-	struct ad_model_sha256 *sha;
-	unsigned char digest[32];
-	enum ad_status st;       /* the thread's outcome */
-	struct ad_error err;
-	atomic_int read_failed;  /* set before the pipe closes on a read error */
-};
-
-static enum ad_status write_all(int fd, const unsigned char *p, size_t n)
+/* The input's tap: hashes the bytes as the reader's stream reads them. */
+static void hash_bytes(void *ctx, const unsigned char *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return errno == EPIPE ? AD_EPIPE : AD_EIO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return AD_OK;
-}
-
-static void *tap_main(void *arg)
-{
-	struct tap *t = arg;
-	sigset_t set;
-
-	/* a reader that stopped early must show up as EPIPE here, not as a
-	 * signal that kills the process */
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	for (;;) {
-		const unsigned char *p;
-		size_t n;
-
-		if ((t->st = ad_in_next(t->src, &p, &n, &t->err)) != AD_OK) {
-			atomic_store(&t->read_failed, 1);
-			break;
-		}
-		if (n == 0)
-			break;
-		ad_model_sha256_update(t->sha, p, n);
-		if ((t->st = write_all(t->wfd, p, n)) != AD_OK) {
-			ad_error_sys(&t->err, errno, "<pipe>", "write error");
-			break;
-		}
-	}
-	/* the reader sees the end of the input. A cancellation (tap_free's,
-	 * in read or write) skips this and tap_free closes the pipe; close
-	 * itself must not be cancelled half done */
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-	close(t->wfd);
-	t->wfd = -1;
-	return NULL;
-}
-
-/* Opens the input and starts the tap; the reader then reads t->path. */
-static enum ad_status tap_start(struct tap *t, const char *path,
-    struct ad_error *err)
-{
-	int fds[2], e;
-	enum ad_status st;
-
-	memset(t, 0, sizeof *t);
-	t->rfd = t->wfd = -1;
-	if ((st = ad_in_open(&t->src, path, err)) != AD_OK ||
-	    (st = ad_model_sha256_new(&t->sha, err)) != AD_OK)
-		return st;
-	t->name = ad_in_name(t->src);
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		return ad_error_sys(err, errno, NULL, "cannot create a pipe");
-	t->rfd = fds[0];
-	t->wfd = fds[1];
-	/* a larger pipe means fewer switches between the two threads */
-	(void)fcntl(t->wfd, F_SETPIPE_SZ, 1 << 20);
-	snprintf(t->path, sizeof t->path, "/proc/self/fd/%d", t->rfd);
-	if ((e = pthread_create(&t->thread, NULL, tap_main, t)) != 0)
-		return ad_error_sys(err, e, NULL, "cannot start a thread");
-	t->running = 1;
-	return AD_OK;
-}
-
-/* Waits for the tap after the reader saw the end of the input, and takes
- * its digest. */
-static enum ad_status tap_finish(struct tap *t, struct ad_error *err)
-{
-	pthread_join(t->thread, NULL);
-	t->running = 0;
-	if (t->st != AD_OK) {
-		*err = t->err;
-		return t->st == AD_EPIPE ? AD_EIO : t->st;
-	}
-	ad_model_sha256_final(t->sha, t->digest);
-	return AD_OK;
-}
-
-/* Stops the tap, however far it got, and frees it. */
-static void tap_free(struct tap *t)
-{
-	if (t->running) {
-		pthread_cancel(t->thread);
-		pthread_join(t->thread, NULL);
-	}
-	if (t->wfd >= 0)
-		close(t->wfd);
-	if (t->rfd >= 0)
-		close(t->rfd);
-	ad_in_close(t->src);
-	ad_model_sha256_free(t->sha);
-}
-
-/* The reader failed with st: when reading the input failed first, the
- * reader saw the pipe end early, and the tap's error is the one to give;
- * else the reader's, which names the pipe, is made to name the input. */
-static enum ad_status reader_failed(struct tap *t, enum ad_status st,
-    struct ad_error *err)
-{
-	if (atomic_load(&t->read_failed)) {
-		pthread_join(t->thread, NULL);
-		t->running = 0;
-		*err = t->err;
-		return t->st;
-	}
-	if (strcmp(err->file, t->path) == 0)
-		snprintf(err->file, sizeof err->file, "%s", t->name);
-	return st;
+	ad_model_sha256_update(ctx, p, n);
 }
 
 /* ---- reservoirs ---- */
@@ -283,7 +149,8 @@ static void sift_down(struct heap *h, size_t i)
 struct run {
 	const struct ad_train_opts *o;
 	struct ad_train_result *res;
-	struct tap tap;
+	struct ad_model_sha256 *sha; /* of the input, as read */
+	unsigned char digest[32];
 	struct ad_reader *rd;
 	struct ad_schema *types;     /* --features: fixed numeric */
 	struct ad_out *out, *rejects;
@@ -366,23 +233,18 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		ro.reject_ctx = r;
 	}
 	r->delim = ro.delim ? ro.delim : ',';
-	if ((st = tap_start(&r->tap, o->in.path, err)) != AD_OK)
+	if ((st = ad_model_sha256_new(&r->sha, err)) != AD_OK ||
+	    (st = ad_in_open(&ro.from, o->in.path, err)) != AD_OK)
 		return st;
-	ro.path = r->tap.path;
-	ro.from = NULL;
-	st = ad_reader_open(&r->rd, &ro, err);
-	/* the reader holds the pipe now; with our end closed too, an early
-	 * stop of the reader reaches the tap as EPIPE */
-	close(r->tap.rfd);
-	r->tap.rfd = -1;
-	return st != AD_OK ? reader_failed(&r->tap, st, err) : AD_OK;
+	ad_in_set_tap(ro.from, hash_bytes, r->sha);
+	return ad_reader_open(&r->rd, &ro, err);   /* it takes ro.from */
 }
 
 static enum ad_status must_exist(struct run *r, const char *name,
     const char *what, struct ad_error *err)
 {
 	if (ad_schema_find(ad_reader_schema(r->rd), name) == SIZE_MAX)
-		return ad_error_at(err, AD_EDATA, r->tap.name, 0, 0, "%s column "
+		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0, "%s column "
 		    "\"%s\" is not in the input", what, name);
 	return AD_OK;
 }
@@ -423,7 +285,7 @@ static enum ad_status choose_features(struct run *r, struct ad_error *err)
 				r->col[r->d++] = c;
 	}
 	if (r->d == 0)
-		return ad_error_at(err, AD_EDATA, r->tap.name, 0, 0, "no numeric "
+		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0, "no numeric "
 		    "column to train on");
 	if (o->ext_level_set && o->ext_level >= r->d)
 		return ad_error_set(err, AD_EUSAGE, "--extension-level must be "
@@ -500,15 +362,17 @@ static enum ad_status read_input(struct run *r, struct ad_error *err)
 		progress(r, "rows read", rows, 0);
 	}
 	if (st != AD_OK)
-		return reader_failed(&r->tap, st, err);
-	if ((st = tap_finish(&r->tap, err)) != AD_OK)
 		return st;
+	/* the reader read to the end of the input (CSV to end of file, the
+	 * binary stream past its end record to check nothing follows), so
+	 * the hash covers every byte */
+	ad_model_sha256_final(r->sha, r->digest);
 	r->res->rows = rows;
 	r->res->rejected = ad_reader_rejected(r->rd);
 	for (size_t f = 0; f < r->d; f++)
 		r->res->invalid += ad_reader_invalid(r->rd)[r->col[f]];
 	if (rows < 2)
-		return ad_error_at(err, AD_EDATA, r->tap.name, 0, 0, "%s rows "
+		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0, "%s rows "
 		    "to train on: an isolation forest needs at least two",
 		    rows == 0 ? "no" : "one of the");
 	return AD_OK;
@@ -750,7 +614,7 @@ static enum ad_status finish_model(struct run *r, struct ad_error *err)
 	if ((m->sources = ad_calloc(1, sizeof *m->sources)) == NULL)
 		return ad_error_nomem(err);
 	m->nsources = 1;
-	memcpy(m->sources[0].sha256, r->tap.digest, 32);
+	memcpy(m->sources[0].sha256, r->digest, 32);
 	m->sources[0].rows = m->rows;
 	m->sources[0].seed = m->seed;
 	return AD_OK;
@@ -802,7 +666,7 @@ static void run_free(struct run *r)
 	ad_out_abort(r->out);
 	ad_out_abort(r->rejects);
 	ad_reader_free(r->rd);
-	tap_free(&r->tap);
+	ad_model_sha256_free(r->sha);
 	ad_schema_free(r->types);
 	for (size_t i = 0; r->res_all != NULL && i < r->nres; i++)
 		ad_free(r->res_all[i].rows);
@@ -855,7 +719,6 @@ enum ad_status ad_train_run(const struct ad_train_opts *o,
 	if (o->n_merge > 0)
 		return merge(o, res, err);
 	memset(&r, 0, sizeof r);
-	r.tap.rfd = r.tap.wfd = -1;
 	r.o = o;
 	r.res = res;
 	if (o->rejects_path != NULL)

@@ -3,6 +3,9 @@
 /*
  * The one writer of adkit streams: CSV (RFC 4180, LF line ends, numbers in
  * their shortest exact form, missing cells empty) or the binary stream.
+ * A block with num_text gives a number's source text where it already is
+ * that form (see ad_num_is_shortest); CSV copies it rather than formatting
+ * the double again, with the same bytes as a result.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -90,6 +90,26 @@ setup() {
 	ad-clean -q -F csv b1.bin | cut -d, -f5 | cmp - <(cut -d, -f5 c1.csv)
 }
 
+@test "kept numbers come out in their shortest form, however they were spelt" {
+	# ad-score copies a number's text when it already is that form, so
+	# every other spelling must still be rewritten
+	{
+		echo id,cpu,mem,latency_ms,note
+		echo 1,40.2,61.9,19.08,a
+		echo '2,40.20,+61.9, 19.08 ,"b"'
+		echo 3,4.02e1,61.90,1908e-2,NA
+		echo 4,-0,0.00001,1234567890123456,c
+		echo 5,007,0.0001,12.5,d
+	} > spelt.csv
+	run ad-score -q -m m spelt.csv
+	assert_success
+	assert_equal "$(cut -d, -f1-5 <<< "$output")" "$(printf '%s\n' \
+		id,cpu,mem,latency_ms,note 1,40.2,61.9,19.08,a 2,40.2,61.9,19.08,b \
+		3,40.2,61.9,19.08, 4,-0,1e-05,1234567890123456,c 5,7,0.0001,12.5,d)"
+	# rows 1-3 are one point spelt three ways: one score
+	[ "$(cut -d, -f6 <<< "$output" | sed -n 2,4p | sort -u | wc -l)" -eq 1 ]
+}
+
 @test "--keep chooses the input columns written; an empty list keeps none" {
 	run ad-score -q -m m --keep host,id "$NEW"
 	assert_failure 3

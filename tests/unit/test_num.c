@@ -507,6 +507,51 @@ static void test_format_fast_path(void)
 	CHECK(mismatches == 0);
 }
 
+/* ad_num_is_shortest may say yes only to text ad_num_format writes back
+ * unchanged, and should say yes to the plain decimals of exported data. */
+static void test_is_shortest(void)
+{
+	static const char *const yes[] = {
+		"0", "1", "-1", "12.5", "0.5", "-0.25", "0.0001", "-0.00012",
+		"999999999999999", "123456789.012345", "0.123456789012345",
+		"3346", "-3.400716", "422486.68", "100.5",
+	};
+	static const char *const no[] = {
+		"", "-", "-0", "0.0", "00", "01", "1.", ".5", "1.50", "+1", " 1",
+		"1 ", "1e3", "0.00001", "1000000000000000", "1234567890123456",
+		"0.1234567890123456", "12.3456789012345678", "1.5e-05", "nan",
+		"inf", "1,5", "--1", "0x10", "1.2.3",
+	};
+	uint64_t state = 11;
+	int wrong = 0, accepted = 0;
+
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		CHECK(ad_num_is_shortest(yes[i], strlen(yes[i])));
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		CHECK(!ad_num_is_shortest(no[i], strlen(no[i])));
+	/* random strings over the characters of decimals */
+	for (int i = 0; i < 1000000; i++) {
+		static const char alpha[] = "0000123456789..-";
+		char text[24], out[AD_NUM_MAXLEN];
+		size_t len = 1 + next_rand(&state) % 20;
+		double v;
+
+		for (size_t k = 0; k < len; k++)
+			text[k] = alpha[next_rand(&state) % (sizeof alpha - 1)];
+		text[len] = '\0';
+		if (!ad_num_is_shortest(text, len))
+			continue;
+		accepted++;
+		if ((ad_num_parse(text, len, &v) != AD_NUM_OK ||
+		    ad_num_format(v, out) != len || memcmp(out, text, len) != 0) &&
+		    wrong++ < 5)
+			fprintf(stderr, "is_shortest(\"%s\") but formats as "
+			    "\"%s\"\n", text, out);
+	}
+	CHECK(wrong == 0);
+	CHECK(accepted > 1000);
+}
+
 int main(void)
 {
 	test_basic();
@@ -517,5 +562,6 @@ int main(void)
 	test_format();
 	test_roundtrip();
 	test_format_fast_path();
+	test_is_shortest();
 	return CHECK_DONE("test_num");
 }

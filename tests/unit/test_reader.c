@@ -1215,6 +1215,87 @@ static void test_from_an_open_stream(void)
 	table_free(&t);
 }
 
+static void tap_collect(void *ctx, const unsigned char *p, size_t n)
+{
+	buf_add(ctx, p, n);
+}
+
+/* A stream's tap sees every byte of the input once, in order, whatever
+ * way the reader reads it (peeking at the magic, skipping a BOM, many
+ * buffer fills). */
+static void test_tap_sees_every_byte(void)
+{
+	struct ad_reader_opts o = { 0 };
+	struct ad_reader *r = NULL;
+	struct ad_in *in = NULL;
+	struct ad_error err;
+	struct buf data = { 0 }, seen = { 0 };
+	struct table t;
+	char path[32];
+
+	memset(&t, 0, sizeof t);
+	buf_str(&data, "\xEF\xBB\xBFx,y\n");
+	for (int i = 0; i < 60000; i++)
+		buf_fmt(&data, "%d,%d.25\n", i, i % 977);
+	tmp_write(path, data.p, data.len);
+	CHECK(ad_in_open(&in, path, &err) == AD_OK);
+	unlink(path);
+	ad_in_set_tap(in, tap_collect, &seen);
+	o.from = in;
+	CHECK(ad_reader_open(&r, &o, &err) == AD_OK);
+	if (r != NULL) {
+		read_reader(r, &t);
+		ad_reader_free(r);
+	}
+	CHECK(t.st == AD_OK && t.nrows == 60000);
+	CHECK(seen.len == data.len && memcmp(seen.p, data.p, data.len) == 0);
+	table_free(&t);
+	free(data.p);
+	free(seen.p);
+}
+
+/* With number_text, a CSV block carries each number's text where it is
+ * its shortest form, and marks the others for formatting. */
+static void test_number_text(void)
+{
+	static const char csv[] = "a,b,c\n1.50,2.5,x\n,-0,NA\n1e3,7,\"q\"\n";
+	struct ad_reader_opts o = { 0 };
+	struct ad_reader *r = NULL;
+	struct ad_block *b = NULL;
+	struct ad_error err;
+	const char *s;
+	size_t len;
+	char path[32];
+
+	tmp_write(path, csv, sizeof csv - 1);
+	for (int on = 0; on < 2; on++) {
+		o.path = path;
+		o.number_text = on;
+		CHECK(ad_reader_open(&r, &o, &err) == AD_OK);
+		if (r == NULL)
+			continue;
+		CHECK(ad_reader_next(r, &b, &err) == AD_OK && b->nrows == 3);
+		CHECK(b->num_text == on);
+		if (on && b->nrows == 3) {
+			CHECK(ad_block_text(b, 0, 0, &len) == NULL);  /* 1.50 */
+			s = ad_block_text(b, 0, 1, &len);
+			CHECK(s != NULL && len == 3 && memcmp(s, "2.5", 3) == 0);
+			CHECK(ad_block_text(b, 1, 0, &len) == NULL);  /* empty */
+			CHECK(ad_block_text(b, 1, 1, &len) == NULL);  /* -0 */
+			CHECK(ad_block_text(b, 1, 2, &len) == NULL);  /* NA */
+			CHECK(ad_block_text(b, 2, 0, &len) == NULL);  /* 1e3 */
+			s = ad_block_text(b, 2, 1, &len);
+			CHECK(s != NULL && len == 1 && *s == '7');
+			s = ad_block_text(b, 2, 2, &len);
+			CHECK(s != NULL && len == 1 && *s == 'q');
+			CHECK(b->num[2 * 3] == 1000 && b->num[2 * 3 + 1] == 7);
+		}
+		ad_reader_free(r);
+		r = NULL;
+	}
+	unlink(path);
+}
+
 /* A stream handed over is the reader's even when opening fails. */
 static void test_from_is_taken_on_failure(void)
 {
@@ -1286,6 +1367,8 @@ int main(void)
 	test_line_numbers_with_multiline_records_across_blocks();
 	test_fast_path_matches_libcsv();
 	test_from_an_open_stream();
+	test_tap_sees_every_byte();
+	test_number_text();
 	test_from_is_taken_on_failure();
 	test_missing_file_is_an_io_error();
 	return CHECK_DONE("test_reader");
