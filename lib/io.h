@@ -42,9 +42,9 @@ enum ad_status ad_in_read(struct ad_in *in, void *buf, size_t n, size_t *got,
 typedef void (*ad_in_tap_fn)(void *ctx, const unsigned char *p, size_t n);
 
 /* From now on, every byte read from the file or pipe passes through fn
- * (NULL: none), in order and once, before the stream hands it out: a hash of
  * (NULL: none), in order and once (a rewind with ad_in_seek reads them
- * again), before the stream hands it out: a hash of
+ * again), before the stream hands it out: a hash of the input as read, at
+ * no second pass or copy. */
 void ad_in_set_tap(struct ad_in *in, ad_in_tap_fn fn, void *ctx);
 
 /* Bytes consumed so far. */
