@@ -11,13 +11,16 @@ BUILD ?= build
 ADKIT_BIN ?= bin
 
 WARN = -Wall -Wextra -Werror
-CFLAGS_BASE = -std=c11 $(WARN) -g -Ilib
+# OpenBLAS's cblas.h: Debian's default /usr/include cblas.h may be another
+# BLAS's (an alternative), without openblas_set_num_threads.
+BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
+CFLAGS_BASE = -std=c11 $(WARN) -g -Ilib $(BLAS_CFLAGS)
 CXXFLAGS_BASE = -std=c++11 $(WARN) -g -Ilib
 OPT ?= -O2
 SAN ?=
 CFLAGS ?= $(OPT)
 CXXFLAGS ?= $(OPT)
-LDLIBS = -lcsv -ldouble-conversion -lxxhash -lmd -lstdc++ -lpthread -lm
+LDLIBS = -lcsv -ldouble-conversion -lxxhash -lmd -lopenblas -lstdc++ -lpthread -lm
 
 LIB_C = $(sort $(wildcard lib/*.c))
 LIB_CC = $(sort $(wildcard lib/*.cc))
