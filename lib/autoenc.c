@@ -663,7 +663,7 @@ struct trainer {
 	float *grad, *m, *v, *best;
 	size_t *order;                /* validation rows, then training rows */
 	size_t nval, ntrain;
-	float *shift, *invstd;        /* per feature: (mean - ref), 1 / std */
+	float *shift, *invstd;        /* per feature: mean - ref, 1 / std */
 	struct ad_rng shuffle, drop;
 	uint64_t step;                /* Adam steps taken */
 };
@@ -722,19 +722,24 @@ static void init_weights(struct ad_autoenc *ae, uint64_t seed)
 static void gather(struct trainer *tr, const size_t *idx, size_t n)
 {
 	size_t d = tr->p->nfeat;
-	const struct ad_autoenc *ae = tr->ae;
+	const float *c = tr->shift, *k = tr->invstd;
+	const float clip = (float)CLIP;
 
 	for (size_t i = 0; i < n; i++) {
 		const float *r = tr->data->rows + idx[i] * d;
 		float *a = tr->ps.act[0] + i * d, *pr = tr->ps.present + i * d;
 
+		/* rows are visited in random order: ask for later ones early */
+		if (i + 8 < n)
+			for (size_t f = 0; f < d; f += 16)
+				__builtin_prefetch(tr->data->rows + idx[i + 8] * d + f);
 		for (size_t f = 0; f < d; f++) {
-			double z = ((double)r[f] - (ae->mean[f] - tr->data->ref[f])) /
-			    ae->std[f];
-			int miss = isnan(z);
+			float z = (r[f] - c[f]) * k[f];
+			int miss = z != z;
 
-			z = z > CLIP ? CLIP : z < -CLIP ? -CLIP : z;
-			a[f] = miss ? 0 : (float)z;
+			z = z > clip ? clip : z;
+			z = z < -clip ? -clip : z;
+			a[f] = miss ? 0 : z;
 			pr[f] = miss ? 0 : 1;
 		}
 	}
@@ -821,6 +826,15 @@ static enum ad_status trainer_init(struct trainer *tr,
 		return st;
 	if ((st = fit_scaler(data, tr->ae, err)) != AD_OK)
 		return st;
+	tr->shift = ad_malloc(p->nfeat * sizeof *tr->shift);
+	tr->invstd = ad_malloc(p->nfeat * sizeof *tr->invstd);
+	if (tr->shift == NULL || tr->invstd == NULL)
+		return ad_error_nomem(err);
+	/* in float, so that gathering a batch is vectorized */
+	for (size_t f = 0; f < p->nfeat; f++) {
+		tr->shift[f] = (float)(tr->ae->mean[f] - data->ref[f]);
+		tr->invstd[f] = (float)(1 / tr->ae->std[f]);
+	}
 	init_weights(tr->ae, p->seed);
 	tr->nval = (size_t)floor(p->validation_fraction * (double)n);
 	tr->ntrain = n - tr->nval;
