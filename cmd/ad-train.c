@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "detector.h"
 #include "iforest.h"
 #include "train.h"
 
@@ -145,13 +146,12 @@ static void args_free(struct args *a)
 static enum ad_status parse_algorithm(const char *arg, enum ad_algo *out,
     struct ad_error *err)
 {
-	if (strcmp(arg, "iforest") == 0)
-		*out = AD_ALGO_IFOREST;
-	else if (strcmp(arg, "eif") == 0)
-		*out = AD_ALGO_EIF;
-	else
-		return ad_error_set(err, AD_EUSAGE, "--algorithm takes iforest "
-		    "or eif, not \"%s\"", arg);
+	const struct ad_detector *d = ad_detector_named(arg);
+
+	if (d == NULL)
+		return ad_error_set(err, AD_EUSAGE, "--algorithm takes %s, not "
+		    "\"%s\"", ad_detector_names(), arg);
+	*out = (enum ad_algo)d->algo;
 	return AD_OK;
 }
 
