@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ad.h"
+#include "autoenc.h"
 #include "model.h"
 #include "reader.h"
 
@@ -35,6 +36,7 @@ struct ad_train_opts {
 	unsigned threads;           /* at least 1 */
 	uint64_t max_train_rows;    /* detectors trained on rows (not forests):
 	                               a uniform sample of at most this many */
+	struct ad_autoenc_opts autoenc; /* -a autoencoder */
 	const char *label;          /* not a feature */
 	char **ignore;              /* not features */
 	size_t n_ignore;

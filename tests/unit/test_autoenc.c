@@ -1,8 +1,8 @@
 /*
  * Unit tests of lib/autoenc: the backward pass against finite differences,
  * byte-identical training for a seed, the payload's round trip and its
- * refusal of corrupt bytes, scores and their explanation, missing values,
- * the reservoir, and the parsing of options.
+ * refusal of corrupt bytes, scores (a row's alone as in a batch) and their
+ * explanation, extreme and missing values, and the parsing of options.
  */
 #include <float.h>
 #include <math.h>
@@ -16,7 +16,8 @@
 
 #include "check.h"
 
-/* n rows near a line in 4-d space: (t, 2t, -t, t/2) plus small noise. */
+/* n rows near a line in 4-d space: (t, 2t, -t, t/2) plus small noise,
+ * roughly standardized. */
 static double *line_rows(size_t n, uint64_t seed)
 {
 	double *x = malloc(n * 4 * sizeof *x);
@@ -28,7 +29,7 @@ static double *line_rows(size_t n, uint64_t seed)
 		x[i * 4 + 0] = t + 0.05 * ad_rng_normal(&r);
 		x[i * 4 + 1] = 2 * t + 0.05 * ad_rng_normal(&r);
 		x[i * 4 + 2] = -t + 0.05 * ad_rng_normal(&r);
-		x[i * 4 + 3] = 0.5 * t + 100 + 0.05 * ad_rng_normal(&r);
+		x[i * 4 + 3] = 0.5 * t + 0.05 * ad_rng_normal(&r);
 	}
 	return x;
 }
@@ -52,21 +53,15 @@ static void small_params(struct ad_autoenc_params *p,
 static struct ad_autoenc *train(const struct ad_autoenc_params *p, size_t n,
     struct ad_autoenc_report *rep)
 {
-	struct ad_autoenc_data *data = NULL;
 	struct ad_autoenc *ae = NULL;
 	struct ad_error err;
 	double *x = line_rows(n, 1);
 
-	CHECK(ad_autoenc_data_new(&data, p, &err) == AD_OK);
-	CHECK(ad_autoenc_data_add(data, x, n / 2, 4, &err) == AD_OK);
-	CHECK(ad_autoenc_data_add(data, x + n / 2 * 4, n - n / 2, 4, &err) ==
-	    AD_OK);
-	if (ad_autoenc_train(data, NULL, NULL, &ae, rep, &err) != AD_OK) {
+	if (ad_autoenc_train(p, x, n, NULL, NULL, &ae, rep, &err) != AD_OK) {
 		fprintf(stderr, "train: %s\n", err.msg);
 		ae = NULL;
 	}
 	CHECK(ae != NULL);
-	ad_autoenc_data_free(data);
 	free(x);
 	return ae;
 }
@@ -106,7 +101,6 @@ static double gradient_agreement(enum ad_autoenc_act act)
 		w[i] += (float)(0.3 * ad_rng_normal(&r));
 	for (size_t i = 0; i < 20; i++)
 		x[i] = (float)ad_rng_normal(&r);
-	x[6] = NAN;                          /* a missing value: no loss */
 	grad = calloc(n, sizeof *grad);
 	CHECK(ad_autoenc_objective(ae, x, 5, wd, &loss, grad, &err) == AD_OK);
 	for (size_t i = 0; i < n; i++) {
@@ -221,7 +215,6 @@ static void test_report(void)
 	p.patience = 2;
 	p.epochs = 500;
 	ae = train(&p, 101, &r);
-	CHECK(r.rows_read == 101);
 	CHECK(r.rows_validation == 25 && r.rows_train == 76);
 	CHECK(r.best_epoch >= 1 && r.best_epoch <= r.epochs_run);
 	/* patience 2 stops two epochs after the best one, or at the end */
@@ -237,151 +230,127 @@ static void test_report(void)
 	ad_autoenc_free(ae);
 }
 
-/* Rows off the line the model learned score far higher than rows on it. */
+/* Rows off the line the model learned score far higher than rows on it,
+ * and a row's explanation averages to its score. */
 static void test_scores_find_outliers(void)
 {
 	struct ad_autoenc_params p;
-	struct ad_autoenc_scratch *s = NULL;
 	struct ad_autoenc *ae;
-	struct ad_error err;
-	double *x = line_rows(200, 5), score[201], sq[201 * 4], worst = 0;
+	double *x = line_rows(201, 5), score[201], sq[4], worst = 0;
 
 	small_params(&p, AD_AUTOENC_TANH);
 	p.epochs = 200;
 	if ((ae = train(&p, 1000, NULL)) == NULL)
 		goto out;
-	CHECK(ad_autoenc_scratch_new(ae, &s, &err) == AD_OK);
-	x = realloc(x, 201 * 4 * sizeof *x);
-	x[800] = 2, x[801] = -2, x[802] = 2, x[803] = 99;
-	ad_autoenc_score(ae, s, x, 201, 4, score, sq);
+	x[800] = 2, x[801] = -2, x[802] = 2, x[803] = -1;
+	ad_autoenc_score(ae, x, 201, 4, score);
 	for (size_t i = 0; i < 200; i++)
 		worst = score[i] > worst ? score[i] : worst;
 	CHECK(score[200] > 3 * worst);
 	for (size_t i = 0; i < 201; i++) {
-		double sum = 0;
-		for (size_t f = 0; f < 4; f++)
-			sum += sq[i * 4 + f];
-		CHECK(fabs(sum / 4 - score[i]) <= 1e-12 * (1 + score[i]));
+		ad_autoenc_explain(ae, x + 4 * i, sq);
+		CHECK(fabs((sq[0] + sq[1] + sq[2] + sq[3]) / 4 - score[i]) <=
+		    1e-12 * (1 + score[i]));
 	}
+	/* the outlier's worst feature is one it breaks the line on */
+	ad_autoenc_explain(ae, x + 800, sq);
+	CHECK(sq[0] + sq[1] + sq[2] + sq[3] > 0);
 out:
-	ad_autoenc_scratch_free(s);
 	ad_autoenc_free(ae);
 	free(x);
 }
 
-static void test_missing_and_extreme(void)
+/* Rows the seam hands over are finite, but NaN, infinities and the
+ * largest doubles still give finite, non-negative scores. */
+static void test_extreme_values(void)
 {
 	struct ad_autoenc_params p;
-	struct ad_autoenc_scratch *s = NULL;
 	struct ad_autoenc *ae;
-	struct ad_error err;
 	double x[4 * 4] = {
-		1, NAN, -1, 100.5,
+		0, NAN, 0, 0,
 		NAN, NAN, NAN, NAN,
 		1e300, -INFINITY, INFINITY, 0,
 		-DBL_MAX, DBL_MAX, 0, 0,
-	}, score[4], sq[16];
+	}, zero[4] = { 0, 0, 0, 0 }, score[4], z, sq[4];
 
 	small_params(&p, AD_AUTOENC_RELU);
 	p.epochs = 5;
 	if ((ae = train(&p, 100, NULL)) == NULL)
 		return;
-	CHECK(ad_autoenc_scratch_new(ae, &s, &err) == AD_OK);
-	ad_autoenc_score(ae, s, x, 4, 4, score, sq);
-	CHECK(isfinite(score[0]) && score[0] >= 0);
-	CHECK(sq[1] == 0);
-	CHECK(fabs((sq[0] + sq[2] + sq[3]) / 3 - score[0]) <= 1e-12);
-	CHECK(score[1] == 0);
-	for (size_t i = 0; i < 16; i++)
-		CHECK(isfinite(sq[i]) && sq[i] >= 0);
+	ad_autoenc_score(ae, x, 4, 4, score);
+	ad_autoenc_score(ae, zero, 1, 4, &z);
+	/* a missing value counts as 0, the mean */
+	CHECK(memcmp(&score[0], &z, sizeof z) == 0);
+	CHECK(memcmp(&score[1], &z, sizeof z) == 0);
 	CHECK(isfinite(score[2]) && score[2] > 1e6);
 	CHECK(isfinite(score[3]) && score[3] > 1e6);
-	ad_autoenc_scratch_free(s);
+	for (size_t i = 0; i < 4; i++) {
+		ad_autoenc_explain(ae, x + 4 * i, sq);
+		for (size_t f = 0; f < 4; f++)
+			CHECK(isfinite(sq[f]) && sq[f] >= 0);
+	}
 	ad_autoenc_free(ae);
 }
 
-/* Scores do not depend on how rows are handed in, given the same chunks. */
-static void test_scoring_repeats(void)
+/* A row's score depends on the row only: alone, in a batch, anywhere in
+ * it, now or later. */
+static void test_scores_row_by_row(void)
 {
 	struct ad_autoenc_params p;
-	struct ad_autoenc_scratch *s1 = NULL, *s2 = NULL;
 	struct ad_autoenc *ae;
-	struct ad_error err;
 	double *x = line_rows(1000, 9), *a = malloc(1000 * sizeof *a),
-	    *b = malloc(1000 * sizeof *b);
+	    *b = malloc(1000 * sizeof *b), one;
 
 	small_params(&p, AD_AUTOENC_SIGMOID);
 	p.epochs = 3;
 	if ((ae = train(&p, 300, NULL)) == NULL)
 		goto out;
-	CHECK(ad_autoenc_scratch_new(ae, &s1, &err) == AD_OK);
-	CHECK(ad_autoenc_scratch_new(ae, &s2, &err) == AD_OK);
-	ad_autoenc_score(ae, s1, x, 1000, 4, a, NULL);
-	ad_autoenc_score(ae, s2, x, 1000, 4, b, NULL);
-	CHECK(memcmp(a, b, 1000 * sizeof *a) == 0);
-	ad_autoenc_score(ae, s1, x, 1000, 4, b, NULL);
-	CHECK(memcmp(a, b, 1000 * sizeof *a) == 0);
+	ad_autoenc_score(ae, x, 1000, 4, a);
+	ad_autoenc_score(ae, x + 4 * 7, 993, 4, b);
+	CHECK(memcmp(a + 7, b, 993 * sizeof *a) == 0);
+	for (size_t i = 0; i < 1000; i += 37) {
+		ad_autoenc_score(ae, x + 4 * i, 1, 4, &one);
+		CHECK(memcmp(&one, &a[i], sizeof one) == 0);
+	}
 out:
-	ad_autoenc_scratch_free(s1);
-	ad_autoenc_scratch_free(s2);
 	ad_autoenc_free(ae);
 	free(x);
 	free(a);
 	free(b);
 }
 
-static void test_training_data(void)
+static void test_training_input(void)
 {
 	struct ad_autoenc_params p;
-	struct ad_autoenc_data *d1, *d2;
-	struct ad_autoenc *ae = NULL;
+	struct ad_autoenc *ae = NULL, *be = NULL;
 	struct ad_error err;
-	double *x = line_rows(100, 2), row[4], bad[8] = { 1, 2, 3, 4, 5,
-	    INFINITY, 7, 8 };
+	double *x = line_rows(50, 2), *y = line_rows(50, 2);
+	unsigned char *pa, *pb;
+	size_t la, lb;
 
 	small_params(&p, AD_AUTOENC_RELU);
-	p.max_rows = 10;
-	CHECK(ad_autoenc_data_new(&d1, &p, &err) == AD_OK);
-	CHECK(ad_autoenc_data_new(&d2, &p, &err) == AD_OK);
-	CHECK(ad_autoenc_data_add(d1, x, 100, 4, &err) == AD_OK);
-	for (size_t i = 0; i < 100; i++)
-		CHECK(ad_autoenc_data_add(d2, x + 4 * i, 1, 4, &err) == AD_OK);
-	CHECK(ad_autoenc_data_read(d1) == 100 && ad_autoenc_data_kept(d1) == 10);
-	/* the same sample whatever the blocks, and rows as they were added */
-	for (size_t i = 0; i < 10; i++) {
-		double r2[4];
-		int found = 0;
-		ad_autoenc_data_row(d1, i, row);
-		ad_autoenc_data_row(d2, i, r2);
-		CHECK(memcmp(row, r2, sizeof row) == 0);
-		for (size_t j = 0; j < 100; j++)
-			if (fabs(row[0] - x[4 * j]) < 1e-6 &&
-			    fabs(row[3] - x[4 * j + 3]) < 1e-5)
-				found = 1;
-		CHECK(found);
-	}
-	/* an infinite value is refused, naming row and feature */
-	CHECK(ad_autoenc_data_add(d1, bad, 2, 4, &err) == AD_EDATA);
-	CHECK(err.line == 2 && err.col == 2);
-	CHECK(ad_autoenc_data_read(d1) == 100);
-	ad_autoenc_data_free(d1);
-	ad_autoenc_data_free(d2);
-
-	/* no rows is an error; a column never seen trains all the same */
-	CHECK(ad_autoenc_data_new(&d1, &p, &err) == AD_OK);
-	CHECK(ad_autoenc_train(d1, NULL, NULL, &ae, NULL, &err) == AD_EDATA);
-	for (size_t i = 0; i < 20; i++)
-		x[4 * i + 2] = NAN;
-	CHECK(ad_autoenc_data_add(d1, x, 20, 4, &err) == AD_OK);
-	CHECK(ad_autoenc_train(d1, NULL, NULL, &ae, NULL, &err) == AD_OK);
-	if (ae != NULL) {
-		double mean, std;
-		ad_autoenc_scaler(ae, 2, &mean, &std);
-		CHECK(mean == 0 && std == 1);
+	p.epochs = 3;
+	CHECK(ad_autoenc_train(&p, x, 0, NULL, NULL, &ae, NULL, &err) ==
+	    AD_EDATA && ae == NULL);
+	/* one row trains (nothing held out); a missing value is a 0 */
+	CHECK(ad_autoenc_train(&p, x, 1, NULL, NULL, &ae, NULL, &err) == AD_OK);
+	ad_autoenc_free(ae);
+	ae = NULL;
+	x[5] = NAN;
+	y[5] = 0;
+	CHECK(ad_autoenc_train(&p, x, 50, NULL, NULL, &ae, NULL, &err) == AD_OK);
+	CHECK(ad_autoenc_train(&p, y, 50, NULL, NULL, &be, NULL, &err) == AD_OK);
+	if (ae != NULL && be != NULL) {
+		pa = encode(ae, &la);
+		pb = encode(be, &lb);
+		CHECK(la == lb && memcmp(pa, pb, la) == 0);
+		free(pa);
+		free(pb);
 	}
 	ad_autoenc_free(ae);
-	ad_autoenc_data_free(d1);
+	ad_autoenc_free(be);
 	free(x);
+	free(y);
 }
 
 /* ---- the payload ---- */
@@ -390,7 +359,6 @@ static void test_round_trip(void)
 {
 	struct ad_autoenc_params p;
 	struct ad_autoenc *ae, *back = NULL;
-	struct ad_autoenc_scratch *s1 = NULL, *s2 = NULL;
 	struct ad_error err;
 	unsigned char *b1, *b2;
 	size_t l1, l2;
@@ -401,7 +369,8 @@ static void test_round_trip(void)
 	if ((ae = train(&p, 100, NULL)) == NULL)
 		goto out;
 	b1 = encode(ae, &l1);
-	CHECK(l1 == 8 + 4 * 4 + 16 * 4 + 4 * (4 * 6 + 6 + 6 * 2 + 2 + 2 * 4 + 4));
+	CHECK(l1 == 8 + 4 * 4 + 4 * (4 * 6 + 6 + 6 * 2 + 2 + 2 * 4 + 4));
+	CHECK(ad_autoenc_nweights(ae) == (l1 - 24) / 4);
 	CHECK(ad_autoenc_decode(b1, l1, 4, "m", &back, &err) == AD_OK);
 	if (back != NULL) {
 		b2 = encode(back, &l2);
@@ -409,16 +378,13 @@ static void test_round_trip(void)
 		free(b2);
 		CHECK(ad_autoenc_nhidden(back) == 2 && ad_autoenc_width(back, 1) == 2);
 		CHECK(ad_autoenc_act(back) == AD_AUTOENC_SIGMOID);
-		CHECK(ad_autoenc_scratch_new(ae, &s1, &err) == AD_OK);
-		CHECK(ad_autoenc_scratch_new(back, &s2, &err) == AD_OK);
-		ad_autoenc_score(ae, s1, x, 50, 4, a, NULL);
-		ad_autoenc_score(back, s2, x, 50, 4, b, NULL);
+		CHECK(ad_autoenc_nfeat(back) == 4);
+		ad_autoenc_score(ae, x, 50, 4, a);
+		ad_autoenc_score(back, x, 50, 4, b);
 		CHECK(memcmp(a, b, sizeof a) == 0);
 	}
 	free(b1);
 out:
-	ad_autoenc_scratch_free(s1);
-	ad_autoenc_scratch_free(s2);
 	ad_autoenc_free(back);
 	ad_autoenc_free(ae);
 	free(x);
@@ -430,7 +396,7 @@ static void put32(unsigned char *p, uint32_t v)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
-/* Decoding buf must fail with AD_EDATA and no model. */
+/* Decoding buf must fail with AD_EDATA about "m" and no model. */
 static int refused(const unsigned char *buf, size_t len, size_t nfeat)
 {
 	struct ad_autoenc *ae = NULL;
@@ -439,7 +405,8 @@ static int refused(const unsigned char *buf, size_t len, size_t nfeat)
 
 	ad_autoenc_free(ae);
 	return st == AD_EDATA && ae == NULL && err.code == AD_EDATA &&
-	    strcmp(err.file, "m") == 0;
+	    strcmp(err.file, "m") == 0 &&
+	    strncmp(err.msg, "corrupt model: ", 15) == 0;
 }
 
 static void test_corrupt_payloads(void)
@@ -447,9 +414,8 @@ static void test_corrupt_payloads(void)
 	struct ad_autoenc_params p;
 	struct ad_autoenc *ae;
 	unsigned char *b, *c;
-	size_t len, head = 8 + 4 * 4, pos;
-	float nan = NAN;
-	double zero = 0;
+	size_t len, head = 8 + 4 * 4;
+	float nan = NAN, inf = INFINITY;
 
 	small_params(&p, AD_AUTOENC_RELU);
 	p.epochs = 1;
@@ -470,18 +436,16 @@ static void test_corrupt_payloads(void)
 	} while (0)
 	MUTATE(put32(c, 0));                 /* activation */
 	MUTATE(put32(c, 4));
-	MUTATE(put32(c + 4, 0));             /* layers */
+	MUTATE(put32(c + 4, 0));             /* layer count */
 	MUTATE(put32(c + 4, 1));
 	MUTATE(put32(c + 4, 34));
 	MUTATE(put32(c + 4, 0xFFFFFFFFu));
 	MUTATE(put32(c + 12, 0));            /* a zero-width layer */
 	MUTATE(put32(c + 12, 7));            /* sizes no longer add up */
-	MUTATE(put32(c + 12, 65537));
-	MUTATE(memcpy(c + head, &nan, 0); memset(c + head, 0xFF, 8)); /* NaN mean */
-	MUTATE(memcpy(c + head + 8 * 4, &zero, 8));                  /* std 0 */
-	MUTATE(memset(c + head + 8 * 4 + 1, 0xFF, 7));               /* std NaN */
-	pos = head + 16 * 4 + 4 * 10;
-	MUTATE(memcpy(c + pos, &nan, 4));                            /* weight */
+	MUTATE(put32(c + 12, 8193));
+	MUTATE(put32(c + 20, 5));            /* output wider than input */
+	MUTATE(memcpy(c + head + 4 * 10, &nan, 4));   /* weights */
+	MUTATE(memcpy(c + len - 4, &inf, 4));
 #undef MUTATE
 	/* a lying header: huge layers, a few bytes; refused without
 	 * allocating for them */
@@ -490,8 +454,8 @@ static void test_corrupt_payloads(void)
 		put32(lie, 1);
 		put32(lie + 4, 3);
 		put32(lie + 8, 4);
-		put32(lie + 12, 65536);
-		put32(lie + 16, 65536);
+		put32(lie + 12, 8192);
+		put32(lie + 16, 8192);
 		put32(lie + 20, 4);
 		CHECK(refused(lie, sizeof lie, 4));
 	}
@@ -513,8 +477,8 @@ static void test_options(void)
 	    p.hidden[0] == 8);
 	CHECK(ad_autoenc_parse_hidden("32,4,32", &p) == 0 && p.nhidden == 3 &&
 	    p.hidden[2] == 32);
-	CHECK(ad_autoenc_parse_hidden("65536", &p) == 0);
-	CHECK(ad_autoenc_parse_hidden("65537", &p) == -1);
+	CHECK(ad_autoenc_parse_hidden("8192", &p) == 0);
+	CHECK(ad_autoenc_parse_hidden("8193", &p) == -1);
 	CHECK(ad_autoenc_parse_hidden("99999999999999999999999", &p) == -1);
 	CHECK(ad_autoenc_parse_hidden("", &p) == -1);
 	CHECK(ad_autoenc_parse_hidden("4,", &p) == -1);
@@ -554,9 +518,9 @@ int main(void)
 	test_determinism();
 	test_report();
 	test_scores_find_outliers();
-	test_missing_and_extreme();
-	test_scoring_repeats();
-	test_training_data();
+	test_extreme_values();
+	test_scores_row_by_row();
+	test_training_input();
 	test_round_trip();
 	test_corrupt_payloads();
 	test_options();
