@@ -2,11 +2,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "autoenc.h"
 #include "cli.h"
 #include "detector.h"
 #include "iforest.h"
@@ -15,15 +17,15 @@
 static const char *prog = "ad-train";
 
 static const char usage_line[] =
-    "usage: ad-train [-nqV] [-a iforest|eif] [-d char] [-i file] [-o model] "
-    "[options] [file | --merge model ...]";
+    "usage: ad-train [-nqV] [-a iforest|eif|autoencoder] [-d char] [-i file] "
+    "[-o model] [options] [file | --merge model ...]";
 
 static const char help[] =
-    "ad-train: train an anomaly detector (Isolation Forest) on a CSV or adkit\n"
-    "binary stream and save it as a model file.\n"
+    "ad-train: train an anomaly detector (Isolation Forest, autoencoder) on a\n"
+    "CSV or adkit binary stream and save it as a model file.\n"
     "\n"
-    "usage: ad-train [-nqV] [-a iforest|eif] [-d char] [-i file] [-o model] "
-    "[options] [file | --merge model ...]\n"
+    "usage: ad-train [-nqV] [-a iforest|eif|autoencoder] [-d char] [-i file] "
+    "[-o model] [options] [file | --merge model ...]\n"
     "\n"
     "Examples:\n"
     "  ad-train --label label -o servers.model servers.csv\n"
@@ -31,8 +33,8 @@ static const char help[] =
     "  ad-train --merge shard1.model shard2.model -o all.model\n"
     "\n"
     "Training:\n"
-    "  -a, --algorithm ALG     iforest (default) or eif (Extended Isolation\n"
-    "                          Forest)\n"
+    "  -a, --algorithm ALG     iforest (default), eif (Extended Isolation\n"
+    "                          Forest) or autoencoder\n"
     "      --trees N           trees in the forest (default 100)\n"
     "      --sample-size N     rows each tree is grown on (default 256, or all\n"
     "                          rows if fewer)\n"
@@ -42,6 +44,21 @@ static const char help[] =
     "                          training rows to call anomalous, up to 0.5\n"
     "      --seed N            seed of the random choices (default 0)\n"
     "      --threads N         threads growing trees (default: all cores)\n"
+    "      --max-train-rows N  autoencoder: train on a uniform sample of at\n"
+    "                          most N rows (default 20000)\n"
+    "\n"
+    "Autoencoder (-a autoencoder; inputs are standardized in the model):\n"
+    "      --hidden LIST       hidden layer widths (default 64,16,64)\n"
+    "      --activation F      relu (default), tanh or sigmoid\n"
+    "      --epochs N          passes over the rows (default 100)\n"
+    "      --batch-size N      rows per Adam step (default 200)\n"
+    "      --learning-rate X   Adam's step size (default 0.001)\n"
+    "      --weight-decay X    L2 penalty, scikit-learn's alpha (default 0.0001)\n"
+    "      --dropout X         share of hidden units dropped (default 0)\n"
+    "      --validation-fraction X  rows held out for early stopping\n"
+    "                          (default 0.1; 0: none)\n"
+    "      --patience N        epochs without a better validation error\n"
+    "                          before stopping (default 10)\n"
     "\n"
     "Features (default: every numeric column):\n"
     "      --label COL         the label column, never a feature\n"
@@ -68,39 +85,60 @@ static const char help[] =
     "cannot be merged, 4 I/O or system error. See ad-train(1).\n";
 
 enum {
-	OPT_CONTAMINATION = CHAR_MAX + 1,
+	OPT_ACTIVATION = CHAR_MAX + 1,
+	OPT_BATCH_SIZE,
+	OPT_CONTAMINATION,
+	OPT_DROPOUT,
+	OPT_EPOCHS,
 	OPT_EXTENSION_LEVEL,
 	OPT_FEATURES,
+	OPT_HIDDEN,
 	OPT_IGNORE,
 	OPT_LABEL,
+	OPT_LEARNING_RATE,
+	OPT_MAX_TRAIN_ROWS,
 	OPT_MERGE,
+	OPT_PATIENCE,
 	OPT_REJECTS,
 	OPT_SAMPLE_SIZE,
 	OPT_SEED,
 	OPT_THREADS,
-	OPT_TREES
+	OPT_TREES,
+	OPT_VALIDATION_FRACTION,
+	OPT_WEIGHT_DECAY
 };
 
 static const struct option longopts[] = {
+	{ "activation", required_argument, NULL, OPT_ACTIVATION },
 	{ "algorithm", required_argument, NULL, 'a' },
+	{ "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
 	{ "contamination", required_argument, NULL, OPT_CONTAMINATION },
 	{ "delimiter", required_argument, NULL, 'd' },
+	{ "dropout", required_argument, NULL, OPT_DROPOUT },
+	{ "epochs", required_argument, NULL, OPT_EPOCHS },
 	{ "extension-level", required_argument, NULL, OPT_EXTENSION_LEVEL },
 	{ "features", required_argument, NULL, OPT_FEATURES },
 	{ "help", no_argument, NULL, 'h' },
+	{ "hidden", required_argument, NULL, OPT_HIDDEN },
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
 	{ "input", required_argument, NULL, 'i' },
 	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "learning-rate", required_argument, NULL, OPT_LEARNING_RATE },
+	{ "max-train-rows", required_argument, NULL, OPT_MAX_TRAIN_ROWS },
 	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "no-headers", no_argument, NULL, 'n' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "patience", required_argument, NULL, OPT_PATIENCE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "rejects", required_argument, NULL, OPT_REJECTS },
 	{ "sample-size", required_argument, NULL, OPT_SAMPLE_SIZE },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "trees", required_argument, NULL, OPT_TREES },
+	{ "validation-fraction", required_argument, NULL,
+	    OPT_VALIDATION_FRACTION },
 	{ "version", no_argument, NULL, 'V' },
+	{ "weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -108,20 +146,56 @@ static const struct option longopts[] = {
 struct progress {
 	int shown;
 	struct timespec last;
+	size_t epoch, epochs;       /* the autoencoder's last epoch, or 0 */
+	double loss, validation;
 };
+
+/* Whether a line was shown less than 200 ms ago (else it starts the next
+ * period). */
+static int too_soon(struct progress *p)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (p->shown && (now.tv_sec - p->last.tv_sec) * 1000 +
+	    (now.tv_nsec - p->last.tv_nsec) / 1000000 < 200)
+		return 1;
+	p->last = now;
+	p->shown = 1;
+	return 0;
+}
+
+static void print_epoch(const struct progress *p)
+{
+	fprintf(stderr, "\r%s: epoch %zu of %zu: loss %.6g", prog, p->epoch,
+	    p->epochs, p->loss);
+	if (!isnan(p->validation))
+		fprintf(stderr, ", validation %.6g", p->validation);
+	fputs("\033[K", stderr);
+}
+
+/* The autoencoder's progress: epoch, training and validation error. */
+static void show_epoch(void *ctx, size_t epoch, size_t epochs, double loss,
+    double validation)
+{
+	struct progress *p = ctx;
+
+	p->epoch = epoch;
+	p->epochs = epochs;
+	p->loss = loss;
+	p->validation = validation;
+	if (too_soon(p) && epoch != epochs)
+		return;
+	print_epoch(p);
+}
 
 static void show_progress(void *ctx, const char *what, uint64_t done,
     uint64_t total)
 {
 	struct progress *p = ctx;
-	struct timespec now;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (p->shown && done != total && (now.tv_sec - p->last.tv_sec) * 1000 +
-	    (now.tv_nsec - p->last.tv_nsec) / 1000000 < 200)
+	if (too_soon(p) && done != total)
 		return;
-	p->last = now;
-	p->shown = 1;
 	if (total > 0)
 		fprintf(stderr, "\r%s: %s %llu of %llu\033[K", prog, what,
 		    (unsigned long long)done, (unsigned long long)total);
@@ -134,6 +208,8 @@ struct args {
 	struct ad_train_opts o;
 	int quiet, merge;
 	char training_opt[32];      /* an option --merge cannot take, or "" */
+	char autoenc_opt[32];       /* an option only -a autoencoder takes */
+	int max_rows_set;           /* --max-train-rows was given */
 	struct progress progress;
 };
 
@@ -170,6 +246,68 @@ static enum ad_status parse_contamination(struct ad_train_opts *o,
 	return AD_OK;
 }
 
+/* A whole number option of the autoencoder, 1..1000000. */
+static enum ad_status parse_count(const char *opt, const char *arg,
+    size_t *out, struct ad_error *err)
+{
+	uint64_t n;
+	enum ad_status st = ad_cli_parse_u64(opt, arg, 1, 1000000, &n, err);
+
+	*out = (size_t)n;
+	return st;
+}
+
+/* Handles an autoencoder option; returns AD_OK, or AD_EUSAGE with err set. */
+static enum ad_status take_autoenc(struct ad_autoenc_opts *a, int c,
+    const char *arg, struct ad_error *err)
+{
+	struct ad_autoenc_params *p = &a->params;
+
+	a->set = 1;
+	switch (c) {
+	case OPT_ACTIVATION:
+		if (ad_autoenc_act_parse(arg, &p->act) != 0)
+			return ad_error_set(err, AD_EUSAGE, "--activation takes "
+			    "relu|tanh|sigmoid, not \"%s\"", arg);
+		return AD_OK;
+	case OPT_BATCH_SIZE:
+		return parse_count("--batch-size", arg, &p->batch_size, err);
+	case OPT_DROPOUT:
+		if (ad_cli_parse_double("--dropout", arg, 0, 1, &p->dropout, err)
+		    != AD_OK || p->dropout == 1)
+			return ad_error_set(err, AD_EUSAGE, "--dropout must be at "
+			    "least 0 and below 1, not \"%s\"", arg);
+		return AD_OK;
+	case OPT_EPOCHS:
+		return parse_count("--epochs", arg, &p->epochs, err);
+	case OPT_HIDDEN:
+		if (ad_autoenc_parse_hidden(arg, p) != 0)
+			return ad_error_set(err, AD_EUSAGE, "--hidden takes 1 to %d "
+			    "widths of 1 to %d, separated by commas, not \"%s\"",
+			    AD_AUTOENC_MAX_HIDDEN, AD_AUTOENC_MAX_WIDTH, arg);
+		return AD_OK;
+	case OPT_LEARNING_RATE:
+		if (ad_cli_parse_double("--learning-rate", arg, 0, 10,
+		    &p->learning_rate, err) != AD_OK || p->learning_rate == 0)
+			return ad_error_set(err, AD_EUSAGE, "--learning-rate must be "
+			    "above 0 and at most 10, not \"%s\"", arg);
+		return AD_OK;
+	case OPT_PATIENCE:
+		return parse_count("--patience", arg, &p->patience, err);
+	case OPT_VALIDATION_FRACTION:
+		if (ad_cli_parse_double("--validation-fraction", arg, 0, 1,
+		    &p->validation_fraction, err) != AD_OK ||
+		    p->validation_fraction == 1)
+			return ad_error_set(err, AD_EUSAGE, "--validation-fraction "
+			    "must be at least 0 and below 1, not \"%s\"", arg);
+		return AD_OK;
+	case OPT_WEIGHT_DECAY:
+		return ad_cli_parse_double("--weight-decay", arg, 0, 1e6,
+		    &p->weight_decay, err);
+	}
+	return AD_OK;
+}
+
 /* Handles one option; returns AD_OK, or AD_EUSAGE with err set. */
 static enum ad_status take(struct args *a, int c, const char *arg,
     struct ad_error *err)
@@ -186,6 +324,10 @@ static enum ad_status take(struct args *a, int c, const char *arg,
 	case 'o': o->output = arg; break;
 	case 'q': a->quiet = 1; break;
 	case OPT_CONTAMINATION: st = parse_contamination(o, arg, err); break;
+	case OPT_MAX_TRAIN_ROWS:
+		st = ad_cli_parse_u64("--max-train-rows", arg, 2, UINT64_MAX / 2,
+		    &o->max_train_rows, err);
+		break;
 	case OPT_EXTENSION_LEVEL:
 		st = ad_cli_parse_u64("--extension-level", arg, 0, 1048575,
 		    &o->ext_level, err);
@@ -221,6 +363,9 @@ static enum ad_status take(struct args *a, int c, const char *arg,
 		st = ad_cli_parse_u64("--trees", arg, 1, AD_IFOREST_MAX_TREES,
 		    &o->trees, err);
 		break;
+	default:
+		st = take_autoenc(&o->autoenc, c, arg, err);
+		break;
 	}
 	return st;
 }
@@ -237,6 +382,32 @@ static void note_training_opt(struct args *a, int c, int li)
 		snprintf(a->training_opt, sizeof a->training_opt, "-%c", c);
 }
 
+static int is_autoenc_opt(int c)
+{
+	switch (c) {
+	case OPT_ACTIVATION: case OPT_BATCH_SIZE: case OPT_DROPOUT:
+	case OPT_EPOCHS: case OPT_HIDDEN: case OPT_LEARNING_RATE:
+	case OPT_PATIENCE: case OPT_VALIDATION_FRACTION: case OPT_WEIGHT_DECAY:
+		return 1;
+	}
+	return 0;
+}
+
+/* Refuses options the chosen algorithm does not take. */
+static enum ad_status check_algorithm_opts(const struct args *a,
+    struct ad_error *err)
+{
+	const struct ad_detector *d = ad_detector_find(a->o.algo);
+
+	if (a->autoenc_opt[0] && a->o.algo != AD_ALGO_AUTOENCODER)
+		return ad_error_set(err, AD_EUSAGE, "%s needs -a autoencoder",
+		    a->autoenc_opt);
+	if (a->max_rows_set && d != NULL && d->sampling != AD_SAMPLE_ROWS)
+		return ad_error_set(err, AD_EUSAGE, "--max-train-rows is for "
+		    "detectors trained on rows, not -a %s", d->name);
+	return AD_OK;
+}
+
 static void defaults(struct args *a)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -246,6 +417,8 @@ static void defaults(struct args *a)
 	a->o.trees = 100;
 	a->o.sample_size = 256;
 	a->o.contamination_auto = 1;
+	a->o.max_train_rows = 20000;
+	ad_autoenc_defaults(&a->o.autoenc.params);
 	a->o.threads = cores < 1 ? 1 : cores > 256 ? 256 : (unsigned)cores;
 }
 
@@ -253,10 +426,16 @@ static void summarize(const struct args *a, const struct ad_train_result *r)
 {
 	const char *in = a->o.in.path ? a->o.in.path : "<stdin>";
 
+	if (a->progress.epoch > 0)
+		print_epoch(&a->progress);  /* where early stopping ended */
 	if (a->progress.shown)
 		fputc('\n', stderr);
 	if (a->quiet)
 		return;
+	if (r->sampled)
+		ad_cli_note(prog, "%s: trained on a uniform sample of %llu of the "
+		    "%llu rows (--max-train-rows)", in,
+		    (unsigned long long)r->sampled, (unsigned long long)r->rows);
 	if (r->rejected || r->invalid)
 		ad_cli_note(prog, "%s: %llu rows trained on; %llu rejected, %llu "
 		    "invalid feature cells (taken as missing)", in,
@@ -301,7 +480,13 @@ int main(int argc, char **argv)
 		if (take(&a, c, optarg, &err) != AD_OK)
 			goto usage;
 		note_training_opt(&a, c, li);
+		if (is_autoenc_opt(c) && !a.autoenc_opt[0])
+			snprintf(a.autoenc_opt, sizeof a.autoenc_opt, "--%s",
+			    longopts[li].name);
+		a.max_rows_set |= c == OPT_MAX_TRAIN_ROWS;
 	}
+	if (check_algorithm_opts(&a, &err) != AD_OK)
+		goto usage;
 	if (a.merge) {
 		if (a.training_opt[0]) {
 			ad_error_set(&err, AD_EUSAGE, "--merge takes model files, "
@@ -332,6 +517,8 @@ int main(int argc, char **argv)
 	if (!a.quiet && isatty(STDERR_FILENO)) {
 		a.o.progress = show_progress;
 		a.o.progress_ctx = &a.progress;
+		a.o.autoenc.progress = show_epoch;
+		a.o.autoenc.progress_ctx = &a.progress;
 	}
 	if (ad_train_run(&a.o, &res, &err) != AD_OK) {
 		if (a.progress.shown)

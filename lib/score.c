@@ -93,6 +93,12 @@ static enum ad_status check_options(struct run *r, struct ad_error *err)
 	if (o->explain > r->model->nfeat)
 		return ad_error_set(err, AD_EUSAGE, "--explain %zu is more than "
 		    "the model's %zu features", o->explain, r->model->nfeat);
+	if (o->threshold_set && !(o->threshold >= r->model->det->score_lo &&
+	    o->threshold <= r->model->det->score_hi))
+		return ad_error_set(err, AD_EUSAGE, "--threshold must be from "
+		    "%.17g to %.17g for %s models, not %.17g",
+		    r->model->det->score_lo, r->model->det->score_hi,
+		    r->model->det->name, o->threshold);
 	r->threshold = o->threshold_set ? o->threshold : r->model->threshold;
 	return AD_OK;
 }
