@@ -1,8 +1,8 @@
 /*
  * The autoencoder of autoenc.h: training with Adam on mini-batches (every
- * product a cblas_sgemm; a bias is broadcast as ones(n x 1) * b and summed
- * as ones^T * delta), scoring one row at a time (cblas_sgemv), the payload,
- * and the detector's entry in lib/detector.h's table.
+ * product a cblas_sgemm; a bias gradient is ones^T * delta), scoring one
+ * row at a time (cblas_sgemv), the payload, and the detector's entry in
+ * lib/detector.h's table.
  */
 #include <float.h>
 #include <math.h>
@@ -335,9 +335,10 @@ static void forward(const struct ad_autoenc *ae, struct pass *ps, size_t n,
 		size_t m = n * (size_t)out;
 		float *z = ps->act[l + 1];
 
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n,
-		    out, 1, 1.0f, ps->ones, 1, ae->theta + ae->boff[l], out,
-		    0.0f, z, out);
+		/* each row starts as the bias: a copy, cheaper than a product */
+		for (size_t i = 0; i < n; i++)
+			memcpy(z + i * (size_t)out, ae->theta + ae->boff[l],
+			    (size_t)out * sizeof *z);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n,
 		    out, in, 1.0f, layer_input(ps, l), in,
 		    ae->theta + ae->woff[l], out, 1.0f, z, out);

@@ -22,10 +22,10 @@
  * weights are kept. Rows are shuffled every epoch.
  *
  * Training holds a float copy of the rows (rows x features x 4 bytes, on
- * top of the caller's) and runs every product of a batch, its bias
- * broadcast (ones x b) and its bias gradient (ones^T x delta) through
- * cblas_sgemm; only elementwise work (activations, dropout, Adam) is
- * written out here.
+ * top of the caller's) and runs every product of a batch and its bias
+ * gradient (ones^T x delta) through cblas_sgemm; only elementwise work
+ * (copying the bias into each row, activations, dropout, Adam) is written
+ * out here.
  *
  * Reproducibility. OpenBLAS's own threads split a product differently for
  * different thread counts, and its kernels round a row's product
