@@ -257,6 +257,16 @@ static enum ad_status parse_count(const char *opt, const char *arg,
 	return st;
 }
 
+/* A share of the autoencoder, at least 0 and below 1. */
+static enum ad_status parse_share(const char *opt, const char *arg,
+    double *out, struct ad_error *err)
+{
+	if (ad_cli_parse_double(opt, arg, 0, 1, out, err) != AD_OK || *out == 1)
+		return ad_error_set(err, AD_EUSAGE, "%s must be at least 0 and "
+		    "below 1, not \"%s\"", opt, arg);
+	return AD_OK;
+}
+
 /* Handles an autoencoder option; returns AD_OK, or AD_EUSAGE with err set. */
 static enum ad_status take_autoenc(struct ad_autoenc_opts *a, int c,
     const char *arg, struct ad_error *err)
@@ -273,11 +283,7 @@ static enum ad_status take_autoenc(struct ad_autoenc_opts *a, int c,
 	case OPT_BATCH_SIZE:
 		return parse_count("--batch-size", arg, &p->batch_size, err);
 	case OPT_DROPOUT:
-		if (ad_cli_parse_double("--dropout", arg, 0, 1, &p->dropout, err)
-		    != AD_OK || p->dropout == 1)
-			return ad_error_set(err, AD_EUSAGE, "--dropout must be at "
-			    "least 0 and below 1, not \"%s\"", arg);
-		return AD_OK;
+		return parse_share("--dropout", arg, &p->dropout, err);
 	case OPT_EPOCHS:
 		return parse_count("--epochs", arg, &p->epochs, err);
 	case OPT_HIDDEN:
@@ -295,12 +301,8 @@ static enum ad_status take_autoenc(struct ad_autoenc_opts *a, int c,
 	case OPT_PATIENCE:
 		return parse_count("--patience", arg, &p->patience, err);
 	case OPT_VALIDATION_FRACTION:
-		if (ad_cli_parse_double("--validation-fraction", arg, 0, 1,
-		    &p->validation_fraction, err) != AD_OK ||
-		    p->validation_fraction == 1)
-			return ad_error_set(err, AD_EUSAGE, "--validation-fraction "
-			    "must be at least 0 and below 1, not \"%s\"", arg);
-		return AD_OK;
+		return parse_share("--validation-fraction", arg,
+		    &p->validation_fraction, err);
 	case OPT_WEIGHT_DECAY:
 		return ad_cli_parse_double("--weight-decay", arg, 0, 1e6,
 		    &p->weight_decay, err);
