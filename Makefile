@@ -17,7 +17,7 @@ OPT ?= -O2
 SAN ?=
 CFLAGS ?= $(OPT)
 CXXFLAGS ?= $(OPT)
-LDLIBS = -lcsv -ldouble-conversion -lxxhash -lmd -lstdc++ -lpthread -lm
+LDLIBS = -lcsv -ldouble-conversion -lxxhash -lmd -lsvm -lstdc++ -lpthread -lm
 
 LIB_C = $(sort $(wildcard lib/*.c))
 LIB_CC = $(sort $(wildcard lib/*.cc))

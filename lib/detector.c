@@ -9,6 +9,7 @@
 #include "detector.h"
 #include "iforest.h"
 #include "model.h"
+#include "ocsvm.h"
 
 /* ---- forests ---- */
 
@@ -108,7 +109,8 @@ static const struct ad_detector eif = FOREST(AD_ALGO_EIF, "eif");
 
 static const struct ad_detector *const table[] = {
 	&iforest,
-	&eif
+	&eif,
+	&ad_ocsvm_detector
 };
 
 #define NDET (sizeof table / sizeof table[0])
@@ -131,5 +133,5 @@ const struct ad_detector *ad_detector_named(const char *name)
 
 const char *ad_detector_names(void)
 {
-	return "iforest|eif";
+	return "iforest|eif|ocsvm";
 }

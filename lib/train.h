@@ -12,6 +12,7 @@
 
 #include "ad.h"
 #include "model.h"
+#include "ocsvm.h"
 #include "reader.h"
 
 /* Called now and then with how far a run is: what ("rows read", "trees
@@ -35,6 +36,7 @@ struct ad_train_opts {
 	unsigned threads;           /* at least 1 */
 	uint64_t max_train_rows;    /* detectors trained on rows (not forests):
 	                               a uniform sample of at most this many */
+	struct ad_ocsvm_opts ocsvm; /* -a ocsvm */
 	const char *label;          /* not a feature */
 	char **ignore;              /* not features */
 	size_t n_ignore;
