@@ -20,7 +20,7 @@ OPT ?= -O2
 SAN ?=
 CFLAGS ?= $(OPT)
 CXXFLAGS ?= $(OPT)
-LDLIBS = -lcsv -ldouble-conversion -lxxhash -lmd -lopenblas -lstdc++ -lpthread -lm
+LDLIBS = -lcsv -ldouble-conversion -lxxhash -lmd -lsvm -lopenblas -lstdc++ -lpthread -lm
 
 LIB_C = $(sort $(wildcard lib/*.c))
 LIB_CC = $(sort $(wildcard lib/*.cc))

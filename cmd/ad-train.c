@@ -1,5 +1,6 @@
 /* ad-train: options and wiring; the work is in lib/train.c. */
 #define _POSIX_C_SOURCE 200809L
+#include <float.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -12,20 +13,21 @@
 #include "cli.h"
 #include "detector.h"
 #include "iforest.h"
+#include "ocsvm.h"
 #include "train.h"
 
 static const char *prog = "ad-train";
 
 static const char usage_line[] =
-    "usage: ad-train [-nqV] [-a iforest|eif|autoencoder] [-d char] [-i file] "
-    "[-o model] [options] [file | --merge model ...]";
+    "usage: ad-train [-nqV] [-a iforest|eif|ocsvm|autoencoder] [-d char] "
+    "[-i file] [-o model] [options] [file | --merge model ...]";
 
 static const char help[] =
-    "ad-train: train an anomaly detector (Isolation Forest, autoencoder) on a\n"
-    "CSV or adkit binary stream and save it as a model file.\n"
+    "ad-train: train an anomaly detector (Isolation Forest, One-Class SVM,\n"
+    "autoencoder) on a CSV or adkit binary stream and save it as a model file.\n"
     "\n"
-    "usage: ad-train [-nqV] [-a iforest|eif|autoencoder] [-d char] [-i file] "
-    "[-o model] [options] [file | --merge model ...]\n"
+    "usage: ad-train [-nqV] [-a iforest|eif|ocsvm|autoencoder] [-d char] "
+    "[-i file] [-o model] [options] [file | --merge model ...]\n"
     "\n"
     "Examples:\n"
     "  ad-train --label label -o servers.model servers.csv\n"
@@ -34,7 +36,8 @@ static const char help[] =
     "\n"
     "Training:\n"
     "  -a, --algorithm ALG     iforest (default), eif (Extended Isolation\n"
-    "                          Forest) or autoencoder\n"
+    "                          Forest), ocsvm (One-Class SVM, libsvm) or\n"
+    "                          autoencoder (OpenBLAS)\n"
     "      --trees N           trees in the forest (default 100)\n"
     "      --sample-size N     rows each tree is grown on (default 256, or all\n"
     "                          rows if fewer)\n"
@@ -44,8 +47,19 @@ static const char help[] =
     "                          training rows to call anomalous, up to 0.5\n"
     "      --seed N            seed of the random choices (default 0)\n"
     "      --threads N         threads growing trees (default: all cores)\n"
-    "      --max-train-rows N  autoencoder: train on a uniform sample of at\n"
-    "                          most N rows (default 20000)\n"
+    "\n"
+    "One-Class SVM (-a ocsvm; scikit-learn's meanings and defaults):\n"
+    "      --kernel K          rbf (default), linear, poly or sigmoid\n"
+    "      --nu NU             bound on the share of outliers, in (0, 1]\n"
+    "                          (default 0.5)\n"
+    "      --gamma G           scale (default: 1/(features * variance)),\n"
+    "                          auto (1/features) or a number\n"
+    "      --degree N          poly: the degree (default 3)\n"
+    "      --coef0 C           poly, sigmoid: the constant term (default 0)\n"
+    "      --tol T             stopping tolerance (default 0.001)\n"
+    "      --cache-mb MB       libsvm's kernel cache (default 200)\n"
+    "      --max-train-rows N  train on a uniform sample of N rows when there\n"
+    "                          are more (default 20000; also autoencoder)\n"
     "\n"
     "Autoencoder (-a autoencoder; inputs are standardized in the model):\n"
     "      --hidden LIST       hidden layer widths (default 64,16,64)\n"
@@ -87,22 +101,29 @@ static const char help[] =
 enum {
 	OPT_ACTIVATION = CHAR_MAX + 1,
 	OPT_BATCH_SIZE,
+	OPT_CACHE_MB,
+	OPT_COEF0,
 	OPT_CONTAMINATION,
+	OPT_DEGREE,
 	OPT_DROPOUT,
 	OPT_EPOCHS,
 	OPT_EXTENSION_LEVEL,
 	OPT_FEATURES,
+	OPT_GAMMA,
 	OPT_HIDDEN,
 	OPT_IGNORE,
+	OPT_KERNEL,
 	OPT_LABEL,
 	OPT_LEARNING_RATE,
 	OPT_MAX_TRAIN_ROWS,
 	OPT_MERGE,
+	OPT_NU,
 	OPT_PATIENCE,
 	OPT_REJECTS,
 	OPT_SAMPLE_SIZE,
 	OPT_SEED,
 	OPT_THREADS,
+	OPT_TOL,
 	OPT_TREES,
 	OPT_VALIDATION_FRACTION,
 	OPT_WEIGHT_DECAY
@@ -112,21 +133,27 @@ static const struct option longopts[] = {
 	{ "activation", required_argument, NULL, OPT_ACTIVATION },
 	{ "algorithm", required_argument, NULL, 'a' },
 	{ "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
+	{ "cache-mb", required_argument, NULL, OPT_CACHE_MB },
+	{ "coef0", required_argument, NULL, OPT_COEF0 },
 	{ "contamination", required_argument, NULL, OPT_CONTAMINATION },
+	{ "degree", required_argument, NULL, OPT_DEGREE },
 	{ "delimiter", required_argument, NULL, 'd' },
 	{ "dropout", required_argument, NULL, OPT_DROPOUT },
 	{ "epochs", required_argument, NULL, OPT_EPOCHS },
 	{ "extension-level", required_argument, NULL, OPT_EXTENSION_LEVEL },
 	{ "features", required_argument, NULL, OPT_FEATURES },
+	{ "gamma", required_argument, NULL, OPT_GAMMA },
 	{ "help", no_argument, NULL, 'h' },
 	{ "hidden", required_argument, NULL, OPT_HIDDEN },
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
 	{ "input", required_argument, NULL, 'i' },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "learning-rate", required_argument, NULL, OPT_LEARNING_RATE },
 	{ "max-train-rows", required_argument, NULL, OPT_MAX_TRAIN_ROWS },
 	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "no-headers", no_argument, NULL, 'n' },
+	{ "nu", required_argument, NULL, OPT_NU },
 	{ "output", required_argument, NULL, 'o' },
 	{ "patience", required_argument, NULL, OPT_PATIENCE },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -134,6 +161,7 @@ static const struct option longopts[] = {
 	{ "sample-size", required_argument, NULL, OPT_SAMPLE_SIZE },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "tol", required_argument, NULL, OPT_TOL },
 	{ "trees", required_argument, NULL, OPT_TREES },
 	{ "validation-fraction", required_argument, NULL,
 	    OPT_VALIDATION_FRACTION },
@@ -208,8 +236,10 @@ struct args {
 	struct ad_train_opts o;
 	int quiet, merge;
 	char training_opt[32];      /* an option --merge cannot take, or "" */
+	char ocsvm_opt[32];         /* an option only -a ocsvm takes, or "" */
+	char forest_opt[32];        /* an option only forests take, or "" */
 	char autoenc_opt[32];       /* an option only -a autoencoder takes */
-	int max_rows_set;           /* --max-train-rows was given */
+	char rows_opt[32];          /* an option forests do not take, or "" */
 	struct progress progress;
 };
 
@@ -244,6 +274,74 @@ static enum ad_status parse_contamination(struct ad_train_opts *o,
 		return ad_error_set(err, AD_EUSAGE, "--contamination must be "
 		    "auto or above 0, not %s", arg);
 	return AD_OK;
+}
+
+static enum ad_status parse_kernel(const char *arg,
+    enum ad_ocsvm_kernel *out, struct ad_error *err)
+{
+	int k = ad_ocsvm_kernel_named(arg);
+
+	if (k < 0)
+		return ad_error_set(err, AD_EUSAGE, "--kernel takes rbf, linear, "
+		    "poly or sigmoid, not \"%s\"", arg);
+	*out = (enum ad_ocsvm_kernel)k;
+	return AD_OK;
+}
+
+static enum ad_status parse_gamma(struct ad_ocsvm_opts *o, const char *arg,
+    struct ad_error *err)
+{
+	if (strcmp(arg, "scale") == 0)
+		o->gamma_mode = AD_OCSVM_GAMMA_SCALE;
+	else if (strcmp(arg, "auto") == 0)
+		o->gamma_mode = AD_OCSVM_GAMMA_AUTO;
+	else {
+		o->gamma_mode = AD_OCSVM_GAMMA_VALUE;
+		return ad_cli_parse_double("--gamma", arg, 0, DBL_MAX, &o->gamma,
+		    err);
+	}
+	return AD_OK;
+}
+
+/* A number in (0, max] for option opt. */
+static enum ad_status parse_positive(const char *opt, const char *arg,
+    double max, double *out, struct ad_error *err)
+{
+	if (ad_cli_parse_double(opt, arg, 0, max, out, err) != AD_OK)
+		return AD_EUSAGE;
+	if (*out == 0)
+		return ad_error_set(err, AD_EUSAGE, "%s must be above 0, not %s",
+		    opt, arg);
+	return AD_OK;
+}
+
+/* Handles a -a ocsvm option; returns AD_OK, or AD_EUSAGE with err set. */
+static enum ad_status take_ocsvm(struct ad_ocsvm_opts *o, int c,
+    const char *arg, struct ad_error *err)
+{
+	uint64_t n;
+	enum ad_status st = AD_OK;
+
+	switch (c) {
+	case OPT_CACHE_MB:
+		st = parse_positive("--cache-mb", arg, 1048576, &o->cache_mb, err);
+		break;
+	case OPT_COEF0:
+		st = ad_cli_parse_double("--coef0", arg, -DBL_MAX, DBL_MAX,
+		    &o->coef0, err);
+		break;
+	case OPT_DEGREE:
+		st = ad_cli_parse_u64("--degree", arg, 0, AD_OCSVM_MAX_DEGREE, &n,
+		    err);
+		o->degree = (unsigned)n;
+		break;
+	case OPT_GAMMA: st = parse_gamma(o, arg, err); break;
+	case OPT_KERNEL: st = parse_kernel(arg, &o->kernel, err); break;
+	case OPT_NU: st = parse_positive("--nu", arg, 1, &o->nu, err); break;
+	case OPT_TOL: st = parse_positive("--tol", arg, DBL_MAX, &o->tol, err);
+		break;
+	}
+	return st;
 }
 
 /* A whole number option of the autoencoder, 1..1000000. */
@@ -326,10 +424,6 @@ static enum ad_status take(struct args *a, int c, const char *arg,
 	case 'o': o->output = arg; break;
 	case 'q': a->quiet = 1; break;
 	case OPT_CONTAMINATION: st = parse_contamination(o, arg, err); break;
-	case OPT_MAX_TRAIN_ROWS:
-		st = ad_cli_parse_u64("--max-train-rows", arg, 2, UINT64_MAX / 2,
-		    &o->max_train_rows, err);
-		break;
 	case OPT_EXTENSION_LEVEL:
 		st = ad_cli_parse_u64("--extension-level", arg, 0, 1048575,
 		    &o->ext_level, err);
@@ -347,7 +441,20 @@ static enum ad_status take(struct args *a, int c, const char *arg,
 		st = ad_cli_split_list("--ignore", arg, 0, &o->ignore,
 		    &o->n_ignore, err);
 		break;
+	case OPT_CACHE_MB: case OPT_COEF0: case OPT_DEGREE: case OPT_GAMMA:
+	case OPT_KERNEL: case OPT_NU: case OPT_TOL:
+		st = take_ocsvm(&o->ocsvm, c, arg, err);
+		break;
+	case OPT_ACTIVATION: case OPT_BATCH_SIZE: case OPT_DROPOUT:
+	case OPT_EPOCHS: case OPT_HIDDEN: case OPT_LEARNING_RATE:
+	case OPT_PATIENCE: case OPT_VALIDATION_FRACTION: case OPT_WEIGHT_DECAY:
+		st = take_autoenc(&o->autoenc, c, arg, err);
+		break;
 	case OPT_LABEL: o->label = arg; break;
+	case OPT_MAX_TRAIN_ROWS:
+		st = ad_cli_parse_u64("--max-train-rows", arg, 2, INT32_MAX,
+		    &o->max_train_rows, err);
+		break;
 	case OPT_MERGE: a->merge = 1; break;
 	case OPT_REJECTS: o->rejects_path = arg; break;
 	case OPT_SAMPLE_SIZE:
@@ -365,48 +472,65 @@ static enum ad_status take(struct args *a, int c, const char *arg,
 		st = ad_cli_parse_u64("--trees", arg, 1, AD_IFOREST_MAX_TREES,
 		    &o->trees, err);
 		break;
-	default:
-		st = take_autoenc(&o->autoenc, c, arg, err);
-		break;
 	}
 	return st;
 }
 
-/* Remembers the first option given that --merge cannot take. */
-static void note_training_opt(struct args *a, int c, int li)
+static void note(char *first, size_t cap, int c, int li)
 {
-	if (c == 'o' || c == 'q' || c == OPT_MERGE || a->training_opt[0])
+	if (first[0])
 		return;
 	if (c > CHAR_MAX)
-		snprintf(a->training_opt, sizeof a->training_opt, "--%s",
-		    longopts[li].name);
+		snprintf(first, cap, "--%s", longopts[li].name);
 	else
-		snprintf(a->training_opt, sizeof a->training_opt, "-%c", c);
+		snprintf(first, cap, "-%c", c);
 }
 
-static int is_autoenc_opt(int c)
+/* Remembers the first option given that --merge cannot take, and the
+ * first that only some algorithms take. */
+static void note_training_opt(struct args *a, int c, int li)
 {
+	if (c == 'o' || c == 'q' || c == OPT_MERGE)
+		return;
+	note(a->training_opt, sizeof a->training_opt, c, li);
 	switch (c) {
+	case OPT_CACHE_MB: case OPT_COEF0: case OPT_DEGREE: case OPT_GAMMA:
+	case OPT_KERNEL: case OPT_NU: case OPT_TOL:
+		note(a->ocsvm_opt, sizeof a->ocsvm_opt, c, li);
+		break;
+	case OPT_MAX_TRAIN_ROWS:
+		note(a->rows_opt, sizeof a->rows_opt, c, li);
+		break;
+	case OPT_SAMPLE_SIZE: case OPT_TREES:
+		note(a->forest_opt, sizeof a->forest_opt, c, li);
+		break;
 	case OPT_ACTIVATION: case OPT_BATCH_SIZE: case OPT_DROPOUT:
 	case OPT_EPOCHS: case OPT_HIDDEN: case OPT_LEARNING_RATE:
 	case OPT_PATIENCE: case OPT_VALIDATION_FRACTION: case OPT_WEIGHT_DECAY:
-		return 1;
+		note(a->autoenc_opt, sizeof a->autoenc_opt, c, li);
+		break;
 	}
-	return 0;
 }
 
 /* Refuses options the chosen algorithm does not take. */
 static enum ad_status check_algorithm_opts(const struct args *a,
     struct ad_error *err)
 {
-	const struct ad_detector *d = ad_detector_find(a->o.algo);
+	int forest = ad_detector_find(a->o.algo)->sampling ==
+	    AD_SAMPLE_SUBSAMPLES;
 
+	if (a->ocsvm_opt[0] && a->o.algo != AD_ALGO_OCSVM)
+		return ad_error_set(err, AD_EUSAGE, "%s needs -a ocsvm",
+		    a->ocsvm_opt);
 	if (a->autoenc_opt[0] && a->o.algo != AD_ALGO_AUTOENCODER)
 		return ad_error_set(err, AD_EUSAGE, "%s needs -a autoencoder",
 		    a->autoenc_opt);
-	if (a->max_rows_set && d != NULL && d->sampling != AD_SAMPLE_ROWS)
-		return ad_error_set(err, AD_EUSAGE, "--max-train-rows is for "
-		    "detectors trained on rows, not -a %s", d->name);
+	if (a->forest_opt[0] && !forest)
+		return ad_error_set(err, AD_EUSAGE, "%s needs a forest (-a "
+		    "iforest or eif)", a->forest_opt);
+	if (a->rows_opt[0] && forest)
+		return ad_error_set(err, AD_EUSAGE, "%s does not apply to forests "
+		    "(each tree samples --sample-size rows)", a->rows_opt);
 	return AD_OK;
 }
 
@@ -420,6 +544,7 @@ static void defaults(struct args *a)
 	a->o.sample_size = 256;
 	a->o.contamination_auto = 1;
 	a->o.max_train_rows = 20000;
+	ad_ocsvm_defaults(&a->o.ocsvm);
 	ad_autoenc_defaults(&a->o.autoenc.params);
 	a->o.threads = cores < 1 ? 1 : cores > 256 ? 256 : (unsigned)cores;
 }
@@ -434,15 +559,15 @@ static void summarize(const struct args *a, const struct ad_train_result *r)
 		fputc('\n', stderr);
 	if (a->quiet)
 		return;
-	if (r->sampled)
-		ad_cli_note(prog, "%s: trained on a uniform sample of %llu of the "
-		    "%llu rows (--max-train-rows)", in,
-		    (unsigned long long)r->sampled, (unsigned long long)r->rows);
 	if (r->rejected || r->invalid)
 		ad_cli_note(prog, "%s: %llu rows trained on; %llu rejected, %llu "
 		    "invalid feature cells (taken as missing)", in,
 		    (unsigned long long)r->rows, (unsigned long long)r->rejected,
 		    (unsigned long long)r->invalid);
+	if (r->sampled)
+		ad_cli_note(prog, "%s: %llu rows; trained on a uniform sample of "
+		    "%llu (--max-train-rows)", in, (unsigned long long)r->rows,
+		    (unsigned long long)r->sampled);
 	if (r->same_seed != NULL)
 		ad_cli_note(prog, "%s was trained with the same seed as an "
 		    "earlier model: their trees are correlated (give each shard "
@@ -482,13 +607,7 @@ int main(int argc, char **argv)
 		if (take(&a, c, optarg, &err) != AD_OK)
 			goto usage;
 		note_training_opt(&a, c, li);
-		if (is_autoenc_opt(c) && !a.autoenc_opt[0])
-			snprintf(a.autoenc_opt, sizeof a.autoenc_opt, "--%s",
-			    longopts[li].name);
-		a.max_rows_set |= c == OPT_MAX_TRAIN_ROWS;
 	}
-	if (check_algorithm_opts(&a, &err) != AD_OK)
-		goto usage;
 	if (a.merge) {
 		if (a.training_opt[0]) {
 			ad_error_set(&err, AD_EUSAGE, "--merge takes model files, "
@@ -502,6 +621,8 @@ int main(int argc, char **argv)
 			    "model files");
 			goto usage;
 		}
+	} else if (check_algorithm_opts(&a, &err) != AD_OK) {
+		goto usage;
 	} else if (optind < argc) {
 		if (a.o.in.path != NULL || optind + 1 < argc) {
 			ad_error_set(&err, AD_EUSAGE, "give one input, as -i FILE "

@@ -10,6 +10,7 @@
 #include "detector.h"
 #include "iforest.h"
 #include "model.h"
+#include "ocsvm.h"
 
 /* ---- forests ---- */
 
@@ -110,6 +111,7 @@ static const struct ad_detector eif = FOREST(AD_ALGO_EIF, "eif");
 static const struct ad_detector *const table[] = {
 	&iforest,
 	&eif,
+	&ad_ocsvm_detector,
 	&ad_autoenc_detector
 };
 
@@ -133,5 +135,5 @@ const struct ad_detector *ad_detector_named(const char *name)
 
 const char *ad_detector_names(void)
 {
-	return "iforest|eif|autoencoder";
+	return "iforest|eif|ocsvm|autoencoder";
 }

@@ -13,6 +13,7 @@
 #include "ad.h"
 #include "autoenc.h"
 #include "model.h"
+#include "ocsvm.h"
 #include "reader.h"
 
 /* Called now and then with how far a run is: what ("rows read", "trees
@@ -36,6 +37,7 @@ struct ad_train_opts {
 	unsigned threads;           /* at least 1 */
 	uint64_t max_train_rows;    /* detectors trained on rows (not forests):
 	                               a uniform sample of at most this many */
+	struct ad_ocsvm_opts ocsvm; /* -a ocsvm */
 	struct ad_autoenc_opts autoenc; /* -a autoencoder */
 	const char *label;          /* not a feature */
 	char **ignore;              /* not features */

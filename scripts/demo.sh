@@ -58,9 +58,7 @@ ad-eval -F text --min-auc 0.8 --plot "$out/eval.svg" \
 	--kfp-ui "$out/mlpipeline-ui-metadata.json" "$out/scored.csv"
 echo "ROC and precision-recall plot: $out/eval.svg"
 
-# ocsvm joins once ad-train offers it
-detectors="iforest autoencoder"
-if ad-train --help | grep -q ocsvm; then detectors="iforest ocsvm autoencoder"; fi
+detectors="iforest ocsvm autoencoder"
 for a in $detectors; do
 	[ "$a" = iforest ] && continue
 	step "Train -a $a on the same rows and score them" \
@@ -72,7 +70,7 @@ done
 cp "$out/scored.csv" "$out/scored.iforest.csv"
 
 step "The detectors side by side (measures that need no threshold)" \
-	"ad-eval -q -F csv $out/scored.DETECTOR.csv"
+	"for a in $detectors; do ad-eval -q -F csv $out/scored.\$a.csv; done"
 for a in $detectors; do
 	ad-eval -q -F csv "$out/scored.$a.csv" > "$out/eval.$a.csv"
 done

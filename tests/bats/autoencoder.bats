@@ -65,9 +65,12 @@ line_csv() {
 	[[ "$stderr" == "ad-train: --hidden needs -a autoencoder"* ]]
 	run --separate-stderr ad-train -a eif --epochs 3 -o m "$SMALL"
 	[[ "$stderr" == "ad-train: --epochs needs -a autoencoder"* ]]
-	run --separate-stderr ad-train --max-train-rows 100 -o m "$SMALL"
+	run --separate-stderr ad-train -a autoencoder --trees 10 -o m "$SMALL"
 	assert_failure 2
-	[[ "$stderr" == "ad-train: --max-train-rows is for detectors trained on rows, not -a iforest"* ]]
+	[[ "$stderr" == "ad-train: --trees needs a forest"* ]]
+	run --separate-stderr ad-train -a autoencoder --nu 0.1 -o m "$SMALL"
+	assert_failure 2
+	[[ "$stderr" == "ad-train: --nu needs -a ocsvm"* ]]
 	run --separate-stderr ad-train -a autoencoder --activation softmax "$SMALL"
 	[[ "$stderr" == "ad-train: --activation takes relu|tanh|sigmoid, not \"softmax\""* ]]
 }
@@ -117,7 +120,7 @@ line_csv() {
 	line_csv > line.csv
 	run --separate-stderr ad-train -a autoencoder --epochs 2 --max-train-rows 100 -o m line.csv
 	assert_success
-	[[ "$stderr" == "ad-train: line.csv: trained on a uniform sample of 100 of the 601 rows (--max-train-rows)" ]]
+	[[ "$stderr" == "ad-train: line.csv: 601 rows; trained on a uniform sample of 100 (--max-train-rows)" ]]
 	ad-score -m m --inspect | grep -q '"training_rows": 601,'
 }
 
