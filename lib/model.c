@@ -3,6 +3,7 @@
  * merging. See model.h, and adkit(5) for the layout.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,8 +87,11 @@ void ad_model_standardize(const struct ad_model *m, double *x, size_t n,
 		return;
 	for (size_t i = 0; i < n; i++) {
 		double *r = x + i * ld;
-		for (size_t f = 0; f < m->nfeat; f++)
-			r[f] = isnan(r[f]) ? 0 : (r[f] - m->center[f]) / m->scale[f];
+		for (size_t f = 0; f < m->nfeat; f++) {
+			double v = (r[f] - m->center[f]) / m->scale[f];
+			r[f] = isnan(r[f]) ? 0 : v > DBL_MAX ? DBL_MAX :
+			    v < -DBL_MAX ? -DBL_MAX : v;
+		}
 	}
 }
 

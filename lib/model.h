@@ -96,7 +96,8 @@ const char *ad_model_algo_name(enum ad_algo a);
 
 /* Standardizes n rows of x (row i at x + i * ld) in place as m's detector
  * wants them: (x - center) / scale, a missing value (NaN) becoming 0, the
- * training mean. A no-op for detectors that take raw rows (forests). */
+ * training mean, and an infinite result the largest finite one of its
+ * sign. A no-op for detectors that take raw rows (forests). */
 void ad_model_standardize(const struct ad_model *m, double *x, size_t n,
     size_t ld);
 

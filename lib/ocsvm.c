@@ -188,7 +188,7 @@ static void ocsvm_score(const struct ad_model *m, const double *x, size_t n,
 			for (size_t r = 0; r < nb; r++)
 				score[i + r] = decision(s, x + (i + r) * ld);
 		for (size_t r = i; r < i + nb; r++) {
-			double v = -score[r];
+			double v = -score[r] + 0.0;   /* never -0 */
 
 			/* only rows far beyond anything seen overflow: most
 			 * anomalous */
@@ -353,6 +353,22 @@ static enum ad_status keep_model(struct ocsvm *s, const struct svm_model *sm,
 	return AD_OK;
 }
 
+/* Whether the solution is one a loader accepts: when the kernel overflows
+ * (poly with a huge gamma) libsvm's solver gives NaN. */
+static int usable(const struct ocsvm *s)
+{
+	if (!isfinite(s->rho) || s->nsv == 0)
+		return 0;
+	for (size_t i = 0; i < s->nsv; i++) {
+		if (!(s->coef[i] > 0 && s->coef[i] <= 1))
+			return 0;
+		for (size_t f = 0; f < s->d; f++)
+			if (!isfinite(s->sv[i * s->d + f]))
+				return 0;
+	}
+	return 1;
+}
+
 static enum ad_status ocsvm_fit(struct ad_model *m,
     const struct ad_train_opts *o, const double *x, size_t n,
     struct ad_error *err)
@@ -405,6 +421,10 @@ static enum ad_status ocsvm_fit(struct ad_model *m,
 	svm_set_print_string_function(quiet);
 	sm = svm_train(&pb.p, &par);
 	st = sm != NULL ? keep_model(s, sm, err) : ad_error_nomem(err);
+	if (st == AD_OK && !usable(s))
+		st = ad_error_set(err, AD_EDATA, "libsvm's solution is not finite "
+		    "(the kernel overflows on these rows): lower --gamma, "
+		    "--degree or --coef0");
 	svm_free_and_destroy_model(&sm);
 	free_problem(&pb);
 	return st;

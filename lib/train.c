@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <float.h>
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
@@ -708,8 +709,10 @@ static enum ad_status set_params(struct run *r, struct ad_error *err)
 }
 
 /* Mean and population standard deviation of each feature over the
- * reservoir, missing values left out; a feature that does not vary (or is
- * never there) gets scale 1, as scikit-learn's StandardScaler does. */
+ * reservoir, missing and infinite values left out; a feature that does not
+ * vary (or is never there) gets scale 1, as scikit-learn's StandardScaler
+ * does. Sums are long double so that values near DBL_MAX do not overflow
+ * them. */
 static enum ad_status fit_standardizer(struct run *r, struct ad_error *err)
 {
 	const struct reservoir *v = &r->res_all[0];
@@ -721,25 +724,26 @@ static enum ad_status fit_standardizer(struct run *r, struct ad_error *err)
 	if (m->center == NULL || m->scale == NULL)
 		return ad_error_nomem(err);
 	for (size_t f = 0; f < d; f++) {
-		double sum = 0, ss = 0, mean;
+		long double sum = 0, ss = 0, mean;
+		double sd;
 		size_t k = 0;
 
 		for (size_t i = 0; i < v->n; i++) {
 			double x = v->rows[i * d + f];
-			if (!isnan(x)) {
+			if (isfinite(x)) {
 				sum += x;
 				k++;
 			}
 		}
-		mean = k > 0 ? sum / (double)k : 0;
+		mean = k > 0 ? sum / (long double)k : 0;
 		for (size_t i = 0; i < v->n; i++) {
 			double x = v->rows[i * d + f];
-			if (!isnan(x))
+			if (isfinite(x))
 				ss += (x - mean) * (x - mean);
 		}
-		ss = k > 0 ? sqrt(ss / (double)k) : 0;
-		m->center[f] = isfinite(mean) ? mean : 0;
-		m->scale[f] = isfinite(ss) && ss > 0 ? ss : 1;
+		sd = k > 0 ? (double)sqrtl(ss / (long double)k) : 0;
+		m->center[f] = (double)mean;
+		m->scale[f] = sd > DBL_MAX ? DBL_MAX : sd > 0 ? sd : 1;
 	}
 	return AD_OK;
 }
@@ -753,8 +757,17 @@ static enum ad_status fit_rows(struct run *r, struct ad_error *err)
 
 	if ((st = fit_standardizer(r, err)) != AD_OK)
 		return st;
+	/* an infinite cell says nothing a kernel or a weight could use: it
+	 * is trained on as missing (scoring takes it as the most extreme) */
+	for (size_t i = 0; i < v->n * r->d; i++)
+		if (isinf(v->rows[i]))
+			v->rows[i] = NAN;
 	ad_model_standardize(r->model, v->rows, v->n, r->d);
-	return r->det->fit(r->model, r->o, v->rows, v->n, err);
+	st = r->det->fit(r->model, r->o, v->rows, v->n, err);
+	/* data a detector cannot fit is the input's fault: name it */
+	if (st == AD_EDATA && err->file[0] == '\0')
+		snprintf(err->file, sizeof err->file, "%s", r->tap.name);
+	return st;
 }
 
 static enum ad_status new_model(struct run *r, struct ad_error *err)

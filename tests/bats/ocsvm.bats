@@ -145,6 +145,22 @@ train() {
 	assert_line --index 2 --regexp '^spike,[0-9.e+]+,1$'
 }
 
+@test "infinite values train as missing; a kernel that overflows is refused (exit 3)" {
+	printf 'a,b\n1,5\ninf,3\n2,4\n3,5\n-inf,2\n' > inf.csv
+	ad-train -q -a ocsvm -o m inf.csv
+	run ad-score -q -m m --keep a inf.csv
+	assert_success
+	assert_line --index 0 "a,score,is_anomaly"
+	assert_line --index 2 --regexp '^inf,[0-9.e+-]+,1$'
+	assert_line --index 5 --regexp '^-inf,[0-9.e+-]+,1$'
+	printf 'a,b\n1,5\n2,3\n3,1e308\n-1e308,2\n' > huge.csv
+	ad-train -q -a ocsvm -o ok huge.csv
+	run --separate-stderr ad-train -a ocsvm --kernel poly --gamma 1e200 -o h huge.csv
+	assert_failure 3
+	assert_equal "$stderr" "ad-train: huge.csv: libsvm's solution is not finite (the kernel overflows on these rows): lower --gamma, --degree or --coef0"
+	[ ! -e h ]
+}
+
 @test "--merge refuses One-Class SVM models (exit 3)" {
 	train -o a.model "$SMALL"
 	train --seed 2 -o b.model "$SMALL"
