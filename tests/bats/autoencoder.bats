@@ -160,3 +160,12 @@ line_csv() {
 	train -o b < line.csv
 	cmp a b
 }
+
+@test "infinite and extreme cells train and score to finite numbers" {
+	printf 'a,b\n1,2\n2,4\ninf,6\n4,1e308\n5,-1.7e308\n6,12\n' > x.csv
+	train --contamination 0.2 -o m x.csv
+	ad-score -q -m m x.csv > s.csv
+	[ "$(wc -l < s.csv)" -eq 7 ]
+	! grep -qi 'nan\|inf,' s.csv
+	tail -n +2 s.csv | awk -F, '$3 + 0 < 0 || $3 == "" { exit 1 }'
+}
