@@ -1,5 +1,6 @@
 /* ad-score: options and wiring; the work is in lib/score.c. */
 #define _POSIX_C_SOURCE 200809L
+#include <float.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -137,8 +138,9 @@ static enum ad_status take(void *ctx, int c, const char *arg,
 		o->threads = (unsigned)n;
 		break;
 	case OPT_THRESHOLD:
-		st = ad_cli_parse_double("--threshold", arg, 0, 1, &o->threshold,
-		    err);
+		/* the model's detector says which range (lib/score.c) */
+		st = ad_cli_parse_double("--threshold", arg, -DBL_MAX, DBL_MAX,
+		    &o->threshold, err);
 		o->threshold_set = 1;
 		break;
 	}

@@ -3,6 +3,7 @@
  * merging. See model.h, and adkit(5) for the layout.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "alloc.h"
 #include "counter.h"
+#include "detector.h"
 #include "iforest.h"
 #include "io.h"
 #include "json.h"
@@ -64,13 +66,39 @@ void ad_model_free(struct ad_model *m)
 	ad_free(m->qprob);
 	ad_free(m->qscore);
 	ad_free(m->params);
-	ad_iforest_free(m->forest);
+	ad_free(m->center);
+	ad_free(m->scale);
+	if (m->det != NULL)
+		m->det->free_state(m);
 	ad_free(m);
 }
 
 const char *ad_model_algo_name(enum ad_algo a)
 {
-	return a == AD_ALGO_EIF ? "eif" : "iforest";
+	const struct ad_detector *d = ad_detector_find(a);
+
+	return d != NULL ? d->name : "unknown";
+}
+
+void ad_model_standardize(const struct ad_model *m, double *x, size_t n,
+    size_t ld)
+{
+	if (m->center == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		double *r = x + i * ld;
+		for (size_t f = 0; f < m->nfeat; f++) {
+			double v = (r[f] - m->center[f]) / m->scale[f];
+			r[f] = isnan(r[f]) ? 0 : v > DBL_MAX ? DBL_MAX :
+			    v < -DBL_MAX ? -DBL_MAX : v;
+		}
+	}
+}
+
+/* Whether v can be a score of m's detector. */
+static int score_ok(const struct ad_detector *d, double v)
+{
+	return isfinite(v) && v >= d->score_lo && v <= d->score_hi;
 }
 
 double ad_model_param(const struct ad_model *m, const char *name)
@@ -188,7 +216,8 @@ enum ad_status ad_model_encode(const struct ad_model *m, unsigned char **buf,
     size_t *len, struct ad_error *err)
 {
 	struct wbuf b = { NULL, 0, 0, 0 };
-	size_t n = ad_iforest_encoded_size(m->forest);
+	size_t std = m->center != NULL ? 16 * m->nfeat : 0;
+	size_t n = std + m->det->encoded_size(m);
 	unsigned char *payload;
 
 	put_bytes(&b, magic, sizeof magic);
@@ -197,8 +226,16 @@ enum ad_status ad_model_encode(const struct ad_model *m, unsigned char **buf,
 	put_u64(&b, 0);                     /* the length, set below */
 	put_body(&b, m);
 	put_u64(&b, n);
-	if ((payload = reserve(&b, n)) != NULL)
-		ad_iforest_encode(m->forest, payload);
+	if ((payload = reserve(&b, n)) != NULL) {
+		for (size_t f = 0; f < std / 16; f++) {
+			uint64_t c, s;
+			memcpy(&c, &m->center[f], 8);
+			memcpy(&s, &m->scale[f], 8);
+			store_le(payload + 8 * f, c, 8);
+			store_le(payload + 8 * (m->nfeat + f), s, 8);
+		}
+		m->det->encode(m, payload + std);
+	}
 	put_u64(&b, 0);                     /* the checksum, set below */
 	if (b.failed) {
 		ad_free(b.p);
@@ -441,8 +478,9 @@ static enum ad_status get_quantiles(struct reader *r, struct ad_model *m)
 		if (!(q >= 0 && q <= 1) || (i > 0 && !(q > m->qprob[i - 1])))
 			return corrupt(r, "quantile levels not increasing in "
 			    "[0, 1]");
-		if (!(s >= 0 && s <= 1) || (i > 0 && !(s >= m->qscore[i - 1])))
-			return corrupt(r, "quantile scores not ordered in [0, 1]");
+		if (!score_ok(m->det, s) || (i > 0 && !(s >= m->qscore[i - 1])))
+			return corrupt(r, "quantile scores not ordered or out of "
+			    "range");
 		m->qprob[i] = q;
 		m->qscore[i] = s;
 	}
@@ -504,45 +542,6 @@ static enum ad_status get_features(struct reader *r, struct ad_model *m)
 	return st;
 }
 
-/* Checks a hyper-parameter that must be a whole number in [lo, hi]. */
-static enum ad_status whole_param(struct reader *r, const struct ad_model *m,
-    const char *name, double lo, double hi, size_t *out)
-{
-	double v = ad_model_param(m, name);
-	char msg[160];
-
-	if (!(v >= lo && v <= hi) || v != floor(v)) {
-		snprintf(msg, sizeof msg, "hyper-parameter %s missing or out of "
-		    "range", name);
-		return corrupt(r, msg);
-	}
-	*out = (size_t)v;
-	return AD_OK;
-}
-
-/* The forest's parameters from the model's hyper-parameters, all checked. */
-static enum ad_status forest_params(struct reader *r, const struct ad_model *m,
-    struct ad_iforest_params *p)
-{
-	size_t expect = m->algo == AD_ALGO_EIF ? 3 : 2;
-	enum ad_status st;
-
-	memset(p, 0, sizeof *p);
-	p->kind = m->algo == AD_ALGO_EIF ? AD_IFOREST_EIF : AD_IFOREST_IF;
-	p->nfeat = m->nfeat;
-	if ((st = whole_param(r, m, "trees", 1, AD_IFOREST_MAX_TREES,
-	    &p->ntrees)) != AD_OK ||
-	    (st = whole_param(r, m, "sample_size", 2, AD_IFOREST_MAX_SAMPLE,
-	    &p->sample_size)) != AD_OK)
-		return st;
-	if (m->algo == AD_ALGO_EIF && (st = whole_param(r, m,
-	    "extension_level", 0, (double)m->nfeat - 1, &p->ext_level)) != AD_OK)
-		return st;
-	if (m->nparams != expect)
-		return corrupt(r, "unknown hyper-parameter");
-	return AD_OK;
-}
-
 static enum ad_status get_meta(struct reader *r, struct ad_model *m)
 {
 	uint32_t algo, kind;
@@ -551,7 +550,7 @@ static enum ad_status get_meta(struct reader *r, struct ad_model *m)
 
 	if (get_u32(r, &algo) != 0)
 		return corrupt(r, "truncated");
-	if (algo != AD_ALGO_IFOREST && algo != AD_ALGO_EIF)
+	if ((m->det = ad_detector_find((int)algo)) == NULL)
 		return corrupt(r, "unknown algorithm");
 	m->algo = (enum ad_algo)algo;
 	if ((st = get_name(r, "adkit version", m->adkit_version)) != AD_OK)
@@ -567,27 +566,52 @@ static enum ad_status get_meta(struct reader *r, struct ad_model *m)
 	    (kind == 1 && !(m->contamination > 0 && m->contamination <= 0.5)))
 		return corrupt(r, "contamination out of range");
 	m->contamination_auto = kind == 0;
-	if (!(m->threshold >= 0 && m->threshold <= 1))
+	if (!score_ok(m->det, m->threshold))
 		return corrupt(r, "threshold out of range");
 	if (m->rows < 2)
 		return corrupt(r, "fewer than two training rows");
 	return AD_OK;
 }
 
+/* The standardizer that starts the payload of a standardizing detector:
+ * nfeat centers, then nfeat scales. */
+static enum ad_status get_standardizer(struct reader *r, struct ad_model *m)
+{
+	size_t d = m->nfeat;
+
+	if ((r->len - r->pos) / 16 < d)
+		return corrupt(r, "truncated standardizer");
+	m->center = ad_malloc(d * sizeof *m->center);
+	m->scale = ad_malloc(d * sizeof *m->scale);
+	if (m->center == NULL || m->scale == NULL)
+		return ad_error_nomem(r->err);
+	for (size_t f = 0; f < d; f++) {
+		get_f64(r, &m->center[f]);
+		if (!isfinite(m->center[f]))
+			return corrupt(r, "standardizer center not finite");
+	}
+	for (size_t f = 0; f < d; f++) {
+		get_f64(r, &m->scale[f]);
+		if (!(isfinite(m->scale[f]) && m->scale[f] > 0))
+			return corrupt(r, "standardizer scale not positive");
+	}
+	return AD_OK;
+}
+
 static enum ad_status get_payload(struct reader *r, struct ad_model *m)
 {
-	struct ad_iforest_params p;
 	uint64_t n;
 	enum ad_status st;
 
-	if ((st = forest_params(r, m, &p)) != AD_OK)
-		return st;
 	if (get_u64(r, &n) != 0)
 		return corrupt(r, "truncated payload length");
 	if (n != r->len - r->pos)
 		return corrupt(r, "payload length does not match the file");
-	return ad_iforest_decode(r->p + r->pos, (size_t)n, &p, r->name,
-	    &m->forest, r->err);
+	if (m->det->sampling == AD_SAMPLE_ROWS &&
+	    (st = get_standardizer(r, m)) != AD_OK)
+		return st;
+	return m->det->decode(m, r->p + r->pos, r->len - r->pos, r->name,
+	    r->err);
 }
 
 enum ad_status ad_model_decode(const unsigned char *buf, size_t len,
@@ -743,9 +767,13 @@ static enum ad_status json_params(const struct ad_model *m, struct ad_out *o,
 	J(ad_json_raw(o, "{", err));
 	for (size_t i = 0; i < m->nparams; i++) {
 		J(ad_json_raw(o, i ? ", " : "", err));
+		const char *word = m->det->param_word == NULL ? NULL :
+		    m->det->param_word(m->params[i].name, m->params[i].value);
+
 		J(json_str(o, m->params[i].name, err));
 		J(ad_json_raw(o, ": ", err));
-		J(ad_json_number(o, m->params[i].value, err));
+		J(word != NULL ? json_str(o, word, err) :
+		    ad_json_number(o, m->params[i].value, err));
 	}
 	J(ad_json_raw(o, "}", err));
 	return st;
@@ -792,8 +820,8 @@ enum ad_status ad_model_write_json(const struct ad_model *m, const char *file,
 	J(json_key(o, "threshold", err));
 	J(ad_json_number(o, m->threshold, err));
 	J(json_quantiles(m, o, err));
-	J(json_key(o, "nodes", err));
-	J(ad_json_uint(o, ad_iforest_nodes(m->forest), err));
+	J(json_key(o, m->det->size_key, err));
+	J(ad_json_uint(o, m->det->size(m), err));
 	J(json_key(o, "adkit_version", err));
 	J(json_str(o, m->adkit_version, err));
 	J(json_key(o, "created", err));
@@ -921,6 +949,11 @@ enum ad_status ad_model_merge(const struct ad_model *const *ms,
 	enum ad_status st;
 
 	*same_seed = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!ms[i]->det->can_merge)
+			return ad_error_at(err, AD_EDATA, names[i], 0, 0, "cannot "
+			    "merge: only forests (iforest, eif) merge, and this is "
+			    "an %s model", ms[i]->det->name);
 	for (size_t i = 1; i < n; i++) {
 		const char *why = mismatch(ms[0], ms[i]);
 		if (why != NULL)
@@ -934,6 +967,7 @@ enum ad_status ad_model_merge(const struct ad_model *const *ms,
 		return st;
 	memcpy(m->adkit_version, AD_VERSION, sizeof AD_VERSION);
 	m->created = created;
+	m->det = ms[0]->det;
 	if ((st = merge_meta(ms, n, m, err)) != AD_OK)
 		goto out;
 	merge_numbers(ms, n, m);

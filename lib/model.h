@@ -19,6 +19,7 @@
 
 #include "ad.h"
 
+struct ad_detector;
 struct ad_iforest;
 struct ad_model_sha256;
 struct ad_out;
@@ -33,9 +34,13 @@ struct ad_out;
 #define AD_MODEL_MAX_SOURCES 65536
 #define AD_MODEL_MAX_QUANTILES 1024
 
+/* Algorithm codes as stored in the file; lib/detector.c maps each to its
+ * detector. */
 enum ad_algo {
 	AD_ALGO_IFOREST = 1,   /* Isolation Forest */
-	AD_ALGO_EIF = 2        /* Extended Isolation Forest */
+	AD_ALGO_EIF = 2,       /* Extended Isolation Forest */
+	AD_ALGO_OCSVM = 3,     /* One-Class SVM (libsvm) */
+	AD_ALGO_AUTOENCODER = 4 /* autoencoder (reserved for lib/autoenc) */
 };
 
 /* One training input: a model merged from shards has one per shard. */
@@ -71,7 +76,12 @@ struct ad_model {
 	struct ad_model_param *params;
 	size_t nfeat;
 	char **features;           /* NUL-terminated UTF-8 names */
+	const struct ad_detector *det; /* algo's detector */
+	double *center, *scale;    /* standardizing detectors: per feature,
+	                              x' = (x - center) / scale; else NULL */
 	struct ad_iforest *forest; /* AD_ALGO_IFOREST and AD_ALGO_EIF */
+	void *state;               /* other detectors' trained state, freed by
+	                              det->free_state */
 	uint64_t bytes;            /* size of the file it was loaded from */
 };
 
@@ -81,8 +91,15 @@ enum ad_status ad_model_new(struct ad_model **m, struct ad_error *err);
 /* Frees m and all it owns; NULL is a no-op. */
 void ad_model_free(struct ad_model *m);
 
-/* "iforest" or "eif". */
+/* The detector's name: "iforest", "eif", "ocsvm", ... */
 const char *ad_model_algo_name(enum ad_algo a);
+
+/* Standardizes n rows of x (row i at x + i * ld) in place as m's detector
+ * wants them: (x - center) / scale, a missing value (NaN) becoming 0, the
+ * training mean, and an infinite result the largest finite one of its
+ * sign. A no-op for detectors that take raw rows (forests). */
+void ad_model_standardize(const struct ad_model *m, double *x, size_t n,
+    size_t ld);
 
 /* The value of hyper-parameter name, or NaN if the model has none. */
 double ad_model_param(const struct ad_model *m, const char *name);

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "iforest.h"
+#include "detector.h"
 #include "io.h"
 #include "model.h"
 #include "score.h"
@@ -36,6 +36,7 @@ struct slot {
 	double *contrib;        /* explain: one row's contributions */
 	size_t *order;          /* explain: features, best first */
 	uint64_t seq;           /* block number in the input */
+	uint64_t missing;       /* rows missing a feature */
 	enum slot_state state;
 };
 
@@ -92,6 +93,12 @@ static enum ad_status check_options(struct run *r, struct ad_error *err)
 	if (o->explain > r->model->nfeat)
 		return ad_error_set(err, AD_EUSAGE, "--explain %zu is more than "
 		    "the model's %zu features", o->explain, r->model->nfeat);
+	if (o->threshold_set && !(o->threshold >= r->model->det->score_lo &&
+	    o->threshold <= r->model->det->score_hi))
+		return ad_error_set(err, AD_EUSAGE, "--threshold must be from "
+		    "%.17g to %.17g for %s models, not %.17g",
+		    r->model->det->score_lo, r->model->det->score_hi,
+		    r->model->det->name, o->threshold);
 	r->threshold = o->threshold_set ? o->threshold : r->model->threshold;
 	return AD_OK;
 }
@@ -283,7 +290,7 @@ static enum ad_status explain_rows(struct run *r, struct slot *s,
 	enum ad_status st;
 
 	for (size_t i = 0; i < b->nrows; i++) {
-		ad_iforest_explain(r->model->forest, s->x + i * r->d, s->contrib);
+		r->model->det->explain(r->model, s->x + i * r->d, s->contrib);
 		top_features(s->contrib, r->d, k, s->order);
 		for (size_t j = 0; j < k; j++) {
 			const char *name = r->model->features[s->order[j]];
@@ -303,7 +310,18 @@ static enum ad_status score_slot(struct run *r, struct slot *s,
 	struct ad_block *b = s->b;
 	size_t w = b->ncols;
 
-	ad_iforest_score(r->model->forest, s->x, b->nrows, r->d, s->score);
+	/* counted before standardizing, which fills missing values in */
+	s->missing = 0;
+	for (size_t i = 0; i < b->nrows; i++) {
+		const double *x = s->x + i * r->d;
+		for (size_t f = 0; f < r->d; f++)
+			if (isnan(x[f])) {
+				s->missing++;
+				break;
+			}
+	}
+	ad_model_standardize(r->model, s->x, b->nrows, r->d);
+	r->model->det->score(r->model, s->x, b->nrows, r->d, s->score);
 	for (size_t i = 0; i < b->nrows; i++) {
 		b->num[i * w + r->score_col] = s->score[i];
 		b->num[i * w + r->score_col + 1] = s->score[i] > r->threshold;
@@ -317,15 +335,9 @@ static enum ad_status write_slot(struct run *r, struct slot *s,
 {
 	const struct ad_block *b = s->b;
 
-	for (size_t i = 0; i < b->nrows; i++) {
-		const double *x = s->x + i * r->d;
+	for (size_t i = 0; i < b->nrows; i++)
 		r->res->anomalies += s->score[i] > r->threshold;
-		for (size_t f = 0; f < r->d; f++)
-			if (isnan(x[f])) {
-				r->res->missing++;
-				break;
-			}
-	}
+	r->res->missing += s->missing;
 	r->res->rows += b->nrows;
 	if (r->o->progress != NULL)
 		r->o->progress(r->o->progress_ctx, "rows scored", r->res->rows, 0);

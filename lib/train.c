@@ -13,8 +13,13 @@
  * score the calibration sample: with up to CALIB_ROWS training rows that is
  * every row, as scikit-learn does; beyond, a uniform sample of them. Its
  * sorted scores give the contamination threshold and the score quantiles.
+ *
+ * Detectors trained on rows (AD_SAMPLE_ROWS, see detector.h) have one
+ * reservoir instead, of --max-train-rows rows with stream 0: it is
+ * standardized, fitted, and is the calibration sample too.
  */
 #define _GNU_SOURCE
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,6 +29,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "detector.h"
 #include "iforest.h"
 #include "io.h"
 #include "model.h"
@@ -148,6 +154,7 @@ static void sift_down(struct heap *h, size_t i)
 
 struct run {
 	const struct ad_train_opts *o;
+	const struct ad_detector *det;
 	struct ad_train_result *res;
 	struct ad_model_sha256 *sha; /* of the input, as read */
 	unsigned char digest[32];
@@ -158,7 +165,7 @@ struct run {
 	size_t d;                    /* features */
 	size_t *col;                 /* feature -> input column */
 	double *row;                 /* one row's features */
-	size_t nres;                 /* trees + 1 */
+	size_t nres;                 /* trees + 1, or 1 (AD_SAMPLE_ROWS) */
 	struct reservoir *res_all;   /* trees, then calibration */
 	struct heap heap;
 	struct ad_model *model;
@@ -304,7 +311,9 @@ static enum ad_status init_reservoirs(struct run *r, struct ad_error *err)
 		calib = CALIB_ROWS;
 	if (calib < o->sample_size)
 		calib = (size_t)o->sample_size;
-	r->nres = (size_t)o->trees + 1;
+	if (r->det->sampling == AD_SAMPLE_ROWS)
+		calib = (size_t)o->max_train_rows;
+	r->nres = r->det->sampling == AD_SAMPLE_ROWS ? 1 : (size_t)o->trees + 1;
 	r->res_all = ad_calloc(r->nres, sizeof *r->res_all);
 	r->heap.r = ad_calloc(r->nres, sizeof *r->heap.r);
 	if (r->res_all == NULL || r->heap.r == NULL)
@@ -314,7 +323,8 @@ static enum ad_status init_reservoirs(struct run *r, struct ad_error *err)
 		int is_calib = i == r->nres - 1;
 
 		v->cap = is_calib ? calib : (size_t)o->sample_size;
-		ad_rng_seed(&v->rng, o->seed, is_calib ? CALIB_STREAM : i);
+		ad_rng_seed(&v->rng, o->seed, is_calib && r->nres > 1 ?
+		    CALIB_STREAM : i);
 		r->heap.r[i] = v;
 	}
 	r->heap.n = r->nres;
@@ -373,8 +383,11 @@ static enum ad_status read_input(struct run *r, struct ad_error *err)
 		r->res->invalid += ad_reader_invalid(r->rd)[r->col[f]];
 	if (rows < 2)
 		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0, "%s rows "
-		    "to train on: an isolation forest needs at least two",
-		    rows == 0 ? "no" : "one of the");
+		    "to train on: %s needs at least two",
+		    rows == 0 ? "no" : "one of the", r->det->sampling ==
+		    AD_SAMPLE_ROWS ? "a detector" : "an isolation forest");
+	if (r->det->sampling == AD_SAMPLE_ROWS && rows > r->res_all[0].n)
+		r->res->sampled = r->res_all[0].n;
 	return AD_OK;
 }
 
@@ -487,7 +500,7 @@ static enum ad_status score_chunk(struct run *r, size_t i,
 	size_t lo = i * CALIB_CHUNK, n = c->n - lo;
 
 	(void)err;
-	ad_iforest_score(r->model->forest, c->rows + lo * r->d,
+	r->det->score(r->model, c->rows + lo * r->d,
 	    n < CALIB_CHUNK ? n : CALIB_CHUNK, r->d, r->calib_scores + lo);
 	return AD_OK;
 }
@@ -559,6 +572,68 @@ static enum ad_status set_params(struct run *r, struct ad_error *err)
 	return ad_iforest_new(&m->forest, &p, err);
 }
 
+/* Mean and population standard deviation of each feature over the
+ * reservoir, missing and infinite values left out; a feature that does not
+ * vary (or is never there) gets scale 1, as scikit-learn's StandardScaler
+ * does. Sums are long double so that values near DBL_MAX do not overflow
+ * them. */
+static enum ad_status fit_standardizer(struct run *r, struct ad_error *err)
+{
+	const struct reservoir *v = &r->res_all[0];
+	struct ad_model *m = r->model;
+	size_t d = r->d;
+
+	m->center = ad_calloc(d, sizeof *m->center);
+	m->scale = ad_calloc(d, sizeof *m->scale);
+	if (m->center == NULL || m->scale == NULL)
+		return ad_error_nomem(err);
+	for (size_t f = 0; f < d; f++) {
+		long double sum = 0, ss = 0, mean;
+		double sd;
+		size_t k = 0;
+
+		for (size_t i = 0; i < v->n; i++) {
+			double x = v->rows[i * d + f];
+			if (isfinite(x)) {
+				sum += x;
+				k++;
+			}
+		}
+		mean = k > 0 ? sum / (long double)k : 0;
+		for (size_t i = 0; i < v->n; i++) {
+			double x = v->rows[i * d + f];
+			if (isfinite(x))
+				ss += (x - mean) * (x - mean);
+		}
+		sd = k > 0 ? (double)sqrtl(ss / (long double)k) : 0;
+		m->center[f] = (double)mean;
+		m->scale[f] = sd > DBL_MAX ? DBL_MAX : sd > 0 ? sd : 1;
+	}
+	return AD_OK;
+}
+
+/* Standardizes the one reservoir in place and fits the detector on it;
+ * the reservoir stays, standardized, as the calibration sample. */
+static enum ad_status fit_rows(struct run *r, struct ad_error *err)
+{
+	struct reservoir *v = &r->res_all[0];
+	enum ad_status st;
+
+	if ((st = fit_standardizer(r, err)) != AD_OK)
+		return st;
+	/* an infinite cell says nothing a kernel or a weight could use: it
+	 * is trained on as missing (scoring takes it as the most extreme) */
+	for (size_t i = 0; i < v->n * r->d; i++)
+		if (isinf(v->rows[i]))
+			v->rows[i] = NAN;
+	ad_model_standardize(r->model, v->rows, v->n, r->d);
+	st = r->det->fit(r->model, r->o, v->rows, v->n, err);
+	/* data a detector cannot fit is the input's fault: name it */
+	if (st == AD_EDATA && err->file[0] == '\0')
+		snprintf(err->file, sizeof err->file, "%s", ad_reader_name(r->rd));
+	return st;
+}
+
 static enum ad_status new_model(struct run *r, struct ad_error *err)
 {
 	const struct ad_train_opts *o = r->o;
@@ -569,6 +644,7 @@ static enum ad_status new_model(struct run *r, struct ad_error *err)
 		return st;
 	m = r->model;
 	m->algo = o->algo;
+	m->det = r->det;
 	memcpy(m->adkit_version, AD_VERSION, sizeof AD_VERSION);
 	m->created = ad_train_now();
 	m->seed = o->seed;
@@ -576,6 +652,8 @@ static enum ad_status new_model(struct run *r, struct ad_error *err)
 	m->contamination = o->contamination_auto ? 0 : o->contamination;
 	if ((st = set_features(r, err)) != AD_OK)
 		return st;
+	if (r->det->sampling == AD_SAMPLE_ROWS)
+		return fit_rows(r, err);
 	return set_params(r, err);
 }
 
@@ -601,7 +679,7 @@ static enum ad_status calibrate(struct run *r, struct ad_error *err)
 		m->qprob[i] = quantile_levels[i];
 		m->qscore[i] = quantile(r->calib_scores, c->n, quantile_levels[i]);
 	}
-	m->threshold = m->contamination_auto ? 0.5 :
+	m->threshold = m->contamination_auto ? r->det->auto_threshold :
 	    quantile(r->calib_scores, c->n, 1 - m->contamination);
 	return AD_OK;
 }
@@ -646,7 +724,8 @@ static enum ad_status merge(const struct ad_train_opts *o,
 	if (st == AD_OK) {
 		res->rows = m->rows;
 		res->nfeat = m->nfeat;
-		res->trees = ad_iforest_params(m->forest)->ntrees;
+		res->trees = m->forest != NULL ?
+		    ad_iforest_params(m->forest)->ntrees : 0;
 		res->threshold = m->threshold;
 		res->same_seed = same ? o->merge[same] : NULL;
 	}
@@ -686,13 +765,13 @@ static enum ad_status train(struct run *r, struct ad_error *err)
 	    (st = init_reservoirs(r, err)) != AD_OK ||
 	    (st = read_input(r, err)) != AD_OK ||
 	    (st = new_model(r, err)) != AD_OK ||
-	    (st = parallel(r, (size_t)r->o->trees, grow_tree, "trees grown",
-	    err)) != AD_OK ||
+	    (r->model->forest != NULL && (st = parallel(r,
+	    (size_t)r->o->trees, grow_tree, "trees grown", err)) != AD_OK) ||
 	    (st = calibrate(r, err)) != AD_OK ||
 	    (st = finish_model(r, err)) != AD_OK)
 		return st;
 	r->res->nfeat = r->d;
-	r->res->trees = (size_t)r->o->trees;
+	r->res->trees = r->model->forest != NULL ? (size_t)r->o->trees : 0;
 	r->res->threshold = r->model->threshold;
 	if ((st = ad_model_write(r->model, r->out, err)) != AD_OK)
 		return st;
@@ -720,6 +799,11 @@ enum ad_status ad_train_run(const struct ad_train_opts *o,
 		return merge(o, res, err);
 	memset(&r, 0, sizeof r);
 	r.o = o;
+	if ((r.det = ad_detector_find(o->algo)) == NULL)
+		return ad_error_set(err, AD_EUSAGE, "unknown algorithm");
+	if (r.det->sampling == AD_SAMPLE_ROWS && o->max_train_rows < 2)
+		return ad_error_set(err, AD_EUSAGE, "--max-train-rows must be at "
+		    "least 2");
 	r.res = res;
 	if (o->rejects_path != NULL)
 		st = ad_out_open(&r.rejects, o->rejects_path, err);

@@ -11,7 +11,9 @@
 #include <stdint.h>
 
 #include "ad.h"
+#include "autoenc.h"
 #include "model.h"
+#include "ocsvm.h"
 #include "reader.h"
 
 /* Called now and then with how far a run is: what ("rows read", "trees
@@ -33,6 +35,10 @@ struct ad_train_opts {
 	double contamination;       /* (0, 0.5] unless auto */
 	uint64_t seed;
 	unsigned threads;           /* at least 1 */
+	uint64_t max_train_rows;    /* detectors trained on rows (not forests):
+	                               a uniform sample of at most this many */
+	struct ad_ocsvm_opts ocsvm; /* -a ocsvm */
+	struct ad_autoenc_opts autoenc; /* -a autoencoder */
 	const char *label;          /* not a feature */
 	char **ignore;              /* not features */
 	size_t n_ignore;
@@ -46,10 +52,13 @@ struct ad_train_opts {
 
 struct ad_train_result {
 	uint64_t rows;              /* training rows (all sources when merging) */
+	uint64_t sampled;           /* rows fitted when a detector trained on a
+	                               sample of them (rows > max_train_rows),
+	                               else 0 */
 	uint64_t rejected;          /* rows with the wrong field count */
 	uint64_t invalid;           /* feature cells that were not numbers */
 	size_t nfeat;
-	size_t trees;
+	size_t trees;               /* forests */
 	double threshold;
 	const char *same_seed;      /* merge: a model whose seed repeats an
 	                               earlier one's, or NULL */

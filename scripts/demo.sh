@@ -58,6 +58,36 @@ ad-eval -F text --min-auc 0.8 --plot "$out/eval.svg" \
 	--kfp-ui "$out/mlpipeline-ui-metadata.json" "$out/scored.csv"
 echo "ROC and precision-recall plot: $out/eval.svg"
 
+detectors="iforest ocsvm autoencoder"
+for a in $detectors; do
+	[ "$a" = iforest ] && continue
+	step "Train -a $a on the same rows and score them" \
+		"ad-train -a $a --max-train-rows 100000 --label label --ignore timestamp,host --seed 1 -o $out/model.$a $out/clean.csv && ad-score -q -m $out/model.$a -o $out/scored.$a.csv $out/clean.csv"
+	ad-train -q -a "$a" --max-train-rows 100000 --label label \
+		--ignore timestamp,host --seed 1 -o "$out/model.$a" "$out/clean.csv"
+	ad-score -q -m "$out/model.$a" -o "$out/scored.$a.csv" "$out/clean.csv"
+done
+cp "$out/scored.csv" "$out/scored.iforest.csv"
+
+step "The detectors side by side (measures that need no threshold)" \
+	"for a in $detectors; do ad-eval -q -F csv $out/scored.\$a.csv; done"
+for a in $detectors; do
+	ad-eval -q -F csv "$out/scored.$a.csv" > "$out/eval.$a.csv"
+done
+{
+	printf 'metric'
+	for a in $detectors; do printf ',%s' "$a"; done
+	printf '\n'
+	for metric in roc_auc pr_auc precision_at_k best_f1; do
+		printf '%s' "$metric"
+		for a in $detectors; do
+			awk -F, -v m="$metric" '$1 == m { printf ",%.4f", $2 }' \
+				"$out/eval.$a.csv"
+		done
+		printf '\n'
+	done
+} | awk -F, '{ printf "%-16s", $1; for (i = 2; i <= NF; i++) printf "%14s", $i; printf "\n" }' 
+
 step "Check the scores against the model's training scores: no drift" \
 	"ad-drift -m $out/model -F text $out/scored.csv"
 ad-drift -m "$out/model" -F text "$out/scored.csv"

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for lib/model (and the forest decoder behind it).
+ * libFuzzer target for lib/model (and the detectors' decoders behind it).
  *
  * The input is decoded as a model file twice: as it is, and with its
  * length field and checksum made right, so that mutations reach the field
@@ -8,8 +8,9 @@
  * breach aborts:
  *  - it encodes back to exactly the bytes it was read from;
  *  - its features, sources and quantiles are as the loader checked them;
- *  - scoring rows (ordinary, extreme, missing) gives scores in (0, 1], the
- *    same one row at a time as in a batch, and explaining gives finite,
+ *  - scoring rows (ordinary, extreme, missing; standardized first if the
+ *    detector wants it) gives finite scores in its range (forests: (0, 1]),
+ *    the same one row at a time as in a batch, and explaining gives finite,
  *    non-negative contributions;
  *  - its JSON metadata can be written.
  */
@@ -22,7 +23,7 @@
 
 #include "ad.h"
 #include "alloc.h"
-#include "iforest.h"
+#include "detector.h"
 #include "io.h"
 #include "model.h"
 
@@ -45,12 +46,15 @@ static void check_scores(const struct ad_model *m)
 		x[4 * d + f] = f % 2 ? NAN : 3.5;
 		x[5 * d + f] = -(double)f;
 	}
-	ad_iforest_score(m->forest, x, n, d, s);
+	ad_model_standardize(m, x, n, d);
+	m->det->score(m, x, n, d, s);
 	for (size_t i = 0; i < n; i++) {
-		CHECK(s[i] > 0 && s[i] <= 1);
-		ad_iforest_score(m->forest, x + i * d, 1, d, &one);
+		CHECK(isfinite(s[i]) && s[i] >= m->det->score_lo &&
+		    s[i] <= m->det->score_hi);
+		CHECK(m->det->sampling != AD_SAMPLE_SUBSAMPLES || s[i] > 0);
+		m->det->score(m, x + i * d, 1, d, &one);
 		CHECK(memcmp(&one, &s[i], sizeof one) == 0);
-		ad_iforest_explain(m->forest, x + i * d, c);
+		m->det->explain(m, x + i * d, c);
 		for (size_t f = 0; f < d; f++)
 			CHECK(isfinite(c[f]) && c[f] >= 0);
 	}
@@ -74,7 +78,8 @@ static void check_model(const struct ad_model *m, const uint8_t *data,
 	for (size_t i = 1; i < m->nquantiles; i++)
 		CHECK(m->qprob[i] > m->qprob[i - 1] &&
 		    m->qscore[i] >= m->qscore[i - 1]);
-	CHECK(m->threshold >= 0 && m->threshold <= 1);
+	CHECK(m->threshold >= m->det->score_lo &&
+	    m->threshold <= m->det->score_hi);
 	CHECK(ad_model_encode(m, &p, &len, &err) == AD_OK);
 	CHECK(len == size && memcmp(p, data, size) == 0);
 	ad_free(p);

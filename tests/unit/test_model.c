@@ -4,7 +4,8 @@
  * counts that lie, with the checksum made right so the checks behind it
  * are reached) without large allocations, SHA-256 against libmd,
  * reproducible training whatever the thread count, merging, and the OOM
- * loop (STYLE.md) over decoding, training, scoring and merging.
+ * loop (STYLE.md) over decoding, training, scoring and merging, for forests
+ * and One-Class SVMs (libsvm's own allocations are not ours to fail).
  *
  * Like test_oom.c, this program links its own ad_malloc family, which can
  * fail the Nth allocation and counts the blocks alive and the largest
@@ -475,6 +476,11 @@ static void test_merge(void)
 	CHECK(ad_train_run(&o, &r, &err) == AD_EDATA);
 	CHECK(strstr(err.msg, "cannot merge: model has another algorithm"));
 	CHECK(strcmp(err.file, path_of("e1")) == 0);
+	two[1] = path_of("v1");
+	CHECK(ad_train_run(&o, &r, &err) == AD_EDATA);
+	CHECK(strstr(err.msg, "cannot merge: only forests (iforest, eif) merge, "
+	    "and this is an ocsvm model"));
+	CHECK(strcmp(err.file, path_of("v1")) == 0);
 	CHECK(live == 0);
 }
 
@@ -507,7 +513,31 @@ static enum ad_status train(struct ad_error *err)
 	return st;
 }
 
-static enum ad_status score(struct ad_error *err)
+/* A One-Class SVM on a sample of 5 of the 8 rows. */
+static struct ad_train_opts ocsvm_opts(const char *out)
+{
+	struct ad_train_opts o = train_opts("train.csv", out);
+
+	o.algo = AD_ALGO_OCSVM;
+	o.max_train_rows = 5;
+	ad_ocsvm_defaults(&o.ocsvm);
+	o.ocsvm.nu = 0.4;
+	return o;
+}
+
+static enum ad_status train_ocsvm(struct ad_error *err)
+{
+	struct ad_train_opts o = ocsvm_opts("oom.ocsvm");
+	struct ad_train_result r;
+	enum ad_status st;
+
+	if ((st = ad_train_run(&o, &r, err)) == AD_OK &&
+	    (r.rows != 8 || r.sampled != 5))
+		st = AD_ECHECK;
+	return st;
+}
+
+static enum ad_status score_model(const char *model, struct ad_error *err)
 {
 	struct ad_score_opts o;
 	struct ad_score_result r;
@@ -516,7 +546,7 @@ static enum ad_status score(struct ad_error *err)
 
 	memset(&o, 0, sizeof o);
 	o.in.path = path_of("train.csv");
-	o.model_path = path_of("m1");
+	o.model_path = path_of(model);
 	o.output = path_of("oom.scores");
 	o.keep = keep;
 	o.n_keep = 1;
@@ -527,6 +557,16 @@ static enum ad_status score(struct ad_error *err)
 	    (r.rows != 8 || r.missing != 2))
 		st = AD_ECHECK;
 	return st;
+}
+
+static enum ad_status score(struct ad_error *err)
+{
+	return score_model("m1", err);
+}
+
+static enum ad_status score_ocsvm(struct ad_error *err)
+{
+	return score_model("v1", err);
 }
 
 static enum ad_status inspect(struct ad_error *err)
@@ -617,6 +657,11 @@ int main(void)
 		fprintf(stderr, "training failed: %s\n", err.msg);
 		return 1;
 	}
+	o = ocsvm_opts("v1");
+	if (ad_train_run(&o, &r, &err) != AD_OK) {
+		fprintf(stderr, "training an ocsvm failed: %s\n", err.msg);
+		return 1;
+	}
 	test_round_trip();
 	test_every_cut_and_flip();
 	test_flips_behind_the_checksum();
@@ -630,10 +675,12 @@ int main(void)
 	oom_loop(score, "score");
 	oom_loop(inspect, "inspect");
 	oom_loop(merge, "merge");
+	oom_loop(train_ocsvm, "train ocsvm");
+	oom_loop(score_ocsvm, "score ocsvm");
 	{
 		const char *names[] = { "train.csv", "m1", "m2", "m3", "e1", "e2",
 		    "one.csv", "merged", "oom.model", "oom.rejects", "oom.scores",
-		    "oom.json", "oom.merged" };
+		    "oom.json", "oom.merged", "v1", "oom.ocsvm" };
 		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 			unlink(path_of(names[i]));
 		rmdir(dir);

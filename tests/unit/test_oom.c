@@ -10,7 +10,8 @@
  * The scenarios: a small CSV (quotes, text, numbers, a long field, a
  * rejected wide row) read fully, by path and through an ad_in handed to the
  * reader; that CSV written as binary over an existing file and read back;
- * and a params file loaded.
+ * a params file loaded; and an autoencoder trained (dropout, validation),
+ * encoded and decoded.
  *
  * libcsv allocates through ad_realloc (csv_set_realloc_func) and frees
  * through ad_free, so its buffer is counted as well.
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "autoenc.h"
 #include "io.h"
 #include "params.h"
 #include "reader.h"
@@ -291,6 +293,43 @@ out:
 	return st;
 }
 
+static enum ad_status autoencoder(struct ad_error *err)
+{
+	struct ad_autoenc_params p;
+	struct ad_autoenc *ae = NULL, *back = NULL;
+	unsigned char *buf = NULL;
+	double x[20 * 3];
+	size_t len;
+	enum ad_status st;
+
+	for (size_t i = 0; i < 20 * 3; i++)
+		x[i] = (double)(i % 7) - 3;
+	ad_autoenc_defaults(&p);
+	p.nfeat = 3;
+	p.nhidden = 2;
+	p.hidden[0] = 4;
+	p.hidden[1] = 2;
+	p.epochs = 2;
+	p.batch_size = 4;
+	p.dropout = 0.2;
+	p.validation_fraction = 0.2;
+	if ((st = ad_autoenc_train(&p, x, 20, NULL, NULL, &ae, NULL, err)) !=
+	    AD_OK)
+		return st;
+	len = ad_autoenc_encoded_size(ae);
+	if ((buf = ad_malloc(len)) == NULL) {
+		st = ad_error_nomem(err);
+		goto out;
+	}
+	ad_autoenc_encode(ae, buf);
+	st = ad_autoenc_decode(buf, len, 3, "m", &back, err);
+out:
+	ad_free(buf);
+	ad_autoenc_free(back);
+	ad_autoenc_free(ae);
+	return st;
+}
+
 /* ---- the loop ---- */
 
 /* Runs one scenario with allocation n failing; returns whether the
@@ -357,6 +396,8 @@ static void test_scenarios_pass_without_failures(void)
 	CHECK(live == 0);
 	CHECK(load_params(&err) == AD_OK);
 	CHECK(live == 0);
+	CHECK(autoencoder(&err) == AD_OK);
+	CHECK(live == 0);
 }
 
 int main(void)
@@ -378,6 +419,7 @@ int main(void)
 	oom_loop(read_csv_from_stream, "read CSV from a stream");
 	oom_loop(binary_round_trip, "binary round trip");
 	oom_loop(load_params, "params load");
+	oom_loop(autoencoder, "autoencoder");
 	unlink(csv_path);
 	unlink(bin_path);
 	unlink(params_path);
