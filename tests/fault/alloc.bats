@@ -129,6 +129,14 @@ setup() {
 		--threads 2 --label label --ignore timestamp,host -o model small.csv
 }
 
+@test "ad-train -a ocsvm and -a autoencoder under allocation failure" {
+	fail_each_allocation model ad-train -q -a ocsvm --label label \
+		--ignore timestamp,host -o model small.csv
+	fail_each_allocation model ad-train -q -a autoencoder --hidden 4,2,4 \
+		--epochs 3 --threads 1 --label label --ignore timestamp,host \
+		-o model small.csv
+}
+
 @test "ad-train --merge under allocation failure" {
 	ad-train -q --trees 2 --seed 1 --label label -o m1 --ignore timestamp,host small.csv
 	ad-train -q --trees 2 --seed 2 --label label -o m2 --ignore timestamp,host small.csv
