@@ -210,6 +210,8 @@ bench: all
 	bench/iforest.sh
 	bench/iforest-auc.sh
 	bench/drift.sh
+	bench/ocsvm.sh
+	bench/autoencoder.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
