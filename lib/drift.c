@@ -658,6 +658,9 @@ static enum ad_status open_data(const struct run *r, struct ad_in *in,
 	ro.path = NULL;
 	ro.from = in;
 	ro.types = types;
+	/* a row dropped from a distribution would go unnoticed */
+	ro.limit_rejects = 1;
+	ro.max_rejects = 0;
 	return ad_reader_open(rd, &ro, err);
 }
 
