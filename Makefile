@@ -81,6 +81,11 @@ $(BUILD)/fault/%: cmd/%.c tests/fault/alloc.c $(LIBA) $(LIB_H) | $(BUILD)/fault
 $(BUILD)/fault/leak: tests/fault/leak.c tests/fault/alloc.c | $(BUILD)/fault
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) $^ -o $@
 
+# The read() shim of tests/bats/io-faults.bats, never sanitized: it is
+# preloaded into either build.
+$(BUILD)/fault/shortread.so: tests/fault/shortread.c | $(BUILD)/fault
+	$(CC) $(CFLAGS_BASE) -O2 -fPIC -shared $< -ldl -o $@
+
 $(OBJ) $(BUILD)/bin $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/fault bin:
 	mkdir -p $@
 
@@ -114,8 +119,9 @@ fuzz-replay: $(FUZZERS:%=$(BUILD)/fuzz/%)
 	@$(LOGGED) for f in $(FUZZERS); do \
 		$(BUILD)/fuzz/$$f tests/fuzz/corpus/$${f#fuzz_} | tee -a $(LOG)-fuzz.log; done
 
-bats: $(CMDS:%=$(BUILD)/bin/%)
+bats: $(CMDS:%=$(BUILD)/bin/%) $(BUILD)/fault/shortread.so
 	@$(LOGGED) ADKIT_BIN=$(abspath $(BUILD)/bin) ADKIT_SANITIZED=$(if $(SAN),1) \
+		ADKIT_SHIM=$(abspath $(BUILD)/fault/shortread.so) \
 		bats tests/bats | tee -a $(LOG)-bats.log
 
 # Every command with its Nth allocation failing, N = 1, 2, ...; meant for

@@ -20,6 +20,8 @@ struct ad_in {
 	unsigned char *buf;
 	size_t pos, len;      /* unread bytes are buf[pos..len) */
 	uint64_t consumed;    /* bytes handed out so far */
+	uint64_t nread;       /* bytes read from fd so far */
+	int64_t size_at_open; /* a regular file's size when opened; -1 else */
 	char *name;
 };
 
@@ -47,6 +49,16 @@ static char *dup_str(const char *s)
 	return p;
 }
 
+/* The size of the regular file open on fd, or -1 for anything else. */
+static int64_t regular_size(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	return (int64_t)st.st_size;
+}
+
 enum ad_status ad_in_open(struct ad_in **in, const char *path,
     struct ad_error *err)
 {
@@ -61,6 +73,7 @@ enum ad_status ad_in_open(struct ad_in **in, const char *path,
 		ad_in_close(r);
 		return ad_error_nomem(err);
 	}
+	r->size_at_open = -1;
 	if (use_stdin) {
 		r->fd = STDIN_FILENO;
 	} else {
@@ -72,6 +85,7 @@ enum ad_status ad_in_open(struct ad_in **in, const char *path,
 			return AD_EIO;
 		}
 		r->owns_fd = 1;
+		r->size_at_open = regular_size(r->fd);
 	}
 	*in = r;
 	return AD_OK;
@@ -100,6 +114,15 @@ static enum ad_status fill(struct ad_in *in, size_t *n, struct ad_error *err)
 		ad_error_sys(err, e, in->name, "read error");
 		return AD_EIO;
 	}
+	/* A file cut short under us (a log rotated by truncation, say) would
+	 * otherwise pass for a shorter input, its last row maybe half there. */
+	if (got == 0 && in->size_at_open >= 0 &&
+	    in->nread < (uint64_t)in->size_at_open)
+		return ad_error_at(err, AD_EIO, in->name, 0, 0, "file shrank "
+		    "while being read (%llu of %lld bytes)",
+		    (unsigned long long)in->nread,
+		    (long long)in->size_at_open);
+	in->nread += (size_t)got;
 	in->len += (size_t)got;
 	*n = (size_t)got;
 	return AD_OK;
