@@ -181,6 +181,18 @@ fuzz-long:
 
 # ---- demo, bench, install ----
 
+# Not part of `make test`: 10 GB (SOAK_GB) streamed through the pipeline and
+# ad-drift, each stage's peak RSS checked against a fixed bound.
+SOAK_GB ?= 10
+soak: all
+	tests/soak/soak.sh $(SOAK_GB)
+.PHONY: soak
+
+# The demo pipeline with each command under valgrind memcheck.
+valgrind: all
+	tests/valgrind.sh
+.PHONY: valgrind
+
 demo: all
 	@scripts/demo.sh
 

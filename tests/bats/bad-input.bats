@@ -11,6 +11,7 @@ setup_file() {
 	export PATH="${ADKIT_BIN:-$ROOT/bin}:$PATH"
 	printf 'a,b\n1,2\n2,3\n3,1\n4,4\n' > tiny.csv
 	printf 'a,b\n1,2\n3\n' > ragged.csv
+	printf 'a,b\n1,2\n2,3\n3,1\n4,4\n5\n' > tinyragged.csv
 	printf 'a,b\n1,2\n3,4,5\n' > long.csv
 	printf 'a,b\n1,"2\n' > unterm.csv
 	printf 'a,b\n1,a"b\n' > quote.csv
@@ -53,8 +54,8 @@ TABLE='
 ragged row, ad-clean rejects and counts|ad-clean ragged.csv|0|ad-clean: ragged.csv: 2 rows read, 1 written; 1 rejected, .*
 ragged row, ad-features stops|ad-features ragged.csv|3|ad-features: ragged.csv:3: expected 2 fields, got 1
 row too long, ad-features stops|ad-features long.csv|3|ad-features: long.csv:3: expected 2 fields, got 3
-ragged row, ad-drift profile stops|ad-drift --profile -o p ragged.csv|3|ad-drift: ragged.csv:3: expected 2 fields, got 1
-ragged row, ad-drift current data stops|ad-drift -r tiny.prof ragged.csv|3|ad-drift: ragged.csv:3: expected 2 fields, got 1
+ragged row, ad-drift profile counts|ad-drift --profile -o p ragged.csv|0|ad-drift: 1 rows rejected for their field count \(left out\)
+ragged row, ad-drift current data counts|ad-drift -F csv -r tiny.prof tinyragged.csv|0|ad-drift: 1 rows rejected for their field count \(left out\)
 ragged row, ad-score rejects and counts|ad-score -m tiny.model ragged.csv|0|ad-score: ragged.csv: 1 rows scored; 1 rejected \(not scored\), .*
 ragged row, ad-eval counts|ad-eval evragged.csv|0|ad-eval: evragged.csv: .*1 rejected.*
 unterminated quote|ad-clean unterm.csv|3|ad-clean: unterm.csv:2:2: quoted field not closed before the end of the input
