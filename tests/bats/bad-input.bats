@@ -134,11 +134,10 @@ each_byte() {
 	    open my $o, ">", "dmg.d/$i" or die; binmode $o; print $o $c; }' \
 	    "$how" "$src"
 	for ((i = 0; i < last; i++)); do
-		ln -f "dmg.d/$i" dmg
 		st=0
-		err=$(eval "${cmd//FILE/dmg}" 2>&1 >/dev/null) || st=$?
-		if [ "$st" != 3 ] || [[ ! "$err" =~ ^ad-[a-z]+:\ dmg[:\ ] ]] ||
-		    [ "$(printf '%s\n' "$err" | wc -l)" != 1 ]; then
+		err=$(eval "${cmd//FILE/dmg.d/$i}" 2>&1 >/dev/null) || st=$?
+		if [ "$st" != 3 ] || [[ ! "$err" =~ ^ad-[a-z]+:\ dmg\.d/$i[:\ ] ]] ||
+		    [[ "$err" == *$'\n'* ]]; then
 			echo "$how at byte $i: exit $st: $err"
 			fails=$((fails + 1))
 		fi
