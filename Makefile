@@ -93,6 +93,11 @@ $(BUILD)/fault/%: cmd/%.c tests/fault/alloc.c $(LIBA) $(LIB_H) | $(BUILD)/fault
 $(BUILD)/fault/leak: tests/fault/leak.c tests/fault/alloc.c | $(BUILD)/fault
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) $^ -o $@
 
+# The read() shim of tests/bats/io-faults.bats, never sanitized: it is
+# preloaded into either build.
+$(BUILD)/fault/shortread.so: tests/fault/shortread.c | $(BUILD)/fault
+	$(CC) $(CFLAGS_BASE) -O2 -fPIC -shared $< -ldl -o $@
+
 $(OBJ) $(BUILD)/bin $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/fault bin:
 	mkdir -p $@
 
@@ -126,8 +131,9 @@ fuzz-replay: $(FUZZERS:%=$(BUILD)/fuzz/%)
 	@$(LOGGED) for f in $(FUZZERS); do \
 		$(BUILD)/fuzz/$$f tests/fuzz/corpus/$${f#fuzz_} | tee -a $(LOG)-fuzz.log; done
 
-bats: $(CMDS:%=$(BUILD)/bin/%)
+bats: $(CMDS:%=$(BUILD)/bin/%) $(BUILD)/fault/shortread.so
 	@$(LOGGED) ADKIT_BIN=$(abspath $(BUILD)/bin) ADKIT_SANITIZED=$(if $(SAN),1) \
+		ADKIT_SHIM=$(abspath $(BUILD)/fault/shortread.so) \
 		bats tests/bats | tee -a $(LOG)-bats.log
 
 # Every command with its Nth allocation failing, N = 1, 2, ...; meant for
@@ -198,6 +204,18 @@ components: $(CMDS:%=bin/%)
 	done; echo "components: $(words $(CMDS)) written to pipelines/components"
 
 # ---- demo, bench, install ----
+
+# Not part of `make test`: 10 GB (SOAK_GB) streamed through the pipeline and
+# ad-drift, each stage's peak RSS checked against a fixed bound.
+SOAK_GB ?= 10
+soak: all
+	tests/soak/soak.sh $(SOAK_GB)
+.PHONY: soak
+
+# The demo pipeline with each command under valgrind memcheck.
+valgrind: all
+	tests/valgrind.sh
+.PHONY: valgrind
 
 demo: all
 	@scripts/demo.sh

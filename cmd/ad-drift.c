@@ -255,6 +255,9 @@ static unsigned default_threads(void)
 
 static void summarize(const struct args *a, const struct ad_drift_result *r)
 {
+	if (!a->quiet && r->rejected > 0)
+		ad_cli_note(cmd.name, "%llu rows rejected for their field count (left "
+		    "out)", (unsigned long long)r->rejected);
 	if (a->quiet || !r->drift)
 		return;
 	if (a->o.window > 0)

@@ -661,6 +661,14 @@ static enum ad_status open_data(const struct run *r, struct ad_in *in,
 	return ad_reader_open(rd, &ro, err);
 }
 
+/* Frees rd, counting the rows it rejected for their field count. */
+static void free_data(struct run *r, struct ad_reader *rd)
+{
+	if (rd != NULL)
+		r->res->rejected += ad_reader_rejected(rd);
+	ad_reader_free(rd);
+}
+
 static enum ad_status load_reference(struct run *r, struct ad_error *err)
 {
 	const struct ad_drift_opts *o = r->o;
@@ -689,7 +697,7 @@ static enum ad_status load_reference(struct run *r, struct ad_error *err)
 		if ((st = open_data(r, in, NULL, &rd, err)) != AD_OK)
 			return st;
 		st = profile_data(r, rd, &o->prof, 1, &r->ref, err);
-		ad_reader_free(rd);
+		free_data(r, rd);
 		if (st != AD_OK)
 			return st;
 	}
@@ -1799,7 +1807,7 @@ static enum ad_status run_profile(struct run *r, struct ad_error *err)
 	if ((st = open_data(r, in, NULL, &rd, err)) != AD_OK)
 		return st;
 	st = profile_data(r, rd, &r->o->prof, 0, &p, err);
-	ad_reader_free(rd);
+	free_data(r, rd);
 	if (st == AD_OK)
 		st = ad_profile_write(p, r->out, err);
 	ad_profile_free(p);
@@ -1847,7 +1855,7 @@ static void run_free(struct run *r)
 	ad_writer_free(r->w);
 	ad_block_free(r->row);
 	ad_schema_free(r->outs);
-	ad_reader_free(r->rd);
+	free_data(r, r->rd);
 	ad_profile_free(r->ref);
 	ad_model_free(r->model);
 	ad_free(r->qedges);

@@ -114,6 +114,8 @@ struct ad_drift_result {
 	uint64_t first_drift_line; /* window mode: where drift first showed */
 	char names[256];          /* drifted columns, comma-separated, cut
 	                           * short with "..." */
+	uint64_t rejected;        /* rows of any input with the wrong field
+	                           * count, left out (as ad-score does) */
 };
 
 /* Sets opts to the defaults. */

@@ -2280,6 +2280,9 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 
 	ro.types = r->types;
 	ro.strict = 1;
+	/* features of a row with missing fields would be made up */
+	ro.limit_rejects = 1;
+	ro.max_rejects = 0;
 	r->delim = ro.delim ? ro.delim : ',';
 	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
 		return st;

@@ -22,6 +22,8 @@ struct ad_in {
 	unsigned char *buf;
 	size_t pos, len;      /* unread bytes are buf[pos..len) */
 	uint64_t consumed;    /* bytes handed out so far */
+	uint64_t nread;       /* offset in the file read up to */
+	int64_t size_at_open; /* a regular file's size when opened; -1 else */
 	char *name;
 	ad_in_tap_fn tap;     /* sees every byte read, or NULL */
 	void *tap_ctx;
@@ -60,6 +62,16 @@ static void note_seekable(struct ad_in *in)
 	    (in->start = lseek(in->fd, 0, SEEK_CUR)) >= 0;
 }
 
+/* The size of the regular file open on fd, or -1 for anything else. */
+static int64_t regular_size(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	return (int64_t)st.st_size;
+}
+
 enum ad_status ad_in_open(struct ad_in **in, const char *path,
     struct ad_error *err)
 {
@@ -74,6 +86,7 @@ enum ad_status ad_in_open(struct ad_in **in, const char *path,
 		ad_in_close(r);
 		return ad_error_nomem(err);
 	}
+	r->size_at_open = -1;
 	if (use_stdin) {
 		r->fd = STDIN_FILENO;
 	} else {
@@ -85,6 +98,7 @@ enum ad_status ad_in_open(struct ad_in **in, const char *path,
 			return AD_EIO;
 		}
 		r->owns_fd = 1;
+		r->size_at_open = regular_size(r->fd);
 	}
 	note_seekable(r);
 	*in = r;
@@ -96,7 +110,6 @@ const char *ad_in_name(const struct ad_in *in)
 	return in->name;
 }
 
-/* Reads more bytes after the unread ones; *n is 0 at end of input. */
 /* Reads up to n bytes into dst, bypassing the buffer (the tap still sees
  * them); *got is 0 at end of input. */
 static enum ad_status read_direct(struct ad_in *in, unsigned char *dst,
@@ -112,12 +125,22 @@ static enum ad_status read_direct(struct ad_in *in, unsigned char *dst,
 		ad_error_sys(err, e, in->name, "read error");
 		return AD_EIO;
 	}
+	/* A file cut short under us (a log rotated by truncation, say) would
+	 * otherwise pass for a shorter input, its last row maybe half there. */
+	if (r == 0 && n > 0 && in->size_at_open >= 0 &&
+	    in->nread < (uint64_t)in->size_at_open)
+		return ad_error_at(err, AD_EIO, in->name, 0, 0, "file shrank "
+		    "while being read (%llu of %lld bytes)",
+		    (unsigned long long)in->nread,
+		    (long long)in->size_at_open);
+	in->nread += (size_t)r;
 	*got = (size_t)r;
 	if (in->tap != NULL && r > 0)
 		in->tap(in->tap_ctx, dst, (size_t)r);
 	return AD_OK;
 }
 
+/* Reads more bytes after the unread ones; *n is 0 at end of input. */
 static enum ad_status fill(struct ad_in *in, size_t *n, struct ad_error *err)
 {
 	enum ad_status st;
@@ -236,6 +259,7 @@ enum ad_status ad_in_seek(struct ad_in *in, uint64_t offset,
 	}
 	in->pos = in->len = 0;
 	in->consumed = offset;
+	in->nread = (uint64_t)in->start + offset;
 	return AD_OK;
 }
 

@@ -240,10 +240,35 @@ static int fast_ok(const struct ad_reader *r, const char *s, size_t len)
 	return cr == NULL || cr == s + len - 2;
 }
 
+/* Reports the NUL byte at z, inside the chunk s: CSV is text, and a NUL
+ * would cut a field short wherever it is used as a C string. The column
+ * counts delimiters, so it is approximate inside quoted fields. */
+static enum ad_status nul_byte(const struct ad_reader *r, const char *s,
+    const char *z, struct ad_error *err)
+{
+	uint64_t line = r->line;
+	size_t col = r->raw.nfields - r->raw.row_first + 1;
+
+	for (const char *p = s; p < z; p++) {
+		if (*p == '\n') {
+			line++;
+			col = 1;
+		} else if (*p == r->opts.delim) {
+			col++;
+		}
+	}
+	return ad_error_at(err, AD_EDATA, r->name, line, col,
+	    "NUL byte in the input (binary data is not CSV text)");
+}
+
 /* Feeds one chunk of input, line by line. */
 static enum ad_status feed(struct ad_reader *r, const char *s, size_t len,
     struct ad_error *err)
 {
+	const char *z = memchr(s, '\0', len);
+
+	if (z != NULL)
+		return nul_byte(r, s, z, err);
 	while (len > 0) {
 		const char *nl = memchr(s, '\n', len);
 		size_t n = nl ? (size_t)(nl - s) + 1 : len;
@@ -396,7 +421,11 @@ static enum ad_status reject(struct ad_reader *r, const struct raw_row *row,
 		if (st != AD_OK)
 			goto out;
 	}
-	if (r->opts.limit_rejects && r->rejected > r->opts.max_rejects)
+	if (r->opts.limit_rejects && r->opts.max_rejects == 0)
+		st = ad_error_at(err, AD_EDATA, r->name, row->line, 0,
+		    "expected %zu fields, got %zu", r->schema->ncols,
+		    row->nfields);
+	else if (r->opts.limit_rejects && r->rejected > r->opts.max_rejects)
 		st = ad_error_at(err, AD_EDATA, r->name, row->line, 0,
 		    "expected %zu fields, got %zu; more than %llu rejected rows, "
 		    "stopping", r->schema->ncols, row->nfields,

@@ -3,7 +3,7 @@
 # Everything it writes goes to build/demo/.
 set -eu
 cd "$(dirname "$0")/.."
-PATH="$PWD/bin:$PATH"
+PATH="${ADKIT_BIN:-$PWD/bin}:$PATH"
 out=build/demo
 mkdir -p "$out"
 

@@ -140,7 +140,7 @@ load helper
 	assert_success
 	run --separate-stderr ad-clean -q --max-rejects 0 -o out.csv "$FIX/mixed.csv"
 	assert_failure 3
-	[[ "$stderr" == "ad-clean: $FIX/mixed.csv:9: expected 5 fields, got 4; more than 0 rejected rows, stopping" ]]
+	[[ "$stderr" == "ad-clean: $FIX/mixed.csv:9: expected 5 fields, got 4" ]]
 	[ ! -e out.csv ]
 }
 
