@@ -112,6 +112,12 @@ published() {
 
 @test "ADKIT_KEEP_MODELS bounds the models kept, never removing the one in use" {
 	export ADKIT_KEEP_MODELS=1
+	# both models are published in the same second (a fast machine did so,
+	# and the newer one was pruned when its hash sorted first)
+	mkdir clock
+	printf '#!/bin/sh\ncase "$*" in *%%H%%M%%S*) echo 20261129T000000Z ;; *) exec /usr/bin/date "$@" ;; esac\n' > clock/date
+	chmod +x clock/date
+	PATH="$PWD/clock:$PATH"
 	"$JOBCMD" --init sunday.csv 2>/dev/null
 	cp monday.csv "$ADKIT_INCOMING/2026-11-02.csv"
 	run "$JOBCMD" --date 2026-11-02
