@@ -66,6 +66,7 @@ demo_tree() {
 	local base_image=docker.io/library/debian:bookworm-slim size base added
 	size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
 	base=$(podman image inspect --format '{{.Size}}' "$base_image")
+	cd "$BATS_TEST_TMPDIR"
 	podman run --rm "$base_image" dpkg-query -W -f '${Package}\n' | sort > base.txt
 	podman run --rm "$IMAGE" dpkg-query -W -f '${Package}\t${Installed-Size}\n' |
 		sort > image.txt
