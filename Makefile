@@ -80,7 +80,7 @@ $(BUILD)/bin/%: cmd/%.c $(LIBA) $(LIB_H) | $(BUILD)/bin
 bin/%: $(BUILD)/bin/% | bin
 	cp $< $@
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/failalloc.h $(LIBA) | $(BUILD)/tests
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) -Itests/unit $< $(LIBA) $(LDLIBS) -o $@
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/driver.c $(LIBA) | $(BUILD)/fuzz

@@ -27,62 +27,7 @@
 
 /* ---- a failing allocator (see tests/unit/test_oom.c) ---- */
 
-static long fail_at;       /* the allocation that fails; 0: none does */
-static int persistent;     /* and every one after it */
-static long calls, live;
-static int hit;
-
-static int should_fail(void)
-{
-	calls++;
-	if (fail_at > 0 && (calls == fail_at || (persistent && calls > fail_at))) {
-		hit = 1;
-		return 1;
-	}
-	return 0;
-}
-
-void *ad_malloc(size_t n)
-{
-	void *p;
-
-	if (should_fail())
-		return NULL;
-	if ((p = malloc(n ? n : 1)) != NULL)
-		live++;
-	return p;
-}
-
-void *ad_calloc(size_t n, size_t size)
-{
-	size_t total;
-	void *p;
-
-	if (__builtin_mul_overflow(n, size, &total) || should_fail())
-		return NULL;
-	if ((p = calloc(n ? n : 1, size ? size : 1)) != NULL)
-		live++;
-	return p;
-}
-
-void *ad_realloc(void *p, size_t n)
-{
-	void *q;
-
-	if (should_fail())
-		return NULL;
-	if ((q = realloc(p, n ? n : 1)) != NULL && p == NULL)
-		live++;
-	return q;
-}
-
-void ad_free(void *p)
-{
-	if (p != NULL) {
-		live--;
-		free(p);
-	}
-}
+#include "failalloc.h"
 
 /* ---- helpers ---- */
 
