@@ -543,6 +543,9 @@ static void summarize(const struct args *a, const struct ad_train_result *r)
 		    "invalid feature cells (taken as missing)", in,
 		    (unsigned long long)r->rows, (unsigned long long)r->rejected,
 		    (unsigned long long)r->invalid);
+	if (r->infinite)
+		ad_cli_note(cmd.name, "%s: %llu infinite feature cells (trained on "
+		    "as missing)", in, (unsigned long long)r->infinite);
 	if (r->sampled)
 		ad_cli_note(cmd.name, "%s: %llu rows; trained on a uniform sample of "
 		    "%llu (--max-train-rows)", in, (unsigned long long)r->rows,

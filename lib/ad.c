@@ -1,4 +1,5 @@
-/* Error reporting for lib/: one struct, filled where a problem is found. */
+/* Error reporting for lib/: one struct, filled where a problem is found;
+ * and the names of adkit's file kinds, for the messages. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,4 +58,21 @@ void ad_error_clear(struct ad_error *err)
 	if (err == NULL)
 		return;
 	memset(err, 0, sizeof *err);
+}
+
+const char *ad_file_kind(const unsigned char *p, size_t n)
+{
+	static const unsigned char frame[AD_MAGIC_LEN] = {
+		0x89, 'A', 'D', 0, '\r', '\n', 0x1a, '\n'
+	};
+
+	if (n < AD_MAGIC_LEN || memcmp(p, frame, 3) != 0 ||
+	    memcmp(p + 4, frame + 4, AD_MAGIC_LEN - 4) != 0)
+		return NULL;
+	switch (p[3]) {
+	case 'K': return "an adkit data stream";
+	case 'M': return "an adkit model";
+	case 'P': return "an adkit profile";
+	default: return NULL;
+	}
 }

@@ -16,6 +16,7 @@
  * allocated and leaves its outputs untouched. All allocation goes through
  * lib/alloc.h so that tests can make it fail.
  */
+#include <stddef.h>
 #include <stdint.h>
 
 #define AD_VERSION "0.1.0"
@@ -58,5 +59,13 @@ enum ad_status ad_error_sys(struct ad_error *err, int errnum,
 
 /* Resets err to AD_OK with an empty message. */
 void ad_error_clear(struct ad_error *err);
+
+/* adkit's binary files share a PNG-like magic, "\x89AD?\r\n\x1a\n", whose
+ * fourth byte says what they are: K a data stream, M a model, P a profile. */
+#define AD_MAGIC_LEN 8
+
+/* Names the adkit file kind ("an adkit model") whose magic the n bytes at p
+ * begin with, or NULL; for messages when one is given for another. */
+const char *ad_file_kind(const unsigned char *p, size_t n);
 
 #endif

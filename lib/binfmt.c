@@ -65,6 +65,11 @@ int ad_binfmt_is_magic(const unsigned char *p, size_t n)
 	return n >= AD_BINFMT_MAGIC_LEN && memcmp(p, magic, sizeof magic) == 0;
 }
 
+int ad_binfmt_is_cut_magic(const unsigned char *p, size_t n)
+{
+	return n > 0 && n < AD_BINFMT_MAGIC_LEN && memcmp(p, magic, n) == 0;
+}
+
 /* Reads exactly n bytes or reports a truncated stream. */
 static enum ad_status need(struct ad_in *in, const char *name, void *buf,
     size_t n, const char *what, struct ad_error *err)

@@ -30,6 +30,10 @@ struct ad_out;
 /* Whether the first n bytes at p are the binary stream's magic. */
 int ad_binfmt_is_magic(const unsigned char *p, size_t n);
 
+/* Whether all n bytes of a file, 0 < n < the magic's length, begin the
+ * magic: a stream cut inside it, which is no CSV either. */
+int ad_binfmt_is_cut_magic(const unsigned char *p, size_t n);
+
 /* Reads and checks the header, appending its columns to schema; name is the
  * input's name for messages. */
 enum ad_status ad_binfmt_read_header(struct ad_in *in, const char *name,

@@ -29,11 +29,6 @@ static const unsigned char magic[8] = {
 	0x89, 'A', 'D', 'M', '\r', '\n', 0x1a, '\n'
 };
 
-/* The binary data stream's magic, recognized to say what the file is. */
-static const unsigned char stream_magic[8] = {
-	0x89, 'A', 'D', 'K', '\r', '\n', 0x1a, '\n'
-};
-
 enum {
 	HEADER = 24,           /* magic, version, flags, length */
 	TRAILER = 8,           /* the checksum */
@@ -393,11 +388,12 @@ static enum ad_status get_name(struct reader *r, const char *what, char *dst)
 /* Checks the header and the checksum: what the file is comes first. */
 static enum ad_status check_frame(struct reader *r)
 {
+	const char *kind = ad_file_kind(r->p, r->len);
 	uint64_t version, flags, declared;
 
-	if (r->len >= 8 && memcmp(r->p, stream_magic, 8) == 0)
+	if (kind != NULL && memcmp(r->p, magic, 8) != 0)
 		return ad_error_at(r->err, AD_EDATA, r->name, 0, 0, "not a model "
-		    "but an adkit data stream");
+		    "but %s", kind);
 	if (r->len < 8 || memcmp(r->p, magic, 8) != 0)
 		return ad_error_at(r->err, AD_EDATA, r->name, 0, 0, "not an adkit "
 		    "model (no model magic)");

@@ -227,6 +227,7 @@ enum ad_status ad_params_load(struct ad_params **out, const char *path,
 	struct ad_params *p;
 	struct ad_pline first = { 0, 0, NULL, NULL };
 	char *text = NULL, *scratch = NULL;
+	const char *kind;
 	size_t len = 0;
 	uint64_t lineno = 0;
 	enum ad_status st;
@@ -235,6 +236,11 @@ enum ad_status ad_params_load(struct ad_params **out, const char *path,
 		return ad_error_nomem(err);
 	if ((st = slurp(path, &text, &len, &p->name, err)) != AD_OK)
 		goto out;
+	if ((kind = ad_file_kind((const unsigned char *)text, len)) != NULL) {
+		st = ad_error_at(err, AD_EDATA, p->name, 0, 0, "not a params "
+		    "file but %s", kind);
+		goto out;
+	}
 	if ((scratch = ad_malloc(len + 1)) == NULL) {
 		st = ad_error_nomem(err);
 		goto out;

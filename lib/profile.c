@@ -994,11 +994,14 @@ static enum ad_status decode_col(struct cur *c, struct ad_profile *p,
  * but the last 8 bytes; those are then left out of the cursor. */
 static enum ad_status check_envelope(struct cur *c)
 {
+	const char *kind = ad_file_kind(c->p, c->len);
 	unsigned char m[AD_PROFILE_MAGIC_LEN];
 	uint32_t version;
 	uint64_t sum = 0;
 	enum ad_status st;
 
+	if (kind != NULL && !ad_profile_is_magic(c->p, c->len))
+		return corrupt(c, "not a profile but %s", kind);
 	if (get(c, m, sizeof m) != AD_OK || !ad_profile_is_magic(m, sizeof m))
 		return corrupt(c, "not an adkit profile%s", "");
 	if ((st = get_u32(c, &version)) != AD_OK)

@@ -764,6 +764,7 @@ enum ad_status ad_reader_open(struct ad_reader **out,
 {
 	struct ad_reader *r;
 	const unsigned char *head;
+	const char *kind;
 	size_t n;
 	enum ad_status st;
 
@@ -797,9 +798,12 @@ enum ad_status ad_reader_open(struct ad_reader **out,
 		goto fail;
 	if ((st = ad_in_peek(r->in, AD_BINFMT_MAGIC_LEN, &head, &n, err)) != AD_OK)
 		goto fail;
-	if (ad_binfmt_is_magic(head, n)) {
+	if (ad_binfmt_is_magic(head, n) || ad_binfmt_is_cut_magic(head, n)) {
 		r->format = AD_FORMAT_BIN;
 		st = bin_open(r, err);
+	} else if ((kind = ad_file_kind(head, n)) != NULL) {
+		st = ad_error_at(err, AD_EDATA, r->name, 0, 0, "%s, not data "
+		    "(CSV or an adkit data stream)", kind);
 	} else {
 		r->format = AD_FORMAT_CSV;
 		st = csv_open(r, err);

@@ -331,7 +331,21 @@ static enum ad_status init_reservoirs(struct run *r, struct ad_error *err)
 	return AD_OK;
 }
 
-/* Offers the block's rows to the reservoirs that want them. */
+/* Counts the block's infinite feature cells. An infinite cell says nothing
+ * a split, a kernel or a weight could use, so every detector trains on it
+ * as missing; scoring takes it as the most extreme value of its sign. */
+static uint64_t count_infinite(const struct run *r, const struct ad_block *b)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < b->nrows; i++)
+		for (size_t f = 0; f < r->d; f++)
+			n += isinf(b->num[i * b->ncols + r->col[f]]) != 0;
+	return n;
+}
+
+/* Offers the block's rows, infinite cells made missing, to the
+ * reservoirs that want them. */
 static enum ad_status sample_block(struct run *r, const struct ad_block *b,
     uint64_t first, struct ad_error *err)
 {
@@ -344,7 +358,7 @@ static enum ad_status sample_block(struct run *r, const struct ad_block *b,
 		const double *src = b->num + (size_t)(g - first) * b->ncols;
 
 		for (size_t f = 0; f < r->d; f++)
-			r->row[f] = src[r->col[f]];
+			r->row[f] = isinf(src[r->col[f]]) ? NAN : src[r->col[f]];
 		if (take(v, g, r->row, r->d) != 0)
 			return ad_error_nomem(err);
 		sift_down(h, 0);
@@ -368,6 +382,7 @@ static enum ad_status read_input(struct run *r, struct ad_error *err)
 	while ((st = ad_reader_next(r->rd, &b, err)) == AD_OK && b->nrows > 0) {
 		if ((st = sample_block(r, b, rows, err)) != AD_OK)
 			return st;
+		r->res->infinite += count_infinite(r, b);
 		rows += b->nrows;
 		progress(r, "rows read", rows, 0);
 	}
@@ -621,11 +636,6 @@ static enum ad_status fit_rows(struct run *r, struct ad_error *err)
 
 	if ((st = fit_standardizer(r, err)) != AD_OK)
 		return st;
-	/* an infinite cell says nothing a kernel or a weight could use: it
-	 * is trained on as missing (scoring takes it as the most extreme) */
-	for (size_t i = 0; i < v->n * r->d; i++)
-		if (isinf(v->rows[i]))
-			v->rows[i] = NAN;
 	ad_model_standardize(r->model, v->rows, v->n, r->d);
 	st = r->det->fit(r->model, r->o, v->rows, v->n, err);
 	/* data a detector cannot fit is the input's fault: name it */

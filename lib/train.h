@@ -57,6 +57,8 @@ struct ad_train_result {
 	                               else 0 */
 	uint64_t rejected;          /* rows with the wrong field count */
 	uint64_t invalid;           /* feature cells that were not numbers */
+	uint64_t infinite;          /* feature cells inf or -inf, trained on as
+	                               missing (scoring takes them as extreme) */
 	size_t nfeat;
 	size_t trees;               /* forests */
 	double threshold;

@@ -193,6 +193,24 @@ inspect() {
 	assert_equal "$stderr" ""
 }
 
+# A forest grown on an infinite value raw split at the other end's minimum
+# (a uniform draw up to inf is no threshold) and made the smallest finite
+# rows look anomalous; it now trains as if the cell were missing.
+@test "infinite cells are counted and trained on as missing by every detector" {
+	awk 'BEGIN { print "a,b"; for (i = 0; i < 300; i++)
+	    printf "%d,%d\n", (i * 37) % 101, (i * 53) % 97 }' > fin.csv
+	{ cat fin.csv; echo 'inf,5'; echo '7,-inf'; } > inf.csv
+	{ cat fin.csv; echo ',5'; echo '7,'; } > gap.csv
+	for a in iforest ocsvm "autoencoder --epochs 3"; do
+		run --separate-stderr ad-train -a $a --seed 3 -o "inf.${a%% *}" inf.csv
+		assert_success
+		assert_equal "$stderr" "ad-train: inf.csv: 2 infinite feature cells (trained on as missing)"
+		ad-train -q -a $a --seed 3 -o "gap.${a%% *}" gap.csv
+		assert_equal "$(ad-score -q -m "inf.${a%% *}" fin.csv)" \
+		    "$(ad-score -q -m "gap.${a%% *}" fin.csv)"
+	done
+}
+
 @test "training reads a bad number's place with the input's name" {
 	printf 'a,b\n1,2\n3,"x\n' > q.csv
 	run --separate-stderr ad-train -o m q.csv
