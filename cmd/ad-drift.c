@@ -236,13 +236,7 @@ static enum ad_status operands(struct args *a, int first, int argc,
 		o->nmerge = (size_t)(argc - first);
 		return AD_OK;
 	}
-	if (first < argc) {
-		if (o->in.path != NULL || first + 1 < argc)
-			return ad_error_set(err, AD_EUSAGE, "give one input, as -i "
-			    "FILE or FILE");
-		o->in.path = argv[first];
-	}
-	return AD_OK;
+	return ad_cli_one_input(argc, argv, first, &o->in.path, err);
 }
 
 /* All the cores, up to the most --threads takes. */

@@ -274,14 +274,8 @@ int main(int argc, char **argv)
 	ad_cli_init();
 	if ((code = ad_cli_parse(&cmd, argc, argv, take, &a, &first)) >= 0)
 		return code;
-	if (first < argc) {
-		if (a.o.in.path != NULL || first + 1 < argc) {
-			ad_error_set(&err, AD_EUSAGE, "give one input, as -i FILE "
-			    "or FILE");
-			return ad_cli_fail(&cmd, &err);
-		}
-		a.o.in.path = argv[first];
-	}
+	if (ad_cli_one_input(argc, argv, first, &a.o.in.path, &err) != AD_OK)
+		return ad_cli_fail(&cmd, &err);
 	if (check(&a, &err) != AD_OK)
 		return ad_cli_fail(&cmd, &err);
 	switch (ad_eval_run(&a.o, &res, &err)) {

@@ -194,14 +194,8 @@ int main(int argc, char **argv)
 	ad_cli_init();
 	if ((code = ad_cli_parse(&cmd, argc, argv, take, &a, &first)) >= 0)
 		goto out;
-	if (first < argc) {
-		if (a.o.in.path != NULL || first + 1 < argc) {
-			ad_error_set(&err, AD_EUSAGE, "give one input, as -i FILE "
-			    "or FILE");
-			goto fail;
-		}
-		a.o.in.path = argv[first];
-	}
+	if (ad_cli_one_input(argc, argv, first, &a.o.in.path, &err) != AD_OK)
+		goto fail;
 	if (check_inspect(&a.o, &err) != AD_OK)
 		goto fail;
 	if (!a.quiet && !a.o.inspect && isatty(STDERR_FILENO)) {

@@ -583,13 +583,9 @@ int main(int argc, char **argv)
 		}
 	} else if (check_algorithm_opts(&a, &err) != AD_OK) {
 		goto fail;
-	} else if (first < argc) {
-		if (a.o.in.path != NULL || first + 1 < argc) {
-			ad_error_set(&err, AD_EUSAGE, "give one input, as -i FILE "
-			    "or FILE");
-			goto fail;
-		}
-		a.o.in.path = argv[first];
+	} else if (ad_cli_one_input(argc, argv, first, &a.o.in.path, &err) !=
+	    AD_OK) {
+		goto fail;
 	}
 	if ((a.o.output == NULL || strcmp(a.o.output, "-") == 0) &&
 	    isatty(STDOUT_FILENO)) {

@@ -189,6 +189,18 @@ static void list_row(int c, void *ctx)
 	((struct list *)ctx)->rows++;
 }
 
+enum ad_status ad_cli_one_input(int argc, char **argv, int first,
+    const char **path, struct ad_error *err)
+{
+	if (first >= argc)
+		return AD_OK;
+	if (*path != NULL || first + 1 < argc)
+		return ad_error_set(err, AD_EUSAGE, "give one input, as -i FILE "
+		    "or FILE");
+	*path = argv[first];
+	return AD_OK;
+}
+
 static int no_space(unsigned char c)
 {
 	(void)c;

@@ -169,6 +169,11 @@ typedef enum ad_status (*ad_cli_take_fn)(void *ctx, int key, const char *arg,
 int ad_cli_parse(const struct ad_cli_cmd *cmd, int argc, char **argv,
     ad_cli_take_fn take, void *ctx, int *first);
 
+/* Takes the operands argv[first..argc), if any, as the one input path:
+ * more than one, or one besides -i (already in *path), is a usage error. */
+enum ad_status ad_cli_one_input(int argc, char **argv, int first,
+    const char **path, struct ad_error *err);
+
 /* Prints "prog: reason", the usage line and a hint to stderr; returns
  * AD_EXIT_USAGE. */
 int ad_cli_usage_error(const struct ad_cli_cmd *cmd, const char *fmt, ...)

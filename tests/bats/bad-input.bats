@@ -207,3 +207,17 @@ each_byte() {
 	assert_failure 3
 	assert_output 'ad-features: <stdin>:2:1: column "a": number out of range, got "7777777'
 }
+
+# One shared check (ad_cli_one_input) for every command's operand.
+@test "two inputs, or an operand besides -i, are a usage error in every command" {
+	local c
+	for c in ad-clean ad-features ad-score ad-eval ad-drift ad-train; do
+		run --separate-stderr "$c" -o out tiny.csv tiny.csv
+		assert_failure 2
+		assert_equal "${stderr%%$'\n'*}" "$c: give one input, as -i FILE or FILE"
+		run --separate-stderr "$c" -o out -i tiny.csv tiny.csv
+		assert_failure 2
+		assert_equal "${stderr%%$'\n'*}" "$c: give one input, as -i FILE or FILE"
+		[ ! -e out ]
+	done
+}
