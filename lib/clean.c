@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <xxhash.h>
 
@@ -22,6 +21,7 @@
 #include "json.h"
 #include "num.h"
 #include "params.h"
+#include "prom.h"
 #include "writer.h"
 
 #define COMMAND "ad-clean"
@@ -971,64 +971,20 @@ static enum ad_status write_report(struct run *r, struct ad_error *err)
 	return st;
 }
 
-/* Writes a Prometheus label value: backslash, quote and newline escaped. */
-static enum ad_status prom_label(struct ad_out *o, const char *s,
-    struct ad_error *err)
-{
-	enum ad_status st = AD_OK;
-
-	for (; *s && st == AD_OK; s++) {
-		if (*s == '\\' || *s == '"')
-			st = ad_out_write(o, "\\", 1, err);
-		if (st == AD_OK)
-			st = *s == '\n' ? ad_out_write(o, "\\n", 2, err) :
-			    ad_out_write(o, s, 1, err);
-	}
-	return st;
-}
-
+/* One gauge sample labelled with the input (and the column, if any),
+ * headed by its HELP and TYPE when first. */
 static enum ad_status prom_metric(struct ad_out *o, const char *name,
     const char *help, const char *input, const char *column, double v,
     int first, struct ad_error *err)
 {
-	char num[AD_NUM_MAXLEN];
+	const struct ad_prom_label labels[] = {
+		{ "input", input }, { "column", column }
+	};
 	enum ad_status st = AD_OK;
 
-#define P(x) do { if (st == AD_OK) st = (x); } while (0)
-	if (first) {
-		P(ad_json_raw(o, "# HELP ", err));
-		P(ad_json_raw(o, name, err));
-		P(ad_json_raw(o, " ", err));
-		P(ad_json_raw(o, help, err));
-		P(ad_json_raw(o, "\n# TYPE ", err));
-		P(ad_json_raw(o, name, err));
-		P(ad_json_raw(o, " gauge\n", err));
-	}
-	P(ad_json_raw(o, name, err));
-	P(ad_json_raw(o, "{input=\"", err));
-	P(prom_label(o, input, err));
-	if (column != NULL) {
-		P(ad_json_raw(o, "\",column=\"", err));
-		P(prom_label(o, column, err));
-	}
-	P(ad_json_raw(o, "\"} ", err));
-	ad_num_format(v, num);
-	P(ad_json_raw(o, num, err));
-	P(ad_json_raw(o, "\n", err));
-#undef P
-	return st;
-}
-
-/* The run's time: SOURCE_DATE_EPOCH when set, so outputs can be
- * reproduced byte for byte. */
-static double run_time(void)
-{
-	const char *e = getenv("SOURCE_DATE_EPOCH");
-	double v;
-
-	if (e != NULL && ad_num_parse(e, strlen(e), &v) == AD_NUM_OK && v >= 0)
-		return v;
-	return (double)time(NULL);
+	if (first)
+		st = ad_prom_family(o, name, help, err);
+	return st != AD_OK ? st : ad_prom_sample(o, name, labels, 2, v, err);
 }
 
 static enum ad_status write_prom(struct run *r, struct ad_error *err)
@@ -1070,7 +1026,7 @@ static enum ad_status write_prom(struct run *r, struct ad_error *err)
 	if (st == AD_OK)
 		st = prom_metric(r->prom, "adkit_clean_last_success_timestamp_seconds",
 		    "When ad-clean last finished successfully, in Unix time.", in,
-		    NULL, run_time(), 1, err);
+		    NULL, ad_prom_run_time(), 1, err);
 	return st;
 }
 

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "alloc.h"
 #include "drift.h"
@@ -23,6 +22,7 @@
 #include "model.h"
 #include "num.h"
 #include "parallel.h"
+#include "prom.h"
 #include "writer.h"
 
 /* ---- options ---- */
@@ -1376,69 +1376,23 @@ static enum ad_status text_window(struct run *r, struct ad_error *err)
 
 /* ---- output: Prometheus ---- */
 
-static enum ad_status prom_label(struct ad_out *o, const char *s,
-    struct ad_error *err)
-{
-	enum ad_status st = AD_OK;
-
-	for (; *s && st == AD_OK; s++) {
-		if (*s == '\\' || *s == '"')
-			st = ad_out_write(o, "\\", 1, err);
-		if (st == AD_OK)
-			st = *s == '\n' ? ad_out_write(o, "\\n", 2, err) :
-			    ad_out_write(o, s, 1, err);
-	}
-	return st;
-}
-
 /* One sample of gauge name; its HELP and TYPE come first when *first.
  * NaN (a statistic that does not apply) writes nothing. */
 static enum ad_status prom_sample(struct ad_out *o, const char *name,
     const char *help, const char *input, const char *column, double v,
     int *first, struct ad_error *err)
 {
-	char num[AD_NUM_MAXLEN];
-	enum ad_status st = AD_OK;
+	const struct ad_prom_label labels[] = {
+		{ "input", input }, { "column", column }
+	};
+	enum ad_status st;
 
 	if (isnan(v))
 		return AD_OK;
-	if (*first) {
-		W(put_str(o, "# HELP ", err));
-		W(put_str(o, name, err));
-		W(put_str(o, " ", err));
-		W(put_str(o, help, err));
-		W(put_str(o, "\n# TYPE ", err));
-		W(put_str(o, name, err));
-		W(put_str(o, " gauge\n", err));
-		*first = 0;
-	}
-	W(put_str(o, name, err));
-	W(put_str(o, "{input=\"", err));
-	W(prom_label(o, input, err));
-	if (column != NULL) {
-		W(put_str(o, "\",column=\"", err));
-		W(prom_label(o, column, err));
-	}
-	W(put_str(o, "\"} ", err));
-	if (isinf(v))
-		W(put_str(o, v > 0 ? "+Inf" : "-Inf", err));
-	else {
-		ad_num_format(v, num);
-		W(put_str(o, num, err));
-	}
-	W(put_str(o, "\n", err));
-	return st;
-}
-
-/* The run's time: SOURCE_DATE_EPOCH when set, for reproducible output. */
-static double run_time(void)
-{
-	const char *e = getenv("SOURCE_DATE_EPOCH");
-	double v;
-
-	if (e != NULL && ad_num_parse(e, strlen(e), &v) == AD_NUM_OK && v >= 0)
-		return v;
-	return (double)time(NULL);
+	if (*first && (st = ad_prom_family(o, name, help, err)) != AD_OK)
+		return st;
+	*first = 0;
+	return ad_prom_sample(o, name, labels, 2, v, err);
 }
 
 static enum ad_status write_prom(struct run *r, struct ad_error *err)
@@ -1502,7 +1456,7 @@ static enum ad_status write_prom(struct run *r, struct ad_error *err)
 	first = 1;
 	W(prom_sample(o, "adkit_drift_last_run_timestamp_seconds", "When "
 	    "ad-drift last finished a comparison, in Unix time.", in, NULL,
-	    run_time(), &first, err));
+	    ad_prom_run_time(), &first, err));
 	return st;
 }
 

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <xxhash.h>
 
@@ -34,6 +33,7 @@
 #include "json.h"
 #include "metrics.h"
 #include "num.h"
+#include "prom.h"
 #include "svg.h"
 #include "table.h"
 #include "writer.h"
@@ -1807,60 +1807,32 @@ static const struct family diff_families[] = {
 	    "test of equal ROC-AUCs." },
 };
 
-static void prom_label(struct jw *w, const char *s)
-{
-	for (; *s && w->st == AD_OK; s++) {
-		if (*s == '\\' || *s == '"')
-			jraw(w, "\\");
-		if (*s == '\n')
-			jraw(w, "\\n");
-		else if (w->st == AD_OK)
-			w->st = ad_out_write(w->o, s, 1, w->err);
-	}
-}
-
-static void prom_value(struct jw *w, double v)
-{
-	char buf[AD_NUM_MAXLEN];
-
-	if (isnan(v))
-		jraw(w, "NaN");
-	else if (isinf(v))
-		jraw(w, v > 0 ? "+Inf" : "-Inf");
-	else {
-		ad_num_format(v, buf);
-		jraw(w, buf);
-	}
-}
-
-/* One sample: name{model="...",challenger="...",group="..."} value */
+/* One sample of adkit_eval_<name>, labelled with the model, the
+ * challenger, the group and one more label (xname="xvalue"), each where
+ * given. */
 static void prom_sample(struct jw *w, const char *name, const char *model,
-    const char *challenger, const struct group *g, const char *extra,
-    double v)
+    const char *challenger, const struct group *g, const char *xname,
+    const char *xvalue, double v)
 {
-	jraw(w, "adkit_eval_");
-	jraw(w, name);
-	jraw(w, "{model=\"");
-	prom_label(w, model);
-	if (challenger != NULL) {
-		jraw(w, "\",challenger=\"");
-		prom_label(w, challenger);
-	}
-	if (g != NULL && g->value != NULL) {
-		jraw(w, "\",group=\"");
-		prom_label(w, g->value);
-	}
-	jraw(w, "\"");
-	jraw(w, extra ? extra : "");
-	jraw(w, "} ");
-	prom_value(w, v);
-	jraw(w, "\n");
+	const struct ad_prom_label labels[] = {
+		{ "model", model }, { "challenger", challenger },
+		{ "group", g != NULL ? g->value : NULL },
+		{ xname, xname != NULL ? xvalue : NULL },
+	};
+	char full[128];
+
+	snprintf(full, sizeof full, "adkit_eval_%s", name);
+	if (w->st == AD_OK)
+		w->st = ad_prom_sample(w->o, full, labels, 4, v, w->err);
 }
 
 static void prom_family(struct jw *w, const char *name, const char *help)
 {
-	tprintf(w, "# HELP adkit_eval_%s %s\n# TYPE adkit_eval_%s gauge\n", name,
-	    help, name);
+	char full[128];
+
+	snprintf(full, sizeof full, "adkit_eval_%s", name);
+	if (w->st == AD_OK)
+		w->st = ad_prom_family(w->o, full, help, w->err);
 }
 
 static const char *model_name(const struct run *r)
@@ -1883,29 +1855,17 @@ static void prom_group_family(struct jw *w, const struct run *r,
 		if (r->paired)
 			compare_items(r, g, &b);
 		if (!diff && (x = find_item(&a, f->key)) != NULL)
-			prom_sample(w, f->name, model, NULL, g, NULL, x->v.v);
+			prom_sample(w, f->name, model, NULL, g, NULL, NULL, x->v.v);
 		if (!diff && r->paired && (x = find_item(&b, f->key)) != NULL &&
 		    strcmp(f->key, "rows_used") != 0 &&
 		    strcmp(f->key, "positives") != 0 &&
 		    strcmp(f->key, "negatives") != 0)
 			prom_sample(w, f->name, r->name[C_COMPARE], NULL, g, NULL,
-			    x->v.v);
+			    NULL, x->v.v);
 		if (diff && (x = find_item(&b, f->key)) != NULL)
 			prom_sample(w, f->name, model, r->name[C_COMPARE], g, NULL,
-			    x->v.v);
+			    NULL, x->v.v);
 	}
-}
-
-/* The run's time: SOURCE_DATE_EPOCH when set, so outputs can be
- * reproduced byte for byte. */
-static double run_time(void)
-{
-	const char *e = getenv("SOURCE_DATE_EPOCH");
-	double v;
-
-	if (e != NULL && ad_num_parse(e, strlen(e), &v) == AD_NUM_OK && v >= 0)
-		return v;
-	return (double)time(NULL);
 }
 
 static enum ad_status write_prom(struct run *r, struct ad_error *err)
@@ -1917,22 +1877,20 @@ static enum ad_status write_prom(struct run *r, struct ad_error *err)
 
 	prom_family(&w, "rows_read", "Data records read in the last run, "
 	    "rejected ones included.");
-	prom_sample(&w, "rows_read", model, NULL, NULL, NULL,
+	prom_sample(&w, "rows_read", model, NULL, NULL, NULL, NULL,
 	    (double)r->res->rows_read);
 	prom_family(&w, "rows_rejected", "Records rejected for their field "
 	    "count in the last run.");
-	prom_sample(&w, "rows_rejected", model, NULL, NULL, NULL,
+	prom_sample(&w, "rows_rejected", model, NULL, NULL, NULL, NULL,
 	    (double)r->res->rows_rejected);
 	prom_family(&w, "rows_skipped", "Rows skipped for a missing cell in a "
 	    "column, in the last run.");
 	for (int c = C_LABEL; c <= C_PRED; c++) {
-		char extra[32];
 		if ((c == C_COMPARE && !r->paired) ||
 		    (c == C_PRED && r->decision != D_PRED))
 			continue;
-		snprintf(extra, sizeof extra, ",column=\"%s\"", cells[c]);
-		prom_sample(&w, "rows_skipped", model, NULL, NULL, extra,
-		    (double)r->all.missing[c]);
+		prom_sample(&w, "rows_skipped", model, NULL, NULL, "column",
+		    cells[c], (double)r->all.missing[c]);
 	}
 	for (size_t i = 0; i < sizeof families / sizeof *families; i++)
 		prom_group_family(&w, r, &families[i], 0);
@@ -1940,21 +1898,19 @@ static enum ad_status write_prom(struct run *r, struct ad_error *err)
 	    i < sizeof diff_families / sizeof *diff_families; i++)
 		prom_group_family(&w, r, &diff_families[i], 1);
 	for (int g = 0, first = 1; g < AD_GATES; g++) {
-		char extra[48];
 		if (isnan(r->o->min[g]))
 			continue;
 		if (first)
 			prom_family(&w, "gate_passed", "Whether a quality gate "
 			    "passed (1) or was missed (0) in the last run.");
 		first = 0;
-		snprintf(extra, sizeof extra, ",gate=\"%s\"", gate_name[g]);
-		prom_sample(&w, "gate_passed", model, NULL, NULL, extra,
-		    gate_passed(r, g));
+		prom_sample(&w, "gate_passed", model, NULL, NULL, "gate",
+		    gate_name[g], gate_passed(r, g));
 	}
 	prom_family(&w, "last_success_timestamp_seconds", "When ad-eval last "
 	    "finished successfully, in Unix time.");
 	prom_sample(&w, "last_success_timestamp_seconds", model, NULL, NULL,
-	    NULL, run_time());
+	    NULL, NULL, ad_prom_run_time());
 	return w.st;
 }
 
