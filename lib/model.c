@@ -24,6 +24,7 @@
 #include "io.h"
 #include "json.h"
 #include "model.h"
+#include "table.h"
 
 static const unsigned char magic[8] = {
 	0x89, 'A', 'D', 'M', '\r', '\n', 0x1a, '\n'
@@ -315,38 +316,6 @@ static int get_f64(struct reader *r, double *v)
 	return 0;
 }
 
-/* Whether s[0..len) is UTF-8 text without NUL or control bytes. */
-static int is_text(const unsigned char *s, size_t len)
-{
-	for (size_t i = 0; i < len;) {
-		unsigned char c = s[i];
-		size_t n;
-		uint32_t cp;
-
-		if (c < 0x20 || c == 0x7f)
-			return 0;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f; }
-		else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f; }
-		else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07; }
-		else
-			return 0;
-		for (size_t k = 1; k <= n; k++) {
-			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
-}
-
 /* Reads a string of 1..max bytes of UTF-8 text into a new buffer. */
 static enum ad_status get_str(struct reader *r, size_t max, const char *what,
     char **out)
@@ -359,7 +328,8 @@ static enum ad_status get_str(struct reader *r, size_t max, const char *what,
 		snprintf(msg, sizeof msg, "truncated %s", what);
 		return corrupt(r, msg);
 	}
-	if (n == 0 || n > max || !is_text(r->p + r->pos, n)) {
+	if (n == 0 || n > max ||
+	    !ad_is_name_text((const char *)r->p + r->pos, n)) {
 		snprintf(msg, sizeof msg, "bad %s", what);
 		return corrupt(r, msg);
 	}

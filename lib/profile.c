@@ -26,6 +26,7 @@
 #include "parallel.h"
 #include "profile.h"
 #include "stats.h"
+#include "table.h"
 
 /* "\x89ADP\r\n\x1a\n": like the stream's magic, with P for profile. */
 static const unsigned char magic[AD_PROFILE_MAGIC_LEN] = {
@@ -780,39 +781,6 @@ static enum ad_status get_f64(struct cur *c, double *d)
 	return st;
 }
 
-/* Whether s[0..len) is well-formed UTF-8 without control bytes, as the
- * readers require of column names. */
-static int valid_utf8_name(const unsigned char *s, size_t len)
-{
-	for (size_t i = 0; i < len;) {
-		unsigned char c = s[i];
-		size_t n;
-		uint32_t cp;
-
-		if (c < 0x20 || c == 0x7f)
-			return 0;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f; }
-		else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f; }
-		else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07; }
-		else
-			return 0;
-		for (size_t k = 1; k <= n; k++) {
-			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
-}
-
 /* Allocates n doubles, read from the cursor, after checking they are there. */
 static enum ad_status get_doubles(struct cur *c, uint64_t n, double **out,
     const char *what)
@@ -968,7 +936,7 @@ static enum ad_status decode_col(struct cur *c, struct ad_profile *p,
 	if (type > 1)
 		return corrupt(c, "unknown column type in profile%s", "");
 	if (len == 0 || len >= 65536 || len > c->len - c->off ||
-	    !valid_utf8_name(c->p + c->off, len))
+	    !ad_is_name_text((const char *)c->p + c->off, len))
 		return corrupt(c, "bad column name in profile%s", "");
 	if ((col->name = dup_str((const char *)c->p + c->off, len)) == NULL)
 		return ad_error_nomem(c->err);

@@ -533,38 +533,6 @@ static enum ad_status csv_next(struct ad_reader *r, struct ad_error *err)
 
 /* ---- header and types ---- */
 
-/* Checks that s[0..len) is well-formed UTF-8 without NUL or control bytes. */
-static int valid_name(const unsigned char *s, size_t len)
-{
-	for (size_t i = 0; i < len;) {
-		unsigned char c = s[i];
-		size_t n;
-		uint32_t cp;
-
-		if (c < 0x20 || c == 0x7f)
-			return 0;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f; }
-		else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f; }
-		else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07; }
-		else
-			return 0;
-		for (size_t k = 1; k <= n; k++) {
-			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
-}
-
 /* Checks a column name: UTF-8 text, not seen before (a hash, so a header
  * of many thousand columns is no quadratic cost). */
 static enum ad_status check_name(struct ad_reader *r, uint64_t line,
@@ -575,7 +543,7 @@ static enum ad_status check_name(struct ad_reader *r, uint64_t line,
 	enum ad_status st;
 
 	excerpt(ex, sizeof ex, name, len);
-	if (len == 0 || !valid_name((const unsigned char *)name, len))
+	if (len == 0 || !ad_is_name_text(name, len))
 		return ad_error_at(err, AD_EDATA, r->name, line, col + 1,
 		    "column name \"%s\" is not valid UTF-8 text", ex);
 	if (r->names == NULL && (st = ad_counter_new(&r->names, err)) != AD_OK)

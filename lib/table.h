@@ -67,6 +67,11 @@ void ad_schema_free(struct ad_schema *s);
 enum ad_status ad_schema_add(struct ad_schema *s, const char *name, size_t len,
     enum ad_type type, struct ad_error *err);
 
+/* Whether s[0..len) is UTF-8 text without NUL or control bytes, the rule
+ * for a column name wherever one is read (CSV, stream, params, model,
+ * profile). */
+int ad_is_name_text(const char *s, size_t len);
+
 /* Returns a deep copy of s in *copy. */
 enum ad_status ad_schema_copy(const struct ad_schema *s,
     struct ad_schema **copy, struct ad_error *err);
