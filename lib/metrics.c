@@ -23,6 +23,7 @@
 
 #include "alloc.h"
 #include "metrics.h"
+#include "rng.h"
 
 /* Why a metric is undefined: the texts the reports show. */
 static const char no_rows[] = "no rows to evaluate";
@@ -527,59 +528,6 @@ enum ad_status ad_metrics_delong(const struct ad_paired *p,
 
 /* ---- the bootstrap ---- */
 
-/* xoshiro256** (Blackman and Vigna), seeded through splitmix64. */
-struct rng {
-	uint64_t s[4];
-};
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static void rng_seed(struct rng *g, uint64_t seed)
-{
-	for (int i = 0; i < 4; i++)
-		g->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rng_next(struct rng *g)
-{
-	uint64_t *s = g->s, r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return r;
-}
-
-/* A uniform integer below n (n > 0), without modulo bias (Lemire). */
-static uint64_t rng_below(struct rng *g, uint64_t n)
-{
-	unsigned __int128 m = (unsigned __int128)rng_next(g) * n;
-	uint64_t low = (uint64_t)m;
-
-	if (low < n) {
-		uint64_t floor = -n % n;
-		while (low < floor) {
-			m = (unsigned __int128)rng_next(g) * n;
-			low = (uint64_t)m;
-		}
-	}
-	return (uint64_t)(m >> 64);
-}
 
 /* The top bit of a perm entry marks the last row of a tie group in
  * descending order. */
@@ -699,14 +647,14 @@ static enum ad_status order_both(const struct ad_paired *p, struct boot *b,
 	return st;
 }
 
-static void resample(struct rng *g, uint32_t *w, uint32_t npos,
+static void resample(struct ad_rng *g, uint32_t *w, uint32_t npos,
     uint32_t nneg)
 {
 	memset(w, 0, ((size_t)npos + nneg) * sizeof *w);
 	for (uint32_t i = 0; i < npos; i++)
-		w[rng_below(g, npos)]++;
+		w[ad_rng_below(g, npos)]++;
 	for (uint32_t j = 0; j < nneg; j++)
-		w[npos + rng_below(g, nneg)]++;
+		w[npos + ad_rng_below(g, nneg)]++;
 }
 
 enum ad_status ad_metrics_bootstrap(const struct ad_paired *p,
@@ -715,7 +663,7 @@ enum ad_status ad_metrics_bootstrap(const struct ad_paired *p,
 {
 	struct boot b = { NULL, NULL, NULL, NULL, NULL };
 	uint64_t rows = (uint64_t)p->npos + p->nneg;
-	struct rng g;
+	struct ad_rng g;
 	enum ad_status st = AD_OK;
 
 	out->resamples = resamples;
@@ -737,7 +685,7 @@ enum ad_status ad_metrics_bootstrap(const struct ad_paired *p,
 		st = ad_error_nomem(err);
 		goto out;
 	}
-	rng_seed(&g, seed);
+	ad_rng_seed_one(&g, seed);
 	for (uint64_t i = 0; i < resamples; i++) {
 		uint32_t P = (uint32_t)p->npos, R = (uint32_t)rows;
 

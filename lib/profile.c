@@ -25,6 +25,7 @@
 #include "io.h"
 #include "parallel.h"
 #include "profile.h"
+#include "rng.h"
 #include "stats.h"
 #include "table.h"
 
@@ -32,61 +33,6 @@
 static const unsigned char magic[AD_PROFILE_MAGIC_LEN] = {
 	0x89, 'A', 'D', 'P', '\r', '\n', 0x1a, '\n'
 };
-
-/* ---- random numbers ---- */
-
-struct prng {
-	uint64_t s[4];   /* xoshiro256** state, never all zero */
-};
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static void prng_seed(struct prng *r, uint64_t seed)
-{
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t prng_next(struct prng *r)
-{
-	uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return out;
-}
-
-/* A uniform number in [0, n), n >= 1, without bias (Lemire's method). */
-static uint64_t prng_below(struct prng *r, uint64_t n)
-{
-	unsigned __int128 m = (unsigned __int128)prng_next(r) * n;
-	uint64_t low = (uint64_t)m;
-
-	if (low < n) {
-		uint64_t floor = -n % n;
-		while (low < floor) {
-			m = (unsigned __int128)prng_next(r) * n;
-			low = (uint64_t)m;
-		}
-	}
-	return (uint64_t)(m >> 64);
-}
 
 /* memcpy and memcmp, for which n == 0 with a NULL pointer is fine (an
  * empty category or sample may have no storage at all). */
@@ -169,7 +115,7 @@ struct ad_profile {
 	size_t ncols;
 	struct ad_profile_col *cols;
 	struct acc *acc;
-	struct prng rng;
+	struct ad_rng rng;
 	double *vals;                /* scratch: one block's values */
 	size_t capvals;
 	int finished;
@@ -216,7 +162,7 @@ static struct ad_profile *alloc_profile(size_t ncols,
 		ad_free(p);
 		return NULL;
 	}
-	prng_seed(&p->rng, opts->seed);
+	ad_rng_seed_one(&p->rng, opts->seed);
 	return p;
 }
 
@@ -303,7 +249,7 @@ static enum ad_status reservoir_offer(struct ad_profile *p, size_t i,
 		}
 		c->sample[c->nsample++] = x;
 	} else {
-		uint64_t j = prng_below(&p->rng, t + 1);
+		uint64_t j = ad_rng_below(&p->rng, t + 1);
 		if (j < p->opts.sample)
 			c->sample[j] = x;
 	}
@@ -1100,10 +1046,11 @@ static const char *mismatch(const struct ad_profile *a,
 
 /* Picks k of the n values at v at random (a partial Fisher-Yates shuffle
  * of v, which is changed) and appends them to out. */
-static void pick(struct prng *r, double *v, size_t n, size_t k, double *out)
+static void pick(struct ad_rng *r, double *v, size_t n, size_t k,
+    double *out)
 {
 	for (size_t i = 0; i < k; i++) {
-		size_t j = i + (size_t)prng_below(r, n - i);
+		size_t j = i + (size_t)ad_rng_below(r, n - i);
 		double t = v[i];
 		v[i] = v[j];
 		v[j] = t;
@@ -1137,7 +1084,7 @@ static enum ad_status merge_sample(struct ad_profile *mp,
 		}
 		copy_n(copy, b->sample, b->nsample * sizeof *copy);
 		for (uint64_t i = 0; i < s; i++) {
-			if (prng_below(&mp->rng, ra + rb) < ra) {
+			if (ad_rng_below(&mp->rng, ra + rb) < ra) {
 				ka++;
 				ra--;
 			} else {
@@ -1283,7 +1230,7 @@ enum ad_status ad_profile_merge(const struct ad_profile *const *ps,
 	if ((st = copy_profile(ps[0], &m, err)) != AD_OK)
 		return st;
 	m->opts.seed = seed;
-	prng_seed(&m->rng, seed);
+	ad_rng_seed_one(&m->rng, seed);
 	for (size_t i = 1; i < n && st == AD_OK; i++)
 		st = merge_into(m, ps[i], err);
 	if (st == AD_OK)

@@ -30,6 +30,13 @@ void ad_rng_seed(struct ad_rng *r, uint64_t seed, uint64_t stream)
 		r->s[0] = 1;
 }
 
+void ad_rng_seed_one(struct ad_rng *r, uint64_t seed)
+{
+	/* four outputs of a bijection on distinct counters: never all zero */
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&seed);
+}
+
 uint64_t ad_rng_next(struct ad_rng *r)
 {
 	uint64_t *s = r->s;

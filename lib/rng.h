@@ -17,6 +17,10 @@ struct ad_rng {
 /* Sets r to the start of stream number stream of seed. */
 void ad_rng_seed(struct ad_rng *r, uint64_t seed, uint64_t stream);
 
+/* Sets r to the one stream of seed: the state is SplitMix64's first four
+ * outputs from seed (for users with no streams: profiles, bootstraps). */
+void ad_rng_seed_one(struct ad_rng *r, uint64_t seed);
+
 /* The next 64 random bits. */
 uint64_t ad_rng_next(struct ad_rng *r);
 
