@@ -67,7 +67,8 @@ struct run {
 	unsigned char *keep;
 	char *rowbuf;
 	size_t rowcap;
-	struct ad_out *out, *rejects, *save, *report, *prom, *spill;
+	struct ad_out *out, *save, *report, *prom, *spill;
+	struct ad_reject_out rej;   /* --rejects */
 	struct ad_writer *w;
 	char delim;
 };
@@ -849,23 +850,6 @@ static enum ad_status fill_and_write(struct run *r, struct ad_block *b,
 
 /* ---- rejected rows ---- */
 
-static enum ad_status write_reject(void *ctx, uint64_t line, size_t nfields,
-    const char *const *fields, const size_t *lens, struct ad_error *err)
-{
-	struct run *r = ctx;
-	char num[32];
-	int n = snprintf(num, sizeof num, "%llu", (unsigned long long)line);
-	enum ad_status st = ad_out_write(r->rejects, num, (size_t)n, err);
-
-	for (size_t i = 0; i < nfields && st == AD_OK; i++) {
-		st = ad_out_write(r->rejects, &r->delim, 1, err);
-		if (st == AD_OK)
-			st = ad_csv_write_field(r->rejects, fields[i], lens[i],
-			    r->delim, err);
-	}
-	return st != AD_OK ? st : ad_out_write(r->rejects, "\n", 1, err);
-}
-
 /* ---- outputs: params, report, metrics ---- */
 
 static enum ad_status save_params(struct run *r, struct ad_error *err)
@@ -1076,7 +1060,7 @@ static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 	if (st == AD_OK && o->prom_path != NULL)
 		st = ad_out_open(&r->prom, o->prom_path, err);
 	if (st == AD_OK && o->rejects_path != NULL)
-		st = ad_out_open(&r->rejects, o->rejects_path, err);
+		st = ad_out_open(&r->rej.out, o->rejects_path, err);
 	if (st == AD_OK)
 		st = ad_out_open(&r->out, o->output, err);
 	return st;
@@ -1092,11 +1076,12 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		ro.na = (const char *const *)r->na;
 		ro.n_na = r->n_na;
 	}
-	if (r->rejects != NULL) {
-		ro.on_reject = write_reject;
-		ro.reject_ctx = r;
-	}
 	r->delim = ro.delim ? ro.delim : ',';
+	if (r->rej.out != NULL) {
+		r->rej.delim = r->delim;
+		ro.on_reject = ad_csv_write_reject;
+		ro.reject_ctx = &r->rej;
+	}
 	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
 		return st;
 	r->in = ad_reader_schema(r->rd);
@@ -1195,7 +1180,7 @@ static void tally(struct run *r)
 /* Commits every output, the data last; on failure the rest are dropped. */
 static enum ad_status commit(struct run *r, struct ad_error *err)
 {
-	struct ad_out **outs[] = { &r->save, &r->report, &r->prom, &r->rejects,
+	struct ad_out **outs[] = { &r->save, &r->report, &r->prom, &r->rej.out,
 	    &r->out };
 	enum ad_status st = AD_OK;
 
@@ -1218,7 +1203,7 @@ static void run_free(struct run *r)
 	ad_out_abort(r->save);
 	ad_out_abort(r->report);
 	ad_out_abort(r->prom);
-	ad_out_abort(r->rejects);
+	ad_out_abort(r->rej.out);
 	ad_out_abort(r->out);
 	ad_out_abort(r->spill);
 	ad_writer_free(r->w);

@@ -52,7 +52,8 @@ struct run {
 	size_t d, nin;              /* features, input columns */
 	size_t score_col;           /* in the slot block; is_anomaly follows */
 	double threshold;
-	struct ad_out *out, *rejects;
+	struct ad_out *out;
+	struct ad_reject_out rej;   /* --rejects */
 	struct ad_writer *w;
 	char delim;
 	/* the ring */
@@ -68,23 +69,6 @@ struct run {
 };
 
 /* ---- options, model and columns ---- */
-
-static enum ad_status write_reject(void *ctx, uint64_t line, size_t nfields,
-    const char *const *fields, const size_t *lens, struct ad_error *err)
-{
-	struct run *r = ctx;
-	char num[32];
-	int n = snprintf(num, sizeof num, "%llu", (unsigned long long)line);
-	enum ad_status st = ad_out_write(r->rejects, num, (size_t)n, err);
-
-	for (size_t i = 0; i < nfields && st == AD_OK; i++) {
-		st = ad_out_write(r->rejects, &r->delim, 1, err);
-		if (st == AD_OK)
-			st = ad_csv_write_field(r->rejects, fields[i], lens[i],
-			    r->delim, err);
-	}
-	return st != AD_OK ? st : ad_out_write(r->rejects, "\n", 1, err);
-}
 
 static enum ad_status check_options(struct run *r, struct ad_error *err)
 {
@@ -124,11 +108,12 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 	ro.types = r->types;
 	/* kept numbers are copied, not formatted again */
 	ro.number_text = !keeps_none(r->o);
-	if (r->rejects != NULL) {
-		ro.on_reject = write_reject;
-		ro.reject_ctx = r;
-	}
 	r->delim = ro.delim ? ro.delim : ',';
+	if (r->rej.out != NULL) {
+		r->rej.delim = r->delim;
+		ro.on_reject = ad_csv_write_reject;
+		ro.reject_ctx = &r->rej;
+	}
 	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
 		return st;
 	r->nin = ad_reader_schema(r->rd)->ncols;
@@ -535,7 +520,7 @@ static enum ad_status prepare(struct run *r, struct ad_error *err)
 	enum ad_status st;
 
 	if (o->rejects_path != NULL &&
-	    (st = ad_out_open(&r->rejects, o->rejects_path, err)) != AD_OK)
+	    (st = ad_out_open(&r->rej.out, o->rejects_path, err)) != AD_OK)
 		return st;
 	if ((st = ad_out_open(&r->out, o->output, err)) != AD_OK ||
 	    (st = open_input(r, err)) != AD_OK ||
@@ -560,9 +545,9 @@ static enum ad_status finish(struct run *r, struct ad_error *err)
 	r->res->rejected = ad_reader_rejected(r->rd);
 	for (size_t f = 0; f < r->d; f++)
 		r->res->invalid += ad_reader_invalid(r->rd)[r->col[f]];
-	if (st == AD_OK && r->rejects != NULL) {
-		st = ad_out_close(r->rejects, err);
-		r->rejects = NULL;
+	if (st == AD_OK && r->rej.out != NULL) {
+		st = ad_out_close(r->rej.out, err);
+		r->rej.out = NULL;
 	}
 	if (st == AD_OK) {
 		st = ad_out_close(r->out, err);
@@ -574,7 +559,7 @@ static enum ad_status finish(struct run *r, struct ad_error *err)
 static void run_free(struct run *r)
 {
 	ad_out_abort(r->out);
-	ad_out_abort(r->rejects);
+	ad_out_abort(r->rej.out);
 	ad_writer_free(r->w);
 	ad_reader_free(r->rd);
 	for (size_t i = 0; r->slots != NULL && i < r->nslots; i++)

@@ -160,7 +160,8 @@ struct run {
 	unsigned char digest[32];
 	struct ad_reader *rd;
 	struct ad_schema *types;     /* --features: fixed numeric */
-	struct ad_out *out, *rejects;
+	struct ad_out *out;
+	struct ad_reject_out rej;   /* --rejects */
 	char delim;
 	size_t d;                    /* features */
 	size_t *col;                 /* feature -> input column */
@@ -203,23 +204,6 @@ static enum ad_status check_options(const struct ad_train_opts *o,
 	return AD_OK;
 }
 
-static enum ad_status write_reject(void *ctx, uint64_t line, size_t nfields,
-    const char *const *fields, const size_t *lens, struct ad_error *err)
-{
-	struct run *r = ctx;
-	char num[32];
-	int n = snprintf(num, sizeof num, "%llu", (unsigned long long)line);
-	enum ad_status st = ad_out_write(r->rejects, num, (size_t)n, err);
-
-	for (size_t i = 0; i < nfields && st == AD_OK; i++) {
-		st = ad_out_write(r->rejects, &r->delim, 1, err);
-		if (st == AD_OK)
-			st = ad_csv_write_field(r->rejects, fields[i], lens[i],
-			    r->delim, err);
-	}
-	return st != AD_OK ? st : ad_out_write(r->rejects, "\n", 1, err);
-}
-
 static enum ad_status open_input(struct run *r, struct ad_error *err)
 {
 	const struct ad_train_opts *o = r->o;
@@ -235,11 +219,12 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 				return st;
 		ro.types = r->types;
 	}
-	if (r->rejects != NULL) {
-		ro.on_reject = write_reject;
-		ro.reject_ctx = r;
-	}
 	r->delim = ro.delim ? ro.delim : ',';
+	if (r->rej.out != NULL) {
+		r->rej.delim = r->delim;
+		ro.on_reject = ad_csv_write_reject;
+		ro.reject_ctx = &r->rej;
+	}
 	if ((st = ad_model_sha256_new(&r->sha, err)) != AD_OK ||
 	    (st = ad_in_open(&ro.from, o->in.path, err)) != AD_OK)
 		return st;
@@ -753,7 +738,7 @@ out:
 static void run_free(struct run *r)
 {
 	ad_out_abort(r->out);
-	ad_out_abort(r->rejects);
+	ad_out_abort(r->rej.out);
 	ad_reader_free(r->rd);
 	ad_model_sha256_free(r->sha);
 	ad_schema_free(r->types);
@@ -785,9 +770,9 @@ static enum ad_status train(struct run *r, struct ad_error *err)
 	r->res->threshold = r->model->threshold;
 	if ((st = ad_model_write(r->model, r->out, err)) != AD_OK)
 		return st;
-	if (r->rejects != NULL) {
-		st = ad_out_close(r->rejects, err);
-		r->rejects = NULL;
+	if (r->rej.out != NULL) {
+		st = ad_out_close(r->rej.out, err);
+		r->rej.out = NULL;
 		if (st != AD_OK)
 			return st;
 	}
@@ -816,7 +801,7 @@ enum ad_status ad_train_run(const struct ad_train_opts *o,
 		    "least 2");
 	r.res = res;
 	if (o->rejects_path != NULL)
-		st = ad_out_open(&r.rejects, o->rejects_path, err);
+		st = ad_out_open(&r.rej.out, o->rejects_path, err);
 	if (st == AD_OK)
 		st = ad_out_open(&r.out, o->output, err);
 	if (st == AD_OK)

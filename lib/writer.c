@@ -1,5 +1,6 @@
 /* CSV and binary stream writing. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -44,6 +45,23 @@ enum ad_status ad_csv_write_field(struct ad_out *out, const char *s,
 	if ((st = ad_out_write(out, s, len, err)) != AD_OK)
 		return st;
 	return ad_out_write(out, "\"", 1, err);
+}
+
+enum ad_status ad_csv_write_reject(void *ctx, uint64_t line, size_t nfields,
+    const char *const *fields, const size_t *lens, struct ad_error *err)
+{
+	const struct ad_reject_out *rej = ctx;
+	char num[32];
+	int n = snprintf(num, sizeof num, "%llu", (unsigned long long)line);
+	enum ad_status st = ad_out_write(rej->out, num, (size_t)n, err);
+
+	for (size_t i = 0; i < nfields && st == AD_OK; i++) {
+		st = ad_out_write(rej->out, &rej->delim, 1, err);
+		if (st == AD_OK)
+			st = ad_csv_write_field(rej->out, fields[i], lens[i],
+			    rej->delim, err);
+	}
+	return st != AD_OK ? st : ad_out_write(rej->out, "\n", 1, err);
 }
 
 static enum ad_status csv_header(struct ad_writer *w, struct ad_error *err)

@@ -46,4 +46,15 @@ void ad_writer_free(struct ad_writer *w);
 enum ad_status ad_csv_write_field(struct ad_out *out, const char *s,
     size_t len, char delim, struct ad_error *err);
 
+/* Where --rejects rows go: an output and the input's delimiter. */
+struct ad_reject_out {
+	struct ad_out *out;
+	char delim;
+};
+
+/* An ad_reject_fn for ctx, a struct ad_reject_out: writes the rejected
+ * row as its line number, then its fields, as CSV. */
+enum ad_status ad_csv_write_reject(void *ctx, uint64_t line, size_t nfields,
+    const char *const *fields, const size_t *lens, struct ad_error *err);
+
 #endif

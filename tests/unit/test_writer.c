@@ -1199,6 +1199,31 @@ static void test_out_abort_leaves_nothing(void)
 	ad_out_abort(NULL);
 }
 
+/* A rejected row as --rejects keeps it: line number first, fields quoted
+ * as CSV needs, with the input's delimiter. */
+static void test_reject_rows(void)
+{
+	const char *fields[] = { "a;b", "say \"hi\"", "", "x" };
+	const size_t lens[] = { 3, 8, 0, 1 };
+	struct ad_reject_out rej = { NULL, ';' };
+	struct ad_error err;
+	char path[256], *got;
+	size_t len = 0;
+
+	in_scratch(path, "rejects.csv");
+	CHECK(ad_out_open(&rej.out, path, &err) == AD_OK);
+	CHECK(ad_csv_write_reject(&rej, 17, 4, fields, lens, &err) == AD_OK);
+	CHECK(ad_csv_write_reject(&rej, 18446744073709551615u, 0, NULL, NULL,
+	    &err) == AD_OK);
+	CHECK(ad_out_close(rej.out, &err) == AD_OK);
+	got = get_file(path, &len);
+	CHECK(got != NULL && len == strlen("17;\"a;b\";\"say \"\"hi\"\"\";;x\n"
+	    "18446744073709551615\n") && memcmp(got, "17;\"a;b\";\"say "
+	    "\"\"hi\"\"\";;x\n18446744073709551615\n", len) == 0);
+	free(got);
+	scratch_clear();
+}
+
 static void test_out_close_publishes(void)
 {
 	static char big[300000];
@@ -1421,6 +1446,7 @@ int main(void)
 	scratch_clear();
 	test_out_abort_leaves_nothing();
 	test_out_close_publishes();
+	test_reject_rows();
 	test_existing_target_replaced_only_on_success();
 	test_dev_full_is_an_io_error();
 	test_out_to_missing_directory();
