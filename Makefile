@@ -14,17 +14,34 @@ WARN = -Wall -Wextra -Werror
 # OpenBLAS's cblas.h: Debian's default /usr/include cblas.h may be another
 # BLAS's (an alternative), without openblas_set_num_threads.
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
-CFLAGS_BASE = -std=c11 $(WARN) -g -Ilib $(BLAS_CFLAGS)
-CXXFLAGS_BASE = -std=c++11 $(WARN) -g -Ilib
+# -MMD: each object lists the headers it read, so a header change rebuilds
+# only what includes it.
+CFLAGS_BASE = -std=c11 $(WARN) -g -MMD -MP $(BLAS_CFLAGS)
+CXXFLAGS_BASE = -std=c++11 $(WARN) -g -MMD -MP
 OPT ?= -O2
 SAN ?=
 CFLAGS ?= $(OPT)
 CXXFLAGS ?= $(OPT)
 LDLIBS = -lcsv -ldouble-conversion -lxxhash -lmd -lsvm -lopenblas -lstdc++ -lpthread -lm
 
-LIB_C = $(sort $(wildcard lib/*.c))
-LIB_CC = $(sort $(wildcard lib/*.cc))
-LIB_H = $(sort $(wildcard lib/*.h))
+# lib/ in tiers (lib/README.md): a folder sees its own headers and those of
+# the tiers below it, and nothing else, so an engine that includes a
+# runner's header does not compile.
+TIERS = common io engine detect run cli
+SEES_common = common
+SEES_io = common io
+SEES_engine = common io engine
+SEES_detect = common io engine detect run
+SEES_run = common io engine detect run
+SEES_cli = common io cli
+# cmd/, the tests and the fuzz targets see every tier.
+INC_ALL = $(TIERS:%=-Ilib/%)
+tier_of = $(word 2,$(subst /, ,$(1)))
+sees = $(SEES_$(call tier_of,$(1)):%=-Ilib/%)
+
+LIB_C = $(sort $(wildcard $(TIERS:%=lib/%/*.c)))
+LIB_CC = $(sort $(wildcard $(TIERS:%=lib/%/*.cc)))
+LIB_H = $(sort $(wildcard $(TIERS:%=lib/%/*.h)))
 CMDS = $(patsubst cmd/%.c,%,$(sort $(wildcard cmd/ad-*.c)))
 UNITS = $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 FUZZERS = $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
@@ -38,19 +55,19 @@ LIBA = $(BUILD)/libadkit.a
 	demo install clean fuzz fuzz-build fuzz-long bench image image-test image-clean \
 	components
 
-all: deps-ok lib/libadkit.a $(CMDS:%=bin/%)
+# `make` only builds; `make deps` installs the Debian packages of
+# DEPS_GROUPS, and `make demo` and `make test` call it first.
+all: lib/libadkit.a $(CMDS:%=bin/%)
 
-# `make deps` installs what is missing; other targets only check, quietly,
-# and call it when something is missing.
 # The image's build stage needs only the build group (DEPS_GROUPS=build).
 DEPS_GROUPS ?= build test
 
 deps:
-	@scripts/deps.sh $(DEPS_GROUPS)
-
-deps-ok:
 	@scripts/deps.sh --check $(DEPS_GROUPS) || scripts/deps.sh $(DEPS_GROUPS)
-.PHONY: deps-ok
+
+deps-build:
+	@scripts/deps.sh --check build || scripts/deps.sh build
+.PHONY: deps-build
 
 # The autoencoder's elementwise loops (activations, masks, Adam) run over
 # every value of every batch; vectorizing them halves training time and
@@ -58,13 +75,15 @@ deps-ok:
 # (clang has no -fvect-cost-model: it is asked for only where it exists)
 VECT_COST := $(shell $(CC) -fvect-cost-model=dynamic -E -x c /dev/null \
 	>/dev/null 2>&1 && echo -fvect-cost-model=dynamic)
-$(OBJ)/autoenc.o: CFLAGS_BASE += -ftree-vectorize $(VECT_COST)
+$(OBJ)/detect/autoenc.o: CFLAGS_BASE += -ftree-vectorize $(VECT_COST)
 
-$(OBJ)/%.o: lib/%.c $(LIB_H) | $(OBJ)
-	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) -c $< -o $@
+$(OBJ)/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(call sees,$<) $(CFLAGS) $(SAN) -c $< -o $@
 
-$(OBJ)/%.o: lib/%.cc $(LIB_H) | $(OBJ)
-	$(CXX) $(CXXFLAGS_BASE) $(CXXFLAGS) $(SAN) -c $< -o $@
+$(OBJ)/%.o: lib/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS_BASE) $(call sees,$<) $(CXXFLAGS) $(SAN) -c $< -o $@
 
 $(LIBA): $(LIB_OBJS)
 	rm -f $@
@@ -74,39 +93,42 @@ $(LIBA): $(LIB_OBJS)
 lib/libadkit.a: $(LIBA)
 	@if [ "$(BUILD)" = build ]; then cp $(LIBA) $@; fi
 
-$(BUILD)/bin/%: cmd/%.c $(LIBA) $(LIB_H) | $(BUILD)/bin
-	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) $< $(LIBA) $(LDLIBS) -o $@
+$(BUILD)/bin/%: cmd/%.c $(LIBA) | $(BUILD)/bin
+	$(CC) $(CFLAGS_BASE) $(INC_ALL) $(CFLAGS) $(SAN) $< $(LIBA) $(LDLIBS) -o $@
 
 # A new file renamed over the old, not written into it: a binary still
 # running (a cron job, a soak) keeps its copy and the build does not fail.
 bin/%: $(BUILD)/bin/% | bin
 	cp $< $@.tmp && mv -f $@.tmp $@
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/failalloc.h $(LIBA) | $(BUILD)/tests
-	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) -Itests/unit $< $(LIBA) $(LDLIBS) -o $@
+$(BUILD)/tests/%: tests/unit/%.c $(LIBA) | $(BUILD)/tests
+	$(CC) $(CFLAGS_BASE) $(INC_ALL) $(CFLAGS) $(SAN) -Itests/unit $< $(LIBA) $(LDLIBS) -o $@
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/driver.c $(LIBA) | $(BUILD)/fuzz
-	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) $< tests/fuzz/driver.c $(LIBA) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS_BASE) $(INC_ALL) $(CFLAGS) $(SAN) $< tests/fuzz/driver.c $(LIBA) $(LDLIBS) -o $@
 
 # A command linked with the failing allocator of tests/fault/alloc.c.
-$(BUILD)/fault/%: cmd/%.c tests/fault/alloc.c $(LIBA) $(LIB_H) | $(BUILD)/fault
-	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) $< tests/fault/alloc.c $(LIBA) $(LDLIBS) -o $@
+$(BUILD)/fault/%: cmd/%.c tests/fault/alloc.c $(LIBA) | $(BUILD)/fault
+	$(CC) $(CFLAGS_BASE) $(INC_ALL) $(CFLAGS) $(SAN) $< tests/fault/alloc.c $(LIBA) $(LDLIBS) -o $@
 
 $(BUILD)/fault/leak: tests/fault/leak.c tests/fault/alloc.c | $(BUILD)/fault
-	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN) $^ -o $@
+	$(CC) $(CFLAGS_BASE) $(INC_ALL) $(CFLAGS) $(SAN) $^ -o $@
 
 # The read() shim of tests/bats/io-faults.bats, never sanitized: it is
 # preloaded into either build.
 $(BUILD)/fault/shortread.so: tests/fault/shortread.c | $(BUILD)/fault
-	$(CC) $(CFLAGS_BASE) -O2 -fPIC -shared $< -ldl -o $@
+	$(CC) $(CFLAGS_BASE) $(INC_ALL) -O2 -fPIC -shared $< -ldl -o $@
 
-$(OBJ) $(BUILD)/bin $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/fault bin:
+$(BUILD)/bin $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/fault bin:
 	mkdir -p $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # ---- tests ----
 
 # Logs of each part go to build/log so the last line can count every check.
-test: all
+test: deps
+	@$(MAKE) --no-print-directory all
 	@rm -rf build/log; mkdir -p build/log
 	$(MAKE) --no-print-directory check LOG=build/log/plain
 	$(MAKE) --no-print-directory asan LOG=build/log/asan
@@ -117,10 +139,10 @@ test: all
 check: headers unit fuzz-replay bats manlint
 
 headers:
-	@for h in $(LIB_H); do \
-		echo "#include \"$$h\"" | $(CC) $(CFLAGS_BASE) -fsyntax-only -x c - \
-			|| { echo "header $$h does not compile alone"; exit 1; }; \
-	done; echo "headers: $(words $(LIB_H)) compile alone"
+	@set -e; $(foreach h,$(LIB_H),echo '#include "$(notdir $(h))"' | \
+		$(CC) -std=c11 $(WARN) $(BLAS_CFLAGS) $(call sees,$(h)) -fsyntax-only -x c - \
+		|| { echo "header $(h) does not compile alone"; exit 1; };) \
+	echo "headers: $(words $(LIB_H)) compile alone"
 
 LOG ?= build/log/adhoc
 # Recipes that log start with this, so a failure inside a pipe still fails.
@@ -159,7 +181,7 @@ asan:
 
 # Builds debian:bookworm-slim with mmdebstrap, then pipelines/Dockerfile;
 # either is skipped when its inputs have not changed. Needs root.
-image: deps-ok
+image: deps
 	@scripts/image.sh >/dev/null
 
 # The image against this machine's build: the demo, users, man pages.
@@ -168,7 +190,7 @@ image-test: all image
 
 image-clean:
 	CONTAINERS_CONF=$(CURDIR)/pipelines/containers.conf podman rmi --ignore \
-		localhost/adkit:latest localhost/adkit:$$(sed -n 's/^#define AD_VERSION "\(.*\)"$$/\1/p' lib/ad.h) \
+		localhost/adkit:latest localhost/adkit:$$(sed -n 's/^#define AD_VERSION "\(.*\)"$$/\1/p' lib/common/ad.h) \
 		docker.io/library/debian:bookworm-slim
 
 # ---- fuzzing (clang's libFuzzer) ----
@@ -185,7 +207,7 @@ fuzz-build:
 		build/fuzz/libadkit.a
 	@mkdir -p build/fuzz/run
 	@set -e; for f in $(FUZZERS); do \
-		clang $(CFLAGS_BASE) $(FUZZ_FLAGS) tests/fuzz/$$f.c build/fuzz/libadkit.a \
+		clang $(CFLAGS_BASE) $(INC_ALL) $(FUZZ_FLAGS) tests/fuzz/$$f.c build/fuzz/libadkit.a \
 			$(LDLIBS) -o build/fuzz/run/$$f; \
 	done
 
@@ -224,7 +246,8 @@ valgrind: all
 	tests/valgrind.sh
 .PHONY: valgrind
 
-demo: all
+demo: deps-build
+	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 
 bench: all

@@ -1,4 +1,4 @@
-/* ad-clean: options and wiring; the work is in lib/clean.c. */
+/* ad-clean: options and wiring; the work is in lib/run/clean.c. */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* ad-drift: options and wiring; the work is in lib/drift.c. */
+/* ad-drift: options and wiring; the work is in lib/run/drift.c. */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>

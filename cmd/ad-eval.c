@@ -1,4 +1,4 @@
-/* ad-eval: options and wiring; the work is in lib/eval.c. */
+/* ad-eval: options and wiring; the work is in lib/run/eval.c. */
 #include <float.h>
 #include <limits.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-/* ad-score: options and wiring; the work is in lib/score.c. */
+/* ad-score: options and wiring; the work is in lib/run/score.c. */
 #define _POSIX_C_SOURCE 200809L
 #include <float.h>
 #include <limits.h>
@@ -138,7 +138,7 @@ static enum ad_status take(void *ctx, int c, const char *arg,
 		o->threads = (unsigned)n;
 		break;
 	case OPT_THRESHOLD:
-		/* the model's detector says which range (lib/score.c) */
+		/* the model's detector says which range (lib/run/score.c) */
 		st = ad_cli_parse_double("--threshold", arg, -DBL_MAX, DBL_MAX,
 		    &o->threshold, err);
 		o->threshold_set = 1;

@@ -1,4 +1,4 @@
-/* ad-train: options and wiring; the work is in lib/train.c. */
+/* ad-train: options and wiring; the work is in lib/run/train.c. */
 #define _POSIX_C_SOURCE 200809L
 #include <float.h>
 #include <limits.h>

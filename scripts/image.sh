@@ -11,7 +11,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 export CONTAINERS_CONF="$PWD/pipelines/containers.conf"
-version=$(sed -n 's/^#define AD_VERSION "\(.*\)"$/\1/p' lib/ad.h)
+version=$(sed -n 's/^#define AD_VERSION "\(.*\)"$/\1/p' lib/common/ad.h)
 image="localhost/adkit:$version"
 base=docker.io/library/debian:bookworm-slim
 mirror=${ADKIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}

@@ -1,6 +1,6 @@
 /*
  * A failing allocator for whole commands (issue 9's fault injection), after
- * SQLite's test_malloc.c. Linked into a command in place of lib/alloc.c, so
+ * SQLite's test_malloc.c. Linked into a command in place of lib/common/alloc.c, so
  * only the test build carries it, it fails the Nth allocation the library
  * asks for:
  *

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for ad-features' params files (lib/featurize.c).
+ * libFuzzer target for ad-features' params files (lib/run/featurize.c).
  *
  * The input is a params file, written to a temporary file ($TMPDIR, else
  * /tmp) since params are read from files, and loaded as ad-features does

@@ -2,7 +2,7 @@
  * libFuzzer target for lib/num.
  *
  * Each input is checked three ways, and any disagreement aborts:
- *  - grammar: a state machine written apart from lib/num.c decides whether
+ *  - grammar: a state machine written apart from lib/common/num.c decides whether
  *    the bytes are a number; ad_num_parse must reject exactly the others
  *    and leave its output alone when it does;
  *  - value: for numbers, glibc's strtod (correctly rounded, and the C locale

@@ -1,7 +1,7 @@
 /*
  * The failing allocator of the unit tests' OOM loops (STYLE.md, after
  * SQLite's test_malloc.c), included by a test program to replace
- * lib/alloc.c's four functions. It fails the fail_at-th allocation, and
+ * lib/common/alloc.c's four functions. It fails the fail_at-th allocation, and
  * with persistent every one after it; hit says one failed, live counts the
  * blocks not yet freed, largest the largest single request. Counts are
  * atomic: code under test may allocate from several threads.

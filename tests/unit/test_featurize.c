@@ -1,6 +1,6 @@
 /*
  * lib/featurize as a library: --scale parsing, the params model on its own,
- * and the OOM loop (STYLE.md; the allocator below replaces lib/alloc.c's,
+ * and the OOM loop (STYLE.md; the allocator below replaces lib/common/alloc.c's,
  * as in test_oom.c) over whole runs: fitting with the rows held in memory,
  * spilled, or sorted (--sort), restoring, and loading a params file. For N = 1, 2, ... each run
  * with allocation N failing, once or from then on, must end with AD_OK and

@@ -1,7 +1,7 @@
 /*
  * The OOM loop (STYLE.md, after SQLite's test_malloc.c): this program links
  * its own ad_malloc, ad_calloc, ad_realloc and ad_free in place of
- * lib/alloc.c's. They fail the Nth allocation, once (transient) or from then
+ * lib/common/alloc.c's. They fail the Nth allocation, once (transient) or from then
  * on (persistent), and count the blocks alive. For N = 1, 2, ... until a run
  * no longer reaches the Nth allocation, each scenario must return AD_OK or
  * AD_ENOMEM (AD_ENOMEM whenever a persistent failure was hit), give the

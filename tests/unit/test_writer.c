@@ -6,7 +6,7 @@
  * only on success) is checked.
  *
  * This program links its own ad_malloc/ad_calloc/ad_realloc/ad_free (see
- * lib/alloc.h) that only record the largest request, so the corrupt-stream
+ * lib/common/alloc.h) that only record the largest request, so the corrupt-stream
  * tests can show that no header makes the reader ask for a huge block.
  */
 #define _POSIX_C_SOURCE 200809L

@@ -6,7 +6,7 @@
  * Errors: a fallible function returns enum ad_status (AD_OK == 0) and, on
  * failure, fills the caller's struct ad_error. The function that detects a
  * problem sets it; callers pass it up unchanged, adding only what they alone
- * know (the file name, say). lib/ never prints (lib/cli.c excepted), never
+ * know (the file name, say). lib/ never prints (lib/cli/cli.c excepted), never
  * exits, and keeps no mutable global state.
  *
  * Memory: pointer arguments are borrowed for the duration of the call; a
@@ -14,7 +14,7 @@
  * (or _open/_close), and every free function accepts NULL. Memory a module
  * returns is released by that module. On failure a function frees what it
  * allocated and leaves its outputs untouched. All allocation goes through
- * lib/alloc.h so that tests can make it fail.
+ * lib/common/alloc.h so that tests can make it fail.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -14,7 +14,7 @@
  * else of the row is kept. See eval.h for --compare.
  *
  * Computing. The key arrays are sorted (radix, O(n)) and walked once per
- * score column (lib/metrics.c). With --compare the two columns stay paired
+ * score column (lib/engine/metrics.c). With --compare the two columns stay paired
  * row by row until DeLong's test and the bootstrap have run; the decision
  * thresholds they need are taken from sorted copies.
  */

@@ -2,7 +2,7 @@
  * The autoencoder of autoenc.h: training with Adam on mini-batches (every
  * product a cblas_sgemm; a bias gradient is ones^T * delta), scoring one
  * row at a time (cblas_sgemv), the payload, and the detector's entry in
- * lib/detector.h's table.
+ * lib/detect/detector.h's table.
  */
 #include <float.h>
 #include <math.h>
@@ -25,7 +25,7 @@
 #define CLIP 1e6
 
 /* Random streams of the seed, one per use, so that one does not shift
- * another. Stream 0 is lib/train.c's reservoir. */
+ * another. Stream 0 is lib/run/train.c's reservoir. */
 enum { STREAM_INIT = 1, STREAM_SPLIT, STREAM_SHUFFLE, STREAM_DROPOUT };
 
 /* Adam's constants, as scikit-learn's (Kingma and Ba's). */
@@ -853,7 +853,7 @@ enum ad_status ad_autoenc_decode(const unsigned char *p, size_t len,
 	return AD_OK;
 }
 
-/* ---- the detector (lib/detector.h) ---- */
+/* ---- the detector (lib/detect/detector.h) ---- */
 
 /* The hyper-parameters a model keeps, in order; hidden_1.. follow. */
 static const char *const param_names[] = {

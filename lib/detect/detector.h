@@ -3,14 +3,14 @@
 /*
  * The seam between the model file, ad-train and ad-score on one side and
  * the detectors (forests, One-Class SVM, ...) on the other: one table of
- * functions per algorithm. lib/model.c, lib/train.c and lib/score.c call a
+ * functions per algorithm. lib/detect/model.c, lib/run/train.c and lib/run/score.c call a
  * detector only through it; /work/notes/seam.md and adkit(5) say how a new
  * one plugs in.
  *
  * Two ways to be trained:
- *  - AD_SAMPLE_SUBSAMPLES (forests): lib/train.c draws one small reservoir
+ *  - AD_SAMPLE_SUBSAMPLES (forests): lib/run/train.c draws one small reservoir
  *    per tree and grows the trees itself (fit is NULL);
- *  - AD_SAMPLE_ROWS (everything else): lib/train.c draws ONE uniform
+ *  - AD_SAMPLE_ROWS (everything else): lib/run/train.c draws ONE uniform
  *    reservoir of --max-train-rows rows in the single pass over the input,
  *    standardizes it (mean and population standard deviation per feature,
  *    stored in the model; missing values become 0, the mean) and hands it

@@ -3,7 +3,7 @@
 /*
  * ad-eval's logic: read scored, labelled rows once; decide which rows are
  * flagged (a prediction column, a threshold, the top k or a top fraction);
- * compute the exact metrics of lib/metrics.h for all rows and per --by
+ * compute the exact metrics of lib/engine/metrics.h for all rows and per --by
  * group; compare a second score column (DeLong, paired bootstrap); write the
  * report (JSON, text or CSV), curves, an SVG plot, Kubeflow and Prometheus
  * files; and check the quality gates.

@@ -34,7 +34,7 @@ struct ad_out;
 #define AD_MODEL_MAX_SOURCES 65536
 #define AD_MODEL_MAX_QUANTILES 1024
 
-/* Algorithm codes as stored in the file; lib/detector.c maps each to its
+/* Algorithm codes as stored in the file; lib/detect/detector.c maps each to its
  * detector. */
 enum ad_algo {
 	AD_ALGO_IFOREST = 1,   /* Isolation Forest */

@@ -1,7 +1,7 @@
 #ifndef ADKIT_ALLOC_H
 #define ADKIT_ALLOC_H
 /*
- * The one allocator of lib/. It is kept alone in lib/alloc.c so that a test
+ * The one allocator of lib/. It is kept alone in lib/common/alloc.c so that a test
  * program can link its own definitions of these four functions (failing the
  * Nth call) instead of the library's.
  */
@@ -22,7 +22,7 @@ void ad_free(void *p);
 /* Returns the array p (of *cap elements of elem bytes), grown by doubling
  * to hold at least need (and at least one) elements, updating *cap; NULL (p still
  * valid, *cap unchanged) on overflow or when memory runs out. Defined in
- * lib/grow.c. */
+ * lib/common/grow.c. */
 void *ad_grow(void *p, size_t *cap, size_t need, size_t elem);
 
 /* Sets *out = a * b and returns 0, or returns -1 if it overflows size_t. */

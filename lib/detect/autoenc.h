@@ -6,8 +6,8 @@
  * trained with Adam to reproduce their input. A row's score is its mean
  * squared reconstruction error over the features, in standardized units
  * (higher is more anomalous); a feature's squared error explains the row.
- * Standardization is the model's (lib/train.c fits it on the training
- * sample, lib/model.c stores it; a missing value becomes 0, the mean).
+ * Standardization is the model's (lib/run/train.c fits it on the training
+ * sample, lib/detect/model.c stores it; a missing value becomes 0, the mean).
  * Inputs are clipped to +-1e6 before entering the network, so extreme rows
  * get large, finite scores; an error that still overflows is DBL_MAX.
  *
@@ -96,7 +96,7 @@ struct ad_autoenc_opts {
 	void *progress_ctx;
 };
 
-/* The detector of lib/detector.h: -a autoencoder. */
+/* The detector of lib/detect/detector.h: -a autoencoder. */
 extern const struct ad_detector ad_autoenc_detector;
 
 /* Fills p with the defaults: hidden 64,16,64, relu, 100 epochs, batch 200,

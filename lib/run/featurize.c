@@ -17,7 +17,7 @@
  * (a pipe, or CSV, which would have to be parsed again) waits while the
  * statistics accumulate: the first --memory MiB of the rows the transform
  * needs in memory, the rest spilled to an unnamed temporary binary stream as
- * lib/clean.c does; then both are replayed, in order. Holding the first
+ * lib/run/clean.c does; then both are replayed, in order. Holding the first
  * rows spares moderate inputs the round trip through the kernel, which
  * costs more than the fit itself; the spill keeps memory bounded whatever
  * the input's length. Memory beyond
