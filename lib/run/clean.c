@@ -20,6 +20,7 @@
 #include "io.h"
 #include "json.h"
 #include "num.h"
+#include "outset.h"
 #include "params.h"
 #include "prom.h"
 #include "writer.h"
@@ -67,6 +68,7 @@ struct run {
 	unsigned char *keep;
 	char *rowbuf;
 	size_t rowcap;
+	struct ad_outset *outset;     /* the outputs below but the spill */
 	struct ad_out *out, *save, *report, *prom, *spill;
 	struct ad_reject_out rej;   /* --rejects */
 	struct ad_writer *w;
@@ -1047,23 +1049,18 @@ static enum ad_status check_options(const struct ad_clean_opts *o,
 }
 
 /* Opens every output before the first row is read, so a bad path fails
- * early and leaves the input unread. */
+ * early and leaves the input unread; they are committed in this order, the
+ * data last. */
 static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 {
 	const struct ad_clean_opts *o = r->o;
-	enum ad_status st = AD_OK;
+	const struct ad_outset_entry e[] = {
+		{ &r->save, o->save_path }, { &r->report, o->report_path },
+		{ &r->prom, o->prom_path }, { &r->rej.out, o->rejects_path },
+		{ &r->out, o->output ? o->output : "-" },
+	};
 
-	if (o->save_path != NULL)
-		st = ad_out_open(&r->save, o->save_path, err);
-	if (st == AD_OK && o->report_path != NULL)
-		st = ad_out_open(&r->report, o->report_path, err);
-	if (st == AD_OK && o->prom_path != NULL)
-		st = ad_out_open(&r->prom, o->prom_path, err);
-	if (st == AD_OK && o->rejects_path != NULL)
-		st = ad_out_open(&r->rej.out, o->rejects_path, err);
-	if (st == AD_OK)
-		st = ad_out_open(&r->out, o->output, err);
-	return st;
+	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
 }
 
 static enum ad_status open_input(struct run *r, struct ad_error *err)
@@ -1177,11 +1174,10 @@ static void tally(struct run *r)
 		r->res->cells_invalid += inv[c];
 }
 
-/* Commits every output, the data last; on failure the rest are dropped. */
+/* Writes the side outputs and commits every output; on failure the rest
+ * are dropped. */
 static enum ad_status commit(struct run *r, struct ad_error *err)
 {
-	struct ad_out **outs[] = { &r->save, &r->report, &r->prom, &r->rej.out,
-	    &r->out };
 	enum ad_status st = AD_OK;
 
 	if (r->save != NULL)
@@ -1190,21 +1186,12 @@ static enum ad_status commit(struct run *r, struct ad_error *err)
 		st = write_report(r, err);
 	if (st == AD_OK && r->prom != NULL)
 		st = write_prom(r, err);
-	for (size_t i = 0; i < sizeof outs / sizeof outs[0] && st == AD_OK; i++)
-		if (*outs[i] != NULL) {
-			st = ad_out_close(*outs[i], err);
-			*outs[i] = NULL;
-		}
-	return st;
+	return st != AD_OK ? st : ad_outset_commit(r->outset, err);
 }
 
 static void run_free(struct run *r)
 {
-	ad_out_abort(r->save);
-	ad_out_abort(r->report);
-	ad_out_abort(r->prom);
-	ad_out_abort(r->rej.out);
-	ad_out_abort(r->out);
+	ad_outset_free(r->outset);
 	ad_out_abort(r->spill);
 	ad_writer_free(r->w);
 	ad_reader_free(r->rd);

@@ -21,6 +21,7 @@
 #include "json.h"
 #include "model.h"
 #include "num.h"
+#include "outset.h"
 #include "parallel.h"
 #include "prom.h"
 #include "writer.h"
@@ -454,6 +455,7 @@ struct run {
 	const struct ad_drift_opts *o;
 	struct ad_drift_rule rule;   /* o's, with the default threshold */
 	struct ad_drift_result *res;
+	struct ad_outset *outset;    /* the three outputs below */
 	struct ad_out *out, *prom, *verdict;
 	struct ad_profile *ref;      /* the reference, unless it is a model */
 	struct ad_model *model;      /* -m: the reference's score quantiles */
@@ -1462,18 +1464,16 @@ static enum ad_status write_prom(struct run *r, struct ad_error *err)
 
 /* ---- the comparison's outputs ---- */
 
+/* Opens every output; they are committed in this order, the report last. */
 static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 {
 	const struct ad_drift_opts *o = r->o;
-	enum ad_status st = AD_OK;
+	const struct ad_outset_entry e[] = {
+		{ &r->prom, o->prom_path }, { &r->verdict, o->verdict_path },
+		{ &r->out, o->output ? o->output : "-" },
+	};
 
-	if (o->prom_path != NULL)
-		st = ad_out_open(&r->prom, o->prom_path, err);
-	if (st == AD_OK && o->verdict_path != NULL)
-		st = ad_out_open(&r->verdict, o->verdict_path, err);
-	if (st == AD_OK)
-		st = ad_out_open(&r->out, o->output, err);
-	return st;
+	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
 }
 
 /* Writes what goes out before the first comparison. */
@@ -1709,20 +1709,6 @@ static struct ad_drift_rule effective_rule(const struct ad_drift_opts *o)
 
 /* ---- modes ---- */
 
-/* Commits every output, the report last; on failure the rest are dropped. */
-static enum ad_status commit(struct run *r, struct ad_error *err)
-{
-	struct ad_out **outs[] = { &r->prom, &r->verdict, &r->out };
-	enum ad_status st = AD_OK;
-
-	for (size_t i = 0; i < sizeof outs / sizeof outs[0] && st == AD_OK; i++)
-		if (*outs[i] != NULL) {
-			st = ad_out_close(*outs[i], err);
-			*outs[i] = NULL;
-		}
-	return st;
-}
-
 static enum ad_status run_compare(struct run *r, struct ad_error *err)
 {
 	enum ad_status st;
@@ -1803,9 +1789,7 @@ static enum ad_status run_merge(struct run *r, struct ad_error *err)
 
 static void run_free(struct run *r)
 {
-	ad_out_abort(r->out);
-	ad_out_abort(r->prom);
-	ad_out_abort(r->verdict);
+	ad_outset_free(r->outset);
 	ad_writer_free(r->w);
 	ad_block_free(r->row);
 	ad_schema_free(r->outs);
@@ -1843,7 +1827,7 @@ enum ad_status ad_drift_run(const struct ad_drift_opts *o,
 		    o->mode == AD_DRIFT_MERGE ? run_merge(&r, err) :
 		    run_compare(&r, err);
 	if (st == AD_OK)
-		st = commit(&r, err);
+		st = ad_outset_commit(r.outset, err);
 	run_free(&r);
 	return st;
 }

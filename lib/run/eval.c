@@ -32,6 +32,7 @@
 #include "io.h"
 #include "json.h"
 #include "metrics.h"
+#include "outset.h"
 #include "num.h"
 #include "prom.h"
 #include "svg.h"
@@ -116,6 +117,7 @@ struct run {
 	size_t *slots;               /* hash of the groups: index + 1, 0 empty */
 	size_t nslots;
 	struct ad_bootstrap boot;
+	struct ad_outset *outset;    /* the outputs below */
 	struct ad_out *out, *curves, *plot, *kfp_metrics, *kfp_ui, *prom;
 	struct points roc[2], pr[2];
 	char by_num[AD_NUM_MAXLEN];  /* a numeric --by value as text */
@@ -2020,21 +2022,18 @@ static enum ad_status check_options(const struct ad_eval_opts *o,
 }
 
 /* Opens every output before the first row is read, so a bad path fails
- * early. */
+ * early; they are committed in this order, the report last. */
 static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 {
 	const struct ad_eval_opts *o = r->o;
-	struct { const char *path; struct ad_out **out; } f[] = {
-		{ o->curves_path, &r->curves }, { o->plot_path, &r->plot },
-		{ o->kfp_metrics_path, &r->kfp_metrics },
-		{ o->kfp_ui_path, &r->kfp_ui }, { o->prom_path, &r->prom },
+	const struct ad_outset_entry e[] = {
+		{ &r->curves, o->curves_path }, { &r->plot, o->plot_path },
+		{ &r->kfp_metrics, o->kfp_metrics_path },
+		{ &r->kfp_ui, o->kfp_ui_path }, { &r->prom, o->prom_path },
+		{ &r->out, o->output ? o->output : "-" },
 	};
-	enum ad_status st = AD_OK;
 
-	for (size_t i = 0; i < sizeof f / sizeof f[0] && st == AD_OK; i++)
-		if (f[i].path != NULL)
-			st = ad_out_open(f[i].out, f[i].path, err);
-	return st != AD_OK ? st : ad_out_open(&r->out, o->output, err);
+	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
 }
 
 static enum ad_status write_report(struct run *r, struct ad_error *err)
@@ -2054,8 +2053,6 @@ static enum ad_status write_report(struct run *r, struct ad_error *err)
  * are dropped. */
 static enum ad_status commit(struct run *r, struct ad_error *err)
 {
-	struct ad_out **outs[] = { &r->curves, &r->plot, &r->kfp_metrics,
-	    &r->kfp_ui, &r->prom, &r->out };
 	enum ad_status st = AD_OK;
 
 	if (r->plot != NULL)
@@ -2068,22 +2065,12 @@ static enum ad_status commit(struct run *r, struct ad_error *err)
 		st = write_prom(r, err);
 	if (st == AD_OK)
 		st = write_report(r, err);
-	for (size_t i = 0; i < sizeof outs / sizeof outs[0] && st == AD_OK; i++)
-		if (*outs[i] != NULL) {
-			st = ad_out_close(*outs[i], err);
-			*outs[i] = NULL;
-		}
-	return st;
+	return st != AD_OK ? st : ad_outset_commit(r->outset, err);
 }
 
 static void run_free(struct run *r)
 {
-	ad_out_abort(r->curves);
-	ad_out_abort(r->plot);
-	ad_out_abort(r->kfp_metrics);
-	ad_out_abort(r->kfp_ui);
-	ad_out_abort(r->prom);
-	ad_out_abort(r->out);
+	ad_outset_free(r->outset);
 	ad_reader_free(r->rd);
 	ad_schema_free(r->types);
 	group_free(&r->all);

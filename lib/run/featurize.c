@@ -41,6 +41,7 @@
 #include "featurize.h"
 #include "io.h"
 #include "num.h"
+#include "outset.h"
 #include "params.h"
 #include "table.h"
 #include "timeparse.h"
@@ -1154,6 +1155,7 @@ struct run {
 	struct ad_scaler **scalers;  /* per part */
 	struct ad_counter **counts;  /* per model column */
 	/* outputs */
+	struct ad_outset *outset;    /* out and save */
 	struct ad_out *out, *save, *spill;
 	struct ad_writer *w;
 	struct ad_block *ob;         /* output rows (unless in place) */
@@ -2273,6 +2275,18 @@ static enum ad_status stream(struct run *r, struct ad_error *err)
 
 /* ---- opening, committing, freeing ---- */
 
+/* Opens the outputs before the input; they are committed in this order,
+ * the data last. */
+static enum ad_status open_outputs(struct run *r, struct ad_error *err)
+{
+	const struct ad_outset_entry e[] = {
+		{ &r->save, r->o->save_path },
+		{ &r->out, r->o->output ? r->o->output : "-" },
+	};
+
+	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
+}
+
 static enum ad_status open_input(struct run *r, struct ad_error *err)
 {
 	struct ad_reader_opts ro = r->o->in;
@@ -2307,23 +2321,14 @@ static enum ad_status commit(struct run *r, struct ad_error *err)
 
 	r->res->rows_read = ad_reader_rows(r->rd);
 	r->res->rows_written = ad_writer_rows(r->w);
-	if (r->save != NULL) {
+	if (r->save != NULL)
 		st = ad_featurize_model_save(r->m, r->save, err);
-		if (st == AD_OK)
-			st = ad_out_close(r->save, err);
-		r->save = NULL;
-	}
-	if (st == AD_OK) {
-		st = ad_out_close(r->out, err);
-		r->out = NULL;
-	}
-	return st;
+	return st != AD_OK ? st : ad_outset_commit(r->outset, err);
 }
 
 static void run_free(struct run *r)
 {
-	ad_out_abort(r->save);
-	ad_out_abort(r->out);
+	ad_outset_free(r->outset);
 	ad_writer_free(r->sw);
 	ad_out_abort(r->spill);
 	ad_writer_free(r->w);
@@ -2390,10 +2395,7 @@ enum ad_status ad_featurize_run(const struct ad_featurize_opts *o,
 		    "the params file %s has none", o->restore_path);
 		goto out;
 	}
-	if (o->save_path != NULL && (st = ad_out_open(&r.save, o->save_path,
-	    err)) != AD_OK)
-		goto out;
-	if ((st = ad_out_open(&r.out, o->output, err)) != AD_OK ||
+	if ((st = open_outputs(&r, err)) != AD_OK ||
 	    (st = open_input(&r, err)) != AD_OK)
 		goto out;
 	st = r.fitting ? model_from_options(&r, err) : bind_model(&r, err);
