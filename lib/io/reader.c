@@ -600,10 +600,9 @@ static enum ad_status csv_header(struct ad_reader *r, struct ad_error *err)
 }
 
 /* Applies the caller's fixed types; a named column must exist. */
-static enum ad_status apply_types(struct ad_reader *r, unsigned char *fixed,
-    struct ad_error *err)
+static enum ad_status apply_types(struct ad_reader *r,
+    const struct ad_schema *t, unsigned char *fixed, struct ad_error *err)
 {
-	const struct ad_schema *t = r->opts.types;
 
 	for (size_t i = 0; t != NULL && i < t->ncols; i++) {
 		size_t c = ad_schema_find(r->schema, t->cols[i].name);
@@ -663,9 +662,6 @@ static void infer_types(struct ad_reader *r, const unsigned char *fixed)
 
 static enum ad_status csv_open(struct ad_reader *r, struct ad_error *err)
 {
-	unsigned char *fixed;
-	enum ad_status st;
-
 	if (csv_init(&r->csv, CSV_STRICT | CSV_STRICT_FINI) != 0)
 		return ad_error_nomem(err);
 	r->csv_ready = 1;
@@ -678,11 +674,19 @@ static enum ad_status csv_open(struct ad_reader *r, struct ad_error *err)
 	csv_set_free_func(&r->csv, ad_free);
 	r->line = 1;
 	r->at_line_start = 1;
-	if ((st = csv_header(r, err)) != AD_OK)
-		return st;
+	return csv_header(r, err);
+}
+
+/* Fixes the types t names and infers the others' from the first rows. */
+static enum ad_status csv_types(struct ad_reader *r, const struct ad_schema *t,
+    struct ad_error *err)
+{
+	unsigned char *fixed;
+	enum ad_status st;
+
 	if ((fixed = ad_calloc(r->schema->ncols, 1)) == NULL)
 		return ad_error_nomem(err);
-	st = apply_types(r, fixed, err);
+	st = apply_types(r, t, fixed, err);
 	if (st == AD_OK)
 		st = fill_pending(r, r->opts.infer_rows, err);
 	if (st == AD_OK)
@@ -695,7 +699,6 @@ static enum ad_status csv_open(struct ad_reader *r, struct ad_error *err)
 
 static enum ad_status bin_open(struct ad_reader *r, struct ad_error *err)
 {
-	unsigned char *fixed;
 	enum ad_status st;
 
 	st = ad_binfmt_read_header(r->in, r->name, r->schema, err);
@@ -707,9 +710,19 @@ static enum ad_status bin_open(struct ad_reader *r, struct ad_error *err)
 			return st;
 	}
 	r->bin_first = ad_in_offset(r->in);
+	return AD_OK;
+}
+
+/* Checks that the types t names are the stream's own. */
+static enum ad_status bin_types(struct ad_reader *r, const struct ad_schema *t,
+    struct ad_error *err)
+{
+	unsigned char *fixed;
+	enum ad_status st;
+
 	if ((fixed = ad_calloc(r->schema->ncols, 1)) == NULL)
 		return ad_error_nomem(err);
-	st = apply_types(r, fixed, err);
+	st = apply_types(r, t, fixed, err);
 	ad_free(fixed);
 	return st;
 }
@@ -727,7 +740,7 @@ static enum ad_status bin_next(struct ad_reader *r, struct ad_error *err)
 
 /* ---- public ---- */
 
-enum ad_status ad_reader_open(struct ad_reader **out,
+enum ad_status ad_reader_open_schema(struct ad_reader **out,
     const struct ad_reader_opts *opts, struct ad_error *err)
 {
 	struct ad_reader *r;
@@ -778,16 +791,6 @@ enum ad_status ad_reader_open(struct ad_reader **out,
 	}
 	if (st != AD_OK)
 		goto fail;
-	if ((r->invalid = ad_calloc(r->schema->ncols, sizeof *r->invalid)) == NULL ||
-	    (st = ad_block_new(&r->block, r->schema->ncols,
-	    ad_block_rows(r->schema->ncols),
-	    err)) != AD_OK) {
-		st = r->invalid == NULL ? ad_error_nomem(err) : st;
-		goto fail;
-	}
-	r->block->num_text = r->format == AD_FORMAT_CSV && opts->number_text;
-	ad_counter_free(r->names);
-	r->names = NULL;
 	*out = r;
 	return AD_OK;
 fail:
@@ -795,11 +798,54 @@ fail:
 	return st;
 }
 
+enum ad_status ad_reader_set_types(struct ad_reader *r,
+    const struct ad_schema *types, struct ad_error *err)
+{
+	enum ad_status st;
+
+	if (r->block != NULL)
+		return ad_error_set(err, AD_EIO,
+		    "internal: the reader's types are already set");
+	st = r->format == AD_FORMAT_BIN ? bin_types(r, types, err) :
+	    csv_types(r, types, err);
+	if (st != AD_OK)
+		return st;
+	if ((r->invalid = ad_calloc(r->schema->ncols, sizeof *r->invalid)) ==
+	    NULL)
+		return ad_error_nomem(err);
+	if ((st = ad_block_new(&r->block, r->schema->ncols,
+	    ad_block_rows(r->schema->ncols), err)) != AD_OK)
+		return st;
+	r->block->num_text = r->format == AD_FORMAT_CSV && r->opts.number_text;
+	ad_counter_free(r->names);
+	r->names = NULL;
+	return AD_OK;
+}
+
+enum ad_status ad_reader_open(struct ad_reader **out,
+    const struct ad_reader_opts *opts, struct ad_error *err)
+{
+	struct ad_reader *r;
+	enum ad_status st;
+
+	if ((st = ad_reader_open_schema(&r, opts, err)) != AD_OK)
+		return st;
+	if ((st = ad_reader_set_types(r, opts->types, err)) != AD_OK) {
+		ad_reader_free(r);
+		return st;
+	}
+	*out = r;
+	return AD_OK;
+}
+
 enum ad_status ad_reader_next(struct ad_reader *r, struct ad_block **b,
     struct ad_error *err)
 {
 	enum ad_status st;
 
+	if (r->block == NULL)
+		return ad_error_set(err, AD_EIO,
+		    "internal: the reader's types are not set");
 	ad_block_clear(r->block);
 	if (r->format == AD_FORMAT_BIN)
 		st = bin_next(r, err);

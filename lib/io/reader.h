@@ -55,9 +55,25 @@ struct ad_reader;
 extern const char *const ad_reader_default_na[];
 extern const size_t ad_reader_default_na_count;
 
-/* Opens the input, reads its header and infers types; *r is set on success. */
+/* Opens the input, reads its header and settles the types (those of
+ * opts.types fixed, the others inferred); *r is set on success. The same as
+ * ad_reader_open_schema then ad_reader_set_types(opts.types). */
 enum ad_status ad_reader_open(struct ad_reader **r,
     const struct ad_reader_opts *opts, struct ad_error *err);
+
+/* Opens the input and reads only its header (opts.types is not used): the
+ * columns' names are then in ad_reader_schema, for the caller to choose
+ * types from, and ad_reader_set_types must come before ad_reader_next.
+ * *r is set on success (and takes opts.from, even on failure). */
+enum ad_status ad_reader_open_schema(struct ad_reader **r,
+    const struct ad_reader_opts *opts, struct ad_error *err);
+
+/* Settles the types, once: the columns types names (borrowed; NULL: none)
+ * get their type, a missing one is an error (AD_EDATA); the other CSV
+ * columns' types are inferred from the first rows. A binary stream's types
+ * are its own, and must match. */
+enum ad_status ad_reader_set_types(struct ad_reader *r,
+    const struct ad_schema *types, struct ad_error *err);
 
 /* Sets *b to the next block of rows (owned by r, valid until the next call);
  * (*b)->nrows is 0 at the end of the input. */
@@ -79,7 +95,8 @@ enum ad_status ad_reader_rewind(struct ad_reader *r, struct ad_error *err);
 enum ad_status ad_reader_take_block(struct ad_reader *r, struct ad_block **b,
     struct ad_error *err);
 
-/* The columns; valid while r is open. */
+/* The columns; valid while r is open (the types settled only once
+ * ad_reader_set_types has run). */
 const struct ad_schema *ad_reader_schema(const struct ad_reader *r);
 
 /* The detected input format. */

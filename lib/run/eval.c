@@ -4,10 +4,9 @@
  * Reading. The label, prediction and --by columns are read as text, so that
  * "yes" or "anomaly" are labels and a bad cell can be named by line and
  * field; the score columns are read as numbers, strictly, so a score that is
- * not a number is an error at its cell rather than a silent gap. The reader
- * fixes types when it opens, so the header is read first from the bytes the
- * input can show without consuming them (ad_in_peek), through a reader of
- * its own. A binary stream carries its types and needs none of this.
+ * not a number is an error at its cell rather than a silent gap: the
+ * reader is opened, its header read, and then the types set from the
+ * column names. A binary stream carries its types and needs none of this.
  *
  * Memory. Each evaluated row leaves its score's order key (8 bytes) in the
  * array of its label, for all rows and again for its --by group; nothing
@@ -27,7 +26,6 @@
 #include <xxhash.h>
 
 #include "alloc.h"
-#include "binfmt.h"
 #include "eval.h"
 #include "io.h"
 #include "json.h"
@@ -123,76 +121,6 @@ struct run {
 	char by_num[AD_NUM_MAXLEN];  /* a numeric --by value as text */
 };
 
-/* ---- the header, read ahead ---- */
-
-/* Length of the header record at the start of p[0..len): up to the first
- * newline outside quotes. RFC 4180 doubles a quote inside a quoted field,
- * so a newline is inside a field exactly when an odd number of quotes
- * precede it. Returns 0 if the record does not end within len bytes. */
-static size_t header_length(const unsigned char *p, size_t len, int at_end)
-{
-	int quoted = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] == '"')
-			quoted = !quoted;
-		else if (p[i] == '\n' && !quoted)
-			return i + 1;
-	}
-	return at_end ? len : 0;
-}
-
-/* Sets *names to the input's columns, read from the bytes in's buffer can
- * show, or NULL (a binary stream, or a header too long to see) when the
- * reader is to decide. A header the reader would refuse also gives NULL:
- * the real reader then reports it. */
-static enum ad_status peek_header(struct ad_in *in,
-    const struct ad_reader_opts *ro, struct ad_schema **names,
-    struct ad_error *err)
-{
-	const unsigned char *p;
-	size_t len = 0, want = 4096, end = 0;
-	struct ad_out *spill = NULL;
-	struct ad_reader_opts so = { 0 };
-	struct ad_reader *sr = NULL;
-	struct ad_error ignored;
-	enum ad_status st;
-
-	*names = NULL;
-	for (;;) {
-		if ((st = ad_in_peek(in, want, &p, &len, err)) != AD_OK)
-			return st;
-		if (ad_binfmt_is_magic(p, len))
-			return AD_OK;
-		if ((end = header_length(p, len, len < want)) > 0 || len < want)
-			break;
-		if (want >= (size_t)1 << 18)   /* as much as ad_in_peek shows */
-			return AD_OK;
-		want *= 4;
-	}
-	if (end == 0)
-		return AD_OK;                  /* empty: the reader says so */
-	if ((st = ad_out_open_spill(&spill, err)) != AD_OK)
-		return st;
-	if ((st = ad_out_write(spill, p, end, err)) != AD_OK ||
-	    (st = ad_out_spill_to_in(spill, &so.from, err)) != AD_OK) {
-		ad_out_abort(spill);
-		return st;
-	}
-	so.delim = ro->delim;
-	so.no_header = ro->no_header;
-	st = ad_reader_open(&sr, &so, &ignored);
-	if (st == AD_OK)
-		st = ad_schema_copy(ad_reader_schema(sr), names, err);
-	else if (st == AD_EDATA)
-		st = AD_OK;
-	else
-		*err = ignored;
-	ad_reader_free(sr);
-	ad_out_abort(spill);
-	return st;
-}
-
 /* Whether column name is one of the score columns. */
 static int is_score_column(const struct ad_eval_opts *o, const char *name)
 {
@@ -200,39 +128,36 @@ static int is_score_column(const struct ad_eval_opts *o, const char *name)
 	    (o->compare != NULL && strcmp(name, o->compare) == 0);
 }
 
-/* Opens the input: score columns numeric and strict, the others text. */
+/* The types of a CSV input's columns: the score columns numeric, the
+ * others text, whatever their values look like. */
+static enum ad_status choose_types(struct run *r, struct ad_error *err)
+{
+	const struct ad_schema *names = ad_reader_schema(r->rd);
+	enum ad_status st = ad_schema_new(&r->types, err);
+
+	for (size_t c = 0; c < names->ncols && st == AD_OK; c++) {
+		const char *n = names->cols[c].name;
+		st = ad_schema_add(r->types, n, strlen(n),
+		    is_score_column(r->o, n) ? AD_NUMERIC : AD_TEXT, err);
+	}
+	return st;
+}
+
+/* Opens the input, reads its header and sets the types: strict, so a score
+ * that is not a number stops the run at its cell. A binary stream's types
+ * are its own. */
 static enum ad_status open_input(struct run *r, struct ad_error *err)
 {
 	struct ad_reader_opts ro = r->o->in;
-	struct ad_schema *names = NULL;
 	enum ad_status st;
 
-	if ((st = ad_in_open(&ro.from, ro.path, err)) != AD_OK)
-		return st;
-	if ((st = peek_header(ro.from, &ro, &names, err)) != AD_OK) {
-		ad_in_close(ro.from);
-		return st;
-	}
-	if (names != NULL) {
-		st = ad_schema_new(&r->types, err);
-		for (size_t c = 0; c < names->ncols && st == AD_OK; c++) {
-			const char *n = names->cols[c].name;
-			st = ad_schema_add(r->types, n, strlen(n),
-			    is_score_column(r->o, n) ? AD_NUMERIC : AD_TEXT, err);
-		}
-		ad_schema_free(names);
-		if (st != AD_OK) {
-			ad_in_close(ro.from);
-			return st;
-		}
-	}
-	/* Strict, so a score that is not a number stops the run at its cell.
-	 * Only the score columns are numeric, except in the rare input whose
-	 * header was too long to read ahead: there the reader infers the
-	 * types, and a bad number in any numeric column stops the run. */
-	ro.types = r->types;
 	ro.strict = 1;
-	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
+	if ((st = ad_reader_open_schema(&r->rd, &ro, err)) != AD_OK)
+		return st;
+	if (ad_reader_format(r->rd) == AD_FORMAT_CSV &&
+	    (st = choose_types(r, err)) != AD_OK)
+		return st;
+	if ((st = ad_reader_set_types(r->rd, r->types, err)) != AD_OK)
 		return st;
 	r->in = ad_reader_schema(r->rd);
 	snprintf(r->res->input, sizeof r->res->input, "%s",
