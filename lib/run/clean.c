@@ -1,11 +1,12 @@
 /*
  * ad-clean. One pass over the input when nothing has to be learned first
  * (or -r supplies it). When a fill value must be learned from the whole input
- * (mean, median, mode without -r), the projected rows are spilled to an
- * unnamed temporary binary stream while the statistics accumulate, and then
- * replayed; memory stays flat, except for median (8 bytes per value of the
- * column), mode (the distinct values) and --dedupe (16 bytes per distinct
- * row).
+ * (mean, median, mode without -r), the projected rows wait while the
+ * statistics accumulate, the first AD_REPLAY_MEMORY MiB in memory and the
+ * rest in an unnamed temporary binary stream (lib/io/replay.c), and are then
+ * replayed; memory stays bounded, except for median (8 bytes per value of
+ * the column), mode (the distinct values) and --dedupe (16 bytes per
+ * distinct row).
  */
 #include <math.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "outset.h"
 #include "params.h"
 #include "prom.h"
+#include "replay.h"
 #include "writer.h"
 
 #define COMMAND "ad-clean"
@@ -68,8 +70,9 @@ struct run {
 	unsigned char *keep;
 	char *rowbuf;
 	size_t rowcap;
-	struct ad_outset *outset;     /* the outputs below but the spill */
-	struct ad_out *out, *save, *report, *prom, *spill;
+	struct ad_outset *outset;     /* the outputs below */
+	struct ad_out *out, *save, *report, *prom;
+	struct ad_replay *replay;     /* rows waiting for the fills learned */
 	struct ad_reject_out rej;   /* --rejects */
 	struct ad_writer *w;
 	char delim;
@@ -1109,58 +1112,46 @@ static enum ad_status prepare(struct run *r, struct ad_error *err)
 	return ad_writer_open(&r->w, r->out, r->outs, &wo, err);
 }
 
-/* Reads the spilled rows back and applies the learned fills. */
+/* Reads the rows put aside back and applies the learned fills. */
 static enum ad_status replay(struct run *r, struct ad_error *err)
 {
-	struct ad_reader_opts ro = { 0 };
-	struct ad_reader *sr;
 	struct ad_block *b;
 	enum ad_status st;
 
-	if ((st = ad_out_spill_to_in(r->spill, &ro.from, err)) != AD_OK)
-		return st;
-	if ((st = ad_reader_open(&sr, &ro, err)) != AD_OK)
-		return st;
-	while ((st = ad_reader_next(sr, &b, err)) == AD_OK && b->nrows > 0)
+	while ((st = ad_replay_next(r->replay, &b, err)) == AD_OK && b->nrows > 0)
 		if ((st = fill_and_write(r, b, NULL, err)) != AD_OK)
 			break;
-	ad_reader_free(sr);
 	return st;
 }
 
 static enum ad_status stream(struct run *r, struct ad_error *err)
 {
-	struct ad_writer *sw = NULL;
-	struct ad_writer_opts so = { AD_FORMAT_BIN, 0, 0 };
 	struct ad_block *b;
 	int learning = needs_learning(r);
 	enum ad_status st;
 
-	if (learning && ((st = ad_out_open_spill(&r->spill, err)) != AD_OK ||
-	    (st = ad_writer_open(&sw, r->spill, r->outs, &so, err)) != AD_OK))
-		goto out;
+	if (learning && (st = ad_replay_new(&r->replay, r->outs,
+	    (uint64_t)AD_REPLAY_MEMORY << 20, NULL, err)) != AD_OK)
+		return st;
 	while ((st = ad_reader_next(r->rd, &b, err)) == AD_OK && b->nrows > 0) {
 		update_stats(r, b);
 		if ((st = dedupe(r, b, r->colmap, err)) != AD_OK)
-			goto out;
+			return st;
 		if (!learning)
 			st = fill_and_write(r, b, r->colmap, err);
 		else if ((st = learn(r, b, err)) == AD_OK)
-			st = ad_writer_write(sw, b, r->colmap, err);
+			st = ad_replay_add(r->replay, b, r->colmap, err);
 		if (st != AD_OK)
-			goto out;
+			return st;
 	}
 	if (st != AD_OK)
-		goto out;
+		return st;
 	if (r->params == NULL && (st = finish_learning(r, err)) != AD_OK)
-		goto out;
-	if (learning && ((st = ad_writer_finish(sw, err)) != AD_OK ||
+		return st;
+	if (learning && ((st = ad_replay_end(r->replay, err)) != AD_OK ||
 	    (st = replay(r, err)) != AD_OK))
-		goto out;
-	st = ad_writer_finish(r->w, err);
-out:
-	ad_writer_free(sw);
-	return st;
+		return st;
+	return ad_writer_finish(r->w, err);
 }
 
 static void tally(struct run *r)
@@ -1192,7 +1183,7 @@ static enum ad_status commit(struct run *r, struct ad_error *err)
 static void run_free(struct run *r)
 {
 	ad_outset_free(r->outset);
-	ad_out_abort(r->spill);
+	ad_replay_free(r->replay);
 	ad_writer_free(r->w);
 	ad_reader_free(r->rd);
 	for (size_t j = 0; r->fills != NULL && j < r->outs->ncols; j++) {

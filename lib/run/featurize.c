@@ -16,8 +16,8 @@
  * cache costs less than keeping a copy, and memory stays flat. Other input
  * (a pipe, or CSV, which would have to be parsed again) waits while the
  * statistics accumulate: the first --memory MiB of the rows the transform
- * needs in memory, the rest spilled to an unnamed temporary binary stream as
- * lib/run/clean.c does; then both are replayed, in order. Holding the first
+ * needs in memory, the rest spilled to an unnamed temporary binary stream
+ * (lib/io/replay.c); then both are replayed, in order. Holding the first
  * rows spares moderate inputs the round trip through the kernel, which
  * costs more than the fit itself; the spill keeps memory bounded whatever
  * the input's length. Memory beyond
@@ -43,6 +43,7 @@
 #include "num.h"
 #include "outset.h"
 #include "params.h"
+#include "replay.h"
 #include "table.h"
 #include "timeparse.h"
 #include "writer.h"
@@ -1122,12 +1123,11 @@ struct run {
 	size_t *counter;             /* model column -> the one encoding part
 	                                that counts its unseen categories */
 	int in_place;                /* only kept and plain numeric parts */
-	int deferred;                /* rows wait for the fit: held, spilled */
-	int reread;                  /* ...or are read again from the file */
+	int deferred;                /* rows wait for the fit: held, spilled
+	                                or read again from the file */
+	struct ad_replay *replay;    /* ...there */
 	int plain_copy;              /* rows held are copied whole (all the
 	                                input's columns, numeric, in order) */
-	uint64_t held, limit;        /* bytes of rows held, and the most to hold */
-	struct ad_writer *sw;        /* the spill's writer, once rows spill */
 	/* groups and order */
 	struct ad_catmap *groups;    /* group key -> id - 1; id 0: missing */
 	struct ad_time *last;        /* per group id: the last time seen */
@@ -1156,7 +1156,7 @@ struct run {
 	struct ad_counter **counts;  /* per model column */
 	/* outputs */
 	struct ad_outset *outset;    /* out and save */
-	struct ad_out *out, *save, *spill;
+	struct ad_out *out, *save;
 	struct ad_writer *w;
 	struct ad_block *ob;         /* output rows (unless in place) */
 	struct ad_block *stage;      /* --sort: rows replayed in time order */
@@ -2040,10 +2040,10 @@ static enum ad_status copy_row(struct run *r, struct ad_block *dst, size_t di,
 	return AD_OK;
 }
 
-/* Keeps a copy of b's used columns in the store, and with keys (--sort)
- * each row's time and place. */
+/* --sort: keeps a copy of b's used columns in the store, and each row's
+ * time and place. */
 static enum ad_status store_block(struct run *r, const struct ad_block *b,
-    int keys, struct ad_error *err)
+    struct ad_error *err)
 {
 	struct store *s = &r->store;
 	struct ad_block *copy = NULL, **nb;
@@ -2058,11 +2058,10 @@ static enum ad_status store_block(struct run *r, const struct ad_block *b,
 	    NULL)
 		return ad_error_nomem(err);
 	s->blocks = nb;
-	if (keys && (nk = ad_grow(s->keys, &s->kcap, s->nkeys + b->nrows,
+	if ((nk = ad_grow(s->keys, &s->kcap, s->nkeys + b->nrows,
 	    sizeof *nk)) == NULL)
 		return ad_error_nomem(err);
-	if (keys)
-		s->keys = nk;
+	s->keys = nk;
 	/* every input column, all numeric, in order: b, the block the
 	 * reader last returned, is kept as it is, sparing a copy */
 	if (r->plain_copy)
@@ -2078,52 +2077,13 @@ static enum ad_status store_block(struct run *r, const struct ad_block *b,
 		return st;
 	}
 	copy->nrows = b->nrows;
-	for (size_t i = 0; keys && i < b->nrows; i++) {
+	for (size_t i = 0; i < b->nrows; i++) {
 		s->keys[s->nkeys].t = r->times[i];
 		s->keys[s->nkeys].block = (uint32_t)s->nblocks;
 		s->keys[s->nkeys++].row = (uint32_t)i;
 	}
 	s->blocks[s->nblocks++] = copy;
-	/* what the copy has touched: a cell of each numeric column, a cell
-	 * of each text column, the text and the lines */
-	r->held += (uint64_t)copy->nrows * (8 * r->nused + 8) + copy->arena_len;
-	for (size_t u = 0; u < r->nused; u++)
-		r->held += (uint64_t)copy->nrows * 8 *
-		    (r->used_schema->cols[u].type == AD_TEXT);
 	return AD_OK;
-}
-
-/* While fitting: holds b in memory while there is room, else spills it. */
-static enum ad_status hold_or_spill(struct run *r, const struct ad_block *b,
-    struct ad_error *err)
-{
-	struct ad_writer_opts so = { AD_FORMAT_BIN, 0, 0 };
-	enum ad_status st;
-
-	/* once rows spill, all the later ones do, so they replay in order */
-	if (r->spill == NULL && r->held < r->limit)
-		return store_block(r, b, 0, err);
-	if (r->spill == NULL &&
-	    ((st = ad_out_open_spill(&r->spill, err)) != AD_OK ||
-	    (st = ad_writer_open(&r->sw, r->spill, r->used_schema, &so, err)) !=
-	    AD_OK))
-		return st;
-	return ad_writer_write(r->sw, b, spill_colmap(r), err);
-}
-
-/* Transforms the held rows, in order, freeing each block once done. */
-static enum ad_status replay_held(struct run *r, struct ad_error *err)
-{
-	struct store *s = &r->store;
-	enum ad_status st = AD_OK;
-
-	for (size_t i = 0; i < s->nblocks && st == AD_OK; i++) {
-		if ((st = prepare(r, s->blocks[i], r->slot_of, 0, err)) == AD_OK)
-			st = transform(r, s->blocks[i], r->slot_of, err);
-		ad_block_free(s->blocks[i]);
-		s->blocks[i] = NULL;
-	}
-	return st;
 }
 
 /* By time; equal times keep their input order. */
@@ -2178,45 +2138,18 @@ static enum ad_status replay_sorted(struct run *r, struct ad_error *err)
 
 /* ---- the passes ---- */
 
-static enum ad_status replay_spill(struct run *r, struct ad_error *err)
+/* Transforms the rows put aside while fitting, in order: the input's own
+ * blocks when the file is read again, else copies of the used columns. */
+static enum ad_status replay(struct run *r, struct ad_error *err)
 {
-	struct ad_reader_opts ro = { 0 };
-	struct ad_reader *sr;
+	const size_t *map = ad_replay_rereads(r->replay) ? r->in_of : r->slot_of;
 	struct ad_block *b;
 	enum ad_status st;
 
-	if ((st = ad_out_spill_to_in(r->spill, &ro.from, err)) != AD_OK)
-		return st;
-	if ((st = ad_reader_open(&sr, &ro, err)) != AD_OK)
-		return st;
-	while ((st = ad_reader_next(sr, &b, err)) == AD_OK && b->nrows > 0)
-		if ((st = prepare(r, b, r->slot_of, 0, err)) != AD_OK ||
-		    (st = transform(r, b, r->slot_of, err)) != AD_OK)
+	while ((st = ad_replay_next(r->replay, &b, err)) == AD_OK && b->nrows > 0)
+		if ((st = prepare(r, b, map, 0, err)) != AD_OK ||
+		    (st = transform(r, b, map, err)) != AD_OK)
 			break;
-	ad_reader_free(sr);
-	return st;
-}
-
-/* Reads the rows of a binary file again once the fit is done, and
- * transforms them. They were checked the first time; a file rewritten in
- * the meantime fails the stream's own checks or shows in the row count. */
-static enum ad_status second_pass(struct run *r, struct ad_error *err)
-{
-	uint64_t rows = ad_reader_rows(r->rd);
-	struct ad_block *b;
-	enum ad_status st;
-
-	if ((st = ad_reader_rewind(r->rd, err)) != AD_OK)
-		return st;
-	while ((st = ad_reader_next(r->rd, &b, err)) == AD_OK && b->nrows > 0)
-		if ((st = prepare(r, b, r->in_of, 0, err)) != AD_OK ||
-		    (st = transform(r, b, r->in_of, err)) != AD_OK)
-			return st;
-	if (st == AD_OK && ad_reader_rows(r->rd) != rows)
-		st = ad_error_at(err, AD_EIO, ad_reader_name(r->rd), 0, 0,
-		    "the input changed while it was read (%llu rows, then %llu)",
-		    (unsigned long long)rows,
-		    (unsigned long long)ad_reader_rows(r->rd));
 	return st;
 }
 
@@ -2233,18 +2166,17 @@ static enum ad_status first_pass(struct run *r, struct ad_error *err)
 		if (r->learning && (st = accumulate(r, b, err)) != AD_OK)
 			break;
 		if (r->o->sort)
-			st = store_block(r, b, 1, err);
-		else if (r->reread)
-			continue;
+			st = store_block(r, b, err);
 		else if (r->deferred)
-			st = hold_or_spill(r, b, err);
+			st = ad_replay_add(r->replay, b, r->plain_copy ? NULL :
+			    r->spill_map, err);
 		else
 			st = transform(r, b, r->in_of, err);
 		if (st != AD_OK)
 			break;
 	}
-	if (st == AD_OK && r->sw != NULL)
-		st = ad_writer_finish(r->sw, err);
+	if (st == AD_OK && r->replay != NULL)
+		st = ad_replay_end(r->replay, err);
 	return st;
 }
 
@@ -2263,11 +2195,8 @@ static enum ad_status stream(struct run *r, struct ad_error *err)
 		return st;
 	if (r->o->sort)
 		st = replay_sorted(r, err);
-	else if (r->reread)
-		st = second_pass(r, err);
-	else if (r->deferred && (st = replay_held(r, err)) == AD_OK &&
-	    r->spill != NULL)
-		st = replay_spill(r, err);
+	else if (r->deferred)
+		st = replay(r, err);
 	if (st == AD_OK && !r->in_place)
 		st = flush(r, 1, err);
 	return st != AD_OK ? st : ad_writer_finish(r->w, err);
@@ -2329,8 +2258,7 @@ static enum ad_status commit(struct run *r, struct ad_error *err)
 static void run_free(struct run *r)
 {
 	ad_outset_free(r->outset);
-	ad_writer_free(r->sw);
-	ad_out_abort(r->spill);
+	ad_replay_free(r->replay);
 	ad_writer_free(r->w);
 	ad_reader_free(r->rd);
 	for (size_t p = 0; r->scalers != NULL && p < r->m->nparts; p++)
@@ -2406,8 +2334,10 @@ enum ad_status ad_featurize_run(const struct ad_featurize_opts *o,
 	if (st != AD_OK)
 		goto out;
 	r.deferred = r.learning && !o->sort;
-	r.reread = r.deferred && ad_reader_can_rewind(r.rd);
-	r.limit = (o->memory_set ? o->memory : AD_FEATURIZE_MEMORY) << 20;
+	if (r.deferred && (st = ad_replay_new(&r.replay, r.used_schema,
+	    (uint64_t)(o->memory_set ? o->memory : AD_FEATURIZE_MEMORY) << 20,
+	    r.rd, err)) != AD_OK)
+		goto out;
 	if ((st = stream(&r, err)) == AD_OK)
 		st = commit(&r, err);
 out:
