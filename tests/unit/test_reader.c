@@ -753,6 +753,61 @@ static void test_types_option_with_unknown_column(void)
 	ad_schema_free(types);
 }
 
+/* Open, read the schema, set the types, next: the names come first, and
+ * the caller's types chosen from them apply as ad_reader_open's would. */
+static void test_open_schema_then_set_types(void)
+{
+	const char *csv = "\"a,b\",\"say \"\"hi\"\"\",n\nx,1,2\ny,3,4\n";
+	struct ad_reader_opts o = { 0 };
+	struct ad_schema *types = NULL;
+	struct ad_reader *r = NULL;
+	struct ad_block *b;
+	struct ad_error err;
+	struct table t;
+	char path[32];
+
+	memset(&t, 0, sizeof t);
+	tmp_write(path, csv, strlen(csv));
+	o.path = path;
+	CHECK(ad_reader_open_schema(&r, &o, &err) == AD_OK);
+	unlink(path);
+	CHECK(ad_reader_schema(r)->ncols == 3);
+	CHECK_STR(ad_reader_schema(r)->cols[0].name, "a,b");
+	CHECK_STR(ad_reader_schema(r)->cols[1].name, "say \"hi\"");
+	CHECK(ad_reader_next(r, &b, &err) == AD_EIO);   /* types not set */
+	CHECK(ad_schema_new(&types, &err) == AD_OK);
+	CHECK(ad_schema_add(types, "say \"hi\"", 8, AD_TEXT, &err) == AD_OK);
+	CHECK(ad_reader_set_types(r, types, &err) == AD_OK);
+	CHECK(ad_reader_set_types(r, types, &err) == AD_EIO); /* only once */
+	read_reader(r, &t);
+	CHECK(t.st == AD_OK && t.nrows == 2);
+	CHECK(type_is(&t, 0, AD_TEXT) && type_is(&t, 1, AD_TEXT) &&
+	    type_is(&t, 2, AD_NUMERIC));
+	CHECK(text_is(&t, 1, 1, "3") && num_is(&t, 1, 2, 4));
+	CHECK(line_at(&t, 0) == 2);
+	table_free(&t);
+	ad_reader_free(r);
+
+	/* a type for a column the header lacks is refused by set_types */
+	tmp_write(path, csv, strlen(csv));
+	CHECK(ad_reader_open_schema(&r, &o, &err) == AD_OK);
+	unlink(path);
+	CHECK(ad_schema_add(types, "nosuch", 6, AD_TEXT, &err) == AD_OK);
+	CHECK(ad_reader_set_types(r, types, &err) == AD_EDATA);
+	CHECK(strstr(err.msg, "nosuch") != NULL);
+	ad_reader_free(r);
+	ad_schema_free(types);
+
+	/* NULL types: every column inferred */
+	tmp_write(path, csv, strlen(csv));
+	CHECK(ad_reader_open_schema(&r, &o, &err) == AD_OK);
+	unlink(path);
+	CHECK(ad_reader_set_types(r, NULL, &err) == AD_OK);
+	CHECK(ad_reader_schema(r)->cols[0].type == AD_TEXT &&
+	    ad_reader_schema(r)->cols[1].type == AD_NUMERIC);
+	ad_reader_free(r);
+}
+
 /* ---- missing values ---- */
 
 static void test_default_missing_tokens(void)
@@ -1328,6 +1383,7 @@ static void test_missing_file_is_an_io_error(void)
 int main(void)
 {
 	test_header_gives_names();
+	test_open_schema_then_set_types();
 	test_no_header_names_columns_c1_to_cn();
 	test_empty_header_name_is_generated();
 	test_duplicate_header_is_rejected_at_its_column();
