@@ -294,6 +294,20 @@ load helper
 	cmp p.txt "$GOLD/clean.params"
 }
 
+@test "fills learned over many blocks are applied to every row, as a restore applies them" {
+	# 20000 rows (several blocks) wait in memory for the fills, then are
+	# replayed in order; -r applies the same fills in one pass
+	awk 'BEGIN { print "id,v,host"; for (i = 0; i < 20000; i++)
+		print i "," (i % 9 ? i % 97 : "") "," (i % 11 ? "h" i % 4 : "") }' > many.csv
+	ad-clean -q --impute mean,host=mode -s p.txt -o one.csv many.csv
+	ad-clean -q -r p.txt -o two.csv many.csv
+	cmp one.csv two.csv
+	[ "$(wc -l < one.csv)" -eq 20001 ]
+	[ "$(cut -d, -f1 one.csv | sed 1d | awk '$1 != NR - 1' | wc -l)" -eq 0 ]
+	ad-clean -q --impute median --drop-missing -F bin many.csv | ad-clean -q -F csv > bin.csv
+	ad-clean -q --impute median --drop-missing many.csv | cmp - bin.csv
+}
+
 @test "--restore refuses options the params file fixes" {
 	ad-clean -q -s p.txt "$FIX/mixed.csv" > /dev/null
 	for opt in "--impute zero" "--dedupe" "--drop-missing" "--select id" \

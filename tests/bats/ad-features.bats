@@ -471,6 +471,22 @@ cell() {
 	[ ! -e out.csv ]
 }
 
+@test "rows with text columns held and spilled give the same output" {
+	mkdir tmp
+	# a text column: held rows are copies of the columns used, not the
+	# reader's blocks
+	awk 'BEGIN { print "a,h,skip,c"; for (i = 0; i < 60000; i++)
+		print i % 97 ",host" i % 7 ",x," i % 5 }' > text.csv
+	ad-features -q --scale standard --onehot h --freq h --drop skip -o held.csv text.csv
+	for mib in 0 1; do
+		TMPDIR=$PWD/tmp ad-features -q --scale standard --onehot h --freq h \
+		    --drop skip --memory $mib -o spilled.csv text.csv
+		cmp held.csv spilled.csv
+	done
+	assert_equal "$(ls -A tmp)" ""
+	[ "$(wc -l < held.csv)" -eq 60001 ]
+}
+
 @test "fitting from a binary file reads it twice: same output as from a pipe, no spill, flat memory" {
 	awk 'BEGIN { print "a,b,c"; for (i = 0; i < 60000; i++) print i % 97 "," i % 13 "," (i % 5) * 0.25 }' |
 	    ad-clean -q -F bin -o big.bin
