@@ -2,8 +2,8 @@
  * Tests for lib/io/replay: rows added in blocks come back identical and in
  * order, whether they were held in memory, spilled to a temporary file
  * past the memory bound, or read again from a rewindable binary file.
- * Then the OOM loop (failalloc.h): every allocation failure gives
- * AD_ENOMEM and leaves no block alive.
+ * Then the OOM loop (oomloop.h): every allocation failure gives AD_ENOMEM
+ * and leaves no block alive.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "failalloc.h"
 #include "io.h"
 #include "reader.h"
 #include "replay.h"
@@ -20,6 +19,9 @@
 #include "writer.h"
 
 #include "check.h"
+#include "failalloc.h"
+#include "files.h"
+#include "oomloop.h"
 
 enum { NBLOCKS = 7, NROWS = 300 };
 
@@ -275,11 +277,9 @@ static enum ad_status through_reader(const char *path, uint64_t memory,
 
 static void test_rewindable_file_is_read_again(void)
 {
-	char path[] = "/tmp/adkit-replay-XXXXXX";
-	int fd = mkstemp(path);
+	char path[FILES_PATH_MAX];
 
-	CHECK(fd >= 0);
-	close(fd);
+	put_file(path, "replay", "");
 	for (int bin = 0; bin <= 1; bin++) {
 		write_input(path, bin ? AD_FORMAT_BIN : AD_FORMAT_CSV);
 		for (int project = 0; project <= 1; project++)
@@ -300,12 +300,13 @@ static void test_rewindable_file_is_read_again(void)
 
 /* ---- the OOM loop ---- */
 
-static enum ad_status scenario(struct ad_error *err)
+static enum ad_status scenario(void *ctx, struct ad_error *err)
 {
 	size_t rows, bad;
 	int spilled;
 	enum ad_status st = held_and_spilled(20000, &spilled, &rows, &bad, err);
 
+	(void)ctx;
 	if (st == AD_OK && (rows != NBLOCKS * NROWS || bad != 0 || !spilled))
 		return ad_error_set(err, AD_EDATA, "wrong rows");
 	return st;
@@ -313,30 +314,7 @@ static enum ad_status scenario(struct ad_error *err)
 
 static void test_oom(void)
 {
-	for (int persist = 0; persist <= 1; persist++) {
-		long n = 1;
-
-		for (;; n++) {
-			struct ad_error err;
-			enum ad_status st;
-
-			calls = live = hit = 0;
-			fail_at = n;
-			persistent = persist;
-			st = scenario(&err);
-			fail_at = 0;
-			CHECK(live == 0);
-			if (!hit) {
-				CHECK(st == AD_OK);
-				break;
-			}
-			if (st != AD_ENOMEM)
-				fprintf(stderr, "failing allocation %ld: %d %s\n",
-				    n, (int)st, err.msg);
-			CHECK(st == AD_ENOMEM && err.code == AD_ENOMEM);
-		}
-		CHECK(n > 10);
-	}
+	oom_loop("replay", scenario, NULL, NULL);
 }
 
 int main(void)
