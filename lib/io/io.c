@@ -515,6 +515,11 @@ static enum ad_status flush(struct ad_out *o, struct ad_error *err)
 	return st;
 }
 
+enum ad_status ad_out_flush(struct ad_out *out, struct ad_error *err)
+{
+	return flush(out, err);
+}
+
 enum ad_status ad_out_write(struct ad_out *out, const void *data, size_t n,
     struct ad_error *err)
 {

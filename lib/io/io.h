@@ -89,6 +89,10 @@ enum ad_status ad_out_reserve(struct ad_out *out, size_t n, char **p,
 /* Marks n bytes written at the pointer ad_out_reserve returned. */
 void ad_out_commit(struct ad_out *out, size_t n);
 
+/* Writes out what out has buffered, so a write error (a full disk) shows
+ * now, before any output of a command is moved into place. */
+enum ad_status ad_out_flush(struct ad_out *out, struct ad_error *err);
+
 /* Flushes, closes and, for a file, moves the output into place. The out is
  * freed whatever the result. */
 enum ad_status ad_out_close(struct ad_out *out, struct ad_error *err);

@@ -33,10 +33,16 @@ enum ad_status ad_outset_open(struct ad_outset **set,
 	return AD_OK;
 }
 
+/* Every output's data is written first and only then is any moved into
+ * place: a full disk under the last output must not leave the first one
+ * published (the params of a run whose data never arrived). */
 enum ad_status ad_outset_commit(struct ad_outset *set, struct ad_error *err)
 {
 	enum ad_status st = AD_OK;
 
+	for (size_t i = 0; i < set->n && st == AD_OK; i++)
+		if (*set->e[i].slot != NULL)
+			st = ad_out_flush(*set->e[i].slot, err);
 	for (size_t i = 0; i < set->n && st == AD_OK; i++) {
 		struct ad_out *o = *set->e[i].slot;
 

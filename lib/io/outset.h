@@ -27,9 +27,10 @@ struct ad_outset_entry {
 enum ad_status ad_outset_open(struct ad_outset **set,
     const struct ad_outset_entry *e, size_t n, struct ad_error *err);
 
-/* Commits (ad_out_close) the open outputs in the order given to
- * ad_outset_open, setting each slot to NULL; stops at the first failure,
- * leaving the rest for ad_outset_free to abort. */
+/* Flushes every open output, then, only if all were written, commits them
+ * (ad_out_close) in the order given to ad_outset_open, setting each slot to
+ * NULL. A write error commits none; a failure to move one into place stops
+ * there, leaving the rest for ad_outset_free to abort. */
 enum ad_status ad_outset_commit(struct ad_outset *set, struct ad_error *err);
 
 /* Aborts every output not committed, sets its slot to NULL and frees set;

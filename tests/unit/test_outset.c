@@ -152,9 +152,9 @@ static void test_a_failing_open_aborts_the_others(void)
 	CHECK(files_left() == 0);
 }
 
-/* A failed commit stops there: those before it are in place, those after
- * it are aborted by free. */
-static void test_commit_is_in_order_and_stops_at_a_failure(void)
+/* A write error in any output commits none of them: the first output,
+ * complete in itself, is not left in place beside a failed one. */
+static void test_a_write_error_commits_none(void)
 {
 	struct ad_out *o[3] = { NULL, NULL, NULL };
 	const struct ad_outset_entry e[] = {
@@ -168,12 +168,12 @@ static void test_commit_is_in_order_and_stops_at_a_failure(void)
 	CHECK(write_names(o, &err) == AD_OK);     /* buffered, not yet failed */
 	CHECK(ad_outset_commit(set, &err) == AD_EIO);
 	CHECK(strstr(err.msg, "No space") != NULL);
-	CHECK(o[0] == NULL && o[1] == NULL && o[2] != NULL);
-	CHECK_STR(contents(e[0].path), "a");
+	CHECK(o[0] != NULL && o[1] != NULL && o[2] != NULL);
 	ad_outset_free(set);
-	CHECK(o[2] == NULL);
+	CHECK(o[0] == NULL && o[1] == NULL && o[2] == NULL);
+	CHECK(!exists(e[0].path));
 	CHECK(!exists(e[2].path));
-	CHECK(files_left() == 1);
+	CHECK(files_left() == 0);
 	empty_scratch();
 }
 
@@ -217,7 +217,7 @@ int main(void)
 	test_commit_writes_every_output();
 	test_free_without_commit_leaves_no_file();
 	test_a_failing_open_aborts_the_others();
-	test_commit_is_in_order_and_stops_at_a_failure();
+	test_a_write_error_commits_none();
 	test_oom();
 	empty_scratch();
 	rmdir(scratch);
