@@ -1,5 +1,4 @@
 /* ad-clean: options and wiring; the work is in lib/run/clean.c. */
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -1,8 +1,6 @@
 /* ad-drift: options and wiring; the work is in lib/run/drift.c. */
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "drift.h"

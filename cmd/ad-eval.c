@@ -1,6 +1,5 @@
 /* ad-eval: options and wiring; the work is in lib/run/eval.c. */
 #include <float.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

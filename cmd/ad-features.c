@@ -1,5 +1,4 @@
 /* ad-features: options and wiring; the work is in lib/run/featurize.c. */
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -1,7 +1,6 @@
 /* ad-score: options and wiring; the work is in lib/run/score.c. */
 #define _POSIX_C_SOURCE 200809L
 #include <float.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>

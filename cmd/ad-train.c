@@ -1,7 +1,6 @@
 /* ad-train: options and wiring; the work is in lib/run/train.c. */
 #define _POSIX_C_SOURCE 200809L
 #include <float.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
