@@ -17,8 +17,8 @@ struct args {
 };
 
 #define A(field) AD_OPT_AT(struct args, field)
-#define NAMES(field, n_field) AD_OPT_LIST, A(o.field), \
-	.count = offsetof(struct args, o.n_field), .kfp = AD_KFP_STRING
+#define NAMES(field, n_field) \
+	AD_OPT_LIST_AT(struct args, o.field, o.n_field), .kfp = AD_KFP_STRING
 
 static enum ad_status take_scale(const struct ad_opt *row, void *opts,
     const char *arg, struct ad_error *err);

@@ -28,8 +28,8 @@ static const struct ad_opt opts[] = {
 	{ "model", 'm', "MODEL", AD_OPT_STRING, A(o.model_path),
 	    .kfp = AD_KFP_IN_MODEL, .kfp_required = 1,
 	    .help = "the model file written by ad-train" },
-	{ "keep", 0, "COLS", AD_OPT_LIST, A(o.keep),
-	    .count = offsetof(struct args, o.n_keep), .flags = AD_OPT_EMPTY_OK,
+	{ "keep", 0, "COLS", AD_OPT_LIST_AT(struct args, o.keep, o.n_keep),
+	    .flags = AD_OPT_EMPTY_OK,
 	    AD_OPT_GIVEN(struct args, o.keep_set), .kfp = AD_KFP_STRING,
 	    .help = "write only these input columns, in this order (an empty "
 	    "list: none), then the scores" },

@@ -107,6 +107,11 @@ struct ad_opt {
 /* The destination field of a row: .dst = offsetof(type, field). */
 #define AD_OPT_AT(type, field) .dst = offsetof(type, field)
 
+/* A LIST row's kind and destination: the char ** field and its size_t
+ * length n_field of type. */
+#define AD_OPT_LIST_AT(type, field, n_field) AD_OPT_LIST, \
+	AD_OPT_AT(type, field), .count = offsetof(type, n_field)
+
 /* An int of type counting the times a row's option was given. */
 #define AD_OPT_GIVEN(type, field) .given = offsetof(type, field) + 1
 
