@@ -1,70 +1,89 @@
 /* ad-clean: options and wiring; the work is in lib/run/clean.c. */
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "clean.h"
 #include "cli.h"
 
-enum {
-	OPT_DEDUPE = CHAR_MAX + 1,
-	OPT_DROP,
-	OPT_DROP_MISSING,
-	OPT_IMPUTE,
-	OPT_INFER_ROWS,
-	OPT_MAX_REJECTS,
-	OPT_NA,
-	OPT_PROM,
-	OPT_REJECTS,
-	OPT_REPORT,
-	OPT_SCHEMA,
-	OPT_SELECT,
-	OPT_STRICT
+struct args {
+	struct ad_clean_opts o;
+	struct ad_cli_common c;
+	struct ad_impute_spec *impute;
+	size_t n_impute;
+	char **na;
+	size_t n_na;
 };
 
-static const struct ad_cli_opt opts[] = {
-	AD_CLI_HEADING("Cleaning:"),
-	AD_CLI_OPT("schema", OPT_SCHEMA, "FILE", AD_KFP_IN_ARTIFACT, NULL,
-	    "column types from a CSV with columns column,type"),
-	AD_CLI_OPT("infer-rows", OPT_INFER_ROWS, "N", AD_KFP_INTEGER, "1000",
-	    "rows examined to infer types"),
-	AD_CLI_OPT("na", OPT_NA, "LIST", AD_KFP_STRING, NULL, "tokens read as "
-	    "missing (default: empty,NA,N/A,NaN,nan,null,NULL)"),
-	AD_CLI_OPT("strict", OPT_STRICT, NULL, AD_KFP_BOOLEAN, NULL,
-	    "a numeric cell that does not parse is an error"),
-	AD_CLI_OPT_REJECTS(OPT_REJECTS),
-	AD_CLI_OPT("max-rejects", OPT_MAX_REJECTS, "N", AD_KFP_INTEGER, NULL,
-	    "fail when more than N rows are rejected"),
-	AD_CLI_OPT("impute", OPT_IMPUTE, "SPEC", AD_KFP_STRING, NULL,
-	    "fill missing cells: mean, median, mode, zero, none or a value, for "
-	    "all columns or COL=METHOD,... (repeatable; named columns "
-	    "override)"),
-	AD_CLI_OPT("drop-missing", OPT_DROP_MISSING, NULL, AD_KFP_BOOLEAN, NULL,
-	    "drop rows still missing a value"),
-	AD_CLI_OPT("dedupe", OPT_DEDUPE, NULL, AD_KFP_BOOLEAN, NULL,
-	    "drop exact duplicate rows"),
-	AD_CLI_OPT("select", OPT_SELECT, "COLS", AD_KFP_STRING, NULL,
-	    "keep only these columns, in this order"),
-	AD_CLI_OPT("drop", OPT_DROP, "COLS", AD_KFP_STRING, NULL,
-	    "remove these columns"),
-	{ "save", 's', "PARAMS", AD_KFP_OUT_ARTIFACT, NULL,
-	    "write what was learned (types, fills) to PARAMS",
-	    .kfp_name = "params", .kfp_unless = 'r' },
-	AD_CLI_OPT("restore", 'r', "PARAMS", AD_KFP_IN_ARTIFACT, NULL,
-	    "clean exactly as the run that saved PARAMS"),
-	AD_CLI_OPT("report", OPT_REPORT, "FILE", AD_KFP_OUT_ARTIFACT, NULL,
-	    "write a JSON data-quality report"),
-	AD_CLI_OPT("prom", OPT_PROM, "FILE", AD_KFP_OUT_ARTIFACT, NULL,
-	    "write Prometheus textfile metrics"),
-	AD_CLI_HEADING("Common options:"),
+#define A(field) AD_OPT_AT(struct args, field)
+
+static enum ad_status take_impute(const struct ad_opt *row, void *opts,
+    const char *arg, struct ad_error *err)
+{
+	struct args *a = opts;
+
+	(void)row;
+	return arg == NULL ? AD_OK : ad_clean_parse_impute(arg, &a->impute,
+	    &a->n_impute, err);
+}
+
+static const struct ad_opt opts[] = {
+	AD_OPT_HEADING("Cleaning:"),
+	{ "schema", 0, "FILE", AD_OPT_STRING, A(o.schema_path),
+	    .kfp = AD_KFP_IN_ARTIFACT,
+	    .help = "column types from a CSV with columns column,type" },
+	{ "infer-rows", 0, "N", AD_OPT_SIZE, AD_CLI_COMMON(in.infer_rows),
+	    .umin = 1, .umax = 100000000, .def = "1000",
+	    .flags = AD_OPT_DEF_SHOWN, .kfp = AD_KFP_INTEGER,
+	    .help = "rows examined to infer types" },
+	{ "na", 0, "LIST", AD_OPT_LIST_AT(struct args, na, n_na),
+	    .flags = AD_OPT_EMPTY_OK, .kfp = AD_KFP_STRING,
+	    .help = "tokens read as missing (default: empty,NA,N/A,NaN,nan,null,"
+	    "NULL)" },
+	{ "strict", 0, NULL, AD_OPT_FLAG, AD_CLI_COMMON(in.strict),
+	    .kfp = AD_KFP_BOOLEAN,
+	    .help = "a numeric cell that does not parse is an error" },
+	AD_CLI_OPT_REJECTS,
+	{ "max-rejects", 0, "N", AD_OPT_U64, AD_CLI_COMMON(in.max_rejects),
+	    AD_OPT_GIVEN(struct ad_cli_common, in.limit_rejects),
+	    .umax = UINT64_MAX, .kfp = AD_KFP_INTEGER,
+	    .help = "fail when more than N rows are rejected" },
+	{ "impute", 0, "SPEC", AD_OPT_CUSTOM, .hook = take_impute,
+	    .kfp = AD_KFP_STRING,
+	    .help = "fill missing cells: mean, median, mode, zero, none or a "
+	    "value, for all columns or COL=METHOD,... (repeatable; named "
+	    "columns override)" },
+	{ "drop-missing", 0, NULL, AD_OPT_FLAG, A(o.drop_missing),
+	    .kfp = AD_KFP_BOOLEAN, .help = "drop rows still missing a value" },
+	{ "dedupe", 0, NULL, AD_OPT_FLAG, A(o.dedupe), .kfp = AD_KFP_BOOLEAN,
+	    .help = "drop exact duplicate rows" },
+	{ "select", 0, "COLS",
+	    AD_OPT_LIST_AT(struct args, o.select, o.n_select),
+	    .kfp = AD_KFP_STRING,
+	    .help = "keep only these columns, in this order" },
+	{ "drop", 0, "COLS", AD_OPT_LIST_AT(struct args, o.drop, o.n_drop),
+	    .kfp = AD_KFP_STRING,
+	    .help = "remove these columns" },
+	{ "save", 's', "PARAMS", AD_OPT_STRING, A(o.save_path),
+	    .kfp = AD_KFP_OUT_ARTIFACT, .kfp_name = "params",
+	    .kfp_unless = "restore",
+	    .help = "write what was learned (types, fills) to PARAMS" },
+	{ "restore", 'r', "PARAMS", AD_OPT_STRING, A(o.restore_path),
+	    .kfp = AD_KFP_IN_ARTIFACT,
+	    .help = "clean exactly as the run that saved PARAMS" },
+	{ "report", 0, "FILE", AD_OPT_STRING, A(o.report_path),
+	    .kfp = AD_KFP_OUT_ARTIFACT, .help = "write a JSON data-quality report" },
+	{ "prom", 0, "FILE", AD_OPT_STRING, A(o.prom_path),
+	    .kfp = AD_KFP_OUT_ARTIFACT, .help = "write Prometheus textfile metrics" },
+	AD_OPT_HEADING("Common options:"),
 	AD_CLI_OPT_INPUT,
 	AD_CLI_OPT_OUTPUT_ROWS,
 	AD_CLI_OPT_DELIMITER,
 	AD_CLI_OPT_NO_HEADERS,
 	AD_CLI_OPT_FORMAT_ROWS,
-	AD_CLI_OPT("quiet", 'q', NULL, AD_KFP_NONE, NULL,
-	    "no summary of rejected or invalid data on stderr"),
+	AD_CLI_OPT_QUIET("no summary of rejected or invalid data on stderr"),
 };
+
+static const struct ad_cli_block blocks[] = { AD_CLI_BLOCK(opts) };
 
 static const struct ad_cli_cmd cmd = {
 	.name = "ad-clean",
@@ -76,96 +95,17 @@ static const struct ad_cli_cmd cmd = {
 	    "  ad-clean --impute median -s clean.params train.csv -o "
 	    "train.clean.csv\n"
 	    "  ad-clean -r clean.params new.csv | ad-score -m model\n",
-	.opts = opts,
-	.nopts = sizeof opts / sizeof opts[0],
+	.blocks = blocks,
+	.nblocks = sizeof blocks / sizeof blocks[0],
 	.footer = "Exit status: 0 success, 2 usage error, 3 bad input data or "
 	    "params,\n4 I/O or system error. See ad-clean(1).\n",
 };
-
-struct args {
-	struct ad_clean_opts o;
-	struct ad_impute_spec *impute;
-	size_t n_impute;
-	char **na;
-	size_t n_na;
-	int quiet;
-};
-
-static void args_free(struct args *a)
-{
-	ad_clean_free_impute(a->impute, a->n_impute);
-	ad_cli_free_list(a->na, a->n_na);
-	ad_cli_free_list(a->o.select, a->o.n_select);
-	ad_cli_free_list(a->o.drop, a->o.n_drop);
-}
-
-/* Handles one option; returns AD_OK, or AD_EUSAGE with err set. */
-static enum ad_status take(void *ctx, int c, const char *arg,
-    struct ad_error *err)
-{
-	struct args *a = ctx;
-	struct ad_clean_opts *o = &a->o;
-	uint64_t n;
-	enum ad_status st = AD_OK;
-
-	switch (c) {
-	case 'd': st = ad_cli_parse_delim(arg, &o->in.delim, err); break;
-	case 'F':
-		st = ad_cli_parse_format(arg, &o->format, err);
-		o->format_set = 1;
-		break;
-	case 'i': o->in.path = arg; break;
-	case 'n': o->in.no_header = 1; break;
-	case 'o': o->output = arg; break;
-	case 'q': a->quiet = 1; break;
-	case 'r': o->restore_path = arg; break;
-	case 's': o->save_path = arg; break;
-	case OPT_DEDUPE: o->dedupe = 1; break;
-	case OPT_DROP:
-		ad_cli_free_list(o->drop, o->n_drop);
-		o->drop = NULL;
-		st = ad_cli_split_list("--drop", arg, 0, &o->drop, &o->n_drop, err);
-		break;
-	case OPT_DROP_MISSING: o->drop_missing = 1; break;
-	case OPT_IMPUTE:
-		st = ad_clean_parse_impute(arg, &a->impute, &a->n_impute, err);
-		break;
-	case OPT_INFER_ROWS:
-		st = ad_cli_parse_u64("--infer-rows", arg, 1, 100000000, &n, err);
-		o->in.infer_rows = (size_t)n;
-		break;
-	case OPT_MAX_REJECTS:
-		st = ad_cli_parse_u64("--max-rejects", arg, 0, UINT64_MAX,
-		    &o->in.max_rejects, err);
-		o->in.limit_rejects = 1;
-		break;
-	case OPT_NA:
-		ad_cli_free_list(a->na, a->n_na);
-		a->na = NULL;
-		st = ad_cli_split_list("--na", arg, 1, &a->na, &a->n_na, err);
-		o->in.na = (const char *const *)a->na;
-		o->in.n_na = a->n_na;
-		break;
-	case OPT_PROM: o->prom_path = arg; break;
-	case OPT_REJECTS: o->rejects_path = arg; break;
-	case OPT_REPORT: o->report_path = arg; break;
-	case OPT_SCHEMA: o->schema_path = arg; break;
-	case OPT_SELECT:
-		ad_cli_free_list(o->select, o->n_select);
-		o->select = NULL;
-		st = ad_cli_split_list("--select", arg, 0, &o->select,
-		    &o->n_select, err);
-		break;
-	case OPT_STRICT: o->in.strict = 1; break;
-	}
-	return st;
-}
 
 static void summarize(const struct args *a, const struct ad_clean_result *r)
 {
 	const char *in = a->o.in.path ? a->o.in.path : "<stdin>";
 
-	if (a->quiet)
+	if (a->c.quiet)
 		return;
 	if (r->rows_rejected || r->cells_invalid || r->rows_duplicate ||
 	    r->rows_dropped_missing)
@@ -193,15 +133,17 @@ int main(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	ad_error_clear(&err);
 	ad_cli_init();
-	if ((code = ad_cli_parse(&cmd, argc, argv, take, &a, &first)) >= 0)
+	if ((code = ad_cli_parse(&cmd, argc, argv, &a, &a.c, &first)) >= 0)
 		goto out;
-	if (ad_cli_one_input(argc, argv, first, &a.o.in.path, &err) != AD_OK)
+	if (ad_cli_one_input(argc, argv, first, &a.c.in.path, &err) != AD_OK)
 		goto fail;
-	if (a.o.save_path != NULL && a.o.restore_path != NULL) {
-		ad_error_set(&err, AD_EUSAGE, "--save and --restore cannot be "
-		    "combined");
-		goto fail;
-	}
+	a.o.in = a.c.in;
+	a.o.in.na = (const char *const *)a.na;
+	a.o.in.n_na = a.n_na;
+	a.o.output = a.c.output;
+	a.o.format = a.c.format;
+	a.o.format_set = a.c.format_set;
+	a.o.rejects_path = a.c.rejects;
 	a.o.impute = a.impute;
 	a.o.n_impute = a.n_impute;
 	if (ad_clean_run(&a.o, &res, &err) != AD_OK)
@@ -212,6 +154,7 @@ int main(int argc, char **argv)
 fail:
 	code = ad_cli_fail(&cmd, &err);
 out:
-	args_free(&a);
+	ad_clean_free_impute(a.impute, a.n_impute);
+	ad_cli_free(&cmd, &a, &a.c);
 	return code;
 }

@@ -1,7 +1,6 @@
 /* ad-score: options and wiring; the work is in lib/run/score.c. */
 #define _POSIX_C_SOURCE 200809L
 #include <float.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,42 +9,52 @@
 #include "cli.h"
 #include "score.h"
 
-enum {
-	OPT_EXPLAIN = CHAR_MAX + 1,
-	OPT_INSPECT,
-	OPT_KEEP,
-	OPT_REJECTS,
-	OPT_THREADS,
-	OPT_THRESHOLD
+/* Progress on a terminal: one line, rewritten at most five times a second. */
+struct progress {
+	int shown;
+	struct timespec last;
 };
 
-static const struct ad_cli_opt opts[] = {
-	AD_CLI_HEADING("Scoring:"),
-	{ "model", 'm', "MODEL", AD_KFP_IN_MODEL, NULL,
-	    "the model file written by ad-train", .kfp_required = 1 },
-	AD_CLI_OPT("keep", OPT_KEEP, "COLS", AD_KFP_STRING, NULL,
-	    "write only these input columns, in this order (an empty list: "
-	    "none), then the scores"),
-	AD_CLI_OPT("threshold", OPT_THRESHOLD, "T", AD_KFP_FLOAT, NULL,
-	    "call rows scoring above T anomalies (default: the model's "
-	    "threshold)"),
-	AD_CLI_OPT("explain", OPT_EXPLAIN, "K", AD_KFP_INTEGER, NULL,
-	    "add columns explain_1..explain_K naming the K features that "
-	    "isolate each row fastest"),
-	AD_CLI_OPT("threads", OPT_THREADS, "N", AD_KFP_INTEGER, NULL,
-	    "threads scoring (default: all cores)"),
-	AD_CLI_OPT_REJECTS(OPT_REJECTS),
-	AD_CLI_OPT("inspect", OPT_INSPECT, NULL, AD_KFP_NONE, NULL,
-	    "print the model's metadata as JSON and exit"),
-	AD_CLI_HEADING("Common options:"),
+struct args {
+	struct ad_score_opts o;
+	struct ad_cli_common c;
+	struct progress progress;
+};
+
+#define A(field) AD_OPT_AT(struct args, field)
+
+static const struct ad_opt opts[] = {
+	AD_OPT_HEADING("Scoring:"),
+	{ "model", 'm', "MODEL", AD_OPT_STRING, A(o.model_path),
+	    .kfp = AD_KFP_IN_MODEL, .kfp_required = 1,
+	    .help = "the model file written by ad-train" },
+	{ "keep", 0, "COLS", AD_OPT_LIST_AT(struct args, o.keep, o.n_keep),
+	    .flags = AD_OPT_EMPTY_OK,
+	    AD_OPT_GIVEN(struct args, o.keep_set), .kfp = AD_KFP_STRING,
+	    .help = "write only these input columns, in this order (an empty "
+	    "list: none), then the scores" },
+	/* the model's detector says which range (lib/run/score.c) */
+	{ "threshold", 0, "T", AD_OPT_DOUBLE, A(o.threshold), .dmin = -DBL_MAX,
+	    .dmax = DBL_MAX, AD_OPT_GIVEN(struct args, o.threshold_set),
+	    .kfp = AD_KFP_FLOAT, .help = "call rows scoring above T anomalies "
+	    "(default: the model's threshold)" },
+	{ "explain", 0, "K", AD_OPT_SIZE, A(o.explain), .umax = 1048576,
+	    .kfp = AD_KFP_INTEGER, .help = "add columns explain_1..explain_K "
+	    "naming the K features that isolate each row fastest" },
+	AD_OPT_THREADS_ROW(struct args, o.threads, "threads scoring"),
+	AD_CLI_OPT_REJECTS,
+	{ "inspect", 0, NULL, AD_OPT_FLAG, A(o.inspect), .kfp = AD_KFP_NONE,
+	    .help = "print the model's metadata as JSON and exit" },
+	AD_OPT_HEADING("Common options:"),
 	AD_CLI_OPT_INPUT,
 	AD_CLI_OPT_OUTPUT_ROWS,
 	AD_CLI_OPT_DELIMITER,
 	AD_CLI_OPT_NO_HEADERS,
 	AD_CLI_OPT_FORMAT_ROWS,
-	AD_CLI_OPT("quiet", 'q', NULL, AD_KFP_NONE, NULL,
-	    "no progress and no notes on stderr"),
+	AD_CLI_OPT_QUIET("no progress and no notes on stderr"),
 };
+
+static const struct ad_cli_block blocks[] = { AD_CLI_BLOCK(opts) };
 
 static const struct ad_cli_cmd cmd = {
 	.name = "ad-score",
@@ -59,17 +68,11 @@ static const struct ad_cli_cmd cmd = {
 	    "  ad-score -m servers.model --keep host,timestamp --explain 2 "
 	    "new.csv\n"
 	    "  ad-score -m servers.model --inspect\n",
-	.opts = opts,
-	.nopts = sizeof opts / sizeof opts[0],
+	.blocks = blocks,
+	.nblocks = sizeof blocks / sizeof blocks[0],
 	.footer = "Exit status: 0 success, 2 usage error, 3 bad input data or a "
 	    "model that\ndoes not fit it, 4 I/O or system error. See "
 	    "ad-score(1).\n",
-};
-
-/* Progress on a terminal: one line, rewritten at most five times a second. */
-struct progress {
-	int shown;
-	struct timespec last;
 };
 
 static void show_progress(void *ctx, const char *what, uint64_t done,
@@ -87,64 +90,6 @@ static void show_progress(void *ctx, const char *what, uint64_t done,
 	p->shown = 1;
 	fprintf(stderr, "\r%s: %s %llu\033[K", cmd.name, what,
 	    (unsigned long long)done);
-}
-
-struct args {
-	struct ad_score_opts o;
-	int quiet;
-	struct progress progress;
-};
-
-static void args_free(struct args *a)
-{
-	ad_cli_free_list(a->o.keep, a->o.n_keep);
-}
-
-/* Handles one option; returns AD_OK, or AD_EUSAGE with err set. */
-static enum ad_status take(void *ctx, int c, const char *arg,
-    struct ad_error *err)
-{
-	struct args *a = ctx;
-	struct ad_score_opts *o = &a->o;
-	uint64_t n;
-	enum ad_status st = AD_OK;
-
-	switch (c) {
-	case 'd': st = ad_cli_parse_delim(arg, &o->in.delim, err); break;
-	case 'F':
-		st = ad_cli_parse_format(arg, &o->format, err);
-		o->format_set = 1;
-		break;
-	case 'i': o->in.path = arg; break;
-	case 'm': o->model_path = arg; break;
-	case 'n': o->in.no_header = 1; break;
-	case 'o': o->output = arg; break;
-	case 'q': a->quiet = 1; break;
-	case OPT_EXPLAIN:
-		st = ad_cli_parse_u64("--explain", arg, 0, 1048576, &n, err);
-		o->explain = (size_t)n;
-		break;
-	case OPT_INSPECT: o->inspect = 1; break;
-	case OPT_KEEP:
-		ad_cli_free_list(o->keep, o->n_keep);
-		o->keep = NULL;
-		st = ad_cli_split_list("--keep", arg, 1, &o->keep, &o->n_keep,
-		    err);
-		o->keep_set = 1;
-		break;
-	case OPT_REJECTS: o->rejects_path = arg; break;
-	case OPT_THREADS:
-		st = ad_cli_parse_u64("--threads", arg, 1, 256, &n, err);
-		o->threads = (unsigned)n;
-		break;
-	case OPT_THRESHOLD:
-		/* the model's detector says which range (lib/run/score.c) */
-		st = ad_cli_parse_double("--threshold", arg, -DBL_MAX, DBL_MAX,
-		    &o->threshold, err);
-		o->threshold_set = 1;
-		break;
-	}
-	return st;
 }
 
 /* Options that only make sense with data to score. */
@@ -171,7 +116,7 @@ static void summarize(const struct args *a, const struct ad_score_result *r)
 	if (a->progress.shown)
 		fprintf(stderr, "\r%s: rows scored %llu\033[K\n", cmd.name,
 		    (unsigned long long)r->rows);
-	if (a->quiet)
+	if (a->c.quiet)
 		return;
 	if (r->rejected || r->invalid)
 		ad_cli_note(cmd.name, "%s: %llu rows scored; %llu rejected (not "
@@ -185,20 +130,23 @@ int main(int argc, char **argv)
 	struct args a;
 	struct ad_score_result res;
 	struct ad_error err;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int code, first;
 
 	memset(&a, 0, sizeof a);
-	a.o.threads = cores < 1 ? 1 : cores > 256 ? 256 : (unsigned)cores;
 	ad_error_clear(&err);
 	ad_cli_init();
-	if ((code = ad_cli_parse(&cmd, argc, argv, take, &a, &first)) >= 0)
+	if ((code = ad_cli_parse(&cmd, argc, argv, &a, &a.c, &first)) >= 0)
 		goto out;
-	if (ad_cli_one_input(argc, argv, first, &a.o.in.path, &err) != AD_OK)
+	if (ad_cli_one_input(argc, argv, first, &a.c.in.path, &err) != AD_OK)
 		goto fail;
+	a.o.in = a.c.in;
+	a.o.output = a.c.output;
+	a.o.format = a.c.format;
+	a.o.format_set = a.c.format_set;
+	a.o.rejects_path = a.c.rejects;
 	if (check_inspect(&a.o, &err) != AD_OK)
 		goto fail;
-	if (!a.quiet && !a.o.inspect && isatty(STDERR_FILENO)) {
+	if (!a.c.quiet && !a.o.inspect && isatty(STDERR_FILENO)) {
 		a.o.progress = show_progress;
 		a.o.progress_ctx = &a.progress;
 	}
@@ -213,6 +161,6 @@ int main(int argc, char **argv)
 fail:
 	code = ad_cli_fail(&cmd, &err);
 out:
-	args_free(&a);
+	ad_cli_free(&cmd, &a, &a.c);
 	return code;
 }

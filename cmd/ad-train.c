@@ -1,7 +1,6 @@
 /* ad-train: options and wiring; the work is in lib/run/train.c. */
 #define _POSIX_C_SOURCE 200809L
 #include <float.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,121 +14,279 @@
 #include "ocsvm.h"
 #include "train.h"
 
+/* Progress on a terminal: one line, rewritten at most five times a second. */
+struct progress {
+	int shown;
+	struct timespec last;
+	size_t epoch, epochs;       /* the autoencoder's last epoch, or 0 */
+	double loss, validation;
+};
+
+struct args {
+	struct ad_train_opts o;
+	struct ad_cli_common c;
+	int merge;
+	char training_opt[32];      /* an option --merge cannot take, or "" */
+	char ocsvm_opt[32];         /* an option only -a ocsvm takes, or "" */
+	char forest_opt[32];        /* an option only forests take, or "" */
+	char autoenc_opt[32];       /* an option only -a autoencoder takes */
+	char rows_opt[32];          /* an option forests do not take, or "" */
+	struct progress progress;
+};
+
+/* Row tags: the algorithms an option is for. */
 enum {
-	OPT_ACTIVATION = CHAR_MAX + 1,
-	OPT_BATCH_SIZE,
-	OPT_CACHE_MB,
-	OPT_COEF0,
-	OPT_CONTAMINATION,
-	OPT_DEGREE,
-	OPT_DROPOUT,
-	OPT_EPOCHS,
-	OPT_EXTENSION_LEVEL,
-	OPT_FEATURES,
-	OPT_GAMMA,
-	OPT_HIDDEN,
-	OPT_IGNORE,
-	OPT_KERNEL,
-	OPT_LABEL,
-	OPT_LEARNING_RATE,
-	OPT_MAX_TRAIN_ROWS,
-	OPT_MERGE,
-	OPT_NU,
-	OPT_PATIENCE,
-	OPT_REJECTS,
-	OPT_SAMPLE_SIZE,
-	OPT_SEED,
-	OPT_THREADS,
-	OPT_TOL,
-	OPT_TREES,
-	OPT_VALIDATION_FRACTION,
-	OPT_WEIGHT_DECAY
+	FOREST = 1,     /* -a iforest or eif */
+	OCSVM = 2,
+	AUTOENC = 4,
+	ROWS = 8        /* detectors trained on rows (not forests) */
+};
+
+#define A(field) AD_OPT_AT(struct args, field)
+#define OCSVM_ROW(field) AD_OPT_AT(struct args, o.ocsvm.field), .tags = OCSVM
+#define AUTOENC_ROW(field) AD_OPT_AT(struct args, o.autoenc.params.field), \
+	AD_OPT_GIVEN(struct args, o.autoenc.set), .tags = AUTOENC
+
+static enum ad_status take_algorithm(const struct ad_opt *row, void *opts,
+    const char *arg, struct ad_error *err)
+{
+	const struct ad_detector *d = ad_detector_named(arg);
+
+	(void)row;
+	if (d == NULL)
+		return ad_error_set(err, AD_EUSAGE, "--algorithm takes %s, not "
+		    "\"%s\"", ad_detector_names(), arg);
+	((struct args *)opts)->o.algo = (enum ad_algo)d->algo;
+	return AD_OK;
+}
+
+static enum ad_status take_contamination(const struct ad_opt *row,
+    void *opts, const char *arg, struct ad_error *err)
+{
+	struct ad_train_opts *o = &((struct args *)opts)->o;
+
+	(void)row;
+	o->contamination_auto = strcmp(arg, "auto") == 0;
+	if (o->contamination_auto)
+		return AD_OK;
+	if (ad_opt_parse_double("--contamination", arg, 0, 0.5,
+	    &o->contamination, err) != AD_OK)
+		return AD_EUSAGE;
+	if (o->contamination == 0)
+		return ad_error_set(err, AD_EUSAGE, "--contamination must be "
+		    "auto or above 0, not %s", arg);
+	return AD_OK;
+}
+
+static const struct ad_opt train_opts[] = {
+	AD_OPT_HEADING("Training:"),
+	{ "algorithm", 'a', "ALG", AD_OPT_CUSTOM, .hook = take_algorithm,
+	    .def = "iforest", .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_STRING,
+	    .help = "iforest (default), eif (Extended Isolation Forest), ocsvm "
+	    "(One-Class SVM, libsvm) or autoencoder (OpenBLAS)" },
+	{ "trees", 0, "N", AD_OPT_U64, A(o.trees), .umin = 1,
+	    .umax = AD_IFOREST_MAX_TREES, .def = "100", .tags = FOREST,
+	    .kfp = AD_KFP_INTEGER, .help = "trees in the forest" },
+	{ "sample-size", 0, "N", AD_OPT_U64, A(o.sample_size), .umin = 2,
+	    .umax = AD_IFOREST_MAX_SAMPLE, .def = "256", .tags = FOREST,
+	    .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_INTEGER,
+	    .help = "rows each tree is grown on (default 256, or all rows if "
+	    "fewer)" },
+	{ "extension-level", 0, "N", AD_OPT_U64, A(o.ext_level),
+	    AD_OPT_GIVEN(struct args, o.ext_level_set), .umax = 1048575,
+	    .kfp = AD_KFP_INTEGER, .help = "eif: features per split, minus one "
+	    "(default: all features, minus one)" },
+	{ "contamination", 0, "C", AD_OPT_CUSTOM, .hook = take_contamination,
+	    .def = "auto", .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_STRING,
+	    .help = "auto (default: threshold 0.5) or the share of training rows "
+	    "to call anomalous, up to 0.5" },
+	{ "seed", 0, "N", AD_OPT_U64, A(o.seed), .umax = UINT64_MAX, .def = "0",
+	    .kfp = AD_KFP_INTEGER, .help = "seed of the random choices" },
+	AD_OPT_THREADS_ROW(struct args, o.threads, "worker threads"),
+};
+
+static enum ad_status take_kernel(const struct ad_opt *row, void *opts,
+    const char *arg, struct ad_error *err)
+{
+	int k = ad_ocsvm_kernel_named(arg);
+
+	(void)row;
+	if (k < 0)
+		return ad_error_set(err, AD_EUSAGE, "--kernel takes rbf, linear, "
+		    "poly or sigmoid, not \"%s\"", arg);
+	((struct args *)opts)->o.ocsvm.kernel = (enum ad_ocsvm_kernel)k;
+	return AD_OK;
+}
+
+static enum ad_status take_gamma(const struct ad_opt *row, void *opts,
+    const char *arg, struct ad_error *err)
+{
+	struct ad_ocsvm_opts *o = &((struct args *)opts)->o.ocsvm;
+
+	(void)row;
+	if (strcmp(arg, "scale") == 0)
+		o->gamma_mode = AD_OCSVM_GAMMA_SCALE;
+	else if (strcmp(arg, "auto") == 0)
+		o->gamma_mode = AD_OCSVM_GAMMA_AUTO;
+	else {
+		o->gamma_mode = AD_OCSVM_GAMMA_VALUE;
+		return ad_opt_parse_double("--gamma", arg, 0, DBL_MAX, &o->gamma,
+		    err);
+	}
+	return AD_OK;
+}
+
+static const struct ad_opt ocsvm_opts[] = {
+	AD_OPT_HEADING("One-Class SVM (-a ocsvm; scikit-learn's meanings and "
+	    "defaults):"),
+	{ "kernel", 0, "K", AD_OPT_CUSTOM, .hook = take_kernel, .tags = OCSVM,
+	    .def = "rbf", .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_STRING,
+	    .help = "rbf (default), linear, poly or sigmoid" },
+	{ "nu", 0, "NU", AD_OPT_DOUBLE, OCSVM_ROW(nu), .dmin = 0, .dmax = 1,
+	    .flags = AD_OPT_ABOVE_MIN, .def = "0.5", .kfp = AD_KFP_FLOAT,
+	    .help = "bound on the share of outliers, in (0, 1]" },
+	{ "gamma", 0, "G", AD_OPT_CUSTOM, .hook = take_gamma, .tags = OCSVM,
+	    .def = "scale", .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_STRING,
+	    .help = "scale (default: 1/(features * variance)), auto "
+	    "(1/features) or a number" },
+	{ "degree", 0, "N", AD_OPT_UINT, OCSVM_ROW(degree),
+	    .umax = AD_OCSVM_MAX_DEGREE, .def = "3", .kfp = AD_KFP_INTEGER,
+	    .help = "poly: the degree" },
+	{ "coef0", 0, "C", AD_OPT_DOUBLE, OCSVM_ROW(coef0), .dmin = -DBL_MAX,
+	    .dmax = DBL_MAX, .def = "0", .kfp = AD_KFP_FLOAT,
+	    .help = "poly, sigmoid: the constant term" },
+	{ "tol", 0, "T", AD_OPT_DOUBLE, OCSVM_ROW(tol), .dmin = 0,
+	    .dmax = DBL_MAX, .flags = AD_OPT_ABOVE_MIN, .def = "0.001",
+	    .kfp = AD_KFP_FLOAT, .help = "stopping tolerance" },
+	{ "cache-mb", 0, "MB", AD_OPT_DOUBLE, OCSVM_ROW(cache_mb), .dmin = 0,
+	    .dmax = 1048576, .flags = AD_OPT_ABOVE_MIN, .def = "200",
+	    .kfp = AD_KFP_FLOAT, .help = "libsvm's kernel cache" },
+	{ "max-train-rows", 0, "N", AD_OPT_U64, A(o.max_train_rows), .umin = 2,
+	    .umax = INT32_MAX, .def = "20000", .tags = ROWS,
+	    .kfp = AD_KFP_INTEGER, .help = "train on a uniform sample of N rows "
+	    "when there are more (also autoencoder)" },
+};
+
+static enum ad_status take_hidden(const struct ad_opt *row, void *opts,
+    const char *arg, struct ad_error *err)
+{
+	(void)row;
+	if (ad_autoenc_parse_hidden(arg,
+	    &((struct args *)opts)->o.autoenc.params) != 0)
+		return ad_error_set(err, AD_EUSAGE, "--hidden takes 1 to %d widths "
+		    "of 1 to %d, separated by commas, not \"%s\"",
+		    AD_AUTOENC_MAX_HIDDEN, AD_AUTOENC_MAX_WIDTH, arg);
+	return AD_OK;
+}
+
+static enum ad_status take_activation(const struct ad_opt *row, void *opts,
+    const char *arg, struct ad_error *err)
+{
+	(void)row;
+	if (ad_autoenc_act_parse(arg,
+	    &((struct args *)opts)->o.autoenc.params.act) != 0)
+		return ad_error_set(err, AD_EUSAGE, "--activation takes "
+		    "relu|tanh|sigmoid, not \"%s\"", arg);
+	return AD_OK;
+}
+
+static enum ad_status take_learning_rate(const struct ad_opt *row,
+    void *opts, const char *arg, struct ad_error *err)
+{
+	double *lr = &((struct args *)opts)->o.autoenc.params.learning_rate;
+
+	(void)row;
+	if (ad_opt_parse_double("--learning-rate", arg, 0, 10, lr, err) !=
+	    AD_OK || *lr == 0)
+		return ad_error_set(err, AD_EUSAGE, "--learning-rate must be "
+		    "above 0 and at most 10, not \"%s\"", arg);
+	return AD_OK;
+}
+
+/* A share of the autoencoder, at least 0 and below 1. */
+static enum ad_status take_share(const struct ad_opt *row, void *opts,
+    const char *arg, struct ad_error *err)
+{
+	double *out = (double *)(void *)((char *)opts + row->dst);
+	char opt[32];
+
+	snprintf(opt, sizeof opt, "--%s", row->name);
+	if (ad_opt_parse_double(opt, arg, 0, 1, out, err) != AD_OK || *out == 1)
+		return ad_error_set(err, AD_EUSAGE, "%s must be at least 0 and "
+		    "below 1, not \"%s\"", opt, arg);
+	return AD_OK;
+}
+
+/* A whole number option of the autoencoder, 1..1000000. */
+#define COUNT .umin = 1, .umax = 1000000, .kfp = AD_KFP_INTEGER
+
+static const struct ad_opt autoenc_opts[] = {
+	AD_OPT_HEADING("Autoencoder (-a autoencoder; inputs are standardized in "
+	    "the model):"),
+	{ "hidden", 0, "LIST", AD_OPT_CUSTOM, .hook = take_hidden,
+	    AUTOENC_ROW(hidden), .def = "64,16,64", .kfp = AD_KFP_STRING,
+	    .help = "hidden layer widths" },
+	{ "activation", 0, "F", AD_OPT_CUSTOM, .hook = take_activation,
+	    AUTOENC_ROW(act), .def = "relu", .flags = AD_OPT_DEF_UNSHOWN,
+	    .kfp = AD_KFP_STRING, .help = "relu (default), tanh or sigmoid" },
+	{ "epochs", 0, "N", AD_OPT_SIZE, AUTOENC_ROW(epochs), COUNT,
+	    .def = "100", .help = "passes over the rows" },
+	{ "batch-size", 0, "N", AD_OPT_SIZE, AUTOENC_ROW(batch_size), COUNT,
+	    .def = "200", .help = "rows per Adam step" },
+	{ "learning-rate", 0, "X", AD_OPT_CUSTOM, .hook = take_learning_rate,
+	    AUTOENC_ROW(learning_rate), .def = "0.001", .kfp = AD_KFP_FLOAT,
+	    .help = "Adam's step size" },
+	{ "weight-decay", 0, "X", AD_OPT_DOUBLE, AUTOENC_ROW(weight_decay),
+	    .dmin = 0, .dmax = 1e6, .def = "0.0001", .kfp = AD_KFP_FLOAT,
+	    .help = "L2 penalty, scikit-learn's alpha" },
+	{ "dropout", 0, "X", AD_OPT_CUSTOM, .hook = take_share,
+	    AUTOENC_ROW(dropout), .def = "0", .kfp = AD_KFP_FLOAT,
+	    .help = "share of hidden units dropped" },
+	{ "validation-fraction", 0, "X", AD_OPT_CUSTOM, .hook = take_share,
+	    AUTOENC_ROW(validation_fraction), .def = "0.1",
+	    .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_FLOAT,
+	    .help = "rows held out for early stopping (default 0.1; 0: none)" },
+	{ "patience", 0, "N", AD_OPT_SIZE, AUTOENC_ROW(patience), COUNT,
+	    .def = "10", .help = "epochs without a better validation error "
+	    "before stopping" },
 };
 
 /* The component trains only: --merge takes any number of models as
  * operands, which a component cannot declare. */
-static const struct ad_cli_opt opts[] = {
-	AD_CLI_HEADING("Training:"),
-	AD_CLI_OPT("algorithm", 'a', "ALG", AD_KFP_STRING, NULL,
-	    "iforest (default), eif (Extended Isolation Forest), ocsvm "
-	    "(One-Class SVM, libsvm) or autoencoder (OpenBLAS)"),
-	AD_CLI_OPT("trees", OPT_TREES, "N", AD_KFP_INTEGER, "100",
-	    "trees in the forest"),
-	AD_CLI_OPT("sample-size", OPT_SAMPLE_SIZE, "N", AD_KFP_INTEGER, NULL,
-	    "rows each tree is grown on (default 256, or all rows if fewer)"),
-	AD_CLI_OPT("extension-level", OPT_EXTENSION_LEVEL, "N", AD_KFP_INTEGER,
-	    NULL, "eif: features per split, minus one (default: all features, "
-	    "minus one)"),
-	AD_CLI_OPT("contamination", OPT_CONTAMINATION, "C", AD_KFP_STRING, NULL,
-	    "auto (default: threshold 0.5) or the share of training rows to "
-	    "call anomalous, up to 0.5"),
-	AD_CLI_OPT("seed", OPT_SEED, "N", AD_KFP_INTEGER, "0",
-	    "seed of the random choices"),
-	AD_CLI_OPT("threads", OPT_THREADS, "N", AD_KFP_INTEGER, NULL,
-	    "threads growing trees (default: all cores)"),
-	AD_CLI_HEADING("One-Class SVM (-a ocsvm; scikit-learn's meanings and "
-	    "defaults):"),
-	AD_CLI_OPT("kernel", OPT_KERNEL, "K", AD_KFP_STRING, NULL,
-	    "rbf (default), linear, poly or sigmoid"),
-	AD_CLI_OPT("nu", OPT_NU, "NU", AD_KFP_FLOAT, "0.5",
-	    "bound on the share of outliers, in (0, 1]"),
-	AD_CLI_OPT("gamma", OPT_GAMMA, "G", AD_KFP_STRING, NULL,
-	    "scale (default: 1/(features * variance)), auto (1/features) or "
-	    "a number"),
-	AD_CLI_OPT("degree", OPT_DEGREE, "N", AD_KFP_INTEGER, "3",
-	    "poly: the degree"),
-	AD_CLI_OPT("coef0", OPT_COEF0, "C", AD_KFP_FLOAT, "0",
-	    "poly, sigmoid: the constant term"),
-	AD_CLI_OPT("tol", OPT_TOL, "T", AD_KFP_FLOAT, "0.001",
-	    "stopping tolerance"),
-	AD_CLI_OPT("cache-mb", OPT_CACHE_MB, "MB", AD_KFP_FLOAT, "200",
-	    "libsvm's kernel cache"),
-	AD_CLI_OPT("max-train-rows", OPT_MAX_TRAIN_ROWS, "N", AD_KFP_INTEGER,
-	    "20000", "train on a uniform sample of N rows when there are more "
-	    "(also autoencoder)"),
-	AD_CLI_HEADING("Autoencoder (-a autoencoder; inputs are standardized in "
-	    "the model):"),
-	AD_CLI_OPT("hidden", OPT_HIDDEN, "LIST", AD_KFP_STRING, "64,16,64",
-	    "hidden layer widths"),
-	AD_CLI_OPT("activation", OPT_ACTIVATION, "F", AD_KFP_STRING, NULL,
-	    "relu (default), tanh or sigmoid"),
-	AD_CLI_OPT("epochs", OPT_EPOCHS, "N", AD_KFP_INTEGER, "100",
-	    "passes over the rows"),
-	AD_CLI_OPT("batch-size", OPT_BATCH_SIZE, "N", AD_KFP_INTEGER, "200",
-	    "rows per Adam step"),
-	AD_CLI_OPT("learning-rate", OPT_LEARNING_RATE, "X", AD_KFP_FLOAT,
-	    "0.001", "Adam's step size"),
-	AD_CLI_OPT("weight-decay", OPT_WEIGHT_DECAY, "X", AD_KFP_FLOAT,
-	    "0.0001", "L2 penalty, scikit-learn's alpha"),
-	AD_CLI_OPT("dropout", OPT_DROPOUT, "X", AD_KFP_FLOAT, "0",
-	    "share of hidden units dropped"),
-	AD_CLI_OPT("validation-fraction", OPT_VALIDATION_FRACTION, "X",
-	    AD_KFP_FLOAT, NULL, "rows held out for early stopping (default "
-	    "0.1; 0: none)"),
-	AD_CLI_OPT("patience", OPT_PATIENCE, "N", AD_KFP_INTEGER, "10",
-	    "epochs without a better validation error before stopping"),
-	AD_CLI_HEADING("Features (default: every numeric column):"),
-	AD_CLI_OPT("label", OPT_LABEL, "COL", AD_KFP_STRING, NULL,
-	    "the label column, never a feature"),
-	AD_CLI_OPT("ignore", OPT_IGNORE, "COLS", AD_KFP_STRING, NULL,
-	    "columns that are not features"),
-	AD_CLI_OPT("features", OPT_FEATURES, "COLS", AD_KFP_STRING, NULL,
-	    "exactly these features, in this order"),
-	AD_CLI_OPT_REJECTS(OPT_REJECTS),
-	AD_CLI_HEADING("Merging:"),
-	AD_CLI_OPT("merge", OPT_MERGE, NULL, AD_KFP_NONE, NULL,
-	    "the operands are models trained on shards of one data set: write "
-	    "one model with all their trees"),
-	AD_CLI_HEADING("Common options:"),
+static const struct ad_opt input_opts[] = {
+	AD_OPT_HEADING("Features (default: every numeric column):"),
+	{ "label", 0, "COL", AD_OPT_STRING, A(o.label), .kfp = AD_KFP_STRING,
+	    .help = "the label column, never a feature" },
+	{ "ignore", 0, "COLS",
+	    AD_OPT_LIST_AT(struct args, o.ignore, o.n_ignore),
+	    .kfp = AD_KFP_STRING,
+	    .help = "columns that are not features" },
+	{ "features", 0, "COLS",
+	    AD_OPT_LIST_AT(struct args, o.features, o.n_features),
+	    .kfp = AD_KFP_STRING,
+	    .help = "exactly these features, in this order" },
+	AD_CLI_OPT_REJECTS,
+	AD_OPT_HEADING("Merging:"),
+	{ "merge", 0, NULL, AD_OPT_FLAG, A(merge), .kfp = AD_KFP_NONE,
+	    .help = "the operands are models trained on shards of one data set: "
+	    "write one model with all their trees" },
+	AD_OPT_HEADING("Common options:"),
 	AD_CLI_OPT_INPUT,
-	{ "output", 'o', "MODEL", AD_KFP_OUT_MODEL, NULL,
-	    "write the model to MODEL, complete or not at all (default: "
-	    "standard output)", .kfp_name = "model" },
+	AD_CLI_OPT_OUTPUT("MODEL", AD_KFP_OUT_MODEL, "model", "write the model "
+	    "to MODEL, complete or not at all (default: standard output)"),
 	AD_CLI_OPT_DELIMITER,
 	AD_CLI_OPT_NO_HEADERS,
-	AD_CLI_OPT("quiet", 'q', NULL, AD_KFP_NONE, NULL,
-	    "no progress and no notes on stderr"),
+	AD_CLI_OPT_QUIET("no progress and no notes on stderr"),
 };
+
+static const struct ad_cli_block blocks[] = {
+	AD_CLI_BLOCK(train_opts),
+	AD_CLI_BLOCK(ocsvm_opts),
+	AD_CLI_BLOCK(autoenc_opts),
+	AD_CLI_BLOCK(input_opts),
+};
+
+static void seen(void *opts, const struct ad_opt *row);
 
 static const struct ad_cli_cmd cmd = {
 	.name = "ad-train",
@@ -143,20 +300,13 @@ static const struct ad_cli_cmd cmd = {
 	    "  ad-clean -r clean.params -F bin new.csv | ad-train --seed 7 -o "
 	    "m.model\n"
 	    "  ad-train --merge shard1.model shard2.model -o all.model\n",
-	.opts = opts,
-	.nopts = sizeof opts / sizeof opts[0],
+	.blocks = blocks,
+	.nblocks = sizeof blocks / sizeof blocks[0],
 	.footer = "Exit status: 0 success, 2 usage error, 3 bad input data or "
 	    "models that\ncannot be merged, 4 I/O or system error. See "
 	    "ad-train(1).\n",
 	.column = 26,
-};
-
-/* Progress on a terminal: one line, rewritten at most five times a second. */
-struct progress {
-	int shown;
-	struct timespec last;
-	size_t epoch, epochs;       /* the autoencoder's last epoch, or 0 */
-	double loss, validation;
+	.seen = seen,
 };
 
 /* Whether a line was shown less than 200 ms ago (else it starts the next
@@ -213,282 +363,29 @@ static void show_progress(void *ctx, const char *what, uint64_t done,
 		    (unsigned long long)done);
 }
 
-struct args {
-	struct ad_train_opts o;
-	int quiet, merge;
-	char training_opt[32];      /* an option --merge cannot take, or "" */
-	char ocsvm_opt[32];         /* an option only -a ocsvm takes, or "" */
-	char forest_opt[32];        /* an option only forests take, or "" */
-	char autoenc_opt[32];       /* an option only -a autoencoder takes */
-	char rows_opt[32];          /* an option forests do not take, or "" */
-	struct progress progress;
-};
-
-static void args_free(struct args *a)
-{
-	ad_cli_free_list(a->o.ignore, a->o.n_ignore);
-	ad_cli_free_list(a->o.features, a->o.n_features);
-}
-
-static enum ad_status parse_algorithm(const char *arg, enum ad_algo *out,
-    struct ad_error *err)
-{
-	const struct ad_detector *d = ad_detector_named(arg);
-
-	if (d == NULL)
-		return ad_error_set(err, AD_EUSAGE, "--algorithm takes %s, not "
-		    "\"%s\"", ad_detector_names(), arg);
-	*out = (enum ad_algo)d->algo;
-	return AD_OK;
-}
-
-static enum ad_status parse_contamination(struct ad_train_opts *o,
-    const char *arg, struct ad_error *err)
-{
-	o->contamination_auto = strcmp(arg, "auto") == 0;
-	if (o->contamination_auto)
-		return AD_OK;
-	if (ad_cli_parse_double("--contamination", arg, 0, 0.5,
-	    &o->contamination, err) != AD_OK)
-		return AD_EUSAGE;
-	if (o->contamination == 0)
-		return ad_error_set(err, AD_EUSAGE, "--contamination must be "
-		    "auto or above 0, not %s", arg);
-	return AD_OK;
-}
-
-static enum ad_status parse_kernel(const char *arg,
-    enum ad_ocsvm_kernel *out, struct ad_error *err)
-{
-	int k = ad_ocsvm_kernel_named(arg);
-
-	if (k < 0)
-		return ad_error_set(err, AD_EUSAGE, "--kernel takes rbf, linear, "
-		    "poly or sigmoid, not \"%s\"", arg);
-	*out = (enum ad_ocsvm_kernel)k;
-	return AD_OK;
-}
-
-static enum ad_status parse_gamma(struct ad_ocsvm_opts *o, const char *arg,
-    struct ad_error *err)
-{
-	if (strcmp(arg, "scale") == 0)
-		o->gamma_mode = AD_OCSVM_GAMMA_SCALE;
-	else if (strcmp(arg, "auto") == 0)
-		o->gamma_mode = AD_OCSVM_GAMMA_AUTO;
-	else {
-		o->gamma_mode = AD_OCSVM_GAMMA_VALUE;
-		return ad_cli_parse_double("--gamma", arg, 0, DBL_MAX, &o->gamma,
-		    err);
-	}
-	return AD_OK;
-}
-
-/* A number in (0, max] for option opt. */
-static enum ad_status parse_positive(const char *opt, const char *arg,
-    double max, double *out, struct ad_error *err)
-{
-	if (ad_cli_parse_double(opt, arg, 0, max, out, err) != AD_OK)
-		return AD_EUSAGE;
-	if (*out == 0)
-		return ad_error_set(err, AD_EUSAGE, "%s must be above 0, not %s",
-		    opt, arg);
-	return AD_OK;
-}
-
-/* Handles a -a ocsvm option; returns AD_OK, or AD_EUSAGE with err set. */
-static enum ad_status take_ocsvm(struct ad_ocsvm_opts *o, int c,
-    const char *arg, struct ad_error *err)
-{
-	uint64_t n;
-	enum ad_status st = AD_OK;
-
-	switch (c) {
-	case OPT_CACHE_MB:
-		st = parse_positive("--cache-mb", arg, 1048576, &o->cache_mb, err);
-		break;
-	case OPT_COEF0:
-		st = ad_cli_parse_double("--coef0", arg, -DBL_MAX, DBL_MAX,
-		    &o->coef0, err);
-		break;
-	case OPT_DEGREE:
-		st = ad_cli_parse_u64("--degree", arg, 0, AD_OCSVM_MAX_DEGREE, &n,
-		    err);
-		o->degree = (unsigned)n;
-		break;
-	case OPT_GAMMA: st = parse_gamma(o, arg, err); break;
-	case OPT_KERNEL: st = parse_kernel(arg, &o->kernel, err); break;
-	case OPT_NU: st = parse_positive("--nu", arg, 1, &o->nu, err); break;
-	case OPT_TOL: st = parse_positive("--tol", arg, DBL_MAX, &o->tol, err);
-		break;
-	}
-	return st;
-}
-
-/* A whole number option of the autoencoder, 1..1000000. */
-static enum ad_status parse_count(const char *opt, const char *arg,
-    size_t *out, struct ad_error *err)
-{
-	uint64_t n;
-	enum ad_status st = ad_cli_parse_u64(opt, arg, 1, 1000000, &n, err);
-
-	*out = (size_t)n;
-	return st;
-}
-
-/* A share of the autoencoder, at least 0 and below 1. */
-static enum ad_status parse_share(const char *opt, const char *arg,
-    double *out, struct ad_error *err)
-{
-	if (ad_cli_parse_double(opt, arg, 0, 1, out, err) != AD_OK || *out == 1)
-		return ad_error_set(err, AD_EUSAGE, "%s must be at least 0 and "
-		    "below 1, not \"%s\"", opt, arg);
-	return AD_OK;
-}
-
-/* Handles an autoencoder option; returns AD_OK, or AD_EUSAGE with err set. */
-static enum ad_status take_autoenc(struct ad_autoenc_opts *a, int c,
-    const char *arg, struct ad_error *err)
-{
-	struct ad_autoenc_params *p = &a->params;
-
-	a->set = 1;
-	switch (c) {
-	case OPT_ACTIVATION:
-		if (ad_autoenc_act_parse(arg, &p->act) != 0)
-			return ad_error_set(err, AD_EUSAGE, "--activation takes "
-			    "relu|tanh|sigmoid, not \"%s\"", arg);
-		return AD_OK;
-	case OPT_BATCH_SIZE:
-		return parse_count("--batch-size", arg, &p->batch_size, err);
-	case OPT_DROPOUT:
-		return parse_share("--dropout", arg, &p->dropout, err);
-	case OPT_EPOCHS:
-		return parse_count("--epochs", arg, &p->epochs, err);
-	case OPT_HIDDEN:
-		if (ad_autoenc_parse_hidden(arg, p) != 0)
-			return ad_error_set(err, AD_EUSAGE, "--hidden takes 1 to %d "
-			    "widths of 1 to %d, separated by commas, not \"%s\"",
-			    AD_AUTOENC_MAX_HIDDEN, AD_AUTOENC_MAX_WIDTH, arg);
-		return AD_OK;
-	case OPT_LEARNING_RATE:
-		if (ad_cli_parse_double("--learning-rate", arg, 0, 10,
-		    &p->learning_rate, err) != AD_OK || p->learning_rate == 0)
-			return ad_error_set(err, AD_EUSAGE, "--learning-rate must be "
-			    "above 0 and at most 10, not \"%s\"", arg);
-		return AD_OK;
-	case OPT_PATIENCE:
-		return parse_count("--patience", arg, &p->patience, err);
-	case OPT_VALIDATION_FRACTION:
-		return parse_share("--validation-fraction", arg,
-		    &p->validation_fraction, err);
-	case OPT_WEIGHT_DECAY:
-		return ad_cli_parse_double("--weight-decay", arg, 0, 1e6,
-		    &p->weight_decay, err);
-	}
-	return AD_OK;
-}
-
-static void note(char *first, size_t cap, int c)
+static void note(char *first, size_t cap, const char *name)
 {
 	if (first[0] == '\0')
-		snprintf(first, cap, "--%s", ad_cli_opt_name(&cmd, c));
+		snprintf(first, cap, "--%s", name);
 }
 
 /* Remembers the first option given that --merge cannot take, and the
  * first that only some algorithms take. */
-static void note_training_opt(struct args *a, int c)
+static void seen(void *opts, const struct ad_opt *row)
 {
-	if (c == 'o' || c == 'q' || c == OPT_MERGE)
+	struct args *a = opts;
+
+	if (row->key == 'o' || row->key == 'q' || strcmp(row->name, "merge") == 0)
 		return;
-	note(a->training_opt, sizeof a->training_opt, c);
-	switch (c) {
-	case OPT_CACHE_MB: case OPT_COEF0: case OPT_DEGREE: case OPT_GAMMA:
-	case OPT_KERNEL: case OPT_NU: case OPT_TOL:
-		note(a->ocsvm_opt, sizeof a->ocsvm_opt, c);
-		break;
-	case OPT_MAX_TRAIN_ROWS:
-		note(a->rows_opt, sizeof a->rows_opt, c);
-		break;
-	case OPT_SAMPLE_SIZE: case OPT_TREES:
-		note(a->forest_opt, sizeof a->forest_opt, c);
-		break;
-	case OPT_ACTIVATION: case OPT_BATCH_SIZE: case OPT_DROPOUT:
-	case OPT_EPOCHS: case OPT_HIDDEN: case OPT_LEARNING_RATE:
-	case OPT_PATIENCE: case OPT_VALIDATION_FRACTION: case OPT_WEIGHT_DECAY:
-		note(a->autoenc_opt, sizeof a->autoenc_opt, c);
-		break;
-	}
-}
-
-/* Handles one option; returns AD_OK, or AD_EUSAGE with err set. */
-static enum ad_status take(void *ctx, int c, const char *arg,
-    struct ad_error *err)
-{
-	struct args *a = ctx;
-	struct ad_train_opts *o = &a->o;
-	uint64_t n;
-	enum ad_status st = AD_OK;
-
-	note_training_opt(a, c);
-	switch (c) {
-	case 'a': st = parse_algorithm(arg, &o->algo, err); break;
-	case 'd': st = ad_cli_parse_delim(arg, &o->in.delim, err); break;
-	case 'i': o->in.path = arg; break;
-	case 'n': o->in.no_header = 1; break;
-	case 'o': o->output = arg; break;
-	case 'q': a->quiet = 1; break;
-	case OPT_CONTAMINATION: st = parse_contamination(o, arg, err); break;
-	case OPT_EXTENSION_LEVEL:
-		st = ad_cli_parse_u64("--extension-level", arg, 0, 1048575,
-		    &o->ext_level, err);
-		o->ext_level_set = 1;
-		break;
-	case OPT_FEATURES:
-		ad_cli_free_list(o->features, o->n_features);
-		o->features = NULL;
-		st = ad_cli_split_list("--features", arg, 0, &o->features,
-		    &o->n_features, err);
-		break;
-	case OPT_IGNORE:
-		ad_cli_free_list(o->ignore, o->n_ignore);
-		o->ignore = NULL;
-		st = ad_cli_split_list("--ignore", arg, 0, &o->ignore,
-		    &o->n_ignore, err);
-		break;
-	case OPT_CACHE_MB: case OPT_COEF0: case OPT_DEGREE: case OPT_GAMMA:
-	case OPT_KERNEL: case OPT_NU: case OPT_TOL:
-		st = take_ocsvm(&o->ocsvm, c, arg, err);
-		break;
-	case OPT_ACTIVATION: case OPT_BATCH_SIZE: case OPT_DROPOUT:
-	case OPT_EPOCHS: case OPT_HIDDEN: case OPT_LEARNING_RATE:
-	case OPT_PATIENCE: case OPT_VALIDATION_FRACTION: case OPT_WEIGHT_DECAY:
-		st = take_autoenc(&o->autoenc, c, arg, err);
-		break;
-	case OPT_LABEL: o->label = arg; break;
-	case OPT_MAX_TRAIN_ROWS:
-		st = ad_cli_parse_u64("--max-train-rows", arg, 2, INT32_MAX,
-		    &o->max_train_rows, err);
-		break;
-	case OPT_MERGE: a->merge = 1; break;
-	case OPT_REJECTS: o->rejects_path = arg; break;
-	case OPT_SAMPLE_SIZE:
-		st = ad_cli_parse_u64("--sample-size", arg, 2,
-		    AD_IFOREST_MAX_SAMPLE, &o->sample_size, err);
-		break;
-	case OPT_SEED:
-		st = ad_cli_parse_u64("--seed", arg, 0, UINT64_MAX, &o->seed, err);
-		break;
-	case OPT_THREADS:
-		st = ad_cli_parse_u64("--threads", arg, 1, 256, &n, err);
-		o->threads = (unsigned)n;
-		break;
-	case OPT_TREES:
-		st = ad_cli_parse_u64("--trees", arg, 1, AD_IFOREST_MAX_TREES,
-		    &o->trees, err);
-		break;
-	}
-	return st;
+	note(a->training_opt, sizeof a->training_opt, row->name);
+	if (row->tags & OCSVM)
+		note(a->ocsvm_opt, sizeof a->ocsvm_opt, row->name);
+	if (row->tags & ROWS)
+		note(a->rows_opt, sizeof a->rows_opt, row->name);
+	if (row->tags & FOREST)
+		note(a->forest_opt, sizeof a->forest_opt, row->name);
+	if (row->tags & AUTOENC)
+		note(a->autoenc_opt, sizeof a->autoenc_opt, row->name);
 }
 
 /* Refuses options the chosen algorithm does not take. */
@@ -513,21 +410,6 @@ static enum ad_status check_algorithm_opts(const struct args *a,
 	return AD_OK;
 }
 
-static void defaults(struct args *a)
-{
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-
-	memset(a, 0, sizeof *a);
-	a->o.algo = AD_ALGO_IFOREST;
-	a->o.trees = 100;
-	a->o.sample_size = 256;
-	a->o.contamination_auto = 1;
-	a->o.max_train_rows = 20000;
-	ad_ocsvm_defaults(&a->o.ocsvm);
-	ad_autoenc_defaults(&a->o.autoenc.params);
-	a->o.threads = cores < 1 ? 1 : cores > 256 ? 256 : (unsigned)cores;
-}
-
 static void summarize(const struct args *a, const struct ad_train_result *r)
 {
 	const char *in = a->o.in.path ? a->o.in.path : "<stdin>";
@@ -536,7 +418,7 @@ static void summarize(const struct args *a, const struct ad_train_result *r)
 		print_epoch(&a->progress);  /* where early stopping ended */
 	if (a->progress.shown)
 		fputc('\n', stderr);
-	if (a->quiet)
+	if (a->c.quiet)
 		return;
 	if (r->rejected || r->invalid)
 		ad_cli_note(cmd.name, "%s: %llu rows trained on; %llu rejected, %llu "
@@ -563,10 +445,10 @@ int main(int argc, char **argv)
 	struct ad_error err;
 	int code, first;
 
-	defaults(&a);
+	memset(&a, 0, sizeof a);
 	ad_error_clear(&err);
 	ad_cli_init();
-	if ((code = ad_cli_parse(&cmd, argc, argv, take, &a, &first)) >= 0)
+	if ((code = ad_cli_parse(&cmd, argc, argv, &a, &a.c, &first)) >= 0)
 		goto out;
 	if (a.merge) {
 		if (a.training_opt[0]) {
@@ -583,17 +465,20 @@ int main(int argc, char **argv)
 		}
 	} else if (check_algorithm_opts(&a, &err) != AD_OK) {
 		goto fail;
-	} else if (ad_cli_one_input(argc, argv, first, &a.o.in.path, &err) !=
+	} else if (ad_cli_one_input(argc, argv, first, &a.c.in.path, &err) !=
 	    AD_OK) {
 		goto fail;
 	}
+	a.o.in = a.c.in;
+	a.o.output = a.c.output;
+	a.o.rejects_path = a.c.rejects;
 	if ((a.o.output == NULL || strcmp(a.o.output, "-") == 0) &&
 	    isatty(STDOUT_FILENO)) {
 		ad_error_set(&err, AD_EUSAGE, "a model is binary: write it to a "
 		    "file with -o MODEL, or into a pipe");
 		goto fail;
 	}
-	if (!a.quiet && isatty(STDERR_FILENO)) {
+	if (!a.c.quiet && isatty(STDERR_FILENO)) {
 		a.o.progress = show_progress;
 		a.o.progress_ctx = &a.progress;
 		a.o.autoenc.progress = show_epoch;
@@ -610,6 +495,6 @@ int main(int argc, char **argv)
 fail:
 	code = ad_cli_fail(&cmd, &err);
 out:
-	args_free(&a);
+	ad_cli_free(&cmd, &a, &a.c);
 	return code;
 }

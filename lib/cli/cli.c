@@ -1,19 +1,14 @@
-/* The commands' shared edge: messages, exit codes, option values. */
-#include <ctype.h>
+/* The commands' shared edge: messages, exit codes, the option driver. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <csv.h>
-
 #include "alloc.h"
 #include "cli.h"
-#include "num.h"
 
 void ad_cli_init(void)
 {
@@ -88,107 +83,6 @@ int ad_cli_version(const char *prog)
 	return finish_stdout();
 }
 
-enum ad_status ad_cli_parse_u64(const char *opt, const char *arg,
-    uint64_t min, uint64_t max, uint64_t *out, struct ad_error *err)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (arg[0] < '0' || arg[0] > '9')
-		goto bad;
-	v = strtoull(arg, &end, 10);
-	if (*end != '\0' || errno == ERANGE)
-		goto bad;
-	if (v < min || v > max)
-		return ad_error_set(err, AD_EUSAGE, "%s must be from %llu to "
-		    "%llu, not %s", opt, (unsigned long long)min,
-		    (unsigned long long)max, arg);
-	*out = v;
-	return AD_OK;
-bad:
-	return ad_error_set(err, AD_EUSAGE, "%s takes a whole number, not "
-	    "\"%s\"", opt, arg);
-}
-
-enum ad_status ad_cli_parse_double(const char *opt, const char *arg,
-    double min, double max, double *out, struct ad_error *err)
-{
-	double v;
-
-	if (ad_num_parse(arg, strlen(arg), &v) != AD_NUM_OK || !isfinite(v))
-		return ad_error_set(err, AD_EUSAGE, "%s takes a number, not "
-		    "\"%s\"", opt, arg);
-	if (v < min || v > max)
-		return ad_error_set(err, AD_EUSAGE, "%s must be from %g to %g, "
-		    "not %s", opt, min, max, arg);
-	*out = v;
-	return AD_OK;
-}
-
-enum ad_status ad_cli_parse_delim(const char *arg, char *out,
-    struct ad_error *err)
-{
-	if (strcmp(arg, "\\t") == 0 || strcmp(arg, "tab") == 0) {
-		*out = '\t';
-		return AD_OK;
-	}
-	if (strlen(arg) != 1 || arg[0] == '"' || arg[0] == '\n' ||
-	    arg[0] == '\r')
-		return ad_error_set(err, AD_EUSAGE, "--delimiter takes one "
-		    "character (or \"tab\"), not \"%s\"", arg);
-	*out = arg[0];
-	return AD_OK;
-}
-
-enum ad_status ad_cli_parse_format(const char *arg, enum ad_format *out,
-    struct ad_error *err)
-{
-	if (strcmp(arg, "csv") == 0)
-		*out = AD_FORMAT_CSV;
-	else if (strcmp(arg, "bin") == 0)
-		*out = AD_FORMAT_BIN;
-	else
-		return ad_error_set(err, AD_EUSAGE, "--format takes csv or bin, "
-		    "not \"%s\"", arg);
-	return AD_OK;
-}
-
-struct list {
-	char **items;
-	size_t n;
-	int failed;
-	int rows;
-};
-
-static void list_field(void *s, size_t len, void *ctx)
-{
-	struct list *l = ctx;
-	char **items, *copy;
-
-	if (l->failed)
-		return;
-	items = ad_realloc(l->items, (l->n + 1) * sizeof *items);
-	copy = ad_malloc(len + 1);
-	if (items == NULL || copy == NULL) {
-		if (items != NULL)
-			l->items = items;
-		ad_free(copy);
-		l->failed = 1;
-		return;
-	}
-	l->items = items;
-	memcpy(copy, s ? s : "", len);
-	copy[len] = '\0';
-	l->items[l->n++] = copy;
-}
-
-static void list_row(int c, void *ctx)
-{
-	(void)c;
-	((struct list *)ctx)->rows++;
-}
-
 enum ad_status ad_cli_one_input(int argc, char **argv, int first,
     const char **path, struct ad_error *err)
 {
@@ -201,84 +95,77 @@ enum ad_status ad_cli_one_input(int argc, char **argv, int first,
 	return AD_OK;
 }
 
-static int no_space(unsigned char c)
-{
-	(void)c;
-	return 0;
-}
-
-enum ad_status ad_cli_split_list(const char *opt, const char *arg,
-    int allow_empty, char ***items, size_t *n, struct ad_error *err)
-{
-	struct csv_parser p;
-	struct list l = { NULL, 0, 0, 0 };
-	size_t len = strlen(arg);
-	enum ad_status st = AD_OK;
-
-	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
-		return ad_error_nomem(err);
-	csv_set_space_func(&p, no_space);
-	csv_set_realloc_func(&p, ad_realloc);
-	csv_set_free_func(&p, ad_free);
-	if (csv_parse(&p, arg, len, list_field, list_row, &l) != len ||
-	    csv_fini(&p, list_field, list_row, &l) != 0)
-		st = csv_error(&p) == CSV_ENOMEM ? ad_error_nomem(err) :
-		    ad_error_set(err, AD_EUSAGE, "%s: malformed list \"%s\"",
-		    opt, arg);
-	else if (allow_empty && l.n == 0)
-		list_field("", 0, &l);
-	if (st == AD_OK && l.failed)
-		st = ad_error_nomem(err);
-	if (st == AD_OK && l.rows > 1)
-		st = ad_error_set(err, AD_EUSAGE, "%s: expected a "
-		    "comma-separated list, got \"%s\"", opt, arg);
-	if (st == AD_OK && !allow_empty && l.n == 0)
-		st = ad_error_set(err, AD_EUSAGE, "%s: empty list", opt);
-	for (size_t i = 0; st == AD_OK && !allow_empty && i < l.n; i++)
-		if (l.items[i][0] == '\0')
-			st = ad_error_set(err, AD_EUSAGE, "%s: empty name in "
-			    "\"%s\"", opt, arg);
-	csv_free(&p);
-	if (st != AD_OK) {
-		ad_cli_free_list(l.items, l.n);
-		return st;
-	}
-	*items = l.items;
-	*n = l.n;
-	return AD_OK;
-}
-
-void ad_cli_free_list(char **items, size_t n)
-{
-	if (items == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		ad_free(items[i]);
-	ad_free(items);
-}
-
 /* ---- the option-table driver ---- */
-
-/* Keys of the options the driver adds to every command. */
-enum {
-	KEY_KFP = INT_MAX,
-	KEY_IMAGE = INT_MAX - 1
-};
 
 #define HELP_COLUMN 24
 #define HELP_WIDTH 78
 
 /* The options the driver adds to every command, after the table's. */
-static const struct ad_cli_opt driver_opts[] = {
-	AD_CLI_OPT("help", 'h', NULL, AD_KFP_NONE, NULL, "show this help"),
-	AD_CLI_OPT("version", 'V', NULL, AD_KFP_NONE, NULL,
-	    "show the version"),
-	AD_CLI_OPT("kfp-component", KEY_KFP, NULL, AD_KFP_NONE, NULL,
-	    "print the Kubeflow Pipelines component (YAML) and exit"),
-	AD_CLI_OPT("image", KEY_IMAGE, "IMAGE", AD_KFP_NONE, NULL,
-	    "the component's image (default: $ADKIT_IMAGE, else "
-	    "adkit:" AD_VERSION ")"),
+static const struct ad_opt driver_opts[] = {
+	{ "help", 'h', NULL, AD_OPT_FLAG, .help = "show this help" },
+	{ "version", 'V', NULL, AD_OPT_FLAG, .help = "show the version" },
+	{ "kfp-component", 0, NULL, AD_OPT_FLAG, .help = "print the Kubeflow "
+	    "Pipelines component (YAML) and exit" },
+	{ "image", 0, "IMAGE", AD_OPT_STRING, .help = "the component's image "
+	    "(default: $ADKIT_IMAGE, else adkit:" AD_VERSION ")" },
 };
+
+#define N_DRIVER_OPTS (sizeof driver_opts / sizeof driver_opts[0])
+#define DRIVER_HELP (&driver_opts[0])
+#define DRIVER_VERSION (&driver_opts[1])
+#define DRIVER_KFP (&driver_opts[2])
+#define DRIVER_IMAGE (&driver_opts[3])
+
+/* The number of cmd's rows, headings included. */
+static size_t n_rows(const struct ad_cli_cmd *cmd)
+{
+	size_t n = 0;
+
+	for (size_t b = 0; b < cmd->nblocks; b++)
+		n += cmd->blocks[b].n;
+	return n;
+}
+
+/* Row i of cmd's rows followed by the driver's, or NULL. */
+static const struct ad_opt *row_at(const struct ad_cli_cmd *cmd, size_t i)
+{
+	for (size_t b = 0; b < cmd->nblocks; b++) {
+		if (i < cmd->blocks[b].n)
+			return &cmd->blocks[b].rows[i];
+		i -= cmd->blocks[b].n;
+	}
+	return i < N_DRIVER_OPTS ? &driver_opts[i] : NULL;
+}
+
+/* The option row of long name, or NULL. */
+static const struct ad_opt *row_named(const struct ad_cli_cmd *cmd,
+    const char *name)
+{
+	const struct ad_opt *o;
+
+	for (size_t i = 0; (o = row_at(cmd, i)) != NULL; i++)
+		if (o->name != NULL && strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
+}
+
+/* getopt_long's value for row i: its letter, or above CHAR_MAX. */
+static int row_val(const struct ad_opt *o, size_t i)
+{
+	return o->key > 0 && o->key <= CHAR_MAX ? o->key :
+	    CHAR_MAX + 1 + (int)i;
+}
+
+/* The row getopt_long's value c stands for, or NULL. */
+static const struct ad_opt *row_of_val(const struct ad_cli_cmd *cmd, int c)
+{
+	const struct ad_opt *o;
+
+	for (size_t i = 0; (o = row_at(cmd, i)) != NULL; i++)
+		if (o->name != NULL && row_val(o, i) == c)
+			return o;
+	return NULL;
+}
 
 int ad_cli_usage_error(const struct ad_cli_cmd *cmd, const char *fmt, ...)
 {
@@ -299,52 +186,6 @@ int ad_cli_fail(const struct ad_cli_cmd *cmd, const struct ad_error *err)
 		return ad_cli_usage_error(cmd, "%s", err->msg);
 	return ad_cli_report(cmd->name, err);
 }
-
-static const struct ad_cli_opt *find_opt(const struct ad_cli_cmd *cmd,
-    int key)
-{
-	for (size_t i = 0; i < cmd->nopts; i++)
-		if (cmd->opts[i].name != NULL && cmd->opts[i].key == key)
-			return &cmd->opts[i];
-	return NULL;
-}
-
-const char *ad_cli_opt_name(const struct ad_cli_cmd *cmd, int key)
-{
-	const struct ad_cli_opt *o = find_opt(cmd, key);
-
-	return o != NULL ? o->name : "";
-}
-
-static int same_word(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++)
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-			return 0;
-	return *a == *b;
-}
-
-enum ad_status ad_cli_parse_bool(const char *opt, const char *arg, int *out,
-    struct ad_error *err)
-{
-	static const char *const yes[] = { "true", "1", "yes" };
-	static const char *const no[] = { "false", "0", "no" };
-
-	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
-		if (same_word(arg, yes[i])) {
-			*out = 1;
-			return AD_OK;
-		}
-		if (same_word(arg, no[i])) {
-			*out = 0;
-			return AD_OK;
-		}
-	}
-	return ad_error_set(err, AD_EUSAGE, "--%s takes true or false, not "
-	    "\"%s\"", opt, arg);
-}
-
-#define N_DRIVER_OPTS (sizeof driver_opts / sizeof driver_opts[0])
 
 /* ---- help ---- */
 
@@ -386,8 +227,14 @@ static void wrap_text(struct wrap *w, const char *text)
 	}
 }
 
+/* Whether the help adds "(default X)" to the row's text. */
+static int shows_default(const struct ad_opt *o)
+{
+	return o->def != NULL && !(o->flags & AD_OPT_DEF_UNSHOWN);
+}
+
 /* "  -s, --save PARAMS" or "      --strict", padded to the column. */
-static void help_row(FILE *f, const struct ad_cli_opt *o, size_t column)
+static void help_row(FILE *f, const struct ad_opt *o, size_t column)
 {
 	struct wrap w = { f, 0, column, 1 };
 	int n;
@@ -407,7 +254,7 @@ static void help_row(FILE *f, const struct ad_cli_opt *o, size_t column)
 		w.pos += 2;
 	}
 	wrap_text(&w, o->help);
-	if (o->def != NULL) {
+	if (shows_default(o)) {
 		wrap_word(&w, "(default", 8, "");
 		wrap_word(&w, o->def, strlen(o->def), ")");
 	}
@@ -418,6 +265,7 @@ void ad_cli_write_help(FILE *f, const struct ad_cli_cmd *cmd)
 {
 	size_t column = cmd->column > 0 ? (size_t)cmd->column : HELP_COLUMN;
 	struct wrap w = { f, 0, 0, 1 };
+	const struct ad_opt *o;
 
 	fprintf(f, "%s:", cmd->name);
 	w.pos = strlen(cmd->name) + 1;
@@ -426,13 +274,11 @@ void ad_cli_write_help(FILE *f, const struct ad_cli_cmd *cmd)
 	fprintf(f, "\n\nusage: %s\n\n", cmd->usage);
 	if (cmd->examples != NULL)
 		fputs(cmd->examples, f);
-	for (size_t i = 0; i < cmd->nopts; i++)
-		if (cmd->opts[i].name == NULL)
-			fprintf(f, "\n%s\n", cmd->opts[i].help);
+	for (size_t i = 0; (o = row_at(cmd, i)) != NULL; i++)
+		if (o->name == NULL)
+			fprintf(f, "\n%s\n", o->help);
 		else
-			help_row(f, &cmd->opts[i], column);
-	for (size_t i = 0; i < N_DRIVER_OPTS; i++)
-		help_row(f, &driver_opts[i], column);
+			help_row(f, o, column);
 	if (cmd->footer != NULL)
 		fprintf(f, "\n%s", cmd->footer);
 }
@@ -467,7 +313,7 @@ static void yaml_str(FILE *f, const char *s)
 
 /* The option's name in the component: kfp_name, or name with '_' for '-'
  * (in buf). */
-static const char *kfp_name(const struct ad_cli_opt *o, char buf[64])
+static const char *kfp_name(const struct ad_opt *o, char buf[64])
 {
 	size_t i;
 
@@ -479,7 +325,7 @@ static const char *kfp_name(const struct ad_cli_opt *o, char buf[64])
 	return buf;
 }
 
-static void yaml_name(FILE *f, const struct ad_cli_opt *o)
+static void yaml_name(FILE *f, const struct ad_opt *o)
 {
 	char buf[64];
 
@@ -495,12 +341,12 @@ static const char *const kfp_types[] = {
 	[AD_KFP_FLOAT] = "Float", [AD_KFP_BOOLEAN] = "Boolean",
 };
 
-static int is_output(enum ad_cli_kfp k)
+static int is_output(enum ad_opt_kfp k)
 {
 	return k >= AD_KFP_OUT_DATASET && k <= AD_KFP_OUT_BOOLEAN;
 }
 
-static int is_input(enum ad_cli_kfp k)
+static int is_input(enum ad_opt_kfp k)
 {
 	return (k >= AD_KFP_IN_DATASET && k <= AD_KFP_IN_ARTIFACT) ||
 	    k >= AD_KFP_STRING;
@@ -511,8 +357,10 @@ static int is_input(enum ad_cli_kfp k)
 static enum ad_status check_table(const struct ad_cli_cmd *cmd,
     struct ad_error *err)
 {
-	for (size_t i = 0; i < cmd->nopts; i++) {
-		const struct ad_cli_opt *o = &cmd->opts[i], *u;
+	size_t n = n_rows(cmd);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ad_opt *o = row_at(cmd, i), *u;
 		int flag_role = o->kfp == AD_KFP_NONE || o->kfp == AD_KFP_FIXED ||
 		    o->kfp == AD_KFP_BOOLEAN;
 
@@ -525,14 +373,14 @@ static enum ad_status check_table(const struct ad_cli_cmd *cmd,
 		    o->kfp == AD_KFP_BOOLEAN))
 			return ad_error_set(err, AD_EUSAGE, "option table: --%s "
 			    "is required but no input", o->name);
-		u = o->kfp_unless ? find_opt(cmd, o->kfp_unless) : NULL;
+		u = o->kfp_unless ? row_named(cmd, o->kfp_unless) : NULL;
 		if (o->kfp_unless && (!is_output(o->kfp) || u == NULL ||
 		    !is_input(u->kfp) || u->meta == NULL || u->kfp_required))
 			return ad_error_set(err, AD_EUSAGE, "option table: --%s "
 			    "must be an output left out for an optional input",
 			    o->name);
 		for (size_t j = 0; j < i && o->kfp > AD_KFP_FIXED; j++) {
-			const struct ad_cli_opt *p = &cmd->opts[j];
+			const struct ad_opt *p = row_at(cmd, j);
 			char a[64], b[64];
 
 			if (p->name != NULL && p->kfp > AD_KFP_FIXED &&
@@ -545,13 +393,13 @@ static enum ad_status check_table(const struct ad_cli_cmd *cmd,
 }
 
 /* "--name: help (default X)" */
-static void yaml_description(FILE *f, const struct ad_cli_opt *o)
+static void yaml_description(FILE *f, const struct ad_opt *o)
 {
 	fputs("\"--", f);
 	yaml_chars(f, o->name);
 	fputs(": ", f);
 	yaml_chars(f, o->help);
-	if (o->def != NULL) {
+	if (shows_default(o)) {
 		fputs(" (default ", f);
 		yaml_chars(f, o->def);
 		fputc(')', f);
@@ -559,7 +407,7 @@ static void yaml_description(FILE *f, const struct ad_cli_opt *o)
 	fputc('"', f);
 }
 
-static void yaml_io_one(FILE *f, const struct ad_cli_opt *o, int output)
+static void yaml_io_one(FILE *f, const struct ad_opt *o, int output)
 {
 	fputs("- name: ", f);
 	yaml_name(f, o);
@@ -580,8 +428,8 @@ static void yaml_io(FILE *f, const struct ad_cli_cmd *cmd, int outputs)
 	int any = 0;
 
 	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < cmd->nopts; i++) {
-			const struct ad_cli_opt *o = &cmd->opts[i];
+		for (size_t i = 0; i < n_rows(cmd); i++) {
+			const struct ad_opt *o = row_at(cmd, i);
 
 			if (o->name == NULL || (outputs ? !is_output(o->kfp) ||
 			    pass > 0 : !is_input(o->kfp) ||
@@ -595,7 +443,7 @@ static void yaml_io(FILE *f, const struct ad_cli_cmd *cmd, int outputs)
 }
 
 /* {inputPath: NAME}, {outputPath: NAME} or {inputValue: NAME} */
-static void yaml_placeholder(FILE *f, const struct ad_cli_opt *o)
+static void yaml_placeholder(FILE *f, const struct ad_opt *o)
 {
 	fputs(is_output(o->kfp) ? "{outputPath: " : o->kfp >= AD_KFP_STRING ?
 	    "{inputValue: " : "{inputPath: ", f);
@@ -603,7 +451,7 @@ static void yaml_placeholder(FILE *f, const struct ad_cli_opt *o)
 	fputc('}', f);
 }
 
-static void yaml_opt(FILE *f, const struct ad_cli_opt *o, const char *tail)
+static void yaml_opt(FILE *f, const struct ad_opt *o, const char *tail)
 {
 	char opt[80];
 
@@ -613,9 +461,9 @@ static void yaml_opt(FILE *f, const struct ad_cli_opt *o, const char *tail)
 
 /* The items of args that pass option o, if any. */
 static void yaml_arg(FILE *f, const struct ad_cli_cmd *cmd,
-    const struct ad_cli_opt *o)
+    const struct ad_opt *o)
 {
-	const struct ad_cli_opt *unless = NULL;
+	const struct ad_opt *unless = NULL;
 
 	/* an output left out for an input goes with the input */
 	if (o->name == NULL || o->kfp == AD_KFP_NONE || o->kfp_unless)
@@ -634,10 +482,13 @@ static void yaml_arg(FILE *f, const struct ad_cli_cmd *cmd,
 		fputs("\n    - ", f);
 		yaml_placeholder(f, o);
 	} else {
-		for (size_t i = 0; i < cmd->nopts; i++)
-			if (cmd->opts[i].name != NULL &&
-			    cmd->opts[i].kfp_unless == o->key)
-				unless = &cmd->opts[i];
+		for (size_t i = 0; i < n_rows(cmd); i++) {
+			const struct ad_opt *u = row_at(cmd, i);
+
+			if (u->name != NULL && u->kfp_unless != NULL &&
+			    strcmp(u->kfp_unless, o->name) == 0)
+				unless = u;
+		}
 		fputs("{if: {cond: {isPresent: ", f);
 		yaml_name(f, o);
 		fputs("}, then: [", f);
@@ -676,8 +527,8 @@ enum ad_status ad_cli_write_component(FILE *f, const struct ad_cli_cmd *cmd,
 	fputs("\n    command:\n    - ", f);
 	yaml_str(f, cmd->name);
 	fputs("\n    args:\n", f);
-	for (size_t i = 0; i < cmd->nopts; i++)
-		yaml_arg(f, cmd, &cmd->opts[i]);
+	for (size_t i = 0; i < n_rows(cmd); i++)
+		yaml_arg(f, cmd, row_at(cmd, i));
 	return AD_OK;
 }
 
@@ -687,9 +538,10 @@ enum ad_status ad_cli_write_component(FILE *f, const struct ad_cli_cmd *cmd,
 static enum ad_status getopt_tables(const struct ad_cli_cmd *cmd,
     struct option **longopts, char **shortopts, struct ad_error *err)
 {
-	struct option *l = ad_calloc(cmd->nopts + N_DRIVER_OPTS + 1, sizeof *l);
-	char *s = ad_malloc(2 * (cmd->nopts + N_DRIVER_OPTS) + 2);
-	size_t nl = 0, ns = 0;
+	size_t n = n_rows(cmd), nl = 0, ns = 0;
+	struct option *l = ad_calloc(n + N_DRIVER_OPTS + 1, sizeof *l);
+	char *s = ad_malloc(2 * (n + N_DRIVER_OPTS) + 2);
+	const struct ad_opt *o;
 
 	if (l == NULL || s == NULL) {
 		ad_free(l);
@@ -697,17 +549,13 @@ static enum ad_status getopt_tables(const struct ad_cli_cmd *cmd,
 		return ad_error_nomem(err);
 	}
 	s[ns++] = ':';
-	for (size_t i = 0; i < cmd->nopts + N_DRIVER_OPTS; i++) {
-		int driver = i >= cmd->nopts;
-		const struct ad_cli_opt *o = driver ?
-		    &driver_opts[i - cmd->nopts] : &cmd->opts[i];
-
+	for (size_t i = 0; (o = row_at(cmd, i)) != NULL; i++) {
 		if (o->name == NULL)
 			continue;
 		/* the table's flags take an optional true or false */
 		l[nl++] = (struct option){ o->name, o->meta != NULL ?
-		    required_argument : driver ? no_argument : optional_argument,
-		    NULL, o->key };
+		    required_argument : i >= n ? no_argument : optional_argument,
+		    NULL, row_val(o, i) };
 		if (o->key > 0 && o->key <= CHAR_MAX) {
 			s[ns++] = (char)o->key;
 			if (o->meta != NULL)
@@ -740,50 +588,80 @@ static int print_component(const struct ad_cli_cmd *cmd, const char *image)
 static int getopt_error(const struct ad_cli_cmd *cmd, int c,
     const char *bad)
 {
-	int known = find_opt(cmd, optopt) != NULL;
-
-	for (size_t i = 0; i < N_DRIVER_OPTS; i++)
-		known |= optopt == driver_opts[i].key;
+	int known = optopt != 0 && row_of_val(cmd, optopt) != NULL;
 
 	if (c == ':')
 		return ad_cli_usage_error(cmd, "option %s needs a value", bad);
-	if (optopt != 0 && known && strncmp(bad, "--", 2) == 0)
+	if (known && strncmp(bad, "--", 2) == 0)
 		return ad_cli_usage_error(cmd, "option %.*s takes no value",
 		    (int)strcspn(bad, "="), bad);
 	return ad_cli_usage_error(cmd, "unknown option %s", bad);
 }
 
-/* Hands one option to take; returns -1 to go on, or the exit code. */
-static int take_opt(const struct ad_cli_cmd *cmd, int c, const char *arg,
-    ad_cli_take_fn take, void *ctx, int *taken)
+/* Parses one of the command's options into opts or common; returns -1 to
+ * go on, or the exit code. */
+static int take_opt(const struct ad_cli_cmd *cmd, const struct ad_opt *o,
+    const char *arg, void *opts, struct ad_cli_common *common, int *taken)
 {
-	const struct ad_cli_opt *o = find_opt(cmd, c);
 	struct ad_error err;
 	int on = 1;
 
 	ad_error_clear(&err);
-	if (o == NULL)   /* getopt_long returns only the table's keys */
-		return ad_cli_usage_error(cmd, "unknown option");
 	if (o->meta == NULL && arg != NULL) {
-		if (ad_cli_parse_bool(o->name, arg, &on, &err) != AD_OK)
+		if (ad_opt_parse_bool(o->name, arg, &on, &err) != AD_OK)
 			return ad_cli_fail(cmd, &err);
 		arg = NULL;
 	}
 	(*taken)++;
-	if (on && take(ctx, c, arg, &err) != AD_OK)
+	if (!on)
+		return -1;
+	if (cmd->seen != NULL)
+		cmd->seen(opts, o);
+	if (ad_opt_set(o, o->scope == AD_OPT_COMMON ? (void *)common : opts, arg,
+	    &err) != AD_OK)
 		return ad_cli_fail(cmd, &err);
 	return -1;
 }
 
+/* Sets the defaults of every row; returns -1, or the exit code. */
+static int set_defaults(const struct ad_cli_cmd *cmd, void *opts,
+    struct ad_cli_common *common)
+{
+	struct ad_error err;
+
+	ad_error_clear(&err);
+	for (size_t b = 0; b < cmd->nblocks; b++) {
+		const struct ad_cli_block *k = &cmd->blocks[b];
+
+		if (ad_opt_defaults(k->rows, k->n, AD_OPT_OWN, opts, &err) != AD_OK ||
+		    ad_opt_defaults(k->rows, k->n, AD_OPT_COMMON, common, &err) !=
+		    AD_OK)
+			return ad_cli_fail(cmd, &err);
+	}
+	return -1;
+}
+
+void ad_cli_free(const struct ad_cli_cmd *cmd, void *opts,
+    struct ad_cli_common *common)
+{
+	for (size_t b = 0; b < cmd->nblocks; b++) {
+		ad_opt_free(cmd->blocks[b].rows, cmd->blocks[b].n, AD_OPT_OWN, opts);
+		ad_opt_free(cmd->blocks[b].rows, cmd->blocks[b].n, AD_OPT_COMMON,
+		    common);
+	}
+}
+
 int ad_cli_parse(const struct ad_cli_cmd *cmd, int argc, char **argv,
-    ad_cli_take_fn take, void *ctx, int *first)
+    void *opts, struct ad_cli_common *common, int *first)
 {
 	struct option *longopts = NULL;
 	char *shortopts = NULL;
 	struct ad_error err;
 	const char *image = NULL;
-	int c, code = -1, kfp = 0, taken = 0;
+	int c, code, kfp = 0, taken = 0;
 
+	if ((code = set_defaults(cmd, opts, common)) >= 0)
+		return code;
 	ad_error_clear(&err);
 	if (getopt_tables(cmd, &longopts, &shortopts, &err) != AD_OK)
 		return ad_cli_report(cmd->name, &err);
@@ -791,17 +669,21 @@ int ad_cli_parse(const struct ad_cli_cmd *cmd, int argc, char **argv,
 	opterr = 0;
 	while (code < 0 && (c = getopt_long(argc, argv, shortopts, longopts,
 	    NULL)) != -1) {
-		switch (c) {
-		case 'h':
+		const struct ad_opt *o = row_of_val(cmd, c);
+
+		if (c == '?' || c == ':' || o == NULL) {
+			code = getopt_error(cmd, c, argv[optind - 1]);
+		} else if (o == DRIVER_HELP) {
 			ad_cli_write_help(stdout, cmd);
 			code = finish_stdout();
-			break;
-		case 'V': code = ad_cli_version(cmd->name); break;
-		case '?':
-		case ':': code = getopt_error(cmd, c, argv[optind - 1]); break;
-		case KEY_KFP: kfp = 1; break;
-		case KEY_IMAGE: image = optarg; break;
-		default: code = take_opt(cmd, c, optarg, take, ctx, &taken); break;
+		} else if (o == DRIVER_VERSION) {
+			code = ad_cli_version(cmd->name);
+		} else if (o == DRIVER_KFP) {
+			kfp = 1;
+		} else if (o == DRIVER_IMAGE) {
+			image = optarg;
+		} else {
+			code = take_opt(cmd, o, optarg, opts, common, &taken);
 		}
 	}
 	ad_free(longopts);

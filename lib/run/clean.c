@@ -1030,8 +1030,9 @@ static enum ad_status check_options(const struct ad_clean_opts *o,
 		return o->n_select > 0 && o->n_drop > 0 ? ad_error_set(err,
 		    AD_EUSAGE, "--select and --drop cannot be combined") : AD_OK;
 	if (o->save_path != NULL)
-		clash = "--save";
-	else if (o->n_impute > 0)
+		return ad_error_set(err, AD_EUSAGE, "--save and --restore cannot "
+		    "be combined");
+	if (o->n_impute > 0)
 		clash = "--impute";
 	else if (o->drop_missing)
 		clash = "--drop-missing";

@@ -1038,9 +1038,11 @@ static enum ad_status check_options(const struct ad_featurize_opts *o,
 	int context = ad_context_width(&spec) > 0;
 	const char *clash = NULL;
 
+	if (o->restore_path != NULL && o->save_path != NULL)
+		return ad_error_set(err, AD_EUSAGE, "--save and --restore cannot "
+		    "be combined");
 	if (o->restore_path != NULL) {
 		const struct { int set; const char *opt; } fixed[] = {
-			{ o->save_path != NULL, "--save" },
 			{ o->n_scale > 0, "--scale" }, { o->n_log > 0, "--log" },
 			{ o->n_onehot > 0, "--onehot" },
 			{ o->max_categories > 0, "--max-categories" },

@@ -176,16 +176,10 @@ struct run {
 static enum ad_status check_options(const struct ad_train_opts *o,
     struct ad_error *err)
 {
-	if (o->n_merge > 0) {
-		if (o->in.path != NULL || o->n_features || o->n_ignore ||
-		    o->label || o->rejects_path)
-			return ad_error_set(err, AD_EUSAGE, "--merge takes model "
-			    "files only: no input or feature options");
-		if (o->n_merge < 2)
-			return ad_error_set(err, AD_EUSAGE, "--merge needs at "
-			    "least two model files");
+	/* what --merge takes is checked by the parser (cmd/ad-train.c), which
+	 * alone knows every option given */
+	if (o->n_merge > 0)
 		return AD_OK;
-	}
 	if (o->n_features > 0 && o->n_ignore > 0)
 		return ad_error_set(err, AD_EUSAGE, "--features and --ignore "
 		    "cannot be combined");

@@ -243,6 +243,19 @@ close_to_scipy() {
 	assert_failure 2
 }
 
+@test "--threads takes 1 to 256 in every command that has it" {
+	ad-drift -q --threads 256 --profile -o many.prof "$REF"
+	ad-drift --threads 1 --profile -o one.prof "$REF"
+	cmp one.prof many.prof
+	for c in ad-drift ad-score ad-train; do
+		run --separate-stderr "$c" --threads 257
+		assert_failure 2
+		[[ "$stderr" == "$c: --threads must be from 1 to 256, not 257"* ]]
+		run "$c" --help
+		assert_output --regexp "threads.*\(default: all[[:space:]]+cores\)"
+	done
+}
+
 @test "a profile is much smaller than the data it describes" {
 	ad-drift --profile --sample 1000 -o p.prof "$FIX/drift-big-ref.csv"
 	size=$(wc -c < p.prof)
