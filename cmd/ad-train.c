@@ -215,6 +215,9 @@ static void show_progress(void *ctx, const char *what, uint64_t done,
 
 struct args {
 	struct ad_train_opts o;
+	struct ad_forest_opts forest;   /* the detectors' options blocks */
+	struct ad_ocsvm_opts ocsvm;
+	struct ad_autoenc_opts autoenc;
 	int quiet, merge;
 	char training_opt[32];      /* an option --merge cannot take, or "" */
 	char ocsvm_opt[32];         /* an option only -a ocsvm takes, or "" */
@@ -441,8 +444,8 @@ static enum ad_status take(void *ctx, int c, const char *arg,
 	case OPT_CONTAMINATION: st = parse_contamination(o, arg, err); break;
 	case OPT_EXTENSION_LEVEL:
 		st = ad_cli_parse_u64("--extension-level", arg, 0, 1048575,
-		    &o->ext_level, err);
-		o->ext_level_set = 1;
+		    &a->forest.ext_level, err);
+		a->forest.ext_level_set = 1;
 		break;
 	case OPT_FEATURES:
 		ad_cli_free_list(o->features, o->n_features);
@@ -458,12 +461,12 @@ static enum ad_status take(void *ctx, int c, const char *arg,
 		break;
 	case OPT_CACHE_MB: case OPT_COEF0: case OPT_DEGREE: case OPT_GAMMA:
 	case OPT_KERNEL: case OPT_NU: case OPT_TOL:
-		st = take_ocsvm(&o->ocsvm, c, arg, err);
+		st = take_ocsvm(&a->ocsvm, c, arg, err);
 		break;
 	case OPT_ACTIVATION: case OPT_BATCH_SIZE: case OPT_DROPOUT:
 	case OPT_EPOCHS: case OPT_HIDDEN: case OPT_LEARNING_RATE:
 	case OPT_PATIENCE: case OPT_VALIDATION_FRACTION: case OPT_WEIGHT_DECAY:
-		st = take_autoenc(&o->autoenc, c, arg, err);
+		st = take_autoenc(&a->autoenc, c, arg, err);
 		break;
 	case OPT_LABEL: o->label = arg; break;
 	case OPT_MAX_TRAIN_ROWS:
@@ -474,7 +477,7 @@ static enum ad_status take(void *ctx, int c, const char *arg,
 	case OPT_REJECTS: o->rejects_path = arg; break;
 	case OPT_SAMPLE_SIZE:
 		st = ad_cli_parse_u64("--sample-size", arg, 2,
-		    AD_IFOREST_MAX_SAMPLE, &o->sample_size, err);
+		    AD_IFOREST_MAX_SAMPLE, &a->forest.sample_size, err);
 		break;
 	case OPT_SEED:
 		st = ad_cli_parse_u64("--seed", arg, 0, UINT64_MAX, &o->seed, err);
@@ -485,7 +488,7 @@ static enum ad_status take(void *ctx, int c, const char *arg,
 		break;
 	case OPT_TREES:
 		st = ad_cli_parse_u64("--trees", arg, 1, AD_IFOREST_MAX_TREES,
-		    &o->trees, err);
+		    &a->forest.trees, err);
 		break;
 	}
 	return st;
@@ -510,7 +513,21 @@ static enum ad_status check_algorithm_opts(const struct args *a,
 	if (a->rows_opt[0] && forest)
 		return ad_error_set(err, AD_EUSAGE, "%s does not apply to forests "
 		    "(each tree samples --sample-size rows)", a->rows_opt);
+	if (a->forest.ext_level_set && !forest)
+		return ad_error_set(err, AD_EUSAGE, "--extension-level needs "
+		    "-a eif");
 	return AD_OK;
+}
+
+/* The options block of the chosen detector. */
+static const void *detector_opts(const struct args *a)
+{
+	switch (a->o.algo) {
+	case AD_ALGO_OCSVM: return &a->ocsvm;
+	case AD_ALGO_AUTOENCODER: return &a->autoenc;
+	case AD_ALGO_IFOREST: case AD_ALGO_EIF: return &a->forest;
+	default: return NULL;
+	}
 }
 
 static void defaults(struct args *a)
@@ -519,12 +536,11 @@ static void defaults(struct args *a)
 
 	memset(a, 0, sizeof *a);
 	a->o.algo = AD_ALGO_IFOREST;
-	a->o.trees = 100;
-	a->o.sample_size = 256;
+	ad_forest_defaults(&a->forest);
 	a->o.contamination_auto = 1;
 	a->o.max_train_rows = 20000;
-	ad_ocsvm_defaults(&a->o.ocsvm);
-	ad_autoenc_defaults(&a->o.autoenc.params);
+	ad_ocsvm_defaults(&a->ocsvm);
+	ad_autoenc_opts_defaults(&a->autoenc);
 	a->o.threads = cores < 1 ? 1 : cores > 256 ? 256 : (unsigned)cores;
 }
 
@@ -596,9 +612,10 @@ int main(int argc, char **argv)
 	if (!a.quiet && isatty(STDERR_FILENO)) {
 		a.o.progress = show_progress;
 		a.o.progress_ctx = &a.progress;
-		a.o.autoenc.progress = show_epoch;
-		a.o.autoenc.progress_ctx = &a.progress;
+		a.autoenc.progress = show_epoch;
+		a.autoenc.progress_ctx = &a.progress;
 	}
+	a.o.detector_opts = detector_opts(&a);
 	if (ad_train_run(&a.o, &res, &err) != AD_OK) {
 		if (a.progress.shown)
 			fputc('\n', stderr);

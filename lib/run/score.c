@@ -275,7 +275,7 @@ static enum ad_status explain_rows(struct run *r, struct slot *s,
 	enum ad_status st;
 
 	for (size_t i = 0; i < b->nrows; i++) {
-		r->model->det->explain(r->model, s->x + i * r->d, s->contrib);
+		ad_model_explain(r->model, s->x + i * r->d, s->contrib);
 		top_features(s->contrib, r->d, k, s->order);
 		for (size_t j = 0; j < k; j++) {
 			const char *name = r->model->features[s->order[j]];
@@ -306,7 +306,7 @@ static enum ad_status score_slot(struct run *r, struct slot *s,
 			}
 	}
 	ad_model_standardize(r->model, s->x, b->nrows, r->d);
-	r->model->det->score(r->model, s->x, b->nrows, r->d, s->score);
+	ad_model_score(r->model, s->x, b->nrows, r->d, s->score);
 	for (size_t i = 0; i < b->nrows; i++) {
 		b->num[i * w + r->score_col] = s->score[i];
 		b->num[i * w + r->score_col + 1] = s->score[i] > r->threshold;

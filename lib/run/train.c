@@ -30,7 +30,6 @@
 
 #include "alloc.h"
 #include "detector.h"
-#include "iforest.h"
 #include "io.h"
 #include "model.h"
 #include "num.h"
@@ -155,6 +154,8 @@ static void sift_down(struct heap *h, size_t i)
 struct run {
 	const struct ad_train_opts *o;
 	const struct ad_detector *det;
+	const void *dopts;           /* the detector's options block */
+	void *own_dopts;             /* its defaults, when o gave none */
 	struct ad_train_result *res;
 	struct ad_model_sha256 *sha; /* of the input, as read */
 	unsigned char digest[32];
@@ -166,7 +167,8 @@ struct run {
 	size_t d;                    /* features */
 	size_t *col;                 /* feature -> input column */
 	double *row;                 /* one row's features */
-	size_t nres;                 /* trees + 1, or 1 (AD_SAMPLE_ROWS) */
+	size_t nres;                 /* subsamples + 1, or 1 (AD_SAMPLE_ROWS) */
+	size_t sub_rows;             /* rows per subsample */
 	struct reservoir *res_all;   /* trees, then calibration */
 	struct heap heap;
 	struct ad_model *model;
@@ -176,6 +178,9 @@ struct run {
 static enum ad_status check_options(const struct ad_train_opts *o,
     struct ad_error *err)
 {
+	const struct ad_detector *det = ad_detector_find(o->algo);
+	enum ad_status st;
+
 	if (o->n_merge > 0) {
 		if (o->in.path != NULL || o->n_features || o->n_ignore ||
 		    o->label || o->rejects_path)
@@ -189,9 +194,9 @@ static enum ad_status check_options(const struct ad_train_opts *o,
 	if (o->n_features > 0 && o->n_ignore > 0)
 		return ad_error_set(err, AD_EUSAGE, "--features and --ignore "
 		    "cannot be combined");
-	if (o->ext_level_set && o->algo != AD_ALGO_EIF)
-		return ad_error_set(err, AD_EUSAGE, "--extension-level needs "
-		    "-a eif");
+	if (det != NULL && det->check != NULL && o->detector_opts != NULL &&
+	    (st = det->check(o->detector_opts, 0, err)) != AD_OK)
+		return st;
 	for (size_t i = 0; i < o->n_features && o->label; i++)
 		if (strcmp(o->features[i], o->label) == 0)
 			return ad_error_set(err, AD_EUSAGE, "the label \"%s\" "
@@ -279,9 +284,9 @@ static enum ad_status choose_features(struct run *r, struct ad_error *err)
 	if (r->d == 0)
 		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0, "no numeric "
 		    "column to train on");
-	if (o->ext_level_set && o->ext_level >= r->d)
-		return ad_error_set(err, AD_EUSAGE, "--extension-level must be "
-		    "below the number of features (%zu)", r->d);
+	if (r->det->check != NULL &&
+	    (st = r->det->check(r->dopts, r->d, err)) != AD_OK)
+		return st;
 	if ((r->row = ad_malloc(r->d * sizeof *r->row)) == NULL)
 		return ad_error_nomem(err);
 	return AD_OK;
@@ -292,13 +297,17 @@ static enum ad_status init_reservoirs(struct run *r, struct ad_error *err)
 	const struct ad_train_opts *o = r->o;
 	size_t calib = CALIB_CELLS / r->d;
 
+	size_t parts = 0;
+
+	if (r->det->sampling == AD_SAMPLE_SUBSAMPLES)
+		r->det->subsamples(r->dopts, &parts, &r->sub_rows);
 	if (calib > CALIB_ROWS)
 		calib = CALIB_ROWS;
-	if (calib < o->sample_size)
-		calib = (size_t)o->sample_size;
+	if (calib < r->sub_rows)
+		calib = r->sub_rows;
 	if (r->det->sampling == AD_SAMPLE_ROWS)
 		calib = (size_t)o->max_train_rows;
-	r->nres = r->det->sampling == AD_SAMPLE_ROWS ? 1 : (size_t)o->trees + 1;
+	r->nres = r->det->sampling == AD_SAMPLE_ROWS ? 1 : parts + 1;
 	r->res_all = ad_calloc(r->nres, sizeof *r->res_all);
 	r->heap.r = ad_calloc(r->nres, sizeof *r->heap.r);
 	if (r->res_all == NULL || r->heap.r == NULL)
@@ -307,7 +316,7 @@ static enum ad_status init_reservoirs(struct run *r, struct ad_error *err)
 		struct reservoir *v = &r->res_all[i];
 		int is_calib = i == r->nres - 1;
 
-		v->cap = is_calib ? calib : (size_t)o->sample_size;
+		v->cap = is_calib ? calib : r->sub_rows;
 		ad_rng_seed(&v->rng, o->seed, is_calib && r->nres > 1 ?
 		    CALIB_STREAM : i);
 		r->heap.r[i] = v;
@@ -481,7 +490,7 @@ static enum ad_status parallel(struct run *r, size_t count,
 static enum ad_status grow_tree(struct run *r, size_t t, struct ad_error *err)
 {
 	struct reservoir *v = &r->res_all[t];
-	enum ad_status st = ad_iforest_build(r->model->forest, t, v->rows, v->n,
+	enum ad_status st = r->det->grow(r->model->state, t, v->rows, v->n,
 	    &v->rng, err);
 
 	/* the sample is not needed once its tree stands */
@@ -500,7 +509,7 @@ static enum ad_status score_chunk(struct run *r, size_t i,
 	size_t lo = i * CALIB_CHUNK, n = c->n - lo;
 
 	(void)err;
-	r->det->score(r->model, c->rows + lo * r->d,
+	ad_model_score(r->model, c->rows + lo * r->d,
 	    n < CALIB_CHUNK ? n : CALIB_CHUNK, r->d, r->calib_scores + lo);
 	return AD_OK;
 }
@@ -545,31 +554,18 @@ static enum ad_status set_features(struct run *r, struct ad_error *err)
 	return AD_OK;
 }
 
-static enum ad_status set_params(struct run *r, struct ad_error *err)
+/* What the detector learns of the run besides its options. */
+static struct ad_fit_env fit_env(const struct run *r)
 {
-	const struct ad_train_opts *o = r->o;
-	struct ad_model *m = r->model;
-	struct ad_iforest_params p;
+	struct ad_fit_env env;
 
-	m->nparams = o->algo == AD_ALGO_EIF ? 3 : 2;
-	if ((m->params = ad_calloc(m->nparams, sizeof *m->params)) == NULL)
-		return ad_error_nomem(err);
-	memset(&p, 0, sizeof p);
-	p.kind = o->algo == AD_ALGO_EIF ? AD_IFOREST_EIF : AD_IFOREST_IF;
-	p.nfeat = r->d;
-	p.ntrees = (size_t)o->trees;
-	p.sample_size = (size_t)o->sample_size;
-	snprintf(m->params[0].name, sizeof m->params[0].name, "trees");
-	m->params[0].value = (double)o->trees;
-	snprintf(m->params[1].name, sizeof m->params[1].name, "sample_size");
-	m->params[1].value = (double)o->sample_size;
-	if (o->algo == AD_ALGO_EIF) {
-		p.ext_level = o->ext_level_set ? (size_t)o->ext_level : r->d - 1;
-		snprintf(m->params[2].name, sizeof m->params[2].name,
-		    "extension_level");
-		m->params[2].value = (double)p.ext_level;
-	}
-	return ad_iforest_new(&m->forest, &p, err);
+	memset(&env, 0, sizeof env);
+	env.nfeat = r->d;
+	env.seed = r->o->seed;
+	env.max_train_rows = r->o->max_train_rows;
+	env.progress = r->o->progress;
+	env.progress_ctx = r->o->progress_ctx;
+	return env;
 }
 
 /* Mean and population standard deviation of each feature over the
@@ -622,7 +618,10 @@ static enum ad_status fit_rows(struct run *r, struct ad_error *err)
 	if ((st = fit_standardizer(r, err)) != AD_OK)
 		return st;
 	ad_model_standardize(r->model, v->rows, v->n, r->d);
-	st = r->det->fit(r->model, r->o, v->rows, v->n, err);
+	struct ad_fit_env env = fit_env(r);
+
+	st = r->det->fit(r->dopts, &env, v->rows, v->n, &r->model->params,
+	    &r->model->nparams, &r->model->state, err);
 	/* data a detector cannot fit is the input's fault: name it */
 	if (st == AD_EDATA && err->file[0] == '\0')
 		snprintf(err->file, sizeof err->file, "%s", ad_reader_name(r->rd));
@@ -632,6 +631,7 @@ static enum ad_status fit_rows(struct run *r, struct ad_error *err)
 static enum ad_status new_model(struct run *r, struct ad_error *err)
 {
 	const struct ad_train_opts *o = r->o;
+	struct ad_fit_env env;
 	struct ad_model *m;
 	enum ad_status st;
 
@@ -649,7 +649,9 @@ static enum ad_status new_model(struct run *r, struct ad_error *err)
 		return st;
 	if (r->det->sampling == AD_SAMPLE_ROWS)
 		return fit_rows(r, err);
-	return set_params(r, err);
+	env = fit_env(r);
+	return r->det->begin(r->dopts, &env, &m->params, &m->nparams,
+	    &m->state, err);
 }
 
 /* Scores the calibration sample: the threshold and the quantiles. */
@@ -719,8 +721,8 @@ static enum ad_status merge(const struct ad_train_opts *o,
 	if (st == AD_OK) {
 		res->rows = m->rows;
 		res->nfeat = m->nfeat;
-		res->trees = m->forest != NULL ?
-		    ad_iforest_params(m->forest)->ntrees : 0;
+		res->trees = m->det->sampling == AD_SAMPLE_SUBSAMPLES ?
+		    (size_t)ad_model_param(m, "trees") : 0;
 		res->threshold = m->threshold;
 		res->same_seed = same ? o->merge[same] : NULL;
 	}
@@ -750,6 +752,7 @@ static void run_free(struct run *r)
 	ad_free(r->row);
 	ad_free(r->calib_scores);
 	ad_model_free(r->model);
+	ad_free(r->own_dopts);
 }
 
 static enum ad_status train(struct run *r, struct ad_error *err)
@@ -760,13 +763,14 @@ static enum ad_status train(struct run *r, struct ad_error *err)
 	    (st = init_reservoirs(r, err)) != AD_OK ||
 	    (st = read_input(r, err)) != AD_OK ||
 	    (st = new_model(r, err)) != AD_OK ||
-	    (r->model->forest != NULL && (st = parallel(r,
-	    (size_t)r->o->trees, grow_tree, "trees grown", err)) != AD_OK) ||
+	    (r->det->sampling == AD_SAMPLE_SUBSAMPLES && (st = parallel(r,
+	    r->nres - 1, grow_tree, "trees grown", err)) != AD_OK) ||
 	    (st = calibrate(r, err)) != AD_OK ||
 	    (st = finish_model(r, err)) != AD_OK)
 		return st;
 	r->res->nfeat = r->d;
-	r->res->trees = r->model->forest != NULL ? (size_t)r->o->trees : 0;
+	r->res->trees = r->det->sampling == AD_SAMPLE_SUBSAMPLES ?
+	    r->nres - 1 : 0;
 	r->res->threshold = r->model->threshold;
 	if ((st = ad_model_write(r->model, r->out, err)) != AD_OK)
 		return st;
@@ -800,6 +804,15 @@ enum ad_status ad_train_run(const struct ad_train_opts *o,
 		return ad_error_set(err, AD_EUSAGE, "--max-train-rows must be at "
 		    "least 2");
 	r.res = res;
+	r.dopts = o->detector_opts;
+	if (r.dopts == NULL) {
+		/* a detector without options has a block of 0 bytes */
+		if ((r.own_dopts = ad_malloc(r.det->opts_size ?
+		    r.det->opts_size : 1)) == NULL)
+			return ad_error_nomem(err);
+		r.det->opts_defaults(r.own_dopts);
+		r.dopts = r.own_dopts;
+	}
 	if (o->rejects_path != NULL)
 		st = ad_out_open(&r.rej.out, o->rejects_path, err);
 	if (st == AD_OK)

@@ -26,6 +26,7 @@
 #include "alloc.h"
 #include "iforest.h"
 #include "model.h"
+#include "ocsvm.h"
 #include "score.h"
 #include "train.h"
 
@@ -87,6 +88,10 @@ static const char *const train_csv =
     "40,-7,1,z\n"
     "2,12,0,x\n";
 
+/* The options blocks of train_opts() and ocsvm_opts(). */
+static struct ad_forest_opts forest;
+static struct ad_ocsvm_opts svm;
+
 static struct ad_train_opts train_opts(const char *in, const char *out)
 {
 	struct ad_train_opts o;
@@ -95,8 +100,10 @@ static struct ad_train_opts train_opts(const char *in, const char *out)
 	o.in.path = path_of(in);
 	o.output = path_of(out);
 	o.algo = AD_ALGO_IFOREST;
-	o.trees = 7;
-	o.sample_size = 6;
+	ad_forest_defaults(&forest);
+	forest.trees = 7;
+	forest.sample_size = 6;
+	o.detector_opts = &forest;
 	o.contamination_auto = 1;
 	o.seed = 3;
 	o.threads = 1;
@@ -459,8 +466,9 @@ static struct ad_train_opts ocsvm_opts(const char *out)
 
 	o.algo = AD_ALGO_OCSVM;
 	o.max_train_rows = 5;
-	ad_ocsvm_defaults(&o.ocsvm);
-	o.ocsvm.nu = 0.4;
+	ad_ocsvm_defaults(&svm);
+	svm.nu = 0.4;
+	o.detector_opts = &svm;
 	return o;
 }
 
