@@ -52,7 +52,8 @@ static const struct ad_cli_opt opts[] = {
 	AD_CLI_HEADING("Training:"),
 	AD_CLI_OPT("algorithm", 'a', "ALG", AD_KFP_STRING, NULL,
 	    "iforest (default), eif (Extended Isolation Forest), ocsvm "
-	    "(One-Class SVM, libsvm) or autoencoder (OpenBLAS)"),
+	    "(One-Class SVM, libsvm), autoencoder (OpenBLAS) or zscore "
+	    "(largest absolute z-score)"),
 	AD_CLI_OPT("trees", OPT_TREES, "N", AD_KFP_INTEGER, "100",
 	    "trees in the forest"),
 	AD_CLI_OPT("sample-size", OPT_SAMPLE_SIZE, "N", AD_KFP_INTEGER, NULL,
@@ -136,8 +137,9 @@ static const struct ad_cli_cmd cmd = {
 	.summary = "train an anomaly detector (Isolation Forest, One-Class SVM, "
 	    "autoencoder) on a CSV or adkit binary stream and save it as a "
 	    "model file.",
-	.usage = "ad-train [-nqV] [-a iforest|eif|ocsvm|autoencoder] [-d char] "
-	    "[-i file] [-o model] [options] [file | --merge model ...]",
+	.usage = "ad-train [-nqV] [-a iforest|eif|ocsvm|autoencoder|zscore] "
+	    "[-d char] [-i file] [-o model] [options] "
+	    "[file | --merge model ...]",
 	.examples = "Examples:\n"
 	    "  ad-train --label label -o servers.model servers.csv\n"
 	    "  ad-clean -r clean.params -F bin new.csv | ad-train --seed 7 -o "

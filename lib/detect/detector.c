@@ -16,6 +16,7 @@
 	X(eif) \
 	X(ocsvm) \
 	X(autoencoder) \
+	X(zscore) \
 	/* a new detector: its row above this line */
 
 #define DECLARE(n) extern const struct ad_detector ad_##n##_detector;
