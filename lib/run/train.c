@@ -21,8 +21,6 @@
 #define _GNU_SOURCE
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +31,7 @@
 #include "io.h"
 #include "model.h"
 #include "num.h"
+#include "parallel.h"
 #include "rng.h"
 #include "train.h"
 #include "writer.h"
@@ -402,85 +401,41 @@ static enum ad_status read_input(struct run *r, struct ad_error *err)
 
 /* ---- parallel work ---- */
 
-struct pool {
+struct job {
 	struct run *r;
-	atomic_size_t next;        /* the next item to take */
-	atomic_size_t done;
-	size_t count;
-	atomic_int failed;
-	enum ad_status st;         /* the first failure */
-	struct ad_error err;
-	pthread_mutex_t lock;
 	enum ad_status (*work)(struct run *r, size_t item, struct ad_error *err);
-	const char *what;          /* progress, reported by the calling thread */
 };
 
-static void pool_fail(struct pool *p, enum ad_status st,
-    const struct ad_error *err)
+static enum ad_status run_item(void *ctx, size_t i, struct ad_error *err)
 {
-	pthread_mutex_lock(&p->lock);
-	if (!atomic_load(&p->failed)) {
-		p->st = st;
-		p->err = *err;
-		atomic_store(&p->failed, 1);
-	}
-	pthread_mutex_unlock(&p->lock);
+	struct job *j = ctx;
+
+	return j->work(j->r, i, err);
 }
 
-static void pool_work(struct pool *p, int caller)
-{
-	struct ad_error err;
-	size_t i;
-
-	while (!atomic_load(&p->failed) &&
-	    (i = atomic_fetch_add(&p->next, 1)) < p->count) {
-		enum ad_status st = p->work(p->r, i, &err);
-		size_t done = atomic_fetch_add(&p->done, 1) + 1;
-
-		if (st != AD_OK)
-			pool_fail(p, st, &err);
-		else if (caller && p->what != NULL)
-			progress(p->r, p->what, done, p->count);
-	}
-}
-
-static void *pool_main(void *arg)
-{
-	pool_work(arg, 0);
-	return NULL;
-}
-
-/* Runs work on items 0..count-1 with up to threads threads, the calling
- * one included; the first failure stops the rest. */
+/* Runs work on items 0..count-1 on --threads threads, the calling one
+ * included, which reports progress (what, if not NULL); the first failure
+ * (of the lowest item) stops the rest. */
 static enum ad_status parallel(struct run *r, size_t count,
     enum ad_status (*work)(struct run *, size_t, struct ad_error *),
     const char *what, struct ad_error *err)
 {
-	struct pool p;
-	pthread_t th[64];
-	size_t n = r->o->threads < 64 ? r->o->threads : 64, started = 0;
+	struct job j = { r, work };
+	unsigned n = r->o->threads;
+	struct ad_pool *p;
+	enum ad_status st;
 
-	memset(&p, 0, sizeof p);
-	p.r = r;
-	p.count = count;
-	p.work = work;
-	p.what = what;
-	pthread_mutex_init(&p.lock, NULL);
-	if (n > count)
-		n = count;
-	for (size_t i = 1; i < n; i++)
-		if (pthread_create(&th[i], NULL, pool_main, &p) == 0)
-			started = i;
-		else
-			break;
-	pool_work(&p, 1);
-	for (size_t i = 1; i <= started; i++)
-		pthread_join(th[i], NULL);
-	pthread_mutex_destroy(&p.lock);
-	if (p.failed) {
-		*err = p.err;
-		return p.st;
-	}
+	if ((size_t)n > count)
+		n = (unsigned)count;
+	if (n < 1)
+		n = 1;
+	if ((st = ad_pool_start(&p, n - 1, count, run_item, &j, NULL,
+	    err)) != AD_OK)
+		return st;
+	ad_pool_help(p, what != NULL ? r->o->progress : NULL,
+	    r->o->progress_ctx, what);
+	if ((st = ad_pool_wait(p, err)) != AD_OK)
+		return st;
 	/* another thread may have done the last item: say all are done */
 	if (what != NULL)
 		progress(r, what, count, count);
@@ -794,6 +749,9 @@ enum ad_status ad_train_run(const struct ad_train_opts *o,
 	memset(res, 0, sizeof *res);
 	if ((st = check_options(o, err)) != AD_OK)
 		return st;
+	if (o->n_merge == 0 && o->threads > AD_THREADS_MAX)
+		return ad_error_set(err, AD_EUSAGE, "--threads must be at most "
+		    "%d", AD_THREADS_MAX);
 	if (o->n_merge > 0)
 		return merge(o, res, err);
 	memset(&r, 0, sizeof r);
