@@ -11,6 +11,7 @@
 #include "autoenc.h"
 #include "cli.h"
 #include "detector.h"
+#include "forest.h"
 #include "iforest.h"
 #include "ocsvm.h"
 #include "train.h"

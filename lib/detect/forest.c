@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "detector.h"
+#include "forest.h"
 #include "iforest.h"
 
 void ad_forest_defaults(struct ad_forest_opts *o)

@@ -57,17 +57,6 @@ struct ad_iforest_params {
 	size_t ext_level;     /* EIF: 0..nfeat-1; 0 for IF */
 };
 
-/* ad-train's options for -a iforest and -a eif (lib/detect/forest.c). */
-struct ad_forest_opts {
-	uint64_t trees;             /* 1..AD_IFOREST_MAX_TREES: 100 */
-	uint64_t sample_size;       /* 2..AD_IFOREST_MAX_SAMPLE: 256 */
-	int ext_level_set;          /* EIF: else features - 1 */
-	uint64_t ext_level;
-};
-
-/* Fills o with the defaults above. */
-void ad_forest_defaults(struct ad_forest_opts *o);
-
 /* c(n): the average path length of an unsuccessful search in a binary search
  * tree of n keys; 0 for n <= 1 and 1 for n == 2. */
 double ad_iforest_c(double n);

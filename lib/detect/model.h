@@ -134,11 +134,14 @@ void ad_model_sha256_final(struct ad_model_sha256 *h, unsigned char out[32]);
 /* Frees h; NULL is a no-op. */
 void ad_model_sha256_free(struct ad_model_sha256 *h);
 
-/* Merges models[0..n) (n >= 2), trained on shards, into *m: their trees in
- * order, their sources, the sum of their rows, the row-weighted mean of
- * their thresholds and quantiles (0.5 stays 0.5 under contamination auto).
- * Models with different algorithms, hyper-parameters, features,
- * contamination or quantile levels are refused (AD_EDATA, naming names[i]).
+/* Merges models[0..n) (n >= 2), trained on shards, into *m: their states
+ * merged by their detector (a forest's trees in order), their sources, the
+ * sum of their rows, the row-weighted mean of their thresholds and
+ * quantiles (the detector's auto threshold stays under contamination
+ * auto). Models of a detector that does not merge, or with different
+ * algorithms, hyper-parameters (as the detector's mismatch says),
+ * features, contamination or quantile levels are refused (AD_EDATA,
+ * naming names[i]).
  * *same_seed is set to the index of a model whose seed equals an earlier
  * one's (their trees are then correlated), or 0. created is the new
  * model's creation time. */

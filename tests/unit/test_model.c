@@ -24,6 +24,7 @@
 #include <xxhash.h>
 
 #include "alloc.h"
+#include "forest.h"
 #include "iforest.h"
 #include "model.h"
 #include "ocsvm.h"
