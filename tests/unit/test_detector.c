@@ -19,6 +19,7 @@
 #include "train.h"
 
 #include "check.h"
+#include "tmpdir.h"
 
 static int near(double a, double b)
 {
@@ -81,18 +82,6 @@ static void test_params(void)
 
 /* ---- the z-score detector on a small matrix ---- */
 
-static char dir[64];
-
-static const char *path_of(const char *name)
-{
-	static char buf[2][128];
-	static int k;
-
-	k ^= 1;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-	return buf[k];
-}
-
 /* a: 1, 2, 3, 6 (mean 3, population variance 14 / 4 = 3.5); b does not
  * vary (mean 10, scale 1). */
 static const char matrix[] = "a,b\n1,10\n2,10\n3,10\n6,10\n";
@@ -103,10 +92,8 @@ static struct ad_model *train_zscore(const char *out)
 	struct ad_train_result r;
 	struct ad_error err;
 	struct ad_model *m = NULL;
-	FILE *f = fopen(path_of("m.csv"), "w");
 
-	fputs(matrix, f);
-	fclose(f);
+	put_file("m.csv", matrix);
 	memset(&o, 0, sizeof o);
 	o.in.path = path_of("m.csv");
 	o.output = path_of(out);
@@ -184,15 +171,10 @@ int main(void)
 	test_table();
 	test_params();
 	test_zscore_refusals();
-	snprintf(dir, sizeof dir, "%s", "/tmp/adkit-detector-XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		perror(dir);
+	if (tmpdir_make("detector") != 0)
 		return 2;
-	}
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 	test_zscore();
-	unlink(path_of("m.csv"));
-	unlink(path_of("z.model"));
-	rmdir(dir);
+	tmpdir_remove((const char *const[]){ "m.csv", "z.model" }, 2);
 	return CHECK_DONE("test_detector");
 }

@@ -39,29 +39,7 @@
 
 /* ---- files ---- */
 
-static char dir[64];
-
-/* dir/name, in one of 64 rotating buffers: enough for any test's paths to
- * stay valid while it runs. */
-static const char *path_of(const char *name)
-{
-	static char buf[64][128];
-	static int k;
-
-	k = (k + 1) % 64;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-	return buf[k];
-}
-
-static void put_file(const char *name, const char *text)
-{
-	FILE *f = fopen(path_of(name), "wb");
-
-	if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0) {
-		perror(name);
-		exit(2);
-	}
-}
+#include "tmpdir.h"
 
 /* Reads a whole file into a malloc'd buffer (not ad_malloc). */
 static unsigned char *slurp(const char *name, size_t *len)
@@ -593,11 +571,8 @@ int main(void)
 	struct ad_train_result r;
 	struct ad_error err;
 
-	snprintf(dir, sizeof dir, "%s", "/tmp/adkit-model-XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		perror(dir);
+	if (tmpdir_make("model") != 0)
 		return 2;
-	}
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 	put_file("train.csv", train_csv);
 	o = train_opts("train.csv", "m1");
@@ -629,9 +604,7 @@ int main(void)
 		const char *names[] = { "train.csv", "m1", "m2", "m3", "e1", "e2",
 		    "one.csv", "merged", "oom.model", "oom.rejects", "oom.scores",
 		    "oom.json", "oom.merged", "v1", "oom.ocsvm" };
-		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-			unlink(path_of(names[i]));
-		rmdir(dir);
+		tmpdir_remove(names, sizeof names / sizeof names[0]);
 	}
 	return CHECK_DONE("test_model");
 }

@@ -24,6 +24,7 @@
 #include "train.h"
 
 #include "check.h"
+#include "tmpdir.h"
 
 /* ---- a hand-made model: two support vectors in two features ---- */
 
@@ -208,17 +209,6 @@ static void test_refusals(void)
 
 /* ---- trained through ad_train_run ---- */
 
-static char dir[64];
-
-static const char *path_of(const char *name)
-{
-	static char buf[16][128];
-	static int k;
-
-	k = (k + 1) % 16;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-	return buf[k];
-}
 
 /* n rows of three features, one of them constant, one row far out. */
 static void write_csv(const char *name, int n)
@@ -381,19 +371,14 @@ int main(void)
 	test_hand_model();
 	test_explain_far();
 	test_refusals();
-	snprintf(dir, sizeof dir, "%s", "/tmp/adkit-ocsvm-XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		perror(dir);
+	if (tmpdir_make("ocsvm") != 0)
 		return 2;
-	}
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 	test_trained();
 	{
 		const char *names[] = { "t.csv", "a.model", "b.model", "k.model",
 		    "s.model", "s1.model" };
-		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-			unlink(path_of(names[i]));
-		rmdir(dir);
+		tmpdir_remove(names, sizeof names / sizeof names[0]);
 	}
 	return CHECK_DONE("test_ocsvm");
 }

@@ -19,26 +19,7 @@
 #include "train.h"
 
 #include "check.h"
-
-static char dir[64];
-
-static const char *path_of(const char *name)
-{
-	static char buf[16][128];
-	static int k;
-
-	k = (k + 1) % 16;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-	return buf[k];
-}
-
-static void put_file(const char *name, const char *text)
-{
-	FILE *f = fopen(path_of(name), "w");
-
-	fputs(text, f);
-	fclose(f);
-}
+#include "tmpdir.h"
 
 /* Reads a whole file (at most 1 MB) into buf; returns its length. */
 static size_t slurp(const char *name, char *buf, size_t cap)
@@ -195,19 +176,14 @@ int main(void)
 	const char *names[] = { "train.csv", "z.model", "score.csv", "s.csv",
 		"k.csv", "big.csv", "big.out" };
 
-	snprintf(dir, sizeof dir, "%s", "/tmp/adkit-score-XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		perror(dir);
+	if (tmpdir_make("score") != 0)
 		return 2;
-	}
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 	train_model();
 	put_file("score.csv", score_csv);
 	test_counts();
 	test_threads();
 	test_refusals();
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-		unlink(path_of(names[i]));
-	rmdir(dir);
+	tmpdir_remove(names, sizeof names / sizeof *names);
 	return CHECK_DONE("test_score");
 }

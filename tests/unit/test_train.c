@@ -21,18 +21,7 @@
 #include "train.h"
 
 #include "check.h"
-
-static char dir[64];
-
-static const char *path_of(const char *name)
-{
-	static char buf[16][128];
-	static int k;
-
-	k = (k + 1) % 16;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-	return buf[k];
-}
+#include "tmpdir.h"
 
 /* 30 rows of a, b and a label: row 7 has b "x" (invalid), row 12 a = inf,
  * row 20 a field too many (rejected); row 25 is far out. */
@@ -241,25 +230,20 @@ int main(void)
 		"zscore" };
 	char name[32];
 
-	snprintf(dir, sizeof dir, "%s", "/tmp/adkit-train-XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		perror(dir);
+	if (tmpdir_make("train") != 0)
 		return 2;
-	}
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 	write_input();
 	test_counts();
 	test_threads();
 	test_refusals();
 	test_merge();
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-		unlink(path_of(names[i]));
 	for (size_t a = 0; a < sizeof algos / sizeof *algos; a++)
 		for (unsigned t = 1; t <= AD_THREADS_MAX; t = t == 1 ? 4 :
 		    t == 4 ? AD_THREADS_MAX : AD_THREADS_MAX + 1) {
 			snprintf(name, sizeof name, "%s.%u", algos[a], t);
 			unlink(path_of(name));
 		}
-	rmdir(dir);
+	tmpdir_remove(names, sizeof names / sizeof *names);
 	return CHECK_DONE("test_train");
 }
