@@ -83,8 +83,10 @@ struct ad_detector {
 	size_t opts_size;          /* bytes of the options block */
 	/* Sets the block opts (opts_size bytes) to the defaults. */
 	void (*opts_defaults)(void *opts);
-	/* Refuses options that cannot train on nfeat features (AD_EUSAGE);
-	 * called before the first row is read. May be NULL. */
+	/* Refuses options that cannot train on nfeat features (AD_EUSAGE):
+	 * called with nfeat 0 before the input is opened (what does not
+	 * depend on it), then with the feature count before the first row
+	 * is read. May be NULL. */
 	enum ad_status (*check)(const void *opts, size_t nfeat,
 	    struct ad_error *err);
 
