@@ -24,14 +24,14 @@ CFLAGS ?= $(OPT)
 CXXFLAGS ?= $(OPT)
 LDLIBS = -lcsv -ldouble-conversion -lxxhash -lmd -lsvm -lopenblas -lstdc++ -lpthread -lm
 
-# lib/ in tiers (lib/README.md): a folder sees its own headers and those of
+# lib/ in tiers, lowest first: a folder sees its own headers and those of
 # the tiers below it, and nothing else, so an engine that includes a
 # runner's header does not compile.
 TIERS = common io engine detect run cli
 SEES_common = common
 SEES_io = common io
 SEES_engine = common io engine
-SEES_detect = common io engine detect run
+SEES_detect = common io engine detect
 SEES_run = common io engine detect run
 SEES_cli = common io cli
 # cmd/, the tests and the fuzz targets see every tier.

@@ -10,6 +10,7 @@
 #include "autoenc.h"
 #include "cli.h"
 #include "detector.h"
+#include "forest.h"
 #include "iforest.h"
 #include "ocsvm.h"
 #include "train.h"
@@ -25,6 +26,9 @@ struct progress {
 struct args {
 	struct ad_train_opts o;
 	struct ad_cli_common c;
+	struct ad_forest_opts forest;   /* the detectors' options blocks */
+	struct ad_ocsvm_opts ocsvm;
+	struct ad_autoenc_opts autoenc;
 	int merge;
 	char training_opt[32];      /* an option --merge cannot take, or "" */
 	char ocsvm_opt[32];         /* an option only -a ocsvm takes, or "" */
@@ -43,9 +47,9 @@ enum {
 };
 
 #define A(field) AD_OPT_AT(struct args, field)
-#define OCSVM_ROW(field) AD_OPT_AT(struct args, o.ocsvm.field), .tags = OCSVM
-#define AUTOENC_ROW(field) AD_OPT_AT(struct args, o.autoenc.params.field), \
-	AD_OPT_GIVEN(struct args, o.autoenc.set), .tags = AUTOENC
+#define OCSVM_ROW(field) AD_OPT_AT(struct args, ocsvm.field), .tags = OCSVM
+#define AUTOENC_ROW(field) AD_OPT_AT(struct args, autoenc.params.field), \
+	AD_OPT_GIVEN(struct args, autoenc.set), .tags = AUTOENC
 
 static enum ad_status take_algorithm(const struct ad_opt *row, void *opts,
     const char *arg, struct ad_error *err)
@@ -83,17 +87,18 @@ static const struct ad_opt train_opts[] = {
 	{ "algorithm", 'a', "ALG", AD_OPT_CUSTOM, .hook = take_algorithm,
 	    .def = "iforest", .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_STRING,
 	    .help = "iforest (default), eif (Extended Isolation Forest), ocsvm "
-	    "(One-Class SVM, libsvm) or autoencoder (OpenBLAS)" },
-	{ "trees", 0, "N", AD_OPT_U64, A(o.trees), .umin = 1,
+	    "(One-Class SVM, libsvm), autoencoder (OpenBLAS) or zscore "
+	    "(largest absolute z-score)" },
+	{ "trees", 0, "N", AD_OPT_U64, A(forest.trees), .umin = 1,
 	    .umax = AD_IFOREST_MAX_TREES, .def = "100", .tags = FOREST,
 	    .kfp = AD_KFP_INTEGER, .help = "trees in the forest" },
-	{ "sample-size", 0, "N", AD_OPT_U64, A(o.sample_size), .umin = 2,
+	{ "sample-size", 0, "N", AD_OPT_U64, A(forest.sample_size), .umin = 2,
 	    .umax = AD_IFOREST_MAX_SAMPLE, .def = "256", .tags = FOREST,
 	    .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_INTEGER,
 	    .help = "rows each tree is grown on (default 256, or all rows if "
 	    "fewer)" },
-	{ "extension-level", 0, "N", AD_OPT_U64, A(o.ext_level),
-	    AD_OPT_GIVEN(struct args, o.ext_level_set), .umax = 1048575,
+	{ "extension-level", 0, "N", AD_OPT_U64, A(forest.ext_level),
+	    AD_OPT_GIVEN(struct args, forest.ext_level_set), .umax = 1048575,
 	    .kfp = AD_KFP_INTEGER, .help = "eif: features per split, minus one "
 	    "(default: all features, minus one)" },
 	{ "contamination", 0, "C", AD_OPT_CUSTOM, .hook = take_contamination,
@@ -114,14 +119,14 @@ static enum ad_status take_kernel(const struct ad_opt *row, void *opts,
 	if (k < 0)
 		return ad_error_set(err, AD_EUSAGE, "--kernel takes rbf, linear, "
 		    "poly or sigmoid, not \"%s\"", arg);
-	((struct args *)opts)->o.ocsvm.kernel = (enum ad_ocsvm_kernel)k;
+	((struct args *)opts)->ocsvm.kernel = (enum ad_ocsvm_kernel)k;
 	return AD_OK;
 }
 
 static enum ad_status take_gamma(const struct ad_opt *row, void *opts,
     const char *arg, struct ad_error *err)
 {
-	struct ad_ocsvm_opts *o = &((struct args *)opts)->o.ocsvm;
+	struct ad_ocsvm_opts *o = &((struct args *)opts)->ocsvm;
 
 	(void)row;
 	if (strcmp(arg, "scale") == 0)
@@ -172,7 +177,7 @@ static enum ad_status take_hidden(const struct ad_opt *row, void *opts,
 {
 	(void)row;
 	if (ad_autoenc_parse_hidden(arg,
-	    &((struct args *)opts)->o.autoenc.params) != 0)
+	    &((struct args *)opts)->autoenc.params) != 0)
 		return ad_error_set(err, AD_EUSAGE, "--hidden takes 1 to %d widths "
 		    "of 1 to %d, separated by commas, not \"%s\"",
 		    AD_AUTOENC_MAX_HIDDEN, AD_AUTOENC_MAX_WIDTH, arg);
@@ -184,7 +189,7 @@ static enum ad_status take_activation(const struct ad_opt *row, void *opts,
 {
 	(void)row;
 	if (ad_autoenc_act_parse(arg,
-	    &((struct args *)opts)->o.autoenc.params.act) != 0)
+	    &((struct args *)opts)->autoenc.params.act) != 0)
 		return ad_error_set(err, AD_EUSAGE, "--activation takes "
 		    "relu|tanh|sigmoid, not \"%s\"", arg);
 	return AD_OK;
@@ -193,7 +198,7 @@ static enum ad_status take_activation(const struct ad_opt *row, void *opts,
 static enum ad_status take_learning_rate(const struct ad_opt *row,
     void *opts, const char *arg, struct ad_error *err)
 {
-	double *lr = &((struct args *)opts)->o.autoenc.params.learning_rate;
+	double *lr = &((struct args *)opts)->autoenc.params.learning_rate;
 
 	(void)row;
 	if (ad_opt_parse_double("--learning-rate", arg, 0, 10, lr, err) !=
@@ -293,8 +298,9 @@ static const struct ad_cli_cmd cmd = {
 	.summary = "train an anomaly detector (Isolation Forest, One-Class SVM, "
 	    "autoencoder) on a CSV or adkit binary stream and save it as a "
 	    "model file.",
-	.usage = "ad-train [-nqV] [-a iforest|eif|ocsvm|autoencoder] [-d char] "
-	    "[-i file] [-o model] [options] [file | --merge model ...]",
+	.usage = "ad-train [-nqV] [-a iforest|eif|ocsvm|autoencoder|zscore] "
+	    "[-d char] [-i file] [-o model] [options] "
+	    "[file | --merge model ...]",
 	.examples = "Examples:\n"
 	    "  ad-train --label label -o servers.model servers.csv\n"
 	    "  ad-clean -r clean.params -F bin new.csv | ad-train --seed 7 -o "
@@ -407,7 +413,21 @@ static enum ad_status check_algorithm_opts(const struct args *a,
 	if (a->rows_opt[0] && forest)
 		return ad_error_set(err, AD_EUSAGE, "%s does not apply to forests "
 		    "(each tree samples --sample-size rows)", a->rows_opt);
+	if (a->forest.ext_level_set && a->o.algo != AD_ALGO_EIF)
+		return ad_error_set(err, AD_EUSAGE, "--extension-level needs "
+		    "-a eif");
 	return AD_OK;
+}
+
+/* The options block of the chosen detector. */
+static const void *detector_opts(const struct args *a)
+{
+	switch (a->o.algo) {
+	case AD_ALGO_OCSVM: return &a->ocsvm;
+	case AD_ALGO_AUTOENCODER: return &a->autoenc;
+	case AD_ALGO_IFOREST: case AD_ALGO_EIF: return &a->forest;
+	default: return NULL;
+	}
 }
 
 static void summarize(const struct args *a, const struct ad_train_result *r)
@@ -481,9 +501,10 @@ int main(int argc, char **argv)
 	if (!a.c.quiet && isatty(STDERR_FILENO)) {
 		a.o.progress = show_progress;
 		a.o.progress_ctx = &a.progress;
-		a.o.autoenc.progress = show_epoch;
-		a.o.autoenc.progress_ctx = &a.progress;
+		a.autoenc.progress = show_epoch;
+		a.autoenc.progress_ctx = &a.progress;
 	}
+	a.o.detector_opts = detector_opts(&a);
 	if (ad_train_run(&a.o, &res, &err) != AD_OK) {
 		if (a.progress.shown)
 			fputc('\n', stderr);

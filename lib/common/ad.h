@@ -60,6 +60,12 @@ enum ad_status ad_error_sys(struct ad_error *err, int errnum,
 /* Resets err to AD_OK with an empty message. */
 void ad_error_clear(struct ad_error *err);
 
+/* Called now and then with how far a run is: what ("rows read", "trees
+ * grown"), done and, if known, total (else 0). Runners say from which
+ * thread. */
+typedef void (*ad_progress_fn)(void *ctx, const char *what, uint64_t done,
+    uint64_t total);
+
 /* adkit's binary files share a PNG-like magic, "\x89AD?\r\n\x1a\n", whose
  * fourth byte says what they are: K a data stream, M a model, P a profile. */
 #define AD_MAGIC_LEN 8

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "ad.h"
+#include "parallel.h"
 
 /* How a row's argument is parsed, and the type of its destination. */
 enum ad_opt_kind {
@@ -118,14 +119,11 @@ struct ad_opt {
 /* A help heading row. */
 #define AD_OPT_HEADING(text) { .name = NULL, .help = (text) }
 
-/* The most --threads any command takes. */
-#define AD_OPT_THREADS_MAX 256
-
 /* The --threads row of every command that has one: an unsigned field of
  * type, by default all cores; text says what the threads do. */
 #define AD_OPT_THREADS_ROW(type, field, text) { "threads", 0, "N", \
 	AD_OPT_CUSTOM, AD_OPT_AT(type, field), .hook = ad_opt_threads, \
-	.umin = 1, .umax = AD_OPT_THREADS_MAX, .kfp = AD_KFP_INTEGER, \
+	.umin = 1, .umax = AD_THREADS_MAX, .kfp = AD_KFP_INTEGER, \
 	.help = text " (default: all cores)" }
 
 /* Sets the default of each row of rows[0..n) in scope into opts (already

@@ -14,9 +14,7 @@
 #include "alloc.h"
 #include "autoenc.h"
 #include "detector.h"
-#include "model.h"
 #include "rng.h"
-#include "train.h"
 
 /* Weight layers at most. */
 #define MAX_LAYERS (AD_AUTOENC_MAX_HIDDEN + 1)
@@ -72,6 +70,12 @@ void ad_autoenc_defaults(struct ad_autoenc_params *p)
 	p->dropout = 0;
 	p->validation_fraction = 0.1;
 	p->patience = 10;
+}
+
+void ad_autoenc_opts_defaults(struct ad_autoenc_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	ad_autoenc_defaults(&o->params);
 }
 
 int ad_autoenc_parse_hidden(const char *s, struct ad_autoenc_params *p)
@@ -879,18 +883,18 @@ static void param_values(const struct ad_autoenc_params *p,
 	v[10] = (double)r->best_epoch;
 }
 
-static enum ad_status set_params(struct ad_model *m,
-    const struct ad_autoenc_params *p, const struct ad_autoenc_report *r,
-    struct ad_error *err)
+static enum ad_status set_params(const struct ad_autoenc_params *p,
+    const struct ad_autoenc_report *r, struct ad_param **params,
+    size_t *nparams, struct ad_error *err)
 {
 	double v[NPARAM_FIXED];
 	size_t n = NPARAM_FIXED + p->nhidden;
 
-	if ((m->params = ad_calloc(n, sizeof *m->params)) == NULL)
+	if ((*params = ad_calloc(n, sizeof **params)) == NULL)
 		return ad_error_nomem(err);
 	param_values(p, r, v);
 	for (size_t i = 0; i < n; i++) {
-		struct ad_model_param *q = &m->params[i];
+		struct ad_param *q = &(*params)[i];
 		if (i < NPARAM_FIXED) {
 			snprintf(q->name, sizeof q->name, "%s", param_names[i]);
 			q->value = v[i];
@@ -900,34 +904,37 @@ static enum ad_status set_params(struct ad_model *m,
 			q->value = (double)p->hidden[i - NPARAM_FIXED];
 		}
 	}
-	m->nparams = n;
+	*nparams = n;
 	return AD_OK;
 }
 
-static enum ad_status ae_fit(struct ad_model *m, const struct ad_train_opts *o,
-    const double *x, size_t n, struct ad_error *err)
+static enum ad_status ae_fit(const void *opts, const struct ad_fit_env *env,
+    const double *x, size_t n, struct ad_param **params, size_t *nparams,
+    void **state, struct ad_error *err)
 {
-	struct ad_autoenc_params p = o->autoenc.params;
+	const struct ad_autoenc_opts *o = opts;
+	struct ad_autoenc_params p = o->params;
 	struct ad_autoenc_report r;
 	struct ad_autoenc *ae = NULL;
 	const char *why;
 	enum ad_status st;
 
-	p.nfeat = m->nfeat;
-	p.seed = o->seed;
+	p.nfeat = env->nfeat;
+	p.seed = env->seed;
 	if ((why = ad_autoenc_check(&p)) != NULL)
 		return ad_error_set(err, AD_EUSAGE, "%s", why);
-	if ((st = ad_autoenc_train(&p, x, n, o->autoenc.progress,
-	    o->autoenc.progress_ctx, &ae, &r, err)) != AD_OK)
+	if ((st = ad_autoenc_train(&p, x, n, o->progress, o->progress_ctx, &ae,
+	    &r, err)) != AD_OK)
 		return st;
-	m->state = ae;
-	return set_params(m, &p, &r, err);
+	*state = ae;
+	return set_params(&p, &r, params, nparams, err);
 }
 
 /* The hyper-parameters of m, checked as training would and against the
  * network decoded (ae). */
-static enum ad_status check_params(const struct ad_model *m,
-    const struct ad_autoenc *ae, const char *name, struct ad_error *err)
+static enum ad_status check_params(const struct ad_param *params,
+    size_t nparams, size_t nfeat, const struct ad_autoenc *ae,
+    const char *name, struct ad_error *err)
 {
 	struct ad_autoenc_params p;
 	struct ad_autoenc_report r;
@@ -935,13 +942,13 @@ static enum ad_status check_params(const struct ad_model *m,
 
 	memset(&p, 0, sizeof p);
 	memset(&r, 0, sizeof r);
-	p.nfeat = m->nfeat;
-	if (m->nparams != NPARAM_FIXED + ae->nlayers - 1)
+	p.nfeat = nfeat;
+	if (nparams != NPARAM_FIXED + ae->nlayers - 1)
 		return corrupt(err, name, "autoencoder hyper-parameters do not "
 		    "match its layers");
-	for (size_t i = 0; i < m->nparams; i++) {
-		const struct ad_model_param *q = &m->params[i];
-		char want[AD_MODEL_NAME_MAX + 1];
+	for (size_t i = 0; i < nparams; i++) {
+		const struct ad_param *q = &params[i];
+		char want[AD_PARAM_NAME_MAX + 1];
 
 		if (i < NPARAM_FIXED)
 			snprintf(want, sizeof want, "%s", param_names[i]);
@@ -974,7 +981,7 @@ static enum ad_status check_params(const struct ad_model *m,
 		return corrupt(err, name, "autoencoder hyper-parameters do not "
 		    "match its layers");
 	for (size_t l = 0; l < p.nhidden; l++) {
-		double h = m->params[NPARAM_FIXED + l].value;
+		double h = params[NPARAM_FIXED + l].value;
 		p.hidden[l] = h == floor(h) && h >= 1 && h <= 1e6 ? (size_t)h : 0;
 		if (p.hidden[l] != ae->width[l + 1])
 			return corrupt(err, name, "autoencoder hyper-parameters do "
@@ -989,53 +996,58 @@ static enum ad_status check_params(const struct ad_model *m,
 	return AD_OK;
 }
 
-static enum ad_status ae_decode(struct ad_model *m, const unsigned char *p,
-    size_t len, const char *name, struct ad_error *err)
+static enum ad_status ae_load(const unsigned char *p, size_t len,
+    const struct ad_param *params, size_t nparams, size_t nfeat,
+    const char *name, void **state, struct ad_error *err)
 {
 	struct ad_autoenc *ae;
-	enum ad_status st = ad_autoenc_decode(p, len, m->nfeat, name, &ae, err);
+	enum ad_status st = ad_autoenc_decode(p, len, nfeat, name, &ae, err);
 
 	if (st != AD_OK)
 		return st;
-	if ((st = check_params(m, ae, name, err)) != AD_OK) {
+	if ((st = check_params(params, nparams, nfeat, ae, name, err)) !=
+	    AD_OK) {
 		ad_autoenc_free(ae);
 		return st;
 	}
-	m->state = ae;
+	*state = ae;
 	return AD_OK;
 }
 
-static size_t ae_encoded_size(const struct ad_model *m)
+static size_t ae_save_size(const void *state)
 {
-	return ad_autoenc_encoded_size(m->state);
+	return ad_autoenc_encoded_size(state);
 }
 
-static void ae_encode(const struct ad_model *m, unsigned char *p)
+static void ae_save(const void *state, unsigned char *p)
 {
-	ad_autoenc_encode(m->state, p);
+	ad_autoenc_encode(state, p);
 }
 
-static void ae_free_state(struct ad_model *m)
+static void ae_free(void *state)
 {
-	ad_autoenc_free(m->state);
-	m->state = NULL;
+	ad_autoenc_free(state);
 }
 
-static void ae_score(const struct ad_model *m, const double *x, size_t n,
+static void ae_score(const void *state, const double *x, size_t n,
     size_t ld, double *score)
 {
-	ad_autoenc_score(m->state, x, n, ld, score);
+	ad_autoenc_score(state, x, n, ld, score);
 }
 
-static void ae_explain(const struct ad_model *m, const double *x,
-    double *contrib)
+static void ae_explain(const void *state, const double *x, double *contrib)
 {
-	ad_autoenc_explain(m->state, x, contrib);
+	ad_autoenc_explain(state, x, contrib);
 }
 
-static uint64_t ae_size(const struct ad_model *m)
+static uint64_t ae_size(const void *state)
 {
-	return ad_autoenc_nweights(m->state);
+	return ad_autoenc_nweights(state);
+}
+
+static void ae_opts_defaults(void *opts)
+{
+	ad_autoenc_opts_defaults(opts);
 }
 
 static const char *ae_param_word(const char *param, double value)
@@ -1046,22 +1058,23 @@ static const char *ae_param_word(const char *param, double value)
 	return act_names[(int)value];
 }
 
-const struct ad_detector ad_autoenc_detector = {
+const struct ad_detector ad_autoencoder_detector = {
 	.algo = AD_ALGO_AUTOENCODER,
 	.name = "autoencoder",
 	.sampling = AD_SAMPLE_ROWS,
-	.can_merge = 0,
 	/* contamination auto: a row reconstructed no better than by the mean
 	 * of every feature (error 1 in standardized units) is an anomaly */
 	.auto_threshold = 1.0,
 	.score_lo = 0,
 	.score_hi = INFINITY,
 	.size_key = "weights",
+	.opts_size = sizeof(struct ad_autoenc_opts),
+	.opts_defaults = ae_opts_defaults,
 	.fit = ae_fit,
-	.decode = ae_decode,
-	.encoded_size = ae_encoded_size,
-	.encode = ae_encode,
-	.free_state = ae_free_state,
+	.load = ae_load,
+	.save_size = ae_save_size,
+	.save = ae_save,
+	.free = ae_free,
 	.score = ae_score,
 	.explain = ae_explain,
 	.size = ae_size,

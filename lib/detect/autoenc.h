@@ -44,7 +44,6 @@
 #include "ad.h"
 
 struct ad_autoenc;
-struct ad_detector;
 
 /* Most hidden layers, and the widest layer (the input included). */
 #define AD_AUTOENC_MAX_HIDDEN 32
@@ -88,7 +87,7 @@ struct ad_autoenc_report {
 typedef void (*ad_autoenc_progress_fn)(void *ctx, size_t epoch,
     size_t epochs, double train_loss, double validation_loss);
 
-/* What ad-train passes to the autoencoder (struct ad_train_opts). */
+/* ad-train's options for -a autoencoder: its options block (detector.h). */
 struct ad_autoenc_opts {
 	struct ad_autoenc_params params;  /* nfeat and seed are set by fit */
 	int set;                          /* an autoencoder option was given */
@@ -96,8 +95,9 @@ struct ad_autoenc_opts {
 	void *progress_ctx;
 };
 
-/* The detector of lib/detect/detector.h: -a autoencoder. */
-extern const struct ad_detector ad_autoenc_detector;
+/* Fills o with the defaults of ad_autoenc_defaults, no option given and
+ * no progress callback. */
+void ad_autoenc_opts_defaults(struct ad_autoenc_opts *o);
 
 /* Fills p with the defaults: hidden 64,16,64, relu, 100 epochs, batch 200,
  * learning rate 0.001, weight decay 0.0001, no dropout, validation 0.1,

@@ -3,80 +3,160 @@
 /*
  * The seam between the model file, ad-train and ad-score on one side and
  * the detectors (forests, One-Class SVM, ...) on the other: one table of
- * functions per algorithm. lib/detect/model.c, lib/run/train.c and lib/run/score.c call a
- * detector only through it; /work/notes/seam.md and adkit(5) say how a new
- * one plugs in.
+ * functions per algorithm over an opaque trained state (void *). The
+ * model (lib/detect/model.c) and the runners (lib/run/train.c,
+ * lib/run/score.c) call a detector only through it, and a detector sees
+ * neither the model nor a runner: only its options, the rows, its
+ * hyper-parameters and its state.
+ *
+ * Adding a detector is one new file in lib/detect that defines
+ * `const struct ad_detector ad_NAME_detector` (NAME being its -a name)
+ * and one row, X(NAME), in the table of lib/detect/detector.c; adkit(5)
+ * gives the model file it is stored in.
  *
  * Two ways to be trained:
- *  - AD_SAMPLE_SUBSAMPLES (forests): lib/run/train.c draws one small reservoir
- *    per tree and grows the trees itself (fit is NULL);
+ *  - AD_SAMPLE_SUBSAMPLES (forests): lib/run/train.c draws `subsamples`
+ *    small reservoirs in its one pass, lets `begin` make an empty state
+ *    and has `grow` build part t from reservoir t, on several threads;
  *  - AD_SAMPLE_ROWS (everything else): lib/run/train.c draws ONE uniform
  *    reservoir of --max-train-rows rows in the single pass over the input,
  *    standardizes it (mean and population standard deviation per feature,
  *    stored in the model; missing values become 0, the mean) and hands it
  *    to fit. Scoring standardizes rows the same way before score/explain.
  *
- * A detector's trained state hangs off the model: forests in m->forest,
- * the others in m->state (owned by the model, released by free_state).
+ * Options: each detector owns its options block (opts_size bytes, set to
+ * its defaults by opts_defaults), which ad-train fills and passes as a
+ * const void * to check, fit, subsamples and begin.
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ad.h"
 
-struct ad_model;
-struct ad_train_opts;
+struct ad_rng;
+
+/* Algorithm codes as stored in the file; each detector's file sets its
+ * own (.algo) and lib/detect/detector.c maps each to its detector. A new
+ * detector takes the next free code. */
+enum ad_algo {
+	AD_ALGO_IFOREST = 1,   /* Isolation Forest */
+	AD_ALGO_EIF = 2,       /* Extended Isolation Forest */
+	AD_ALGO_OCSVM = 3,     /* One-Class SVM (libsvm) */
+	AD_ALGO_AUTOENCODER = 4 /* autoencoder */
+};
+
+/* Longest hyper-parameter name, in bytes. */
+#define AD_PARAM_NAME_MAX 64
+
+/* A named hyper-parameter as the model file stores it; all are numbers. */
+struct ad_param {
+	char name[AD_PARAM_NAME_MAX + 1];
+	double value;
+};
 
 enum ad_sampling {
-	AD_SAMPLE_SUBSAMPLES = 1,  /* a reservoir per tree, grown in train.c */
+	AD_SAMPLE_SUBSAMPLES = 1,  /* a reservoir per part, grown in parallel */
 	AD_SAMPLE_ROWS = 2         /* one reservoir, standardized, to fit */
+};
+
+/* What training tells a detector besides its options. */
+struct ad_fit_env {
+	size_t nfeat;               /* features per row, at least 1 */
+	uint64_t seed;              /* --seed; stream 0 is the reservoir's */
+	uint64_t max_train_rows;    /* AD_SAMPLE_ROWS: the reservoir's size */
+	ad_progress_fn progress;    /* optional; from the calling thread */
+	void *progress_ctx;
 };
 
 struct ad_detector {
 	int algo;                  /* enum ad_algo, as stored in the file */
 	const char *name;          /* -a NAME, and "algorithm" in --inspect */
 	enum ad_sampling sampling;
-	int can_merge;             /* ad-train --merge accepts its models */
 	double auto_threshold;     /* the threshold of --contamination auto */
 	double score_lo, score_hi; /* every score, quantile and threshold lies
 	                              in [score_lo, score_hi] (may be
 	                              infinite: then finite is all we check) */
 	const char *size_key;      /* --inspect's key for size(): "nodes" */
 
-	/* AD_SAMPLE_ROWS: fits m from n standardized rows x (row-major,
-	 * m->nfeat columns, no NaN), reading its options from o; sets
-	 * m->params/m->nparams (ad_malloc'd) and m->state. On failure m may
-	 * hold partial state; ad_model_free releases it. */
-	enum ad_status (*fit)(struct ad_model *m, const struct ad_train_opts *o,
-	    const double *x, size_t n, struct ad_error *err);
+	/* ---- options ---- */
 
-	/* Decodes the payload p[0..len) of a model whose other fields (params,
-	 * features, ...) are read already: checks the hyper-parameters and
-	 * every count and value (AD_EDATA about file name, message starting
-	 * "corrupt model: "), then sets the state. */
-	enum ad_status (*decode)(struct ad_model *m, const unsigned char *p,
-	    size_t len, const char *name, struct ad_error *err);
+	size_t opts_size;          /* bytes of the options block */
+	/* Sets the block opts (opts_size bytes) to the defaults. */
+	void (*opts_defaults)(void *opts);
+	/* Refuses options that cannot train on nfeat features (AD_EUSAGE):
+	 * called with nfeat 0 before the input is opened (what does not
+	 * depend on it), then with the feature count before the first row
+	 * is read. May be NULL. */
+	enum ad_status (*check)(const void *opts, size_t nfeat,
+	    struct ad_error *err);
 
-	/* Bytes encode writes, and the writing (the exact inverse of decode). */
-	size_t (*encoded_size)(const struct ad_model *m);
-	void (*encode)(const struct ad_model *m, unsigned char *p);
+	/* ---- training ---- */
 
-	/* Frees the state only; NULL state is a no-op. */
-	void (*free_state)(struct ad_model *m);
+	/* AD_SAMPLE_ROWS: fits a state from n standardized rows x (row-major,
+	 * env->nfeat columns, no NaN) and sets *params and *nparams (ad_malloc'd,
+	 * the caller's). On failure *state and *params may hold partial
+	 * results the caller frees. */
+	enum ad_status (*fit)(const void *opts, const struct ad_fit_env *env,
+	    const double *x, size_t n, struct ad_param **params,
+	    size_t *nparams, void **state, struct ad_error *err);
+
+	/* AD_SAMPLE_SUBSAMPLES: how many reservoirs (parts) and how many rows
+	 * each. */
+	void (*subsamples)(const void *opts, size_t *count, size_t *rows);
+	/* AD_SAMPLE_SUBSAMPLES: an empty state of `subsamples` parts, and its
+	 * hyper-parameters, as fit sets them. */
+	enum ad_status (*begin)(const void *opts, const struct ad_fit_env *env,
+	    struct ad_param **params, size_t *nparams, void **state,
+	    struct ad_error *err);
+	/* AD_SAMPLE_SUBSAMPLES: grows part t from n raw rows x (row-major,
+	 * nfeat columns, NaN missing) with rng; different parts may grow on
+	 * different threads at once. */
+	enum ad_status (*grow)(void *state, size_t t, const double *x,
+	    size_t n, struct ad_rng *rng, struct ad_error *err);
+
+	/* ---- merging (ad-train --merge); NULL: models do not merge ---- */
+
+	/* Why hyper-parameters b cannot join a merge with a ("another
+	 * --sample-size"), or NULL. */
+	const char *(*mismatch)(const struct ad_param *a, size_t na,
+	    const struct ad_param *b, size_t nb);
+	/* A new state holding states[0..n) in order; params (the first
+	 * model's, copied) are updated to describe it. */
+	enum ad_status (*merge)(const void *const *states, size_t n,
+	    struct ad_param *params, size_t nparams, void **state,
+	    struct ad_error *err);
+
+	/* ---- the model file ---- */
+
+	/* Loads the payload p[0..len) of a model with hyper-parameters params
+	 * and nfeat features: checks the hyper-parameters and every count and
+	 * value (AD_EDATA about file name, message starting "corrupt model:
+	 * "), then sets *state. On failure *state may hold a partial state the
+	 * caller frees. */
+	enum ad_status (*load)(const unsigned char *p, size_t len,
+	    const struct ad_param *params, size_t nparams, size_t nfeat,
+	    const char *name, void **state, struct ad_error *err);
+	/* Bytes save writes, and the writing (the exact inverse of load). */
+	size_t (*save_size)(const void *state);
+	void (*save)(const void *state, unsigned char *p);
+
+	/* Frees the state; NULL is a no-op. */
+	void (*free)(void *state);
+
+	/* ---- using it ---- */
 
 	/* Scores n rows of x (row i at x + i * ld), standardized if the model
-	 * is, into score: higher is more anomalous. Only reads m, so threads
-	 * may score at once; never allocates. */
-	void (*score)(const struct ad_model *m, const double *x, size_t n,
-	    size_t ld, double *score);
+	 * is, into score: higher is more anomalous. Only reads the state, so
+	 * threads may score at once; never allocates. */
+	void (*score)(const void *state, const double *x, size_t n, size_t ld,
+	    double *score);
 
 	/* Fills contrib[0..nfeat) with how much each feature makes row x
 	 * anomalous (finite, >= 0, higher = more); as thread-safe as score. */
-	void (*explain)(const struct ad_model *m, const double *x,
-	    double *contrib);
+	void (*explain)(const void *state, const double *x, double *contrib);
 
 	/* A size shown by --inspect under size_key (nodes, support vectors). */
-	uint64_t (*size)(const struct ad_model *m);
+	uint64_t (*size)(const void *state);
 
 	/* A hyper-parameter's value as a word for --inspect ("rbf" for
 	 * kernel 2), or NULL to show the number. May itself be NULL. */
@@ -89,7 +169,19 @@ const struct ad_detector *ad_detector_find(int algo);
 /* The detector named name (-a), or NULL. */
 const struct ad_detector *ad_detector_named(const char *name);
 
-/* The names of all detectors, "iforest|eif|...", for messages. */
+/* The names of all detectors in table order, "iforest|eif|...", for
+ * messages. */
 const char *ad_detector_names(void);
+
+/* The i-th detector of the table, or NULL past its end. */
+const struct ad_detector *ad_detector_at(size_t i);
+
+/* The value of hyper-parameter name among p[0..n), or NaN. */
+double ad_param_get(const struct ad_param *p, size_t n, const char *name);
+
+/* New hyper-parameters names[i] = values[i], i < n, into *p (ad_malloc'd);
+ * names must be shorter than AD_PARAM_NAME_MAX. */
+enum ad_status ad_param_new(struct ad_param **p, size_t n,
+    const char *const *names, const double *values, struct ad_error *err);
 
 #endif

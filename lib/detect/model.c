@@ -20,7 +20,6 @@
 #include "alloc.h"
 #include "counter.h"
 #include "detector.h"
-#include "iforest.h"
 #include "io.h"
 #include "json.h"
 #include "model.h"
@@ -65,7 +64,7 @@ void ad_model_free(struct ad_model *m)
 	ad_free(m->center);
 	ad_free(m->scale);
 	if (m->det != NULL)
-		m->det->free_state(m);
+		m->det->free(m->state);
 	ad_free(m);
 }
 
@@ -99,10 +98,19 @@ static int score_ok(const struct ad_detector *d, double v)
 
 double ad_model_param(const struct ad_model *m, const char *name)
 {
-	for (size_t i = 0; i < m->nparams; i++)
-		if (strcmp(m->params[i].name, name) == 0)
-			return m->params[i].value;
-	return NAN;
+	return ad_param_get(m->params, m->nparams, name);
+}
+
+void ad_model_score(const struct ad_model *m, const double *x, size_t n,
+    size_t ld, double *score)
+{
+	m->det->score(m->state, x, n, ld, score);
+}
+
+void ad_model_explain(const struct ad_model *m, const double *x,
+    double *contrib)
+{
+	m->det->explain(m->state, x, contrib);
 }
 
 /* ---- encoding ---- */
@@ -213,7 +221,7 @@ enum ad_status ad_model_encode(const struct ad_model *m, unsigned char **buf,
 {
 	struct wbuf b = { NULL, 0, 0, 0 };
 	size_t std = m->center != NULL ? 16 * m->nfeat : 0;
-	size_t n = std + m->det->encoded_size(m);
+	size_t n = std + m->det->save_size(m->state);
 	unsigned char *payload;
 
 	put_bytes(&b, magic, sizeof magic);
@@ -230,7 +238,7 @@ enum ad_status ad_model_encode(const struct ad_model *m, unsigned char **buf,
 			store_le(payload + 8 * f, c, 8);
 			store_le(payload + 8 * (m->nfeat + f), s, 8);
 		}
-		m->det->encode(m, payload + std);
+		m->det->save(m->state, payload + std);
 	}
 	put_u64(&b, 0);                     /* the checksum, set below */
 	if (b.failed) {
@@ -465,7 +473,7 @@ static enum ad_status get_params(struct reader *r, struct ad_model *m)
 	if (n > 0 && (m->params = ad_calloc(n, sizeof *m->params)) == NULL)
 		return ad_error_nomem(r->err);
 	for (uint32_t i = 0; i < n; i++) {
-		struct ad_model_param *p = &m->params[i];
+		struct ad_param *p = &m->params[i];
 
 		if ((st = get_name(r, "hyper-parameter name", p->name)) != AD_OK)
 			return st;
@@ -576,8 +584,8 @@ static enum ad_status get_payload(struct reader *r, struct ad_model *m)
 	if (m->det->sampling == AD_SAMPLE_ROWS &&
 	    (st = get_standardizer(r, m)) != AD_OK)
 		return st;
-	return m->det->decode(m, r->p + r->pos, r->len - r->pos, r->name,
-	    r->err);
+	return m->det->load(r->p + r->pos, r->len - r->pos, m->params,
+	    m->nparams, m->nfeat, r->name, &m->state, r->err);
 }
 
 enum ad_status ad_model_decode(const unsigned char *buf, size_t len,
@@ -787,7 +795,7 @@ enum ad_status ad_model_write_json(const struct ad_model *m, const char *file,
 	J(ad_json_number(o, m->threshold, err));
 	J(json_quantiles(m, o, err));
 	J(json_key(o, m->det->size_key, err));
-	J(ad_json_uint(o, m->det->size(m), err));
+	J(ad_json_uint(o, m->det->size(m->state), err));
 	J(json_key(o, "adkit_version", err));
 	J(json_str(o, m->adkit_version, err));
 	J(json_key(o, "created", err));
@@ -806,6 +814,8 @@ enum ad_status ad_model_write_json(const struct ad_model *m, const char *file,
 /* Why model b cannot join a merge with model a, or NULL if it can. */
 static const char *mismatch(const struct ad_model *a, const struct ad_model *b)
 {
+	const char *why;
+
 	if (a->algo != b->algo)
 		return "another algorithm";
 	if (a->nfeat != b->nfeat)
@@ -813,11 +823,9 @@ static const char *mismatch(const struct ad_model *a, const struct ad_model *b)
 	for (size_t i = 0; i < a->nfeat; i++)
 		if (strcmp(a->features[i], b->features[i]) != 0)
 			return "other features";
-	if (ad_model_param(a, "sample_size") != ad_model_param(b, "sample_size"))
-		return "another --sample-size";
-	if (a->algo == AD_ALGO_EIF && ad_model_param(a, "extension_level") !=
-	    ad_model_param(b, "extension_level"))
-		return "another --extension-level";
+	if ((why = a->det->mismatch(a->params, a->nparams, b->params,
+	    b->nparams)) != NULL)
+		return why;
 	if (a->contamination_auto != b->contamination_auto ||
 	    (!a->contamination_auto && a->contamination != b->contamination))
 		return "another --contamination";
@@ -875,12 +883,12 @@ static enum ad_status merge_meta(const struct ad_model *const *ms, size_t n,
 	return AD_OK;
 }
 
-/* Sources in order; trees summed; threshold and quantiles row-weighted. */
+/* Sources in order; threshold and quantiles row-weighted. */
 static void merge_numbers(const struct ad_model *const *ms, size_t n,
     struct ad_model *m)
 {
 	size_t k = 0;
-	double trees = 0, thr = 0;
+	double thr = 0, hi = m->det->score_hi;
 
 	for (size_t i = 0; i < n; i++) {
 		double w = (double)ms[i]->rows / (double)m->rows;
@@ -888,35 +896,32 @@ static void merge_numbers(const struct ad_model *const *ms, size_t n,
 		memcpy(m->sources + k, ms[i]->sources,
 		    ms[i]->nsources * sizeof *m->sources);
 		k += ms[i]->nsources;
-		trees += ad_model_param(ms[i], "trees");
 		thr += w * ms[i]->threshold;
 		for (size_t q = 0; q < m->nquantiles; q++)
 			m->qscore[q] += w * ms[i]->qscore[q];
 	}
-	for (size_t p = 0; p < m->nparams; p++)
-		if (strcmp(m->params[p].name, "trees") == 0)
-			m->params[p].value = trees;
 	/* rounding must not break the order a loader checks */
 	for (size_t q = 0; q < m->nquantiles; q++) {
-		if (m->qscore[q] > 1)
-			m->qscore[q] = 1;
+		if (m->qscore[q] > hi)
+			m->qscore[q] = hi;
 		if (q > 0 && m->qscore[q] < m->qscore[q - 1])
 			m->qscore[q] = m->qscore[q - 1];
 	}
-	m->threshold = m->contamination_auto ? 0.5 : thr > 1 ? 1 : thr;
+	m->threshold = m->contamination_auto ? m->det->auto_threshold :
+	    thr > hi ? hi : thr;
 }
 
 enum ad_status ad_model_merge(const struct ad_model *const *ms,
     const char *const *names, size_t n, int64_t created, struct ad_model **out,
     size_t *same_seed, struct ad_error *err)
 {
-	const struct ad_iforest **forests = NULL;
+	const void **states = NULL;
 	struct ad_model *m = NULL;
 	enum ad_status st;
 
 	*same_seed = 0;
 	for (size_t i = 0; i < n; i++)
-		if (!ms[i]->det->can_merge)
+		if (ms[i]->det->merge == NULL)
 			return ad_error_at(err, AD_EDATA, names[i], 0, 0, "cannot "
 			    "merge: only forests (iforest, eif) merge, and this is "
 			    "an %s model", ms[i]->det->name);
@@ -937,15 +942,15 @@ enum ad_status ad_model_merge(const struct ad_model *const *ms,
 	if ((st = merge_meta(ms, n, m, err)) != AD_OK)
 		goto out;
 	merge_numbers(ms, n, m);
-	if ((forests = ad_calloc(n, sizeof *forests)) == NULL) {
+	if ((states = ad_calloc(n, sizeof *states)) == NULL) {
 		st = ad_error_nomem(err);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		forests[i] = ms[i]->forest;
-	st = ad_iforest_merge(forests, n, &m->forest, err);
+		states[i] = ms[i]->state;
+	st = m->det->merge(states, n, m->params, m->nparams, &m->state, err);
 out:
-	ad_free((void *)forests);
+	ad_free((void *)states);
 	if (st != AD_OK) {
 		ad_model_free(m);
 		return st;

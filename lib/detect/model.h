@@ -18,9 +18,8 @@
 #include <stdint.h>
 
 #include "ad.h"
+#include "detector.h"
 
-struct ad_detector;
-struct ad_iforest;
 struct ad_model_sha256;
 struct ad_out;
 
@@ -28,32 +27,17 @@ struct ad_out;
 #define AD_MODEL_VERSION 1
 
 /* Longest hyper-parameter name and adkit version string, in bytes. */
-#define AD_MODEL_NAME_MAX 64
+#define AD_MODEL_NAME_MAX AD_PARAM_NAME_MAX
 
 /* Most training sources (merged shards) and score quantiles a model has. */
 #define AD_MODEL_MAX_SOURCES 65536
 #define AD_MODEL_MAX_QUANTILES 1024
-
-/* Algorithm codes as stored in the file; lib/detect/detector.c maps each to its
- * detector. */
-enum ad_algo {
-	AD_ALGO_IFOREST = 1,   /* Isolation Forest */
-	AD_ALGO_EIF = 2,       /* Extended Isolation Forest */
-	AD_ALGO_OCSVM = 3,     /* One-Class SVM (libsvm) */
-	AD_ALGO_AUTOENCODER = 4 /* autoencoder (reserved for lib/autoenc) */
-};
 
 /* One training input: a model merged from shards has one per shard. */
 struct ad_model_source {
 	unsigned char sha256[32];  /* of the input's bytes, as read */
 	uint64_t rows;             /* data rows it gave */
 	uint64_t seed;             /* the seed it was trained with */
-};
-
-/* A named hyper-parameter; all are numbers. */
-struct ad_model_param {
-	char name[AD_MODEL_NAME_MAX + 1];
-	double value;
 };
 
 /* A model. Its arrays and strings are owned by it, allocated with
@@ -73,15 +57,14 @@ struct ad_model {
 	double *qprob;             /* increasing, in [0, 1] */
 	double *qscore;            /* the training scores' quantiles */
 	size_t nparams;
-	struct ad_model_param *params;
+	struct ad_param *params;
 	size_t nfeat;
 	char **features;           /* NUL-terminated UTF-8 names */
 	const struct ad_detector *det; /* algo's detector */
 	double *center, *scale;    /* standardizing detectors: per feature,
 	                              x' = (x - center) / scale; else NULL */
-	struct ad_iforest *forest; /* AD_ALGO_IFOREST and AD_ALGO_EIF */
-	void *state;               /* other detectors' trained state, freed by
-	                              det->free_state */
+	void *state;               /* the detector's trained state, freed by
+	                              det->free */
 	uint64_t bytes;            /* size of the file it was loaded from */
 };
 
@@ -103,6 +86,17 @@ void ad_model_standardize(const struct ad_model *m, double *x, size_t n,
 
 /* The value of hyper-parameter name, or NaN if the model has none. */
 double ad_model_param(const struct ad_model *m, const char *name);
+
+/* Scores n rows of x (row i at x + i * ld), standardized as
+ * ad_model_standardize leaves them, into score; thread-safe, allocates
+ * nothing. */
+void ad_model_score(const struct ad_model *m, const double *x, size_t n,
+    size_t ld, double *score);
+
+/* Fills contrib[0..nfeat) with each feature's share in row x's score (see
+ * detector.h); as thread-safe as ad_model_score. */
+void ad_model_explain(const struct ad_model *m, const double *x,
+    double *contrib);
 
 /* Encodes m into a new buffer *buf of *len bytes (free with ad_free). */
 enum ad_status ad_model_encode(const struct ad_model *m, unsigned char **buf,
@@ -140,11 +134,14 @@ void ad_model_sha256_final(struct ad_model_sha256 *h, unsigned char out[32]);
 /* Frees h; NULL is a no-op. */
 void ad_model_sha256_free(struct ad_model_sha256 *h);
 
-/* Merges models[0..n) (n >= 2), trained on shards, into *m: their trees in
- * order, their sources, the sum of their rows, the row-weighted mean of
- * their thresholds and quantiles (0.5 stays 0.5 under contamination auto).
- * Models with different algorithms, hyper-parameters, features,
- * contamination or quantile levels are refused (AD_EDATA, naming names[i]).
+/* Merges models[0..n) (n >= 2), trained on shards, into *m: their states
+ * merged by their detector (a forest's trees in order), their sources, the
+ * sum of their rows, the row-weighted mean of their thresholds and
+ * quantiles (the detector's auto threshold stays under contamination
+ * auto). Models of a detector that does not merge, or with different
+ * algorithms, hyper-parameters (as the detector's mismatch says),
+ * features, contamination or quantile levels are refused (AD_EDATA,
+ * naming names[i]).
  * *same_seed is set to the index of a model whose seed equals an earlier
  * one's (their trees are then correlated), or 0. created is the new
  * model's creation time. */

@@ -17,9 +17,7 @@
 
 #include "alloc.h"
 #include "detector.h"
-#include "model.h"
 #include "ocsvm.h"
-#include "train.h"
 
 /* The trained state: what f(x) = sum_i coef_i K(sv_i, x) - rho needs. */
 struct ocsvm {
@@ -68,10 +66,14 @@ static void free_ocsvm(struct ocsvm *s)
 	ad_free(s);
 }
 
-static void ocsvm_free(struct ad_model *m)
+static void ocsvm_free(void *state)
 {
-	free_ocsvm(m->state);
-	m->state = NULL;
+	free_ocsvm(state);
+}
+
+static void opts_defaults(void *opts)
+{
+	ad_ocsvm_defaults(opts);
 }
 
 /* ---- the kernel and the decision function ---- */
@@ -174,10 +176,10 @@ static double decision(const struct ocsvm *s, const double *x)
 	return sum - s->rho;
 }
 
-static void ocsvm_score(const struct ad_model *m, const double *x, size_t n,
+static void ocsvm_score(const void *state, const double *x, size_t n,
     size_t ld, double *score)
 {
-	const struct ocsvm *s = m->state;
+	const struct ocsvm *s = state;
 
 	for (size_t i = 0; i < n; i += BLOCK) {
 		size_t nb = n - i < BLOCK ? n - i : BLOCK;
@@ -203,10 +205,10 @@ static double finite(double v)
 	return v <= DBL_MAX ? v : DBL_MAX;
 }
 
-static void ocsvm_explain(const struct ad_model *m, const double *x,
+static void ocsvm_explain(const void *state, const double *x,
     double *contrib)
 {
-	const struct ocsvm *s = m->state;
+	const struct ocsvm *s = state;
 	double dmin = DBL_MAX, wsum = 0;
 
 	for (size_t f = 0; f < s->d; f++)
@@ -236,9 +238,9 @@ static void ocsvm_explain(const struct ad_model *m, const double *x,
 		contrib[f] = wsum > 0 ? finite(contrib[f] / wsum) : 0;
 }
 
-static uint64_t ocsvm_size(const struct ad_model *m)
+static uint64_t ocsvm_size(const void *state)
 {
-	return ((const struct ocsvm *)m->state)->nsv;
+	return ((const struct ocsvm *)state)->nsv;
 }
 
 static const char *ocsvm_param_word(const char *param, double value)
@@ -273,22 +275,18 @@ static double gamma_scale(const double *x, size_t n, size_t d)
 	return var > 0 ? 1 / ((double)d * var) : 1;
 }
 
-static enum ad_status set_params(struct ad_model *m, const struct ad_train_opts
-    *o, double gamma, struct ad_error *err)
+static enum ad_status set_params(const struct ad_ocsvm_opts *v,
+    const struct ad_fit_env *env, double gamma, struct ad_param **params,
+    size_t *nparams, struct ad_error *err)
 {
-	const struct ad_ocsvm_opts *v = &o->ocsvm;
 	double values[NPARAMS] = { v->kernel, v->nu, gamma, v->degree, v->coef0,
-		v->tol, (double)o->max_train_rows };
+		v->tol, (double)env->max_train_rows };
+	enum ad_status st = ad_param_new(params, NPARAMS, param_names, values,
+	    err);
 
-	if ((m->params = ad_calloc(NPARAMS, sizeof *m->params)) == NULL)
-		return ad_error_nomem(err);
-	m->nparams = NPARAMS;
-	for (size_t i = 0; i < NPARAMS; i++) {
-		memcpy(m->params[i].name, param_names[i],
-		    strlen(param_names[i]) + 1);
-		m->params[i].value = values[i];
-	}
-	return AD_OK;
+	if (st == AD_OK)
+		*nparams = NPARAMS;
+	return st;
 }
 
 /* The problem libsvm trains on: each row's non-zero cells, 1-based, then
@@ -369,11 +367,12 @@ static int usable(const struct ocsvm *s)
 	return 1;
 }
 
-static enum ad_status ocsvm_fit(struct ad_model *m,
-    const struct ad_train_opts *o, const double *x, size_t n,
+static enum ad_status ocsvm_fit(const void *opts,
+    const struct ad_fit_env *env, const double *x, size_t n,
+    struct ad_param **params, size_t *nparams, void **state,
     struct ad_error *err)
 {
-	const struct ad_ocsvm_opts *v = &o->ocsvm;
+	const struct ad_ocsvm_opts *v = opts;
 	struct problem pb;
 	struct svm_parameter par;
 	struct svm_model *sm;
@@ -386,15 +385,15 @@ static enum ad_status ocsvm_fit(struct ad_model *m,
 		    "large for libsvm");
 	if ((s = ad_calloc(1, sizeof *s)) == NULL)
 		return ad_error_nomem(err);
-	m->state = s;
-	s->d = m->nfeat;
+	*state = s;
+	s->d = env->nfeat;
 	s->kernel = v->kernel;
 	s->degree = v->degree;
 	s->coef0 = v->coef0;
 	s->gamma = v->gamma_mode == AD_OCSVM_GAMMA_VALUE ? v->gamma :
 	    v->gamma_mode == AD_OCSVM_GAMMA_AUTO ? 1 / (double)s->d :
 	    gamma_scale(x, n, s->d);
-	if ((st = set_params(m, o, s->gamma, err)) != AD_OK)
+	if ((st = set_params(v, env, s->gamma, params, nparams, err)) != AD_OK)
 		return st;
 	memset(&par, 0, sizeof par);
 	par.svm_type = ONE_CLASS;
@@ -466,16 +465,16 @@ static double get_f64(const unsigned char **p)
 	return v;
 }
 
-static size_t ocsvm_encoded_size(const struct ad_model *m)
+static size_t ocsvm_save_size(const void *state)
 {
-	const struct ocsvm *s = m->state;
+	const struct ocsvm *s = state;
 
 	return 16 + s->nsv * (1 + s->d) * 8;
 }
 
-static void ocsvm_encode(const struct ad_model *m, unsigned char *p)
+static void ocsvm_save(const void *state, unsigned char *p)
 {
-	const struct ocsvm *s = m->state;
+	const struct ocsvm *s = state;
 
 	put64(&p, s->nsv);
 	put_f64(&p, s->rho);
@@ -493,16 +492,17 @@ static enum ad_status corrupt(const char *name, const char *what,
 }
 
 /* The hyper-parameters, checked, into s; *max_rows for the count check. */
-static enum ad_status check_params(const struct ad_model *m, struct ocsvm *s,
-    double *max_rows, const char *name, struct ad_error *err)
+static enum ad_status check_params(const struct ad_param *pm, size_t np,
+    struct ocsvm *s, double *max_rows, const char *name, struct ad_error *err)
 {
-	double k = ad_model_param(m, "kernel"), nu = ad_model_param(m, "nu");
-	double deg = ad_model_param(m, "degree"), tol = ad_model_param(m, "tol");
+	double k = ad_param_get(pm, np, "kernel"), nu = ad_param_get(pm, np, "nu");
+	double deg = ad_param_get(pm, np, "degree");
+	double tol = ad_param_get(pm, np, "tol");
 
-	s->gamma = ad_model_param(m, "gamma");
-	s->coef0 = ad_model_param(m, "coef0");
-	*max_rows = ad_model_param(m, "max_train_rows");
-	if (m->nparams != NPARAMS)
+	s->gamma = ad_param_get(pm, np, "gamma");
+	s->coef0 = ad_param_get(pm, np, "coef0");
+	*max_rows = ad_param_get(pm, np, "max_train_rows");
+	if (np != NPARAMS)
 		return corrupt(name, "unknown hyper-parameter", err);
 	if (!(k >= 0 && k <= 3) || k != floor(k))
 		return corrupt(name, "hyper-parameter kernel out of range", err);
@@ -525,8 +525,9 @@ static enum ad_status check_params(const struct ad_model *m, struct ocsvm *s,
 	return AD_OK;
 }
 
-static enum ad_status ocsvm_decode(struct ad_model *m, const unsigned char *p,
-    size_t len, const char *name, struct ad_error *err)
+static enum ad_status ocsvm_load(const unsigned char *p, size_t len,
+    const struct ad_param *params, size_t nparams, size_t nfeat,
+    const char *name, void **state, struct ad_error *err)
 {
 	const unsigned char *end = p + len;
 	struct ocsvm *s;
@@ -536,9 +537,10 @@ static enum ad_status ocsvm_decode(struct ad_model *m, const unsigned char *p,
 
 	if ((s = ad_calloc(1, sizeof *s)) == NULL)
 		return ad_error_nomem(err);
-	m->state = s;
-	s->d = m->nfeat;
-	if ((st = check_params(m, s, &max_rows, name, err)) != AD_OK)
+	*state = s;
+	s->d = nfeat;
+	if ((st = check_params(params, nparams, s, &max_rows, name, err)) !=
+	    AD_OK)
 		return st;
 	if (len < 16)
 		return corrupt(name, "truncated support vectors", err);
@@ -577,16 +579,17 @@ const struct ad_detector ad_ocsvm_detector = {
 	.algo = AD_ALGO_OCSVM,
 	.name = "ocsvm",
 	.sampling = AD_SAMPLE_ROWS,
-	.can_merge = 0,
 	.auto_threshold = 0,
 	.score_lo = -DBL_MAX,
 	.score_hi = DBL_MAX,
 	.size_key = "support_vectors",
+	.opts_size = sizeof(struct ad_ocsvm_opts),
+	.opts_defaults = opts_defaults,
 	.fit = ocsvm_fit,
-	.decode = ocsvm_decode,
-	.encoded_size = ocsvm_encoded_size,
-	.encode = ocsvm_encode,
-	.free_state = ocsvm_free,
+	.load = ocsvm_load,
+	.save_size = ocsvm_save_size,
+	.save = ocsvm_save,
+	.free = ocsvm_free,
 	.score = ocsvm_score,
 	.explain = ocsvm_explain,
 	.size = ocsvm_size,

@@ -22,8 +22,6 @@
  */
 #include <stddef.h>
 
-struct ad_detector;
-
 /* Kernels, numbered as libsvm numbers them (and as the model stores them). */
 enum ad_ocsvm_kernel {
 	AD_OCSVM_LINEAR = 0,   /* x.y */
@@ -58,8 +56,5 @@ void ad_ocsvm_defaults(struct ad_ocsvm_opts *o);
 
 /* The kernel named name ("rbf"), or -1. */
 int ad_ocsvm_kernel_named(const char *name);
-
-/* The detector of -a ocsvm. */
-extern const struct ad_detector ad_ocsvm_detector;
 
 #endif

@@ -4,7 +4,8 @@
  * With one thread, each block is read, scored and written in turn. With
  * more, three kinds of threads share a ring of slots: the calling thread
  * reads blocks into free slots, workers score them (several at a time, in
- * any order), and a writer thread writes them out strictly in input order.
+ * any order), and a writer thread writes them out strictly in input order;
+ * the writer and the workers are jobs of one pool (lib/common/parallel.h).
  * A slot's rows are scored by one worker and a row's score depends only on
  * the row and the model, so the output is the same byte for byte whatever
  * the thread count. Memory is the ring: a few blocks, never the input.
@@ -18,6 +19,7 @@
 #include "detector.h"
 #include "io.h"
 #include "model.h"
+#include "parallel.h"
 #include "score.h"
 #include "writer.h"
 
@@ -275,7 +277,7 @@ static enum ad_status explain_rows(struct run *r, struct slot *s,
 	enum ad_status st;
 
 	for (size_t i = 0; i < b->nrows; i++) {
-		r->model->det->explain(r->model, s->x + i * r->d, s->contrib);
+		ad_model_explain(r->model, s->x + i * r->d, s->contrib);
 		top_features(s->contrib, r->d, k, s->order);
 		for (size_t j = 0; j < k; j++) {
 			const char *name = r->model->features[s->order[j]];
@@ -306,7 +308,7 @@ static enum ad_status score_slot(struct run *r, struct slot *s,
 			}
 	}
 	ad_model_standardize(r->model, s->x, b->nrows, r->d);
-	r->model->det->score(r->model, s->x, b->nrows, r->d, s->score);
+	ad_model_score(r->model, s->x, b->nrows, r->d, s->score);
 	for (size_t i = 0; i < b->nrows; i++) {
 		b->num[i * w + r->score_col] = s->score[i];
 		b->num[i * w + r->score_col + 1] = s->score[i] > r->threshold;
@@ -456,24 +458,42 @@ static enum ad_status feed(struct run *r, struct ad_error *err)
 	return st;
 }
 
+/* The pipeline's jobs on the pool: 0 writes, the others score. A job
+ * records a failure in r, where the others see it; the pool's own status
+ * stays AD_OK. */
+static enum ad_status pipeline_job(void *ctx, size_t i, struct ad_error *err)
+{
+	(void)err;
+	if (i == 0)
+		writer_main(ctx);
+	else
+		worker_main(ctx);
+	return AD_OK;
+}
+
 static enum ad_status run_parallel(struct run *r, struct ad_error *err)
 {
-	pthread_t writer, workers[64];
-	size_t n = r->o->threads < 64 ? r->o->threads : 64, started = 0;
-	int writer_started;
+	size_t jobs = (size_t)r->o->threads + 1;
+	struct ad_pool *pool;
+	struct ad_error perr;
+	unsigned started;
 	enum ad_status st;
 
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->changed, NULL);
-	writer_started = pthread_create(&writer, NULL, writer_main, r) == 0;
-	for (size_t i = 0; writer_started && i < n; i++)
-		if (pthread_create(&workers[started], NULL, worker_main, r) == 0)
-			started++;
-	if (!writer_started || started == 0) {
-		st = ad_error_set(err, AD_EIO, "cannot start threads");
-	} else {
-		st = feed(r, err);
+	/* one thread per job: each runs until the input is written */
+	st = ad_pool_start(&pool, (unsigned)jobs, jobs, pipeline_job, r,
+	    &started, err);
+	if (st != AD_OK) {
+		pthread_cond_destroy(&r->changed);
+		pthread_mutex_destroy(&r->lock);
+		return st;
 	}
+	/* the writer and at least one worker, or nothing moves */
+	if (started < 2)
+		st = ad_error_set(err, AD_EIO, "cannot start threads");
+	else
+		st = feed(r, err);
 	pthread_mutex_lock(&r->lock);
 	if (st != AD_OK)
 		fail_locked(r, st, err);
@@ -483,10 +503,7 @@ static enum ad_status run_parallel(struct run *r, struct ad_error *err)
 	}
 	pthread_cond_broadcast(&r->changed);
 	pthread_mutex_unlock(&r->lock);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(workers[i], NULL);
-	if (writer_started)
-		pthread_join(writer, NULL);
+	(void)ad_pool_wait(pool, &perr);
 	pthread_cond_destroy(&r->changed);
 	pthread_mutex_destroy(&r->lock);
 	if (r->failed) {
@@ -582,6 +599,9 @@ enum ad_status ad_score_run(const struct ad_score_opts *o,
 	memset(res, 0, sizeof *res);
 	r.o = o;
 	r.res = res;
+	if (o->threads > AD_THREADS_MAX)
+		return ad_error_set(err, AD_EUSAGE, "--threads must be at most "
+		    "%d", AD_THREADS_MAX);
 	if ((st = ad_model_load(o->model_path, &r.model, err)) != AD_OK)
 		return st;
 	if (o->inspect)

@@ -11,11 +11,6 @@
 #include "ad.h"
 #include "reader.h"
 
-/* Called now and then with how far a run is (see train.h); with several
- * threads, from the thread that writes the output. */
-typedef void (*ad_progress_fn)(void *ctx, const char *what, uint64_t done,
-    uint64_t total);
-
 struct ad_score_opts {
 	struct ad_reader_opts in;   /* the rows; in.types is set by ad_score_run */
 	const char *model_path;     /* -m */
@@ -31,7 +26,8 @@ struct ad_score_opts {
 	size_t explain;             /* explain_1..explain_K columns */
 	unsigned threads;           /* at least 1 */
 	int inspect;                /* print the model's metadata instead */
-	ad_progress_fn progress;    /* optional */
+	ad_progress_fn progress;    /* optional; with several threads, from
+	                               the thread that writes the output */
 	void *progress_ctx;
 };
 

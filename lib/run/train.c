@@ -21,8 +21,6 @@
 #define _GNU_SOURCE
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +28,10 @@
 
 #include "alloc.h"
 #include "detector.h"
-#include "iforest.h"
 #include "io.h"
 #include "model.h"
 #include "num.h"
+#include "parallel.h"
 #include "rng.h"
 #include "train.h"
 #include "writer.h"
@@ -155,6 +153,8 @@ static void sift_down(struct heap *h, size_t i)
 struct run {
 	const struct ad_train_opts *o;
 	const struct ad_detector *det;
+	const void *dopts;           /* the detector's options block */
+	void *own_dopts;             /* its defaults, when o gave none */
 	struct ad_train_result *res;
 	struct ad_model_sha256 *sha; /* of the input, as read */
 	unsigned char digest[32];
@@ -166,7 +166,8 @@ struct run {
 	size_t d;                    /* features */
 	size_t *col;                 /* feature -> input column */
 	double *row;                 /* one row's features */
-	size_t nres;                 /* trees + 1, or 1 (AD_SAMPLE_ROWS) */
+	size_t nres;                 /* subsamples + 1, or 1 (AD_SAMPLE_ROWS) */
+	size_t sub_rows;             /* rows per subsample */
 	struct reservoir *res_all;   /* trees, then calibration */
 	struct heap heap;
 	struct ad_model *model;
@@ -176,6 +177,9 @@ struct run {
 static enum ad_status check_options(const struct ad_train_opts *o,
     struct ad_error *err)
 {
+	const struct ad_detector *det = ad_detector_find(o->algo);
+	enum ad_status st;
+
 	/* what --merge takes is checked by the parser (cmd/ad-train.c), which
 	 * alone knows every option given */
 	if (o->n_merge > 0)
@@ -183,9 +187,9 @@ static enum ad_status check_options(const struct ad_train_opts *o,
 	if (o->n_features > 0 && o->n_ignore > 0)
 		return ad_error_set(err, AD_EUSAGE, "--features and --ignore "
 		    "cannot be combined");
-	if (o->ext_level_set && o->algo != AD_ALGO_EIF)
-		return ad_error_set(err, AD_EUSAGE, "--extension-level needs "
-		    "-a eif");
+	if (det != NULL && det->check != NULL && o->detector_opts != NULL &&
+	    (st = det->check(o->detector_opts, 0, err)) != AD_OK)
+		return st;
 	for (size_t i = 0; i < o->n_features && o->label; i++)
 		if (strcmp(o->features[i], o->label) == 0)
 			return ad_error_set(err, AD_EUSAGE, "the label \"%s\" "
@@ -273,9 +277,9 @@ static enum ad_status choose_features(struct run *r, struct ad_error *err)
 	if (r->d == 0)
 		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0, "no numeric "
 		    "column to train on");
-	if (o->ext_level_set && o->ext_level >= r->d)
-		return ad_error_set(err, AD_EUSAGE, "--extension-level must be "
-		    "below the number of features (%zu)", r->d);
+	if (r->det->check != NULL &&
+	    (st = r->det->check(r->dopts, r->d, err)) != AD_OK)
+		return st;
 	if ((r->row = ad_malloc(r->d * sizeof *r->row)) == NULL)
 		return ad_error_nomem(err);
 	return AD_OK;
@@ -286,13 +290,17 @@ static enum ad_status init_reservoirs(struct run *r, struct ad_error *err)
 	const struct ad_train_opts *o = r->o;
 	size_t calib = CALIB_CELLS / r->d;
 
+	size_t parts = 0;
+
+	if (r->det->sampling == AD_SAMPLE_SUBSAMPLES)
+		r->det->subsamples(r->dopts, &parts, &r->sub_rows);
 	if (calib > CALIB_ROWS)
 		calib = CALIB_ROWS;
-	if (calib < o->sample_size)
-		calib = (size_t)o->sample_size;
+	if (calib < r->sub_rows)
+		calib = r->sub_rows;
 	if (r->det->sampling == AD_SAMPLE_ROWS)
 		calib = (size_t)o->max_train_rows;
-	r->nres = r->det->sampling == AD_SAMPLE_ROWS ? 1 : (size_t)o->trees + 1;
+	r->nres = r->det->sampling == AD_SAMPLE_ROWS ? 1 : parts + 1;
 	r->res_all = ad_calloc(r->nres, sizeof *r->res_all);
 	r->heap.r = ad_calloc(r->nres, sizeof *r->heap.r);
 	if (r->res_all == NULL || r->heap.r == NULL)
@@ -301,7 +309,7 @@ static enum ad_status init_reservoirs(struct run *r, struct ad_error *err)
 		struct reservoir *v = &r->res_all[i];
 		int is_calib = i == r->nres - 1;
 
-		v->cap = is_calib ? calib : (size_t)o->sample_size;
+		v->cap = is_calib ? calib : r->sub_rows;
 		ad_rng_seed(&v->rng, o->seed, is_calib && r->nres > 1 ?
 		    CALIB_STREAM : i);
 		r->heap.r[i] = v;
@@ -387,85 +395,41 @@ static enum ad_status read_input(struct run *r, struct ad_error *err)
 
 /* ---- parallel work ---- */
 
-struct pool {
+struct job {
 	struct run *r;
-	atomic_size_t next;        /* the next item to take */
-	atomic_size_t done;
-	size_t count;
-	atomic_int failed;
-	enum ad_status st;         /* the first failure */
-	struct ad_error err;
-	pthread_mutex_t lock;
 	enum ad_status (*work)(struct run *r, size_t item, struct ad_error *err);
-	const char *what;          /* progress, reported by the calling thread */
 };
 
-static void pool_fail(struct pool *p, enum ad_status st,
-    const struct ad_error *err)
+static enum ad_status run_item(void *ctx, size_t i, struct ad_error *err)
 {
-	pthread_mutex_lock(&p->lock);
-	if (!atomic_load(&p->failed)) {
-		p->st = st;
-		p->err = *err;
-		atomic_store(&p->failed, 1);
-	}
-	pthread_mutex_unlock(&p->lock);
+	struct job *j = ctx;
+
+	return j->work(j->r, i, err);
 }
 
-static void pool_work(struct pool *p, int caller)
-{
-	struct ad_error err;
-	size_t i;
-
-	while (!atomic_load(&p->failed) &&
-	    (i = atomic_fetch_add(&p->next, 1)) < p->count) {
-		enum ad_status st = p->work(p->r, i, &err);
-		size_t done = atomic_fetch_add(&p->done, 1) + 1;
-
-		if (st != AD_OK)
-			pool_fail(p, st, &err);
-		else if (caller && p->what != NULL)
-			progress(p->r, p->what, done, p->count);
-	}
-}
-
-static void *pool_main(void *arg)
-{
-	pool_work(arg, 0);
-	return NULL;
-}
-
-/* Runs work on items 0..count-1 with up to threads threads, the calling
- * one included; the first failure stops the rest. */
+/* Runs work on items 0..count-1 on --threads threads, the calling one
+ * included, which reports progress (what, if not NULL); the first failure
+ * (of the lowest item) stops the rest. */
 static enum ad_status parallel(struct run *r, size_t count,
     enum ad_status (*work)(struct run *, size_t, struct ad_error *),
     const char *what, struct ad_error *err)
 {
-	struct pool p;
-	pthread_t th[64];
-	size_t n = r->o->threads < 64 ? r->o->threads : 64, started = 0;
+	struct job j = { r, work };
+	unsigned n = r->o->threads;
+	struct ad_pool *p;
+	enum ad_status st;
 
-	memset(&p, 0, sizeof p);
-	p.r = r;
-	p.count = count;
-	p.work = work;
-	p.what = what;
-	pthread_mutex_init(&p.lock, NULL);
-	if (n > count)
-		n = count;
-	for (size_t i = 1; i < n; i++)
-		if (pthread_create(&th[i], NULL, pool_main, &p) == 0)
-			started = i;
-		else
-			break;
-	pool_work(&p, 1);
-	for (size_t i = 1; i <= started; i++)
-		pthread_join(th[i], NULL);
-	pthread_mutex_destroy(&p.lock);
-	if (p.failed) {
-		*err = p.err;
-		return p.st;
-	}
+	if ((size_t)n > count)
+		n = (unsigned)count;
+	if (n < 1)
+		n = 1;
+	if ((st = ad_pool_start(&p, n - 1, count, run_item, &j, NULL,
+	    err)) != AD_OK)
+		return st;
+	ad_pool_help(p, what != NULL ? r->o->progress : NULL,
+	    r->o->progress_ctx, what);
+	if ((st = ad_pool_wait(p, err)) != AD_OK)
+		return st;
 	/* another thread may have done the last item: say all are done */
 	if (what != NULL)
 		progress(r, what, count, count);
@@ -475,7 +439,7 @@ static enum ad_status parallel(struct run *r, size_t count,
 static enum ad_status grow_tree(struct run *r, size_t t, struct ad_error *err)
 {
 	struct reservoir *v = &r->res_all[t];
-	enum ad_status st = ad_iforest_build(r->model->forest, t, v->rows, v->n,
+	enum ad_status st = r->det->grow(r->model->state, t, v->rows, v->n,
 	    &v->rng, err);
 
 	/* the sample is not needed once its tree stands */
@@ -494,7 +458,7 @@ static enum ad_status score_chunk(struct run *r, size_t i,
 	size_t lo = i * CALIB_CHUNK, n = c->n - lo;
 
 	(void)err;
-	r->det->score(r->model, c->rows + lo * r->d,
+	ad_model_score(r->model, c->rows + lo * r->d,
 	    n < CALIB_CHUNK ? n : CALIB_CHUNK, r->d, r->calib_scores + lo);
 	return AD_OK;
 }
@@ -539,31 +503,18 @@ static enum ad_status set_features(struct run *r, struct ad_error *err)
 	return AD_OK;
 }
 
-static enum ad_status set_params(struct run *r, struct ad_error *err)
+/* What the detector learns of the run besides its options. */
+static struct ad_fit_env fit_env(const struct run *r)
 {
-	const struct ad_train_opts *o = r->o;
-	struct ad_model *m = r->model;
-	struct ad_iforest_params p;
+	struct ad_fit_env env;
 
-	m->nparams = o->algo == AD_ALGO_EIF ? 3 : 2;
-	if ((m->params = ad_calloc(m->nparams, sizeof *m->params)) == NULL)
-		return ad_error_nomem(err);
-	memset(&p, 0, sizeof p);
-	p.kind = o->algo == AD_ALGO_EIF ? AD_IFOREST_EIF : AD_IFOREST_IF;
-	p.nfeat = r->d;
-	p.ntrees = (size_t)o->trees;
-	p.sample_size = (size_t)o->sample_size;
-	snprintf(m->params[0].name, sizeof m->params[0].name, "trees");
-	m->params[0].value = (double)o->trees;
-	snprintf(m->params[1].name, sizeof m->params[1].name, "sample_size");
-	m->params[1].value = (double)o->sample_size;
-	if (o->algo == AD_ALGO_EIF) {
-		p.ext_level = o->ext_level_set ? (size_t)o->ext_level : r->d - 1;
-		snprintf(m->params[2].name, sizeof m->params[2].name,
-		    "extension_level");
-		m->params[2].value = (double)p.ext_level;
-	}
-	return ad_iforest_new(&m->forest, &p, err);
+	memset(&env, 0, sizeof env);
+	env.nfeat = r->d;
+	env.seed = r->o->seed;
+	env.max_train_rows = r->o->max_train_rows;
+	env.progress = r->o->progress;
+	env.progress_ctx = r->o->progress_ctx;
+	return env;
 }
 
 /* Mean and population standard deviation of each feature over the
@@ -616,7 +567,10 @@ static enum ad_status fit_rows(struct run *r, struct ad_error *err)
 	if ((st = fit_standardizer(r, err)) != AD_OK)
 		return st;
 	ad_model_standardize(r->model, v->rows, v->n, r->d);
-	st = r->det->fit(r->model, r->o, v->rows, v->n, err);
+	struct ad_fit_env env = fit_env(r);
+
+	st = r->det->fit(r->dopts, &env, v->rows, v->n, &r->model->params,
+	    &r->model->nparams, &r->model->state, err);
 	/* data a detector cannot fit is the input's fault: name it */
 	if (st == AD_EDATA && err->file[0] == '\0')
 		snprintf(err->file, sizeof err->file, "%s", ad_reader_name(r->rd));
@@ -626,6 +580,7 @@ static enum ad_status fit_rows(struct run *r, struct ad_error *err)
 static enum ad_status new_model(struct run *r, struct ad_error *err)
 {
 	const struct ad_train_opts *o = r->o;
+	struct ad_fit_env env;
 	struct ad_model *m;
 	enum ad_status st;
 
@@ -643,7 +598,9 @@ static enum ad_status new_model(struct run *r, struct ad_error *err)
 		return st;
 	if (r->det->sampling == AD_SAMPLE_ROWS)
 		return fit_rows(r, err);
-	return set_params(r, err);
+	env = fit_env(r);
+	return r->det->begin(r->dopts, &env, &m->params, &m->nparams,
+	    &m->state, err);
 }
 
 /* Scores the calibration sample: the threshold and the quantiles. */
@@ -713,8 +670,8 @@ static enum ad_status merge(const struct ad_train_opts *o,
 	if (st == AD_OK) {
 		res->rows = m->rows;
 		res->nfeat = m->nfeat;
-		res->trees = m->forest != NULL ?
-		    ad_iforest_params(m->forest)->ntrees : 0;
+		res->trees = m->det->sampling == AD_SAMPLE_SUBSAMPLES ?
+		    (size_t)ad_model_param(m, "trees") : 0;
 		res->threshold = m->threshold;
 		res->same_seed = same ? o->merge[same] : NULL;
 	}
@@ -744,6 +701,7 @@ static void run_free(struct run *r)
 	ad_free(r->row);
 	ad_free(r->calib_scores);
 	ad_model_free(r->model);
+	ad_free(r->own_dopts);
 }
 
 static enum ad_status train(struct run *r, struct ad_error *err)
@@ -754,13 +712,14 @@ static enum ad_status train(struct run *r, struct ad_error *err)
 	    (st = init_reservoirs(r, err)) != AD_OK ||
 	    (st = read_input(r, err)) != AD_OK ||
 	    (st = new_model(r, err)) != AD_OK ||
-	    (r->model->forest != NULL && (st = parallel(r,
-	    (size_t)r->o->trees, grow_tree, "trees grown", err)) != AD_OK) ||
+	    (r->det->sampling == AD_SAMPLE_SUBSAMPLES && (st = parallel(r,
+	    r->nres - 1, grow_tree, "trees grown", err)) != AD_OK) ||
 	    (st = calibrate(r, err)) != AD_OK ||
 	    (st = finish_model(r, err)) != AD_OK)
 		return st;
 	r->res->nfeat = r->d;
-	r->res->trees = r->model->forest != NULL ? (size_t)r->o->trees : 0;
+	r->res->trees = r->det->sampling == AD_SAMPLE_SUBSAMPLES ?
+	    r->nres - 1 : 0;
 	r->res->threshold = r->model->threshold;
 	if ((st = ad_model_write(r->model, r->out, err)) != AD_OK)
 		return st;
@@ -784,6 +743,9 @@ enum ad_status ad_train_run(const struct ad_train_opts *o,
 	memset(res, 0, sizeof *res);
 	if ((st = check_options(o, err)) != AD_OK)
 		return st;
+	if (o->n_merge == 0 && o->threads > AD_THREADS_MAX)
+		return ad_error_set(err, AD_EUSAGE, "--threads must be at most "
+		    "%d", AD_THREADS_MAX);
 	if (o->n_merge > 0)
 		return merge(o, res, err);
 	memset(&r, 0, sizeof r);
@@ -794,6 +756,15 @@ enum ad_status ad_train_run(const struct ad_train_opts *o,
 		return ad_error_set(err, AD_EUSAGE, "--max-train-rows must be at "
 		    "least 2");
 	r.res = res;
+	r.dopts = o->detector_opts;
+	if (r.dopts == NULL) {
+		/* a detector without options has a block of 0 bytes */
+		if ((r.own_dopts = ad_malloc(r.det->opts_size ?
+		    r.det->opts_size : 1)) == NULL)
+			return ad_error_nomem(err);
+		r.det->opts_defaults(r.own_dopts);
+		r.dopts = r.own_dopts;
+	}
 	if (o->rejects_path != NULL)
 		st = ad_out_open(&r.rej.out, o->rejects_path, err);
 	if (st == AD_OK)

@@ -11,15 +11,8 @@
 #include <stdint.h>
 
 #include "ad.h"
-#include "autoenc.h"
 #include "model.h"
-#include "ocsvm.h"
 #include "reader.h"
-
-/* Called now and then with how far a run is: what ("rows read", "trees
- * grown"), done and, if known, total (else 0). From the calling thread. */
-typedef void (*ad_progress_fn)(void *ctx, const char *what, uint64_t done,
-    uint64_t total);
 
 struct ad_train_opts {
 	struct ad_reader_opts in;   /* the training input; in.types is set by
@@ -27,18 +20,15 @@ struct ad_train_opts {
 	const char *output;         /* the model file; NULL or "-": stdout */
 	const char *rejects_path;   /* rows with the wrong field count */
 	enum ad_algo algo;
-	uint64_t trees;             /* 1..AD_IFOREST_MAX_TREES */
-	uint64_t sample_size;       /* 2..AD_IFOREST_MAX_SAMPLE */
-	int ext_level_set;          /* EIF: else features - 1 */
-	uint64_t ext_level;
+	const void *detector_opts;  /* algo's options block (detector.h:
+	                               struct ad_forest_opts, ad_ocsvm_opts,
+	                               ...), or NULL for its defaults */
 	int contamination_auto;
 	double contamination;       /* (0, 0.5] unless auto */
 	uint64_t seed;
 	unsigned threads;           /* at least 1 */
 	uint64_t max_train_rows;    /* detectors trained on rows (not forests):
 	                               a uniform sample of at most this many */
-	struct ad_ocsvm_opts ocsvm; /* -a ocsvm */
-	struct ad_autoenc_opts autoenc; /* -a autoencoder */
 	const char *label;          /* not a feature */
 	char **ignore;              /* not features */
 	size_t n_ignore;
@@ -46,7 +36,7 @@ struct ad_train_opts {
 	size_t n_features;
 	const char *const *merge;   /* merge these model files instead */
 	size_t n_merge;
-	ad_progress_fn progress;    /* optional */
+	ad_progress_fn progress;    /* optional; from the calling thread */
 	void *progress_ctx;
 };
 

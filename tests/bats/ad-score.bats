@@ -87,6 +87,9 @@ setup() {
 	ad-score -q --threads 1 -m m --explain 1 big.csv > c1.csv
 	cmp b1.bin b2.bin
 	cmp c1.csv c5.csv
+	# all the threads --threads takes, none held back
+	ad-score -q --threads 256 -m m --explain 1 big.csv > c256.csv
+	cmp c1.csv c256.csv
 	ad-clean -q -F csv b1.bin | cut -d, -f5 | cmp - <(cut -d, -f5 c1.csv)
 }
 

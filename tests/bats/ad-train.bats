@@ -99,6 +99,8 @@ inspect() {
 	train -a eif --seed 5 --threads 1 -o e1 "$SMALL"
 	train -a eif --seed 5 --threads 4 -o e4 "$SMALL"
 	cmp e1 e4
+	train -a eif --seed 5 --threads 256 -o e256 "$SMALL"
+	cmp e1 e256
 	train --seed 6 -o other "$SMALL"
 	! cmp -s m1 other
 }

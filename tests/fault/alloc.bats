@@ -129,12 +129,21 @@ setup() {
 		--threads 2 --label label --ignore timestamp,host -o model small.csv
 }
 
-@test "ad-train -a ocsvm and -a autoencoder under allocation failure" {
+@test "ad-train -a ocsvm, -a autoencoder and -a zscore under allocation failure" {
 	fail_each_allocation model ad-train -q -a ocsvm --label label \
 		--ignore timestamp,host -o model small.csv
 	fail_each_allocation model ad-train -q -a autoencoder --hidden 4,2,4 \
 		--epochs 3 --threads 1 --label label --ignore timestamp,host \
 		-o model small.csv
+	fail_each_allocation model ad-train -q -a zscore --threads 2 \
+		--label label --ignore timestamp,host -o model small.csv
+}
+
+@test "ad-score of a zscore model under allocation failure" {
+	ad-train -q -a zscore --label label --ignore timestamp,host -o model \
+		small.csv
+	fail_each_allocation out.csv ad-score -q --threads 3 -m model \
+		--explain 1 -o out.csv small.csv
 }
 
 @test "ad-train --merge under allocation failure" {

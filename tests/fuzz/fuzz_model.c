@@ -47,14 +47,14 @@ static void check_scores(const struct ad_model *m)
 		x[5 * d + f] = -(double)f;
 	}
 	ad_model_standardize(m, x, n, d);
-	m->det->score(m, x, n, d, s);
+	ad_model_score(m, x, n, d, s);
 	for (size_t i = 0; i < n; i++) {
 		CHECK(isfinite(s[i]) && s[i] >= m->det->score_lo &&
 		    s[i] <= m->det->score_hi);
 		CHECK(m->det->sampling != AD_SAMPLE_SUBSAMPLES || s[i] > 0);
-		m->det->score(m, x + i * d, 1, d, &one);
+		ad_model_score(m, x + i * d, 1, d, &one);
 		CHECK(memcmp(&one, &s[i], sizeof one) == 0);
-		m->det->explain(m, x + i * d, c);
+		ad_model_explain(m, x + i * d, c);
 		for (size_t f = 0; f < d; f++)
 			CHECK(isfinite(c[f]) && c[f] >= 0);
 	}

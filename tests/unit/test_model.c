@@ -24,8 +24,10 @@
 #include <xxhash.h>
 
 #include "alloc.h"
+#include "forest.h"
 #include "iforest.h"
 #include "model.h"
+#include "ocsvm.h"
 #include "score.h"
 #include "train.h"
 
@@ -37,29 +39,7 @@
 
 /* ---- files ---- */
 
-static char dir[64];
-
-/* dir/name, in one of 64 rotating buffers: enough for any test's paths to
- * stay valid while it runs. */
-static const char *path_of(const char *name)
-{
-	static char buf[64][128];
-	static int k;
-
-	k = (k + 1) % 64;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-	return buf[k];
-}
-
-static void put_file(const char *name, const char *text)
-{
-	FILE *f = fopen(path_of(name), "wb");
-
-	if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0) {
-		perror(name);
-		exit(2);
-	}
-}
+#include "tmpdir.h"
 
 /* Reads a whole file into a malloc'd buffer (not ad_malloc). */
 static unsigned char *slurp(const char *name, size_t *len)
@@ -87,6 +67,10 @@ static const char *const train_csv =
     "40,-7,1,z\n"
     "2,12,0,x\n";
 
+/* The options blocks of train_opts() and ocsvm_opts(). */
+static struct ad_forest_opts forest;
+static struct ad_ocsvm_opts svm;
+
 static struct ad_train_opts train_opts(const char *in, const char *out)
 {
 	struct ad_train_opts o;
@@ -95,8 +79,10 @@ static struct ad_train_opts train_opts(const char *in, const char *out)
 	o.in.path = path_of(in);
 	o.output = path_of(out);
 	o.algo = AD_ALGO_IFOREST;
-	o.trees = 7;
-	o.sample_size = 6;
+	ad_forest_defaults(&forest);
+	forest.trees = 7;
+	forest.sample_size = 6;
+	o.detector_opts = &forest;
 	o.contamination_auto = 1;
 	o.seed = 3;
 	o.threads = 1;
@@ -459,8 +445,9 @@ static struct ad_train_opts ocsvm_opts(const char *out)
 
 	o.algo = AD_ALGO_OCSVM;
 	o.max_train_rows = 5;
-	ad_ocsvm_defaults(&o.ocsvm);
-	o.ocsvm.nu = 0.4;
+	ad_ocsvm_defaults(&svm);
+	svm.nu = 0.4;
+	o.detector_opts = &svm;
 	return o;
 }
 
@@ -584,11 +571,8 @@ int main(void)
 	struct ad_train_result r;
 	struct ad_error err;
 
-	snprintf(dir, sizeof dir, "%s", "/tmp/adkit-model-XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		perror(dir);
+	if (tmpdir_make("model") != 0)
 		return 2;
-	}
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 	put_file("train.csv", train_csv);
 	o = train_opts("train.csv", "m1");
@@ -620,9 +604,7 @@ int main(void)
 		const char *names[] = { "train.csv", "m1", "m2", "m3", "e1", "e2",
 		    "one.csv", "merged", "oom.model", "oom.rejects", "oom.scores",
 		    "oom.json", "oom.merged", "v1", "oom.ocsvm" };
-		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-			unlink(path_of(names[i]));
-		rmdir(dir);
+		tmpdir_remove(names, sizeof names / sizeof names[0]);
 	}
 	return CHECK_DONE("test_model");
 }

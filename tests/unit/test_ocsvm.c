@@ -24,6 +24,7 @@
 #include "train.h"
 
 #include "check.h"
+#include "tmpdir.h"
 
 /* ---- a hand-made model: two support vectors in two features ---- */
 
@@ -69,7 +70,7 @@ static struct ad_model *hand_model(int k, const unsigned char *buf, size_t len,
 	if (ad_model_new(&m, err) != AD_OK)
 		return NULL;
 	m->algo = AD_ALGO_OCSVM;
-	m->det = &ad_ocsvm_detector;
+	m->det = ad_detector_named("ocsvm");
 	m->nfeat = 2;
 	m->params = ad_calloc(7, sizeof *m->params);
 	m->nparams = 7;
@@ -78,7 +79,8 @@ static struct ad_model *hand_model(int k, const unsigned char *buf, size_t len,
 		    names[i]);
 		m->params[i].value = values[i];
 	}
-	if ((*st = m->det->decode(m, buf, len, "hand", err)) != AD_OK) {
+	if ((*st = m->det->load(buf, len, m->params, m->nparams, m->nfeat,
+	    "hand", &m->state, err)) != AD_OK) {
 		ad_model_free(m);
 		return NULL;
 	}
@@ -111,15 +113,15 @@ static void test_hand_model(void)
 		CHECK(m != NULL);
 		if (m == NULL)
 			continue;
-		m->det->score(m, x, 1, 2, &s);
+		ad_model_score(m, x, 1, 2, &s);
 		CHECK(near(s, want[k]));
-		CHECK(m->det->size(m) == 2);
-		CHECK(m->det->encoded_size(m) == len);
+		CHECK(m->det->size(m->state) == 2);
+		CHECK(m->det->save_size(m->state) == len);
 		again = calloc(1, len);
-		m->det->encode(m, again);
+		m->det->save(m->state, again);
 		CHECK(memcmp(again, buf, len) == 0);
 		free(again);
-		m->det->explain(m, x, c);
+		ad_model_explain(m, x, c);
 		if (k == AD_OCSVM_RBF) {
 			/* weights alpha_i exp(-gamma (d_i - d_min)) */
 			double w1 = 0.5, w2 = 0.25 * exp(-1.5);
@@ -147,19 +149,19 @@ static void test_explain_far(void)
 	CHECK(m != NULL);
 	if (m == NULL)
 		return;
-	m->det->explain(m, x, c);
+	ad_model_explain(m, x, c);
 	CHECK(c[1] > c[0] && isfinite(c[1]) && c[0] >= 0);
-	m->det->score(m, x, 1, 2, &s);
+	ad_model_score(m, x, 1, 2, &s);
 	CHECK(near(s, 0.3));
 	x[1] = INFINITY;
-	m->det->explain(m, x, c);
+	ad_model_explain(m, x, c);
 	CHECK(isfinite(c[0]) && isfinite(c[1]) && c[1] >= c[0]);
 	ad_model_free(m);
 	/* poly overflow: the most anomalous finite score */
 	m = hand_model(AD_OCSVM_POLY, buf, len, &st, &err);
 	x[0] = 1e300;
 	x[1] = -1e300;
-	m->det->score(m, x, 1, 2, &s);
+	ad_model_score(m, x, 1, 2, &s);
 	CHECK(isfinite(s));
 	ad_model_free(m);
 }
@@ -207,17 +209,6 @@ static void test_refusals(void)
 
 /* ---- trained through ad_train_run ---- */
 
-static char dir[64];
-
-static const char *path_of(const char *name)
-{
-	static char buf[16][128];
-	static int k;
-
-	k = (k + 1) % 16;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-	return buf[k];
-}
 
 /* n rows of three features, one of them constant, one row far out. */
 static void write_csv(const char *name, int n)
@@ -231,6 +222,9 @@ static void write_csv(const char *name, int n)
 	fclose(f);
 }
 
+/* The options block of opts(): reset to the defaults by each call. */
+static struct ad_ocsvm_opts svm;
+
 static struct ad_train_opts opts(const char *in, const char *out)
 {
 	struct ad_train_opts o;
@@ -243,7 +237,8 @@ static struct ad_train_opts opts(const char *in, const char *out)
 	o.threads = 1;
 	o.label = "label";
 	o.max_train_rows = 20000;
-	ad_ocsvm_defaults(&o.ocsvm);
+	ad_ocsvm_defaults(&svm);
+	o.detector_opts = &svm;
 	return o;
 }
 
@@ -278,8 +273,8 @@ static void compare_with_libsvm(int kernel)
 	FILE *f;
 	int n = 0;
 
-	o.ocsvm.kernel = (enum ad_ocsvm_kernel)kernel;
-	o.ocsvm.nu = 0.3;
+	svm.kernel = (enum ad_ocsvm_kernel)kernel;
+	svm.nu = 0.3;
 	CHECK(ad_train_run(&o, &r, &err) == AD_OK);
 	CHECK(ad_model_load(path_of("k.model"), &m, &err) == AD_OK);
 	if (m == NULL)
@@ -316,11 +311,11 @@ static void compare_with_libsvm(int kernel)
 	pb.x = rows;
 	svm_set_print_string_function(quiet);
 	sm = svm_train(&pb, &par);
-	CHECK((uint64_t)svm_get_nr_sv(sm) == m->det->size(m));
+	CHECK((uint64_t)svm_get_nr_sv(sm) == m->det->size(m->state));
 	for (int i = 0; i < n; i++) {
 		double dec, s;
 		svm_predict_values(sm, rows[i], &dec);
-		m->det->score(m, x[i], 1, 3, &s);
+		ad_model_score(m, x[i], 1, 3, &s);
 		if (fabs(-s - dec) > worst)
 			worst = fabs(-s - dec);
 	}
@@ -355,7 +350,7 @@ static void test_trained(void)
 	CHECK(r.rows == 60 && r.sampled == 20);
 	CHECK(ad_model_load(path_of("s.model"), &m, &err) == AD_OK);
 	if (m != NULL) {
-		CHECK(m->rows == 60 && m->det->size(m) <= 20);
+		CHECK(m->rows == 60 && m->det->size(m->state) <= 20);
 		CHECK(ad_model_param(m, "max_train_rows") == 20);
 		ad_model_free(m);
 	}
@@ -364,7 +359,7 @@ static void test_trained(void)
 	CHECK(ad_train_run(&o, &r, &err) == AD_OK);
 	CHECK(!same_files(path_of("s.model"), path_of("s1.model")));
 	/* libsvm's own check of the parameters */
-	o.ocsvm.cache_mb = 0;
+	svm.cache_mb = 0;
 	o.output = path_of("never");
 	CHECK(ad_train_run(&o, &r, &err) == AD_EUSAGE);
 	CHECK(strstr(err.msg, "libsvm refuses") != NULL);
@@ -376,19 +371,14 @@ int main(void)
 	test_hand_model();
 	test_explain_far();
 	test_refusals();
-	snprintf(dir, sizeof dir, "%s", "/tmp/adkit-ocsvm-XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		perror(dir);
+	if (tmpdir_make("ocsvm") != 0)
 		return 2;
-	}
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 	test_trained();
 	{
 		const char *names[] = { "t.csv", "a.model", "b.model", "k.model",
 		    "s.model", "s1.model" };
-		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-			unlink(path_of(names[i]));
-		rmdir(dir);
+		tmpdir_remove(names, sizeof names / sizeof names[0]);
 	}
 	return CHECK_DONE("test_ocsvm");
 }

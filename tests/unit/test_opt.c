@@ -128,7 +128,7 @@ static void test_defaults(void)
 	CHECK(o.customs == 1 && o.custom == 0.5);
 	/* shown only: the library applies it */
 	CHECK(o.lib == 0);
-	CHECK(o.threads >= 1 && o.threads <= AD_OPT_THREADS_MAX);
+	CHECK(o.threads >= 1 && o.threads <= AD_THREADS_MAX);
 	/* defaults are not options given */
 	CHECK(o.given == 0);
 	ad_opt_free(rows, NROWS, AD_OPT_OWN, &o);
