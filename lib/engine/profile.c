@@ -22,6 +22,7 @@
 
 #include "alloc.h"
 #include "counter.h"
+#include "hashmap.h"
 #include "io.h"
 #include "parallel.h"
 #include "profile.h"
@@ -34,69 +35,56 @@ static const unsigned char magic[AD_PROFILE_MAGIC_LEN] = {
 	0x89, 'A', 'D', 'P', '\r', '\n', 0x1a, '\n'
 };
 
-/* memcpy and memcmp, for which n == 0 with a NULL pointer is fine (an
- * empty category or sample may have no storage at all). */
+/* memcpy, for which n == 0 with a NULL pointer is fine (an empty
+ * category or sample may have no storage at all). */
 static void copy_n(void *dst, const void *src, size_t n)
 {
 	if (n > 0)
 		memcpy(dst, src, n);
 }
 
-static int same_n(const void *a, const void *b, size_t n)
-{
-	return n == 0 || memcmp(a, b, n) == 0;
-}
-
 /* ---- an index of categories by their bytes ---- */
 
-struct catindex {
-	size_t *slot;    /* cat index + 1; 0: empty */
-	size_t cap;      /* a power of two, at least twice the cats */
-};
-
-static uint64_t hash_bytes(const void *p, size_t len)
+/* Copies the bytes of cats[0..n) into a new map, where category i has
+ * index i, and points their text at the copies; *dup is set (and cats
+ * left alone, *out NULL) if two have the same bytes. On failure cats is
+ * unchanged. */
+static enum ad_status index_cats(struct ad_profile_cat *cats, size_t n,
+    struct ad_hashmap **out, int *dup, struct ad_error *err)
 {
-	return XXH3_64bits(p, len);
+	struct ad_hashmap *m = NULL;
+	size_t bytes = 0, j;
+	int added = 1;
+	enum ad_status st;
+
+	*dup = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ad_add_size(bytes, cats[i].len, &bytes) != 0)
+			return ad_error_nomem(err);
+	if ((st = ad_hashmap_new(&m, 0, err)) != AD_OK)
+		return st;
+	/* reserved, so that the adds below allocate nothing */
+	st = ad_hashmap_reserve(m, n, bytes, err);
+	for (size_t i = 0; i < n && st == AD_OK && added; i++)
+		st = ad_hashmap_add(m, cats[i].text, cats[i].len, &j, &added,
+		    err);
+	if (st != AD_OK || !added) {
+		ad_hashmap_free(m);
+		*dup = st == AD_OK;
+		*out = NULL;
+		return st;
+	}
+	for (size_t i = 0; i < n; i++)
+		cats[i].text = ad_hashmap_key(m, i, &cats[i].len);
+	*out = m;
+	return AD_OK;
 }
 
-/* Indexes cats[0..n); -1 on memory, 1 if two cats have the same bytes. */
-static int catindex_build(struct catindex *ix, const struct ad_profile_cat *c,
-    size_t n)
+/* The index of the category with bytes key[0..len), or SIZE_MAX. */
+static size_t find_cat(const struct ad_hashmap *m, const void *key,
+    size_t len)
 {
-	size_t cap = 16;
-
-	while (cap < 2 * n + 2)
-		cap *= 2;
-	if ((ix->slot = ad_calloc(cap, sizeof *ix->slot)) == NULL)
-		return -1;   /* ix->slot stays NULL */
-	ix->cap = cap;
-	for (size_t i = 0; i < n; i++) {
-		size_t h = (size_t)hash_bytes(c[i].text, c[i].len) & (cap - 1);
-		for (; ix->slot[h] != 0; h = (h + 1) & (cap - 1)) {
-			const struct ad_profile_cat *o = &c[ix->slot[h] - 1];
-			if (o->len == c[i].len && same_n(o->text, c[i].text,
-			    c[i].len))
-				return 1;
-		}
-		ix->slot[h] = i + 1;
-	}
-	return 0;
-}
-
-static size_t catindex_find(const struct catindex *ix,
-    const struct ad_profile_cat *c, const void *key, size_t len)
-{
-	size_t h;
-
-	if (ix->slot == NULL)
-		return SIZE_MAX;
-	h = (size_t)hash_bytes(key, len) & (ix->cap - 1);
-	for (; ix->slot[h] != 0; h = (h + 1) & (ix->cap - 1)) {
-		const struct ad_profile_cat *o = &c[ix->slot[h] - 1];
-		if (o->len == len && same_n(o->text, key, len))
-			return ix->slot[h] - 1;
-	}
-	return SIZE_MAX;
+	return m == NULL ? SIZE_MAX : ad_hashmap_find(m, key, len);
 }
 
 /* ---- the profile ---- */
@@ -104,8 +92,8 @@ static size_t catindex_find(const struct catindex *ix,
 /* What a column needs while values are added, beyond what it reports. */
 struct acc {
 	struct ad_counter *counter;  /* text: counts of every category */
-	char *arena;                 /* text: the listed categories' bytes */
-	struct catindex index;       /* text: the listed categories */
+	struct ad_hashmap *cats;     /* text: the listed categories' bytes,
+	                                indexed as in the column's cats */
 	size_t capsample;            /* numeric: doubles allocated for sample */
 };
 
@@ -128,8 +116,7 @@ static void col_free(struct ad_profile_col *c, struct acc *a)
 	ad_free(c->edges);
 	ad_free(c->cats);
 	ad_counter_free(a->counter);
-	ad_free(a->arena);
-	ad_free(a->index.slot);
+	ad_hashmap_free(a->cats);
 }
 
 void ad_profile_free(struct ad_profile *p)
@@ -382,48 +369,37 @@ static void collect_key(void *ctx, const void *key, size_t len,
 }
 
 /* Makes cats[0..n) c's categories, taking the array over (their bytes
- * may be borrowed from anywhere, c's own arena included): sorted
+ * may be borrowed from anywhere, c's own map included): sorted
  * canonically, the first top kept (0: all) and the counts of the rest added
- * to c->other; the kept bytes are copied into a new arena and indexed. On
+ * to c->other; the kept bytes are copied into a new map and indexed. On
  * failure c is unchanged and cats is freed. */
 static enum ad_status keep_top(struct ad_profile_col *c, struct acc *a,
     struct ad_profile_cat *cats, size_t n, size_t top, struct ad_error *err)
 {
-	size_t keep = top && n > top ? top : n, bytes = 0, off = 0;
-	struct catindex ix = { NULL, 0 };
+	size_t keep = top && n > top ? top : n;
+	struct ad_hashmap *ix;
 	uint64_t rest = 0;
-	char *arena;
+	enum ad_status st;
+	int dup;
 
 	qsort(cats, n, sizeof *cats, by_count_then_bytes);
 	for (size_t i = keep; i < n; i++)
 		rest += cats[i].count;
-	for (size_t i = 0; i < keep; i++)
-		bytes += cats[i].len;
-	if ((arena = ad_malloc(bytes + 1)) == NULL) {
+	/* the categories come from a counter or a checked profile, so never
+	 * twice; were they, ix would be NULL */
+	if ((st = index_cats(cats, keep, &ix, &dup, err)) == AD_OK && dup)
+		st = ad_error_set(err, AD_EDATA, "a category is listed twice");
+	if (st != AD_OK) {
 		if (cats != c->cats)
 			ad_free(cats);
-		return ad_error_nomem(err);
+		return st;
 	}
-	for (size_t i = 0; i < keep; i++) {
-		copy_n(arena + off, cats[i].text, cats[i].len);
-		cats[i].text = arena + off;
-		off += cats[i].len;
-	}
-	if (catindex_build(&ix, cats, keep) < 0) {
-		ad_free(ix.slot);
-		ad_free(arena);
-		if (cats != c->cats)
-			ad_free(cats);
-		return ad_error_nomem(err);
-	}
-	ad_free(a->arena);
-	a->arena = arena;
+	ad_hashmap_free(a->cats);
+	a->cats = ix;
 	if (c->cats != cats)
 		ad_free(c->cats);
 	c->cats = cats;
 	c->ncats = keep;
-	ad_free(a->index.slot);
-	a->index = ix;
 	c->other += rest;
 	return AD_OK;
 }
@@ -534,7 +510,7 @@ uint64_t ad_profile_count(const struct ad_profile *p, size_t i,
 
 	if (!p->finished || c->type != AD_TEXT)
 		return 0;
-	k = catindex_find(&p->acc[i].index, c->cats, key, len);
+	k = find_cat(p->acc[i].cats, key, len);
 	return k == SIZE_MAX ? 0 : c->cats[k].count;
 }
 
@@ -813,7 +789,7 @@ static enum ad_status decode_text(struct cur *c, struct ad_profile_col *col,
 {
 	uint32_t ncats, len;
 	uint64_t sum;
-	size_t start, bytes = 0, off = 0;
+	size_t start;
 	enum ad_status st;
 	int dup;
 
@@ -825,7 +801,7 @@ static enum ad_status decode_text(struct cur *c, struct ad_profile_col *col,
 		    "profile keeps", col->name);
 	if (ncats > (c->len - c->off) / 12)
 		return corrupt(c, "truncated profile (%s)", "categories");
-	/* first pass: check the sizes, so that the arena is allocated once */
+	/* first pass: check the sizes before allocating */
 	start = c->off;
 	for (uint32_t i = 0; i < ncats; i++) {
 		uint64_t count;
@@ -835,23 +811,19 @@ static enum ad_status decode_text(struct cur *c, struct ad_profile_col *col,
 		if (len > c->len - c->off)
 			return corrupt(c, "truncated profile (%s)", "category");
 		c->off += len;
-		bytes += len;
 	}
 	c->off = start;
-	col->cats = ad_calloc((size_t)ncats + 1, sizeof *col->cats);
-	a->arena = ad_malloc(bytes + 1);
-	if (col->cats == NULL || a->arena == NULL)
+	if ((col->cats = ad_calloc((size_t)ncats + 1, sizeof *col->cats)) ==
+	    NULL)
 		return ad_error_nomem(c->err);
 	sum = col->other;
 	for (uint32_t i = 0; i < ncats; i++) {
 		struct ad_profile_cat *k = &col->cats[i];
 		get_u64(c, &k->count);
 		get_u32(c, &len);
-		memcpy(a->arena + off, c->p + c->off, len);
-		k->text = a->arena + off;
+		k->text = (const char *)c->p + c->off;   /* until indexed */
 		k->len = len;
 		c->off += len;
-		off += len;
 		col->ncats = i + 1;
 		if (k->count == 0 || (i > 0 && by_count_then_bytes(k - 1, k) >= 0))
 			return corrupt(c, "column \"%s\": categories out of order",
@@ -862,8 +834,9 @@ static enum ad_status decode_text(struct cur *c, struct ad_profile_col *col,
 	if (sum != col->n)
 		return corrupt(c, "column \"%s\": category counts do not add up",
 		    col->name);
-	if ((dup = catindex_build(&a->index, col->cats, col->ncats)) < 0)
-		return ad_error_nomem(c->err);
+	if ((st = index_cats(col->cats, col->ncats, &a->cats, &dup, c->err)) !=
+	    AD_OK)
+		return st;
 	return dup ? corrupt(c, "column \"%s\": a category is listed twice",
 	    col->name) : AD_OK;
 }
@@ -1114,8 +1087,7 @@ static enum ad_status merge_cats(struct ad_profile_col *m, struct acc *ma,
 		return ad_error_nomem(err);
 	copy_n(all, m->cats, m->ncats * sizeof *all);
 	for (size_t i = 0; i < b->ncats; i++) {
-		size_t j = catindex_find(&ma->index, m->cats, b->cats[i].text,
-		    b->cats[i].len);
+		size_t j = find_cat(ma->cats, b->cats[i].text, b->cats[i].len);
 		if (j != SIZE_MAX)
 			all[j].count += b->cats[i].count;
 		else
