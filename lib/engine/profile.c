@@ -349,7 +349,8 @@ enum ad_status ad_profile_keep_top(struct ad_profile_col *c, struct acc *a,
 		rest += cats[i].count;
 	/* the categories come from a counter or a checked profile, so never
 	 * twice; were they, ix would be NULL */
-	if ((st = ad_profile_index_cats(cats, keep, &ix, &dup, err)) == AD_OK && dup)
+	if ((st = ad_profile_index_cats(cats, keep, &ix, &dup, err)) == AD_OK &&
+	    dup)
 		st = ad_error_set(err, AD_EDATA, "a category is listed twice");
 	if (st != AD_OK) {
 		if (cats != c->cats)
@@ -377,7 +378,8 @@ static enum ad_status finish_text(struct ad_profile *p, size_t i,
 	if ((cl.cats = ad_calloc(n + 1, sizeof *cl.cats)) == NULL)
 		return ad_error_nomem(err);
 	ad_counter_each(a->counter, collect_key, &cl);
-	st = ad_profile_keep_top(&p->cols[i], a, cl.cats, cl.n, p->opts.top, err);
+	st = ad_profile_keep_top(&p->cols[i], a, cl.cats, cl.n, p->opts.top,
+	    err);
 	ad_counter_free(a->counter);
 	a->counter = NULL;
 	return st;

@@ -325,7 +325,8 @@ static enum ad_status decode_text(struct cur *c, struct ad_profile_col *col,
 		k->len = len;
 		c->off += len;
 		col->ncats = i + 1;
-		if (k->count == 0 || (i > 0 && ad_profile_cat_cmp(k - 1, k) >= 0))
+		if (k->count == 0 ||
+		    (i > 0 && ad_profile_cat_cmp(k - 1, k) >= 0))
 			return corrupt(c, "column \"%s\": categories out of order",
 			    col->name);
 		if (__builtin_add_overflow(sum, k->count, &sum))
@@ -334,8 +335,8 @@ static enum ad_status decode_text(struct cur *c, struct ad_profile_col *col,
 	if (sum != col->n)
 		return corrupt(c, "column \"%s\": category counts do not add up",
 		    col->name);
-	if ((st = ad_profile_index_cats(col->cats, col->ncats, &a->cats, &dup, c->err)) !=
-	    AD_OK)
+	if ((st = ad_profile_index_cats(col->cats, col->ncats, &a->cats, &dup,
+	    c->err)) != AD_OK)
 		return st;
 	return dup ? corrupt(c, "column \"%s\": a category is listed twice",
 	    col->name) : AD_OK;
@@ -357,7 +358,8 @@ static enum ad_status decode_col(struct cur *c, struct ad_profile *p,
 	if (len == 0 || len >= 65536 || len > c->len - c->off ||
 	    !ad_is_name_text((const char *)c->p + c->off, len))
 		return corrupt(c, "bad column name in profile%s", "");
-	if ((col->name = ad_profile_dup_name((const char *)c->p + c->off, len)) == NULL)
+	if ((col->name = ad_profile_dup_name((const char *)c->p + c->off,
+	    len)) == NULL)
 		return ad_error_nomem(c->err);
 	if ((st = ad_counter_add(names, col->name, len, &seen, c->err)) != AD_OK)
 		return st;

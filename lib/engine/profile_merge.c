@@ -109,7 +109,8 @@ static enum ad_status merge_cats(struct ad_profile_col *m, struct acc *ma,
 		return ad_error_nomem(err);
 	copy_n(all, m->cats, m->ncats * sizeof *all);
 	for (size_t i = 0; i < b->ncats; i++) {
-		size_t j = ad_profile_find_cat(ma->cats, b->cats[i].text, b->cats[i].len);
+		size_t j = ad_profile_find_cat(ma->cats, b->cats[i].text,
+		    b->cats[i].len);
 		if (j != SIZE_MAX)
 			all[j].count += b->cats[i].count;
 		else
@@ -139,7 +140,8 @@ static enum ad_status merge_into(struct ad_profile *m,
 		}
 		if ((st = merge_sample(m, mc, bc, err)) != AD_OK)
 			return st;
-		ad_profile_merge_moments(mc, bc->n, bc->mean, bc->m2, bc->min, bc->max);
+		ad_profile_merge_moments(mc, bc->n, bc->mean, bc->m2, bc->min,
+		    bc->max);
 	}
 	m->rows += b->rows;
 	return AD_OK;
@@ -169,7 +171,8 @@ static enum ad_status copy_profile(const struct ad_profile *a,
 		d->ncats = 0;
 		d->nsample = 0;
 		d->nedges = 0;
-		if ((d->name = ad_profile_dup_name(s->name, strlen(s->name))) == NULL ||
+		if ((d->name = ad_profile_dup_name(s->name,
+		    strlen(s->name))) == NULL ||
 		    (d->sample = ad_malloc(s->nsample * sizeof *d->sample +
 		    1)) == NULL ||
 		    (cats = ad_calloc(s->ncats + 1, sizeof *cats)) == NULL) {
@@ -201,8 +204,8 @@ static enum ad_status refinish(struct ad_profile *p, struct ad_error *err)
 			if ((st = ad_stats_sort(c->sample, c->nsample, err)) == AD_OK)
 				st = ad_profile_set_edges(c, p->opts.bins, err);
 		} else if (p->opts.top != 0 && c->ncats > p->opts.top) {
-			st = ad_profile_keep_top(c, &p->acc[i], c->cats, c->ncats, p->opts.top,
-			    err);
+			st = ad_profile_keep_top(c, &p->acc[i], c->cats,
+			    c->ncats, p->opts.top, err);
 		}
 	}
 	return st;
