@@ -115,17 +115,6 @@ struct ad_profile *ad_profile_alloc(size_t ncols,
 	return p;
 }
 
-char *ad_profile_dup_name(const char *s, size_t len)
-{
-	char *d = ad_malloc(len + 1);
-
-	if (d != NULL) {
-		memcpy(d, s, len);
-		d[len] = '\0';
-	}
-	return d;
-}
-
 enum ad_status ad_profile_new(struct ad_profile **out,
     const struct ad_schema *schema, const struct ad_profile_opts *opts,
     struct ad_error *err)
@@ -138,7 +127,7 @@ enum ad_status ad_profile_new(struct ad_profile **out,
 		struct ad_profile_col *c = &p->cols[i];
 
 		c->type = schema->cols[i].type;
-		c->name = ad_profile_dup_name(schema->cols[i].name,
+		c->name = ad_strndup(schema->cols[i].name,
 		    strlen(schema->cols[i].name));
 		if (c->name == NULL || (c->type == AD_TEXT &&
 		    ad_counter_new(&p->acc[i].counter, err) != AD_OK)) {

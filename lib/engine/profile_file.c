@@ -358,8 +358,7 @@ static enum ad_status decode_col(struct cur *c, struct ad_profile *p,
 	if (len == 0 || len >= 65536 || len > c->len - c->off ||
 	    !ad_is_name_text((const char *)c->p + c->off, len))
 		return corrupt(c, "bad column name in profile%s", "");
-	if ((col->name = ad_profile_dup_name((const char *)c->p + c->off,
-	    len)) == NULL)
+	if ((col->name = ad_strndup((const char *)c->p + c->off, len)) == NULL)
 		return ad_error_nomem(c->err);
 	if ((st = ad_counter_add(names, col->name, len, &seen, c->err)) != AD_OK)
 		return st;

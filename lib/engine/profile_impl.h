@@ -48,9 +48,6 @@ static inline void copy_n(void *dst, const void *src, size_t n)
 struct ad_profile *ad_profile_alloc(size_t ncols,
     const struct ad_profile_opts *opts);
 
-/* s[0..len) as a new NUL-terminated string (ad_malloc'd); NULL on memory. */
-char *ad_profile_dup_name(const char *s, size_t len);
-
 /* The canonical order of categories: most frequent first, then by bytes. */
 int ad_profile_cat_cmp(const void *x, const void *y);
 

@@ -171,8 +171,7 @@ static enum ad_status copy_profile(const struct ad_profile *a,
 		d->ncats = 0;
 		d->nsample = 0;
 		d->nedges = 0;
-		if ((d->name = ad_profile_dup_name(s->name,
-		    strlen(s->name))) == NULL ||
+		if ((d->name = ad_strndup(s->name, strlen(s->name))) == NULL ||
 		    (d->sample = ad_malloc(s->nsample * sizeof *d->sample +
 		    1)) == NULL ||
 		    (cats = ad_calloc(s->ncats + 1, sizeof *cats)) == NULL) {

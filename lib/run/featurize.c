@@ -47,17 +47,6 @@
 #include "timeparse.h"
 #include "writer.h"
 
-static char *dup_n(const char *s, size_t n)
-{
-	char *p = ad_malloc(n + 1);
-
-	if (p != NULL) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 /* ---- options ---- */
 
 enum ad_status ad_featurize_parse_scale(const char *arg,
@@ -78,8 +67,8 @@ enum ad_status ad_featurize_parse_scale(const char *arg,
 		if (len == 0 || eq == p || (eq != NULL && eq == p + len - 1))
 			return ad_error_set(err, AD_EUSAGE, "--scale: expected "
 			    "METHOD or COLUMN=METHOD items, got \"%s\"", arg);
-		method = eq ? dup_n(eq + 1, len - (size_t)(eq + 1 - p)) :
-		    dup_n(p, len);
+		method = eq ? ad_strndup(eq + 1, len - (size_t)(eq + 1 - p)) :
+		    ad_strndup(p, len);
 		if (method == NULL)
 			return ad_error_nomem(err);
 		if (ad_scale_parse(method, &sp.method) != 0) {
@@ -90,7 +79,8 @@ enum ad_status ad_featurize_parse_scale(const char *arg,
 			return st;
 		}
 		ad_free(method);
-		if (eq != NULL && (sp.column = dup_n(p, (size_t)(eq - p))) == NULL)
+		if (eq != NULL &&
+		    (sp.column = ad_strndup(p, (size_t)(eq - p))) == NULL)
 			return ad_error_nomem(err);
 		if ((ns = ad_realloc(*specs, (*n + 1) * sizeof *ns)) == NULL) {
 			ad_free(sp.column);

@@ -28,17 +28,6 @@ enum { MAX_NAME = 65536 };
 static const char *const calendar_names[AD_CAL_WIDTH] = { "hour_sin",
     "hour_cos", "dow_sin", "dow_cos" };
 
-static char *dup_n(const char *s, size_t n)
-{
-	char *p = ad_malloc(n + 1);
-
-	if (p != NULL) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 static void model_free(struct ad_featurize_model *m)
 {
 	if (m == NULL)
@@ -102,7 +91,7 @@ enum ad_status ad_featurize_model_add_col(struct ad_featurize_model *m,
 	memset(&c[m->ncols], 0, sizeof *c);
 	/* the map and the array stay in step: the name is added first, so
 	 * an index without its column means a failed allocation below */
-	if ((c[m->ncols].name = dup_n(name, len)) == NULL)
+	if ((c[m->ncols].name = ad_strndup(name, len)) == NULL)
 		return ad_error_nomem(err);
 	c[m->ncols].type = type;
 	m->ncols++;
@@ -179,11 +168,11 @@ static enum ad_status part_outputs(const struct ad_featurize_model *m,
 
 	switch (p->kind) {
 	case P_KEEP:
-		if ((name = dup_n(c->name, strlen(c->name))) == NULL)
+		if ((name = ad_strndup(c->name, strlen(c->name))) == NULL)
 			return ad_error_nomem(err);
 		return add_output(s, seen, name, c->type, err);
 	case P_NUMERIC:
-		if ((name = dup_n(c->name, strlen(c->name))) == NULL)
+		if ((name = ad_strndup(c->name, strlen(c->name))) == NULL)
 			return ad_error_nomem(err);
 		st = add_output(s, seen, name, AD_NUMERIC, err);
 		for (size_t f = 0; st == AD_OK && p->context &&
@@ -212,7 +201,7 @@ static enum ad_status part_outputs(const struct ad_featurize_model *m,
 		return add_output(s, seen, name, AD_NUMERIC, err);
 	case P_CALENDAR:
 		for (size_t f = 0; st == AD_OK && f < AD_CAL_WIDTH; f++) {
-			if ((name = dup_n(calendar_names[f],
+			if ((name = ad_strndup(calendar_names[f],
 			    strlen(calendar_names[f]))) == NULL)
 				return ad_error_nomem(err);
 			st = add_output(s, seen, name, AD_NUMERIC, err);
