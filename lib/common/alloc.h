@@ -25,6 +25,10 @@ void ad_free(void *p);
  * lib/common/grow.c. */
 void *ad_grow(void *p, size_t *cap, size_t need, size_t elem);
 
+/* A new NUL-terminated copy of s[0..n) (s may hold NUL bytes); NULL when
+ * memory runs out. Defined in lib/common/grow.c. */
+char *ad_strndup(const char *s, size_t n);
+
 /* Sets *out = a * b and returns 0, or returns -1 if it overflows size_t. */
 static inline int ad_mul_size(size_t a, size_t b, size_t *out)
 {

@@ -1,9 +1,9 @@
 #ifndef ADKIT_COUNTER_H
 #define ADKIT_COUNTER_H
 /*
- * A counting hash set of byte strings (categories, values, row digests).
- * Memory grows with the number of distinct keys, which is why the commands
- * that use one document it.
+ * A counting hash set of byte strings (categories, values, row digests),
+ * over lib/common/hashmap.h. Memory grows with the number of distinct
+ * keys, which is why the commands that use one document it.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -29,7 +29,7 @@ uint64_t ad_counter_get(const struct ad_counter *c, const void *key,
 /* Number of distinct keys. */
 size_t ad_counter_size(const struct ad_counter *c);
 
-/* Calls fn for every key in an unspecified order. */
+/* Calls fn for every key, in the order the keys were first added. */
 void ad_counter_each(const struct ad_counter *c,
     void (*fn)(void *ctx, const void *key, size_t len, uint64_t count),
     void *ctx);

@@ -1,4 +1,8 @@
-/* Growing arrays; apart from alloc.c so tests can replace the allocator. */
+/* Growing arrays and copied strings; apart from alloc.c so tests can
+ * replace the allocator. */
+#include <stdint.h>
+#include <string.h>
+
 #include "alloc.h"
 
 void *ad_grow(void *p, size_t *cap, size_t need, size_t elem)
@@ -15,5 +19,17 @@ void *ad_grow(void *p, size_t *cap, size_t need, size_t elem)
 	if (ad_mul_size(n, elem, &bytes) != 0 || (p = ad_realloc(p, bytes)) == NULL)
 		return NULL;
 	*cap = n;
+	return p;
+}
+
+char *ad_strndup(const char *s, size_t n)
+{
+	char *p;
+
+	if (n == SIZE_MAX || (p = ad_malloc(n + 1)) == NULL)
+		return NULL;
+	if (n > 0)
+		memcpy(p, s, n);
+	p[n] = '\0';
 	return p;
 }

@@ -20,7 +20,6 @@
 #include "ad.h"
 #include "detector.h"
 
-struct ad_model_sha256;
 struct ad_out;
 
 /* The format version this adkit writes and the newest it reads. */
@@ -118,21 +117,6 @@ enum ad_status ad_model_load(const char *path, struct ad_model **m,
 /* Writes m's metadata to out as a JSON object (file names it). */
 enum ad_status ad_model_write_json(const struct ad_model *m, const char *file,
     struct ad_out *out, struct ad_error *err);
-
-/* Starts a SHA-256 digest (the lineage of a model's training input): with
- * the processor's SHA instructions where it has them, else libmd's. */
-enum ad_status ad_model_sha256_new(struct ad_model_sha256 **h,
-    struct ad_error *err);
-
-/* Adds p[0..n) to the digest. */
-void ad_model_sha256_update(struct ad_model_sha256 *h, const void *p,
-    size_t n);
-
-/* Writes the digest of everything added to out. */
-void ad_model_sha256_final(struct ad_model_sha256 *h, unsigned char out[32]);
-
-/* Frees h; NULL is a no-op. */
-void ad_model_sha256_free(struct ad_model_sha256 *h);
 
 /* Merges models[0..n) (n >= 2), trained on shards, into *m: their states
  * merged by their detector (a forest's trees in order), their sources, the

@@ -2,41 +2,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <xxhash.h>
-
 #include "alloc.h"
 #include "counter.h"
 #include "encode.h"
+#include "hashmap.h"
 
-/* ---- the map: open addressing over XXH3, keys in one arena ---- */
-
-struct slot {
-	uint64_t hash;
-	size_t index1;       /* key index + 1; 0: empty */
-};
-
-struct key {
-	size_t off, len;     /* in the arena */
-};
+/* ---- the map: lib/common/hashmap.h under the name encode.h gives it ---- */
 
 struct ad_catmap {
-	struct slot *slots;
-	size_t cap;          /* a power of two */
-	struct key *keys;    /* by index */
-	size_t n, keycap;
-	char *arena;
-	size_t arena_len, arena_cap;
+	struct ad_hashmap *map;
 };
 
 enum ad_status ad_catmap_new(struct ad_catmap **out, struct ad_error *err)
 {
 	struct ad_catmap *m = ad_calloc(1, sizeof *m);
+	enum ad_status st;
 
-	if (m == NULL || (m->slots = ad_calloc(16, sizeof *m->slots)) == NULL) {
-		ad_free(m);
+	if (m == NULL)
 		return ad_error_nomem(err);
+	if ((st = ad_hashmap_new(&m->map, 0, err)) != AD_OK) {
+		ad_free(m);
+		return st;
 	}
-	m->cap = 16;
 	*out = m;
 	return AD_OK;
 }
@@ -45,110 +32,29 @@ void ad_catmap_free(struct ad_catmap *m)
 {
 	if (m == NULL)
 		return;
-	ad_free(m->slots);
-	ad_free(m->keys);
-	ad_free(m->arena);
+	ad_hashmap_free(m->map);
 	ad_free(m);
 }
 
 size_t ad_catmap_size(const struct ad_catmap *m)
 {
-	return m->n;
-}
-
-/* The slot holding key, or the empty slot where it would go. */
-static struct slot *probe(const struct ad_catmap *m, uint64_t h,
-    const void *key, size_t len)
-{
-	size_t mask = m->cap - 1;
-
-	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-		struct slot *s = &m->slots[i];
-		const struct key *k;
-
-		if (s->index1 == 0)
-			return s;
-		k = &m->keys[s->index1 - 1];
-		if (s->hash == h && k->len == len &&
-		    (len == 0 || memcmp(m->arena + k->off, key, len) == 0))
-			return s;
-	}
+	return ad_hashmap_size(m->map);
 }
 
 size_t ad_catmap_find(const struct ad_catmap *m, const void *key, size_t len)
 {
-	const struct slot *s = probe(m, XXH3_64bits(key, len), key, len);
-
-	return s->index1 ? s->index1 - 1 : SIZE_MAX;
-}
-
-static int grow_slots(struct ad_catmap *m)
-{
-	size_t cap = m->cap * 2;
-	struct slot *ns = ad_calloc(cap, sizeof *ns);
-
-	if (ns == NULL)
-		return -1;
-	for (size_t i = 0; i < m->cap; i++) {
-		size_t j;
-		if (m->slots[i].index1 == 0)
-			continue;
-		for (j = (size_t)m->slots[i].hash & (cap - 1); ns[j].index1;
-		    j = (j + 1) & (cap - 1))
-			;
-		ns[j] = m->slots[i];
-	}
-	ad_free(m->slots);
-	m->slots = ns;
-	m->cap = cap;
-	return 0;
+	return ad_hashmap_find(m->map, key, len);
 }
 
 enum ad_status ad_catmap_add(struct ad_catmap *m, const void *key,
     size_t len, size_t *index, int *added, struct ad_error *err)
 {
-	uint64_t h = XXH3_64bits(key, len);
-	struct slot *s = probe(m, h, key, len);
-	struct key *nk;
-	size_t end;
-	char *a;
-
-	if (added != NULL)
-		*added = 0;
-	if (s->index1 != 0) {
-		*index = s->index1 - 1;
-		return AD_OK;
-	}
-	if ((m->n + 1) * 4 > m->cap * 3) {
-		if (grow_slots(m) != 0)
-			return ad_error_nomem(err);
-		s = probe(m, h, key, len);
-	}
-	if (ad_add_size(m->arena_len, len, &end) != 0 ||
-	    (nk = ad_grow(m->keys, &m->keycap, m->n + 1, sizeof *nk)) == NULL)
-		return ad_error_nomem(err);
-	m->keys = nk;
-	if ((a = ad_grow(m->arena, &m->arena_cap, end, 1)) == NULL)
-		return ad_error_nomem(err);
-	m->arena = a;
-	if (len > 0)
-		memcpy(a + m->arena_len, key, len);
-	nk[m->n].off = m->arena_len;
-	nk[m->n].len = len;
-	m->arena_len = end;
-	s->hash = h;
-	s->index1 = ++m->n;
-	*index = m->n - 1;
-	if (added != NULL)
-		*added = 1;
-	return AD_OK;
+	return ad_hashmap_add(m->map, key, len, index, added, err);
 }
 
 const char *ad_catmap_key(const struct ad_catmap *m, size_t i, size_t *len)
 {
-	*len = m->keys[i].len;
-	/* an empty arena has no address; any non-NULL pointer will do */
-	return m->arena ? m->arena + m->keys[i].off : "";
+	return ad_hashmap_key(m->map, i, len);
 }
 
 /* ---- category tables ---- */

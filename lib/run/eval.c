@@ -23,10 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <xxhash.h>
-
 #include "alloc.h"
 #include "eval.h"
+#include "hashmap.h"
 #include "io.h"
 #include "json.h"
 #include "metrics.h"
@@ -112,8 +111,8 @@ struct run {
 	struct group all;
 	struct group **groups;
 	size_t ngroups, capgroups;
-	size_t *slots;               /* hash of the groups: index + 1, 0 empty */
-	size_t nslots;
+	struct ad_hashmap *group_index; /* --by value -> its index in groups,
+	                                   until the groups are sorted */
 	struct ad_bootstrap boot;
 	struct ad_outset *outset;    /* the outputs below */
 	struct ad_out *out, *curves, *plot, *kfp_metrics, *kfp_ui, *prom;
@@ -381,33 +380,6 @@ static int keys_push(struct keys *k, int pos, uint64_t key, int with_flags,
 	return 0;
 }
 
-static size_t slot_of(const struct run *r, const char *s, size_t len)
-{
-	size_t mask = r->nslots - 1, i = (size_t)XXH3_64bits(s, len) & mask;
-
-	for (; r->slots[i] != 0; i = (i + 1) & mask) {
-		const struct group *g = r->groups[r->slots[i] - 1];
-		if (g->len == len && memcmp(g->value, s, len) == 0)
-			break;
-	}
-	return i;
-}
-
-static enum ad_status rehash(struct run *r, struct ad_error *err)
-{
-	size_t n = r->nslots ? r->nslots * 2 : 64, *old = r->slots;
-
-	if ((r->slots = ad_calloc(n, sizeof *r->slots)) == NULL) {
-		r->slots = old;
-		return ad_error_nomem(err);
-	}
-	ad_free(old);
-	r->nslots = n;
-	for (size_t g = 0; g < r->ngroups; g++)
-		r->slots[slot_of(r, r->groups[g]->value, r->groups[g]->len)] = g + 1;
-	return AD_OK;
-}
-
 /* Finds or adds the group of value s[0..len). */
 static enum ad_status group_of(struct run *r, const char *s, size_t len,
     struct group **out, struct ad_error *err)
@@ -416,11 +388,11 @@ static enum ad_status group_of(struct run *r, const char *s, size_t len,
 	size_t i;
 	enum ad_status st;
 
-	if ((r->ngroups + 1) * 2 > r->nslots && (st = rehash(r, err)) != AD_OK)
+	if (r->group_index == NULL &&
+	    (st = ad_hashmap_new(&r->group_index, 0, err)) != AD_OK)
 		return st;
-	i = slot_of(r, s, len);
-	if (r->slots[i] != 0) {
-		*out = r->groups[r->slots[i] - 1];
+	if ((i = ad_hashmap_find(r->group_index, s, len)) != SIZE_MAX) {
+		*out = r->groups[i];
 		return AD_OK;
 	}
 	if ((ng = ad_grow(r->groups, &r->capgroups, r->ngroups + 1,
@@ -435,8 +407,14 @@ static enum ad_status group_of(struct run *r, const char *s, size_t len,
 	memcpy(g->value, s, len);
 	g->value[len] = '\0';
 	g->len = len;
+	/* the map's index of a new key is ngroups, the group's place */
+	if ((st = ad_hashmap_add(r->group_index, s, len, &i, NULL, err)) !=
+	    AD_OK) {
+		group_free(g);
+		ad_free(g);
+		return st;
+	}
 	r->groups[r->ngroups++] = g;
-	r->slots[i] = r->ngroups;
 	*out = g;
 	return AD_OK;
 }
@@ -2004,7 +1982,7 @@ static void run_free(struct run *r)
 		ad_free(r->groups[i]);
 	}
 	ad_free(r->groups);
-	ad_free(r->slots);
+	ad_hashmap_free(r->group_index);
 	for (int m = 0; m < 2; m++) {
 		points_free(&r->roc[m]);
 		points_free(&r->pr[m]);

@@ -33,6 +33,7 @@
 #include "num.h"
 #include "parallel.h"
 #include "rng.h"
+#include "sha256.h"
 #include "train.h"
 #include "writer.h"
 
@@ -65,7 +66,7 @@ int64_t ad_train_now(void)
 /* The input's tap: hashes the bytes as the reader's stream reads them. */
 static void hash_bytes(void *ctx, const unsigned char *p, size_t n)
 {
-	ad_model_sha256_update(ctx, p, n);
+	ad_sha256_update(ctx, p, n);
 }
 
 /* ---- reservoirs ---- */
@@ -156,7 +157,7 @@ struct run {
 	const void *dopts;           /* the detector's options block */
 	void *own_dopts;             /* its defaults, when o gave none */
 	struct ad_train_result *res;
-	struct ad_model_sha256 *sha; /* of the input, as read */
+	struct ad_sha256 *sha; /* of the input, as read */
 	unsigned char digest[32];
 	struct ad_reader *rd;
 	struct ad_schema *types;     /* --features: fixed numeric */
@@ -223,7 +224,7 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		ro.on_reject = ad_csv_write_reject;
 		ro.reject_ctx = &r->rej;
 	}
-	if ((st = ad_model_sha256_new(&r->sha, err)) != AD_OK ||
+	if ((st = ad_sha256_new(&r->sha, err)) != AD_OK ||
 	    (st = ad_in_open(&ro.from, o->in.path, err)) != AD_OK)
 		return st;
 	ad_in_set_tap(ro.from, hash_bytes, r->sha);
@@ -378,7 +379,7 @@ static enum ad_status read_input(struct run *r, struct ad_error *err)
 	/* the reader read to the end of the input (CSV to end of file, the
 	 * binary stream past its end record to check nothing follows), so
 	 * the hash covers every byte */
-	ad_model_sha256_final(r->sha, r->digest);
+	ad_sha256_final(r->sha, r->digest);
 	r->res->rows = rows;
 	r->res->rejected = ad_reader_rejected(r->rd);
 	for (size_t f = 0; f < r->d; f++)
@@ -691,7 +692,7 @@ static void run_free(struct run *r)
 	ad_out_abort(r->out);
 	ad_out_abort(r->rej.out);
 	ad_reader_free(r->rd);
-	ad_model_sha256_free(r->sha);
+	ad_sha256_free(r->sha);
 	ad_schema_free(r->types);
 	for (size_t i = 0; r->res_all != NULL && i < r->nres; i++)
 		ad_free(r->res_all[i].rows);

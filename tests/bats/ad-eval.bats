@@ -505,3 +505,22 @@ compare_ref() {
 	run ls -A
 	assert_output "slow"
 }
+
+@test "--by with hundreds of groups counts each one's rows, in byte order" {
+	# more groups than the group table starts with, interleaved, so that it
+	# grows while rows still arrive for groups it already holds
+	awk 'BEGIN {
+		print "score,label,g"
+		for (r = 0; r < 5; r++)
+			for (g = 0; g < 300; g++)
+				if (r <= g % 5)
+					printf "0.%d,%d,h%d\n", (g + r) % 10, (g + r) % 2, g
+	}' > "$BATS_TEST_TMPDIR/g.csv"
+	run ad-eval -q --by g -F csv --threshold 0.5 "$BATS_TEST_TMPDIR/g.csv"
+	assert_success
+	used=$(grep ',rows_used,' <<< "$output" | grep -v '^,')
+	[ "$(wc -l <<< "$used")" -eq 300 ]
+	[ "$(cut -d, -f1 <<< "$used")" = "$(cut -d, -f1 <<< "$used" | LC_ALL=C sort)" ]
+	awk -F, '{ g = substr($1, 2); if ($3 != g % 5 + 1) bad = 1 } END { exit bad }' <<< "$used"
+	assert_line ',rows_used,900,'
+}

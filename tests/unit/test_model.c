@@ -2,8 +2,7 @@
  * lib/model, lib/train and lib/score: the model file's round trip, every
  * way a loader must refuse a file (truncated, flipped, foreign, newer,
  * counts that lie, with the checksum made right so the checks behind it
- * are reached) without large allocations, SHA-256 against libmd,
- * reproducible training whatever the thread count, merging, and the OOM
+ * are reached) without large allocations, reproducible training whatever the thread count, merging, and the OOM
  * loop (STYLE.md) over decoding, training, scoring and merging, for forests
  * and One-Class SVMs (libsvm's own allocations are not ours to fail).
  *
@@ -19,8 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sys/types.h>
-#include <sha2.h>
 #include <xxhash.h>
 
 #include "alloc.h"
@@ -268,46 +265,6 @@ static void test_refusals(void)
 	}
 	CHECK(live == 0);
 	free(p);
-}
-
-/* ---- SHA-256 ---- */
-
-static void test_sha256(void)
-{
-	static const unsigned char abc[32] = {
-		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
-		0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
-		0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad
-	};
-	unsigned char buf[700], d1[32], d2[32];
-	struct ad_model_sha256 *h;
-	struct ad_error err;
-	int bad = 0;
-
-	for (size_t i = 0; i < sizeof buf; i++)
-		buf[i] = (unsigned char)(i * 131 + (i >> 3));
-	CHECK(ad_model_sha256_new(&h, &err) == AD_OK);
-	ad_model_sha256_update(h, "abc", 3);
-	ad_model_sha256_final(h, d1);
-	ad_model_sha256_free(h);
-	CHECK(memcmp(d1, abc, 32) == 0);
-	/* every length up to ten blocks, fed in pieces of several sizes */
-	for (size_t n = 0; n <= 640; n++)
-		for (size_t piece = 1; piece <= 130; piece += 43) {
-			SHA2_CTX c;
-			if (ad_model_sha256_new(&h, &err) != AD_OK)
-				continue;
-			for (size_t o = 0; o < n; o += piece)
-				ad_model_sha256_update(h, buf + o,
-				    n - o < piece ? n - o : piece);
-			ad_model_sha256_final(h, d1);
-			ad_model_sha256_free(h);
-			SHA256Init(&c);
-			SHA256Update(&c, buf, n);
-			SHA256Final(d2, &c);
-			bad += memcmp(d1, d2, 32) != 0;
-		}
-	CHECK(bad == 0);
 }
 
 /* ---- training, scoring, merging ---- */
@@ -589,7 +546,6 @@ int main(void)
 	test_every_cut_and_flip();
 	test_flips_behind_the_checksum();
 	test_refusals();
-	test_sha256();
 	test_reproducible();
 	test_train_errors();
 	test_merge();
