@@ -30,11 +30,9 @@
 #include "eval.h"
 #include "eval_report.h"
 #include "io.h"
-#include "json.h"
 #include "metrics.h"
 #include "num.h"
 #include "table.h"
-#include "writer.h"
 
 /* The input columns ad-eval reads. */
 enum cell {
@@ -809,33 +807,6 @@ static double rate(uint64_t num, uint64_t den)
 	return den ? (double)num / (double)den : NAN;
 }
 
-static enum ad_status curve_field(struct ad_out *o, double v,
-    struct ad_error *err)
-{
-	char buf[AD_NUM_MAXLEN + 1];
-	size_t n = 1;
-
-	buf[0] = ',';
-	if (!isnan(v))
-		n += ad_num_format(v, buf + 1);
-	return ad_out_write(o, buf, n, err);
-}
-
-static enum ad_status curve_row(struct curve_ctx *c, double t, uint64_t tp,
-    uint64_t fp, struct ad_error *err)
-{
-	struct ad_out *o = c->r->curves;
-	const char *name = c->r->name[c->model ? C_COMPARE : C_SCORE];
-	double v[] = { t, (double)tp, (double)fp, rate(fp, c->nneg),
-	    rate(tp, c->npos), rate(tp, tp + fp), rate(tp, c->npos) };
-	enum ad_status st;
-
-	st = ad_csv_write_field(o, name, strlen(name), ',', err);
-	for (size_t i = 0; i < sizeof v / sizeof v[0] && st == AD_OK; i++)
-		st = curve_field(o, v[i], err);
-	return st != AD_OK ? st : ad_out_write(o, "\n", 1, err);
-}
-
 static enum ad_status on_point(void *ctx, double t, uint64_t tp, uint64_t fp,
     struct ad_error *err)
 {
@@ -843,7 +814,9 @@ static enum ad_status on_point(void *ctx, double t, uint64_t tp, uint64_t fp,
 	struct run *r = c->r;
 	enum ad_status st;
 
-	if (r->curves != NULL && (st = curve_row(c, t, tp, fp, err)) != AD_OK)
+	if (r->curves != NULL && (st = ad_eval_curves_row(r->curves,
+	    r->name[c->model ? C_COMPARE : C_SCORE], t, tp, fp, c->npos, c->nneg,
+	    err)) != AD_OK)
 		return st;
 	if (r->plot == NULL && r->kfp_ui == NULL)
 		return AD_OK;
@@ -941,8 +914,8 @@ static enum ad_status compute(struct run *r, struct ad_error *err)
 		return st;
 	if ((st = thresholds(r, err)) != AD_OK)
 		return st;
-	if (r->curves != NULL && (st = ad_json_raw(r->curves, "score,threshold,"
-	    "tp,fp,fpr,tpr,precision,recall\n", err)) != AD_OK)
+	if (r->curves != NULL && (st = ad_eval_curves_head(r->curves, err)) !=
+	    AD_OK)
 		return st;
 	if ((st = compute_group(r, &r->all, err)) != AD_OK)
 		return st;

@@ -1009,6 +1009,35 @@ enum ad_status ad_eval_report_plot(const struct ad_eval_report *r,
 	return ad_svg_write(out, title, pan, 2, err);
 }
 
+/* ---- the curves ---- */
+
+enum ad_status ad_eval_curves_head(struct ad_out *out, struct ad_error *err)
+{
+	struct ad_emit w;
+
+	ad_emit_init(&w, out, err);
+	ad_emit_raw(&w, "score,threshold,tp,fp,fpr,tpr,precision,recall\n");
+	return ad_emit_status(&w);
+}
+
+enum ad_status ad_eval_curves_row(struct ad_out *out, const char *column,
+    double t, uint64_t tp, uint64_t fp, uint64_t npos, uint64_t nneg,
+    struct ad_error *err)
+{
+	double v[] = { t, (double)tp, (double)fp, rate(fp, nneg),
+	    rate(tp, npos), rate(tp, tp + fp), rate(tp, npos) };
+	struct ad_emit w;
+
+	ad_emit_init(&w, out, err);
+	ad_emit_csv_field(&w, column, ',');
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		ad_emit_raw(&w, ",");
+		ad_emit_csv_num(&w, v[i]);
+	}
+	ad_emit_raw(&w, "\n");
+	return ad_emit_status(&w);
+}
+
 /* ---- the report ---- */
 
 enum ad_status ad_eval_report_write(const struct ad_eval_report *r,

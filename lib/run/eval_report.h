@@ -108,6 +108,15 @@ enum ad_status ad_eval_report_prom(const struct ad_eval_report *r,
 enum ad_status ad_eval_report_plot(const struct ad_eval_report *r,
     struct ad_out *out, struct ad_error *err);
 
+/* Writes the --curves CSV header. */
+enum ad_status ad_eval_curves_head(struct ad_out *out, struct ad_error *err);
+
+/* Writes one --curves row: flagging the scores of column at or above t
+ * catches tp of the npos anomalous rows and fp of the nneg normal ones. */
+enum ad_status ad_eval_curves_row(struct ad_out *out, const char *column,
+    double t, uint64_t tp, uint64_t fp, uint64_t npos, uint64_t nneg,
+    struct ad_error *err);
+
 /* Returns AD_ECHECK, err naming every missed gate, if any gate of r->o
  * was missed; else AD_OK. Reads only r->o and r->all. */
 enum ad_status ad_eval_report_check_gates(const struct ad_eval_report *r,
