@@ -17,33 +17,33 @@
 #include "io.h"
 
 #include "check.h"
+#include "files.h"
 
-static char path[] = "/tmp/adkit-test-eval.XXXXXX";
+static char path[FILES_PATH_MAX];
 
 typedef enum ad_status (*render_fn)(const struct ad_eval_report *,
     struct ad_out *, struct ad_error *);
 
-/* Renders r with fn into path and returns what it wrote (static buffer). */
+/* Renders r with fn into path and returns what it wrote ("" on failure;
+ * freed by the next call, or with NULL for fn). */
 static const char *render(render_fn fn, const struct ad_eval_report *r)
 {
-	static char buf[16384];
+	static char *last;
 	struct ad_out *out = NULL;
 	struct ad_error err;
-	FILE *f;
-	size_t n;
 
-	if (ad_out_open(&out, path, &err) != AD_OK)
+	free(last);
+	last = NULL;
+	if (fn == NULL || ad_out_open(&out, path, &err) != AD_OK)
 		return "";
 	if (fn(r, out, &err) != AD_OK) {
 		ad_out_abort(out);
 		return "";
 	}
-	if (ad_out_close(out, &err) != AD_OK || (f = fopen(path, "r")) == NULL)
+	if (ad_out_close(out, &err) != AD_OK ||
+	    (last = slurp_file(path, NULL)) == NULL)
 		return "";
-	n = fread(buf, 1, sizeof buf - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
+	return last;
 }
 
 static int starts_with(const char *s, const char *prefix)
@@ -206,11 +206,7 @@ int main(void)
 	struct ad_eval_opts o;
 	struct ad_eval_result res;
 	struct ad_eval_group g;
-	int fd = mkstemp(path);
-
-	if (fd < 0)
-		return 1;
-	close(fd);
+	put_file(path, "test-eval", "");
 	fill(&r, &o, &res, &g);
 	test_csv(&r);
 	test_json(&r);
@@ -218,5 +214,6 @@ int main(void)
 	test_prom_and_kfp(&r);
 	test_gates(&r, &o);
 	unlink(path);
+	render(NULL, NULL);
 	return CHECK_DONE("test_eval");
 }
