@@ -137,7 +137,8 @@ static void test_formats(void)
 	CHECK(write_all(NULL, &err) == AD_OK);
 	got = contents();
 	snprintf(want, sizeof want, "{\"s\\\"\\\\\": "
-	    "\"q\\\"b\\\\n\\u000a\\u0009\\u0001\\u001f\x7f\xc3\xa9\", \"null\": null, "
+	    "\"q\\\"b\\\\n\\u000a\\u0009\\u0001\\u001f\x7f\xc3\xa9\", "
+	    "\"null\": null, "
 	    "\"n\": [0.1, 1e+300, -2.5e-07, 3, null, \"inf\", \"-inf\", "
 	    "18446744073709551615, true, false]}\n"
 	    "plain,\"a,b \"\"c\"\"\",,0.25\n"
