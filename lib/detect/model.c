@@ -15,7 +15,7 @@
 #include "counter.h"
 #include "detector.h"
 #include "io.h"
-#include "json.h"
+#include "emit.h"
 #include "model.h"
 #include "table.h"
 
@@ -670,138 +670,119 @@ static void iso_time(int64_t t, char *buf, size_t cap)
 		strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-#define J(x) do { if (st == AD_OK) st = (x); } while (0)
-
-static enum ad_status json_key(struct ad_out *o, const char *key,
-    struct ad_error *err)
+static void json_key(struct ad_emit *e, const char *key)
 {
-	enum ad_status st = ad_json_raw(o, ",\n  \"", err);
-
-	J(ad_json_raw(o, key, err));
-	J(ad_json_raw(o, "\": ", err));
-	return st;
+	ad_emit_json_key(e, ",\n  ", key);
 }
 
-static enum ad_status json_str(struct ad_out *o, const char *s,
-    struct ad_error *err)
+static void json_sources(const struct ad_model *m, struct ad_emit *e)
 {
-	return ad_json_string(o, s, strlen(s), err);
-}
-
-static enum ad_status json_sources(const struct ad_model *m, struct ad_out *o,
-    struct ad_error *err)
-{
-	enum ad_status st = json_key(o, "sources", err);
 	char h[65];
 
-	J(ad_json_raw(o, "[", err));
+	json_key(e, "sources");
+	ad_emit_raw(e, "[");
 	for (size_t i = 0; i < m->nsources; i++) {
 		hex(m->sources[i].sha256, 32, h);
-		J(ad_json_raw(o, i ? ",\n    {\"sha256\": \"" :
-		    "\n    {\"sha256\": \"", err));
-		J(ad_json_raw(o, h, err));
-		J(ad_json_raw(o, "\", \"rows\": ", err));
-		J(ad_json_uint(o, m->sources[i].rows, err));
-		J(ad_json_raw(o, ", \"seed\": ", err));
-		J(ad_json_uint(o, m->sources[i].seed, err));
-		J(ad_json_raw(o, "}", err));
+		ad_emit_raw(e, i ? ",\n    {\"sha256\": \"" :
+		    "\n    {\"sha256\": \"");
+		ad_emit_raw(e, h);
+		ad_emit_raw(e, "\", \"rows\": ");
+		ad_emit_json_uint(e, m->sources[i].rows);
+		ad_emit_raw(e, ", \"seed\": ");
+		ad_emit_json_uint(e, m->sources[i].seed);
+		ad_emit_raw(e, "}");
 	}
-	J(ad_json_raw(o, "\n  ]", err));
-	return st;
+	ad_emit_raw(e, "\n  ]");
 }
 
-static enum ad_status json_quantiles(const struct ad_model *m,
-    struct ad_out *o, struct ad_error *err)
+static void json_quantiles(const struct ad_model *m, struct ad_emit *e)
 {
-	enum ad_status st = json_key(o, "score_quantiles", err);
-
-	J(ad_json_raw(o, "[", err));
+	json_key(e, "score_quantiles");
+	ad_emit_raw(e, "[");
 	for (size_t i = 0; i < m->nquantiles; i++) {
-		J(ad_json_raw(o, i ? ",\n    {\"q\": " : "\n    {\"q\": ", err));
-		J(ad_json_number(o, m->qprob[i], err));
-		J(ad_json_raw(o, ", \"score\": ", err));
-		J(ad_json_number(o, m->qscore[i], err));
-		J(ad_json_raw(o, "}", err));
+		ad_emit_raw(e, i ? ",\n    {\"q\": " : "\n    {\"q\": ");
+		ad_emit_json_num(e, m->qprob[i]);
+		ad_emit_raw(e, ", \"score\": ");
+		ad_emit_json_num(e, m->qscore[i]);
+		ad_emit_raw(e, "}");
 	}
-	J(ad_json_raw(o, m->nquantiles ? "\n  ]" : "]", err));
-	return st;
+	ad_emit_raw(e, m->nquantiles ? "\n  ]" : "]");
 }
 
-static enum ad_status json_params(const struct ad_model *m, struct ad_out *o,
-    struct ad_error *err)
+static void json_params(const struct ad_model *m, struct ad_emit *e)
 {
-	enum ad_status st = json_key(o, "hyperparameters", err);
-
-	J(ad_json_raw(o, "{", err));
+	json_key(e, "hyperparameters");
+	ad_emit_raw(e, "{");
 	for (size_t i = 0; i < m->nparams; i++) {
-		J(ad_json_raw(o, i ? ", " : "", err));
 		const char *word = m->det->param_word == NULL ? NULL :
 		    m->det->param_word(m->params[i].name, m->params[i].value);
 
-		J(json_str(o, m->params[i].name, err));
-		J(ad_json_raw(o, ": ", err));
-		J(word != NULL ? json_str(o, word, err) :
-		    ad_json_number(o, m->params[i].value, err));
+		ad_emit_json_key(e, i ? ", " : "", m->params[i].name);
+		if (word != NULL)
+			ad_emit_json_str(e, word);
+		else
+			ad_emit_json_num(e, m->params[i].value);
 	}
-	J(ad_json_raw(o, "}", err));
-	return st;
+	ad_emit_raw(e, "}");
 }
 
-static enum ad_status json_features(const struct ad_model *m,
-    struct ad_out *o, struct ad_error *err)
+static void json_features(const struct ad_model *m, struct ad_emit *e)
 {
-	enum ad_status st = json_key(o, "features", err);
-
-	J(ad_json_raw(o, "[", err));
+	json_key(e, "features");
+	ad_emit_raw(e, "[");
 	for (size_t i = 0; i < m->nfeat; i++) {
-		J(ad_json_raw(o, i ? ", " : "", err));
-		J(json_str(o, m->features[i], err));
+		ad_emit_raw(e, i ? ", " : "");
+		ad_emit_json_str(e, m->features[i]);
 	}
-	J(ad_json_raw(o, "]", err));
-	return st;
+	ad_emit_raw(e, "]");
 }
 
 enum ad_status ad_model_write_json(const struct ad_model *m, const char *file,
     struct ad_out *o, struct ad_error *err)
 {
 	char when[64];
-	enum ad_status st = ad_json_raw(o, "{\n  \"file\": ", err);
+	struct ad_emit e;
 
 	iso_time(m->created, when, sizeof when);
-	J(json_str(o, file, err));
-	J(json_key(o, "format_version", err));
-	J(ad_json_uint(o, AD_MODEL_VERSION, err));
-	J(json_key(o, "bytes", err));
-	J(ad_json_uint(o, m->bytes, err));
-	J(json_key(o, "algorithm", err));
-	J(json_str(o, ad_model_algo_name(m->algo), err));
-	J(json_params(m, o, err));
-	J(json_features(m, o, err));
-	J(json_key(o, "training_rows", err));
-	J(ad_json_uint(o, m->rows, err));
-	J(json_sources(m, o, err));
-	J(json_key(o, "seed", err));
-	J(ad_json_uint(o, m->seed, err));
-	J(json_key(o, "contamination", err));
-	J(m->contamination_auto ? json_str(o, "auto", err) :
-	    ad_json_number(o, m->contamination, err));
-	J(json_key(o, "threshold", err));
-	J(ad_json_number(o, m->threshold, err));
-	J(json_quantiles(m, o, err));
-	J(json_key(o, m->det->size_key, err));
-	J(ad_json_uint(o, m->det->size(m->state), err));
-	J(json_key(o, "adkit_version", err));
-	J(json_str(o, m->adkit_version, err));
-	J(json_key(o, "created", err));
-	J(when[0] ? json_str(o, when, err) : ad_json_raw(o, "null", err));
-	J(json_key(o, "created_unix", err));
-	J(m->created < 0 ? ad_json_number(o, (double)m->created, err) :
-	    ad_json_uint(o, (unsigned long long)m->created, err));
-	J(ad_json_raw(o, "\n}\n", err));
-	return st;
+	ad_emit_init(&e, o, err);
+	ad_emit_raw(&e, "{\n  \"file\": ");
+	ad_emit_json_str(&e, file);
+	json_key(&e, "format_version");
+	ad_emit_json_uint(&e, AD_MODEL_VERSION);
+	json_key(&e, "bytes");
+	ad_emit_json_uint(&e, m->bytes);
+	json_key(&e, "algorithm");
+	ad_emit_json_str(&e, ad_model_algo_name(m->algo));
+	json_params(m, &e);
+	json_features(m, &e);
+	json_key(&e, "training_rows");
+	ad_emit_json_uint(&e, m->rows);
+	json_sources(m, &e);
+	json_key(&e, "seed");
+	ad_emit_json_uint(&e, m->seed);
+	json_key(&e, "contamination");
+	if (m->contamination_auto)
+		ad_emit_json_str(&e, "auto");
+	else
+		ad_emit_json_num(&e, m->contamination);
+	json_key(&e, "threshold");
+	ad_emit_json_num(&e, m->threshold);
+	json_quantiles(m, &e);
+	json_key(&e, m->det->size_key);
+	ad_emit_json_uint(&e, m->det->size(m->state));
+	json_key(&e, "adkit_version");
+	ad_emit_json_str(&e, m->adkit_version);
+	json_key(&e, "created");
+	ad_emit_json_str(&e, when[0] ? when : NULL);
+	json_key(&e, "created_unix");
+	if (m->created < 0)
+		ad_emit_json_num(&e, (double)m->created);
+	else
+		ad_emit_json_uint(&e, (uint64_t)m->created);
+	ad_emit_raw(&e, "\n}\n");
+	return ad_emit_status(&e);
 }
 
-#undef J
 
 /* ---- merging ---- */
 

@@ -18,8 +18,8 @@
 #include "alloc.h"
 #include "clean.h"
 #include "counter.h"
+#include "emit.h"
 #include "io.h"
-#include "json.h"
 #include "num.h"
 #include "outset.h"
 #include "params.h"
@@ -904,14 +904,12 @@ static enum ad_status save_params(struct run *r, struct ad_error *err)
 	return st;
 }
 
-/* The JSON report; w is a small writer over the report's out. */
+/* The JSON report. */
 static enum ad_status write_report(struct run *r, struct ad_error *err)
 {
-	struct ad_out *o = r->report;
 	const struct ad_clean_result *s = r->res;
 	const uint64_t *inv = ad_reader_invalid(r->rd);
-	const char *name = ad_reader_name(r->rd);
-	enum ad_status st = AD_OK;
+	struct ad_emit e;
 	struct { const char *key; uint64_t v; } counts[] = {
 		{ "rows_read", s->rows_read }, { "rows_written", s->rows_written },
 		{ "rows_rejected", s->rows_rejected },
@@ -921,59 +919,54 @@ static enum ad_status write_report(struct run *r, struct ad_error *err)
 		{ "cells_imputed", s->cells_imputed },
 	};
 
-#define J(x) do { if (st == AD_OK) st = (x); } while (0)
-	J(ad_json_raw(o, "{\n  \"input\": ", err));
-	J(ad_json_string(o, name, strlen(name), err));
+	ad_emit_init(&e, r->report, err);
+	ad_emit_raw(&e, "{\n  \"input\": ");
+	ad_emit_json_str(&e, ad_reader_name(r->rd));
 	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-		J(ad_json_raw(o, ",\n  \"", err));
-		J(ad_json_raw(o, counts[i].key, err));
-		J(ad_json_raw(o, "\": ", err));
-		J(ad_json_uint(o, counts[i].v, err));
+		ad_emit_json_key(&e, ",\n  ", counts[i].key);
+		ad_emit_json_uint(&e, counts[i].v);
 	}
-	J(ad_json_raw(o, ",\n  \"columns\": [", err));
+	ad_emit_raw(&e, ",\n  \"columns\": [");
 	for (size_t c = 0; c < r->in->ncols; c++) {
 		const struct colstat *cs = &r->stats[c];
 		const struct ad_column *col = &r->in->cols[c];
 
-		J(ad_json_raw(o, c ? ",\n    {\"name\": " : "\n    {\"name\": ", err));
-		J(ad_json_string(o, col->name, strlen(col->name), err));
-		J(ad_json_raw(o, ", \"type\": \"", err));
-		J(ad_json_raw(o, ad_type_name(col->type), err));
-		J(ad_json_raw(o, "\", \"missing\": ", err));
-		J(ad_json_uint(o, cs->missing - inv[c], err));
-		J(ad_json_raw(o, ", \"invalid\": ", err));
-		J(ad_json_uint(o, inv[c], err));
+		ad_emit_json_key(&e, c ? ",\n    {" : "\n    {", "name");
+		ad_emit_json_str(&e, col->name);
+		ad_emit_raw(&e, ", \"type\": \"");
+		ad_emit_raw(&e, ad_type_name(col->type));
+		ad_emit_raw(&e, "\", \"missing\": ");
+		ad_emit_json_uint(&e, cs->missing - inv[c]);
+		ad_emit_raw(&e, ", \"invalid\": ");
+		ad_emit_json_uint(&e, inv[c]);
 		if (col->type == AD_NUMERIC) {
-			double nan = NAN;
-			J(ad_json_raw(o, ", \"min\": ", err));
-			J(ad_json_number(o, cs->n ? cs->min : nan, err));
-			J(ad_json_raw(o, ", \"max\": ", err));
-			J(ad_json_number(o, cs->n ? cs->max : nan, err));
-			J(ad_json_raw(o, ", \"mean\": ", err));
-			J(ad_json_number(o, cs->n ? (cs->sum + cs->comp) /
-			    (double)cs->n : nan, err));
+			ad_emit_raw(&e, ", \"min\": ");
+			ad_emit_json_num(&e, cs->n ? cs->min : NAN);
+			ad_emit_raw(&e, ", \"max\": ");
+			ad_emit_json_num(&e, cs->n ? cs->max : NAN);
+			ad_emit_raw(&e, ", \"mean\": ");
+			ad_emit_json_num(&e, cs->n ? (cs->sum + cs->comp) /
+			    (double)cs->n : NAN);
 		}
-		J(ad_json_raw(o, "}", err));
+		ad_emit_raw(&e, "}");
 	}
-	J(ad_json_raw(o, "\n  ]\n}\n", err));
-#undef J
-	return st;
+	ad_emit_raw(&e, "\n  ]\n}\n");
+	return ad_emit_status(&e);
 }
 
 /* One gauge sample labelled with the input (and the column, if any),
  * headed by its HELP and TYPE when first. */
-static enum ad_status prom_metric(struct ad_out *o, const char *name,
+static void prom_metric(struct ad_emit *e, const char *name,
     const char *help, const char *input, const char *column, double v,
-    int first, struct ad_error *err)
+    int first)
 {
 	const struct ad_prom_label labels[] = {
 		{ "input", input }, { "column", column }
 	};
-	enum ad_status st = AD_OK;
 
 	if (first)
-		st = ad_prom_family(o, name, help, err);
-	return st != AD_OK ? st : ad_prom_sample(o, name, labels, 2, v, err);
+		ad_emit_prom_family(e, name, help);
+	ad_emit_prom_sample(e, name, labels, 2, v);
 }
 
 static enum ad_status write_prom(struct run *r, struct ad_error *err)
@@ -997,26 +990,26 @@ static enum ad_status write_prom(struct run *r, struct ad_error *err)
 		{ "adkit_clean_cells_imputed", "Missing cells filled in the last "
 		    "run.", s->cells_imputed },
 	};
-	enum ad_status st = AD_OK;
+	uint64_t rows_kept = s->rows_read - s->rows_rejected;
+	struct ad_emit e;
 
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0] && st == AD_OK; i++)
-		st = prom_metric(r->prom, rows[i].name, rows[i].help, in, NULL,
-		    (double)rows[i].v, 1, err);
-	for (size_t c = 0; c < r->in->ncols && st == AD_OK; c++)
-		st = prom_metric(r->prom, "adkit_clean_column_missing_ratio",
+	ad_emit_init(&e, r->prom, err);
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		prom_metric(&e, rows[i].name, rows[i].help, in, NULL,
+		    (double)rows[i].v, 1);
+	for (size_t c = 0; c < r->in->ncols; c++)
+		prom_metric(&e, "adkit_clean_column_missing_ratio",
 		    "Share of a column's cells missing or invalid in the last run.",
-		    in, r->in->cols[c].name, s->rows_read - s->rows_rejected ?
-		    (double)r->stats[c].missing /
-		    (double)(s->rows_read - s->rows_rejected) : 0, c == 0, err);
-	for (size_t c = 0; c < r->in->ncols && st == AD_OK; c++)
-		st = prom_metric(r->prom, "adkit_clean_column_invalid_cells",
+		    in, r->in->cols[c].name, rows_kept ?
+		    (double)r->stats[c].missing / (double)rows_kept : 0, c == 0);
+	for (size_t c = 0; c < r->in->ncols; c++)
+		prom_metric(&e, "adkit_clean_column_invalid_cells",
 		    "Cells of a column that did not parse as numbers in the last "
-		    "run.", in, r->in->cols[c].name, (double)inv[c], c == 0, err);
-	if (st == AD_OK)
-		st = prom_metric(r->prom, "adkit_clean_last_success_timestamp_seconds",
-		    "When ad-clean last finished successfully, in Unix time.", in,
-		    NULL, ad_prom_run_time(), 1, err);
-	return st;
+		    "run.", in, r->in->cols[c].name, (double)inv[c], c == 0);
+	prom_metric(&e, "adkit_clean_last_success_timestamp_seconds",
+	    "When ad-clean last finished successfully, in Unix time.", in,
+	    NULL, ad_prom_run_time(), 1);
+	return ad_emit_status(&e);
 }
 
 /* ---- the run ---- */

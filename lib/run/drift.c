@@ -17,14 +17,12 @@
 
 #include "alloc.h"
 #include "drift.h"
+#include "drift_report.h"
 #include "io.h"
-#include "json.h"
 #include "model.h"
 #include "num.h"
 #include "outset.h"
 #include "parallel.h"
-#include "prom.h"
-#include "writer.h"
 
 /* ---- options ---- */
 
@@ -474,10 +472,7 @@ struct run {
 	struct ad_drift_verdict v;
 	uint64_t cur_rows;           /* rows of the input compared last */
 	uint64_t win_rows, win_first, win_last, nwin;
-	/* table output */
-	struct ad_schema *outs;
-	struct ad_writer *w;
-	struct ad_block *row;
+	struct ad_drift_report rep;  /* the report being written */
 };
 
 static char *dup_cstr(const char *s)
@@ -953,515 +948,6 @@ static enum ad_status compare_all(struct run *r, const struct ad_profile *cur,
 	return st;
 }
 
-/* ---- output: helpers ---- */
-
-#define W(x) do { if (st == AD_OK) st = (x); } while (0)
-
-static enum ad_status put_str(struct ad_out *o, const char *s,
-    struct ad_error *err)
-{
-	return ad_out_write(o, s, strlen(s), err);
-}
-
-/* A number for people: 4 significant digits, "-" when missing. */
-static void human(char *buf, size_t n, double v)
-{
-	if (isnan(v))
-		snprintf(buf, n, "-");
-	else
-		snprintf(buf, n, "%.4g", v);
-}
-
-static enum ad_status json_key_num(struct ad_out *o, const char *key,
-    double v, struct ad_error *err)
-{
-	enum ad_status st = AD_OK;
-
-	W(put_str(o, ", \"", err));
-	W(put_str(o, key, err));
-	W(put_str(o, "\": ", err));
-	W(ad_json_number(o, v, err));
-	return st;
-}
-
-static enum ad_status json_key_uint(struct ad_out *o, const char *key,
-    uint64_t v, struct ad_error *err)
-{
-	enum ad_status st = AD_OK;
-
-	W(put_str(o, ", \"", err));
-	W(put_str(o, key, err));
-	W(put_str(o, "\": ", err));
-	W(ad_json_uint(o, v, err));
-	return st;
-}
-
-static enum ad_status json_key_bool(struct ad_out *o, const char *key,
-    int v, struct ad_error *err)
-{
-	enum ad_status st = AD_OK;
-
-	W(put_str(o, ", \"", err));
-	W(put_str(o, key, err));
-	W(put_str(o, v ? "\": true" : "\": false", err));
-	return st;
-}
-
-/* ---- output: the table (csv, bin) ---- */
-
-static const struct { const char *name; enum ad_type type; } col_table[] = {
-	{ "column", AD_TEXT }, { "type", AD_TEXT }, { "n_ref", AD_NUMERIC },
-	{ "n_cur", AD_NUMERIC }, { "psi", AD_NUMERIC }, { "ks", AD_NUMERIC },
-	{ "ks_p", AD_NUMERIC }, { "chi2_p", AD_NUMERIC },
-	{ "wasserstein", AD_NUMERIC }, { "js", AD_NUMERIC },
-	{ "missing_delta", AD_NUMERIC }, { "unseen", AD_NUMERIC },
-	{ "drifted", AD_NUMERIC }
-};
-
-static const struct { const char *name; enum ad_type type; } win_table[] = {
-	{ "window", AD_NUMERIC }, { "first_line", AD_NUMERIC },
-	{ "last_line", AD_NUMERIC }, { "rows", AD_NUMERIC },
-	{ "columns_compared", AD_NUMERIC }, { "columns_drifted", AD_NUMERIC },
-	{ "share", AD_NUMERIC }, { "drifted", AD_NUMERIC },
-	{ "drifted_names", AD_TEXT }
-};
-
-static enum ad_status open_table(struct run *r, struct ad_error *err)
-{
-	struct ad_writer_opts wo = { AD_FORMAT_CSV, 0, 0 };
-	int win = r->o->window > 0;
-	size_t n = win ? sizeof win_table / sizeof win_table[0] :
-	    sizeof col_table / sizeof col_table[0];
-	enum ad_status st;
-
-	if ((st = ad_schema_new(&r->outs, err)) != AD_OK)
-		return st;
-	for (size_t i = 0; i < n; i++) {
-		const char *name = win ? win_table[i].name : col_table[i].name;
-		if ((st = ad_schema_add(r->outs, name, strlen(name), win ?
-		    win_table[i].type : col_table[i].type, err)) != AD_OK)
-			return st;
-	}
-	if ((st = ad_block_new(&r->row, n, 1, err)) != AD_OK)
-		return st;
-	wo.format = r->o->format == AD_DRIFT_BIN ? AD_FORMAT_BIN : AD_FORMAT_CSV;
-	wo.delim = r->o->in.delim;
-	return ad_writer_open(&r->w, r->out, r->outs, &wo, err);
-}
-
-/* Writes the row being built, with cells[] as its numbers (text cells'
- * slots are ignored). */
-static enum ad_status emit_row(struct run *r, const double *cells,
-    struct ad_error *err)
-{
-	enum ad_status st;
-
-	for (size_t i = 0; i < r->row->ncols; i++)
-		if (r->outs->cols[i].type == AD_NUMERIC)
-			r->row->num[i] = cells[i];
-	r->row->nrows = 1;
-	r->row->line[0] = 0;
-	st = ad_writer_write(r->w, r->row, NULL, err);
-	ad_block_clear(r->row);
-	return st;
-}
-
-static enum ad_status table_columns(struct run *r, struct ad_error *err)
-{
-	enum ad_status st = AD_OK;
-
-	for (size_t j = 0; j < r->ncols && st == AD_OK; j++) {
-		const struct ad_drift_col *c = &r->cols[j];
-		const char *t = ad_type_name(c->type);
-		double cells[] = { 0, 0, (double)c->n_ref, (double)c->n_cur,
-		    c->psi, c->ks, c->ks_p, c->chi2_p, c->wasserstein, c->js,
-		    c->missing_delta, c->unseen, c->drifted };
-
-		W(ad_block_set_text(r->row, 0, 0, c->name, strlen(c->name), err));
-		W(ad_block_set_text(r->row, 0, 1, t, strlen(t), err));
-		W(emit_row(r, cells, err));
-	}
-	return st;
-}
-
-/* The drifted columns' names, comma-separated, into buf (cut with "..."). */
-static void drifted_names(const struct run *r, char *buf, size_t n)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (size_t j = 0; j < r->ncols; j++) {
-		const char *name = r->cols[j].name;
-		size_t need;
-
-		if (!r->cols[j].drifted)
-			continue;
-		need = strlen(name) + (len ? 1 : 0);
-		if (len + need + 4 >= n) {
-			snprintf(buf + len, n - len, "%s...", len ? "," : "");
-			return;
-		}
-		len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? "," : "",
-		    name);
-	}
-}
-
-static enum ad_status table_window(struct run *r, struct ad_error *err)
-{
-	char names[4096];
-	double cells[] = { (double)r->nwin, (double)r->win_first,
-	    (double)r->win_last, (double)r->win_rows, (double)r->v.columns,
-	    (double)r->v.drifted, r->v.share, r->v.drift, 0 };
-	enum ad_status st;
-
-	drifted_names(r, names, sizeof names);
-	if ((st = ad_block_set_text(r->row, 0, 8, names, strlen(names),
-	    err)) != AD_OK)
-		return st;
-	return emit_row(r, cells, err);
-}
-
-/* ---- output: JSON ---- */
-
-static enum ad_status json_rule(struct run *r, struct ad_error *err)
-{
-	const struct ad_drift_rule *u = &r->rule;
-	struct ad_out *o = r->out;
-	enum ad_status st = AD_OK;
-
-	W(put_str(o, ",\n  \"rule\": {\"method\": \"", err));
-	W(put_str(o, method_names[u->method], err));
-	W(put_str(o, "\"", err));
-	W(json_key_num(o, "threshold", u->threshold, err));
-	W(json_key_num(o, "alpha", u->method == AD_DRIFT_KS ? u->threshold :
-	    u->alpha, err));
-	W(json_key_num(o, "drift_share", u->share, err));
-	W(put_str(o, ", \"critical\": [", err));
-	for (size_t i = 0; i < r->o->ncritical; i++) {
-		W(put_str(o, i ? ", " : "", err));
-		W(ad_json_string(o, r->o->critical[i], strlen(r->o->critical[i]),
-		    err));
-	}
-	W(put_str(o, "]}", err));
-	return st;
-}
-
-static enum ad_status json_head(struct run *r, struct ad_error *err)
-{
-	struct ad_out *o = r->out;
-	const char *in = input_name(r);
-	enum ad_status st = AD_OK;
-
-	W(put_str(o, "{\n  \"reference\": ", err));
-	W(ad_json_string(o, r->ref_name, strlen(r->ref_name), err));
-	W(put_str(o, ",\n  \"input\": ", err));
-	W(ad_json_string(o, in, strlen(in), err));
-	W(json_rule(r, err));
-	if (r->o->window > 0) {
-		W(put_str(o, ",\n  \"window\": ", err));
-		W(ad_json_uint(o, r->o->window, err));
-		W(put_str(o, ",\n  \"windows\": [", err));
-	}
-	return st;
-}
-
-static enum ad_status json_col(struct ad_out *o, const struct ad_drift_col *c,
-    struct ad_error *err)
-{
-	enum ad_status st = AD_OK;
-	const char *t = ad_type_name(c->type);
-
-	W(put_str(o, "{\"column\": ", err));
-	W(ad_json_string(o, c->name, strlen(c->name), err));
-	W(put_str(o, ", \"type\": \"", err));
-	W(put_str(o, t, err));
-	W(put_str(o, "\"", err));
-	W(json_key_uint(o, "n_ref", c->n_ref, err));
-	W(json_key_uint(o, "n_cur", c->n_cur, err));
-	W(json_key_uint(o, "missing_ref", c->rows_ref - c->n_ref, err));
-	W(json_key_uint(o, "missing_cur", c->rows_cur - c->n_cur, err));
-	W(json_key_num(o, "psi", c->psi, err));
-	W(json_key_num(o, "ks", c->ks, err));
-	W(json_key_num(o, "ks_p", c->ks_p, err));
-	if (!isnan(c->ks_p))
-		W(put_str(o, c->ks_method == AD_KS_EXACT ?
-		    ", \"ks_method\": \"exact\"" : ", \"ks_method\": \"asymp\"",
-		    err));
-	W(json_key_num(o, "chi2_p", c->chi2_p, err));
-	W(json_key_num(o, "wasserstein", c->wasserstein, err));
-	W(json_key_num(o, "js", c->js, err));
-	W(json_key_num(o, "missing_delta", c->missing_delta, err));
-	W(json_key_num(o, "unseen", c->unseen, err));
-	if (c->type == AD_NUMERIC) {
-		W(json_key_num(o, "ref_mean", c->ref_mean, err));
-		W(json_key_num(o, "cur_mean", c->cur_mean, err));
-		W(json_key_num(o, "ref_std", c->ref_std, err));
-		W(json_key_num(o, "cur_std", c->cur_std, err));
-	}
-	W(json_key_bool(o, "critical", c->critical, err));
-	W(json_key_bool(o, "drifted", c->drifted, err));
-	W(put_str(o, "}", err));
-	return st;
-}
-
-/* The verdict's members and the columns; ind starts each line. */
-static enum ad_status json_comparison(struct run *r, const char *ind,
-    struct ad_error *err)
-{
-	struct ad_out *o = r->out;
-	char nl[40];
-	enum ad_status st = AD_OK;
-
-	snprintf(nl, sizeof nl, "\n%s", ind);
-	W(put_str(o, "\"rows_ref\": ", err));
-	W(ad_json_uint(o, ref_rows(r), err));
-	W(json_key_uint(o, "rows_cur", r->cur_rows, err));
-	W(json_key_uint(o, "columns_compared", r->v.columns, err));
-	W(json_key_uint(o, "columns_drifted", r->v.drifted, err));
-	W(json_key_num(o, "share", r->v.share, err));
-	W(json_key_bool(o, "drift", r->v.drift, err));
-	W(put_str(o, ",", err));
-	W(put_str(o, nl, err));
-	W(put_str(o, "\"columns\": [", err));
-	for (size_t j = 0; j < r->ncols; j++) {
-		W(put_str(o, j ? "," : "", err));
-		W(put_str(o, nl, err));
-		W(put_str(o, "  ", err));
-		W(json_col(o, &r->cols[j], err));
-	}
-	if (r->ncols > 0)
-		W(put_str(o, nl, err));
-	W(put_str(o, "]", err));
-	return st;
-}
-
-static enum ad_status json_window(struct run *r, struct ad_error *err)
-{
-	struct ad_out *o = r->out;
-	enum ad_status st = AD_OK;
-
-	W(put_str(o, r->nwin > 1 ? ",\n    {" : "\n    {", err));
-	W(put_str(o, "\"window\": ", err));
-	W(ad_json_uint(o, r->nwin, err));
-	W(json_key_uint(o, "first_line", r->win_first, err));
-	W(json_key_uint(o, "last_line", r->win_last, err));
-	W(json_key_uint(o, "rows", r->win_rows, err));
-	W(put_str(o, ",\n     ", err));
-	W(json_comparison(r, "     ", err));
-	W(put_str(o, "}", err));
-	return st;
-}
-
-static enum ad_status json_tail(struct run *r, struct ad_error *err)
-{
-	struct ad_out *o = r->out;
-	enum ad_status st = AD_OK;
-
-	if (r->o->window == 0) {
-		W(put_str(o, ",\n  ", err));
-		W(json_comparison(r, "  ", err));
-		W(put_str(o, "\n}\n", err));
-		return st;
-	}
-	W(put_str(o, r->nwin ? "\n  ],\n  \"windows_drifted\": " :
-	    "],\n  \"windows_drifted\": ", err));
-	W(ad_json_uint(o, r->res->windows_drifted, err));
-	W(put_str(o, ",\n  \"first_drift_line\": ", err));
-	W(r->res->windows_drifted ? ad_json_uint(o, r->res->first_drift_line,
-	    err) : put_str(o, "null", err));
-	W(put_str(o, ",\n  \"drift\": ", err));
-	W(put_str(o, r->res->drift ? "true\n}\n" : "false\n}\n", err));
-	return st;
-}
-
-/* ---- output: text ---- */
-
-static enum ad_status text_line(struct ad_out *o, const char *const *cells,
-    const int *widths, size_t n, struct ad_error *err)
-{
-	char buf[1024];
-	size_t len = 0;
-
-	/* the row in buf, without trailing spaces */
-	for (size_t i = 0; i < n && len < sizeof buf; i++)
-		len += (size_t)snprintf(buf + len, sizeof buf - len, i == 0 ?
-		    "%-*s" : "  %*s", widths[i], cells[i]);
-	if (len >= sizeof buf)
-		len = sizeof buf - 1;
-	while (len > 0 && buf[len - 1] == ' ')
-		len--;
-	buf[len] = '\n';
-	return ad_out_write(o, buf, len + 1, err);
-}
-
-static enum ad_status text_columns(struct run *r, struct ad_error *err)
-{
-	static const char *const head[] = { "column", "type", "n_ref", "n_cur",
-	    "psi", "ks", "ks_p", "chi2_p", "wasserstein", "js",
-	    "missing_delta", "unseen", "drifted" };
-	enum { N = sizeof head / sizeof head[0] };
-	int widths[N];
-	char num[N][32];
-	const char *cells[N];
-	size_t namew = 6;
-	enum ad_status st;
-
-	for (size_t j = 0; j < r->ncols; j++)
-		if (strlen(r->cols[j].name) > namew)
-			namew = strlen(r->cols[j].name);
-	if (namew > 40)
-		namew = 40;
-	widths[0] = (int)namew;
-	widths[1] = 7;
-	/* "%.4g" takes at most 10 characters: -1.234e-100 is 11 */
-	for (size_t i = 2; i < N; i++)
-		widths[i] = (int)strlen(head[i]) > 11 ? (int)strlen(head[i]) : 11;
-	widths[N - 1] = 7;
-	if ((st = text_line(r->out, head, widths, N, err)) != AD_OK)
-		return st;
-	for (size_t j = 0; j < r->ncols && st == AD_OK; j++) {
-		const struct ad_drift_col *c = &r->cols[j];
-		double v[] = { 0, 0, (double)c->n_ref, (double)c->n_cur, c->psi,
-		    c->ks, c->ks_p, c->chi2_p, c->wasserstein, c->js,
-		    c->missing_delta, c->unseen };
-
-		cells[0] = c->name;
-		cells[1] = ad_type_name(c->type);
-		for (size_t i = 2; i < N - 1; i++) {
-			human(num[i], sizeof num[i], v[i]);
-			cells[i] = num[i];
-		}
-		cells[N - 1] = c->drifted ? (c->critical ? "yes (!)" : "yes") : "no";
-		st = text_line(r->out, cells, widths, N, err);
-	}
-	return st;
-}
-
-static enum ad_status text_verdict(struct run *r, struct ad_error *err)
-{
-	char buf[600], names[300];
-
-	drifted_names(r, names, sizeof names);
-	snprintf(buf, sizeof buf, "%s: %zu of %zu columns drifted (share %.4g, "
-	    "threshold %.4g)%s%s%s\n", r->v.drift ? "drift" : "no drift",
-	    r->v.drifted, r->v.columns, r->v.share, r->rule.share,
-	    r->v.drifted ? ": " : "", names,
-	    r->v.critical_drifted ? "; a critical column drifted" : "");
-	return put_str(r->out, buf, err);
-}
-
-static enum ad_status text_window(struct run *r, struct ad_error *err)
-{
-	static const char *const head[] = { "window", "first_line", "last_line",
-	    "rows", "drifted", "share", "drift", "columns" };
-	static const int widths[] = { 6, 10, 10, 8, 9, 7, 5, 0 };
-	char c[7][32], names[300];
-	const char *cells[8];
-	enum ad_status st = AD_OK;
-
-	if (r->nwin == 1)
-		W(text_line(r->out, head, widths, 8, err));
-	snprintf(c[0], sizeof c[0], "%llu", (unsigned long long)r->nwin);
-	snprintf(c[1], sizeof c[1], "%llu", (unsigned long long)r->win_first);
-	snprintf(c[2], sizeof c[2], "%llu", (unsigned long long)r->win_last);
-	snprintf(c[3], sizeof c[3], "%llu", (unsigned long long)r->win_rows);
-	snprintf(c[4], sizeof c[4], "%zu/%zu", r->v.drifted, r->v.columns);
-	human(c[5], sizeof c[5], r->v.share);
-	snprintf(c[6], sizeof c[6], "%s", r->v.drift ? "yes" : "no");
-	drifted_names(r, names, sizeof names);
-	for (int i = 0; i < 7; i++)
-		cells[i] = c[i];
-	cells[7] = names;
-	W(text_line(r->out, cells, widths, 8, err));
-	return st;
-}
-
-/* ---- output: Prometheus ---- */
-
-/* One sample of gauge name; its HELP and TYPE come first when *first.
- * NaN (a statistic that does not apply) writes nothing. */
-static enum ad_status prom_sample(struct ad_out *o, const char *name,
-    const char *help, const char *input, const char *column, double v,
-    int *first, struct ad_error *err)
-{
-	const struct ad_prom_label labels[] = {
-		{ "input", input }, { "column", column }
-	};
-	enum ad_status st;
-
-	if (isnan(v))
-		return AD_OK;
-	if (*first && (st = ad_prom_family(o, name, help, err)) != AD_OK)
-		return st;
-	*first = 0;
-	return ad_prom_sample(o, name, labels, 2, v, err);
-}
-
-static enum ad_status write_prom(struct run *r, struct ad_error *err)
-{
-	static const struct { const char *name, *help; } per[] = {
-		{ "adkit_drift_psi", "Population stability index of a column "
-		    "against the reference." },
-		{ "adkit_drift_ks_statistic", "Two-sample Kolmogorov-Smirnov "
-		    "statistic of a numeric column." },
-		{ "adkit_drift_ks_pvalue", "Kolmogorov-Smirnov p-value of a "
-		    "numeric column." },
-		{ "adkit_drift_chi2_pvalue", "Chi-square test p-value of a text "
-		    "column." },
-		{ "adkit_drift_wasserstein", "Wasserstein-1 distance of a numeric "
-		    "column, in reference standard deviations." },
-		{ "adkit_drift_js_distance", "Jensen-Shannon distance (base 2) of "
-		    "a column." },
-		{ "adkit_drift_missing_delta", "Missing rate of a column minus "
-		    "that of the reference." },
-		{ "adkit_drift_column_drifted", "1 if the column drifted, else 0." },
-	};
-	const char *in = input_name(r);
-	struct ad_out *o = r->prom;
-	enum ad_status st = AD_OK;
-	int first;
-
-	first = 1;
-	W(prom_sample(o, "adkit_drift_detected", "1 if the last run found "
-	    "drift, else 0.", in, NULL, r->res->drift, &first, err));
-	first = 1;
-	W(prom_sample(o, "adkit_drift_columns_compared", "Columns compared in "
-	    "the last run.", in, NULL, (double)r->v.columns, &first, err));
-	first = 1;
-	W(prom_sample(o, "adkit_drift_columns_drifted", "Columns that drifted "
-	    "in the last run (the last window with --window).", in, NULL,
-	    (double)r->v.drifted, &first, err));
-	first = 1;
-	W(prom_sample(o, "adkit_drift_share", "Share of the compared columns "
-	    "that drifted.", in, NULL, r->v.share, &first, err));
-	if (r->o->window > 0) {
-		first = 1;
-		W(prom_sample(o, "adkit_drift_windows", "Windows compared in the "
-		    "last run.", in, NULL, (double)r->nwin, &first, err));
-		first = 1;
-		W(prom_sample(o, "adkit_drift_windows_drifted", "Windows that "
-		    "drifted in the last run.", in, NULL,
-		    (double)r->res->windows_drifted, &first, err));
-	}
-	/* with --window, the columns of the last window, if there was one */
-	for (size_t m = 0; m < sizeof per / sizeof per[0] && (r->o->window == 0 ||
-	    r->nwin > 0); m++) {
-		first = 1;
-		for (size_t j = 0; j < r->ncols && st == AD_OK; j++) {
-			const struct ad_drift_col *c = &r->cols[j];
-			double v[] = { c->psi, c->ks, c->ks_p, c->chi2_p,
-			    c->wasserstein, c->js, c->missing_delta, c->drifted };
-			st = prom_sample(o, per[m].name, per[m].help, in, c->name,
-			    v[m], &first, err);
-		}
-	}
-	first = 1;
-	W(prom_sample(o, "adkit_drift_last_run_timestamp_seconds", "When "
-	    "ad-drift last finished a comparison, in Unix time.", in, NULL,
-	    ad_prom_run_time(), &first, err));
-	return st;
-}
-
 /* ---- the comparison's outputs ---- */
 
 /* Opens every output; they are committed in this order, the report last. */
@@ -1476,79 +962,68 @@ static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
 }
 
+/* What the outputs show of the run so far. */
+static void results_of(const struct run *r, struct ad_drift_results *x)
+{
+	memset(x, 0, sizeof *x);
+	x->o = r->o;
+	x->rule = &r->rule;
+	x->method = method_names[r->rule.method];
+	x->reference = r->ref_name;
+	x->input = input_name(r);
+	x->rows_ref = ref_rows(r);
+	x->rows_cur = r->cur_rows;
+	x->cols = r->cols;
+	x->ncols = r->ncols;
+	x->v = r->v;
+	x->window = r->nwin;
+	x->first_line = r->win_first;
+	x->last_line = r->win_last;
+	x->rows = r->win_rows;
+	x->res = r->res;
+}
+
 /* Writes what goes out before the first comparison. */
 static enum ad_status begin_report(struct run *r, struct ad_error *err)
 {
-	switch (r->o->format) {
-	case AD_DRIFT_CSV:
-	case AD_DRIFT_BIN:
-		return open_table(r, err);
-	case AD_DRIFT_JSON:
-		return json_head(r, err);
-	case AD_DRIFT_TEXT:
-		break;
-	}
-	return AD_OK;
+	struct ad_drift_results x;
+
+	results_of(r, &x);
+	return ad_drift_report_begin(&r->rep, &x, r->out, err);
 }
 
 /* Records a window's verdict in the result and writes its row. */
 static enum ad_status report_window(struct run *r, struct ad_error *err)
 {
+	struct ad_drift_results x;
+
 	r->res->windows = r->nwin;
 	if (r->v.drift) {
 		if (r->res->windows_drifted++ == 0)
 			r->res->first_drift_line = r->win_first;
 		r->res->drift = 1;
 	}
-	switch (r->o->format) {
-	case AD_DRIFT_CSV:
-	case AD_DRIFT_BIN:
-		return table_window(r, err);
-	case AD_DRIFT_JSON:
-		return json_window(r, err);
-	case AD_DRIFT_TEXT:
-		break;
-	}
-	return text_window(r, err);
+	results_of(r, &x);
+	return ad_drift_report_window(&r->rep, &x, err);
 }
 
 static enum ad_status end_report(struct run *r, struct ad_error *err)
 {
-	enum ad_status st = AD_OK;
+	struct ad_drift_results x;
+	enum ad_status st;
 
 	if (r->o->window == 0)
 		r->res->drift = r->v.drift;
 	r->res->columns = r->v.columns;
 	r->res->drifted = r->v.drifted;
-	drifted_names(r, r->res->names, sizeof r->res->names);
-	switch (r->o->format) {
-	case AD_DRIFT_CSV:
-	case AD_DRIFT_BIN:
-		if (r->o->window == 0)
-			W(table_columns(r, err));
-		W(ad_writer_finish(r->w, err));
-		break;
-	case AD_DRIFT_JSON:
-		W(json_tail(r, err));
-		break;
-	case AD_DRIFT_TEXT:
-		if (r->o->window == 0) {
-			W(text_columns(r, err));
-			W(text_verdict(r, err));
-		} else {
-			char buf[200];
-			snprintf(buf, sizeof buf, "%s: %llu of %llu windows "
-			    "drifted\n", r->res->drift ? "drift" : "no drift",
-			    (unsigned long long)r->res->windows_drifted,
-			    (unsigned long long)r->nwin);
-			W(put_str(r->out, buf, err));
-		}
-		break;
-	}
-	if (r->prom != NULL)
-		W(write_prom(r, err));
-	if (r->verdict != NULL)
-		W(put_str(r->verdict, r->res->drift ? "true\n" : "false\n", err));
+	ad_drift_drifted_names(r->cols, r->ncols, r->res->names,
+	    sizeof r->res->names);
+	results_of(r, &x);
+	st = ad_drift_report_end(&r->rep, &x, err);
+	if (st == AD_OK && r->prom != NULL)
+		st = ad_drift_report_prom(&x, r->prom, err);
+	if (st == AD_OK && r->verdict != NULL)
+		st = ad_drift_report_verdict(&x, r->verdict, err);
 	return st;
 }
 
@@ -1790,9 +1265,7 @@ static enum ad_status run_merge(struct run *r, struct ad_error *err)
 static void run_free(struct run *r)
 {
 	ad_outset_free(r->outset);
-	ad_writer_free(r->w);
-	ad_block_free(r->row);
-	ad_schema_free(r->outs);
+	ad_drift_report_free(&r->rep);
 	free_data(r, r->rd);
 	ad_profile_free(r->ref);
 	ad_model_free(r->model);

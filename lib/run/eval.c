@@ -18,32 +18,36 @@
  * thresholds they need are taken from sorted copies.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "eval.h"
+#include "eval_report.h"
 #include "hashmap.h"
 #include "io.h"
-#include "json.h"
 #include "metrics.h"
-#include "outset.h"
 #include "num.h"
-#include "prom.h"
-#include "svg.h"
+#include "outset.h"
 #include "table.h"
-#include "writer.h"
 
 /* The input columns ad-eval reads. */
-enum cell { C_LABEL, C_SCORE, C_COMPARE, C_PRED, C_BY, CELLS };
+enum cell {
+	C_LABEL = AD_EVAL_LABEL, C_SCORE = AD_EVAL_SCORE,
+	C_COMPARE = AD_EVAL_COMPARE, C_PRED = AD_EVAL_PRED, C_BY = AD_EVAL_BY,
+	CELLS = AD_EVAL_COLUMNS
+};
 
 /* A label or a prediction. */
 enum mark { M_NEG = 0, M_POS = 1, M_MISSING = 2, M_BAD = 3 };
 
 /* What flags rows, once the input's columns are known. */
-enum decision { D_NONE, D_PRED, D_THRESHOLD, D_TOP_K, D_CONTAMINATION };
+enum decision {
+	D_NONE = AD_DECISION_NONE, D_PRED = AD_DECISION_PRED,
+	D_THRESHOLD = AD_DECISION_THRESHOLD, D_TOP_K = AD_DECISION_TOP_K,
+	D_CONTAMINATION = AD_DECISION_CONTAMINATION
+};
 
 /* Above every key: a threshold that flags nothing. */
 #define FLAG_NONE UINT64_MAX
@@ -51,9 +55,6 @@ enum decision { D_NONE, D_PRED, D_THRESHOLD, D_TOP_K, D_CONTAMINATION };
 /* Curve points for drawing are kept this far apart (in x or in y), a third
  * of a pixel in the plot. */
 #define STEP 0.001
-
-static const char no_decision[] = "no decision: give --pred, --threshold, "
-    "--top-k or --contamination";
 
 /* One score column's order keys for one group, by label; beside them, for
  * the totals with --compare, the rows' decisions (bits as in ad_paired). */
@@ -66,15 +67,6 @@ struct keys {
 	int sorted;
 };
 
-/* The results of one score column for one group. */
-struct model {
-	int decided;                /* conf holds the decision's counts */
-	struct ad_confusion conf;
-	double threshold;           /* NaN: none (a column, or nothing flagged) */
-	struct ad_decision_metrics dm;
-	struct ad_rank_metrics rm;
-};
-
 struct group {
 	char *value;                /* the --by value; NULL for all rows */
 	size_t len;
@@ -83,7 +75,7 @@ struct group {
 	uint64_t npos, nneg;        /* of them, labelled anomalous and normal */
 	struct keys k[2];           /* [0]: --score, [1]: --compare */
 	struct ad_confusion pred;   /* the prediction column against labels */
-	struct model m[2];
+	struct ad_eval_model m[2];
 	struct ad_delong delong;
 };
 
@@ -181,10 +173,6 @@ static enum ad_status find_column(struct run *r, enum cell c, const char *name,
 	return AD_OK;
 }
 
-static const char *const gate_option[AD_GATES] = {
-	"--min-f1", "--min-auc", "--min-precision", "--min-recall"
-};
-
 /* Picks the columns and the decision, now that the header is known. */
 static enum ad_status choose(struct run *r, struct ad_error *err)
 {
@@ -223,7 +211,7 @@ static enum ad_status choose(struct run *r, struct ad_error *err)
 			return ad_error_set(err, AD_EUSAGE, "%s needs a decision: "
 			    "the input has no is_anomaly column; give --pred, "
 			    "--threshold, --top-k or --contamination",
-			    gate_option[g]);
+			    ad_eval_gate_option(g));
 	r->paired = o->compare != NULL;
 	r->with_flags = r->paired && o->bootstrap > 0 && r->decision != D_NONE;
 	return AD_OK;
@@ -724,33 +712,6 @@ static double rate(uint64_t num, uint64_t den)
 	return den ? (double)num / (double)den : NAN;
 }
 
-static enum ad_status curve_field(struct ad_out *o, double v,
-    struct ad_error *err)
-{
-	char buf[AD_NUM_MAXLEN + 1];
-	size_t n = 1;
-
-	buf[0] = ',';
-	if (!isnan(v))
-		n += ad_num_format(v, buf + 1);
-	return ad_out_write(o, buf, n, err);
-}
-
-static enum ad_status curve_row(struct curve_ctx *c, double t, uint64_t tp,
-    uint64_t fp, struct ad_error *err)
-{
-	struct ad_out *o = c->r->curves;
-	const char *name = c->r->name[c->model ? C_COMPARE : C_SCORE];
-	double v[] = { t, (double)tp, (double)fp, rate(fp, c->nneg),
-	    rate(tp, c->npos), rate(tp, tp + fp), rate(tp, c->npos) };
-	enum ad_status st;
-
-	st = ad_csv_write_field(o, name, strlen(name), ',', err);
-	for (size_t i = 0; i < sizeof v / sizeof v[0] && st == AD_OK; i++)
-		st = curve_field(o, v[i], err);
-	return st != AD_OK ? st : ad_out_write(o, "\n", 1, err);
-}
-
 static enum ad_status on_point(void *ctx, double t, uint64_t tp, uint64_t fp,
     struct ad_error *err)
 {
@@ -758,7 +719,9 @@ static enum ad_status on_point(void *ctx, double t, uint64_t tp, uint64_t fp,
 	struct run *r = c->r;
 	enum ad_status st;
 
-	if (r->curves != NULL && (st = curve_row(c, t, tp, fp, err)) != AD_OK)
+	if (r->curves != NULL && (st = ad_eval_curves_row(r->curves,
+	    r->name[c->model ? C_COMPARE : C_SCORE], t, tp, fp, c->npos, c->nneg,
+	    err)) != AD_OK)
 		return st;
 	if (r->plot == NULL && r->kfp_ui == NULL)
 		return AD_OK;
@@ -775,7 +738,7 @@ static enum ad_status on_point(void *ctx, double t, uint64_t tp, uint64_t fp,
 
 static void decide(struct run *r, struct group *g, int m)
 {
-	struct model *md = &g->m[m];
+	struct ad_eval_model *md = &g->m[m];
 	struct ad_ranked x = ranked(&g->k[m]);
 
 	md->threshold = NAN;
@@ -856,8 +819,8 @@ static enum ad_status compute(struct run *r, struct ad_error *err)
 		return st;
 	if ((st = thresholds(r, err)) != AD_OK)
 		return st;
-	if (r->curves != NULL && (st = ad_json_raw(r->curves, "score,threshold,"
-	    "tp,fp,fpr,tpr,precision,recall\n", err)) != AD_OK)
+	if (r->curves != NULL && (st = ad_eval_curves_head(r->curves, err)) !=
+	    AD_OK)
 		return st;
 	if ((st = compute_group(r, &r->all, err)) != AD_OK)
 		return st;
@@ -874,1018 +837,6 @@ static enum ad_status compute(struct run *r, struct ad_error *err)
 			return st;
 	}
 	return AD_OK;
-}
-
-/* ---- the report's items ---- */
-
-/* One reported value. */
-struct item {
-	const char *key;
-	struct ad_value v;   /* NaN without why: null, and no reason given */
-	int count;           /* a whole number */
-};
-
-struct items {
-	struct item a[48];
-	size_t n;
-};
-
-static struct ad_value value(double v)
-{
-	struct ad_value x = { v, NULL };
-
-	return x;
-}
-
-static void put(struct items *it, const char *key, struct ad_value v,
-    int count)
-{
-	struct item *x;
-
-	if (it->n == sizeof it->a / sizeof it->a[0])
-		return;     /* cannot happen: the lists are fixed and shorter */
-	x = &it->a[it->n++];
-
-	x->key = key;
-	x->v = v;
-	x->count = count;
-}
-
-static void put_count(struct items *it, const char *key, uint64_t n)
-{
-	put(it, key, value((double)n), 1);
-}
-
-static struct ad_value undecided(void)
-{
-	struct ad_value x = { NAN, no_decision };
-
-	return x;
-}
-
-static void model_items(const struct model *m, struct items *it)
-{
-	const struct ad_confusion *c = &m->conf;
-	const struct ad_decision_metrics *d = &m->dm;
-	const struct ad_rank_metrics *k = &m->rm;
-	struct ad_value u = undecided();
-
-	put(it, "threshold", value(m->threshold), 0);
-	put(it, "tp", m->decided ? value((double)c->tp) : u, 1);
-	put(it, "fp", m->decided ? value((double)c->fp) : u, 1);
-	put(it, "tn", m->decided ? value((double)c->tn) : u, 1);
-	put(it, "fn", m->decided ? value((double)c->fn) : u, 1);
-	put(it, "precision", m->decided ? d->precision : u, 0);
-	put(it, "recall", m->decided ? d->recall : u, 0);
-	put(it, "f1", m->decided ? d->f1 : u, 0);
-	put(it, "accuracy", m->decided ? d->accuracy : u, 0);
-	put(it, "specificity", m->decided ? d->specificity : u, 0);
-	put(it, "mcc", m->decided ? d->mcc : u, 0);
-	put(it, "roc_auc", k->roc_auc, 0);
-	put(it, "pr_auc", k->pr_auc, 0);
-	put(it, "precision_at_k", k->precision_at_k, 0);
-	put(it, "best_f1", k->best_f1, 0);
-	put(it, "best_f1_threshold", k->best_f1_threshold, 0);
-}
-
-static void group_items(const struct run *r, const struct group *g,
-    struct items *it)
-{
-	put_count(it, "rows_missing_label", g->missing[C_LABEL]);
-	put_count(it, "rows_missing_score", g->missing[C_SCORE]);
-	if (r->paired)
-		put_count(it, "rows_missing_compare", g->missing[C_COMPARE]);
-	if (r->decision == D_PRED)
-		put_count(it, "rows_missing_pred", g->missing[C_PRED]);
-	put_count(it, "rows_used", g->used);
-	put_count(it, "positives", g->npos);
-	put_count(it, "negatives", g->nneg);
-	model_items(&g->m[0], it);
-}
-
-/* b - a, undefined when either is. */
-static struct ad_value diff(struct ad_value a, struct ad_value b)
-{
-	if (a.why != NULL)
-		return a;
-	if (b.why != NULL)
-		return b;
-	return value(b.v - a.v);
-}
-
-static void compare_items(const struct run *r, const struct group *g,
-    struct items *it)
-{
-	const struct model *a = &g->m[0], *b = &g->m[1];
-	struct ad_value u = undecided();
-
-	model_items(b, it);
-	put(it, "roc_auc_diff", diff(a->rm.roc_auc, b->rm.roc_auc), 0);
-	put(it, "pr_auc_diff", diff(a->rm.pr_auc, b->rm.pr_auc), 0);
-	put(it, "f1_diff", a->decided ? diff(a->dm.f1, b->dm.f1) : u, 0);
-	put(it, "delong_se", g->delong.se, 0);
-	put(it, "delong_z", g->delong.z, 0);
-	put(it, "delong_p_value", g->delong.p, 0);
-	if (g != &r->all)
-		return;
-	put_count(it, "bootstrap_resamples", r->boot.resamples);
-	put_count(it, "bootstrap_seed", r->boot.seed);
-	put(it, "bootstrap_level", value(r->boot.level), 0);
-	put(it, "f1_diff_low", r->boot.f1_low, 0);
-	put(it, "f1_diff_high", r->boot.f1_high, 0);
-	put(it, "pr_auc_diff_low", r->boot.ap_low, 0);
-	put(it, "pr_auc_diff_high", r->boot.ap_high, 0);
-}
-
-static const struct item *find_item(const struct items *it, const char *key)
-{
-	for (size_t i = 0; i < it->n; i++)
-		if (strcmp(it->a[i].key, key) == 0)
-			return &it->a[i];
-	return NULL;
-}
-
-/* ---- gates ---- */
-
-static const char *const gate_metric[AD_GATES] = {
-	"f1", "roc_auc", "precision", "recall"
-};
-
-static const char *const gate_name[AD_GATES] = {
-	"min_f1", "min_auc", "min_precision", "min_recall"
-};
-
-static struct ad_value gate_value(const struct run *r, int g)
-{
-	struct items it = { .n = 0 };
-
-	model_items(&r->all.m[0], &it);
-	return find_item(&it, gate_metric[g])->v;
-}
-
-static int gate_passed(const struct run *r, int g)
-{
-	struct ad_value v = gate_value(r, g);
-
-	return v.why == NULL && !isnan(v.v) && v.v >= r->o->min[g];
-}
-
-/* Names every missed gate in err; returns AD_ECHECK if any was. */
-static enum ad_status check_gates(const struct run *r, struct ad_error *err)
-{
-	char msg[sizeof err->msg] = "", num[AD_NUM_MAXLEN], min[AD_NUM_MAXLEN];
-	size_t len = 0;
-	int missed = 0;
-
-	for (int g = 0; g < AD_GATES; g++) {
-		struct ad_value v = gate_value(r, g);
-		int n;
-
-		if (isnan(r->o->min[g]) || gate_passed(r, g))
-			continue;
-		ad_num_format(r->o->min[g], min);
-		if (v.why != NULL) {
-			n = snprintf(msg + len, sizeof msg - len, "%s%s is undefined "
-			    "(%s), %s %s", missed ? "; " : "", gate_metric[g], v.why,
-			    gate_option[g], min);
-		} else {
-			ad_num_format(v.v, num);
-			n = snprintf(msg + len, sizeof msg - len, "%s%s %s is below "
-			    "%s %s", missed ? "; " : "", gate_metric[g], num,
-			    gate_option[g], min);
-		}
-		len += (size_t)n;
-		if (len >= sizeof msg)
-			len = sizeof msg - 1;
-		missed++;
-	}
-	if (!missed)
-		return AD_OK;
-	return ad_error_set(err, AD_ECHECK, "quality gate%s missed: %s",
-	    missed > 1 ? "s" : "", msg);
-}
-
-/* ---- JSON ---- */
-
-struct jw {
-	struct ad_out *o;
-	struct ad_error *err;
-	enum ad_status st;
-};
-
-static void jraw(struct jw *w, const char *s)
-{
-	if (w->st == AD_OK)
-		w->st = ad_json_raw(w->o, s, w->err);
-}
-
-static void jstr(struct jw *w, const char *s)
-{
-	if (w->st == AD_OK)
-		w->st = s ? ad_json_string(w->o, s, strlen(s), w->err) :
-		    ad_json_raw(w->o, "null", w->err);
-}
-
-static void jnum(struct jw *w, double v)
-{
-	if (w->st == AD_OK)
-		w->st = ad_json_number(w->o, v, w->err);
-}
-
-/* ",\n<indent>"key": " */
-static void jkey(struct jw *w, const char *indent, const char *key)
-{
-	jraw(w, ",\n");
-	jraw(w, indent);
-	jstr(w, key);
-	jraw(w, ": ");
-}
-
-static void json_items(struct jw *w, const struct items *it,
-    const char *indent)
-{
-	int first = 1;
-
-	for (size_t i = 0; i < it->n; i++) {
-		jkey(w, indent, it->a[i].key);
-		jnum(w, it->a[i].v.v);
-	}
-	jkey(w, indent, "undefined");
-	jraw(w, "{");
-	for (size_t i = 0; i < it->n; i++) {
-		if (it->a[i].v.why == NULL)
-			continue;
-		jraw(w, first ? "" : ", ");
-		jstr(w, it->a[i].key);
-		jraw(w, ": ");
-		jstr(w, it->a[i].v.why);
-		first = 0;
-	}
-	jraw(w, "}");
-}
-
-static void json_compare(struct jw *w, const struct run *r,
-    const struct group *g, const char *indent, const char *inner)
-{
-	struct items it = { .n = 0 };
-
-	compare_items(r, g, &it);
-	jkey(w, indent, "compare");
-	jraw(w, "{\n");
-	jraw(w, inner);
-	jraw(w, "\"score\": ");
-	jstr(w, r->name[C_COMPARE]);
-	json_items(w, &it, inner);
-	jraw(w, "\n");
-	jraw(w, indent);
-	jraw(w, "}");
-}
-
-static const char *decision_name(enum decision d)
-{
-	static const char *const names[] = {
-		"none", "pred", "threshold", "top_k", "contamination"
-	};
-
-	return names[d];
-}
-
-static void json_head(struct jw *w, const struct run *r)
-{
-	const char *in = ad_reader_name(r->rd);
-
-	jraw(w, "{\n  \"input\": ");
-	jstr(w, in);
-	jkey(w, "  ", "label");
-	jstr(w, r->name[C_LABEL]);
-	jkey(w, "  ", "score");
-	jstr(w, r->name[C_SCORE]);
-	jkey(w, "  ", "decision");
-	jstr(w, decision_name(r->decision));
-	jkey(w, "  ", "decision_column");
-	jstr(w, r->name[C_PRED]);
-	jkey(w, "  ", "top_k");
-	jnum(w, r->decision == D_TOP_K || r->decision == D_CONTAMINATION ?
-	    (double)r->k : NAN);
-	jkey(w, "  ", "contamination");
-	jnum(w, r->decision == D_CONTAMINATION ? r->o->contamination : NAN);
-	jkey(w, "  ", "rows_read");
-	jnum(w, (double)r->res->rows_read);
-	jkey(w, "  ", "rows_rejected");
-	jnum(w, (double)r->res->rows_rejected);
-}
-
-static void json_gates(struct jw *w, const struct run *r)
-{
-	int first = 1;
-
-	jkey(w, "  ", "gates");
-	jraw(w, "[");
-	for (int g = 0; g < AD_GATES; g++) {
-		struct ad_value v = gate_value(r, g);
-
-		if (isnan(r->o->min[g]))
-			continue;
-		jraw(w, first ? "\n    {\"gate\": " : ",\n    {\"gate\": ");
-		jstr(w, gate_name[g]);
-		jraw(w, ", \"metric\": ");
-		jstr(w, gate_metric[g]);
-		jraw(w, ", \"min\": ");
-		jnum(w, r->o->min[g]);
-		jraw(w, ", \"value\": ");
-		jnum(w, v.v);
-		jraw(w, gate_passed(r, g) ? ", \"passed\": true}" :
-		    ", \"passed\": false}");
-		first = 0;
-	}
-	jraw(w, first ? "]" : "\n  ]");
-}
-
-static void json_groups(struct jw *w, const struct run *r)
-{
-	jkey(w, "  ", "by");
-	jstr(w, r->name[C_BY]);
-	jkey(w, "  ", "rows_missing_by");
-	jnum(w, (double)r->res->missing_by);
-	jkey(w, "  ", "groups");
-	jraw(w, "[");
-	for (size_t i = 0; i < r->ngroups; i++) {
-		const struct group *g = r->groups[i];
-		struct items it = { .n = 0 };
-
-		group_items(r, g, &it);
-		jraw(w, i ? ",\n    {\n      \"value\": " :
-		    "\n    {\n      \"value\": ");
-		jstr(w, g->value);
-		json_items(w, &it, "      ");
-		if (r->paired)
-			json_compare(w, r, g, "      ", "        ");
-		jraw(w, "\n    }");
-	}
-	jraw(w, r->ngroups ? "\n  ]" : "]");
-}
-
-static enum ad_status write_json(struct run *r, struct ad_error *err)
-{
-	struct jw w = { r->out, err, AD_OK };
-	struct items it = { .n = 0 };
-
-	json_head(&w, r);
-	group_items(r, &r->all, &it);
-	json_items(&w, &it, "  ");
-	if (r->paired)
-		json_compare(&w, r, &r->all, "  ", "    ");
-	json_gates(&w, r);
-	if (r->name[C_BY] != NULL)
-		json_groups(&w, r);
-	jraw(&w, "\n}\n");
-	return w.st;
-}
-
-/* ---- CSV ---- */
-
-static void csv_row(struct jw *w, const struct run *r, const char *group,
-    const char *prefix, const struct item *x)
-{
-	char key[96];
-
-	if (r->name[C_BY] != NULL && w->st == AD_OK) {
-		if (group == NULL)
-			group = "";     /* the totals */
-		w->st = ad_csv_write_field(w->o, group, strlen(group), ',', w->err);
-		jraw(w, ",");
-	}
-	snprintf(key, sizeof key, "%s%s", prefix, x->key);
-	jraw(w, key);
-	jraw(w, ",");
-	if (!isnan(x->v.v))
-		jnum(w, x->v.v);
-	jraw(w, ",");
-	if (x->v.why != NULL && w->st == AD_OK)
-		w->st = ad_csv_write_field(w->o, x->v.why, strlen(x->v.why), ',',
-		    w->err);
-	jraw(w, "\n");
-}
-
-static void csv_group(struct jw *w, const struct run *r, const struct group *g)
-{
-	struct items it = { .n = 0 };
-
-	if (g == &r->all) {
-		struct item read = { "rows_read",
-		    value((double)r->res->rows_read), 1 };
-		struct item rej = { "rows_rejected",
-		    value((double)r->res->rows_rejected), 1 };
-		csv_row(w, r, NULL, "", &read);
-		csv_row(w, r, NULL, "", &rej);
-		if (r->name[C_BY] != NULL) {
-			struct item mb = { "rows_missing_by",
-			    value((double)r->res->missing_by), 1 };
-			csv_row(w, r, NULL, "", &mb);
-		}
-	}
-	group_items(r, g, &it);
-	for (size_t i = 0; i < it.n; i++)
-		csv_row(w, r, g->value, "", &it.a[i]);
-	if (!r->paired)
-		return;
-	it.n = 0;
-	compare_items(r, g, &it);
-	for (size_t i = 0; i < it.n; i++)
-		csv_row(w, r, g->value, "compare.", &it.a[i]);
-}
-
-static enum ad_status write_csv(struct run *r, struct ad_error *err)
-{
-	struct jw w = { r->out, err, AD_OK };
-
-	jraw(&w, r->name[C_BY] != NULL ? "group,metric,value,note\n" :
-	    "metric,value,note\n");
-	csv_group(&w, r, &r->all);
-	for (int g = 0; g < AD_GATES; g++) {
-		struct item x = { gate_name[g], value(gate_passed(r, g)), 1 };
-		char key[32];
-
-		if (isnan(r->o->min[g]))
-			continue;
-		snprintf(key, sizeof key, "gate_%s_passed", gate_name[g]);
-		x.key = key;
-		csv_row(&w, r, NULL, "", &x);
-	}
-	for (size_t i = 0; i < r->ngroups; i++)
-		csv_group(&w, r, r->groups[i]);
-	return w.st;
-}
-
-/* ---- text ---- */
-
-/* Writes printf-style text (short pieces). */
-static void tprintf(struct jw *w, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void tprintf(struct jw *w, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof buf)
-		n = sizeof buf - 1;
-	if (w->st == AD_OK)
-		w->st = ad_out_write(w->o, buf, (size_t)n, w->err);
-}
-
-/* A value for people: counts whole, rates to 4 decimals, "-" if undefined. */
-static void show(char *buf, size_t cap, const struct item *x, int sign)
-{
-	if (isnan(x->v.v))
-		snprintf(buf, cap, "-");
-	else if (x->count)
-		snprintf(buf, cap, "%.0f", x->v.v);
-	else if (strcmp(x->key, "threshold") == 0 ||
-	    strcmp(x->key, "best_f1_threshold") == 0)
-		snprintf(buf, cap, "%.6g", x->v.v);
-	else
-		snprintf(buf, cap, sign ? "%+.4f" : "%.4f", x->v.v);
-}
-
-static void text_decision(struct jw *w, const struct run *r)
-{
-	char t[64] = "";
-
-	if (r->decision != D_PRED && r->decision != D_NONE &&
-	    !isnan(r->all.m[0].threshold))
-		snprintf(t, sizeof t, " (score >= %.6g)", r->all.m[0].threshold);
-	switch (r->decision) {
-	case D_NONE:
-		tprintf(w, "decision   none (give --pred, --threshold, --top-k or "
-		    "--contamination)\n");
-		break;
-	case D_PRED:
-		tprintf(w, "decision   column \"%s\"\n", r->name[C_PRED]);
-		break;
-	case D_THRESHOLD:
-		tprintf(w, "decision   score >= %.6g\n", r->o->threshold);
-		break;
-	case D_TOP_K:
-		tprintf(w, "decision   the top %llu scores%s\n",
-		    (unsigned long long)r->k, t);
-		break;
-	case D_CONTAMINATION:
-		tprintf(w, "decision   the top %.6g%% (%llu rows)%s\n",
-		    r->o->contamination * 100, (unsigned long long)r->k, t);
-		break;
-	}
-}
-
-static void text_head(struct jw *w, const struct run *r)
-{
-	const struct ad_eval_result *s = r->res;
-
-	tprintf(w, "input      %s\n", ad_reader_name(r->rd));
-	tprintf(w, "columns    label %s, score %s", r->name[C_LABEL],
-	    r->name[C_SCORE]);
-	if (r->paired)
-		tprintf(w, ", compare %s", r->name[C_COMPARE]);
-	tprintf(w, "\n");
-	text_decision(w, r);
-	tprintf(w, "rows       %llu read, %llu used, %llu rejected\n",
-	    (unsigned long long)s->rows_read, (unsigned long long)s->rows_used,
-	    (unsigned long long)s->rows_rejected);
-	tprintf(w, "skipped    %llu missing label, %llu missing score",
-	    (unsigned long long)s->missing_label,
-	    (unsigned long long)s->missing_score);
-	if (r->paired)
-		tprintf(w, ", %llu missing compare",
-		    (unsigned long long)s->missing_compare);
-	if (r->decision == D_PRED)
-		tprintf(w, ", %llu missing prediction",
-		    (unsigned long long)s->missing_pred);
-	tprintf(w, "\nlabels     %llu anomalous, %llu normal\n\n",
-	    (unsigned long long)r->all.npos, (unsigned long long)r->all.nneg);
-}
-
-static void text_metrics(struct jw *w, const struct run *r)
-{
-	struct items a = { .n = 0 }, b = { .n = 0 };
-	char va[64], vb[64], vd[64];
-	int wa, wb;
-
-	model_items(&r->all.m[0], &a);
-	if (r->paired)
-		compare_items(r, &r->all, &b);
-	wa = (int)strlen(r->name[C_SCORE]) + 2;
-	wa = wa < 12 ? 12 : wa;
-	wb = r->paired ? (int)strlen(r->name[C_COMPARE]) + 2 : 0;
-	wb = r->paired && wb < 12 ? 12 : wb;
-	tprintf(w, "%-18s %-*s", "metric", wa, r->name[C_SCORE]);
-	if (r->paired)
-		tprintf(w, " %-*s difference", wb, r->name[C_COMPARE]);
-	tprintf(w, "\n");
-	for (size_t i = 0; i < a.n; i++) {
-		const struct item *x = &a.a[i];
-		show(va, sizeof va, x, 0);
-		tprintf(w, "%-18s %-*s", x->key, wa, va);
-		if (r->paired) {
-			char key[48];
-			const struct item *d;
-			show(vb, sizeof vb, &b.a[i], 0);
-			snprintf(key, sizeof key, "%s_diff", x->key);
-			d = find_item(&b, key);
-			if (d != NULL)
-				show(vd, sizeof vd, d, 1);
-			tprintf(w, " %-*s %s", wb, vb, d ? vd : "");
-		}
-		tprintf(w, "\n");
-	}
-}
-
-static void text_compare(struct jw *w, const struct run *r)
-{
-	struct items b = { .n = 0 };
-	static const char *const keys[] = { "delong_z", "delong_p_value" };
-	char v1[64], v2[64];
-
-	compare_items(r, &r->all, &b);
-	for (size_t i = 0; i < 2; i++) {
-		show(v1, sizeof v1, find_item(&b, keys[i]), 0);
-		tprintf(w, "%-18s %s\n", keys[i], v1);
-	}
-	for (int k = 0; k < 2; k++) {
-		const char *m = k ? "pr_auc" : "f1";
-		char lo[48], hi[48];
-		snprintf(lo, sizeof lo, "%s_diff_low", m);
-		snprintf(hi, sizeof hi, "%s_diff_high", m);
-		show(v1, sizeof v1, find_item(&b, lo), 1);
-		show(v2, sizeof v2, find_item(&b, hi), 1);
-		tprintf(w, "%-18s %s .. %s  (95%%, %llu resamples, seed %llu)\n",
-		    k ? "pr_auc_diff CI" : "f1_diff CI", v1, v2,
-		    (unsigned long long)r->boot.resamples,
-		    (unsigned long long)r->boot.seed);
-	}
-}
-
-static void text_undefined(struct jw *w, const struct run *r)
-{
-	struct items a = { .n = 0 }, b = { .n = 0 };
-	const char *last = NULL;
-
-	group_items(r, &r->all, &a);
-	if (r->paired)
-		compare_items(r, &r->all, &b);
-	for (int k = 0; k < 2; k++) {
-		const struct items *it = k ? &b : &a;
-		for (size_t i = 0; i < it->n; i++) {
-			const char *why = it->a[i].v.why;
-			if (why == NULL)
-				continue;
-			if (last == NULL || strcmp(last, why) != 0)
-				tprintf(w, "%s%s: %s", last ? "\n" : "\nundefined: ",
-				    why, k ? "compare." : "");
-			else
-				tprintf(w, ", %s", k ? "compare." : "");
-			tprintf(w, "%s", it->a[i].key);
-			last = why;
-		}
-	}
-	if (last != NULL)
-		tprintf(w, "\n");
-}
-
-static void text_gates(struct jw *w, const struct run *r)
-{
-	int any = 0;
-
-	for (int g = 0; g < AD_GATES; g++) {
-		struct item x = { gate_metric[g], gate_value(r, g), 0 };
-		char v[64];
-
-		if (isnan(r->o->min[g]))
-			continue;
-		show(v, sizeof v, &x, 0);
-		tprintf(w, "%s%-15s %-10.6g %-7s %s %s\n", any ? "" : "\ngates\n",
-		    gate_option[g], r->o->min[g], gate_passed(r, g) ? "passed" :
-		    "MISSED", gate_metric[g], v);
-		any = 1;
-	}
-}
-
-static void text_groups(struct jw *w, const struct run *r)
-{
-	static const char *const cols[] = {
-		"precision", "recall", "f1", "roc_auc", "pr_auc"
-	};
-	int wk = (int)strlen(r->name[C_BY]);
-
-	for (size_t i = 0; i < r->ngroups; i++)
-		if ((int)r->groups[i]->len > wk)
-			wk = (int)r->groups[i]->len;
-	tprintf(w, "\n%-*s %10s %10s", wk, r->name[C_BY], "rows", "anomalous");
-	for (size_t c = 0; c < 5; c++)
-		tprintf(w, " %10s", cols[c]);
-	tprintf(w, "\n");
-	for (size_t i = 0; i < r->ngroups; i++) {
-		const struct group *g = r->groups[i];
-		struct items it = { .n = 0 };
-		char v[64];
-
-		group_items(r, g, &it);
-		tprintf(w, "%-*s %10llu %10llu", wk, g->value,
-		    (unsigned long long)g->used,
-		    (unsigned long long)g->npos);
-		for (size_t c = 0; c < 5; c++) {
-			show(v, sizeof v, find_item(&it, cols[c]), 0);
-			tprintf(w, " %10s", v);
-		}
-		tprintf(w, "\n");
-	}
-	if (r->res->missing_by > 0)
-		tprintf(w, "rows without a %s: %llu (in the totals only)\n",
-		    r->name[C_BY], (unsigned long long)r->res->missing_by);
-}
-
-static enum ad_status write_text(struct run *r, struct ad_error *err)
-{
-	struct jw w = { r->out, err, AD_OK };
-
-	text_head(&w, r);
-	text_metrics(&w, r);
-	if (r->paired)
-		text_compare(&w, r);
-	text_undefined(&w, r);
-	text_gates(&w, r);
-	if (r->name[C_BY] != NULL)
-		text_groups(&w, r);
-	return w.st;
-}
-
-/* ---- Kubeflow ---- */
-
-static enum ad_status write_kfp_metrics(struct run *r, struct ad_error *err)
-{
-	static const char *const keys[] = {
-		"roc_auc", "pr_auc", "f1", "precision", "recall", "accuracy",
-		"specificity", "mcc", "precision_at_k", "best_f1"
-	};
-	static const char *const cmp_keys[] = {
-		"roc_auc", "pr_auc", "f1", "roc_auc_diff", "pr_auc_diff",
-		"f1_diff", "delong_p_value"
-	};
-	struct jw w = { r->kfp_metrics, err, AD_OK };
-	struct items a = { .n = 0 }, b = { .n = 0 };
-	int first = 1;
-
-	model_items(&r->all.m[0], &a);
-	if (r->paired)
-		compare_items(r, &r->all, &b);
-	jraw(&w, "{\"metrics\": [");
-	for (int k = 0; k < 2; k++) {
-		size_t n = k ? sizeof cmp_keys / sizeof *cmp_keys :
-		    sizeof keys / sizeof *keys;
-		for (size_t i = 0; i < n && (k == 0 || r->paired); i++) {
-			const char *key = k ? cmp_keys[i] : keys[i];
-			const struct item *x = find_item(k ? &b : &a, key);
-			char name[64];
-			size_t j;
-
-			if (isnan(x->v.v))
-				continue;   /* Kubeflow takes numbers only */
-			j = (size_t)snprintf(name, sizeof name, "%s%s",
-			    k && !strstr(key, "diff") && !strstr(key, "delong") ?
-			    "compare-" : "", key);
-			for (size_t c = 0; c < j; c++)
-				if (name[c] == '_')
-					name[c] = '-';
-			jraw(&w, first ? "\n  {\"name\": " : ",\n  {\"name\": ");
-			jstr(&w, name);
-			jraw(&w, ", \"numberValue\": ");
-			jnum(&w, x->v.v);
-			jraw(&w, ", \"format\": \"RAW\"}");
-			first = 0;
-		}
-	}
-	jraw(&w, first ? "]}\n" : "\n]}\n");
-	return w.st;
-}
-
-static void kfp_number(struct jw *w, double v)
-{
-	char buf[AD_NUM_MAXLEN];
-
-	ad_num_format(v, buf);
-	jraw(w, buf);
-}
-
-static enum ad_status write_kfp_ui(struct run *r, struct ad_error *err)
-{
-	const struct model *m = &r->all.m[0];
-	const struct points *p = &r->roc[0];
-	struct jw w = { r->kfp_ui, err, AD_OK };
-	int sep = 0;
-
-	jraw(&w, "{\n  \"version\": 1,\n  \"outputs\": [");
-	if (m->decided && m->conf.tp + m->conf.fp + m->conf.tn + m->conf.fn) {
-		tprintf(&w, "\n    {\n      \"type\": \"confusion_matrix\",\n"
-		    "      \"format\": \"csv\",\n      \"schema\": [\n"
-		    "        {\"name\": \"target\", \"type\": \"CATEGORY\"},\n"
-		    "        {\"name\": \"predicted\", \"type\": \"CATEGORY\"},\n"
-		    "        {\"name\": \"count\", \"type\": \"NUMBER\"}\n      ],\n"
-		    "      \"labels\": [\"normal\", \"anomaly\"],\n"
-		    "      \"storage\": \"inline\",\n      \"source\": "
-		    "\"normal,normal,%llu\\nnormal,anomaly,%llu\\nanomaly,normal,"
-		    "%llu\\nanomaly,anomaly,%llu\\n\"\n    }",
-		    (unsigned long long)m->conf.tn, (unsigned long long)m->conf.fp,
-		    (unsigned long long)m->conf.fn, (unsigned long long)m->conf.tp);
-		sep = 1;
-	}
-	if (p->n > 0) {
-		tprintf(&w, "%s\n    {\n      \"type\": \"roc\",\n"
-		    "      \"format\": \"csv\",\n      \"schema\": [\n"
-		    "        {\"name\": \"fpr\", \"type\": \"NUMBER\"},\n"
-		    "        {\"name\": \"tpr\", \"type\": \"NUMBER\"},\n"
-		    "        {\"name\": \"thresholds\", \"type\": \"NUMBER\"}\n"
-		    "      ],\n      \"storage\": \"inline\",\n"
-		    "      \"source\": \"", sep ? "," : "");
-		for (size_t i = 0; i < p->n; i++) {
-			kfp_number(&w, p->x[i]);
-			jraw(&w, ",");
-			kfp_number(&w, p->y[i]);
-			jraw(&w, ",");
-			kfp_number(&w, p->t[i]);
-			jraw(&w, "\\n");
-		}
-		jraw(&w, "\"\n    }");
-		sep = 1;
-	}
-	jraw(&w, sep ? "\n  ]\n}\n" : "]\n}\n");
-	return w.st;
-}
-
-/* ---- Prometheus ---- */
-
-struct family {
-	const char *key;     /* the item */
-	const char *name;    /* after adkit_eval_ */
-	const char *help;
-};
-
-static const struct family families[] = {
-	{ "rows_used", "rows_used", "Rows evaluated (with a label and a "
-	    "score) in the last run." },
-	{ "positives", "positives", "Evaluated rows labelled anomalous." },
-	{ "negatives", "negatives", "Evaluated rows labelled normal." },
-	{ "threshold", "threshold", "Score at or above which a row is "
-	    "flagged (NaN: a prediction column decides)." },
-	{ "tp", "true_positives", "Anomalous rows flagged." },
-	{ "fp", "false_positives", "Normal rows flagged." },
-	{ "tn", "true_negatives", "Normal rows not flagged." },
-	{ "fn", "false_negatives", "Anomalous rows not flagged." },
-	{ "precision", "precision", "Share of the flagged rows that are "
-	    "anomalous." },
-	{ "recall", "recall", "Share of the anomalous rows flagged." },
-	{ "f1", "f1", "Harmonic mean of precision and recall." },
-	{ "accuracy", "accuracy", "Share of the rows decided right." },
-	{ "specificity", "specificity", "Share of the normal rows not "
-	    "flagged." },
-	{ "mcc", "mcc", "Matthews correlation of the decisions and labels." },
-	{ "roc_auc", "roc_auc", "Area under the ROC curve of the scores." },
-	{ "pr_auc", "pr_auc", "Average precision of the scores." },
-	{ "precision_at_k", "precision_at_k", "Precision of the k highest "
-	    "scores, k the number of anomalous rows." },
-	{ "best_f1", "best_f1", "Highest F1 of any score threshold." },
-	{ "best_f1_threshold", "best_f1_threshold", "Threshold giving the "
-	    "highest F1." },
-};
-
-static const struct family diff_families[] = {
-	{ "roc_auc_diff", "roc_auc_diff", "ROC-AUC of the challenger minus "
-	    "the model's." },
-	{ "pr_auc_diff", "pr_auc_diff", "Average precision of the challenger "
-	    "minus the model's." },
-	{ "f1_diff", "f1_diff", "F1 of the challenger minus the model's." },
-	{ "delong_p_value", "delong_p_value", "Two-sided p-value of DeLong's "
-	    "test of equal ROC-AUCs." },
-};
-
-/* One sample of adkit_eval_<name>, labelled with the model, the
- * challenger, the group and one more label (xname="xvalue"), each where
- * given. */
-static void prom_sample(struct jw *w, const char *name, const char *model,
-    const char *challenger, const struct group *g, const char *xname,
-    const char *xvalue, double v)
-{
-	const struct ad_prom_label labels[] = {
-		{ "model", model }, { "challenger", challenger },
-		{ "group", g != NULL ? g->value : NULL },
-		{ xname, xname != NULL ? xvalue : NULL },
-	};
-	char full[128];
-
-	snprintf(full, sizeof full, "adkit_eval_%s", name);
-	if (w->st == AD_OK)
-		w->st = ad_prom_sample(w->o, full, labels, 4, v, w->err);
-}
-
-static void prom_family(struct jw *w, const char *name, const char *help)
-{
-	char full[128];
-
-	snprintf(full, sizeof full, "adkit_eval_%s", name);
-	if (w->st == AD_OK)
-		w->st = ad_prom_family(w->o, full, help, w->err);
-}
-
-static const char *model_name(const struct run *r)
-{
-	return r->o->name ? r->o->name : r->name[C_SCORE];
-}
-
-static void prom_group_family(struct jw *w, const struct run *r,
-    const struct family *f, int diff)
-{
-	const char *model = model_name(r);
-
-	prom_family(w, f->name, f->help);
-	for (size_t i = 0; i <= r->ngroups; i++) {
-		const struct group *g = i ? r->groups[i - 1] : &r->all;
-		struct items a = { .n = 0 }, b = { .n = 0 };
-		const struct item *x;
-
-		group_items(r, g, &a);
-		if (r->paired)
-			compare_items(r, g, &b);
-		if (!diff && (x = find_item(&a, f->key)) != NULL)
-			prom_sample(w, f->name, model, NULL, g, NULL, NULL, x->v.v);
-		if (!diff && r->paired && (x = find_item(&b, f->key)) != NULL &&
-		    strcmp(f->key, "rows_used") != 0 &&
-		    strcmp(f->key, "positives") != 0 &&
-		    strcmp(f->key, "negatives") != 0)
-			prom_sample(w, f->name, r->name[C_COMPARE], NULL, g, NULL,
-			    NULL, x->v.v);
-		if (diff && (x = find_item(&b, f->key)) != NULL)
-			prom_sample(w, f->name, model, r->name[C_COMPARE], g, NULL,
-			    NULL, x->v.v);
-	}
-}
-
-static enum ad_status write_prom(struct run *r, struct ad_error *err)
-{
-	struct jw w = { r->prom, err, AD_OK };
-	const char *model = model_name(r);
-	static const char *const cells[] = { "label", "score", "compare",
-	    "pred" };
-
-	prom_family(&w, "rows_read", "Data records read in the last run, "
-	    "rejected ones included.");
-	prom_sample(&w, "rows_read", model, NULL, NULL, NULL, NULL,
-	    (double)r->res->rows_read);
-	prom_family(&w, "rows_rejected", "Records rejected for their field "
-	    "count in the last run.");
-	prom_sample(&w, "rows_rejected", model, NULL, NULL, NULL, NULL,
-	    (double)r->res->rows_rejected);
-	prom_family(&w, "rows_skipped", "Rows skipped for a missing cell in a "
-	    "column, in the last run.");
-	for (int c = C_LABEL; c <= C_PRED; c++) {
-		if ((c == C_COMPARE && !r->paired) ||
-		    (c == C_PRED && r->decision != D_PRED))
-			continue;
-		prom_sample(&w, "rows_skipped", model, NULL, NULL, "column",
-		    cells[c], (double)r->all.missing[c]);
-	}
-	for (size_t i = 0; i < sizeof families / sizeof *families; i++)
-		prom_group_family(&w, r, &families[i], 0);
-	for (size_t i = 0; r->paired &&
-	    i < sizeof diff_families / sizeof *diff_families; i++)
-		prom_group_family(&w, r, &diff_families[i], 1);
-	for (int g = 0, first = 1; g < AD_GATES; g++) {
-		if (isnan(r->o->min[g]))
-			continue;
-		if (first)
-			prom_family(&w, "gate_passed", "Whether a quality gate "
-			    "passed (1) or was missed (0) in the last run.");
-		first = 0;
-		prom_sample(&w, "gate_passed", model, NULL, NULL, "gate",
-		    gate_name[g], gate_passed(r, g));
-	}
-	prom_family(&w, "last_success_timestamp_seconds", "When ad-eval last "
-	    "finished successfully, in Unix time.");
-	prom_sample(&w, "last_success_timestamp_seconds", model, NULL, NULL,
-	    NULL, NULL, ad_prom_run_time());
-	return w.st;
-}
-
-/* ---- the plot ---- */
-
-static void legend_text(char *buf, size_t cap, const char *column,
-    const char *what, struct ad_value v)
-{
-	if (isnan(v.v))
-		snprintf(buf, cap, "%s (%s undefined)", column, what);
-	else
-		snprintf(buf, cap, "%s (%s %.4f)", column, what, v.v);
-}
-
-static void point_label(char *buf, size_t cap, const struct run *r)
-{
-	if (r->decision == D_PRED)
-		snprintf(buf, cap, "decision: %s", r->name[C_PRED]);
-	else
-		snprintf(buf, cap, "decision: %s >= %.4g", r->name[C_SCORE],
-		    r->all.m[0].threshold);
-}
-
-static enum ad_status write_plot(struct run *r, struct ad_error *err)
-{
-	const struct model *m = &r->all.m[0];
-	struct ad_svg_curve roc[2], pr[2];
-	struct ad_svg_panel pan[2];
-	char leg[4][256], op[128], title[512], note[2][160];
-	uint64_t P = r->all.npos, N = r->all.nneg;
-
-	memset(roc, 0, sizeof roc);
-	memset(pr, 0, sizeof pr);
-	memset(pan, 0, sizeof pan);
-	for (int k = 0; k < 1 + r->paired; k++) {
-		const char *col = r->name[k ? C_COMPARE : C_SCORE];
-		legend_text(leg[k], sizeof leg[k], col, "AUC",
-		    r->all.m[k].rm.roc_auc);
-		legend_text(leg[2 + k], sizeof leg[2 + k], col, "AP",
-		    r->all.m[k].rm.pr_auc);
-		roc[k] = (struct ad_svg_curve){ leg[k], r->roc[k].x, r->roc[k].y,
-		    r->roc[k].n, 0, k };
-		pr[k] = (struct ad_svg_curve){ leg[2 + k], r->pr[k].x, r->pr[k].y,
-		    r->pr[k].n, 1, k };
-	}
-	point_label(op, sizeof op, r);
-	pan[0] = (struct ad_svg_panel){ "ROC curve", "False positive rate",
-	    "True positive rate", roc, (size_t)(1 + r->paired), 1, NAN,
-	    m->decided && P > 0 && N > 0,
-	    rate(m->conf.fp, N), rate(m->conf.tp, P), op, 0, NULL };
-	pan[1] = (struct ad_svg_panel){ "Precision-recall curve", "Recall",
-	    "Precision", pr, (size_t)(1 + r->paired), 0,
-	    P + N > 0 ? (double)P / (double)(P + N) : NAN,
-	    m->decided && P > 0 && m->conf.tp + m->conf.fp > 0,
-	    rate(m->conf.tp, P), rate(m->conf.tp, m->conf.tp + m->conf.fp), op,
-	    1, NULL };
-	if (m->rm.roc_auc.why != NULL) {
-		snprintf(note[0], sizeof note[0], "undefined: %s",
-		    m->rm.roc_auc.why);
-		pan[0].note = note[0];
-	}
-	if (m->rm.pr_auc.why != NULL) {
-		snprintf(note[1], sizeof note[1], "undefined: %s",
-		    m->rm.pr_auc.why);
-		pan[1].note = note[1];
-	}
-	snprintf(title, sizeof title, "%s: %llu rows, %llu anomalous",
-	    ad_reader_name(r->rd), (unsigned long long)(P + N),
-	    (unsigned long long)P);
-	return ad_svg_write(r->plot, title, pan, 2, err);
 }
 
 /* ---- the run ---- */
@@ -1939,35 +890,93 @@ static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
 }
 
-static enum ad_status write_report(struct run *r, struct ad_error *err)
+
+/* ---- the report ---- */
+
+static void report_group(const struct group *g, struct ad_eval_group *out)
 {
-	switch (r->o->format) {
-	case AD_EVAL_TEXT:
-		return write_text(r, err);
-	case AD_EVAL_CSV:
-		return write_csv(r, err);
-	case AD_EVAL_JSON:
-		break;
+	out->value = g->value;
+	out->len = g->len;
+	memcpy(out->missing, g->missing, sizeof out->missing);
+	out->used = g->used;
+	out->npos = g->npos;
+	out->nneg = g->nneg;
+	out->m[0] = g->m[0];
+	out->m[1] = g->m[1];
+	out->delong = g->delong;
+}
+
+static struct ad_eval_curve curve_of(const struct points *p)
+{
+	struct ad_eval_curve c = { p->x, p->y, p->t, p->n };
+
+	return c;
+}
+
+/* Fills rep with what the outputs show, but the groups. */
+static void report_of(const struct run *r, struct ad_eval_report *rep)
+{
+	memset(rep, 0, sizeof *rep);
+	rep->o = r->o;
+	rep->res = r->res;
+	rep->input = ad_reader_name(r->rd);
+	memcpy(rep->name, r->name, sizeof rep->name);
+	rep->decision = (enum ad_eval_decision)r->decision;
+	rep->k = r->k;
+	rep->paired = r->paired;
+	report_group(&r->all, &rep->all);
+	rep->boot = r->boot;
+	for (int m = 0; m < 2; m++) {
+		rep->roc[m] = curve_of(&r->roc[m]);
+		rep->pr[m] = curve_of(&r->pr[m]);
 	}
-	return write_json(r, err);
+}
+
+/* The groups of the report, in a new array (NULL when there are none). */
+static enum ad_status report_groups(const struct run *r,
+    struct ad_eval_group **groups, struct ad_error *err)
+{
+	*groups = NULL;
+	if (r->ngroups == 0)
+		return AD_OK;
+	if ((*groups = ad_calloc(r->ngroups, sizeof **groups)) == NULL)
+		return ad_error_nomem(err);
+	for (size_t i = 0; i < r->ngroups; i++)
+		report_group(r->groups[i], &(*groups)[i]);
+	return AD_OK;
+}
+
+static enum ad_status check_gates(const struct run *r, struct ad_error *err)
+{
+	struct ad_eval_report rep;
+
+	report_of(r, &rep);
+	return ad_eval_report_check_gates(&rep, err);
 }
 
 /* Writes and commits every output, the report last; on failure the rest
  * are dropped. */
 static enum ad_status commit(struct run *r, struct ad_error *err)
 {
-	enum ad_status st = AD_OK;
+	struct ad_eval_report rep;
+	struct ad_eval_group *groups;
+	enum ad_status st;
 
-	if (r->plot != NULL)
-		st = write_plot(r, err);
+	report_of(r, &rep);
+	st = report_groups(r, &groups, err);
+	rep.groups = groups;
+	rep.ngroups = r->ngroups;
+	if (st == AD_OK && r->plot != NULL)
+		st = ad_eval_report_plot(&rep, r->plot, err);
 	if (st == AD_OK && r->kfp_metrics != NULL)
-		st = write_kfp_metrics(r, err);
+		st = ad_eval_report_kfp_metrics(&rep, r->kfp_metrics, err);
 	if (st == AD_OK && r->kfp_ui != NULL)
-		st = write_kfp_ui(r, err);
+		st = ad_eval_report_kfp_ui(&rep, r->kfp_ui, err);
 	if (st == AD_OK && r->prom != NULL)
-		st = write_prom(r, err);
+		st = ad_eval_report_prom(&rep, r->prom, err);
 	if (st == AD_OK)
-		st = write_report(r, err);
+		st = ad_eval_report_write(&rep, r->out, err);
+	ad_free(groups);
 	return st != AD_OK ? st : ad_outset_commit(r->outset, err);
 }
 

@@ -147,6 +147,27 @@ close_to_scipy() {
 	ad-clean -q -F csv "$BATS_TEST_TMPDIR/r.bin" | cmp - "$GOLD/drift-shift.csv"
 }
 
+@test "critical columns in the text and JSON reports match the golden files" {
+	cd "$ROOT"
+	run ad-drift -q -F text --critical x,g -r tests/fixtures/drift-ref.csv \
+		tests/fixtures/drift-shift.csv
+	assert_failure 1
+	assert_equal "$output" "$(cat "$GOLD/drift-critical.txt")"
+	run ad-drift -q -F json --critical x,g -r tests/fixtures/drift-ref.csv \
+		tests/fixtures/drift-shift.csv
+	assert_failure 1
+	assert_equal "$output" "$(cat "$GOLD/drift-critical.json")"
+}
+
+@test "--window's text report and metrics match the golden files" {
+	(cat "$SAME"; tail -n +2 "$SHIFT") > stream.csv
+	run bash -c "SOURCE_DATE_EPOCH=1700000000 ad-drift -q --window 100 -F text \
+		--prom w.prom -r '$REF' < stream.csv"
+	assert_failure 1
+	assert_equal "$output" "$(cat "$GOLD/drift-window.txt")"
+	cmp w.prom "$GOLD/drift-window.prom"
+}
+
 @test "--prom writes metrics that promtool accepts without a warning" {
 	(cd "$ROOT" && SOURCE_DATE_EPOCH=1700000000 ad-drift -q -r tests/fixtures/drift-ref.csv \
 		--prom "$BATS_TEST_TMPDIR/m.prom" -o /dev/null tests/fixtures/drift-shift.csv) || [ $? -eq 1 ]

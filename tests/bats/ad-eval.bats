@@ -307,6 +307,17 @@ compare_ref() {
 	ad-eval -q -F csv --threshold 0.5 --by host "$BASIC" | cmp - tests/golden/eval-report.csv
 }
 
+@test "the reports of other decisions, gates and --compare match the golden files" {
+	cd "$ROOT"
+	ad-eval -q -F csv --compare challenger --bootstrap 100 --seed 3 --min-f1 0.4 \
+		--min-auc 0.6 "$BASIC" | cmp - tests/golden/eval-compare-gates.csv
+	ad-eval -q -F text --top-k 5 --by host "$BASIC" | cmp - tests/golden/eval-topk-by.txt
+	run ad-eval -q --contamination 0.25 --min-recall 0.5 --min-precision 0.5 \
+		-o "$BATS_TEST_TMPDIR/c.json" "$BASIC"
+	assert_failure 1
+	cmp "$BATS_TEST_TMPDIR/c.json" tests/golden/eval-contamination.json
+}
+
 @test "the JSON report is valid JSON" {
 	command -v jq > /dev/null || skip "jq is not installed"
 	cd "$ROOT"
