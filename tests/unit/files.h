@@ -14,9 +14,12 @@
 /* The size of a path buffer for put_file. */
 #define FILES_PATH_MAX 64
 
+/* A test includes this for some of these helpers, not all. */
+#define FILES_HELPER static __attribute__((unused))
+
 /* Makes a new file under /tmp holding len bytes of data, its name (with
  * tag in it) in path[FILES_PATH_MAX]. */
-static void put_bytes(char *path, const char *tag, const void *data,
+FILES_HELPER void put_bytes(char *path, const char *tag, const void *data,
     size_t len)
 {
 	int fd;
@@ -32,14 +35,14 @@ static void put_bytes(char *path, const char *tag, const void *data,
 }
 
 /* put_bytes for a string. */
-static void put_file(char *path, const char *tag, const char *text)
+FILES_HELPER void put_file(char *path, const char *tag, const char *text)
 {
 	put_bytes(path, tag, text, strlen(text));
 }
 
 /* The bytes of path, malloc'd, NUL-terminated (*len without the NUL when
  * len is not NULL); NULL if path cannot be read. */
-static char *slurp_file(const char *path, size_t *len)
+FILES_HELPER char *slurp_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	char *p = NULL;
