@@ -8,6 +8,9 @@ load helper
 setup_file() {
 	cd "$BATS_FILE_TMPDIR" || return 1
 	export PATH="${ADKIT_BIN:-$ROOT/bin}:$PATH"
+	# a model records when it was made: two runs a second apart must still
+	# write the same bytes
+	export SOURCE_DATE_EPOCH=1700000000
 	# 20000 rows: every command's output is larger than a pipe's buffer
 	awk 'BEGIN { print "id,cpu,mem,label"
 	    for (i = 1; i <= 20000; i++)
