@@ -126,17 +126,17 @@ static const struct ad_cli_cmd cmd = {
 	.seen = count_seen,
 };
 
-/* Runs the driver on a NULL-terminated argv with stdout and stderr sent to
- * /dev/null, into s and c (zeroed first); returns its result. */
-static int parse(struct seen *s, struct ad_cli_common *c, int *first,
-    char **argv)
+/* Runs the driver of c on a NULL-terminated argv with stdout and stderr
+ * sent to /dev/null, into s and common (zeroed first); returns its result. */
+static int parse_cmd(const struct ad_cli_cmd *c, struct seen *s,
+    struct ad_cli_common *common, int *first, char **argv)
 {
 	int argc = 0, saved[2], r;
 
 	while (argv[argc] != NULL)
 		argc++;
 	memset(s, 0, sizeof *s);
-	memset(c, 0, sizeof *c);
+	memset(common, 0, sizeof *common);
 	fflush(stdout);
 	fflush(stderr);
 	saved[0] = dup(1);
@@ -144,15 +144,22 @@ static int parse(struct seen *s, struct ad_cli_common *c, int *first,
 	if (freopen("/dev/null", "w", stdout) == NULL ||
 	    freopen("/dev/null", "w", stderr) == NULL)
 		exit(2);
-	r = ad_cli_parse(&cmd, argc, argv, s, c, first);
+	r = ad_cli_parse(c, argc, argv, s, common, first);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(saved[0], 1);
 	dup2(saved[1], 2);
 	close(saved[0]);
 	close(saved[1]);
-	ad_cli_free(&cmd, s, c);
+	ad_cli_free(c, s, common);
 	return r;
+}
+
+/* The test command's driver on argv. */
+static int parse(struct seen *s, struct ad_cli_common *c, int *first,
+    char **argv)
+{
+	return parse_cmd(&cmd, s, c, first, argv);
 }
 
 static void test_parse(void)
@@ -401,30 +408,11 @@ static int parse_shared(const struct ad_cli_cmd *c, char **argv)
 {
 	struct seen s;
 	struct ad_cli_common common;
-	int argc = 0, saved[2], first, r;
+	int first;
 
-	while (argv[argc] != NULL)
-		argc++;
-	memset(&s, 0, sizeof s);
-	memset(&common, 0, sizeof common);
 	memset(&fb, 0, sizeof fb);
 	memset(&sb, 0, sizeof sb);
-	fflush(stdout);
-	fflush(stderr);
-	saved[0] = dup(1);
-	saved[1] = dup(2);
-	if (freopen("/dev/null", "w", stdout) == NULL ||
-	    freopen("/dev/null", "w", stderr) == NULL)
-		exit(2);
-	r = ad_cli_parse(c, argc, argv, &s, &common, &first);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(saved[0], 1);
-	dup2(saved[1], 2);
-	close(saved[0]);
-	close(saved[1]);
-	ad_cli_free(c, &s, &common);
-	return r;
+	return parse_cmd(c, &s, &common, &first, argv);
 }
 
 /* Occurrences of needle in hay. */
