@@ -515,6 +515,7 @@ static struct ad_fit_env fit_env(const struct run *r)
 	env.max_train_rows = r->o->max_train_rows;
 	env.progress = r->o->progress;
 	env.progress_ctx = r->o->progress_ctx;
+	env.epoch = r->o->epoch;
 	return env;
 }
 
@@ -702,7 +703,7 @@ static void run_free(struct run *r)
 	ad_free(r->row);
 	ad_free(r->calib_scores);
 	ad_model_free(r->model);
-	ad_free(r->own_dopts);
+	ad_detector_opts_free(r->det, r->own_dopts);
 }
 
 static enum ad_status train(struct run *r, struct ad_error *err)
@@ -759,11 +760,8 @@ enum ad_status ad_train_run(const struct ad_train_opts *o,
 	r.res = res;
 	r.dopts = o->detector_opts;
 	if (r.dopts == NULL) {
-		/* a detector without options has a block of 0 bytes */
-		if ((r.own_dopts = ad_malloc(r.det->opts_size ?
-		    r.det->opts_size : 1)) == NULL)
-			return ad_error_nomem(err);
-		r.det->opts_defaults(r.own_dopts);
+		if ((st = ad_detector_opts_new(r.det, &r.own_dopts, err)) != AD_OK)
+			return st;
 		r.dopts = r.own_dopts;
 	}
 	if (o->rejects_path != NULL)
