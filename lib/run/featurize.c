@@ -1224,32 +1224,6 @@ static enum ad_status open_writer(struct run *r, struct ad_error *err)
 
 /* ---- rows held in memory: --sort, and while fitting ---- */
 
-/* Copies row si of src (whose place u is column map[u]) to row di of dst,
- * which has the used columns. */
-static enum ad_status copy_row(struct run *r, struct ad_block *dst, size_t di,
-    const struct ad_block *src, size_t si, const size_t *map,
-    struct ad_error *err)
-{
-	enum ad_status st;
-
-	for (size_t u = 0; u < r->nused; u++) {
-		size_t len;
-		const char *t;
-
-		if (r->used_schema->cols[u].type == AD_NUMERIC) {
-			dst->num[di * dst->ncols + u] = src->num[si * src->ncols +
-			    map[u]];
-			continue;
-		}
-		t = ad_block_text(src, si, map[u], &len);
-		if ((st = ad_block_set_text(dst, di, u, t, t ? len :
-		    AD_TEXT_MISSING, err)) != AD_OK)
-			return st;
-	}
-	dst->line[di] = src->line[si];
-	return AD_OK;
-}
-
 /* --sort: keeps a copy of b's used columns in the store, and each row's
  * time and place. */
 static enum ad_status store_block(struct run *r, const struct ad_block *b,
@@ -1281,7 +1255,8 @@ static enum ad_status store_block(struct run *r, const struct ad_block *b,
 	if (st != AD_OK)
 		return st;
 	for (size_t i = 0; !r->plain_copy && i < b->nrows && st == AD_OK; i++)
-		st = copy_row(r, copy, i, b, i, r->spill_map, err);
+		st = ad_block_copy_row(r->used_schema, copy, i, b, i,
+		    r->spill_map, err);
 	if (st != AD_OK) {
 		ad_block_free(copy);
 		return st;
@@ -1323,26 +1298,20 @@ static enum ad_status run_stage(struct run *r, struct ad_error *err)
 static enum ad_status replay_sorted(struct run *r, struct ad_error *err)
 {
 	struct store *s = &r->store;
-	size_t *id = NULL;
 	enum ad_status st;
 
 	qsort(s->keys, s->nkeys, sizeof *s->keys, by_time);
-	if ((id = ad_calloc(r->nused + 1, sizeof *id)) == NULL)
-		return ad_error_nomem(err);
-	for (size_t u = 0; u < r->nused; u++)
-		id[u] = u;
 	st = ad_block_new(&r->stage, r->nused, ad_block_rows(r->nused), err);
 	for (size_t k = 0; k < s->nkeys && st == AD_OK; k++) {
 		const struct ad_block *b = s->blocks[s->keys[k].block];
 
-		st = copy_row(r, r->stage, r->stage->nrows, b, s->keys[k].row, id,
-		    err);
+		st = ad_block_copy_row(r->used_schema, r->stage,
+		    r->stage->nrows, b, s->keys[k].row, NULL, err);
 		if (st == AD_OK && ++r->stage->nrows == r->stage->cap)
 			st = run_stage(r, err);
 	}
 	if (st == AD_OK && r->stage->nrows > 0)
 		st = run_stage(r, err);
-	ad_free(id);
 	return st;
 }
 
