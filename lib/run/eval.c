@@ -707,11 +707,6 @@ struct curve_ctx {
 	uint64_t npos, nneg;
 };
 
-static double rate(uint64_t num, uint64_t den)
-{
-	return den ? (double)num / (double)den : NAN;
-}
-
 static enum ad_status on_point(void *ctx, double t, uint64_t tp, uint64_t fp,
     struct ad_error *err)
 {
@@ -726,10 +721,10 @@ static enum ad_status on_point(void *ctx, double t, uint64_t tp, uint64_t fp,
 	if (r->plot == NULL && r->kfp_ui == NULL)
 		return AD_OK;
 	if (c->npos > 0 && c->nneg > 0 && points_add(&r->roc[c->model],
-	    rate(fp, c->nneg), rate(tp, c->npos), t) != 0)
+	    ad_eval_rate(fp, c->nneg), ad_eval_rate(tp, c->npos), t) != 0)
 		return ad_error_nomem(err);
 	if (c->npos > 0 && tp + fp > 0 && points_add(&r->pr[c->model],
-	    rate(tp, c->npos), rate(tp, tp + fp), t) != 0)
+	    ad_eval_rate(tp, c->npos), ad_eval_rate(tp, tp + fp), t) != 0)
 		return ad_error_nomem(err);
 	return AD_OK;
 }
