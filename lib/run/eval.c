@@ -269,25 +269,6 @@ static enum mark mark_of_text(const char *s, size_t len)
 	return M_BAD;
 }
 
-/* Up to 40 bytes of s for a message, control bytes escaped. */
-static void excerpt(char *buf, size_t cap, const char *s, size_t len)
-{
-	size_t n = len > 40 ? 40 : len, o = 0;
-
-	for (size_t i = 0; i < n && o + 5 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
-			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	if (len > n && o + 4 < cap) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-}
-
 static enum ad_status bad_mark(struct run *r, const struct ad_block *b,
     size_t i, enum cell c, struct ad_error *err)
 {
@@ -299,7 +280,7 @@ static enum ad_status bad_mark(struct run *r, const struct ad_block *b,
 		ad_num_format(b->num[i * b->ncols + col], ex);
 	} else {
 		s = ad_block_text(b, i, col, &len);
-		excerpt(ex, sizeof ex, s, len);
+		ad_error_excerpt(ex, sizeof ex, s, len, "\"\\");
 	}
 	return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), b->line[i],
 	    col + 1, "column \"%s\": expected %s (1, true, yes or anomaly; 0, "

@@ -410,25 +410,6 @@ static int computed(const struct part *p)
 	    p->scale.method != AD_SCALE_NONE);
 }
 
-/* Writes an excerpt of a cell for messages. */
-static void excerpt(char *buf, size_t cap, const char *s, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && i < 40 && o + 5 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	if (len > 40 && o + 4 < cap) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-}
-
 /* ---- the first pass: times, groups and checks ---- */
 
 static enum ad_status grow_groups(struct run *r, size_t id,
@@ -483,7 +464,7 @@ static enum ad_status time_error(struct run *r, const struct ad_block *b,
 	const char *s;
 
 	if (t->type == AD_TEXT && (s = ad_block_text(b, i, col, &len)) != NULL)
-		excerpt(ex, sizeof ex, s, len);
+		ad_error_excerpt(ex, sizeof ex, s, len, NULL);
 	return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), b->line[i],
 	    r->in_of[r->m->time] + 1, "column \"%s\": %s%s%s%s", t->name, why,
 	    ex[0] ? ", got \"" : "", ex, ex[0] ? "\"" : "");
@@ -521,7 +502,7 @@ static enum ad_status check_order(struct run *r, const struct ad_block *b,
 	if (r->last_line[id] != 0 && ad_time_cmp(&r->times[i], &r->last[id]) < 0) {
 		if (id > 0)
 			key = ad_catmap_key(r->groups, id - 1, &len);
-		excerpt(ex, sizeof ex, key ? key : "", len);
+		ad_error_excerpt(ex, sizeof ex, key ? key : "", len, NULL);
 		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd),
 		    b->line[i], r->in_of[r->m->time] + 1, "column \"%s\": time "
 		    "goes back%s%s%s (the previous row is line %llu); sort the "
