@@ -644,13 +644,6 @@ static enum ad_status learn(struct run *r, const struct ad_block *b,
 	return AD_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 struct mode_pick {
 	enum ad_type type;
 	const void *key;
@@ -697,7 +690,7 @@ static enum ad_status finish_learning(struct run *r, struct ad_error *err)
 			f->has = 1;
 		} else if (f->method == AD_IMPUTE_MEDIAN && f->nvals > 0) {
 			size_t m = f->nvals / 2;
-			qsort(f->vals, f->nvals, sizeof *f->vals, cmp_double);
+			qsort(f->vals, f->nvals, sizeof *f->vals, ad_num_cmp);
 			f->num = f->nvals % 2 ? f->vals[m] :
 			    f->vals[m - 1] / 2 + f->vals[m] / 2;
 			f->has = 1;
