@@ -21,6 +21,7 @@
 #include "reader.h"
 #include "table.h"
 
+#include "bits.h"
 #include "check.h"
 #include "failalloc.h"
 #include "files.h"
@@ -66,22 +67,6 @@ static enum ad_status table_new(struct table *t, const enum ad_type *types,
 fail:
 	table_free(t);
 	return st;
-}
-
-static uint64_t bits_of(double v)
-{
-	uint64_t u;
-
-	memcpy(&u, &v, sizeof u);
-	return u;
-}
-
-static double double_of(uint64_t u)
-{
-	double v;
-
-	memcpy(&v, &u, sizeof v);
-	return v;
 }
 
 /* The numbers every round trip must keep bit for bit. */
@@ -135,7 +120,7 @@ static enum ad_status table_fill(struct table *t, size_t nrows,
 
 			if (s->cols[j].type == AD_NUMERIC) {
 				t->block->num[r * s->ncols + j] =
-				    double_of(special[(r + j) % NSPECIAL]);
+				    from_bits(special[(r + j) % NSPECIAL]);
 				continue;
 			}
 			t->block->num[r * s->ncols + j] = NAN;

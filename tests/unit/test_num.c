@@ -15,21 +15,8 @@
 
 #include "num.h"
 
+#include "bits.h"
 #include "check.h"
-
-static uint64_t bits_of(double v)
-{
-	uint64_t b;
-	memcpy(&b, &v, sizeof b);
-	return b;
-}
-
-static double from_bits(uint64_t b)
-{
-	double v;
-	memcpy(&v, &b, sizeof v);
-	return v;
-}
 
 /* splitmix64: deterministic, so a failure can be replayed. */
 static uint64_t next_rand(uint64_t *state)
