@@ -31,6 +31,7 @@
 #include "io.h"
 #include "model.h"
 #include "num.h"
+#include "outset.h"
 #include "parallel.h"
 #include "rng.h"
 #include "sha256.h"
@@ -161,6 +162,7 @@ struct run {
 	unsigned char digest[32];
 	struct ad_reader *rd;
 	struct ad_schema *types;     /* --features: fixed numeric */
+	struct ad_outset *outset;    /* the two outputs below */
 	struct ad_out *out;
 	struct ad_reject_out rej;   /* --rejects */
 	char delim;
@@ -653,22 +655,22 @@ static enum ad_status merge(const struct ad_train_opts *o,
 {
 	struct ad_model **ms = ad_calloc(o->n_merge, sizeof *ms), *m = NULL;
 	struct ad_out *out = NULL;
+	struct ad_outset *set = NULL;
+	const struct ad_outset_entry e = { &out, o->output ? o->output : "-" };
 	size_t same;
 	enum ad_status st = AD_OK;
 
 	if (ms == NULL)
 		return ad_error_nomem(err);
-	if ((st = ad_out_open(&out, o->output, err)) != AD_OK)
+	if ((st = ad_outset_open(&set, &e, 1, err)) != AD_OK)
 		goto out;
 	for (size_t i = 0; i < o->n_merge && st == AD_OK; i++)
 		st = ad_model_load(o->merge[i], &ms[i], err);
 	if (st == AD_OK)
 		st = ad_model_merge((const struct ad_model *const *)ms, o->merge,
 		    o->n_merge, ad_train_now(), &m, &same, err);
-	if (st == AD_OK && (st = ad_model_write(m, out, err)) == AD_OK) {
-		st = ad_out_close(out, err);
-		out = NULL;
-	}
+	if (st == AD_OK && (st = ad_model_write(m, out, err)) == AD_OK)
+		st = ad_outset_commit(set, err);
 	if (st == AD_OK) {
 		res->rows = m->rows;
 		res->nfeat = m->nfeat;
@@ -678,7 +680,7 @@ static enum ad_status merge(const struct ad_train_opts *o,
 		res->same_seed = same ? o->merge[same] : NULL;
 	}
 out:
-	ad_out_abort(out);
+	ad_outset_free(set);
 	for (size_t i = 0; i < o->n_merge; i++)
 		ad_model_free(ms[i]);
 	ad_free(ms);
@@ -690,8 +692,7 @@ out:
 
 static void run_free(struct run *r)
 {
-	ad_out_abort(r->out);
-	ad_out_abort(r->rej.out);
+	ad_outset_free(r->outset);
 	ad_reader_free(r->rd);
 	ad_sha256_free(r->sha);
 	ad_schema_free(r->types);
@@ -725,15 +726,20 @@ static enum ad_status train(struct run *r, struct ad_error *err)
 	r->res->threshold = r->model->threshold;
 	if ((st = ad_model_write(r->model, r->out, err)) != AD_OK)
 		return st;
-	if (r->rej.out != NULL) {
-		st = ad_out_close(r->rej.out, err);
-		r->rej.out = NULL;
-		if (st != AD_OK)
-			return st;
-	}
-	st = ad_out_close(r->out, err);
-	r->out = NULL;
-	return st;
+	return ad_outset_commit(r->outset, err);
+}
+
+/* Opens both outputs before the first row is read, so a bad path fails
+ * early; they are committed in this order, the model last. */
+static enum ad_status open_outputs(struct run *r, struct ad_error *err)
+{
+	const struct ad_train_opts *o = r->o;
+	const struct ad_outset_entry e[] = {
+		{ &r->rej.out, o->rejects_path },
+		{ &r->out, o->output ? o->output : "-" },
+	};
+
+	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
 }
 
 enum ad_status ad_train_run(const struct ad_train_opts *o,
@@ -764,10 +770,8 @@ enum ad_status ad_train_run(const struct ad_train_opts *o,
 			return st;
 		r.dopts = r.own_dopts;
 	}
-	if (o->rejects_path != NULL)
-		st = ad_out_open(&r.rej.out, o->rejects_path, err);
 	if (st == AD_OK)
-		st = ad_out_open(&r.out, o->output, err);
+		st = open_outputs(&r, err);
 	if (st == AD_OK)
 		st = open_input(&r, err);
 	if (st == AD_OK)

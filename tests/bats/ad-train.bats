@@ -322,6 +322,17 @@ inspect() {
 	assert_equal "$stderr" "ad-train: /dev/full: write error: No space left on device"
 }
 
+@test "a write error in one output publishes neither the model nor the rejects" {
+	run --separate-stderr ad-train -q --trees 2 --label label --rejects rej.csv -o /dev/full "$SMALL"
+	assert_failure 4
+	assert_equal "$stderr" "ad-train: /dev/full: write error: No space left on device"
+	[ ! -e rej.csv ]
+	run --separate-stderr ad-train -q --trees 2 --label label --rejects /dev/full -o m "$SMALL"
+	assert_failure 4
+	assert_equal "$stderr" "ad-train: /dev/full: write error: No space left on device"
+	[ ! -e m ]
+}
+
 @test "a failed run leaves no model and keeps an old one" {
 	echo old > keep.model
 	run ad-train --label nope -o keep.model "$SMALL"
