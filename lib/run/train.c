@@ -468,13 +468,6 @@ static enum ad_status score_chunk(struct run *r, size_t i,
 
 /* ---- the model ---- */
 
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The q-quantile of sorted s[0..n), interpolated linearly as numpy's
  * percentile does. */
 static double quantile(const double *s, size_t n, double q)
@@ -623,7 +616,7 @@ static enum ad_status calibrate(struct run *r, struct ad_error *err)
 	    NULL, err);
 	if (st != AD_OK)
 		return st;
-	qsort(r->calib_scores, c->n, sizeof *r->calib_scores, by_value);
+	qsort(r->calib_scores, c->n, sizeof *r->calib_scores, ad_num_cmp);
 	m->nquantiles = NQUANT;
 	for (size_t i = 0; i < NQUANT; i++) {
 		m->qprob[i] = quantile_levels[i];
