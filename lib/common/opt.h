@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "ad.h"
-#include "parallel.h"
+#include "pool.h"
 
 /* How a row's argument is parsed, and the type of its destination. */
 enum ad_opt_kind {

@@ -117,7 +117,7 @@ enum ad_status ad_detector_check_option(const struct ad_detector *d,
 	return ad_error_set(err, AD_EUSAGE, "--%s needs -a %s", name, who);
 }
 
-double ad_param_get(const struct ad_param *p, size_t n, const char *name)
+double ad_detector_param_get(const struct ad_param *p, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(p[i].name, name) == 0)
@@ -125,7 +125,7 @@ double ad_param_get(const struct ad_param *p, size_t n, const char *name)
 	return NAN;
 }
 
-enum ad_status ad_param_new(struct ad_param **p, size_t n,
+enum ad_status ad_detector_param_new(struct ad_param **p, size_t n,
     const char *const *keys, const double *values, struct ad_error *err)
 {
 	struct ad_param *q = ad_calloc(n ? n : 1, sizeof *q);

@@ -217,11 +217,11 @@ enum ad_status ad_detector_check_option(const struct ad_detector *d,
     const char *name, struct ad_error *err);
 
 /* The value of hyper-parameter name among p[0..n), or NaN. */
-double ad_param_get(const struct ad_param *p, size_t n, const char *name);
+double ad_detector_param_get(const struct ad_param *p, size_t n, const char *name);
 
 /* New hyper-parameters names[i] = values[i], i < n, into *p (ad_malloc'd);
  * names must be shorter than AD_PARAM_NAME_MAX. */
-enum ad_status ad_param_new(struct ad_param **p, size_t n,
+enum ad_status ad_detector_param_new(struct ad_param **p, size_t n,
     const char *const *names, const double *values, struct ad_error *err);
 
 #endif

@@ -93,7 +93,7 @@ static enum ad_status begin(enum ad_iforest_kind kind,
 	values[0] = (double)o->trees;
 	values[1] = (double)o->sample_size;
 	values[2] = (double)p.ext_level;
-	if ((st = ad_param_new(params, kind == AD_IFOREST_EIF ? 3 : 2, names,
+	if ((st = ad_detector_param_new(params, kind == AD_IFOREST_EIF ? 3 : 2, names,
 	    values, err)) != AD_OK)
 		return st;
 	*nparams = kind == AD_IFOREST_EIF ? 3 : 2;
@@ -128,8 +128,8 @@ static enum ad_status grow(void *state, size_t t, const double *x, size_t n,
 static const char *iforest_mismatch(const struct ad_param *a, size_t na,
     const struct ad_param *b, size_t nb)
 {
-	if (ad_param_get(a, na, "sample_size") !=
-	    ad_param_get(b, nb, "sample_size"))
+	if (ad_detector_param_get(a, na, "sample_size") !=
+	    ad_detector_param_get(b, nb, "sample_size"))
 		return "another --sample-size";
 	return NULL;
 }
@@ -139,8 +139,8 @@ static const char *eif_mismatch(const struct ad_param *a, size_t na,
 {
 	const char *why = iforest_mismatch(a, na, b, nb);
 
-	if (why == NULL && ad_param_get(a, na, "extension_level") !=
-	    ad_param_get(b, nb, "extension_level"))
+	if (why == NULL && ad_detector_param_get(a, na, "extension_level") !=
+	    ad_detector_param_get(b, nb, "extension_level"))
 		return "another --extension-level";
 	return why;
 }
@@ -170,7 +170,7 @@ static enum ad_status whole_param(const struct ad_param *params,
     size_t nparams, const char *name, double lo, double hi, const char *file,
     size_t *out, struct ad_error *err)
 {
-	double v = ad_param_get(params, nparams, name);
+	double v = ad_detector_param_get(params, nparams, name);
 
 	if (!(v >= lo && v <= hi) || v != floor(v))
 		return ad_error_at(err, AD_EDATA, file, 0, 0, "corrupt model: "

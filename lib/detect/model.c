@@ -14,10 +14,10 @@
 #include "alloc.h"
 #include "counter.h"
 #include "detector.h"
-#include "io.h"
 #include "emit.h"
+#include "io.h"
 #include "model.h"
-#include "table.h"
+#include "schema.h"
 
 static const unsigned char magic[8] = {
 	0x89, 'A', 'D', 'M', '\r', '\n', 0x1a, '\n'
@@ -92,7 +92,7 @@ static int score_ok(const struct ad_detector *d, double v)
 
 double ad_model_param(const struct ad_model *m, const char *name)
 {
-	return ad_param_get(m->params, m->nparams, name);
+	return ad_detector_param_get(m->params, m->nparams, name);
 }
 
 void ad_model_score(const struct ad_model *m, const double *x, size_t n,
@@ -331,7 +331,7 @@ static enum ad_status get_str(struct reader *r, size_t max, const char *what,
 		return corrupt(r, msg);
 	}
 	if (n == 0 || n > max ||
-	    !ad_is_name_text((const char *)r->p + r->pos, n)) {
+	    !ad_schema_name_ok((const char *)r->p + r->pos, n)) {
 		snprintf(msg, sizeof msg, "bad %s", what);
 		return corrupt(r, msg);
 	}

@@ -327,7 +327,7 @@ static enum ad_status set_params(const struct ad_ocsvm_opts *v,
 {
 	double values[NPARAMS] = { v->kernel, v->nu, gamma, v->degree, v->coef0,
 		v->tol, (double)env->max_train_rows };
-	enum ad_status st = ad_param_new(params, NPARAMS, param_names, values,
+	enum ad_status st = ad_detector_param_new(params, NPARAMS, param_names, values,
 	    err);
 
 	if (st == AD_OK)
@@ -541,13 +541,13 @@ static enum ad_status corrupt(const char *name, const char *what,
 static enum ad_status check_params(const struct ad_param *pm, size_t np,
     struct ocsvm *s, double *max_rows, const char *name, struct ad_error *err)
 {
-	double k = ad_param_get(pm, np, "kernel"), nu = ad_param_get(pm, np, "nu");
-	double deg = ad_param_get(pm, np, "degree");
-	double tol = ad_param_get(pm, np, "tol");
+	double k = ad_detector_param_get(pm, np, "kernel"), nu = ad_detector_param_get(pm, np, "nu");
+	double deg = ad_detector_param_get(pm, np, "degree");
+	double tol = ad_detector_param_get(pm, np, "tol");
 
-	s->gamma = ad_param_get(pm, np, "gamma");
-	s->coef0 = ad_param_get(pm, np, "coef0");
-	*max_rows = ad_param_get(pm, np, "max_train_rows");
+	s->gamma = ad_detector_param_get(pm, np, "gamma");
+	s->coef0 = ad_detector_param_get(pm, np, "coef0");
+	*max_rows = ad_detector_param_get(pm, np, "max_train_rows");
 	if (np != NPARAMS)
 		return corrupt(name, "unknown hyper-parameter", err);
 	if (!(k >= 0 && k <= 3) || k != floor(k))

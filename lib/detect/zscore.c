@@ -50,7 +50,7 @@ static enum ad_status fit(const void *opts, const struct ad_fit_env *env,
 	(void)opts;
 	(void)x;
 	(void)n;
-	if ((st = ad_param_new(params, 0, NULL, NULL, err)) != AD_OK)
+	if ((st = ad_detector_param_new(params, 0, NULL, NULL, err)) != AD_OK)
 		return st;
 	*nparams = 0;
 	return new_state(env->nfeat, state, err);

@@ -445,7 +445,7 @@ static void turn(double frac, double *s, double *c)
 
 void ad_context_calendar(const struct ad_time *t, double *out)
 {
-	turn(ad_time_hour(t) / 24, &out[AD_CAL_HOUR_SIN], &out[AD_CAL_HOUR_COS]);
-	turn(ad_time_weekday(t) / 7.0, &out[AD_CAL_DOW_SIN],
+	turn(ad_timeparse_hour(t) / 24, &out[AD_CAL_HOUR_SIN], &out[AD_CAL_HOUR_COS]);
+	turn(ad_timeparse_weekday(t) / 7.0, &out[AD_CAL_DOW_SIN],
 	    &out[AD_CAL_DOW_COS]);
 }

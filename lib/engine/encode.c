@@ -7,66 +7,16 @@
 #include "encode.h"
 #include "hashmap.h"
 
-/* ---- the map: lib/common/hashmap.h under the name encode.h gives it ---- */
-
-struct ad_catmap {
-	struct ad_hashmap *map;
-};
-
-enum ad_status ad_catmap_new(struct ad_catmap **out, struct ad_error *err)
-{
-	struct ad_catmap *m = ad_calloc(1, sizeof *m);
-	enum ad_status st;
-
-	if (m == NULL)
-		return ad_error_nomem(err);
-	if ((st = ad_hashmap_new(&m->map, 0, err)) != AD_OK) {
-		ad_free(m);
-		return st;
-	}
-	*out = m;
-	return AD_OK;
-}
-
-void ad_catmap_free(struct ad_catmap *m)
-{
-	if (m == NULL)
-		return;
-	ad_hashmap_free(m->map);
-	ad_free(m);
-}
-
-size_t ad_catmap_size(const struct ad_catmap *m)
-{
-	return ad_hashmap_size(m->map);
-}
-
-size_t ad_catmap_find(const struct ad_catmap *m, const void *key, size_t len)
-{
-	return ad_hashmap_find(m->map, key, len);
-}
-
-enum ad_status ad_catmap_add(struct ad_catmap *m, const void *key,
-    size_t len, size_t *index, int *added, struct ad_error *err)
-{
-	return ad_hashmap_add(m->map, key, len, index, added, err);
-}
-
-const char *ad_catmap_key(const struct ad_catmap *m, size_t i, size_t *len)
-{
-	return ad_hashmap_key(m->map, i, len);
-}
-
 /* ---- category tables ---- */
 
-enum ad_status ad_cattab_new(struct ad_cattab **out, struct ad_error *err)
+enum ad_status ad_encode_new(struct ad_encode_table **out, struct ad_error *err)
 {
-	struct ad_cattab *t = ad_calloc(1, sizeof *t);
+	struct ad_encode_table *t = ad_calloc(1, sizeof *t);
 	enum ad_status st;
 
 	if (t == NULL)
 		return ad_error_nomem(err);
-	if ((st = ad_catmap_new(&t->cats, err)) != AD_OK) {
+	if ((st = ad_hashmap_new(&t->cats, 0, err)) != AD_OK) {
 		ad_free(t);
 		return st;
 	}
@@ -74,20 +24,20 @@ enum ad_status ad_cattab_new(struct ad_cattab **out, struct ad_error *err)
 	return AD_OK;
 }
 
-void ad_cattab_free(struct ad_cattab *t)
+void ad_encode_free(struct ad_encode_table *t)
 {
 	if (t == NULL)
 		return;
-	ad_catmap_free(t->cats);
+	ad_hashmap_free(t->cats);
 	ad_free(t->count);
 	ad_free(t->onehot);
 	ad_free(t);
 }
 
-enum ad_status ad_cattab_add(struct ad_cattab *t, const char *key, size_t len,
+enum ad_status ad_encode_add(struct ad_encode_table *t, const char *key, size_t len,
     uint64_t count, struct ad_error *err)
 {
-	size_t n = ad_catmap_size(t->cats), i;
+	size_t n = ad_hashmap_size(t->cats), i;
 	uint64_t *c;
 	int added;
 	enum ad_status st;
@@ -97,7 +47,7 @@ enum ad_status ad_cattab_add(struct ad_cattab *t, const char *key, size_t len,
 	if ((c = ad_grow(t->count, &t->cap, n + 1, sizeof *c)) == NULL)
 		return ad_error_nomem(err);
 	t->count = c;
-	if ((st = ad_catmap_add(t->cats, key, len, &i, &added, err)) != AD_OK)
+	if ((st = ad_hashmap_add(t->cats, key, len, &i, &added, err)) != AD_OK)
 		return st;
 	if (!added)
 		return ad_error_set(err, AD_EDATA, "category listed twice");
@@ -154,11 +104,11 @@ static int by_count(const void *x, const void *y)
 	return bytes_cmp(a->key, a->len, b->key, b->len);
 }
 
-enum ad_status ad_cattab_from_counter(const struct ad_counter *c,
-    struct ad_cattab **out, struct ad_error *err)
+enum ad_status ad_encode_from_counter(const struct ad_counter *c,
+    struct ad_encode_table **out, struct ad_error *err)
 {
 	struct collect col = { NULL, 0 };
-	struct ad_cattab *t = NULL;
+	struct ad_encode_table *t = NULL;
 	size_t n = ad_counter_size(c);
 	enum ad_status st;
 
@@ -166,13 +116,13 @@ enum ad_status ad_cattab_from_counter(const struct ad_counter *c,
 		return ad_error_nomem(err);
 	ad_counter_each(c, collect_one, &col);
 	qsort(col.e, col.n, sizeof *col.e, by_bytes);
-	st = ad_cattab_new(&t, err);
+	st = ad_encode_new(&t, err);
 	for (size_t i = 0; i < col.n && st == AD_OK; i++)
-		st = ad_cattab_add(t, col.e[i].key, col.e[i].len, col.e[i].count,
+		st = ad_encode_add(t, col.e[i].key, col.e[i].len, col.e[i].count,
 		    err);
 	ad_free(col.e);
 	if (st != AD_OK) {
-		ad_cattab_free(t);
+		ad_encode_free(t);
 		return st;
 	}
 	*out = t;
@@ -186,10 +136,10 @@ static int by_index(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-enum ad_status ad_cattab_top(const struct ad_cattab *t, size_t k,
+enum ad_status ad_encode_top(const struct ad_encode_table *t, size_t k,
     size_t **chosen, size_t *nchosen, struct ad_error *err)
 {
-	size_t n = ad_catmap_size(t->cats), m = 0;
+	size_t n = ad_hashmap_size(t->cats), m = 0;
 	struct entry *e = ad_calloc(n + 1, sizeof *e);
 	size_t *out = ad_calloc(k + 1, sizeof *out);
 
@@ -199,7 +149,7 @@ enum ad_status ad_cattab_top(const struct ad_cattab *t, size_t k,
 		return ad_error_nomem(err);
 	}
 	for (size_t i = 0; i < n; i++) {
-		e[i].key = ad_catmap_key(t->cats, i, &e[i].len);
+		e[i].key = ad_hashmap_key(t->cats, i, &e[i].len);
 		e[i].count = t->count[i];
 		e[i].index = i;
 	}
@@ -217,10 +167,10 @@ enum ad_status ad_cattab_top(const struct ad_cattab *t, size_t k,
 	return AD_OK;
 }
 
-enum ad_status ad_cattab_set_onehot(struct ad_cattab *t, const size_t *chosen,
+enum ad_status ad_encode_set_onehot(struct ad_encode_table *t, const size_t *chosen,
     size_t n, struct ad_error *err)
 {
-	size_t ncat = ad_catmap_size(t->cats);
+	size_t ncat = ad_hashmap_size(t->cats);
 	size_t *col = ad_malloc((ncat + 1) * sizeof *col);
 
 	if (col == NULL)
@@ -235,10 +185,10 @@ enum ad_status ad_cattab_set_onehot(struct ad_cattab *t, const size_t *chosen,
 	return AD_OK;
 }
 
-size_t ad_cattab_column(const struct ad_cattab *t, const char *key,
+size_t ad_encode_column(const struct ad_encode_table *t, const char *key,
     size_t len, int *unseen)
 {
-	size_t i = ad_catmap_find(t->cats, key, len);
+	size_t i = ad_hashmap_find(t->cats, key, len);
 
 	*unseen = i == SIZE_MAX;
 	if (i == SIZE_MAX || t->onehot == NULL || t->onehot[i] == SIZE_MAX)
@@ -246,10 +196,10 @@ size_t ad_cattab_column(const struct ad_cattab *t, const char *key,
 	return t->onehot[i];
 }
 
-double ad_cattab_freq(const struct ad_cattab *t, const char *key, size_t len,
+double ad_encode_freq(const struct ad_encode_table *t, const char *key, size_t len,
     int *unseen)
 {
-	size_t i = ad_catmap_find(t->cats, key, len);
+	size_t i = ad_hashmap_find(t->cats, key, len);
 
 	*unseen = i == SIZE_MAX;
 	return i == SIZE_MAX ? 0 : (double)t->count[i] / (double)t->total;

@@ -19,40 +19,17 @@
 #include "ad.h"
 
 struct ad_counter;
-
-/* ---- a map from byte strings to 0, 1, 2, ... in insertion order ---- */
-
-struct ad_catmap;
-
-/* Creates an empty map. */
-enum ad_status ad_catmap_new(struct ad_catmap **m, struct ad_error *err);
-
-/* Frees m; NULL is a no-op. */
-void ad_catmap_free(struct ad_catmap *m);
-
-/* Number of keys. */
-size_t ad_catmap_size(const struct ad_catmap *m);
-
-/* The index of key[0..len), or SIZE_MAX if absent. */
-size_t ad_catmap_find(const struct ad_catmap *m, const void *key, size_t len);
-
-/* Sets *index to key's index, adding key (copied) if absent; *added (may
- * be NULL) says whether it was. */
-enum ad_status ad_catmap_add(struct ad_catmap *m, const void *key,
-    size_t len, size_t *index, int *added, struct ad_error *err);
-
-/* Key i and its length; valid until the next add. */
-const char *ad_catmap_key(const struct ad_catmap *m, size_t i, size_t *len);
+struct ad_hashmap;
 
 /* ---- the category table of one column ---- */
 
-struct ad_cattab {
-	struct ad_catmap *cats;  /* category -> index */
+struct ad_encode_table {
+	struct ad_hashmap *cats;  /* category -> index */
 	uint64_t *count;         /* per category: cells seen when fitting */
 	size_t cap;
 	uint64_t total;          /* sum of count */
 	size_t *onehot;          /* per category: its one-hot column, or SIZE_MAX
-	                            (other); NULL until ad_cattab_set_onehot */
+	                            (other); NULL until ad_encode_set_onehot */
 	size_t ncols;            /* one-hot columns before the other column */
 };
 
@@ -60,37 +37,37 @@ struct ad_cattab {
 #define AD_ONEHOT_OTHER "other"
 
 /* Creates an empty table. */
-enum ad_status ad_cattab_new(struct ad_cattab **t, struct ad_error *err);
+enum ad_status ad_encode_new(struct ad_encode_table **t, struct ad_error *err);
 
 /* Frees t; NULL is a no-op. */
-void ad_cattab_free(struct ad_cattab *t);
+void ad_encode_free(struct ad_encode_table *t);
 
 /* Builds a table, in byte order, from the counts of c. */
-enum ad_status ad_cattab_from_counter(const struct ad_counter *c,
-    struct ad_cattab **t, struct ad_error *err);
+enum ad_status ad_encode_from_counter(const struct ad_counter *c,
+    struct ad_encode_table **t, struct ad_error *err);
 
 /* Appends a category with count (1 or more); AD_EDATA if it is already
  * there or the total would overflow. */
-enum ad_status ad_cattab_add(struct ad_cattab *t, const char *key, size_t len,
+enum ad_status ad_encode_add(struct ad_encode_table *t, const char *key, size_t len,
     uint64_t count, struct ad_error *err);
 
 /* Picks the k most frequent categories (not "other"), returning their
  * indexes in byte order in *chosen (ad_malloc'd, k or fewer in *n). */
-enum ad_status ad_cattab_top(const struct ad_cattab *t, size_t k,
+enum ad_status ad_encode_top(const struct ad_encode_table *t, size_t k,
     size_t **chosen, size_t *n, struct ad_error *err);
 
 /* Gives categories chosen[0..n) one-hot columns 0..n-1, in that order. */
-enum ad_status ad_cattab_set_onehot(struct ad_cattab *t, const size_t *chosen,
+enum ad_status ad_encode_set_onehot(struct ad_encode_table *t, const size_t *chosen,
     size_t n, struct ad_error *err);
 
 /* The one-hot column of key: 0..ncols-1, or ncols for other; *unseen is
  * set when the table lacks key. */
-size_t ad_cattab_column(const struct ad_cattab *t, const char *key,
+size_t ad_encode_column(const struct ad_encode_table *t, const char *key,
     size_t len, int *unseen);
 
 /* The frequency of key: its count / total, or 0 when the table lacks it;
  * *unseen is set then. */
-double ad_cattab_freq(const struct ad_cattab *t, const char *key, size_t len,
+double ad_encode_freq(const struct ad_encode_table *t, const char *key, size_t len,
     int *unseen);
 
 /* Makes the output column name "col=category" in *name (ad_malloc'd).

@@ -15,14 +15,15 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "block.h"
 #include "counter.h"
 #include "hashmap.h"
-#include "parallel.h"
+#include "pool.h"
 #include "profile.h"
 #include "profile_impl.h"
 #include "rng.h"
+#include "schema.h"
 #include "stats.h"
-#include "table.h"
 
 /* ---- an index of categories by their bytes ---- */
 
@@ -394,7 +395,7 @@ enum ad_status ad_profile_set_edges(struct ad_profile_col *c, size_t bins,
 	return AD_OK;
 }
 
-/* Finishes column i: a job of ad_parallel_for. */
+/* Finishes column i: a job of ad_pool_for. */
 static enum ad_status finish_col(void *ctx, size_t i, struct ad_error *err)
 {
 	struct ad_profile *p = ctx;
@@ -415,7 +416,7 @@ enum ad_status ad_profile_finish(struct ad_profile *p, unsigned threads,
 
 	if (p->finished)
 		return AD_OK;
-	st = ad_parallel_for(threads, p->ncols, finish_col, p, err);
+	st = ad_pool_for(threads, p->ncols, finish_col, p, err);
 	ad_free(p->vals);
 	p->vals = NULL;
 	p->capvals = 0;

@@ -12,7 +12,7 @@
 #include "io.h"
 #include "profile.h"
 #include "profile_impl.h"
-#include "table.h"
+#include "schema.h"
 
 /* "\x89ADP\r\n\x1a\n": like the stream's magic, with P for profile. */
 static const unsigned char magic[AD_PROFILE_MAGIC_LEN] = {
@@ -356,7 +356,7 @@ static enum ad_status decode_col(struct cur *c, struct ad_profile *p,
 	if (type > 1)
 		return corrupt(c, "unknown column type in profile%s", "");
 	if (len == 0 || len >= 65536 || len > c->len - c->off ||
-	    !ad_is_name_text((const char *)c->p + c->off, len))
+	    !ad_schema_name_ok((const char *)c->p + c->off, len))
 		return corrupt(c, "bad column name in profile%s", "");
 	if ((col->name = ad_strndup((const char *)c->p + c->off, len)) == NULL)
 		return ad_error_nomem(c->err);

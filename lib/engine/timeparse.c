@@ -36,7 +36,7 @@ static unsigned days_in_month(long y, long m)
 
 /* Howard Hinnant's days_from_civil: exact for every proleptic Gregorian
  * date, with no table and no loop. */
-int64_t ad_time_days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t ad_timeparse_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	int64_t era;
 	unsigned yoe, doy, doe;
@@ -88,7 +88,7 @@ static const char *zone(const char *s, size_t n, int32_t *offset)
 	return NULL;
 }
 
-const char *ad_time_parse_iso(const char *s, size_t len, struct ad_time *t)
+const char *ad_timeparse_parse_iso(const char *s, size_t len, struct ad_time *t)
 {
 	long y, mo, d, h = 0, mi = 0, sec = 0;
 	double frac = 0;
@@ -133,7 +133,7 @@ const char *ad_time_parse_iso(const char *s, size_t len, struct ad_time *t)
 		if (i < len && (why = zone(s + i, len - i, &offset)) != NULL)
 			return why;
 	}
-	secs = ad_time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+	secs = ad_timeparse_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
 	    h * 3600 + mi * 60 + sec - offset;
 	if (frac >= 1) {          /* 0.99999999999999999999 rounds up */
 		secs++;
@@ -145,7 +145,7 @@ const char *ad_time_parse_iso(const char *s, size_t len, struct ad_time *t)
 	return NULL;
 }
 
-const char *ad_time_from_epoch(double v, struct ad_time *t)
+const char *ad_timeparse_from_epoch(double v, struct ad_time *t)
 {
 	double f;
 
@@ -164,14 +164,14 @@ const char *ad_time_from_epoch(double v, struct ad_time *t)
 	return NULL;
 }
 
-int ad_time_cmp(const struct ad_time *a, const struct ad_time *b)
+int ad_timeparse_cmp(const struct ad_time *a, const struct ad_time *b)
 {
 	if (a->secs != b->secs)
 		return a->secs < b->secs ? -1 : 1;
 	return (a->frac > b->frac) - (a->frac < b->frac);
 }
 
-double ad_time_epoch(const struct ad_time *t)
+double ad_timeparse_epoch(const struct ad_time *t)
 {
 	return (double)t->secs + t->frac;
 }
@@ -189,7 +189,7 @@ static int64_t floor_div(int64_t a, int64_t b, int64_t *rem)
 	return q;
 }
 
-double ad_time_hour(const struct ad_time *t)
+double ad_timeparse_hour(const struct ad_time *t)
 {
 	int64_t sod;
 
@@ -197,7 +197,7 @@ double ad_time_hour(const struct ad_time *t)
 	return ((double)sod + t->frac) / 3600;
 }
 
-int ad_time_weekday(const struct ad_time *t)
+int ad_timeparse_weekday(const struct ad_time *t)
 {
 	int64_t sod, wd;
 	int64_t day = floor_div(t->secs + t->offset, 86400, &sod);

@@ -29,26 +29,26 @@ struct ad_time {
 /* Parses ISO-8601 text s[0..len) into *t; returns NULL on success, else a
  * static phrase saying what is wrong ("month out of range"). *t is untouched
  * on failure. */
-const char *ad_time_parse_iso(const char *s, size_t len, struct ad_time *t);
+const char *ad_timeparse_parse_iso(const char *s, size_t len, struct ad_time *t);
 
 /* Reads epoch seconds v into *t; returns NULL on success, else a static
  * phrase (NaN, infinite or beyond AD_TIME_MAX_EPOCH). */
-const char *ad_time_from_epoch(double v, struct ad_time *t);
+const char *ad_timeparse_from_epoch(double v, struct ad_time *t);
 
 /* Orders a and b by instant: negative, 0 or positive. */
-int ad_time_cmp(const struct ad_time *a, const struct ad_time *b);
+int ad_timeparse_cmp(const struct ad_time *a, const struct ad_time *b);
 
 /* The instant as epoch seconds (rounded to a double). */
-double ad_time_epoch(const struct ad_time *t);
+double ad_timeparse_epoch(const struct ad_time *t);
 
 /* The hour of day, in [0, 24), of the local time the text gave (UTC plus
  * its offset), fraction of the hour included. */
-double ad_time_hour(const struct ad_time *t);
+double ad_timeparse_hour(const struct ad_time *t);
 
 /* The local day of the week: 0 Monday to 6 Sunday. */
-int ad_time_weekday(const struct ad_time *t);
+int ad_timeparse_weekday(const struct ad_time *t);
 
 /* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1-12). */
-int64_t ad_time_days_from_civil(int64_t y, unsigned m, unsigned d);
+int64_t ad_timeparse_days_from_civil(int64_t y, unsigned m, unsigned d);
 
 #endif

@@ -123,7 +123,7 @@ void ad_emit_json_key(struct ad_emit *e, const char *before, const char *key)
 void ad_emit_csv_field(struct ad_emit *e, const char *s, char delim)
 {
 	if (e->st == AD_OK)
-		e->st = ad_csv_write_field(e->out, s, strlen(s), delim, e->err);
+		e->st = ad_writer_csv_field(e->out, s, strlen(s), delim, e->err);
 }
 
 void ad_emit_csv_num(struct ad_emit *e, double v)

@@ -75,7 +75,7 @@ void ad_emit_json_bool(struct ad_emit *e, int v);
 void ad_emit_json_key(struct ad_emit *e, const char *before, const char *key);
 
 /* Writes s as one CSV field, quoted when it holds delim, a quote or a line
- * break (as lib/io/writer.h's ad_csv_write_field). */
+ * break (as lib/io/writer.h's ad_writer_csv_field). */
 void ad_emit_csv_field(struct ad_emit *e, const char *s, char delim);
 
 /* Writes v in the shortest exact form, nothing for NaN: a CSV cell. */

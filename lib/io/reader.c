@@ -524,7 +524,7 @@ static enum ad_status check_name(struct ad_reader *r, uint64_t line,
 	enum ad_status st;
 
 	ad_error_excerpt(ex, sizeof ex, name, len, NULL);
-	if (len == 0 || !ad_is_name_text(name, len))
+	if (len == 0 || !ad_schema_name_ok(name, len))
 		return ad_error_at(err, AD_EDATA, r->name, line, col + 1,
 		    "column name \"%s\" is not valid UTF-8 text", ex);
 	if (r->names == NULL && (st = ad_counter_new(&r->names, err)) != AD_OK)
@@ -596,8 +596,8 @@ static enum ad_status apply_types(struct ad_reader *r,
 		    r->schema->cols[c].type != t->cols[i].type)
 			return ad_error_at(err, AD_EDATA, r->name, 0, c + 1,
 			    "column \"%s\" is %s in the input but %s in the schema",
-			    t->cols[i].name, ad_type_name(r->schema->cols[c].type),
-			    ad_type_name(t->cols[i].type));
+			    t->cols[i].name, ad_schema_type_name(r->schema->cols[c].type),
+			    ad_schema_type_name(t->cols[i].type));
 		r->schema->cols[c].type = t->cols[i].type;
 		fixed[c] = 1;
 	}

@@ -12,7 +12,8 @@
 #include <stdint.h>
 
 #include "ad.h"
-#include "table.h"
+#include "block.h"
+#include "schema.h"
 
 struct ad_in;
 

@@ -24,7 +24,7 @@ static int needs_quotes(const char *s, size_t len, char delim)
 	return 0;
 }
 
-enum ad_status ad_csv_write_field(struct ad_out *out, const char *s,
+enum ad_status ad_writer_csv_field(struct ad_out *out, const char *s,
     size_t len, char delim, struct ad_error *err)
 {
 	enum ad_status st;
@@ -47,7 +47,7 @@ enum ad_status ad_csv_write_field(struct ad_out *out, const char *s,
 	return ad_out_write(out, "\"", 1, err);
 }
 
-enum ad_status ad_csv_write_reject(void *ctx, uint64_t line, size_t nfields,
+enum ad_status ad_writer_reject(void *ctx, uint64_t line, size_t nfields,
     const char *const *fields, const size_t *lens, struct ad_error *err)
 {
 	const struct ad_reject_out *rej = ctx;
@@ -58,7 +58,7 @@ enum ad_status ad_csv_write_reject(void *ctx, uint64_t line, size_t nfields,
 	for (size_t i = 0; i < nfields && st == AD_OK; i++) {
 		st = ad_out_write(rej->out, &rej->delim, 1, err);
 		if (st == AD_OK)
-			st = ad_csv_write_field(rej->out, fields[i], lens[i],
+			st = ad_writer_csv_field(rej->out, fields[i], lens[i],
 			    rej->delim, err);
 	}
 	return st != AD_OK ? st : ad_out_write(rej->out, "\n", 1, err);
@@ -75,7 +75,7 @@ static enum ad_status csv_header(struct ad_writer *w, struct ad_error *err)
 		if (j > 0 && (st = ad_out_write(w->out, &w->opts.delim, 1,
 		    err)) != AD_OK)
 			return st;
-		st = ad_csv_write_field(w->out, s->cols[j].name,
+		st = ad_writer_csv_field(w->out, s->cols[j].name,
 		    strlen(s->cols[j].name), w->opts.delim, err);
 		if (st != AD_OK)
 			return st;
@@ -135,7 +135,7 @@ static enum ad_status csv_row(struct ad_writer *w, const struct ad_block *b,
 			if (j > 0 && (st = ad_out_write(w->out, &w->opts.delim, 1,
 			    err)) != AD_OK)
 				return st;
-			if (t != NULL && (st = ad_csv_write_field(w->out, t, len,
+			if (t != NULL && (st = ad_writer_csv_field(w->out, t, len,
 			    w->opts.delim, err)) != AD_OK)
 				return st;
 		}

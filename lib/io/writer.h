@@ -11,8 +11,9 @@
 #include <stdint.h>
 
 #include "ad.h"
+#include "block.h"
 #include "reader.h"
-#include "table.h"
+#include "schema.h"
 
 struct ad_out;
 struct ad_writer;
@@ -43,7 +44,7 @@ uint64_t ad_writer_rows(const struct ad_writer *w);
 void ad_writer_free(struct ad_writer *w);
 
 /* Writes s[0..len) as one CSV field, quoted when it must be. */
-enum ad_status ad_csv_write_field(struct ad_out *out, const char *s,
+enum ad_status ad_writer_csv_field(struct ad_out *out, const char *s,
     size_t len, char delim, struct ad_error *err);
 
 /* Where --rejects rows go: an output and the input's delimiter. */
@@ -54,7 +55,7 @@ struct ad_reject_out {
 
 /* An ad_reject_fn for ctx, a struct ad_reject_out: writes the rejected
  * row as its line number, then its fields, as CSV. */
-enum ad_status ad_csv_write_reject(void *ctx, uint64_t line, size_t nfields,
+enum ad_status ad_writer_reject(void *ctx, uint64_t line, size_t nfields,
     const char *const *fields, const size_t *lens, struct ad_error *err);
 
 #endif

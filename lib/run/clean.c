@@ -861,7 +861,7 @@ static enum ad_status save_params(struct run *r, struct ad_error *err)
 		st = ad_params_end(o, err);
 	for (size_t c = 0; c < r->in->ncols && st == AD_OK; c++) {
 		const struct ad_column *col = &r->in->cols[c];
-		const char *t = ad_type_name(col->type);
+		const char *t = ad_schema_type_name(col->type);
 		if ((st = ad_params_key(o, "input", err)) == AD_OK &&
 		    (st = ad_params_text(o, col->name, strlen(col->name),
 		    err)) == AD_OK &&
@@ -917,7 +917,7 @@ static enum ad_status write_report(struct run *r, struct ad_error *err)
 		ad_emit_json_key(&e, c ? ",\n    {" : "\n    {", "name");
 		ad_emit_json_str(&e, col->name);
 		ad_emit_raw(&e, ", \"type\": \"");
-		ad_emit_raw(&e, ad_type_name(col->type));
+		ad_emit_raw(&e, ad_schema_type_name(col->type));
 		ad_emit_raw(&e, "\", \"missing\": ");
 		ad_emit_json_uint(&e, cs->missing - inv[c]);
 		ad_emit_raw(&e, ", \"invalid\": ");
@@ -1056,7 +1056,7 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 	r->delim = ro.delim ? ro.delim : ',';
 	if (r->rej.out != NULL) {
 		r->rej.delim = r->delim;
-		ro.on_reject = ad_csv_write_reject;
+		ro.on_reject = ad_writer_reject;
 		ro.reject_ctx = &r->rej;
 	}
 	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)

@@ -22,7 +22,7 @@
 #include "model.h"
 #include "num.h"
 #include "outset.h"
-#include "parallel.h"
+#include "pool.h"
 
 /* ---- options ---- */
 
@@ -808,8 +808,8 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 			return ad_error_at(err, AD_EDATA, input_name(r), 0, 0,
 			    "column \"%s\" is %s in the input but %s in the "
 			    "reference", r->cmp->cols[j].name,
-			    ad_type_name(ad_profile_col(r->inprof, c)->type),
-			    ad_type_name(r->cmp->cols[j].type));
+			    ad_schema_type_name(ad_profile_col(r->inprof, c)->type),
+			    ad_schema_type_name(r->cmp->cols[j].type));
 		r->inidx[j] = c;
 	}
 	return r->model != NULL ? AD_OK : check_extra(r, input_name(r), 0,
@@ -898,7 +898,7 @@ struct compare_job {
 	int exact_bins;                /* r->bins holds the input's counts */
 };
 
-/* Compares column j: a job of ad_parallel_for. */
+/* Compares column j: a job of ad_pool_for. */
 static enum ad_status compare_col(void *ctx, size_t j, struct ad_error *err)
 {
 	const struct compare_job *job = ctx;
@@ -930,7 +930,7 @@ static enum ad_status compare_all(struct run *r, const struct ad_profile *cur,
     const size_t *curidx, int exact_bins, struct ad_error *err)
 {
 	struct compare_job job = { r, cur, curidx, exact_bins };
-	enum ad_status st = ad_parallel_for(r->o->threads, r->ncols,
+	enum ad_status st = ad_pool_for(r->o->threads, r->ncols,
 	    compare_col, &job, err);
 
 	if (st == AD_OK) {
@@ -1008,7 +1008,7 @@ static enum ad_status end_report(struct run *r, struct ad_error *err)
 		r->res->drift = r->v.drift;
 	r->res->columns = r->v.columns;
 	r->res->drifted = r->v.drifted;
-	ad_drift_drifted_names(r->cols, r->ncols, r->res->names,
+	ad_drift_report_drifted_names(r->cols, r->ncols, r->res->names,
 	    sizeof r->res->names);
 	results_of(r, &x);
 	st = ad_drift_report_end(&r->rep, &x, err);

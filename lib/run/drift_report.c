@@ -8,11 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "block.h"
 #include "drift_report.h"
 #include "emit.h"
 #include "io.h"
 #include "prom.h"
-#include "table.h"
+#include "schema.h"
 #include "writer.h"
 
 /* A number for people: 4 significant digits, "-" when missing. */
@@ -24,7 +25,7 @@ static void human(char *buf, size_t n, double v)
 		snprintf(buf, n, "%.4g", v);
 }
 
-void ad_drift_drifted_names(const struct ad_drift_col *cols, size_t ncols,
+void ad_drift_report_drifted_names(const struct ad_drift_col *cols, size_t ncols,
     char *buf, size_t n)
 {
 	size_t len = 0;
@@ -113,7 +114,7 @@ static enum ad_status table_columns(struct ad_drift_report *t,
 
 	for (size_t j = 0; j < r->ncols && st == AD_OK; j++) {
 		const struct ad_drift_col *c = &r->cols[j];
-		const char *type = ad_type_name(c->type);
+		const char *type = ad_schema_type_name(c->type);
 		double cells[] = { 0, 0, (double)c->n_ref, (double)c->n_cur,
 		    c->psi, c->ks, c->ks_p, c->chi2_p, c->wasserstein, c->js,
 		    c->missing_delta, c->unseen, c->drifted };
@@ -136,7 +137,7 @@ static enum ad_status table_window(struct ad_drift_report *t,
 	    (double)r->v.drifted, r->v.share, r->v.drift, 0 };
 	enum ad_status st;
 
-	ad_drift_drifted_names(r->cols, r->ncols, names, sizeof names);
+	ad_drift_report_drifted_names(r->cols, r->ncols, names, sizeof names);
 	if ((st = ad_block_set_text(t->row, 0, 8, names, strlen(names),
 	    err)) != AD_OK)
 		return st;
@@ -202,7 +203,7 @@ static void json_col(struct ad_emit *e, const struct ad_drift_col *c)
 	ad_emit_raw(e, "{\"column\": ");
 	ad_emit_json_str(e, c->name);
 	ad_emit_raw(e, ", \"type\": \"");
-	ad_emit_raw(e, ad_type_name(c->type));
+	ad_emit_raw(e, ad_schema_type_name(c->type));
 	ad_emit_raw(e, "\"");
 	json_uint(e, "n_ref", c->n_ref);
 	json_uint(e, "n_cur", c->n_cur);
@@ -341,7 +342,7 @@ static void text_columns(struct ad_emit *e, const struct ad_drift_results *r)
 		    c->missing_delta, c->unseen };
 
 		cells[0] = c->name;
-		cells[1] = ad_type_name(c->type);
+		cells[1] = ad_schema_type_name(c->type);
 		for (size_t i = 2; i < N - 1; i++) {
 			human(num[i], sizeof num[i], v[i]);
 			cells[i] = num[i];
@@ -355,7 +356,7 @@ static void text_verdict(struct ad_emit *e, const struct ad_drift_results *r)
 {
 	char buf[600], names[300];
 
-	ad_drift_drifted_names(r->cols, r->ncols, names, sizeof names);
+	ad_drift_report_drifted_names(r->cols, r->ncols, names, sizeof names);
 	snprintf(buf, sizeof buf, "%s: %zu of %zu columns drifted (share %.4g, "
 	    "threshold %.4g)%s%s%s\n", r->v.drift ? "drift" : "no drift",
 	    r->v.drifted, r->v.columns, r->v.share, r->rule->share,
@@ -381,7 +382,7 @@ static void text_window(struct ad_emit *e, const struct ad_drift_results *r)
 	snprintf(c[4], sizeof c[4], "%zu/%zu", r->v.drifted, r->v.columns);
 	human(c[5], sizeof c[5], r->v.share);
 	snprintf(c[6], sizeof c[6], "%s", r->v.drift ? "yes" : "no");
-	ad_drift_drifted_names(r->cols, r->ncols, names, sizeof names);
+	ad_drift_report_drifted_names(r->cols, r->ncols, names, sizeof names);
 	for (int i = 0; i < 7; i++)
 		cells[i] = c[i];
 	cells[7] = names;

@@ -72,7 +72,7 @@ enum ad_status ad_drift_report_verdict(const struct ad_drift_results *x,
 
 /* The drifted columns' names, comma-separated, into buf[cap] (cut with
  * "..." when they do not fit). */
-void ad_drift_drifted_names(const struct ad_drift_col *cols, size_t ncols,
+void ad_drift_report_drifted_names(const struct ad_drift_col *cols, size_t ncols,
     char *buf, size_t cap);
 
 #endif

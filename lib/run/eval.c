@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "block.h"
 #include "eval.h"
 #include "eval_report.h"
 #include "hashmap.h"
@@ -30,7 +31,7 @@
 #include "metrics.h"
 #include "num.h"
 #include "outset.h"
-#include "table.h"
+#include "schema.h"
 
 /* The input columns ad-eval reads. */
 enum cell {
@@ -211,7 +212,7 @@ static enum ad_status choose(struct run *r, struct ad_error *err)
 			return ad_error_set(err, AD_EUSAGE, "%s needs a decision: "
 			    "the input has no is_anomaly column; give --pred, "
 			    "--threshold, --top-k or --contamination",
-			    ad_eval_gate_option(g));
+			    ad_eval_report_gate_option(g));
 	r->paired = o->compare != NULL;
 	r->with_flags = r->paired && o->bootstrap > 0 && r->decision != D_NONE;
 	return AD_OK;
@@ -695,17 +696,17 @@ static enum ad_status on_point(void *ctx, double t, uint64_t tp, uint64_t fp,
 	struct run *r = c->r;
 	enum ad_status st;
 
-	if (r->curves != NULL && (st = ad_eval_curves_row(r->curves,
+	if (r->curves != NULL && (st = ad_eval_report_curves_row(r->curves,
 	    r->name[c->model ? C_COMPARE : C_SCORE], t, tp, fp, c->npos, c->nneg,
 	    err)) != AD_OK)
 		return st;
 	if (r->plot == NULL && r->kfp_ui == NULL)
 		return AD_OK;
 	if (c->npos > 0 && c->nneg > 0 && points_add(&r->roc[c->model],
-	    ad_eval_rate(fp, c->nneg), ad_eval_rate(tp, c->npos), t) != 0)
+	    ad_eval_report_rate(fp, c->nneg), ad_eval_report_rate(tp, c->npos), t) != 0)
 		return ad_error_nomem(err);
 	if (c->npos > 0 && tp + fp > 0 && points_add(&r->pr[c->model],
-	    ad_eval_rate(tp, c->npos), ad_eval_rate(tp, tp + fp), t) != 0)
+	    ad_eval_report_rate(tp, c->npos), ad_eval_report_rate(tp, tp + fp), t) != 0)
 		return ad_error_nomem(err);
 	return AD_OK;
 }
@@ -795,7 +796,7 @@ static enum ad_status compute(struct run *r, struct ad_error *err)
 		return st;
 	if ((st = thresholds(r, err)) != AD_OK)
 		return st;
-	if (r->curves != NULL && (st = ad_eval_curves_head(r->curves, err)) !=
+	if (r->curves != NULL && (st = ad_eval_report_curves_head(r->curves, err)) !=
 	    AD_OK)
 		return st;
 	if ((st = compute_group(r, &r->all, err)) != AD_OK)

@@ -18,7 +18,7 @@
 static const char no_decision[] = "no decision: give --pred, --threshold, "
     "--top-k or --contamination";
 
-double ad_eval_rate(uint64_t num, uint64_t den)
+double ad_eval_report_rate(uint64_t num, uint64_t den)
 {
 	return den ? (double)num / (double)den : NAN;
 }
@@ -177,7 +177,7 @@ static int gate_passed(const struct ad_eval_report *r, int g)
 	return v.why == NULL && !isnan(v.v) && v.v >= r->o->min[g];
 }
 
-const char *ad_eval_gate_option(enum ad_eval_gate g)
+const char *ad_eval_report_gate_option(enum ad_eval_gate g)
 {
 	static const char *const option[AD_GATES] = {
 		"--min-f1", "--min-auc", "--min-precision", "--min-recall"
@@ -203,12 +203,12 @@ enum ad_status ad_eval_report_check_gates(const struct ad_eval_report *r,
 		if (v.why != NULL) {
 			n = snprintf(msg + len, sizeof msg - len, "%s%s is undefined "
 			    "(%s), %s %s", missed ? "; " : "", gate_metric[g], v.why,
-			    ad_eval_gate_option(g), min);
+			    ad_eval_report_gate_option(g), min);
 		} else {
 			ad_num_format(v.v, num);
 			n = snprintf(msg + len, sizeof msg - len, "%s%s %s is below "
 			    "%s %s", missed ? "; " : "", gate_metric[g], num,
-			    ad_eval_gate_option(g), min);
+			    ad_eval_report_gate_option(g), min);
 		}
 		len += (size_t)n;
 		if (len >= sizeof msg)
@@ -622,7 +622,7 @@ static void text_gates(struct ad_emit *w, const struct ad_eval_report *r)
 			continue;
 		show(v, sizeof v, &x, 0);
 		ad_emit_printf(w, "%s%-15s %-10.6g %-7s %s %s\n",
-		    any ? "" : "\ngates\n", ad_eval_gate_option(g), r->o->min[g],
+		    any ? "" : "\ngates\n", ad_eval_report_gate_option(g), r->o->min[g],
 		    gate_passed(r, g) ? "passed" : "MISSED", gate_metric[g], v);
 		any = 1;
 	}
@@ -985,13 +985,13 @@ enum ad_status ad_eval_report_plot(const struct ad_eval_report *r,
 	point_label(op, sizeof op, r);
 	pan[0] = (struct ad_svg_panel){ "ROC curve", "False positive rate",
 	    "True positive rate", roc, (size_t)(1 + r->paired), 1, NAN,
-	    m->decided && P > 0 && N > 0, ad_eval_rate(m->conf.fp, N),
-	    ad_eval_rate(m->conf.tp, P), op, 0, NULL };
+	    m->decided && P > 0 && N > 0, ad_eval_report_rate(m->conf.fp, N),
+	    ad_eval_report_rate(m->conf.tp, P), op, 0, NULL };
 	pan[1] = (struct ad_svg_panel){ "Precision-recall curve", "Recall",
-	    "Precision", pr, (size_t)(1 + r->paired), 0, ad_eval_rate(P, P + N),
+	    "Precision", pr, (size_t)(1 + r->paired), 0, ad_eval_report_rate(P, P + N),
 	    m->decided && P > 0 && m->conf.tp + m->conf.fp > 0,
-	    ad_eval_rate(m->conf.tp, P),
-	    ad_eval_rate(m->conf.tp, m->conf.tp + m->conf.fp), op, 1, NULL };
+	    ad_eval_report_rate(m->conf.tp, P),
+	    ad_eval_report_rate(m->conf.tp, m->conf.tp + m->conf.fp), op, 1, NULL };
 	if (m->rm.roc_auc.why != NULL) {
 		snprintf(note[0], sizeof note[0], "undefined: %s",
 		    m->rm.roc_auc.why);
@@ -1010,7 +1010,7 @@ enum ad_status ad_eval_report_plot(const struct ad_eval_report *r,
 
 /* ---- the curves ---- */
 
-enum ad_status ad_eval_curves_head(struct ad_out *out, struct ad_error *err)
+enum ad_status ad_eval_report_curves_head(struct ad_out *out, struct ad_error *err)
 {
 	struct ad_emit w;
 
@@ -1019,13 +1019,13 @@ enum ad_status ad_eval_curves_head(struct ad_out *out, struct ad_error *err)
 	return ad_emit_status(&w);
 }
 
-enum ad_status ad_eval_curves_row(struct ad_out *out, const char *column,
+enum ad_status ad_eval_report_curves_row(struct ad_out *out, const char *column,
     double t, uint64_t tp, uint64_t fp, uint64_t npos, uint64_t nneg,
     struct ad_error *err)
 {
-	double v[] = { t, (double)tp, (double)fp, ad_eval_rate(fp, nneg),
-	    ad_eval_rate(tp, npos), ad_eval_rate(tp, tp + fp),
-	    ad_eval_rate(tp, npos) };
+	double v[] = { t, (double)tp, (double)fp, ad_eval_report_rate(fp, nneg),
+	    ad_eval_report_rate(tp, npos), ad_eval_report_rate(tp, tp + fp),
+	    ad_eval_report_rate(tp, npos) };
 	struct ad_emit w;
 
 	ad_emit_init(&w, out, err);

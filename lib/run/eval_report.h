@@ -78,7 +78,7 @@ struct ad_eval_report {
 
 /* A curve's coordinate: num / den, or NaN when den is 0 (the run's curves
  * and the report's rows and plot agree on it). */
-double ad_eval_rate(uint64_t num, uint64_t den);
+double ad_eval_report_rate(uint64_t num, uint64_t den);
 
 /* Writes the report in the format o->format names (JSON, text or CSV). */
 enum ad_status ad_eval_report_write(const struct ad_eval_report *r,
@@ -113,11 +113,11 @@ enum ad_status ad_eval_report_plot(const struct ad_eval_report *r,
     struct ad_out *out, struct ad_error *err);
 
 /* Writes the --curves CSV header. */
-enum ad_status ad_eval_curves_head(struct ad_out *out, struct ad_error *err);
+enum ad_status ad_eval_report_curves_head(struct ad_out *out, struct ad_error *err);
 
 /* Writes one --curves row: flagging the scores of column at or above t
  * catches tp of the npos anomalous rows and fp of the nneg normal ones. */
-enum ad_status ad_eval_curves_row(struct ad_out *out, const char *column,
+enum ad_status ad_eval_report_curves_row(struct ad_out *out, const char *column,
     double t, uint64_t tp, uint64_t fp, uint64_t npos, uint64_t nneg,
     struct ad_error *err);
 
@@ -127,6 +127,6 @@ enum ad_status ad_eval_report_check_gates(const struct ad_eval_report *r,
     struct ad_error *err);
 
 /* The option that sets gate g ("--min-f1"). */
-const char *ad_eval_gate_option(enum ad_eval_gate g);
+const char *ad_eval_report_gate_option(enum ad_eval_gate g);
 
 #endif

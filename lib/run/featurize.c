@@ -36,17 +36,19 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "block.h"
 #include "context.h"
 #include "counter.h"
 #include "encode.h"
 #include "featurize.h"
 #include "featurize_model.h"
+#include "hashmap.h"
 #include "io.h"
 #include "num.h"
 #include "outset.h"
 #include "params.h"
 #include "replay.h"
-#include "table.h"
+#include "schema.h"
 #include "timeparse.h"
 #include "writer.h"
 
@@ -334,7 +336,7 @@ struct run {
 	int plain_copy;              /* rows held are copied whole (all the
 	                                input's columns, numeric, in order) */
 	/* groups and order */
-	struct ad_catmap *groups;    /* group key -> id - 1; id 0: missing */
+	struct ad_hashmap *groups;    /* group key -> id - 1; id 0: missing */
 	struct ad_time *last;        /* per group id: the last time seen */
 	uint64_t *last_line;         /* per group id: its line; 0: none yet */
 	size_t lastcap;
@@ -449,7 +451,7 @@ static enum ad_status group_of(struct run *r, const struct ad_block *b,
 	g = &r->m->cols[r->m->group];
 	if ((k = category(b, i, map[r->m->group], g->type, buf, &len)) == NULL)
 		return AD_OK;
-	if ((st = ad_catmap_add(r->groups, k, len, &idx, NULL, err)) != AD_OK)
+	if ((st = ad_hashmap_add(r->groups, k, len, &idx, NULL, err)) != AD_OK)
 		return st;
 	*id = idx + 1;
 	return AD_OK;
@@ -478,11 +480,11 @@ static enum ad_status time_of(struct run *r, const struct ad_block *b,
 	const char *why, *s;
 
 	if (r->m->cols[r->m->time].type == AD_NUMERIC)
-		why = ad_time_from_epoch(b->num[i * b->ncols + col], &r->times[i]);
+		why = ad_timeparse_from_epoch(b->num[i * b->ncols + col], &r->times[i]);
 	else if ((s = ad_block_text(b, i, col, &len)) == NULL)
 		why = "missing time";
 	else
-		why = ad_time_parse_iso(s, len, &r->times[i]);
+		why = ad_timeparse_parse_iso(s, len, &r->times[i]);
 	if (why != NULL && check)
 		return time_error(r, b, i, col, why, err);
 	return AD_OK;
@@ -499,9 +501,9 @@ static enum ad_status check_order(struct run *r, const struct ad_block *b,
 
 	if ((st = grow_groups(r, id, err)) != AD_OK)
 		return st;
-	if (r->last_line[id] != 0 && ad_time_cmp(&r->times[i], &r->last[id]) < 0) {
+	if (r->last_line[id] != 0 && ad_timeparse_cmp(&r->times[i], &r->last[id]) < 0) {
 		if (id > 0)
-			key = ad_catmap_key(r->groups, id - 1, &len);
+			key = ad_hashmap_key(r->groups, id - 1, &len);
 		ad_error_excerpt(ex, sizeof ex, key ? key : "", len, NULL);
 		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd),
 		    b->line[i], r->in_of[r->m->time] + 1, "column \"%s\": time "
@@ -679,17 +681,17 @@ static enum ad_status finish_fit(struct run *r, struct ad_error *err)
 			    &res->constant, name);
 	}
 	for (size_t c = 0; c < m->ncols; c++)
-		if (r->counts[c] != NULL && (st = ad_cattab_from_counter(
+		if (r->counts[c] != NULL && (st = ad_encode_from_counter(
 		    r->counts[c], &m->cols[c].cats, err)) != AD_OK)
 			return st;
 	for (size_t p = 0; p < m->nparts; p++) {
 		struct part *pt = &m->parts[p];
-		struct ad_cattab *t = m->cols[pt->col].cats;
+		struct ad_encode_table *t = m->cols[pt->col].cats;
 
 		if (pt->kind == P_ONEHOT &&
-		    ((st = ad_cattab_top(t, (size_t)k, &pt->chosen, &pt->nchosen,
+		    ((st = ad_encode_top(t, (size_t)k, &pt->chosen, &pt->nchosen,
 		    err)) != AD_OK ||
-		    (st = ad_cattab_set_onehot(t, pt->chosen, pt->nchosen,
+		    (st = ad_encode_set_onehot(t, pt->chosen, pt->nchosen,
 		    err)) != AD_OK))
 			return st;
 	}
@@ -736,7 +738,7 @@ static void emit_onehot(struct run *r, size_t pi, const char *k, size_t len,
 			o[j] = NAN;
 		return;
 	}
-	j = ad_cattab_column(r->m->cols[p->col].cats, k, len, &unseen);
+	j = ad_encode_column(r->m->cols[p->col].cats, k, len, &unseen);
 	for (size_t x = 0; x <= p->nchosen; x++)
 		o[x] = x == j;
 	if (unseen && r->counter[p->col] == pi)
@@ -774,7 +776,7 @@ static enum ad_status emit_part(struct run *r, size_t pi,
 		break;
 	case P_FREQ:
 		k = category(b, i, col, c->type, buf, &len);
-		row[j] = k ? ad_cattab_freq(c->cats, k, len, &unseen) : NAN;
+		row[j] = k ? ad_encode_freq(c->cats, k, len, &unseen) : NAN;
 		if (k && unseen && r->counter[p->col] == pi)
 			count_unseen(r, p->col);
 		break;
@@ -1129,7 +1131,7 @@ static enum ad_status alloc_work(struct run *r, struct ad_error *err)
 			r->value_log |= pt->log;
 		}
 	}
-	if ((st = ad_catmap_new(&r->groups, err)) != AD_OK)
+	if ((st = ad_hashmap_new(&r->groups, 0, err)) != AD_OK)
 		return st;
 	for (size_t p = 0; r->fitting && p < m->nparts; p++) {
 		const struct part *pt = &m->parts[p];
@@ -1256,7 +1258,7 @@ static enum ad_status store_block(struct run *r, const struct ad_block *b,
 static int by_time(const void *x, const void *y)
 {
 	const struct skey *a = x, *b = y;
-	int c = ad_time_cmp(&a->t, &b->t);
+	int c = ad_timeparse_cmp(&a->t, &b->t);
 
 	if (c != 0)
 		return c;
@@ -1446,7 +1448,7 @@ static void run_free(struct run *r)
 	ad_free(r->value);
 	ad_free(r->vscale);
 	ad_free(r->vcol);
-	ad_catmap_free(r->groups);
+	ad_hashmap_free(r->groups);
 	ad_free(r->last);
 	ad_free(r->last_line);
 	ad_free(r->colmap);

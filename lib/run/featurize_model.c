@@ -13,9 +13,10 @@
 #include "encode.h"
 #include "featurize.h"
 #include "featurize_model.h"
+#include "hashmap.h"
 #include "io.h"
 #include "params.h"
-#include "table.h"
+#include "schema.h"
 
 #define COMMAND "ad-features"
 
@@ -34,12 +35,12 @@ static void model_free(struct ad_featurize_model *m)
 		return;
 	for (size_t i = 0; i < m->ncols; i++) {
 		ad_free(m->cols[i].name);
-		ad_cattab_free(m->cols[i].cats);
+		ad_encode_free(m->cols[i].cats);
 	}
 	for (size_t i = 0; i < m->nparts; i++)
 		ad_free(m->parts[i].chosen);
 	ad_free(m->cols);
-	ad_catmap_free(m->names);
+	ad_hashmap_free(m->names);
 	ad_free(m->lags);
 	ad_free(m->windows);
 	ad_free(m->alphas);
@@ -61,7 +62,7 @@ enum ad_status ad_featurize_model_new(struct ad_featurize_model **out,
 	if (m == NULL)
 		return ad_error_nomem(err);
 	m->time = m->group = SIZE_MAX;
-	if ((st = ad_catmap_new(&m->names, err)) != AD_OK) {
+	if ((st = ad_hashmap_new(&m->names, 0, err)) != AD_OK) {
 		ad_free(m);
 		return st;
 	}
@@ -83,7 +84,7 @@ enum ad_status ad_featurize_model_add_col(struct ad_featurize_model *m,
 	if ((c = ad_grow(m->cols, &m->colcap, m->ncols + 1, sizeof *c)) == NULL)
 		return ad_error_nomem(err);
 	m->cols = c;
-	if ((st = ad_catmap_add(m->names, name, len, &idx, &added, err)) != AD_OK)
+	if ((st = ad_hashmap_add(m->names, name, len, &idx, &added, err)) != AD_OK)
 		return st;
 	*dup = !added;
 	if (!added)
@@ -101,7 +102,7 @@ enum ad_status ad_featurize_model_add_col(struct ad_featurize_model *m,
 size_t ad_featurize_model_find(const struct ad_featurize_model *m,
     const char *name)
 {
-	size_t i = ad_catmap_find(m->names, name, strlen(name));
+	size_t i = ad_hashmap_find(m->names, name, strlen(name));
 
 	return i < m->ncols ? i : SIZE_MAX;
 }
@@ -136,12 +137,12 @@ size_t ad_featurize_model_context_width(const struct ad_featurize_model *m)
 }
 
 /* Appends output column name (taking it) to s, refusing a repeated name. */
-static enum ad_status add_output(struct ad_schema *s, struct ad_catmap *seen,
+static enum ad_status add_output(struct ad_schema *s, struct ad_hashmap *seen,
     char *name, enum ad_type type, struct ad_error *err)
 {
 	size_t idx, len = strlen(name);
 	int added;
-	enum ad_status st = ad_catmap_add(seen, name, len, &idx, &added, err);
+	enum ad_status st = ad_hashmap_add(seen, name, len, &idx, &added, err);
 
 	if (st == AD_OK && !added)
 		st = ad_error_set(err, AD_EDATA, "output column \"%s\" would "
@@ -157,7 +158,7 @@ static enum ad_status add_output(struct ad_schema *s, struct ad_catmap *seen,
 
 /* The output columns of part p. */
 static enum ad_status part_outputs(const struct ad_featurize_model *m,
-    const struct part *p, struct ad_schema *s, struct ad_catmap *seen,
+    const struct part *p, struct ad_schema *s, struct ad_hashmap *seen,
     struct ad_error *err)
 {
 	const struct mcol *c = &m->cols[p->col];
@@ -183,7 +184,7 @@ static enum ad_status part_outputs(const struct ad_featurize_model *m,
 		return st;
 	case P_ONEHOT:
 		for (size_t j = 0; st == AD_OK && j <= p->nchosen; j++) {
-			const char *k = j < p->nchosen ? ad_catmap_key(c->cats->cats,
+			const char *k = j < p->nchosen ? ad_hashmap_key(c->cats->cats,
 			    p->chosen[j], &len) : AD_ONEHOT_OTHER;
 			if (j == p->nchosen)
 				len = sizeof AD_ONEHOT_OTHER - 1;
@@ -217,13 +218,13 @@ enum ad_status ad_featurize_model_outputs(const struct ad_featurize_model *m,
     struct ad_schema **out, size_t **first, struct ad_error *err)
 {
 	struct ad_schema *s = NULL;
-	struct ad_catmap *seen = NULL;
+	struct ad_hashmap *seen = NULL;
 	size_t *f = NULL;
 	enum ad_status st;
 
 	if ((st = ad_schema_new(&s, err)) != AD_OK)
 		return st;
-	if ((st = ad_catmap_new(&seen, err)) != AD_OK)
+	if ((st = ad_hashmap_new(&seen, 0, err)) != AD_OK)
 		goto out;
 	if ((f = ad_calloc(m->nparts + 1, sizeof *f)) == NULL) {
 		st = ad_error_nomem(err);
@@ -234,7 +235,7 @@ enum ad_status ad_featurize_model_outputs(const struct ad_featurize_model *m,
 		st = part_outputs(m, &m->parts[i], s, seen, err);
 	}
 out:
-	ad_catmap_free(seen);
+	ad_hashmap_free(seen);
 	if (st != AD_OK || first == NULL)
 		ad_free(f);
 	if (st != AD_OK) {
@@ -292,7 +293,7 @@ static enum ad_status save_part(const struct ad_featurize_model *m,
 	}
 	for (size_t j = 0; st == AD_OK && p->kind == P_ONEHOT && j < p->nchosen;
 	    j++) {
-		const char *k = ad_catmap_key(c->cats->cats, p->chosen[j], &len);
+		const char *k = ad_hashmap_key(c->cats->cats, p->chosen[j], &len);
 		st = ad_params_text(o, k, len, err);
 	}
 	return st != AD_OK ? st : ad_params_end(o, err);
@@ -313,10 +314,10 @@ static enum ad_status save_categories(const struct mcol *c, struct ad_out *o,
 {
 	enum ad_status st = AD_OK;
 
-	for (size_t i = 0; c->cats && i < ad_catmap_size(c->cats->cats) &&
+	for (size_t i = 0; c->cats && i < ad_hashmap_size(c->cats->cats) &&
 	    st == AD_OK; i++) {
 		size_t len;
-		const char *k = ad_catmap_key(c->cats->cats, i, &len);
+		const char *k = ad_hashmap_key(c->cats->cats, i, &len);
 
 		if ((st = ad_params_key(o, "category", err)) == AD_OK &&
 		    (st = save_text(o, c->name, err)) == AD_OK &&
@@ -334,7 +335,7 @@ enum ad_status ad_featurize_model_save(const struct ad_featurize_model *m,
 
 	for (size_t i = 0; i < m->ncols && st == AD_OK; i++)
 		st = save_line(o, "input", m->cols[i].name,
-		    ad_type_name(m->cols[i].type), err);
+		    ad_schema_type_name(m->cols[i].type), err);
 	if (st == AD_OK && m->time != SIZE_MAX)
 		st = save_line(o, "time", m->cols[m->time].name, NULL, err);
 	if (st == AD_OK && m->group != SIZE_MAX)
@@ -381,7 +382,7 @@ static enum ad_status column_of(const struct loader *L,
 {
 	if (i >= l->ntok)
 		return bad_line(L, l, 0, "a column name is missing", err);
-	*c = ad_catmap_find(L->m->names, l->tok[i], l->len[i]);
+	*c = ad_hashmap_find(L->m->names, l->tok[i], l->len[i]);
 	if (*c >= L->m->ncols)
 		return ad_error_at(err, AD_EDATA, ad_params_name(L->p), l->line,
 		    i + 1, "%s: \"%s\" is not an input column", l->tok[0],
@@ -595,9 +596,9 @@ static enum ad_status load_category(struct loader *L,
 		return bad_line(L, l, 4, "a count is a whole number from 1 to "
 		    "2^53", err);
 	col = &L->m->cols[c];
-	if (col->cats == NULL && (st = ad_cattab_new(&col->cats, err)) != AD_OK)
+	if (col->cats == NULL && (st = ad_encode_new(&col->cats, err)) != AD_OK)
 		return st;
-	if ((st = ad_cattab_add(col->cats, l->tok[2], l->len[2], (uint64_t)v,
+	if ((st = ad_encode_add(col->cats, l->tok[2], l->len[2], (uint64_t)v,
 	    err)) == AD_EDATA) {
 		char why[sizeof err->msg];
 		snprintf(why, sizeof why, "%s", err->msg);
@@ -612,13 +613,13 @@ static enum ad_status resolve_onehot(struct loader *L,
 {
 	const struct ad_pline *l = pe->line;
 	struct part *p = &L->m->parts[pe->part];
-	struct ad_cattab *t = L->m->cols[p->col].cats;
+	struct ad_encode_table *t = L->m->cols[p->col].cats;
 	enum ad_status st;
 
 	if ((p->chosen = ad_calloc(l->ntok, sizeof *p->chosen)) == NULL)
 		return ad_error_nomem(err);
 	for (size_t i = 3; i < l->ntok; i++) {
-		size_t k = ad_catmap_find(t->cats, l->tok[i], l->len[i]);
+		size_t k = ad_hashmap_find(t->cats, l->tok[i], l->len[i]);
 
 		if (k == SIZE_MAX)
 			return bad_line(L, l, i + 1, "a category without its "
@@ -632,7 +633,7 @@ static enum ad_status resolve_onehot(struct loader *L,
 				    err);
 		p->chosen[p->nchosen++] = k;
 	}
-	if ((st = ad_cattab_set_onehot(t, p->chosen, p->nchosen, err)) != AD_OK)
+	if ((st = ad_encode_set_onehot(t, p->chosen, p->nchosen, err)) != AD_OK)
 		return st;
 	return AD_OK;
 }
@@ -659,7 +660,7 @@ static enum ad_status load_finish(struct load_state *S, struct ad_error *err)
 	for (size_t c = 0; c < m->ncols; c++)
 		if ((L->role[c] & (ROLE_ONEHOT | ROLE_FREQ)) &&
 		    m->cols[c].cats == NULL &&
-		    (st = ad_cattab_new(&m->cols[c].cats, err)) != AD_OK)
+		    (st = ad_encode_new(&m->cols[c].cats, err)) != AD_OK)
 			return st;
 	for (size_t i = 0; i < S->npend; i++)
 		if ((st = resolve_onehot(L, &S->pend[i], err)) != AD_OK)

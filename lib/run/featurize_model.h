@@ -13,10 +13,10 @@
 #include "context.h"
 #include "featurize.h"
 #include "scale.h"
-#include "table.h"
+#include "schema.h"
 
-struct ad_catmap;
-struct ad_cattab;
+struct ad_hashmap;
+struct ad_encode_table;
 
 enum part_kind {
 	P_KEEP,      /* the column as it came */
@@ -38,13 +38,13 @@ struct part {
 struct mcol {
 	char *name;
 	enum ad_type type;
-	struct ad_cattab *cats;  /* an encoded column's category table */
+	struct ad_encode_table *cats;  /* an encoded column's category table */
 };
 
 struct ad_featurize_model {
 	struct mcol *cols;
 	size_t ncols, colcap;
-	struct ad_catmap *names; /* column name -> model column */
+	struct ad_hashmap *names; /* column name -> model column */
 	size_t time, group;      /* model columns, or SIZE_MAX */
 	uint64_t *lags, *windows;
 	double *alphas;

@@ -5,7 +5,7 @@
  * more, three kinds of threads share a ring of slots: the calling thread
  * reads blocks into free slots, workers score them (several at a time, in
  * any order), and a writer thread writes them out strictly in input order;
- * the writer and the workers are jobs of one pool (lib/common/parallel.h).
+ * the writer and the workers are jobs of one pool (lib/common/pool.h).
  * A slot's rows are scored by one worker and a row's score depends only on
  * the row and the model, so the output is the same byte for byte whatever
  * the thread count. Memory is the ring: a few blocks, never the input.
@@ -20,7 +20,7 @@
 #include "io.h"
 #include "model.h"
 #include "outset.h"
-#include "parallel.h"
+#include "pool.h"
 #include "score.h"
 #include "writer.h"
 
@@ -115,7 +115,7 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 	r->delim = ro.delim ? ro.delim : ',';
 	if (r->rej.out != NULL) {
 		r->rej.delim = r->delim;
-		ro.on_reject = ad_csv_write_reject;
+		ro.on_reject = ad_writer_reject;
 		ro.reject_ctx = &r->rej;
 	}
 	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)

@@ -32,7 +32,7 @@
 #include "model.h"
 #include "num.h"
 #include "outset.h"
-#include "parallel.h"
+#include "pool.h"
 #include "rng.h"
 #include "sha256.h"
 #include "train.h"
@@ -223,7 +223,7 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 	r->delim = ro.delim ? ro.delim : ',';
 	if (r->rej.out != NULL) {
 		r->rej.delim = r->delim;
-		ro.on_reject = ad_csv_write_reject;
+		ro.on_reject = ad_writer_reject;
 		ro.reject_ctx = &r->rej;
 	}
 	if ((st = ad_sha256_new(&r->sha, err)) != AD_OK ||

@@ -35,9 +35,10 @@
 #include <unistd.h>
 
 #include "ad.h"
+#include "block.h"
 #include "io.h"
 #include "reader.h"
-#include "table.h"
+#include "schema.h"
 #include "writer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

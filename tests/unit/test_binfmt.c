@@ -17,9 +17,10 @@
 #include <unistd.h>
 
 #include "binfmt.h"
+#include "block.h"
 #include "io.h"
 #include "reader.h"
-#include "table.h"
+#include "schema.h"
 
 #include "bits.h"
 #include "check.h"

@@ -259,7 +259,7 @@ static void test_calendar(void)
 	double out[AD_CAL_WIDTH];
 
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		CHECK(ad_time_parse_iso(t[i].iso, strlen(t[i].iso), &tm) == NULL);
+		CHECK(ad_timeparse_parse_iso(t[i].iso, strlen(t[i].iso), &tm) == NULL);
 		ad_context_calendar(&tm, out);
 		for (int f = 0; f < AD_CAL_WIDTH; f++)
 			CHECK(same(out[f], t[i].f[f], 1e-15));
@@ -271,7 +271,7 @@ static void test_calendar(void)
 		CHECK(out[0] * out[0] + out[1] * out[1] > 1 - 1e-15);
 	}
 	/* 23:59 is next to 00:00 */
-	CHECK(ad_time_parse_iso("2026-11-01T23:59:00Z", 20, &tm) == NULL);
+	CHECK(ad_timeparse_parse_iso("2026-11-01T23:59:00Z", 20, &tm) == NULL);
 	ad_context_calendar(&tm, out);
 	CHECK(out[AD_CAL_HOUR_COS] > 0.9999 && out[AD_CAL_HOUR_SIN] < 0);
 }

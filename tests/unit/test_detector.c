@@ -75,11 +75,11 @@ static void test_params(void)
 	struct ad_param *p = NULL;
 	struct ad_error err;
 
-	CHECK(ad_param_new(&p, 2, names, values, &err) == AD_OK);
+	CHECK(ad_detector_param_new(&p, 2, names, values, &err) == AD_OK);
 	if (p == NULL)
 		return;
-	CHECK(ad_param_get(p, 2, "a") == 1.5 && ad_param_get(p, 2, "bb") == -2);
-	CHECK(isnan(ad_param_get(p, 2, "b")) && isnan(ad_param_get(p, 1, "bb")));
+	CHECK(ad_detector_param_get(p, 2, "a") == 1.5 && ad_detector_param_get(p, 2, "bb") == -2);
+	CHECK(isnan(ad_detector_param_get(p, 2, "b")) && isnan(ad_detector_param_get(p, 1, "bb")));
 	ad_free(p);
 }
 

@@ -6,53 +6,21 @@
 #include "alloc.h"
 #include "counter.h"
 #include "encode.h"
+#include "hashmap.h"
 
 #include "check.h"
 
-static void test_catmap(void)
-{
-	struct ad_catmap *m;
-	struct ad_error err;
-	size_t i, len;
-	int added;
-	char key[16];
-
-	CHECK(ad_catmap_new(&m, &err) == AD_OK);
-	CHECK(ad_catmap_find(m, "a", 1) == SIZE_MAX);
-	CHECK(ad_catmap_add(m, "", 0, &i, &added, &err) == AD_OK);
-	CHECK(i == 0 && added);
-	CHECK(ad_catmap_add(m, "a", 1, &i, &added, &err) == AD_OK);
-	CHECK(i == 1 && added);
-	CHECK(ad_catmap_add(m, "a", 1, &i, &added, &err) == AD_OK);
-	CHECK(i == 1 && !added);
-	CHECK(ad_catmap_add(m, "a\0b", 3, &i, NULL, &err) == AD_OK && i == 2);
-	/* enough keys to grow the table several times */
-	for (int k = 0; k < 1000; k++) {
-		int n = snprintf(key, sizeof key, "k%d", k);
-		CHECK(ad_catmap_add(m, key, (size_t)n, &i, NULL, &err) == AD_OK);
-		CHECK(i == (size_t)k + 3);
-	}
-	CHECK(ad_catmap_size(m) == 1003);
-	CHECK(ad_catmap_find(m, "k999", 4) == 1002);
-	CHECK(ad_catmap_find(m, "", 0) == 0);
-	CHECK(ad_catmap_find(m, "a\0b", 3) == 2);
-	CHECK(ad_catmap_find(m, "a\0c", 3) == SIZE_MAX);
-	CHECK(memcmp(ad_catmap_key(m, 2, &len), "a\0b", 3) == 0 && len == 3);
-	ad_catmap_free(m);
-	ad_catmap_free(NULL);
-}
-
-static struct ad_cattab *table_of(const char *const *cells, size_t n)
+static struct ad_encode_table *table_of(const char *const *cells, size_t n)
 {
 	struct ad_counter *c;
-	struct ad_cattab *t = NULL;
+	struct ad_encode_table *t = NULL;
 	struct ad_error err;
 
 	if (ad_counter_new(&c, &err) != AD_OK)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		(void)ad_counter_add(c, cells[i], strlen(cells[i]), NULL, &err);
-	(void)ad_cattab_from_counter(c, &t, &err);
+	(void)ad_encode_from_counter(c, &t, &err);
 	ad_counter_free(c);
 	return t;
 }
@@ -61,54 +29,54 @@ static void test_top_and_onehot(void)
 {
 	static const char *const cells[] = { "web2", "db1", "web1", "web2",
 	    "other", "other", "other", "db1", "cache1", "web1", "zz" };
-	struct ad_cattab *t = table_of(cells, 11);
+	struct ad_encode_table *t = table_of(cells, 11);
 	struct ad_error err;
 	size_t *chosen = NULL, n = 0, len;
 	int unseen;
 
-	CHECK(t != NULL && ad_catmap_size(t->cats) == 6 && t->total == 11);
+	CHECK(t != NULL && ad_hashmap_size(t->cats) == 6 && t->total == 11);
 	/* byte order: cache1 db1 other web1 web2 zz */
-	CHECK(memcmp(ad_catmap_key(t->cats, 2, &len), "other", 5) == 0);
+	CHECK(memcmp(ad_hashmap_key(t->cats, 2, &len), "other", 5) == 0);
 	CHECK(t->count[2] == 3 && t->count[0] == 1);
 	/* three most frequent, "other" excepted; ties to the first in bytes */
-	CHECK(ad_cattab_top(t, 3, &chosen, &n, &err) == AD_OK && n == 3);
+	CHECK(ad_encode_top(t, 3, &chosen, &n, &err) == AD_OK && n == 3);
 	CHECK(chosen[0] == 1 && chosen[1] == 3 && chosen[2] == 4);
-	CHECK(ad_cattab_set_onehot(t, chosen, n, &err) == AD_OK && t->ncols == 3);
-	CHECK(ad_cattab_column(t, "db1", 3, &unseen) == 0 && !unseen);
-	CHECK(ad_cattab_column(t, "web2", 4, &unseen) == 2 && !unseen);
-	CHECK(ad_cattab_column(t, "zz", 2, &unseen) == 3 && !unseen);
-	CHECK(ad_cattab_column(t, "other", 5, &unseen) == 3 && !unseen);
-	CHECK(ad_cattab_column(t, "new", 3, &unseen) == 3 && unseen);
+	CHECK(ad_encode_set_onehot(t, chosen, n, &err) == AD_OK && t->ncols == 3);
+	CHECK(ad_encode_column(t, "db1", 3, &unseen) == 0 && !unseen);
+	CHECK(ad_encode_column(t, "web2", 4, &unseen) == 2 && !unseen);
+	CHECK(ad_encode_column(t, "zz", 2, &unseen) == 3 && !unseen);
+	CHECK(ad_encode_column(t, "other", 5, &unseen) == 3 && !unseen);
+	CHECK(ad_encode_column(t, "new", 3, &unseen) == 3 && unseen);
 	ad_free(chosen);
 	/* asking for more than there are gives all but "other" */
-	CHECK(ad_cattab_top(t, 100, &chosen, &n, &err) == AD_OK && n == 5);
+	CHECK(ad_encode_top(t, 100, &chosen, &n, &err) == AD_OK && n == 5);
 	ad_free(chosen);
-	CHECK(ad_cattab_freq(t, "other", 5, &unseen) == 3.0 / 11 && !unseen);
-	CHECK(ad_cattab_freq(t, "nope", 4, &unseen) == 0 && unseen);
-	ad_cattab_free(t);
-	ad_cattab_free(NULL);
+	CHECK(ad_encode_freq(t, "other", 5, &unseen) == 3.0 / 11 && !unseen);
+	CHECK(ad_encode_freq(t, "nope", 4, &unseen) == 0 && unseen);
+	ad_encode_free(t);
+	ad_encode_free(NULL);
 }
 
 static void test_table_from_file_order(void)
 {
-	struct ad_cattab *t;
+	struct ad_encode_table *t;
 	struct ad_error err;
 	size_t chosen[] = { 1 };
 	int unseen;
 
-	CHECK(ad_cattab_new(&t, &err) == AD_OK);
-	CHECK(ad_cattab_add(t, "b", 1, 5, &err) == AD_OK);
-	CHECK(ad_cattab_add(t, "a", 1, 2, &err) == AD_OK);
-	CHECK(ad_cattab_add(t, "a", 1, 2, &err) == AD_EDATA);
-	CHECK(ad_cattab_add(t, "c", 1, 0, &err) == AD_EDATA);
-	CHECK(ad_cattab_add(t, "d", 1, UINT64_MAX, &err) == AD_EDATA);
+	CHECK(ad_encode_new(&t, &err) == AD_OK);
+	CHECK(ad_encode_add(t, "b", 1, 5, &err) == AD_OK);
+	CHECK(ad_encode_add(t, "a", 1, 2, &err) == AD_OK);
+	CHECK(ad_encode_add(t, "a", 1, 2, &err) == AD_EDATA);
+	CHECK(ad_encode_add(t, "c", 1, 0, &err) == AD_EDATA);
+	CHECK(ad_encode_add(t, "d", 1, UINT64_MAX, &err) == AD_EDATA);
 	CHECK(t->total == 7);
 	/* no one-hot columns yet: everything is other */
-	CHECK(ad_cattab_column(t, "b", 1, &unseen) == 0 && !unseen);
-	CHECK(ad_cattab_set_onehot(t, chosen, 1, &err) == AD_OK);
-	CHECK(ad_cattab_column(t, "a", 1, &unseen) == 0);
-	CHECK(ad_cattab_column(t, "b", 1, &unseen) == 1);
-	ad_cattab_free(t);
+	CHECK(ad_encode_column(t, "b", 1, &unseen) == 0 && !unseen);
+	CHECK(ad_encode_set_onehot(t, chosen, 1, &err) == AD_OK);
+	CHECK(ad_encode_column(t, "a", 1, &unseen) == 0);
+	CHECK(ad_encode_column(t, "b", 1, &unseen) == 1);
+	ad_encode_free(t);
 }
 
 static void test_names(void)
@@ -142,7 +110,6 @@ static void test_names(void)
 
 int main(void)
 {
-	test_catmap();
 	test_top_and_onehot();
 	test_table_from_file_order();
 	test_names();

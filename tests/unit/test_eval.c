@@ -197,7 +197,7 @@ static void test_gates(struct ad_eval_report *r, struct ad_eval_opts *o)
 	    "(one class), --min-auc 0.8");
 	CHECK(strstr(render(ad_eval_report_csv, r),
 	    "\n,gate_min_auc_passed,0,\n,gate_min_recall_passed,1,\n") != NULL);
-	CHECK_STR(ad_eval_gate_option(AD_GATE_PRECISION), "--min-precision");
+	CHECK_STR(ad_eval_report_gate_option(AD_GATE_PRECISION), "--min-precision");
 }
 
 int main(void)

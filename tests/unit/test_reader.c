@@ -16,9 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "block.h"
 #include "io.h"
 #include "reader.h"
-#include "table.h"
+#include "schema.h"
 
 #include "bits.h"
 #include "check.h"

@@ -12,10 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "block.h"
 #include "io.h"
 #include "reader.h"
 #include "replay.h"
-#include "table.h"
+#include "schema.h"
 #include "writer.h"
 
 #include "check.h"

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "detector.h"
-#include "parallel.h"
+#include "pool.h"
 #include "score.h"
 #include "train.h"
 

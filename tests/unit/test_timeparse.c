@@ -11,7 +11,7 @@
 
 static const char *parse(const char *s, struct ad_time *t)
 {
-	return ad_time_parse_iso(s, strlen(s), t);
+	return ad_timeparse_parse_iso(s, strlen(s), t);
 }
 
 /* Epoch seconds of s, or NAN if it does not parse. */
@@ -19,7 +19,7 @@ static double epoch_of(const char *s)
 {
 	struct ad_time t;
 
-	return parse(s, &t) == NULL ? ad_time_epoch(&t) : NAN;
+	return parse(s, &t) == NULL ? ad_timeparse_epoch(&t) : NAN;
 }
 
 static void test_forms_and_zones(void)
@@ -101,7 +101,7 @@ static void test_matches_timegm(void)
 			tm.tm_hour = (int)(m + 5);
 			tm.tm_min = 17;
 			tm.tm_sec = 42;
-			if ((double)ad_time_days_from_civil(y, m,
+			if ((double)ad_timeparse_days_from_civil(y, m,
 			    (unsigned)tm.tm_mday) * 86400 + tm.tm_hour * 3600 +
 			    17 * 60 + 42 != (double)timegm(&tm))
 				bad++;
@@ -113,22 +113,22 @@ static void test_epoch_seconds(void)
 {
 	struct ad_time t, u;
 
-	CHECK(ad_time_from_epoch(1793491200.75, &t) == NULL);
+	CHECK(ad_timeparse_from_epoch(1793491200.75, &t) == NULL);
 	CHECK(t.secs == 1793491200 && t.frac == 0.75 && t.offset == 0);
-	CHECK(ad_time_from_epoch(-0.5, &t) == NULL);
+	CHECK(ad_timeparse_from_epoch(-0.5, &t) == NULL);
 	CHECK(t.secs == -1 && t.frac == 0.5);
-	CHECK(ad_time_from_epoch(-1e-30, &t) == NULL);
+	CHECK(ad_timeparse_from_epoch(-1e-30, &t) == NULL);
 	CHECK(t.secs == 0 && t.frac == 0);  /* 1 - 1e-30 rounds to 1: carried */
-	CHECK(ad_time_from_epoch(-0.0, &t) == NULL && t.secs == 0);
-	CHECK_STR(ad_time_from_epoch(NAN, &t), "missing time");
-	CHECK_STR(ad_time_from_epoch(INFINITY, &t), "epoch seconds out of range");
-	CHECK_STR(ad_time_from_epoch(3e11, &t), "epoch seconds out of range");
-	CHECK(ad_time_from_epoch(AD_TIME_MAX_EPOCH, &t) == NULL);
-	CHECK(ad_time_from_epoch(10.5, &t) == NULL);
-	CHECK(ad_time_from_epoch(10.25, &u) == NULL);
-	CHECK(ad_time_cmp(&t, &u) > 0 && ad_time_cmp(&u, &t) < 0);
-	CHECK(ad_time_cmp(&t, &t) == 0);
-	CHECK(ad_time_from_epoch(11, &u) == NULL && ad_time_cmp(&t, &u) < 0);
+	CHECK(ad_timeparse_from_epoch(-0.0, &t) == NULL && t.secs == 0);
+	CHECK_STR(ad_timeparse_from_epoch(NAN, &t), "missing time");
+	CHECK_STR(ad_timeparse_from_epoch(INFINITY, &t), "epoch seconds out of range");
+	CHECK_STR(ad_timeparse_from_epoch(3e11, &t), "epoch seconds out of range");
+	CHECK(ad_timeparse_from_epoch(AD_TIME_MAX_EPOCH, &t) == NULL);
+	CHECK(ad_timeparse_from_epoch(10.5, &t) == NULL);
+	CHECK(ad_timeparse_from_epoch(10.25, &u) == NULL);
+	CHECK(ad_timeparse_cmp(&t, &u) > 0 && ad_timeparse_cmp(&u, &t) < 0);
+	CHECK(ad_timeparse_cmp(&t, &t) == 0);
+	CHECK(ad_timeparse_from_epoch(11, &u) == NULL && ad_timeparse_cmp(&t, &u) < 0);
 }
 
 static void test_calendar_parts(void)
@@ -137,17 +137,17 @@ static void test_calendar_parts(void)
 
 	/* 2026-11-01 is a Sunday (6); the local clock is what the text says */
 	CHECK(parse("2026-11-01T15:30:00Z", &t) == NULL);
-	CHECK(ad_time_hour(&t) == 15.5 && ad_time_weekday(&t) == 6);
+	CHECK(ad_timeparse_hour(&t) == 15.5 && ad_timeparse_weekday(&t) == 6);
 	CHECK(parse("2026-11-02T01:00:00+02:00", &t) == NULL);
-	CHECK(ad_time_hour(&t) == 1 && ad_time_weekday(&t) == 0);
+	CHECK(ad_timeparse_hour(&t) == 1 && ad_timeparse_weekday(&t) == 0);
 	CHECK(parse("2026-11-01T23:00:00-05:00", &t) == NULL);
-	CHECK(ad_time_hour(&t) == 23 && ad_time_weekday(&t) == 6);
-	CHECK(ad_time_from_epoch(0, &t) == NULL && ad_time_weekday(&t) == 3);
-	CHECK(ad_time_from_epoch(-1, &t) == NULL);
-	CHECK(ad_time_weekday(&t) == 2 && fabs(ad_time_hour(&t) -
+	CHECK(ad_timeparse_hour(&t) == 23 && ad_timeparse_weekday(&t) == 6);
+	CHECK(ad_timeparse_from_epoch(0, &t) == NULL && ad_timeparse_weekday(&t) == 3);
+	CHECK(ad_timeparse_from_epoch(-1, &t) == NULL);
+	CHECK(ad_timeparse_weekday(&t) == 2 && fabs(ad_timeparse_hour(&t) -
 	    (24 - 1.0 / 3600)) < 1e-12);
-	CHECK(ad_time_from_epoch(-86400 * 365.0 * 400, &t) == NULL);
-	CHECK(ad_time_hour(&t) == 0);
+	CHECK(ad_timeparse_from_epoch(-86400 * 365.0 * 400, &t) == NULL);
+	CHECK(ad_timeparse_hour(&t) == 0);
 }
 
 int main(void)

@@ -17,7 +17,7 @@
 #include "detector.h"
 #include "forest.h"
 #include "model.h"
-#include "parallel.h"
+#include "pool.h"
 #include "train.h"
 
 #include "check.h"

@@ -24,9 +24,10 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "block.h"
 #include "io.h"
 #include "reader.h"
-#include "table.h"
+#include "schema.h"
 #include "writer.h"
 
 #include "bits.h"
@@ -1206,8 +1207,8 @@ static void test_reject_rows(void)
 
 	in_scratch(path, "rejects.csv");
 	CHECK(ad_out_open(&rej.out, path, &err) == AD_OK);
-	CHECK(ad_csv_write_reject(&rej, 17, 4, fields, lens, &err) == AD_OK);
-	CHECK(ad_csv_write_reject(&rej, 18446744073709551615u, 0, NULL, NULL,
+	CHECK(ad_writer_reject(&rej, 17, 4, fields, lens, &err) == AD_OK);
+	CHECK(ad_writer_reject(&rej, 18446744073709551615u, 0, NULL, NULL,
 	    &err) == AD_OK);
 	CHECK(ad_out_close(rej.out, &err) == AD_OK);
 	got = get_file(path, &len);

@@ -1,5 +1,5 @@
-#ifndef ADKIT_PARALLEL_H
-#define ADKIT_PARALLEL_H
+#ifndef ADKIT_POOL_H
+#define ADKIT_POOL_H
 /*
  * adkit's one thread pool: independent jobs 0..n-1 taken in order by a few
  * threads (sorting and comparing a profile's columns, growing trees,
@@ -20,7 +20,7 @@
 struct ad_pool;
 
 /* A job: works on item i; fails by returning a status with err set. */
-typedef enum ad_status (*ad_parallel_fn)(void *ctx, size_t i,
+typedef enum ad_status (*ad_pool_fn)(void *ctx, size_t i,
     struct ad_error *err);
 
 /* Runs fn(ctx, i) for i in [0, n) on up to threads threads (the calling
@@ -28,7 +28,7 @@ typedef enum ad_status (*ad_parallel_fn)(void *ctx, size_t i,
  * or the failure of the lowest i that failed, in err; AD_ENOMEM if the
  * pool cannot be set up. A thread that cannot be started leaves its share
  * to the others. */
-enum ad_status ad_parallel_for(unsigned threads, size_t n, ad_parallel_fn fn,
+enum ad_status ad_pool_for(unsigned threads, size_t n, ad_pool_fn fn,
     void *ctx, struct ad_error *err);
 
 /* Starts a pool of jobs fn(ctx, i), i in [0, n), on threads new threads
@@ -37,7 +37,7 @@ enum ad_status ad_parallel_for(unsigned threads, size_t n, ad_parallel_fn fn,
  * cannot be started leaves its share to the others. Free with
  * ad_pool_wait. */
 enum ad_status ad_pool_start(struct ad_pool **p, unsigned threads, size_t n,
-    ad_parallel_fn fn, void *ctx, unsigned *started, struct ad_error *err);
+    ad_pool_fn fn, void *ctx, unsigned *started, struct ad_error *err);
 
 /* Runs the pool's jobs on the calling thread too, until none is left or
  * one failed; after each job it ran, progress (may be NULL) is called on

@@ -1,5 +1,5 @@
 /*
- * lib/common/parallel: every job runs once whatever the thread count (1,
+ * lib/common/pool: every job runs once whatever the thread count (1,
  * more threads than jobs, AD_THREADS_MAX); one thread runs them in order
  * on the caller; the failure reported is the lowest job's even when a
  * higher one fails first; one thread stops at a failure; progress comes on
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "parallel.h"
+#include "pool.h"
 
 #include "check.h"
 #include "failalloc.h"
@@ -83,14 +83,14 @@ static void test_every_job_once(void)
 	for (size_t t = 0; t < sizeof threads / sizeof *threads; t++)
 		for (size_t k = 0; k < sizeof counts / sizeof *counts; k++) {
 			init(&c);
-			CHECK(ad_parallel_for(threads[t], counts[k], job, &c,
+			CHECK(ad_pool_for(threads[t], counts[k], job, &c,
 			    &err) == AD_OK);
 			CHECK(all_once(&c, counts[k]));
 			CHECK(live == 0);
 		}
 	/* one thread: in order, on the caller */
 	init(&c);
-	CHECK(ad_parallel_for(1, 50, job, &c, &err) == AD_OK);
+	CHECK(ad_pool_for(1, 50, job, &c, &err) == AD_OK);
 	for (size_t i = 0; i < 50; i++)
 		CHECK(c.order[i] == i);
 }
@@ -106,7 +106,7 @@ static void test_lowest_failure_wins(void)
 		c.fail_a = 3;
 		c.slow_a = 1;
 		c.fail_b = 9;
-		CHECK(ad_parallel_for(8, 400, job, &c, &err) == AD_EDATA);
+		CHECK(ad_pool_for(8, 400, job, &c, &err) == AD_EDATA);
 		CHECK_STR(err.msg, "job 3 failed");
 		/* every job up to the failure ran, once */
 		for (size_t i = 0; i <= 3; i++)
@@ -114,11 +114,11 @@ static void test_lowest_failure_wins(void)
 	}
 	init(&c);
 	c.fail_a = 0;
-	CHECK(ad_parallel_for(1, 10, job, &c, &err) == AD_EDATA);
+	CHECK(ad_pool_for(1, 10, job, &c, &err) == AD_EDATA);
 	CHECK(c.ran == 1);
 	init(&c);
 	c.fail_b = 1;
-	CHECK(ad_parallel_for(AD_THREADS_MAX, 2, job, &c, &err) == AD_EIO);
+	CHECK(ad_pool_for(AD_THREADS_MAX, 2, job, &c, &err) == AD_EIO);
 	CHECK_STR(err.msg, "job 1 failed");
 }
 
@@ -175,7 +175,7 @@ static void test_oom(void)
 		calls = 0;
 		fail_at = n;
 		hit = 0;
-		CHECK(ad_parallel_for(4, 10, job, &c, &err) == AD_ENOMEM);
+		CHECK(ad_pool_for(4, 10, job, &c, &err) == AD_ENOMEM);
 		CHECK(hit && c.ran == 0 && live == 0);
 	}
 	fail_at = 0;
@@ -183,7 +183,7 @@ static void test_oom(void)
 	init(&c);
 	calls = 0;
 	fail_at = 1;
-	CHECK(ad_parallel_for(1, 10, job, &c, &err) == AD_OK);
+	CHECK(ad_pool_for(1, 10, job, &c, &err) == AD_OK);
 	fail_at = 0;
 }
 
@@ -193,5 +193,5 @@ int main(void)
 	test_lowest_failure_wins();
 	test_pool();
 	test_oom();
-	return CHECK_DONE("test_parallel");
+	return CHECK_DONE("test_pool");
 }

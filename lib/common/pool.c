@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "parallel.h"
+#include "pool.h"
 
 struct ad_pool {
-	ad_parallel_fn fn;
+	ad_pool_fn fn;
 	void *ctx;
 	size_t n;
 	size_t next;             /* the next job to take, under lock */
@@ -62,7 +62,7 @@ static void *work(void *arg)
 }
 
 enum ad_status ad_pool_start(struct ad_pool **out, unsigned threads, size_t n,
-    ad_parallel_fn fn, void *ctx, unsigned *started, struct ad_error *err)
+    ad_pool_fn fn, void *ctx, unsigned *started, struct ad_error *err)
 {
 	struct ad_pool *p = ad_calloc(1, sizeof *p);
 
@@ -120,7 +120,7 @@ enum ad_status ad_pool_wait(struct ad_pool *p, struct ad_error *err)
 	return st;
 }
 
-enum ad_status ad_parallel_for(unsigned threads, size_t n, ad_parallel_fn fn,
+enum ad_status ad_pool_for(unsigned threads, size_t n, ad_pool_fn fn,
     void *ctx, struct ad_error *err)
 {
 	struct ad_pool *p;

@@ -1,49 +1,17 @@
 /*
- * Tests for lib/table: ad_is_name_text, the one rule for column names in
- * every reader (CSV, stream, model, profile): well-formed UTF-8 without NUL
- * or control bytes; overlong forms, surrogates, code points past U+10FFFF
- * and cut sequences are refused. ad_block_copy_row, the row copy of the
- * replay and of ad-features --sort: columns picked by a map or taken in
- * order, numbers bit for bit, text empty or missing, the line with them.
+ * Tests for lib/common/block: ad_block_copy_row, the row copy of the replay
+ * and of ad-features --sort: columns picked by a map or taken in order,
+ * numbers bit for bit, text empty or missing, the line with them.
  */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "table.h"
+#include "block.h"
+#include "schema.h"
 
 #include "check.h"
 #include "failalloc.h"
-
-static int ok(const char *s)
-{
-	return ad_is_name_text(s, strlen(s));
-}
-
-static void test_names(void)
-{
-	CHECK(ok("cpu"));
-	CHECK(ok(""));
-	CHECK(ok("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));  /* é € 😀 */
-	CHECK(ok("\xf4\x8f\xbf\xbf"));                    /* U+10FFFF */
-	CHECK(ok("\xed\x9f\xbf"));                        /* U+D7FF */
-	CHECK(!ok("a\tb"));
-	CHECK(!ok("a\nb"));
-	CHECK(!ok("a\x7f"));
-	CHECK(!ad_is_name_text("a\0b", 3));
-	CHECK(!ok("\xc0\x80"));                           /* overlong NUL */
-	CHECK(!ok("\xc1\xbf"));
-	CHECK(!ok("\xe0\x80\x80"));
-	CHECK(!ok("\xf0\x80\x80\x80"));
-	CHECK(!ok("\xed\xa0\x80"));                       /* a surrogate */
-	CHECK(!ok("\xf4\x90\x80\x80"));                   /* past U+10FFFF */
-	CHECK(!ok("\xf5\x80\x80\x80"));
-	CHECK(!ok("\xff"));
-	CHECK(!ok("\x80"));
-	CHECK(!ok("a\xc3"));                              /* cut */
-	CHECK(!ok("\xe2\x82"));
-	CHECK(!ad_is_name_text("\xc3\xa9", 1));
-}
 
 /* A source block of 2 rows: (x numeric, t text, y numeric). */
 static struct ad_block *source(struct ad_error *err)
@@ -133,7 +101,6 @@ out:
 
 int main(void)
 {
-	test_names();
 	test_copy_row();
-	return CHECK_DONE("test_table");
+	return CHECK_DONE("test_block");
 }

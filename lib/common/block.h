@@ -1,8 +1,8 @@
-#ifndef ADKIT_TABLE_H
-#define ADKIT_TABLE_H
+#ifndef ADKIT_BLOCK_H
+#define ADKIT_BLOCK_H
 /*
- * The shape of a stream (struct ad_schema: column names and types) and a
- * block of its rows (struct ad_block), the unit every command works on.
+ * A block of a stream's rows (struct ad_block), the unit every command
+ * works on.
  *
  * A block holds up to cap rows. Numbers sit row-major in num, ready for BLAS,
  * with NaN for missing; a text column's slots in num are NaN and its cells
@@ -14,6 +14,8 @@
 
 #include "ad.h"
 
+struct ad_schema;
+
 /* Rows in a full block of a table of up to 64 columns. */
 #define AD_BLOCK_ROWS 4096
 
@@ -22,21 +24,6 @@
 
 /* Length of a missing text cell. */
 #define AD_TEXT_MISSING SIZE_MAX
-
-enum ad_type {
-	AD_NUMERIC = 0, /* IEEE-754 double, NaN = missing */
-	AD_TEXT = 1     /* bytes, carried as they came */
-};
-
-struct ad_column {
-	char *name;        /* NUL-terminated UTF-8 */
-	enum ad_type type;
-};
-
-struct ad_schema {
-	size_t ncols;
-	struct ad_column *cols;
-};
 
 struct ad_text {
 	size_t off;        /* into the block's arena */
@@ -56,31 +43,6 @@ struct ad_block {
 	                      text where it is the number's shortest form
 	                      (else AD_TEXT_MISSING): writers copy it */
 };
-
-/* Allocates an empty schema. */
-enum ad_status ad_schema_new(struct ad_schema **s, struct ad_error *err);
-
-/* Frees s and its names; NULL is a no-op. */
-void ad_schema_free(struct ad_schema *s);
-
-/* Appends a column named name[0..len) (copied); the caller checks names. */
-enum ad_status ad_schema_add(struct ad_schema *s, const char *name, size_t len,
-    enum ad_type type, struct ad_error *err);
-
-/* Whether s[0..len) is UTF-8 text without NUL or control bytes, the rule
- * for a column name wherever one is read (CSV, stream, params, model,
- * profile). */
-int ad_is_name_text(const char *s, size_t len);
-
-/* Returns a deep copy of s in *copy. */
-enum ad_status ad_schema_copy(const struct ad_schema *s,
-    struct ad_schema **copy, struct ad_error *err);
-
-/* Index of the column called name, or SIZE_MAX. */
-size_t ad_schema_find(const struct ad_schema *s, const char *name);
-
-/* "numeric" or "text". */
-const char *ad_type_name(enum ad_type t);
 
 /* Rows in a full block of ncols columns: AD_BLOCK_ROWS, or fewer (at least
  * one) so that a block of a wide table stays within AD_BLOCK_CELLS cells. */
