@@ -8,11 +8,11 @@
  * It needs C++11, what the Makefile compiles .cc files with.
  *
  * Its grammar is C++17's, which differs from num.h at the edges, so those
- * stay here: blanks around the number are ours to trim; a leading '+' is
- * refused by from_chars, so the sign is taken off first and applied after;
- * and its infinity and NaN also take "nan(chars)", so it is only ever given
- * unsigned text that starts with a digit or '.', and must use all of it.
- * Overflow comes back as infinity, which num.h calls AD_NUM_RANGE.
+ * stay here: blanks around the number are ours to skip; a leading '+' is
+ * refused by from_chars, so it is stepped over; and its infinity and NaN
+ * also take "nan(chars)", so it only ever sees text whose first character
+ * past the sign is a digit or '.', and must use all of it but trailing
+ * blanks. Overflow comes back as infinity, which num.h calls AD_NUM_RANGE.
  */
 #include <cmath>
 #include <cstring>
@@ -45,25 +45,33 @@ bool match_word(const char *s, size_t len, const char *word)
 	return true;
 }
 
-// |value| of an infinity or NaN spelling, sign already taken off.
-bool parse_special(const char *s, size_t len, double *v)
+// Only blanks in [s, end).
+bool all_blank(const char *s, const char *end)
 {
-	if (match_word(s, len, "inf") || match_word(s, len, "infinity"))
-		*v = HUGE_VAL;
-	else if (match_word(s, len, "nan"))
-		*v = NAN;
-	else
-		return false;
+	for (; s < end; s++)
+		if (!is_blank(*s))
+			return false;
 	return true;
 }
 
-// |value| of unsigned decimal text, all of [s, end) or nothing.
-bool parse_decimal(const char *s, const char *end, double *v)
+// Infinity or NaN, with an optional sign and trailing blanks.
+enum ad_num_result parse_special(const char *s, const char *end, double *out)
 {
-	if (s == end || !(is_digit(*s) || *s == '.'))
-		return false;
-	fast_float::from_chars_result r = fast_float::from_chars(s, end, *v);
-	return r.ec == std::errc() && r.ptr == end;
+	bool neg = s < end && *s == '-';
+	if (s < end && (*s == '+' || *s == '-'))
+		s++;
+	while (end > s && is_blank(end[-1]))
+		end--;
+	size_t len = static_cast<size_t>(end - s);
+	double v;
+	if (match_word(s, len, "inf") || match_word(s, len, "infinity"))
+		v = HUGE_VAL;
+	else if (match_word(s, len, "nan"))
+		v = NAN;
+	else
+		return AD_NUM_INVALID;
+	*out = neg ? -v : v;
+	return AD_NUM_OK;
 }
 
 } // namespace
@@ -71,21 +79,25 @@ bool parse_decimal(const char *s, const char *end, double *v)
 enum ad_num_result ad_num_parse(const char *s, size_t len, double *out)
 {
 	const char *end = s + len;
-	double v;
 
 	while (s < end && is_blank(*s))
 		s++;
-	while (end > s && is_blank(end[-1]))
-		end--;
-	bool neg = false;
-	if (s < end && (*s == '+' || *s == '-'))
-		neg = *s++ == '-';
-	if (parse_decimal(s, end, &v)) {
-		if (std::isinf(v))
-			return AD_NUM_RANGE;
-	} else if (!parse_special(s, static_cast<size_t>(end - s), &v)) {
+	// from_chars is given the text from its '-' (it takes no '+'), and
+	// only when a digit or '.' follows the sign.
+	const char *num = s, *digits = s;
+	if (s < end && *s == '+')
+		num = digits = s + 1;
+	else if (s < end && *s == '-')
+		digits = s + 1;
+	if (digits == end || !(is_digit(*digits) || *digits == '.'))
+		return parse_special(s, end, out);
+
+	double v;
+	fast_float::from_chars_result r = fast_float::from_chars(num, end, v);
+	if (r.ec != std::errc() || !all_blank(r.ptr, end))
 		return AD_NUM_INVALID;
-	}
-	*out = neg ? -v : v;
+	if (std::isinf(v))
+		return AD_NUM_RANGE;
+	*out = v;
 	return AD_NUM_OK;
 }
