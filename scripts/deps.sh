@@ -7,7 +7,7 @@ set -eu
 check=0
 if [ "${1:-}" = "--check" ]; then check=1; shift; fi
 
-pkgs_build="make gcc g++ libc6-dev libcsv-dev libdouble-conversion-dev libxxhash-dev libmd-dev libopenblas-dev libsvm-dev pkg-config"
+pkgs_build="make gcc g++ libc6-dev libcsv-dev libdouble-conversion-dev libfast-float-dev libxxhash-dev libmd-dev libopenblas-dev libsvm-dev pkg-config"
 # jq: the cron job and its tests; mmdebstrap, podman, runc: the image
 # (make image-test); prometheus, prometheus-alertmanager: promtool, amtool.
 pkgs_test="bats bats-assert bats-support mandoc groff-base prometheus prometheus-alertmanager time jq mmdebstrap podman runc"

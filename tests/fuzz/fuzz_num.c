@@ -2,9 +2,9 @@
  * libFuzzer target for lib/num.
  *
  * Each input is checked three ways, and any disagreement aborts:
- *  - grammar: a state machine written apart from lib/common/num.c decides whether
- *    the bytes are a number; ad_num_parse must reject exactly the others
- *    and leave its output alone when it does;
+ *  - grammar: a state machine written apart from lib/common/num_parse.cc
+ *    decides whether the bytes are a number; ad_num_parse must reject
+ *    exactly the others and leave its output alone when it does;
  *  - value: for numbers, glibc's strtod (correctly rounded, and the C locale
  *    since nothing calls setlocale) on a NUL-terminated copy must give the
  *    same bits, or overflow where ad_num_parse says AD_NUM_RANGE;
