@@ -36,6 +36,7 @@ struct ad_in {
 	const unsigned char *map; /* where reading went on in it */
 	size_t map_len;       /* bytes from map on; pos counts from map */
 	size_t map_checked;   /* bytes from map seen to be still in the file */
+	size_t map_dropped;   /* bytes from map_base given back (madvise) */
 	int handed_map;       /* the last ad_in_next handed out mapped bytes */
 	ad_in_tap_fn tap;     /* sees every byte read, or NULL */
 	void *tap_ctx;
@@ -205,6 +206,7 @@ static enum ad_status map_rest(struct ad_in *in, struct ad_error *err)
 	in->map = in->map_base + at;
 	in->map_len = (size_t)(sb.st_size - at);
 	in->map_checked = 0;
+	in->map_dropped = 0;
 	if (in->size_at_open < 0)
 		in->size_at_open = sb.st_size;
 	in->pos = in->len = 0;
@@ -240,6 +242,26 @@ static enum ad_status map_check(struct ad_in *in, size_t end,
 	return shrank(in, sb.st_size, err);
 }
 
+/* Drops from the process the mapped pages more than two pieces behind
+ * pos, so resident memory stays flat on a large file. The mapping is
+ * private and never written: a page touched again (a slice kept long, a
+ * seek back) is only read in again from the page cache. */
+static void map_release(struct ad_in *in)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t behind = (size_t)(in->map - in->map_base) + in->pos;
+	size_t upto;
+
+	if (behind < 3 * (size_t)MAP_CHUNK || page == 0 || page == (size_t)-1)
+		return;
+	upto = (behind - 2 * (size_t)MAP_CHUNK) / page * page;
+	if (upto > in->map_dropped) {
+		(void)madvise(in->map_base + in->map_dropped,
+		    upto - in->map_dropped, MADV_DONTNEED);
+		in->map_dropped = upto;
+	}
+}
+
 /* Hands out up to max bytes of a mapped file, through the tap. */
 static enum ad_status map_take(struct ad_in *in, size_t max,
     const unsigned char **data, size_t *len, struct ad_error *err)
@@ -257,6 +279,7 @@ static enum ad_status map_take(struct ad_in *in, size_t max,
 		in->tap(in->tap_ctx, *data, n);
 	in->pos += n;
 	in->consumed += n;
+	map_release(in);
 	return AD_OK;
 }
 
