@@ -76,6 +76,8 @@ struct ad_reader {
 	int at_line_start;
 	int eof;
 	int bom_checked;
+	enum ad_status split_st;  /* a failure to read or split, waiting for */
+	struct ad_error split_err; /* the records before it (fill_pending) */
 	struct ad_error cb_err;   /* an error raised inside a libcsv callback */
 	int cb_failed;
 	/* binary */
@@ -351,7 +353,7 @@ static enum ad_status feed(struct ad_reader *r, const char *s, size_t len,
 }
 
 /* Reads input until at least want records are pending or the input ends. */
-static enum ad_status fill_pending(struct ad_reader *r, size_t want,
+static enum ad_status read_pending(struct ad_reader *r, size_t want,
     struct ad_error *err)
 {
 	enum ad_status st;
@@ -381,6 +383,23 @@ static enum ad_status fill_pending(struct ad_reader *r, size_t want,
 		if ((st = feed(r, (const char *)p, n, err)) != AD_OK)
 			return st;
 	}
+	return AD_OK;
+}
+
+/* Reads input until at least want records are pending or the input ends.
+ * Once the types are settled, a failure to read or split the input waits
+ * in r->split_st until the records before it are converted: the first
+ * error in input order wins, however the input came in pieces. */
+static enum ad_status fill_pending(struct ad_reader *r, size_t want,
+    struct ad_error *err)
+{
+	enum ad_status st = read_pending(r, want, err);
+
+	if (st == AD_OK || r->block == NULL)
+		return st;
+	r->split_st = st;
+	r->split_err = *err;
+	r->eof = 1;
 	return AD_OK;
 }
 
@@ -575,6 +594,10 @@ static enum ad_status csv_next(struct ad_reader *r, struct ad_error *err)
 		if (r->raw.head == r->raw.nrows) {
 			if ((st = fill_pending(r, b->cap - b->nrows, err)) != AD_OK)
 				return st;
+			if (r->raw.head == r->raw.nrows && r->split_st != AD_OK) {
+				*err = r->split_err;
+				return r->split_st;
+			}
 			if (r->raw.head == r->raw.nrows)
 				break;
 		}

@@ -1323,6 +1323,40 @@ static void test_huge_fields_across_pieces(void)
 	free(in.p);
 }
 
+/* A bad cell (with strict) before a malformed quote, both past the
+ * types' first rows: the cell's error wins, from a mapped file or a pipe,
+ * however the input came in pieces; without strict, the quote's. */
+static void test_first_error_in_input_order_wins(void)
+{
+	struct ad_reader_opts strict = { .strict = 1 }, lax = { 0 };
+	struct buf in = { 0 };
+	struct table t;
+	int line = 2;
+
+	buf_str(&in, "a,b\n");
+	for (; in.len < 600000; line++)
+		buf_fmt(&in, "%d,1\n", line);
+	buf_str(&in, "7,x\n");          /* line: the bad cell */
+	for (int i = 0; i < 1000; i++)
+		buf_str(&in, "8,2\n");
+	buf_str(&in, "9,a\"b\n");       /* line + 1001: the bad quote */
+	for (int i = 0; i < 5000; i++)
+		buf_str(&in, "10,3\n");
+	for (int way = 0; way < 4; way++) {
+		const struct ad_reader_opts *o = way % 2 ? &lax : &strict;
+
+		if (way < 2)
+			read_table(in.p, in.len, o, &t);
+		else
+			read_piped(in.p, in.len, o, &t);
+		CHECK(t.st == AD_EDATA);
+		CHECK(t.err.line == (uint64_t)(way % 2 ? line + 1001 : line));
+		CHECK(t.err.col == 2);
+		table_free(&t);
+	}
+	free(in.p);
+}
+
 /* Every allocation of a read failing in turn, once and for ever: a mapped
  * file and a pipe, with quoted records, rejects and invalid cells. */
 struct oom_read {
@@ -1553,6 +1587,7 @@ int main(void)
 	test_line_numbers_with_multiline_records_across_blocks();
 	test_fast_path_matches_libcsv();
 	test_huge_fields_across_pieces();
+	test_first_error_in_input_order_wins();
 	test_reads_survive_allocation_failures();
 	test_from_an_open_stream();
 	test_tap_sees_every_byte();
