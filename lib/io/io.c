@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +14,10 @@
 #include "io.h"
 
 enum { IN_BUFSZ = 1 << 18, OUT_BUFSZ = 1 << 17, RESERVE_MAX = 1 << 16 };
+
+/* A mapped file is handed out this much at a time: the reader's queue of
+ * records, and the checks that the file did not shrink, go by it. */
+enum { MAP_CHUNK = 1 << 20 };
 
 struct ad_in {
 	int fd;
@@ -25,6 +30,14 @@ struct ad_in {
 	uint64_t nread;       /* offset in the file read up to */
 	int64_t size_at_open; /* a regular file's size when opened; -1 else */
 	char *name;
+	int map_tried;        /* a regular file is mapped at most once */
+	unsigned char *map_base; /* the mapped file, from offset 0 */
+	size_t map_size;
+	const unsigned char *map; /* where reading went on in it */
+	size_t map_len;       /* bytes from map on; pos counts from map */
+	size_t map_checked;   /* bytes from map seen to be still in the file */
+	size_t map_dropped;   /* bytes from map_base given back (madvise) */
+	int handed_map;       /* the last ad_in_next handed out mapped bytes */
 	ad_in_tap_fn tap;     /* sees every byte read, or NULL */
 	void *tap_ctx;
 };
@@ -147,6 +160,125 @@ static enum ad_status fill(struct ad_in *in, size_t *n, struct ad_error *err)
 	return st;
 }
 
+/* The error of a file found shorter than when it was opened. */
+static enum ad_status shrank(const struct ad_in *in, off_t now,
+    struct ad_error *err)
+{
+	return ad_error_at(err, AD_EIO, in->name, 0, 0, "file shrank "
+	    "while being read (%llu of %lld bytes)",
+	    (unsigned long long)now, (long long)in->size_at_open);
+}
+
+/* Maps the rest of a regular file, once its buffer is used up, sparing
+ * read()'s copy; a file that cannot be mapped (a file system without mmap)
+ * goes on being read. Only ad_in_next maps: a binary stream read with
+ * ad_in_read gains nothing, its large reads bypassing the buffer. */
+static enum ad_status map_rest(struct ad_in *in, struct ad_error *err)
+{
+	struct stat sb;
+	off_t at;
+	void *m;
+
+	in->map_tried = 1;
+	if (!in->seekable || (at = lseek(in->fd, 0, SEEK_CUR)) < 0 ||
+	    fstat(in->fd, &sb) != 0)
+		return AD_OK;
+	if (in->size_at_open >= 0 && sb.st_size < in->size_at_open)
+		return shrank(in, sb.st_size, err);
+	if (sb.st_size <= at || (uint64_t)sb.st_size > SIZE_MAX)
+		return AD_OK;
+	/* a mapping starts at a page: map from 0, go on from at */
+	m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+	if (m == MAP_FAILED)
+		return AD_OK;
+	(void)madvise(m, (size_t)sb.st_size, MADV_SEQUENTIAL);
+	in->map_base = m;
+	in->map_size = (size_t)sb.st_size;
+	in->map = in->map_base + at;
+	in->map_len = (size_t)(sb.st_size - at);
+	in->map_checked = 0;
+	in->map_dropped = 0;
+	if (in->size_at_open < 0)
+		in->size_at_open = sb.st_size;
+	in->pos = in->len = 0;
+	return AD_OK;
+}
+
+static void unmap(struct ad_in *in)
+{
+	if (in->map_base != NULL)
+		munmap(in->map_base, in->map_size);
+	in->map_base = NULL;
+	in->map = NULL;
+	in->pos = in->len = 0;
+}
+
+/* A mapped file cut short under us would fault on its lost pages, and would
+ * otherwise pass for a shorter input: before bytes up to end are touched,
+ * the file's size is checked (once a MiB, for small reads). */
+static enum ad_status map_check(struct ad_in *in, size_t end,
+    struct ad_error *err)
+{
+	struct stat sb;
+
+	if (end <= in->map_checked)
+		return AD_OK;
+	if (fstat(in->fd, &sb) != 0 || sb.st_size >= in->size_at_open) {
+		in->map_checked = end - in->pos < MAP_CHUNK ?
+		    in->pos + MAP_CHUNK : end;
+		if (in->map_checked > in->map_len)
+			in->map_checked = in->map_len;
+		return AD_OK;
+	}
+	return shrank(in, sb.st_size, err);
+}
+
+/* Drops from the process the mapped pages more than two pieces behind
+ * pos, so resident memory stays flat on a large file. The mapping is
+ * private and never written: a page touched again (a slice kept long, a
+ * seek back) is only read in again from the page cache. */
+static void map_release(struct ad_in *in)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t behind = (size_t)(in->map - in->map_base) + in->pos;
+	size_t upto;
+
+	if (behind < 3 * (size_t)MAP_CHUNK || page == 0 || page == (size_t)-1)
+		return;
+	upto = (behind - 2 * (size_t)MAP_CHUNK) / page * page;
+	if (upto > in->map_dropped) {
+		(void)madvise(in->map_base + in->map_dropped,
+		    upto - in->map_dropped, MADV_DONTNEED);
+		in->map_dropped = upto;
+	}
+}
+
+/* Hands out up to max bytes of a mapped file, through the tap. */
+static enum ad_status map_take(struct ad_in *in, size_t max,
+    const unsigned char **data, size_t *len, struct ad_error *err)
+{
+	size_t n = in->map_len - in->pos;
+	enum ad_status st;
+
+	if (n > max)
+		n = max;
+	if (n > 0 && (st = map_check(in, in->pos + n, err)) != AD_OK)
+		return st;
+	*data = in->map + in->pos;
+	*len = n;
+	if (in->tap != NULL && n > 0)
+		in->tap(in->tap_ctx, *data, n);
+	in->pos += n;
+	in->consumed += n;
+	map_release(in);
+	return AD_OK;
+}
+
+int ad_in_stable(const struct ad_in *in)
+{
+	return in->handed_map;
+}
+
 void ad_in_set_tap(struct ad_in *in, ad_in_tap_fn fn, void *ctx)
 {
 	in->tap = fn;
@@ -161,6 +293,11 @@ enum ad_status ad_in_peek(struct ad_in *in, size_t want,
 
 	if (want > IN_BUFSZ)
 		want = IN_BUFSZ;
+	if (in->map != NULL) {
+		*len = in->map_len - in->pos < want ? in->map_len - in->pos : want;
+		*data = in->map + in->pos;
+		return *len > 0 ? map_check(in, in->pos + *len, err) : AD_OK;
+	}
 	while (in->len - in->pos < want && n > 0)
 		if ((st = fill(in, &n, err)) != AD_OK)
 			return st;
@@ -177,6 +314,14 @@ enum ad_status ad_in_next(struct ad_in *in, const unsigned char **data,
 	size_t n;
 	enum ad_status st;
 
+	in->handed_map = 0;
+	if (in->map == NULL && !in->map_tried && in->pos == in->len &&
+	    (st = map_rest(in, err)) != AD_OK)
+		return st;
+	if (in->map != NULL) {
+		in->handed_map = 1;
+		return map_take(in, MAP_CHUNK, data, len, err);
+	}
 	if (in->pos == in->len) {
 		in->pos = in->len = 0;
 		if ((st = fill(in, &n, err)) != AD_OK)
@@ -196,6 +341,13 @@ enum ad_status ad_in_read(struct ad_in *in, void *buf, size_t n, size_t *got,
 	size_t done = 0, more;
 	enum ad_status st;
 
+	if (in->map != NULL) {
+		const unsigned char *p;
+
+		if ((st = map_take(in, n, &p, got, err)) == AD_OK && *got > 0)
+			memcpy(buf, p, *got);
+		return st;
+	}
 	while (done < n) {
 		size_t avail = in->len - in->pos;
 
@@ -244,6 +396,7 @@ enum ad_status ad_in_seek(struct ad_in *in, uint64_t offset,
 	if (!in->seekable || offset > (uint64_t)INT64_MAX - (uint64_t)in->start)
 		return ad_error_at(err, AD_EIO, in->name, 0, 0,
 		    "cannot read the input again");
+	unmap(in);              /* reading goes on with read() */
 	if (lseek(in->fd, in->start + (off_t)offset, SEEK_SET) < 0) {
 		int e = errno;
 		return ad_error_sys(err, e, in->name, "cannot read again");
@@ -258,6 +411,7 @@ void ad_in_close(struct ad_in *in)
 {
 	if (in == NULL)
 		return;
+	unmap(in);
 	if (in->owns_fd)
 		close(in->fd);
 	ad_free(in->buf);

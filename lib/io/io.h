@@ -4,7 +4,8 @@
  * Byte streams: the one way adkit reads its input and writes its output.
  *
  * An ad_in reads a file or stdin through a buffer, never seeking, so pipes
- * work. An ad_out writes stdout, or a file through an invisible temporary
+ * work; ad_in_next maps a regular file instead (mmap), sparing read()'s
+ * copy, and hands it out a MiB at a time. An ad_out writes stdout, or a file through an invisible temporary
  * that becomes the file only when ad_out_close succeeds: a failed or killed
  * run leaves no partial output. Devices and FIFOs (/dev/full, a named pipe)
  * are written in place, since they cannot be renamed over.
@@ -46,6 +47,11 @@ typedef void (*ad_in_tap_fn)(void *ctx, const unsigned char *p, size_t n);
  * again), before the stream hands it out: a hash of the input as read, at
  * no second pass or copy. */
 void ad_in_set_tap(struct ad_in *in, ad_in_tap_fn fn, void *ctx);
+
+/* Whether the bytes the last ad_in_next handed out stay valid until
+ * ad_in_close (a mapped regular file), not only until the next call: a
+ * reader may then keep slices of them instead of copies. */
+int ad_in_stable(const struct ad_in *in);
 
 /* Bytes consumed so far. */
 uint64_t ad_in_offset(const struct ad_in *in);

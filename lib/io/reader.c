@@ -5,7 +5,9 @@
  * CSV is fed to the parser one line at a time so that every record knows the
  * line it started on. Records first land as raw fields in a pending queue;
  * ad_reader_next converts up to a block of them, so memory is bounded by a
- * block plus one input buffer, whatever the input's length.
+ * block plus one input buffer, whatever the input's length. A quote-free
+ * line's fields are slices of the line: of the input itself when it stays
+ * valid (a mapped file), else of one copy of the line.
  */
 #include <math.h>
 #include <string.h>
@@ -26,11 +28,14 @@ const size_t ad_reader_default_na_count =
     sizeof ad_reader_default_na / sizeof ad_reader_default_na[0];
 
 struct raw_field {
-	size_t off, len;          /* into raw.bytes */
+	size_t off, len;          /* from the start of the record's text */
 };
 
 struct raw_row {
 	uint64_t line;            /* where the record starts */
+	const char *base;         /* its text in the input, or NULL: in
+	                             raw.bytes from byte0 */
+	size_t byte0;
 	size_t first, nfields;    /* into raw.fields */
 };
 
@@ -43,6 +48,7 @@ struct raw {
 	struct raw_row *rows;
 	size_t head, nrows, cap_rows; /* pending rows are rows[head..nrows) */
 	size_t row_first;         /* first field of the record being parsed */
+	size_t row_byte0;         /* where its bytes start in raw.bytes */
 };
 
 struct ad_reader {
@@ -62,12 +68,16 @@ struct ad_reader {
 	/* CSV */
 	struct csv_parser csv;
 	int csv_ready;
+	int stable;               /* the bytes being fed stay valid until the
+	                             input is closed */
 	struct raw raw;
 	uint64_t line;            /* line being fed, 1-based */
 	uint64_t rec_line;        /* line where the current record started */
 	int at_line_start;
 	int eof;
 	int bom_checked;
+	enum ad_status split_st;  /* a failure to read or split, waiting for */
+	struct ad_error split_err; /* the records before it (fill_pending) */
 	struct ad_error cb_err;   /* an error raised inside a libcsv callback */
 	int cb_failed;
 	/* binary */
@@ -78,31 +88,61 @@ struct ad_reader {
 
 /* ---- raw record queue ---- */
 
-static int raw_add_field(struct raw *w, const char *s, size_t len)
+/* Makes room for one more field (the array grows by doubling). */
+static int raw_field_room(struct raw *w)
 {
-	size_t end;
-	char *bytes;
 	struct raw_field *fields;
 
-	if (ad_add_size(w->nbytes, len, &end) != 0 ||
-	    (bytes = ad_grow(w->bytes, &w->cap_bytes, end + 1, 1)) == NULL)
-		return -1;
-	w->bytes = bytes;
+	if (w->nfields < w->cap_fields)
+		return 0;
 	fields = ad_grow(w->fields, &w->cap_fields, w->nfields + 1,
 	    sizeof *w->fields);
 	if (fields == NULL)
 		return -1;
 	w->fields = fields;
+	return 0;
+}
+
+/* Appends len bytes at s to raw.bytes; *off is where they landed, from
+ * the start of the record being parsed. */
+static int raw_add_bytes(struct raw *w, const char *s, size_t len, size_t *off)
+{
+	size_t end;
+	char *bytes;
+
+	if (ad_add_size(w->nbytes, len, &end) != 0 ||
+	    (bytes = ad_grow(w->bytes, &w->cap_bytes, end + 1, 1)) == NULL)
+		return -1;
+	w->bytes = bytes;
 	if (len > 0)
 		memcpy(w->bytes + w->nbytes, s, len);
-	w->fields[w->nfields].off = w->nbytes;
-	w->fields[w->nfields].len = len;
-	w->nfields++;
+	*off = w->nbytes - w->row_byte0;
 	w->nbytes = end;
 	return 0;
 }
 
-static int raw_end_row(struct raw *w, uint64_t line)
+/* Appends a field at off from the start of the record's text. */
+static inline void raw_put_field(struct raw *w, size_t off, size_t len)
+{
+	w->fields[w->nfields].off = off;
+	w->fields[w->nfields].len = len;
+	w->nfields++;
+}
+
+/* Appends a field copied from libcsv's buffer. */
+static int raw_add_field(struct raw *w, const char *s, size_t len)
+{
+	size_t off;
+
+	if (raw_field_room(w) != 0 || raw_add_bytes(w, s, len, &off) != 0)
+		return -1;
+	raw_put_field(w, off, len);
+	return 0;
+}
+
+/* Ends the record being parsed; base is its text in the input (NULL: its
+ * bytes were copied). */
+static int raw_end_row(struct raw *w, uint64_t line, const char *base)
 {
 	struct raw_row *rows = ad_grow(w->rows, &w->cap_rows, w->nrows + 1,
 	    sizeof *w->rows);
@@ -111,11 +151,21 @@ static int raw_end_row(struct raw *w, uint64_t line)
 		return -1;
 	w->rows = rows;
 	w->rows[w->nrows].line = line;
+	w->rows[w->nrows].base = base;
+	w->rows[w->nrows].byte0 = w->row_byte0;
 	w->rows[w->nrows].first = w->row_first;
 	w->rows[w->nrows].nfields = w->nfields - w->row_first;
 	w->nrows++;
 	w->row_first = w->nfields;
+	w->row_byte0 = w->nbytes;
 	return 0;
+}
+
+/* Where the record's fields' offsets count from. */
+static inline const char *raw_text(const struct raw *w,
+    const struct raw_row *row)
+{
+	return row->base != NULL ? row->base : w->bytes + row->byte0;
 }
 
 /* Drops the consumed rows and their bytes, keeping the pending ones and the
@@ -127,19 +177,20 @@ static void raw_compact(struct raw *w)
 	if (w->head == 0)
 		return;
 	f0 = w->head < w->nrows ? w->rows[w->head].first : w->row_first;
-	b0 = f0 < w->nfields ? w->fields[f0].off : w->nbytes;
+	b0 = w->head < w->nrows ? w->rows[w->head].byte0 : w->row_byte0;
 	memmove(w->bytes, w->bytes + b0, w->nbytes - b0);
 	w->nbytes -= b0;
 	memmove(w->fields, w->fields + f0, (w->nfields - f0) * sizeof *w->fields);
 	w->nfields -= f0;
-	for (size_t i = 0; i < w->nfields; i++)
-		w->fields[i].off -= b0;
 	memmove(w->rows, w->rows + w->head,
 	    (w->nrows - w->head) * sizeof *w->rows);
 	w->nrows -= w->head;
-	for (size_t i = 0; i < w->nrows; i++)
+	for (size_t i = 0; i < w->nrows; i++) {
 		w->rows[i].first -= f0;
+		w->rows[i].byte0 -= b0;
+	}
 	w->row_first -= f0;
+	w->row_byte0 -= b0;
 	w->head = 0;
 }
 
@@ -178,7 +229,7 @@ static void on_row(int term, void *ctx)
 	struct ad_reader *r = ctx;
 
 	(void)term;
-	if (raw_end_row(&r->raw, r->rec_line) != 0)
+	if (raw_end_row(&r->raw, r->rec_line, NULL) != 0)
 		cb_oom(r);
 }
 
@@ -202,11 +253,14 @@ static enum ad_status csv_failure(struct ad_reader *r, uint64_t line,
 	    "doubled inside it)");
 }
 
-/* Splits a complete, quote-free line the way libcsv would. */
+/* Splits a complete, quote-free line the way libcsv would, its fields
+ * slices of the line: in the input when it stays valid, else in one copy. */
 static int fast_line(struct ad_reader *r, const char *s, size_t len)
 {
-	const char *end = s + len, *p = s;
+	struct raw *w = &r->raw;
+	const char *end = s + len, *p;
 	char delim = r->opts.delim;
+	size_t copy;
 
 	if (end > s && end[-1] == '\n')
 		end--;
@@ -214,17 +268,20 @@ static int fast_line(struct ad_reader *r, const char *s, size_t len)
 		end--;
 	if (end == s)
 		return 0;               /* blank lines are no records */
-	for (;;) {
+	if (!r->stable && raw_add_bytes(w, s, (size_t)(end - s), &copy) != 0)
+		return -1;
+	for (p = s;;) {
 		const char *d = memchr(p, delim, (size_t)(end - p));
 		const char *fe = d ? d : end;
 
-		if (raw_add_field(&r->raw, p, (size_t)(fe - p)) != 0)
+		if (raw_field_room(w) != 0)
 			return -1;
+		raw_put_field(w, (size_t)(p - s), (size_t)(fe - p));
 		if (d == NULL)
 			break;
 		p = d + 1;
 	}
-	return raw_end_row(&r->raw, r->line);
+	return raw_end_row(w, r->line, r->stable ? s : NULL);
 }
 
 /* Can this line bypass libcsv? Only a whole line, outside any record, with
@@ -296,7 +353,7 @@ static enum ad_status feed(struct ad_reader *r, const char *s, size_t len,
 }
 
 /* Reads input until at least want records are pending or the input ends. */
-static enum ad_status fill_pending(struct ad_reader *r, size_t want,
+static enum ad_status read_pending(struct ad_reader *r, size_t want,
     struct ad_error *err)
 {
 	enum ad_status st;
@@ -308,6 +365,7 @@ static enum ad_status fill_pending(struct ad_reader *r, size_t want,
 		raw_compact(&r->raw);
 		if ((st = ad_in_next(r->in, &p, &n, err)) != AD_OK)
 			return st;
+		r->stable = ad_in_stable(r->in);
 		if (!r->bom_checked) {
 			r->bom_checked = 1;
 			if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
@@ -325,6 +383,23 @@ static enum ad_status fill_pending(struct ad_reader *r, size_t want,
 		if ((st = feed(r, (const char *)p, n, err)) != AD_OK)
 			return st;
 	}
+	return AD_OK;
+}
+
+/* Reads input until at least want records are pending or the input ends.
+ * Once the types are settled, a failure to read or split the input waits
+ * in r->split_st until the records before it are converted: the first
+ * error in input order wins, however the input came in pieces. */
+static enum ad_status fill_pending(struct ad_reader *r, size_t want,
+    struct ad_error *err)
+{
+	enum ad_status st = read_pending(r, want, err);
+
+	if (st == AD_OK || r->block == NULL)
+		return st;
+	r->split_st = st;
+	r->split_err = *err;
+	r->eof = 1;
 	return AD_OK;
 }
 
@@ -394,7 +469,7 @@ static enum ad_status reject(struct ad_reader *r, const struct raw_row *row,
 		}
 		for (size_t i = 0; i < row->nfields; i++) {
 			const struct raw_field *f = &r->raw.fields[row->first + i];
-			fp[i] = r->raw.bytes + f->off;
+			fp[i] = raw_text(&r->raw, row) + f->off;
 			lp[i] = f->len;
 		}
 		st = r->opts.on_reject(r->opts.reject_ctx, row->line,
@@ -420,13 +495,14 @@ out:
 }
 
 /* For a block with num_text: copies the record's bytes into the arena at
- * once (its fields lie back to back in raw.bytes) and points every cell's
+ * once (its fields lie in order in its text) and points every cell's
  * text at them, numbers only where the text is their shortest form. */
 static enum ad_status row_text(struct ad_reader *r, const struct raw_row *row,
     struct ad_error *err)
 {
 	struct ad_block *b = r->block;
 	const struct raw_field *f = &r->raw.fields[row->first];
+	const char *text = raw_text(&r->raw, row);
 	size_t nc = r->schema->ncols, from = f[0].off, n, base, end;
 	struct ad_text *t = b->text + b->nrows * nc;
 	char *a;
@@ -439,10 +515,10 @@ static enum ad_status row_text(struct ad_reader *r, const struct raw_row *row,
 	    (a = ad_grow(b->arena, &b->arena_cap, end, 1)) == NULL)
 		return ad_error_nomem(err);
 	b->arena = a;
-	memcpy(a + base, r->raw.bytes + from, n);
+	memcpy(a + base, text + from, n);
 	b->arena_len = end;
 	for (size_t c = 0; c < nc; c++) {
-		const char *s = r->raw.bytes + f[c].off;
+		const char *s = text + f[c].off;
 		int keep = r->schema->cols[c].type == AD_NUMERIC ?
 		    ad_num_is_shortest(s, f[c].len) : !is_na(r, s, f[c].len);
 
@@ -459,13 +535,14 @@ static enum ad_status convert_row(struct ad_reader *r, const struct raw_row *row
 	struct ad_block *b = r->block;
 	size_t i = b->nrows, nc = r->schema->ncols;
 	double *num = b->num + i * nc;
+	const char *text = raw_text(&r->raw, row);
 	enum ad_status st;
 
 	if (b->num_text && (st = row_text(r, row, err)) != AD_OK)
 		return st;
 	for (size_t c = 0; c < nc; c++) {
 		const struct raw_field *f = &r->raw.fields[row->first + c];
-		const char *s = r->raw.bytes + f->off;
+		const char *s = text + f->off;
 
 		if (r->schema->cols[c].type == AD_NUMERIC) {
 			int res = parse_cell(r, s, f->len, &num[c]);
@@ -498,6 +575,10 @@ static enum ad_status csv_next(struct ad_reader *r, struct ad_error *err)
 		if (r->raw.head == r->raw.nrows) {
 			if ((st = fill_pending(r, b->cap - b->nrows, err)) != AD_OK)
 				return st;
+			if (r->raw.head == r->raw.nrows && r->split_st != AD_OK) {
+				*err = r->split_err;
+				return r->split_st;
+			}
 			if (r->raw.head == r->raw.nrows)
 				break;
 		}
@@ -569,7 +650,8 @@ static enum ad_status csv_header(struct ad_reader *r, struct ad_error *err)
 	row = &r->raw.rows[r->raw.head];
 	for (size_t c = 0; c < row->nfields; c++) {
 		const struct raw_field *f = &r->raw.fields[row->first + c];
-		const char *name = r->opts.no_header ? "" : r->raw.bytes + f->off;
+		const char *name = r->opts.no_header ? "" :
+		    raw_text(&r->raw, row) + f->off;
 		size_t len = r->opts.no_header ? 0 : f->len;
 
 		if ((st = add_column(r, row->line, c, name, len, err)) != AD_OK)
@@ -623,16 +705,18 @@ static void infer_types(struct ad_reader *r, const unsigned char *fixed)
 		for (size_t i = r->raw.head; i < end; i++) {
 			const struct raw_row *row = &r->raw.rows[i];
 			const struct raw_field *f;
+			const char *s;
 			double v;
 
 			if (row->nfields != nc)
 				continue;
 			f = &r->raw.fields[row->first + c];
-			if (f->len == 0 || is_na(r, r->raw.bytes + f->off, f->len))
+			s = raw_text(&r->raw, row) + f->off;
+			if (f->len == 0 || is_na(r, s, f->len))
 				continue;
 			present++;
 			/* out of range is still a number, if an invalid one */
-			if (ad_num_parse(r->raw.bytes + f->off, f->len, &v) !=
+			if (ad_num_parse(s, f->len, &v) !=
 			    AD_NUM_INVALID)
 				numbers++;
 		}

@@ -121,6 +121,23 @@ load helper
 	[ ! -e out.csv ]
 }
 
+# A file past a MiB is mapped and read in pieces, a pipe in others: the
+# output is the same, and the first error in input order is reported
+# (a bad number on line 60002 before a stray quote on line 60003).
+@test "a large file and the same bytes through a pipe: same output, same first error" {
+	{ echo "a,b,c"; seq 1 60000 | awk '{ print $1 "," $1 * 3 ".5,\"q " $1 "\"" }'; } > big.csv
+	ad-clean -q -F bin -o file.bin big.csv
+	cat big.csv | ad-clean -q -F bin -o pipe.bin
+	cmp file.bin pipe.bin
+	printf '1,x,y\n2,a"b,z\n' >> big.csv
+	run --separate-stderr ad-clean --strict -o out.csv big.csv
+	assert_failure 3
+	assert_equal "$stderr" "ad-clean: big.csv:60002:2: column \"b\": expected a number, got \"x\""
+	run_pipe "cat big.csv | ad-clean --strict -o out.csv"
+	assert_failure 3
+	[[ "$output" == *"<stdin>:60002:2: column \"b\": expected a number"* ]]
+}
+
 @test "a number out of range is named as such" {
 	printf 'x\n1\n1e999\n' > big.csv
 	run --separate-stderr ad-clean --strict big.csv

@@ -77,6 +77,53 @@ static void test_peek_next_and_read(void)
 	free(got);
 }
 
+/* ad_in_next maps a regular file once its buffer is used up: the mapped
+ * bytes stay valid until the close, pass through the tap once, and a file
+ * cut short after the mapping is an I/O error, not a fault. */
+static void test_next_maps_a_regular_file(void)
+{
+	enum { N = 2500000 };   /* more than one MiB piece */
+	char path[FILES_PATH_MAX], *want = pattern(N);
+	const unsigned char *p, *first = NULL;
+	struct ad_in *in = NULL;
+	struct ad_error err;
+	size_t len, seen = 0, total = 0, first_len = 0;
+	int stable_seen = 0;
+
+	put_bytes(path, "io-map", want, N);
+	CHECK(ad_in_open(&in, path, &err) == AD_OK);
+	ad_in_set_tap(in, count_bytes, &seen);
+	CHECK(ad_in_peek(in, 10, &p, &len, &err) == AD_OK && len == 10);
+	while (ad_in_next(in, &p, &len, &err) == AD_OK && len > 0) {
+		CHECK(memcmp(p, want + total, len) == 0);
+		if (ad_in_stable(in) && first == NULL) {
+			first = p;
+			first_len = len;
+			stable_seen = (int)(total + 1);
+		}
+		total += len;
+	}
+	CHECK(total == N && seen == N && ad_in_offset(in) == N);
+	CHECK(first != NULL && stable_seen > 1);  /* the buffer came first */
+	if (first != NULL)
+		CHECK(memcmp(first, want + stable_seen - 1, first_len) == 0);
+	/* a seek goes back to read() */
+	CHECK(ad_in_seek(in, 5, &err) == AD_OK);
+	CHECK(ad_in_next(in, &p, &len, &err) == AD_OK && len > 0);
+	CHECK(!ad_in_stable(in) && memcmp(p, want + 5, len) == 0);
+	ad_in_close(in);
+
+	CHECK(ad_in_open(&in, path, &err) == AD_OK);
+	CHECK(ad_in_next(in, &p, &len, &err) == AD_OK && ad_in_stable(in));
+	CHECK(truncate(path, N / 2) == 0);
+	while (ad_in_next(in, &p, &len, &err) == AD_OK && len > 0)
+		;
+	CHECK(err.code == AD_EIO && strstr(err.msg, "file shrank") != NULL);
+	ad_in_close(in);
+	unlink(path);
+	free(want);
+}
+
 static void test_missing_input_is_an_io_error(void)
 {
 	struct ad_in *in = NULL;
@@ -230,6 +277,7 @@ static void test_oom(void)
 int main(void)
 {
 	test_peek_next_and_read();
+	test_next_maps_a_regular_file();
 	test_missing_input_is_an_io_error();
 	test_reserve_and_commit();
 	test_spill_is_read_back_and_vanishes();

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "block.h"
@@ -23,6 +24,8 @@
 
 #include "bits.h"
 #include "check.h"
+#include "failalloc.h"
+#include "oomloop.h"
 
 /* ---- helpers ---- */
 
@@ -213,6 +216,48 @@ static void read_table(const void *data, size_t len,
 		return;
 	read_reader(r, t);
 	ad_reader_free(r);
+}
+
+/* Reads data[0..len) with opts through a pipe (written by a child), so
+ * the reader copies what it keeps instead of slicing a mapped file; the
+ * status of the open or of the first failure is returned too. */
+static enum ad_status read_piped(const void *data, size_t len,
+    const struct ad_reader_opts *opts, struct table *t)
+{
+	struct ad_reader_opts o = *opts;
+	struct ad_reader *r = NULL;
+	char path[32];
+	int fd[2], status;
+	pid_t pid;
+
+	memset(t, 0, sizeof *t);
+	if (pipe(fd) != 0 || (pid = fork()) < 0) {
+		perror("test_reader: pipe");
+		exit(2);
+	}
+	if (pid == 0) {
+		const char *p = data;
+		close(fd[0]);
+		while (len > 0) {
+			ssize_t n = write(fd[1], p, len);
+			if (n <= 0)
+				_exit(1);
+			p += n;
+			len -= (size_t)n;
+		}
+		_exit(0);
+	}
+	close(fd[1]);
+	snprintf(path, sizeof path, "/dev/fd/%d", fd[0]);
+	o.path = path;
+	t->st = ad_reader_open(&r, &o, &t->err);
+	if (t->st == AD_OK) {
+		read_reader(r, t);
+		ad_reader_free(r);
+	}
+	close(fd[0]);
+	waitpid(pid, &status, 0);
+	return t->st;
 }
 
 static void read_csv(const char *csv, const struct ad_reader_opts *opts,
@@ -1173,6 +1218,9 @@ static void test_line_numbers_with_multiline_records_across_blocks(void)
 
 /* ---- the fast path gives what libcsv gives ---- */
 
+/* Reads data with and without the fast path, from a mapped file (fields
+ * sliced from the input) and through a pipe (fields copied): the four
+ * reads must agree. */
 static void compare_paths(const void *data, size_t len, const char *what)
 {
 	struct ad_reader_opts fast = { 0 }, slow = { .no_fast_path = 1 };
@@ -1180,13 +1228,20 @@ static void compare_paths(const void *data, size_t len, const char *what)
 	int same;
 
 	read_table(data, len, &fast, &a);
-	read_table(data, len, &slow, &b);
-	same = tables_equal(&a, &b);
-	if (!same)
-		fprintf(stderr, "fast path differs on: %s\n", what);
-	CHECK(same);
+	for (int way = 0; way < 3; way++) {
+		if (way == 0)
+			read_table(data, len, &slow, &b);
+		else
+			read_piped(data, len, way == 1 ? &fast : &slow, &b);
+		same = tables_equal(&a, &b);
+		if (!same)
+			fprintf(stderr, "%s differs on: %s\n", way == 0 ?
+			    "the fast path" : way == 1 ? "a piped read" :
+			    "a piped read without the fast path", what);
+		CHECK(same);
+		table_free(&b);
+	}
 	table_free(&a);
-	table_free(&b);
 }
 
 static void test_fast_path_matches_libcsv(void)
@@ -1211,6 +1266,9 @@ static void test_fast_path_matches_libcsv(void)
 		INPUT("a\tb\n1\t2\n"),
 		INPUT("a,b\n1,2\n\"3\",\"4\"\r\n5,6\r\n"),
 		INPUT("a,b\n1,x\0y\n2,z\n"),      /* a NUL byte is data */
+		INPUT("a,b\n"),                  /* a header only */
+		INPUT("a,b"),                     /* nor a newline */
+		INPUT("a,b\n1,x\n2,\n3,1e999\nNA,4\n5\n"), /* invalid cells */
 	};
 #undef INPUT
 	struct buf big = { 0 };
@@ -1235,6 +1293,112 @@ static void test_fast_path_matches_libcsv(void)
 	}
 	compare_paths(big.p, big.len, "the long mixed input");
 	free(big.p);
+}
+
+/* Fields longer than the MiB a mapped file is handed out by, quoted (with
+ * newlines and CRLFs) or not, lie across pieces of the input. */
+static void test_huge_fields_across_pieces(void)
+{
+	enum { HUGE = 3 << 20 };
+	struct buf in = { 0 };
+	struct table t;
+
+	buf_str(&in, "a,b\n1,\"");
+	for (size_t i = 0; in.len < HUGE; i++)
+		buf_str(&in, i % 100 == 0 ? "x\r\n\"\"y" : "0123456789");
+	buf_str(&in, "\"\r\n2,");
+	for (size_t i = 0; i < HUGE / 10; i++)
+		buf_str(&in, "abcdefghij");
+	buf_str(&in, "\n3,4\n");
+	compare_paths(in.p, in.len, "huge fields");
+	read_table(in.p, in.len, &(struct ad_reader_opts){ 0 }, &t);
+	CHECK(t.st == AD_OK && t.nrows == 3 && line_at(&t, 2) > 3);
+	CHECK(tlen_at(&t, 1, 1) == HUGE / 10 * 10);
+	table_free(&t);
+	free(in.p);
+}
+
+/* A bad cell (with strict) before a malformed quote, both past the
+ * types' first rows: the cell's error wins, from a mapped file or a pipe,
+ * however the input came in pieces; without strict, the quote's. */
+static void test_first_error_in_input_order_wins(void)
+{
+	struct ad_reader_opts strict = { .strict = 1 }, lax = { 0 };
+	struct buf in = { 0 };
+	struct table t;
+	int line = 2;
+
+	buf_str(&in, "a,b\n");
+	for (; in.len < 600000; line++)
+		buf_fmt(&in, "%d,1\n", line);
+	buf_str(&in, "7,x\n");          /* line: the bad cell */
+	for (int i = 0; i < 1000; i++)
+		buf_str(&in, "8,2\n");
+	buf_str(&in, "9,a\"b\n");       /* line + 1001: the bad quote */
+	for (int i = 0; i < 5000; i++)
+		buf_str(&in, "10,3\n");
+	for (int way = 0; way < 4; way++) {
+		const struct ad_reader_opts *o = way % 2 ? &lax : &strict;
+
+		if (way < 2)
+			read_table(in.p, in.len, o, &t);
+		else
+			read_piped(in.p, in.len, o, &t);
+		CHECK(t.st == AD_EDATA);
+		CHECK(t.err.line == (uint64_t)(way % 2 ? line + 1001 : line));
+		CHECK(t.err.col == 2);
+		table_free(&t);
+	}
+	free(in.p);
+}
+
+/* Every allocation of a read failing in turn, once and for ever: a mapped
+ * file and a pipe, with quoted records, rejects and invalid cells. */
+struct oom_read {
+	const char *csv;
+	const char *path;          /* the file holding csv; NULL: a pipe */
+};
+
+static enum ad_status oom_read_scenario(void *ctx, struct ad_error *err)
+{
+	const struct oom_read *w = ctx;
+	struct ad_reader_opts o = { 0 };
+	struct table t;
+	enum ad_status st;
+
+	struct ad_reader *r = NULL;
+
+	memset(&t, 0, sizeof t);
+	if (w->path == NULL) {
+		st = read_piped(w->csv, strlen(w->csv), &o, &t);
+	} else {
+		o.path = w->path;
+		if ((st = ad_reader_open(&r, &o, &t.err)) == AD_OK) {
+			read_reader(r, &t);
+			ad_reader_free(r);
+			st = t.st;
+		}
+	}
+	if (st != AD_OK)
+		*err = t.err;
+	else if (t.nrows != 4 || t.rejected != 1)
+		st = ad_error_set(err, AD_EIO, "wrong rows");
+	table_free(&t);
+	return st;
+}
+
+static void test_reads_survive_allocation_failures(void)
+{
+	struct oom_read w = { "a,b,c\n1,x,\"q\nr\"\r\n2,y\n3,,\"\"\"\"\n"
+	    "4,1e999,z\n5,NA,w\n", NULL };
+	char path[FILES_PATH_MAX];
+
+	put_file(path, "reader-oom", w.csv);
+	w.path = path;
+	oom_loop("mapped read", oom_read_scenario, &w, NULL);
+	unlink(path);
+	w.path = NULL;
+	oom_loop("piped read", oom_read_scenario, &w, NULL);
 }
 
 /* ---- reading from an ad_in ---- */
@@ -1417,6 +1581,9 @@ int main(void)
 	test_many_rows_cross_blocks();
 	test_line_numbers_with_multiline_records_across_blocks();
 	test_fast_path_matches_libcsv();
+	test_huge_fields_across_pieces();
+	test_first_error_in_input_order_wins();
+	test_reads_survive_allocation_failures();
 	test_from_an_open_stream();
 	test_tap_sees_every_byte();
 	test_number_text();
