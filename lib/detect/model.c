@@ -15,8 +15,9 @@
 #include "counter.h"
 #include "detector.h"
 #include "emit.h"
-#include "io.h"
+#include "in.h"
 #include "model.h"
+#include "out.h"
 #include "schema.h"
 
 static const unsigned char magic[8] = {

@@ -9,7 +9,8 @@
 
 #include "alloc.h"
 #include "counter.h"
-#include "io.h"
+#include "in.h"
+#include "out.h"
 #include "profile.h"
 #include "profile_impl.h"
 #include "schema.h"

@@ -4,7 +4,8 @@
 
 #include "alloc.h"
 #include "binfmt.h"
-#include "io.h"
+#include "in.h"
+#include "out.h"
 
 static const unsigned char magic[AD_BINFMT_MAGIC_LEN] = {
 	0x89, 'A', 'D', 'K', '\r', '\n', 0x1a, '\n'

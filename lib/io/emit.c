@@ -6,9 +6,9 @@
 
 #include "alloc.h"
 #include "emit.h"
-#include "io.h"
 #include "json.h"
 #include "num.h"
+#include "out.h"
 #include "writer.h"
 
 void ad_emit_init(struct ad_emit *e, struct ad_out *out, struct ad_error *err)

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "io.h"
 #include "json.h"
 #include "num.h"
+#include "out.h"
 
 enum ad_status ad_json_string(struct ad_out *out, const char *s, size_t len,
     struct ad_error *err)

@@ -1,6 +1,6 @@
 /* A command's outputs, opened together and committed or aborted together. */
 #include "alloc.h"
-#include "io.h"
+#include "out.h"
 #include "outset.h"
 
 struct ad_outset {

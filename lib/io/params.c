@@ -3,8 +3,9 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "io.h"
+#include "in.h"
 #include "num.h"
+#include "out.h"
 #include "params.h"
 
 #define MAGIC "adkit-params"

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "io.h"
 #include "num.h"
+#include "out.h"
 #include "prom.h"
 
 static enum ad_status put(struct ad_out *out, const char *s,

@@ -17,7 +17,7 @@
 #include "alloc.h"
 #include "binfmt.h"
 #include "counter.h"
-#include "io.h"
+#include "in.h"
 #include "num.h"
 #include "reader.h"
 

@@ -1,6 +1,6 @@
 /* Rows held in memory up to a bound, spilled beyond it, or read again. */
 #include "alloc.h"
-#include "io.h"
+#include "out.h"
 #include "reader.h"
 #include "replay.h"
 #include "writer.h"

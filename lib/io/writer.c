@@ -5,8 +5,8 @@
 
 #include "alloc.h"
 #include "binfmt.h"
-#include "io.h"
 #include "num.h"
+#include "out.h"
 #include "writer.h"
 
 struct ad_writer {

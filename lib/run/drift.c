@@ -18,9 +18,10 @@
 #include "alloc.h"
 #include "drift.h"
 #include "drift_report.h"
-#include "io.h"
+#include "in.h"
 #include "model.h"
 #include "num.h"
+#include "out.h"
 #include "outset.h"
 #include "pool.h"
 

@@ -11,7 +11,7 @@
 #include "block.h"
 #include "drift_report.h"
 #include "emit.h"
-#include "io.h"
+#include "out.h"
 #include "prom.h"
 #include "schema.h"
 #include "writer.h"

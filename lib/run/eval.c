@@ -27,9 +27,9 @@
 #include "eval.h"
 #include "eval_report.h"
 #include "hashmap.h"
-#include "io.h"
 #include "metrics.h"
 #include "num.h"
+#include "out.h"
 #include "outset.h"
 #include "schema.h"
 

@@ -14,7 +14,7 @@
 #include "featurize.h"
 #include "featurize_model.h"
 #include "hashmap.h"
-#include "io.h"
+#include "out.h"
 #include "params.h"
 #include "schema.h"
 

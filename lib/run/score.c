@@ -17,8 +17,8 @@
 
 #include "alloc.h"
 #include "detector.h"
-#include "io.h"
 #include "model.h"
+#include "out.h"
 #include "outset.h"
 #include "pool.h"
 #include "score.h"

@@ -28,9 +28,10 @@
 
 #include "alloc.h"
 #include "detector.h"
-#include "io.h"
+#include "in.h"
 #include "model.h"
 #include "num.h"
+#include "out.h"
 #include "outset.h"
 #include "pool.h"
 #include "rng.h"

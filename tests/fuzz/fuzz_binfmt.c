@@ -26,7 +26,7 @@
 #include "ad.h"
 #include "binfmt.h"
 #include "block.h"
-#include "io.h"
+#include "out.h"
 #include "reader.h"
 #include "schema.h"
 #include "writer.h"

@@ -18,7 +18,7 @@
 
 #include "ad.h"
 #include "featurize.h"
-#include "io.h"
+#include "out.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

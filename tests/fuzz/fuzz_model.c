@@ -24,8 +24,8 @@
 #include "ad.h"
 #include "alloc.h"
 #include "detector.h"
-#include "io.h"
 #include "model.h"
+#include "out.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

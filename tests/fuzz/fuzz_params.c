@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "ad.h"
-#include "io.h"
+#include "out.h"
 #include "params.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

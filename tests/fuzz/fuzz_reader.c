@@ -36,7 +36,7 @@
 
 #include "ad.h"
 #include "block.h"
-#include "io.h"
+#include "out.h"
 #include "reader.h"
 #include "schema.h"
 #include "writer.h"

@@ -61,4 +61,16 @@ FILES_HELPER char *slurp_file(const char *path, size_t *len)
 	return p;
 }
 
+/* n bytes, malloc'd, in a pattern that shows a byte out of place. */
+FILES_HELPER char *pattern_bytes(size_t n)
+{
+	char *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		exit(2);
+	for (size_t i = 0; i < n; i++)
+		p[i] = (char)('a' + (i * 7 + i / 251) % 26);
+	return p;
+}
+
 #endif

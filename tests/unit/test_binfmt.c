@@ -18,7 +18,8 @@
 
 #include "binfmt.h"
 #include "block.h"
-#include "io.h"
+#include "in.h"
+#include "out.h"
 #include "reader.h"
 #include "schema.h"
 

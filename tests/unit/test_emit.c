@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "emit.h"
-#include "io.h"
+#include "out.h"
 
 #include "check.h"
 #include "failalloc.h"

@@ -14,7 +14,7 @@
 
 #include "eval.h"
 #include "eval_report.h"
-#include "io.h"
+#include "out.h"
 
 #include "check.h"
 #include "files.h"

@@ -16,7 +16,7 @@
 
 #include "alloc.h"
 #include "featurize.h"
-#include "io.h"
+#include "out.h"
 
 #include "check.h"
 

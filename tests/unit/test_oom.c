@@ -26,7 +26,8 @@
 
 #include "alloc.h"
 #include "autoenc.h"
-#include "io.h"
+#include "in.h"
+#include "out.h"
 #include "params.h"
 #include "reader.h"
 #include "writer.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "io.h"
+#include "out.h"
 #include "params.h"
 
 #include "bits.h"

@@ -20,7 +20,7 @@
 #include <xxhash.h>
 
 #include "alloc.h"
-#include "io.h"
+#include "out.h"
 #include "profile.h"
 
 #include "check.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "io.h"
+#include "out.h"
 #include "prom.h"
 
 #include "check.h"

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "block.h"
-#include "io.h"
+#include "in.h"
 #include "reader.h"
 #include "schema.h"
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "block.h"
-#include "io.h"
+#include "out.h"
 #include "reader.h"
 #include "replay.h"
 #include "schema.h"

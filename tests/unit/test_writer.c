@@ -25,7 +25,8 @@
 
 #include "alloc.h"
 #include "block.h"
-#include "io.h"
+#include "in.h"
+#include "out.h"
 #include "reader.h"
 #include "schema.h"
 #include "writer.h"
