@@ -105,22 +105,7 @@ size_t ad_knn_nfeat(const struct ad_knn *knn)
 /* The search's workspace, then BLOCK x k distances and indices. */
 size_t ad_knn_workspace_size(const struct ad_knn *knn)
 {
-	size_t s = ad_neighbors_workspace_size(knn->ref, knn->k);
-	size_t per = sizeof(double) + sizeof(size_t);
-
-	if (s > SIZE_MAX - AD_NEIGHBORS_BLOCK * knn->k * per)
-		return SIZE_MAX;
-	return s + AD_NEIGHBORS_BLOCK * knn->k * per;
-}
-
-static void split_work(const struct ad_knn *knn, void *work, double **dist,
-    size_t **idx)
-{
-	size_t s = ad_neighbors_workspace_size(knn->ref, knn->k);
-
-	/* s is a sum of whole doubles and size_ts: aligned for both */
-	*dist = (double *)((unsigned char *)work + s);
-	*idx = (size_t *)(*dist + AD_NEIGHBORS_BLOCK * knn->k);
+	return ad_neighbors_workspace_size(knn->ref, knn->k);
 }
 
 /* numpy's median of the ascending d[0..k). */
@@ -152,15 +137,15 @@ static double score_of(enum ad_knn_method m, const double *d, size_t k)
 void ad_knn_score(const struct ad_knn *knn, const double *x, size_t n,
     size_t ld, void *work, double *score)
 {
-	size_t k = knn->k, *idx;
-	double *dist;
+	size_t k = knn->k;
+	const size_t *idx;
+	const double *dist;
 
-	split_work(knn, work, &dist, &idx);
 	for (size_t i0 = 0; i0 < n; i0 += AD_NEIGHBORS_BLOCK) {
 		size_t m = n - i0 < AD_NEIGHBORS_BLOCK ? n - i0 :
 		    AD_NEIGHBORS_BLOCK;
-		ad_neighbors_query(knn->ref, k, x + i0 * ld, m, ld, work, dist,
-		    idx);
+		ad_neighbors_query(knn->ref, k, x + i0 * ld, m, ld, work, &dist,
+		    &idx);
 		for (size_t r = 0; r < m; r++)
 			score[i0 + r] = score_of(knn->method, dist + r * k, k);
 	}
@@ -177,19 +162,7 @@ void ad_knn_train_scores(const struct ad_knn *knn, void *work, double *score)
 void ad_knn_explain(const struct ad_knn *knn, const double *x, void *work,
     double *contrib)
 {
-	size_t k = knn->k, d = ad_neighbors_nfeat(knn->ref), *idx;
-	double *dist;
-
-	split_work(knn, work, &dist, &idx);
-	ad_neighbors_query(knn->ref, k, x, 1, d, work, dist, idx);
-	for (size_t f = 0; f < d; f++) {
-		double s = 0;
-		for (size_t j = 0; j < k; j++) {
-			double t = x[f] - ad_neighbors_row(knn->ref, idx[j])[f];
-			s += t * t;
-		}
-		contrib[f] = s / (double)k;
-	}
+	ad_neighbors_explain(knn->ref, knn->k, x, work, contrib);
 }
 
 /* ---- the payload ---- */

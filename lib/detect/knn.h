@@ -92,7 +92,7 @@ void ad_knn_train_scores(const struct ad_knn *knn, void *work,
     double *score);
 
 /* Writes the explanation above of standardized row x to contrib[0..nfeat)
- * (>= 0; NaN for a row holding a NaN). */
+ * (>= 0; all NaN for a row holding a NaN). */
 void ad_knn_explain(const struct ad_knn *knn, const double *x, void *work,
     double *contrib);
 

@@ -88,8 +88,12 @@ static void all_neighbors(const struct ad_lof *lof, void *work, double *dist,
 	for (size_t i0 = 0; i0 < n; i0 += AD_NEIGHBORS_BLOCK) {
 		size_t m = n - i0 < AD_NEIGHBORS_BLOCK ? n - i0 :
 		    AD_NEIGHBORS_BLOCK;
+		const double *bd;
+		const size_t *bi;
 		ad_neighbors_query(lof->ref, k, ad_neighbors_row(lof->ref, i0),
-		    m, d, work, dist + i0 * k, idx + i0 * k);
+		    m, d, work, &bd, &bi);
+		memcpy(dist + i0 * k, bd, m * k * sizeof *dist);
+		memcpy(idx + i0 * k, bi, m * k * sizeof *idx);
 	}
 }
 
@@ -161,36 +165,21 @@ enum ad_status ad_lof_fit(const struct ad_lof_opts *o, const double *x,
 
 size_t ad_lof_workspace_size(const struct ad_lof *lof)
 {
-	size_t s = ad_neighbors_workspace_size(lof->ref, lof->k);
-	size_t per = sizeof(double) + sizeof(size_t);
-
-	if (s > SIZE_MAX - AD_NEIGHBORS_BLOCK * lof->k * per)
-		return SIZE_MAX;
-	return s + AD_NEIGHBORS_BLOCK * lof->k * per;
-}
-
-static void split_work(const struct ad_lof *lof, void *work, double **dist,
-    size_t **idx)
-{
-	size_t s = ad_neighbors_workspace_size(lof->ref, lof->k);
-
-	/* s is a sum of whole doubles and size_ts: aligned for both */
-	*dist = (double *)((unsigned char *)work + s);
-	*idx = (size_t *)(*dist + AD_NEIGHBORS_BLOCK * lof->k);
+	return ad_neighbors_workspace_size(lof->ref, lof->k);
 }
 
 void ad_lof_score(const struct ad_lof *lof, const double *x, size_t n,
     size_t ld, void *work, double *score)
 {
-	size_t k = lof->k, *idx;
-	double *dist;
+	size_t k = lof->k;
+	const size_t *idx;
+	const double *dist;
 
-	split_work(lof, work, &dist, &idx);
 	for (size_t i0 = 0; i0 < n; i0 += AD_NEIGHBORS_BLOCK) {
 		size_t m = n - i0 < AD_NEIGHBORS_BLOCK ? n - i0 :
 		    AD_NEIGHBORS_BLOCK;
-		ad_neighbors_query(lof->ref, k, x + i0 * ld, m, ld, work, dist,
-		    idx);
+		ad_neighbors_query(lof->ref, k, x + i0 * ld, m, ld, work, &dist,
+		    &idx);
 		for (size_t r = 0; r < m; r++)
 			score[i0 + r] = score_of(lof, dist + r * k, idx + r * k);
 	}
@@ -206,19 +195,7 @@ void ad_lof_train_scores(const struct ad_lof *lof, void *work, double *score)
 void ad_lof_explain(const struct ad_lof *lof, const double *x, void *work,
     double *contrib)
 {
-	size_t k = lof->k, d = ad_neighbors_nfeat(lof->ref), *idx;
-	double *dist;
-
-	split_work(lof, work, &dist, &idx);
-	ad_neighbors_query(lof->ref, k, x, 1, d, work, dist, idx);
-	for (size_t f = 0; f < d; f++) {
-		double s = 0;
-		for (size_t j = 0; j < k; j++) {
-			double t = x[f] - ad_neighbors_row(lof->ref, idx[j])[f];
-			s += t * t;
-		}
-		contrib[f] = s / (double)k;
-	}
+	ad_neighbors_explain(lof->ref, lof->k, x, work, contrib);
 }
 
 /* ---- the payload ---- */

@@ -76,7 +76,7 @@ void ad_lof_train_scores(const struct ad_lof *lof, void *work,
     double *score);
 
 /* Writes the explanation above of standardized row x to contrib[0..nfeat)
- * (>= 0; NaN for a row holding a NaN). */
+ * (>= 0; all NaN for a row holding a NaN). */
 void ad_lof_explain(const struct ad_lof *lof, const double *x, void *work,
     double *contrib);
 

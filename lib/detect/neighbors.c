@@ -39,6 +39,8 @@ struct work {
 	double *a;        /* BLOCK x n */
 	double *best_d;   /* k+1 best exact squared distances */
 	size_t *best_i;   /* and their indices */
+	double *dist;     /* the results: BLOCK x k distances */
+	size_t *idx;      /* and indices */
 	uint32_t *ci;     /* BLOCK x n */
 };
 
@@ -177,7 +179,9 @@ size_t ad_neighbors_workspace_size(const struct ad_neighbors *nb, size_t k)
 	    add_array(&total, bk, sizeof(double)) ||
 	    add_array(&total, bn, sizeof(double)) ||
 	    add_array(&total, k + 1, sizeof(double)) ||
+	    add_array(&total, bk, sizeof(double)) ||
 	    add_array(&total, k + 1, sizeof(size_t)) ||
+	    add_array(&total, bk, sizeof(size_t)) ||
 	    add_array(&total, bn, sizeof(uint32_t)))
 		return SIZE_MAX;
 	return total;
@@ -199,8 +203,11 @@ static struct work carve(const struct ad_neighbors *nb, size_t k, void *mem)
 	p += B * nb->n;
 	w.best_d = p;
 	p += k + 1;
+	w.dist = p;
+	p += B * (k + 1);
 	w.best_i = (size_t *)p;
-	w.ci = (uint32_t *)(w.best_i + k + 1);
+	w.idx = w.best_i + k + 1;
+	w.ci = (uint32_t *)(w.idx + B * (k + 1));
 	return w;
 }
 
@@ -387,14 +394,17 @@ static struct cands row_cands(const struct ad_neighbors *nb, size_t k,
 }
 
 void ad_neighbors_query(const struct ad_neighbors *nb, size_t k,
-    const double *x, size_t nq, size_t ld, void *work, double *dist,
-    size_t *idx)
+    const double *x, size_t nq, size_t ld, void *work, const double **rdist,
+    const size_t **ridx)
 {
 	struct work w = carve(nb, k, work);
 	struct cands c[AD_NEIGHBORS_BLOCK];
 	enum row_kind kind[AD_NEIGHBORS_BLOCK];
-	size_t T = tile_rows(nb);
+	size_t T = tile_rows(nb), *idx = w.idx;
+	double *dist = w.dist;
 
+	*rdist = dist;
+	*ridx = idx;
 	if (nq == 0)
 		return;
 	for (size_t r = 0; r < nq; r++) {
@@ -427,6 +437,23 @@ void ad_neighbors_query(const struct ad_neighbors *nb, size_t k,
 				idx[r * k + j] = 0;
 			}
 		}
+	}
+}
+
+void ad_neighbors_explain(const struct ad_neighbors *nb, size_t k,
+    const double *x, void *work, double *contrib)
+{
+	const double *dist;
+	const size_t *idx;
+
+	ad_neighbors_query(nb, k, x, 1, nb->d, work, &dist, &idx);
+	for (size_t f = 0; f < nb->d; f++) {
+		double s = 0;
+		for (size_t j = 0; j < k; j++) {
+			double t = x[f] - nb->x[idx[j] * nb->d + f];
+			s += t * t;
+		}
+		contrib[f] = isnan(dist[0]) ? NAN : s / (double)k;
 	}
 }
 

@@ -59,19 +59,28 @@ size_t ad_neighbors_count(const struct ad_neighbors *nb);
 size_t ad_neighbors_nfeat(const struct ad_neighbors *nb);
 const double *ad_neighbors_row(const struct ad_neighbors *nb, size_t i);
 
-/* Bytes of workspace ad_neighbors_query needs for k neighbours (SIZE_MAX
- * if that overflows); the caller allocates it, suitably aligned (malloc). */
+/* Bytes of workspace ad_neighbors_query needs for k neighbours, results
+ * included (SIZE_MAX if that overflows); the caller allocates it, suitably
+ * aligned (malloc). */
 size_t ad_neighbors_workspace_size(const struct ad_neighbors *nb, size_t k);
 
 /* Finds the k nearest reference rows (1 <= k < count) of each of nq <=
  * AD_NEIGHBORS_BLOCK rows of x (row r at x + r * ld, ld >= nfeat), with
  * the self-exclusion rule above: row r's Euclidean distances, ascending,
- * go to dist[r * k ..], their reference indices to idx[r * k ..]. Reads nb
- * only; work is the caller's (ad_neighbors_workspace_size bytes), so
- * threads may query at once with a workspace each. */
+ * are (*dist)[r * k ..], their reference indices (*idx)[r * k ..], both
+ * in work until the next query. Reads nb only; work is the caller's
+ * (ad_neighbors_workspace_size bytes), so threads may query at once with
+ * a workspace each. */
 void ad_neighbors_query(const struct ad_neighbors *nb, size_t k,
-    const double *x, size_t nq, size_t ld, void *work, double *dist,
-    size_t *idx);
+    const double *x, size_t nq, size_t ld, void *work, const double **dist,
+    const size_t **idx);
+
+/* The detectors' explanation of row x (nfeat wide): each feature's mean
+ * squared difference to the row's k nearest reference rows,
+ *   contrib_f = (1/k) sum_{j in N_k(x)} (x_f - y_jf)^2,
+ * all NaN for a row holding a NaN. work as for ad_neighbors_query. */
+void ad_neighbors_explain(const struct ad_neighbors *nb, size_t k,
+    const double *x, void *work, double *contrib);
 
 /* Bytes ad_neighbors_encode writes: the row count (u32), then the rows,
  * little-endian IEEE doubles. */

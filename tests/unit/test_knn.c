@@ -280,15 +280,15 @@ static void check_against_brute(const struct ad_neighbors *nb,
     size_t k)
 {
 	void *w = malloc(ad_neighbors_workspace_size(nb, k));
-	double *dist = malloc(AD_NEIGHBORS_BLOCK * k * sizeof *dist);
 	double *bd = malloc(k * sizeof *bd);
-	size_t *idx = malloc(AD_NEIGHBORS_BLOCK * k * sizeof *idx);
 	size_t *bi = malloc(k * sizeof *bi), bad = 0;
+	const double *dist;
+	const size_t *idx;
 
 	for (size_t i0 = 0; i0 < nq; i0 += AD_NEIGHBORS_BLOCK) {
 		size_t m = nq - i0 < AD_NEIGHBORS_BLOCK ? nq - i0 :
 		    AD_NEIGHBORS_BLOCK;
-		ad_neighbors_query(nb, k, q + i0 * d, m, d, w, dist, idx);
+		ad_neighbors_query(nb, k, q + i0 * d, m, d, w, &dist, &idx);
 		for (size_t r = 0; r < m; r++) {
 			brute(y, n, d, q + (i0 + r) * d, k, bd, bi);
 			if (memcmp(bd, dist + r * k, k * sizeof *bd) != 0 ||
@@ -298,9 +298,7 @@ static void check_against_brute(const struct ad_neighbors *nb,
 	}
 	CHECK(bad == 0);
 	free(w);
-	free(dist);
 	free(bd);
-	free(idx);
 	free(bi);
 }
 
@@ -326,8 +324,10 @@ static void test_search_exact(void)
  * recomputation does not. */
 static void test_search_cancellation(void)
 {
-	double y[100 * 2], q[2] = { 1e6, 1e6 + 57.2e-6 }, dist[2];
-	size_t idx[2], n = 100;
+	double y[100 * 2], q[2] = { 1e6, 1e6 + 57.2e-6 };
+	const double *dist;
+	const size_t *idx;
+	size_t n = 100;
 	struct ad_neighbors *nb = NULL;
 	struct ad_error err;
 	void *w;
@@ -338,7 +338,7 @@ static void test_search_cancellation(void)
 	}
 	CHECK(ad_neighbors_new(y, n, 2, &nb, &err) == AD_OK);
 	w = malloc(ad_neighbors_workspace_size(nb, 2));
-	ad_neighbors_query(nb, 2, q, 1, 2, w, dist, idx);
+	ad_neighbors_query(nb, 2, q, 1, 2, w, &dist, &idx);
 	CHECK(idx[0] == 57 && idx[1] == 58);
 	CHECK(dist[0] == fabs(q[1] - y[57 * 2 + 1]));
 	free(w);
@@ -421,6 +421,9 @@ static void test_explain(void)
 	/* (1,1): nearest (1,0) at 1, then (0,0) at sqrt 2 */
 	ad_knn_explain(knn, r, w, c);
 	CHECK(c[0] == 0.5 && c[1] == 1);
+	r[1] = NAN;
+	ad_knn_explain(knn, r, w, c);
+	CHECK(isnan(c[0]) && isnan(c[1]));
 	free(w);
 	ad_knn_free(knn);
 }
