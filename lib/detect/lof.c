@@ -14,6 +14,8 @@ struct ad_lof {
 	struct ad_neighbors *ref;    /* the reference sample, owned */
 	double *kdist;               /* each reference row's k-distance */
 	double *lrd;                 /* and local reachability density */
+	double *train;               /* their scores, kept by fit (not by
+	                                decode): NULL or nref values */
 };
 
 /* scikit-learn's guard against an infinite density when more than k
@@ -32,6 +34,7 @@ void ad_lof_free(struct ad_lof *lof)
 	ad_neighbors_free(lof->ref);
 	ad_free(lof->kdist);
 	ad_free(lof->lrd);
+	ad_free(lof->train);
 	ad_free(lof);
 }
 
@@ -118,6 +121,8 @@ static enum ad_status fit_densities(struct ad_lof *lof, struct ad_error *err)
 		lof->kdist[i] = dist[i * k + k - 1];
 	for (size_t i = 0; i < n; i++)
 		lof->lrd[i] = lrd_of(lof, dist + i * k, idx + i * k);
+	for (size_t i = 0; i < n; i++)
+		lof->train[i] = score_of(lof, dist + i * k, idx + i * k);
 out:
 	ad_free(work);
 	ad_free(dist);
@@ -132,6 +137,13 @@ static enum ad_status alloc_densities(struct ad_lof *lof, size_t n,
 	lof->lrd = ad_calloc(n, sizeof *lof->lrd);
 	return lof->kdist == NULL || lof->lrd == NULL ? ad_error_nomem(err) :
 	    AD_OK;
+}
+
+static enum ad_status alloc_train(struct ad_lof *lof, size_t n,
+    struct ad_error *err)
+{
+	lof->train = ad_calloc(n, sizeof *lof->train);
+	return lof->train == NULL ? ad_error_nomem(err) : AD_OK;
 }
 
 enum ad_status ad_lof_fit(const struct ad_lof_opts *o, const double *x,
@@ -153,6 +165,7 @@ enum ad_status ad_lof_fit(const struct ad_lof_opts *o, const double *x,
 	lof->k = o->k < n - 1 ? o->k : n - 1;
 	if ((st = ad_neighbors_new(x, n, d, &lof->ref, err)) != AD_OK ||
 	    (st = alloc_densities(lof, n, err)) != AD_OK ||
+	    (st = alloc_train(lof, n, err)) != AD_OK ||
 	    (st = fit_densities(lof, err)) != AD_OK) {
 		ad_lof_free(lof);
 		return st;
@@ -185,8 +198,15 @@ void ad_lof_score(const struct ad_lof *lof, const double *x, size_t n,
 	}
 }
 
+/* Fitting found every reference row's neighbours: their scores are kept,
+ * sparing a second search; a decoded detector searches again, to the same
+ * bits. */
 void ad_lof_train_scores(const struct ad_lof *lof, void *work, double *score)
 {
+	if (lof->train != NULL) {
+		memcpy(score, lof->train, ad_lof_nref(lof) * sizeof *score);
+		return;
+	}
 	ad_lof_score(lof, ad_neighbors_row(lof->ref, 0),
 	    ad_neighbors_count(lof->ref), ad_neighbors_nfeat(lof->ref), work,
 	    score);

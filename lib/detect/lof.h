@@ -71,7 +71,9 @@ void ad_lof_score(const struct ad_lof *lof, const double *x, size_t n,
     size_t ld, void *work, double *score);
 
 /* The fit-time scores of the reference rows (-negative_outlier_factor_)
- * into score[0..ad_lof_nref), in the order given to ad_lof_fit. */
+ * into score[0..ad_lof_nref), in the order given to ad_lof_fit: copied
+ * from what fitting kept, or (a decoded detector) searched again, to the
+ * same bits. */
 void ad_lof_train_scores(const struct ad_lof *lof, void *work,
     double *score);
 

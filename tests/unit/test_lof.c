@@ -189,6 +189,8 @@ static void test_train_rows(void)
 	for (size_t i = 0; i < n; i++)
 		score(lof, x + i * d, 1, b + i);
 	CHECK(memcmp(a, b, n * sizeof *a) == 0);
+	score(lof, x, n, b);
+	CHECK(memcmp(a, b, n * sizeof *a) == 0);
 	ad_lof_free(lof);
 	free(x);
 	free(a);
@@ -265,7 +267,7 @@ static int decode_fails(const unsigned char *p, size_t len, size_t nfeat)
 
 static void test_roundtrip(void)
 {
-	double x[20 * 3], a[4], b[4];
+	double x[20 * 3], a[4], b[4], t1[16], t2[16];
 	struct ad_lof *lof, *back = NULL;
 	struct ad_error err;
 	size_t len, len2, dens;
@@ -283,6 +285,9 @@ static void test_roundtrip(void)
 	score(lof, x + 48, 4, a);
 	score(back, x + 48, 4, b);
 	CHECK(memcmp(a, b, sizeof a) == 0);
+	train_scores(lof, t1);
+	train_scores(back, t2);   /* searched again */
+	CHECK(memcmp(t1, t2, sizeof t1) == 0);
 	ad_lof_free(back);
 	free(p2);
 
