@@ -14,15 +14,11 @@
 #include "check.h"
 #include "failalloc.h"
 #include "oomloop.h"
+#include "refsample.h"
 
 #include "lof.h"
 #include "neighbors.h"
 #include "rng.h"
-
-static int close_rel(double got, double want, double tol)
-{
-	return fabs(got - want) <= tol * fabs(want);
-}
 
 static struct ad_lof *fit(const double *x, size_t n, size_t d, size_t k)
 {
@@ -51,23 +47,6 @@ static void train_scores(const struct ad_lof *lof, double *s)
 	free(w);
 }
 
-/* Standardizes the first n rows of x (d wide) and the m after them with
- * the first n rows' means and population deviations, as the model does. */
-static void standardize(double *x, size_t n, size_t m, size_t d)
-{
-	for (size_t f = 0; f < d; f++) {
-		double s = 0, ss = 0, mean, sd;
-		for (size_t i = 0; i < n; i++)
-			s += x[i * d + f];
-		mean = s / (double)n;
-		for (size_t i = 0; i < n; i++)
-			ss += (x[i * d + f] - mean) * (x[i * d + f] - mean);
-		sd = sqrt(ss / (double)n);
-		for (size_t i = 0; i < n + m; i++)
-			x[i * d + f] = (x[i * d + f] - mean) / sd;
-	}
-}
-
 /* ---- hand-checked ---- */
 
 /* 1-d reference {0, 1, 3, 7}, k 1: nearest 0->1, 1->0, 3->1, 7->3, so
@@ -94,21 +73,9 @@ static void test_hand(void)
 
 /* ---- agreement with scikit-learn ---- */
 
-/* The sixteen training rows and four new rows of test_knn.c. */
-static const double rows[20 * 3] = {
-	1.69, 0.07, 2.02, 0.41, -0.58, 2.00, -0.00, -2.51, 2.51,
-	-0.00, -2.51, 2.51, 0.51, 0.48, 1.88, -1.45, 2.11, 2.06,
-	0.27, -2.05, 2.83, 0.15, 0.23, 3.01, -0.05, -1.90, 1.80,
-	-2.29, 3.10, 1.79, -0.74, 3.14, 1.17, 0.54, -3.13, 1.67,
-	-1.20, 3.92, 2.88, -0.33, 2.68, 1.91, 0.57, -0.51, 1.15,
-	4.50, -3.00, 2.50,
-	0.10, 1.20, 2.00, -1.45, 2.11, 2.06, 3.00, 3.00, 3.00,
-	-1.00, 0.50, 1.50
-};
-
-/* Computed by bench/detectors-ref.py lof --k 4 --algorithm kd_tree on the
- * training rows as a CSV, then with the new rows as the second CSV.
- * scikit-learn 1.2.1, numpy 1.24.2. */
+/* Computed by bench/detectors-ref.py lof --k 4 --algorithm kd_tree on
+ * refsample.h's training rows as a CSV, then with its new rows as the
+ * second CSV; scikit-learn 1.2.1, numpy 1.24.2. */
 static const double sk_train[16] = {
 	0.99716306984067971, 1.0303366201837396, 0.98513837850332697,
 	0.98513837850332697, 0.98174089010359455, 1.0844867913230736,
@@ -127,8 +94,8 @@ static void test_sklearn(void)
 	double x[20 * 3], s[16];
 	struct ad_lof *lof;
 
-	memcpy(x, rows, sizeof rows);
-	standardize(x, 16, 4, 3);
+	memcpy(x, refsample_rows, sizeof refsample_rows);
+	refsample_standardize(x, 16, 4, 3);
 	lof = fit(x, 16, 3, 4);
 	train_scores(lof, s);
 	for (size_t i = 0; i < 16; i++)
@@ -158,7 +125,7 @@ static void test_duplicates(void)
 	};
 	struct ad_lof *lof;
 
-	standardize(x, 8, 4, 1);
+	refsample_standardize(x, 8, 4, 1);
 	lof = fit(x, 8, 1, 2);
 	train_scores(lof, s);
 	for (size_t i = 0; i < 8; i++)
@@ -273,8 +240,8 @@ static void test_roundtrip(void)
 	size_t len, len2, dens;
 	unsigned char *p, *p2;
 
-	memcpy(x, rows, sizeof rows);
-	standardize(x, 16, 4, 3);
+	memcpy(x, refsample_rows, sizeof refsample_rows);
+	refsample_standardize(x, 16, 4, 3);
 	lof = fit(x, 16, 3, 4);
 	p = encode(lof, &len);
 	CHECK(len == 4 + 4 + 16 * 3 * 8 + 16 * 16);
