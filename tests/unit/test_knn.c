@@ -21,6 +21,7 @@
 
 #include "knn.h"
 #include "neighbors.h"
+#include "parallel.h"
 #include "rng.h"
 
 static struct ad_knn *fit(const double *x, size_t n, size_t d, size_t k,
@@ -361,6 +362,45 @@ static void test_block_independence(void)
 	free(b);
 }
 
+/* Threads scoring at once, a workspace each, give the scores one thread
+ * gives: the search reads the detector only. */
+struct threads_ctx {
+	const struct ad_knn *knn;
+	const double *q;     /* 8 slices of 100 rows */
+	double *s;
+};
+
+static enum ad_status score_slice(void *ctx, size_t i, struct ad_error *err)
+{
+	struct threads_ctx *c = ctx;
+	size_t d = ad_knn_nfeat(c->knn);
+	void *w = malloc(ad_knn_workspace_size(c->knn));
+
+	(void)err;
+	ad_knn_score(c->knn, c->q + i * 100 * d, 100, d, w, c->s + i * 100);
+	free(w);
+	return AD_OK;
+}
+
+static void test_threads(void)
+{
+	size_t d = 3;
+	double *y = grid_rows(1500, d, 8), *q = grid_rows(800, d, 9);
+	double *a = malloc(800 * sizeof *a), *b = malloc(800 * sizeof *b);
+	struct ad_knn *knn = fit(y, 1500, d, 5, AD_KNN_LARGEST);
+	struct threads_ctx c = { knn, q, b };
+	struct ad_error err;
+
+	score(knn, q, 800, a);
+	CHECK(ad_parallel_for(4, 8, score_slice, &c, &err) == AD_OK);
+	CHECK(memcmp(a, b, 800 * sizeof *a) == 0);
+	ad_knn_free(knn);
+	free(y);
+	free(q);
+	free(a);
+	free(b);
+}
+
 /* ---- non-finite rows, explanations, fitting errors ---- */
 
 static void test_nonfinite(void)
@@ -572,6 +612,7 @@ int main(void)
 	test_search_cancellation();
 	test_search_far_cluster();
 	test_block_independence();
+	test_threads();
 	test_nonfinite();
 	test_explain();
 	test_fit_errors();
