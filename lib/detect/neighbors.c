@@ -367,6 +367,7 @@ static enum row_kind classify(const double *x, size_t d, double *xx)
 {
 	int inf = 0;
 
+	*xx = NAN;
 	for (size_t f = 0; f < d; f++) {
 		if (isnan(x[f]))
 			return ROW_NAN;
