@@ -28,6 +28,8 @@ struct cands {
 	uint32_t *i;     /* their reference indices */
 	size_t count;
 	size_t limit;    /* compact when count reaches it */
+	size_t cap;      /* room in a and i: cand_room() */
+	int overflow;    /* more near-ties than room: rank every row */
 	double tol;      /* the rounding bound of the approximate values */
 };
 
@@ -36,17 +38,27 @@ struct work {
 	double *tile;     /* BLOCK x TILE approximate dot products */
 	double *xx;       /* each query row's squared norm */
 	double *heap;     /* BLOCK x (k+1) */
-	double *a;        /* BLOCK x n */
+	double *a;        /* BLOCK x cand_room() */
 	double *best_d;   /* k+1 best exact squared distances */
 	size_t *best_i;   /* and their indices */
 	double *dist;     /* the results: BLOCK x k distances */
 	size_t *idx;      /* and indices */
-	uint32_t *ci;     /* BLOCK x n */
+	uint32_t *ci;     /* BLOCK x cand_room() */
 };
 
 static size_t tile_rows(const struct ad_neighbors *nb)
 {
 	return nb->n < AD_NEIGHBORS_TILE ? nb->n : AD_NEIGHBORS_TILE;
+}
+
+/* Candidates a query row can hold: room for the k+1 nearest many times
+ * over. A row with more near-ties than that (copies of one reference row,
+ * say) is ranked against every reference row instead. */
+static size_t cand_room(const struct ad_neighbors *nb, size_t k)
+{
+	size_t room = 8 * (k + 1) > 512 ? 8 * (k + 1) : 512;
+
+	return room < nb->n ? room : nb->n;
 }
 
 static double sqnorm(const double *x, size_t d)
@@ -174,7 +186,7 @@ size_t ad_neighbors_workspace_size(const struct ad_neighbors *nb, size_t k)
 {
 	size_t B = AD_NEIGHBORS_BLOCK, total = 0, bn, bk;
 
-	if (ad_mul_size(B, nb->n, &bn) || ad_mul_size(B, k + 1, &bk) ||
+	if (k >= nb->n || ad_mul_size(B, cand_room(nb, k), &bn) || ad_mul_size(B, k + 1, &bk) ||
 	    add_array(&total, B * tile_rows(nb) + B, sizeof(double)) ||
 	    add_array(&total, bk, sizeof(double)) ||
 	    add_array(&total, bn, sizeof(double)) ||
@@ -200,7 +212,7 @@ static struct work carve(const struct ad_neighbors *nb, size_t k, void *mem)
 	w.heap = p;
 	p += B * (k + 1);
 	w.a = p;
-	p += B * nb->n;
+	p += B * cand_room(nb, k);
 	w.best_d = p;
 	p += k + 1;
 	w.dist = p;
@@ -243,8 +255,10 @@ static void heap_push(double *h, size_t *n, double v)
 	}
 }
 
-/* Keeps only the candidates still within reach of the threshold. */
-static void compact(struct cands *c, size_t cap)
+/* Keeps only the candidates still within reach of the threshold; gives
+ * up (overflow) when that frees less than half the room, so compaction
+ * costs at most twice the candidates taken. */
+static void compact(struct cands *c)
 {
 	double thr = c->heap[0] + 2 * c->tol;
 	size_t m = 0;
@@ -257,16 +271,18 @@ static void compact(struct cands *c, size_t cap)
 	c->count = m;
 	if (c->limit < 2 * m)
 		c->limit = 2 * m;
-	if (c->limit > cap)
-		c->limit = cap;
+	if (c->limit > c->cap)
+		c->limit = c->cap;
+	if (m > c->cap / 2)
+		c->overflow = 1;
 }
 
-static void take(struct cands *c, double v, size_t j, size_t cap)
+static void take(struct cands *c, double v, size_t j)
 {
 	c->a[c->count] = v;
 	c->i[c->count++] = (uint32_t)j;
 	if (c->count == c->limit)
-		compact(c, cap);
+		compact(c);
 }
 
 /* Whether any of a[0..8) is at most thr; branch-free, so it vectorizes. */
@@ -284,17 +300,17 @@ static int any_within(const double *a, double thr)
  * row, so it is never added. Most rows fall beyond the threshold: they
  * are passed over eight at a time. */
 static void offer(struct cands *c, size_t want, const double *a, size_t m,
-    size_t j0, size_t cap)
+    size_t j0)
 {
 	size_t j = 0;
 	double thr;
 
-	for (; j < m && c->nheap < want; j++) {
+	for (; j < m && c->nheap < want && !c->overflow; j++) {
 		heap_push(c->heap, &c->nheap, a[j]);
-		take(c, a[j], j0 + j, cap);
+		take(c, a[j], j0 + j);
 	}
 	thr = c->heap[0] + 2 * c->tol;
-	while (j < m) {
+	while (j < m && !c->overflow) {
 		if (j + 8 <= m && !any_within(a + j, thr)) {
 			j += 8;
 			continue;
@@ -307,7 +323,7 @@ static void offer(struct cands *c, size_t want, const double *a, size_t m,
 				heap_sift_down(c->heap, c->nheap, 0);
 				thr = c->heap[0] + 2 * c->tol;
 			}
-			take(c, a[j], j0 + j, cap);
+			take(c, a[j], j0 + j);
 		}
 	}
 }
@@ -318,47 +334,53 @@ static int before(double d1, size_t i1, double d2, size_t i2)
 	return d1 < d2 || (d1 == d2 && i1 < i2);
 }
 
-/* Ranks the candidates by exact squared distance into best_d/best_i (the
- * first want), then writes k distances and indices by the self-exclusion
- * rule. */
-static void finish(const struct ad_neighbors *nb, const double *x,
-    const struct cands *c, size_t k, struct work *w, double *dist,
-    size_t *idx)
-{
-	size_t want = k + 1, nbest = 0, skip;
+/* The want nearest so far, by (exact squared distance, index). */
+struct best {
+	double *d;
+	size_t *i;
+	size_t n, want;
+};
 
-	for (size_t j = 0; j < c->count; j++) {
-		size_t ri = c->i[j], p;
-		double e = sqdist(x, nb->x + ri * nb->d, nb->d);
-		if (nbest == want && !before(e, ri, w->best_d[want - 1],
-		    w->best_i[want - 1]))
-			continue;
-		p = nbest < want ? nbest++ : want - 1;
-		for (; p > 0 && before(e, ri, w->best_d[p - 1], w->best_i[p - 1]);
-		    p--) {
-			w->best_d[p] = w->best_d[p - 1];
-			w->best_i[p] = w->best_i[p - 1];
-		}
-		w->best_d[p] = e;
-		w->best_i[p] = ri;
+/* Ranks reference row ri at exact squared distance e among the best. */
+static void rank(struct best *b, double e, size_t ri)
+{
+	size_t p;
+
+	if (b->n == b->want && !before(e, ri, b->d[b->want - 1],
+	    b->i[b->want - 1]))
+		return;
+	p = b->n < b->want ? b->n++ : b->want - 1;
+	for (; p > 0 && before(e, ri, b->d[p - 1], b->i[p - 1]); p--) {
+		b->d[p] = b->d[p - 1];
+		b->i[p] = b->i[p - 1];
 	}
-	skip = w->best_d[0] == 0 ? 1 : 0;
-	for (size_t j = 0; j < k; j++) {
-		dist[j] = sqrt(w->best_d[j + skip]);
-		idx[j] = w->best_i[j + skip];
-	}
+	b->d[p] = e;
+	b->i[p] = ri;
 }
 
-/* A row dgemm cannot handle (infinite or huge): every reference row is a
- * candidate. */
-static void query_direct(const struct ad_neighbors *nb, size_t k,
-    const double *x, struct cands *c, struct work *w, double *dist,
-    size_t *idx)
+/* Ranks the candidates of row x by exact squared distance, or every
+ * reference row when they overflowed or dgemm could not be used (direct),
+ * then writes k distances and indices by the self-exclusion rule. */
+static void finish(const struct ad_neighbors *nb, const double *x,
+    const struct cands *c, int direct, size_t k, struct work *w,
+    double *dist, size_t *idx)
 {
-	for (size_t j = 0; j < nb->n; j++)
-		c->i[j] = (uint32_t)j;
-	c->count = nb->n;
-	finish(nb, x, c, k, w, dist, idx);
+	struct best b = { w->best_d, w->best_i, 0, k + 1 };
+	size_t skip;
+
+	if (direct || c->overflow) {
+		for (size_t j = 0; j < nb->n; j++)
+			rank(&b, sqdist(x, nb->x + j * nb->d, nb->d), j);
+	} else {
+		for (size_t j = 0; j < c->count; j++)
+			rank(&b, sqdist(x, nb->x + (size_t)c->i[j] * nb->d,
+			    nb->d), c->i[j]);
+	}
+	skip = b.d[0] == 0 ? 1 : 0;
+	for (size_t j = 0; j < k; j++) {
+		dist[j] = sqrt(b.d[j + skip]);
+		idx[j] = b.i[j + skip];
+	}
 }
 
 enum row_kind { ROW_FINITE, ROW_NAN, ROW_DIRECT };
@@ -384,12 +406,14 @@ static struct cands row_cands(const struct ad_neighbors *nb, size_t k,
 	struct cands c;
 	size_t lim = 4 * (k + 1) > 64 ? 4 * (k + 1) : 64;
 
+	c.cap = cand_room(nb, k);
 	c.heap = w->heap + r * (k + 1);
 	c.nheap = 0;
-	c.a = w->a + r * nb->n;
-	c.i = w->ci + r * nb->n;
+	c.a = w->a + r * c.cap;
+	c.i = w->ci + r * c.cap;
 	c.count = 0;
-	c.limit = lim < nb->n ? lim : nb->n;
+	c.limit = lim < c.cap ? lim : c.cap;
+	c.overflow = 0;
 	c.tol = (4.0 * (double)nb->d + 16) * DBL_EPSILON * (xx + nb->maxyy);
 	return c;
 }
@@ -422,21 +446,18 @@ void ad_neighbors_query(const struct ad_neighbors *nb, size_t k,
 		    (int)nb->d, 1.0, w.tile, (int)m);
 		for (size_t r = 0; r < nq; r++) {
 			if (kind[r] == ROW_FINITE)
-				offer(&c[r], k + 1, w.tile + r * m, m, j0, nb->n);
+				offer(&c[r], k + 1, w.tile + r * m, m, j0);
 		}
 	}
 	for (size_t r = 0; r < nq; r++) {
-		if (kind[r] == ROW_FINITE) {
-			finish(nb, x + r * ld, &c[r], k, &w, dist + r * k,
-			    idx + r * k);
-		} else if (kind[r] == ROW_DIRECT) {
-			query_direct(nb, k, x + r * ld, &c[r], &w, dist + r * k,
-			    idx + r * k);
-		} else {
+		if (kind[r] == ROW_NAN) {
 			for (size_t j = 0; j < k; j++) {
 				dist[r * k + j] = NAN;
 				idx[r * k + j] = 0;
 			}
+		} else {
+			finish(nb, x + r * ld, &c[r], kind[r] == ROW_DIRECT, k,
+			    &w, dist + r * k, idx + r * k);
 		}
 	}
 }

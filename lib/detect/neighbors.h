@@ -39,8 +39,8 @@
 struct ad_neighbors;
 
 /* Query rows per ad_neighbors_query call, reference rows per dgemm tile. */
-#define AD_NEIGHBORS_BLOCK 32
-#define AD_NEIGHBORS_TILE 1024
+#define AD_NEIGHBORS_BLOCK 256
+#define AD_NEIGHBORS_TILE 256
 
 /* Most reference rows (indices fit 32 bits). */
 #define AD_NEIGHBORS_MAX_ROWS ((size_t)1 << 31)
