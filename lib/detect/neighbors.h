@@ -12,19 +12,23 @@
  * (4d + 16) eps (|x|^2 + max |y|^2), of the (k+1)-th smallest, a set
  * proven to hold the true k+1 nearest. The candidates' squared distances
  * are then recomputed as sum_f (x_f - y_f)^2 in feature order, sorted by
- * (distance, reference index), and the first ones kept. So the result is
- * the same for any block, tile, thread or OpenBLAS kernel: dgemm's
- * rounding decides which rows are looked at again, never the answer.
+ * (distance, reference index), and the first ones kept. A row with more
+ * near-ties than its candidate list holds (8(k+1), at least 512: copies
+ * of one reference row, say) is ranked against every reference row
+ * instead. So the result is the same for any block, tile, thread or
+ * OpenBLAS kernel: dgemm's rounding decides which rows are looked at
+ * again, never the answer. The workspace holds a tile and the candidate
+ * lists of a block, about 2.2 MB for k = 5, whatever the reference size.
  *
  * Self-exclusion ("a training row is not its own neighbour"). The search
  * finds the k+1 nearest; when the nearest is at distance exactly 0 it is
  * dropped, else the (k+1)-th is. Scoring a reference row thus gives the
  * distances scikit-learn's kneighbors() (no X: each row without itself)
  * gives at fit time, duplicates included: n copies of a row see n-1 zeros.
- * The price: a new row that equals a reference row exactly is scored as
- * that reference row would be, without its twin, which is no lower than
- * the twin's own fit-time score (a copy of the training data is no more
- * normal than the data it copies).
+ * The price: a new row that equals a reference row exactly gets that
+ * row's fit-time neighbours, the copy not counted, where scikit-learn and
+ * PyOD count it at distance 0 and score the new row lower (a copy of the
+ * training data is taken as no more normal than the data it copies).
  *
  * Rows must be finite to be found normally: a row holding a NaN gets NaN
  * distances; one with an infinite value, or too large for |x|^2, is
