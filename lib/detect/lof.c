@@ -1,0 +1,304 @@
+/*
+ * The lof detector: scikit-learn's LocalOutlierFactor(novelty=True) over
+ * an exact neighbour search.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "lof.h"
+#include "neighbors.h"
+
+struct ad_lof {
+	size_t k;                    /* n_neighbors, 1..nref - 1 */
+	struct ad_neighbors *ref;    /* the reference sample, owned */
+	double *kdist;               /* each reference row's k-distance */
+	double *lrd;                 /* and local reachability density */
+	double *train;               /* their scores, kept by fit (not by
+	                                decode): NULL or nref values */
+};
+
+/* scikit-learn's guard against an infinite density when more than k
+ * reference rows coincide. */
+#define LRD_EPS 1e-10
+
+void ad_lof_defaults(struct ad_lof_opts *o)
+{
+	o->k = 20;
+}
+
+void ad_lof_free(struct ad_lof *lof)
+{
+	if (lof == NULL)
+		return;
+	ad_neighbors_free(lof->ref);
+	ad_free(lof->kdist);
+	ad_free(lof->lrd);
+	ad_free(lof->train);
+	ad_free(lof);
+}
+
+size_t ad_lof_k(const struct ad_lof *lof)
+{
+	return lof->k;
+}
+
+size_t ad_lof_nref(const struct ad_lof *lof)
+{
+	return ad_neighbors_count(lof->ref);
+}
+
+size_t ad_lof_nfeat(const struct ad_lof *lof)
+{
+	return ad_neighbors_nfeat(lof->ref);
+}
+
+/* The lrd of a row whose k nearest are at dist[], reference rows idx[];
+ * fitting and scoring share it, so a reference row scores bit for bit as
+ * it was fitted. */
+static double lrd_of(const struct ad_lof *lof, const double *dist,
+    const size_t *idx)
+{
+	double s = 0;
+
+	for (size_t j = 0; j < lof->k; j++)
+		s += fmax(dist[j], lof->kdist[idx[j]]);
+	return 1 / (s / (double)lof->k + LRD_EPS);
+}
+
+static double score_of(const struct ad_lof *lof, const double *dist,
+    const size_t *idx)
+{
+	double lrd, s = 0;
+
+	if (isnan(dist[0]))   /* fmax below would hide it */
+		return NAN;
+	lrd = lrd_of(lof, dist, idx);
+	for (size_t j = 0; j < lof->k; j++)
+		s += lof->lrd[idx[j]] / lrd;
+	return s / (double)lof->k;
+}
+
+/* ---- fitting ---- */
+
+/* The k nearest of every reference row: dist and idx, nref x k. */
+static void all_neighbors(const struct ad_lof *lof, void *work, double *dist,
+    size_t *idx)
+{
+	size_t n = ad_neighbors_count(lof->ref), k = lof->k;
+	size_t d = ad_neighbors_nfeat(lof->ref);
+
+	for (size_t i0 = 0; i0 < n; i0 += AD_NEIGHBORS_BLOCK) {
+		size_t m = n - i0 < AD_NEIGHBORS_BLOCK ? n - i0 :
+		    AD_NEIGHBORS_BLOCK;
+		const double *bd;
+		const size_t *bi;
+		ad_neighbors_query(lof->ref, k, ad_neighbors_row(lof->ref, i0),
+		    m, d, work, &bd, &bi);
+		memcpy(dist + i0 * k, bd, m * k * sizeof *dist);
+		memcpy(idx + i0 * k, bi, m * k * sizeof *idx);
+	}
+}
+
+static enum ad_status fit_densities(struct ad_lof *lof, struct ad_error *err)
+{
+	size_t n = ad_neighbors_count(lof->ref), k = lof->k, nk;
+	size_t ws = ad_neighbors_workspace_size(lof->ref, k);
+	double *dist = NULL;
+	size_t *idx = NULL;
+	void *work = NULL;
+	enum ad_status st = AD_OK;
+
+	if (ad_mul_size(n, k, &nk) || ws == SIZE_MAX ||
+	    (work = ad_malloc(ws)) == NULL ||
+	    (dist = ad_calloc(nk, sizeof *dist)) == NULL ||
+	    (idx = ad_calloc(nk, sizeof *idx)) == NULL) {
+		st = ad_error_nomem(err);
+		goto out;
+	}
+	all_neighbors(lof, work, dist, idx);
+	for (size_t i = 0; i < n; i++)
+		lof->kdist[i] = dist[i * k + k - 1];
+	for (size_t i = 0; i < n; i++)
+		lof->lrd[i] = lrd_of(lof, dist + i * k, idx + i * k);
+	for (size_t i = 0; i < n; i++)
+		lof->train[i] = score_of(lof, dist + i * k, idx + i * k);
+out:
+	ad_free(work);
+	ad_free(dist);
+	ad_free(idx);
+	return st;
+}
+
+static enum ad_status alloc_densities(struct ad_lof *lof, size_t n,
+    struct ad_error *err)
+{
+	lof->kdist = ad_calloc(n, sizeof *lof->kdist);
+	lof->lrd = ad_calloc(n, sizeof *lof->lrd);
+	return lof->kdist == NULL || lof->lrd == NULL ? ad_error_nomem(err) :
+	    AD_OK;
+}
+
+static enum ad_status alloc_train(struct ad_lof *lof, size_t n,
+    struct ad_error *err)
+{
+	lof->train = ad_calloc(n, sizeof *lof->train);
+	return lof->train == NULL ? ad_error_nomem(err) : AD_OK;
+}
+
+enum ad_status ad_lof_fit(const struct ad_lof_opts *o, const double *x,
+    size_t n, size_t d, uint64_t seed, struct ad_lof **out,
+    struct ad_error *err)
+{
+	struct ad_lof *lof;
+	enum ad_status st;
+
+	(void)seed;
+	if (o->k < 1 || o->k > AD_LOF_MAX_K)
+		return ad_error_set(err, AD_EUSAGE, "lof: n_neighbors must be 1 "
+		    "to %d", AD_LOF_MAX_K);
+	if (n < 2)
+		return ad_error_set(err, AD_EDATA, "lof needs at least 2 training "
+		    "rows");
+	if ((lof = ad_calloc(1, sizeof *lof)) == NULL)
+		return ad_error_nomem(err);
+	lof->k = o->k < n - 1 ? o->k : n - 1;
+	if ((st = ad_neighbors_new(x, n, d, &lof->ref, err)) != AD_OK ||
+	    (st = alloc_densities(lof, n, err)) != AD_OK ||
+	    (st = alloc_train(lof, n, err)) != AD_OK ||
+	    (st = fit_densities(lof, err)) != AD_OK) {
+		ad_lof_free(lof);
+		return st;
+	}
+	*out = lof;
+	return AD_OK;
+}
+
+/* ---- scoring ---- */
+
+size_t ad_lof_workspace_size(const struct ad_lof *lof)
+{
+	return ad_neighbors_workspace_size(lof->ref, lof->k);
+}
+
+void ad_lof_score(const struct ad_lof *lof, const double *x, size_t n,
+    size_t ld, void *work, double *score)
+{
+	size_t k = lof->k;
+	const size_t *idx;
+	const double *dist;
+
+	for (size_t i0 = 0; i0 < n; i0 += AD_NEIGHBORS_BLOCK) {
+		size_t m = n - i0 < AD_NEIGHBORS_BLOCK ? n - i0 :
+		    AD_NEIGHBORS_BLOCK;
+		ad_neighbors_query(lof->ref, k, x + i0 * ld, m, ld, work, &dist,
+		    &idx);
+		for (size_t r = 0; r < m; r++)
+			score[i0 + r] = score_of(lof, dist + r * k, idx + r * k);
+	}
+}
+
+/* Fitting found every reference row's neighbours: their scores are kept,
+ * sparing a second search; a decoded detector searches again, to the same
+ * bits. */
+void ad_lof_train_scores(const struct ad_lof *lof, void *work, double *score)
+{
+	if (lof->train != NULL) {
+		memcpy(score, lof->train, ad_lof_nref(lof) * sizeof *score);
+		return;
+	}
+	ad_lof_score(lof, ad_neighbors_row(lof->ref, 0),
+	    ad_neighbors_count(lof->ref), ad_neighbors_nfeat(lof->ref), work,
+	    score);
+}
+
+void ad_lof_explain(const struct ad_lof *lof, const double *x, void *work,
+    double *contrib)
+{
+	ad_neighbors_explain(lof->ref, lof->k, x, work, contrib);
+}
+
+/* ---- the payload ---- */
+
+size_t ad_lof_encoded_size(const struct ad_lof *lof)
+{
+	return 4 + ad_neighbors_encoded_size(lof->ref) + 16 * ad_lof_nref(lof);
+}
+
+void ad_lof_encode(const struct ad_lof *lof, unsigned char *p)
+{
+	size_t n = ad_lof_nref(lof);
+
+	p = ad_neighbors_put_u32(p, (uint32_t)lof->k);
+	p = ad_neighbors_encode(lof->ref, p);
+	for (size_t i = 0; i < n; i++)
+		p = ad_neighbors_put_f64(p, lof->kdist[i]);
+	for (size_t i = 0; i < n; i++)
+		p = ad_neighbors_put_f64(p, lof->lrd[i]);
+}
+
+static enum ad_status corrupt(struct ad_error *err, const char *name,
+    const char *what)
+{
+	return ad_error_at(err, AD_EDATA, name, 0, 0, "corrupt model: %s", what);
+}
+
+/* Reads kdist and lrd from p (16 n bytes); a phrase if one is bad. */
+static const char *decode_densities(struct ad_lof *lof, const unsigned char *p,
+    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		lof->kdist[i] = ad_neighbors_get_f64(p + 8 * i);
+		lof->lrd[i] = ad_neighbors_get_f64(p + 8 * (n + i));
+		if (!(isfinite(lof->kdist[i]) && lof->kdist[i] >= 0))
+			return "lof k-distance out of range";
+		if (!(isfinite(lof->lrd[i]) && lof->lrd[i] > 0))
+			return "lof density out of range";
+	}
+	return NULL;
+}
+
+/* Checks what follows the reference: k, and exactly the densities. */
+static enum ad_status decode_rest(struct ad_lof *lof, uint32_t k,
+    const unsigned char *p, size_t rest, const char *name,
+    struct ad_error *err)
+{
+	size_t n = ad_neighbors_count(lof->ref);
+	const char *bad;
+	enum ad_status st;
+
+	if (k < 1 || k > AD_LOF_MAX_K || k >= n)
+		return corrupt(err, name, "lof n_neighbors out of range");
+	if (rest / 16 != n || rest % 16 != 0)
+		return corrupt(err, name, "lof densities do not fill the payload "
+		    "exactly");
+	if ((st = alloc_densities(lof, n, err)) != AD_OK)
+		return st;
+	if ((bad = decode_densities(lof, p, n)) != NULL)
+		return corrupt(err, name, bad);
+	lof->k = k;
+	return AD_OK;
+}
+
+enum ad_status ad_lof_decode(const unsigned char *p, size_t len,
+    size_t nfeat, const char *name, struct ad_lof **out,
+    struct ad_error *err)
+{
+	struct ad_lof *lof;
+	enum ad_status st;
+	size_t used = 0;
+
+	if (len < 4)
+		return corrupt(err, name, "truncated lof detector");
+	if ((lof = ad_calloc(1, sizeof *lof)) == NULL)
+		return ad_error_nomem(err);
+	if ((st = ad_neighbors_decode(p + 4, len - 4, nfeat, name, &lof->ref,
+	    &used, err)) != AD_OK ||
+	    (st = decode_rest(lof, ad_neighbors_get_u32(p), p + 4 + used,
+	    len - 4 - used, name, err)) != AD_OK) {
+		ad_lof_free(lof);
+		return st;
+	}
+	*out = lof;
+	return AD_OK;
+}
