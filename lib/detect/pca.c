@@ -1,0 +1,490 @@
+/*
+ * PyOD's PCA detector (pca.h): the covariance of the standardized,
+ * centred rows through cblas_dsyrk in blocks of rows, its eigenvectors by
+ * LAPACK's dsyevr, scikit-learn's sign rule through cblas_dgemm on the
+ * same blocks, and PyOD's distances to the selected components.
+ */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "alloc.h"
+#include "autoenc.h"
+#include "pca.h"
+#include "wire.h"
+
+/* LAPACK (in OpenBLAS): eigenvalues and eigenvectors of a symmetric
+ * matrix, column-major; the trailing lengths are gfortran's hidden string
+ * lengths. */
+void dsyevr_(const char *jobz, const char *range, const char *uplo,
+    const int *n, double *a, const int *lda, const double *vl,
+    const double *vu, const int *il, const int *iu, const double *abstol,
+    int *m, double *w, double *z, const int *ldz, int *isuppz, double *work,
+    const int *lwork, int *iwork, const int *liwork, int *info,
+    size_t jobz_len, size_t range_len, size_t uplo_len);
+
+/* Rows standardized and centred at a time (memory: BLOCK x features). */
+#define BLOCK 4096
+
+struct ad_pca {
+	size_t d, ncomp, nsel;
+	int weighted, standardize;
+	double *mean;       /* d: the standardizer's mean (0 without) */
+	double *scale;      /* d: its scale (1 without), > 0 */
+	double *comp;       /* nsel x d: the selected components */
+	double *w;          /* nsel: their divisors */
+};
+
+void ad_pca_defaults(struct ad_pca_opts *o)
+{
+	o->ncomp = 0;
+	o->nsel = 0;
+	o->weighted = 1;
+	o->standardize = 1;
+}
+
+static enum ad_status state_new(size_t d, size_t ncomp, size_t nsel,
+    struct ad_pca **out, struct ad_error *err)
+{
+	struct ad_pca *p = ad_calloc(1, sizeof *p);
+
+	if (p == NULL)
+		return ad_error_nomem(err);
+	p->d = d;
+	p->ncomp = ncomp;
+	p->nsel = nsel;
+	/* d <= AD_PCA_MAX_FEATURES: no overflow */
+	if ((p->mean = ad_calloc(d, sizeof *p->mean)) == NULL ||
+	    (p->scale = ad_calloc(d, sizeof *p->scale)) == NULL ||
+	    (p->comp = ad_calloc(nsel * d, sizeof *p->comp)) == NULL ||
+	    (p->w = ad_calloc(nsel, sizeof *p->w)) == NULL) {
+		ad_pca_free(p);
+		return ad_error_nomem(err);
+	}
+	*out = p;
+	return AD_OK;
+}
+
+void ad_pca_free(struct ad_pca *p)
+{
+	if (p == NULL)
+		return;
+	ad_free(p->mean);
+	ad_free(p->scale);
+	ad_free(p->comp);
+	ad_free(p->w);
+	ad_free(p);
+}
+
+size_t ad_pca_nfeat(const struct ad_pca *p)
+{
+	return p->d;
+}
+
+size_t ad_pca_ncomp(const struct ad_pca *p)
+{
+	return p->ncomp;
+}
+
+size_t ad_pca_nsel(const struct ad_pca *p)
+{
+	return p->nsel;
+}
+
+const double *ad_pca_component(const struct ad_pca *p, size_t j)
+{
+	return p->comp + j * p->d;
+}
+
+double ad_pca_weight(const struct ad_pca *p, size_t j)
+{
+	return p->w[j];
+}
+
+/* ---- fitting ---- */
+
+/* scikit-learn StandardScaler's mean and scale of feature f: the variance
+ * with its correction term, a constant feature's (_is_constant_feature)
+ * or a tiny scale taken as 1. */
+static void standardizer(struct ad_pca *p, const double *x, size_t n,
+    size_t f)
+{
+	size_t d = p->d;
+	double sum = 0, mean, corr = 0, sq = 0, var, eps = DBL_EPSILON;
+	double N = (double)n, sd;
+
+	for (size_t i = 0; i < n; i++)
+		sum += x[i * d + f];
+	mean = sum / N;
+	for (size_t i = 0; i < n; i++) {
+		double t = x[i * d + f] - mean;
+		corr += t;
+		sq += t * t;
+	}
+	var = (sq - corr * corr / N) / N;
+	sd = sqrt(var);
+	p->mean[f] = mean;
+	p->scale[f] = var <= N * eps * var + (N * mean * eps) * (N * mean * eps)
+	    || sd < 10 * eps ? 1 : sd;
+}
+
+/* Rows r0..r0+m of x standardized into blk (m x d); with centre, minus
+ * centre too. */
+static void load_block(const struct ad_pca *p, const double *x, size_t r0,
+    size_t m, const double *centre, double *blk)
+{
+	size_t d = p->d;
+
+	for (size_t i = 0; i < m; i++)
+		for (size_t f = 0; f < d; f++) {
+			double z = (x[(r0 + i) * d + f] - p->mean[f]) / p->scale[f];
+			blk[i * d + f] = centre != NULL ? z - centre[f] : z;
+		}
+}
+
+/* The column means of the standardized rows (scikit-learn PCA's mean_),
+ * into centre. */
+static void standardized_mean(const struct ad_pca *p, const double *x,
+    size_t n, double *centre)
+{
+	size_t d = p->d;
+
+	memset(centre, 0, d * sizeof *centre);
+	for (size_t i = 0; i < n; i++)
+		for (size_t f = 0; f < d; f++)
+			centre[f] += (x[i * d + f] - p->mean[f]) / p->scale[f];
+	for (size_t f = 0; f < d; f++)
+		centre[f] /= (double)n;
+}
+
+/* The covariance (n - 1 in the denominator) of the centred standardized
+ * rows into cov (d x d, upper triangle, row-major), blk as scratch. */
+static void covariance(const struct ad_pca *p, const double *x, size_t n,
+    const double *centre, double *blk, double *cov)
+{
+	int d = (int)p->d;
+
+	memset(cov, 0, p->d * p->d * sizeof *cov);
+	for (size_t r = 0; r < n; r += BLOCK) {
+		size_t m = n - r < BLOCK ? n - r : BLOCK;
+
+		load_block(p, x, r, m, centre, blk);
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, (int)m,
+		    1.0 / (double)(n - 1), blk, d, 1.0, cov, d);
+	}
+}
+
+/* Eigenvalues (ascending) into val and eigenvectors (column-major: vector
+ * k at vec + k * d) of the d x d symmetric matrix a, whose row-major upper
+ * triangle is LAPACK's column-major lower one; destroys a. */
+static enum ad_status eigen(double *a, size_t d, double *val, double *vec,
+    struct ad_error *err)
+{
+	int n = (int)d, m = 0, info = 0, lwork = -1, liwork = -1, iw = 0;
+	int il = 0, iu = 0, *isuppz = NULL, *iwork = NULL;
+	double vl = 0, vu = 0, abstol = 0, wq = 0, *work = NULL;
+	enum ad_status st = AD_OK;
+
+	dsyevr_("V", "A", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, val,
+	    vec, &n, NULL, &wq, &lwork, &iw, &liwork, &info, 1, 1, 1);
+	if (info != 0)
+		return ad_error_set(err, AD_EDATA, "PCA: the eigen-decomposition "
+		    "failed (LAPACK info %d)", info);
+	lwork = (int)wq;
+	liwork = iw;
+	if ((work = ad_malloc((size_t)lwork * sizeof *work)) == NULL ||
+	    (iwork = ad_malloc((size_t)liwork * sizeof *iwork)) == NULL ||
+	    (isuppz = ad_malloc(2 * d * sizeof *isuppz)) == NULL) {
+		st = ad_error_nomem(err);
+		goto out;
+	}
+	dsyevr_("V", "A", "L", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, val,
+	    vec, &n, isuppz, work, &lwork, iwork, &liwork, &info, 1, 1, 1);
+	if (info != 0 || m != n)
+		st = ad_error_set(err, AD_EDATA, "PCA: the eigen-decomposition "
+		    "failed (LAPACK info %d)", info);
+out:
+	ad_free(work);
+	ad_free(iwork);
+	ad_free(isuppz);
+	return st;
+}
+
+/* Copies the selected components (by decreasing variance: component k is
+ * eigenvector d - 1 - k) and their divisors into p. */
+static enum ad_status select_components(struct ad_pca *p, const double *val,
+    const double *vec, struct ad_error *err)
+{
+	size_t d = p->d, first = p->ncomp - p->nsel;
+	double top = val[d - 1], floor = top * DBL_EPSILON * DBL_EPSILON;
+	double total = 0;
+
+	if (!(top > 0))
+		return ad_error_set(err, AD_EDATA, "PCA: the rows have no "
+		    "variance");
+	for (size_t k = 0; k < d; k++)
+		total += val[k] > floor ? val[k] : floor;
+	for (size_t j = 0; j < p->nsel; j++) {
+		size_t k = d - 1 - (first + j);
+		double lambda = val[k] > floor ? val[k] : floor;
+
+		memcpy(p->comp + j * d, vec + k * d, d * sizeof *vec);
+		p->w[j] = p->weighted ? lambda / total : 1;
+	}
+	return AD_OK;
+}
+
+/* scikit-learn's svd_flip (u_based_decision): flips each selected
+ * component so that the training row with the largest projection in
+ * magnitude (the first such) projects positively. */
+static void fix_signs(struct ad_pca *p, const double *x, size_t n,
+    const double *centre, double *blk, double *proj, double *best)
+{
+	size_t d = p->d, s = p->nsel;
+
+	for (size_t j = 0; j < s; j++)
+		best[j] = 0;
+	for (size_t r = 0; r < n; r += BLOCK) {
+		size_t m = n - r < BLOCK ? n - r : BLOCK;
+
+		load_block(p, x, r, m, centre, blk);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m,
+		    (int)s, (int)d, 1.0, blk, (int)d, p->comp, (int)d, 0.0, proj,
+		    (int)s);
+		for (size_t i = 0; i < m; i++)
+			for (size_t j = 0; j < s; j++)
+				if (fabs(proj[i * s + j]) > fabs(best[j]))
+					best[j] = proj[i * s + j];
+	}
+	for (size_t j = 0; j < s; j++)
+		if (best[j] < 0)
+			for (size_t f = 0; f < d; f++)
+				p->comp[j * d + f] = -p->comp[j * d + f];
+}
+
+static const char *check_opts(const struct ad_pca_opts *o, size_t n,
+    size_t d)
+{
+	size_t most = n < d ? n : d;
+
+	if (o->ncomp > most)
+		return "PCA: more components than rows or features";
+	if (o->nsel > (o->ncomp ? o->ncomp : most))
+		return "PCA: more selected components than components";
+	if ((o->weighted != 0 && o->weighted != 1) ||
+	    (o->standardize != 0 && o->standardize != 1))
+		return "PCA: weighted and standardize are 0 or 1";
+	return NULL;
+}
+
+/* The fit proper, into p (sized), with scratch from one block. */
+static enum ad_status fit_into(struct ad_pca *p, const double *x, size_t n,
+    struct ad_error *err)
+{
+	size_t d = p->d, need = 0, sq = d * d;
+	double *mem, *centre, *cov, *val, *vec, *blk, *proj, *best;
+	enum ad_status st;
+
+	/* centre d, cov d^2, val d, vec d^2, blk BLOCK d, proj BLOCK nsel,
+	 * best nsel: d <= 4096, no overflow */
+	need = 2 * d + 2 * sq + BLOCK * d + BLOCK * p->nsel + p->nsel;
+	if ((mem = ad_malloc(need * sizeof *mem)) == NULL)
+		return ad_error_nomem(err);
+	centre = mem, cov = centre + d, val = cov + sq, vec = val + d;
+	blk = vec + sq, proj = blk + BLOCK * d, best = proj + BLOCK * p->nsel;
+	for (size_t f = 0; f < d; f++) {
+		if (p->standardize) {
+			standardizer(p, x, n, f);
+		} else {
+			p->mean[f] = 0;
+			p->scale[f] = 1;
+		}
+	}
+	standardized_mean(p, x, n, centre);
+	covariance(p, x, n, centre, blk, cov);
+	if ((st = eigen(cov, d, val, vec, err)) == AD_OK &&
+	    (st = select_components(p, val, vec, err)) == AD_OK)
+		fix_signs(p, x, n, centre, blk, proj, best);
+	ad_free(mem);
+	return st;
+}
+
+enum ad_status ad_pca_fit(const struct ad_pca_opts *o, const double *x,
+    size_t n, size_t d, uint64_t seed, struct ad_pca **out,
+    struct ad_error *err)
+{
+	struct ad_pca *p;
+	size_t ncomp, nsel;
+	const char *why;
+	enum ad_status st;
+
+	(void)seed;
+	if (n < 2 || d == 0)
+		return ad_error_set(err, AD_EDATA, "PCA needs at least 2 rows");
+	if (d > AD_PCA_MAX_FEATURES)
+		return ad_error_set(err, AD_EDATA, "PCA takes at most %d features",
+		    AD_PCA_MAX_FEATURES);
+	if ((why = check_opts(o, n, d)) != NULL)
+		return ad_error_set(err, AD_EUSAGE, "%s", why);
+	ncomp = o->ncomp ? o->ncomp : n < d ? n : d;
+	nsel = o->nsel ? o->nsel : ncomp;
+	ad_autoenc_blas_init();
+	if ((st = state_new(d, ncomp, nsel, &p, err)) != AD_OK)
+		return st;
+	p->weighted = o->weighted;
+	p->standardize = o->standardize;
+	if ((st = fit_into(p, x, n, err)) != AD_OK) {
+		ad_pca_free(p);
+		return st;
+	}
+	*out = p;
+	return AD_OK;
+}
+
+/* ---- scoring ---- */
+
+/* Row x standardized into z. */
+static void standardize_row(const struct ad_pca *p, const double *x,
+    double *z)
+{
+	for (size_t f = 0; f < p->d; f++)
+		z[f] = (x[f] - p->mean[f]) / p->scale[f];
+}
+
+/* |z - c_j|. */
+static double distance(const struct ad_pca *p, const double *z, size_t j)
+{
+	const double *c = p->comp + j * p->d;
+	double s = 0;
+
+	for (size_t f = 0; f < p->d; f++)
+		s += (z[f] - c[f]) * (z[f] - c[f]);
+	return sqrt(s);
+}
+
+void ad_pca_score(const struct ad_pca *p, const double *x, size_t n,
+    size_t ld, double *score)
+{
+	double z[AD_PCA_MAX_FEATURES];
+
+	for (size_t i = 0; i < n; i++) {
+		double s = 0;
+
+		standardize_row(p, x + i * ld, z);
+		for (size_t j = 0; j < p->nsel; j++)
+			s += distance(p, z, j) / p->w[j];
+		score[i] = s;
+	}
+}
+
+void ad_pca_explain(const struct ad_pca *p, const double *x,
+    double *contrib)
+{
+	double z[AD_PCA_MAX_FEATURES];
+
+	standardize_row(p, x, z);
+	memset(contrib, 0, p->d * sizeof *contrib);
+	for (size_t j = 0; j < p->nsel; j++) {
+		const double *c = p->comp + j * p->d;
+		double dist = distance(p, z, j);
+
+		if (dist == 0)
+			continue;
+		for (size_t f = 0; f < p->d; f++)
+			contrib[f] += (z[f] - c[f]) * (z[f] - c[f]) /
+			    (dist * p->w[j]);
+	}
+}
+
+/* ---- the payload ---- */
+
+size_t ad_pca_encoded_size(const struct ad_pca *p)
+{
+	return 16 + 8 * (2 * p->d + p->nsel * p->d + p->nsel);
+}
+
+void ad_pca_encode(const struct ad_pca *p, unsigned char *buf)
+{
+	size_t d = p->d;
+
+	buf = ad_wire_put_u32(buf, (uint32_t)d);
+	buf = ad_wire_put_u32(buf, (uint32_t)p->ncomp);
+	buf = ad_wire_put_u32(buf, (uint32_t)p->nsel);
+	buf = ad_wire_put_u32(buf, (uint32_t)(p->weighted | p->standardize << 1));
+	for (size_t f = 0; f < d; f++)
+		buf = ad_wire_put_f64(buf, p->mean[f]);
+	for (size_t f = 0; f < d; f++)
+		buf = ad_wire_put_f64(buf, p->scale[f]);
+	for (size_t i = 0; i < p->nsel * d; i++)
+		buf = ad_wire_put_f64(buf, p->comp[i]);
+	for (size_t j = 0; j < p->nsel; j++)
+		buf = ad_wire_put_f64(buf, p->w[j]);
+}
+
+static enum ad_status corrupt(struct ad_error *err, const char *name,
+    const char *what)
+{
+	return ad_error_at(err, AD_EDATA, name, 0, 0, "corrupt model: %s", what);
+}
+
+/* Reads n doubles into v; 0, or -1 if one is missing or not finite or,
+ * with positive, not > 0. */
+static int get_values(struct ad_wire *w, double *v, size_t n, int positive)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ad_wire_get_f64(w, &v[i]) || !isfinite(v[i]) ||
+		    (positive && !(v[i] > 0)))
+			return -1;
+	return 0;
+}
+
+static int decode_values(struct ad_wire *w, struct ad_pca *p)
+{
+	if (get_values(w, p->mean, p->d, 0) ||
+	    get_values(w, p->scale, p->d, 1) ||
+	    get_values(w, p->comp, p->nsel * p->d, 0) ||
+	    get_values(w, p->w, p->nsel, 1))
+		return -1;
+	for (size_t j = 0; j < p->nsel && !p->weighted; j++)
+		if (p->w[j] != 1)
+			return -1;
+	for (size_t f = 0; f < p->d && !p->standardize; f++)
+		if (p->mean[f] != 0 || p->scale[f] != 1)
+			return -1;
+	return 0;
+}
+
+enum ad_status ad_pca_decode(const unsigned char *buf, size_t len,
+    size_t nfeat, const char *name, struct ad_pca **out,
+    struct ad_error *err)
+{
+	struct ad_wire w = { buf, len };
+	uint32_t d, ncomp, nsel, flags;
+	struct ad_pca *p;
+	enum ad_status st;
+
+	if (ad_wire_get_u32(&w, &d) || ad_wire_get_u32(&w, &ncomp) ||
+	    ad_wire_get_u32(&w, &nsel) || ad_wire_get_u32(&w, &flags))
+		return corrupt(err, name, "truncated PCA");
+	if (d != nfeat || d == 0 || d > AD_PCA_MAX_FEATURES)
+		return corrupt(err, name, "PCA feature count is not the model's");
+	if (ncomp < 1 || ncomp > d || nsel < 1 || nsel > ncomp || flags > 3)
+		return corrupt(err, name, "PCA component counts or flags out of "
+		    "range");
+	/* counts below 4097: no overflow */
+	if (w.left != 8 * (2 * (size_t)d + (size_t)nsel * d + nsel))
+		return corrupt(err, name, "PCA components do not fill the payload "
+		    "exactly");
+	if ((st = state_new(d, ncomp, nsel, &p, err)) != AD_OK)
+		return st;
+	p->weighted = flags & 1;
+	p->standardize = flags >> 1 & 1;
+	if (decode_values(&w, p) != 0) {
+		ad_pca_free(p);
+		return corrupt(err, name, "PCA value not finite or out of range");
+	}
+	*out = p;
+	return AD_OK;
+}
