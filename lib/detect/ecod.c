@@ -11,12 +11,19 @@
 #include "ecod.h"
 #include "wire.h"
 
+/* A search first finds the block of this many sorted values that holds
+ * the answer, among the blocks' first values, then searches the block. */
+#define HEAD_EVERY 64
+
 struct ad_ecod {
 	enum ad_ecod_aggregate aggregate;
 	size_t d;           /* features */
 	size_t n;           /* training rows */
 	double *sorted;     /* feature f: sorted[f * n .. f * n + n), ascending */
 	int *sign;          /* per feature: skewness sign, -1, 0 or 1 */
+	double *head;       /* feature f: head[f * nhead + k] = its value
+	                       k * HEAD_EVERY, an index that stays in cache */
+	size_t nhead;       /* heads per feature */
 	double start[2];    /* by enum sample: 1 / N, the first probability */
 	double step[2];     /* (1 - 1 / N) / (N - 1), numpy.linspace's step */
 };
@@ -48,8 +55,10 @@ static enum ad_status state_new(size_t n, size_t d, struct ad_ecod **out,
 
 	if (ad_mul_size(n, d, &cells) || (e = ad_calloc(1, sizeof *e)) == NULL)
 		return ad_error_nomem(err);
+	e->nhead = n / HEAD_EVERY + (n % HEAD_EVERY != 0);
 	if ((e->sorted = ad_calloc(cells, sizeof *e->sorted)) == NULL ||
-	    (e->sign = ad_calloc(d, sizeof *e->sign)) == NULL) {
+	    (e->sign = ad_calloc(d, sizeof *e->sign)) == NULL ||
+	    (e->head = ad_calloc(e->nhead * d, sizeof *e->head)) == NULL) {
 		ad_ecod_free(e);
 		return ad_error_nomem(err);
 	}
@@ -70,6 +79,7 @@ void ad_ecod_free(struct ad_ecod *e)
 		return;
 	ad_free(e->sorted);
 	ad_free(e->sign);
+	ad_free(e->head);
 	ad_free(e);
 }
 
@@ -86,6 +96,13 @@ size_t ad_ecod_nrows(const struct ad_ecod *e)
 int ad_ecod_skew_sign(const struct ad_ecod *e, size_t f)
 {
 	return e->sign[f];
+}
+
+/* Feature f's heads, from its sorted values. */
+static void set_heads(struct ad_ecod *e, size_t f)
+{
+	for (size_t k = 0; k < e->nhead; k++)
+		e->head[f * e->nhead + k] = e->sorted[f * e->n + k * HEAD_EVERY];
 }
 
 /* ---- fitting ---- */
@@ -175,6 +192,7 @@ static void fit_feature(struct ad_ecod *e, const double *x, size_t f,
 	for (size_t i = 0; i < n; i++)
 		s[i] = key_value(k[i]);
 	e->sign[f] = skew_sign(s, n);
+	set_heads(e, f);
 }
 
 enum ad_status ad_ecod_fit(const struct ad_ecod_opts *o, const double *x,
@@ -206,23 +224,43 @@ enum ad_status ad_ecod_fit(const struct ad_ecod_opts *o, const double *x,
 
 /* ---- scoring ---- */
 
-/* How many of the n sorted values s are <= v (or < v with strict). */
-static size_t count_below(const double *s, size_t n, double v, int strict)
+/* How many of the n >= 1 sorted values s are <= v (or < v with strict):
+ * a binary search without branches on the data, which a processor cannot
+ * predict. */
+static inline size_t count_sorted(const double *s, size_t n, double v,
+    int strict)
 {
-	size_t lo = 0, len = n;
+	const double *base = s;
 
-	while (len > 0) {
-		size_t half = len / 2;
-		double t = s[lo + half];
-
-		if (strict ? t < v : t <= v) {
-			lo += half + 1;
-			len -= half + 1;
-		} else {
-			len = half;
-		}
+	while (n > 1) {
+		size_t half = n / 2;
+		double t = base[half];
+		int below = (t < v) | ((t == v) & !strict);
+		base = below ? base + half : base;
+		n -= half;
 	}
-	return lo;
+	return (size_t)(base - s) + (size_t)((*base < v) | ((*base == v) & !strict));
+}
+
+/* How many of feature f's values are <= v (or < v with strict): the
+ * heads that are say which block to search. */
+static size_t count_below(const struct ad_ecod *e, size_t f, double v,
+    int strict)
+{
+	size_t j = count_sorted(e->head + f * e->nhead, e->nhead, v, strict);
+	size_t base, len;
+	const double *block;
+
+	if (j == 0)
+		return 0;
+	base = (j - 1) * HEAD_EVERY;
+	len = e->n - base < HEAD_EVERY ? e->n - base : HEAD_EVERY;
+	block = e->sorted + f * e->n + base;
+	/* ask for the block's cache lines at once, not one after another as
+	 * the search reaches them */
+	for (size_t k = 0; k < len; k += 8)
+		__builtin_prefetch(block + k);
+	return base + count_sorted(block, len, v, strict);
 }
 
 /* numpy.linspace(1/N, 1, N)[c - 1] for the sample of m (c clamped to
@@ -241,10 +279,15 @@ static double probability(const struct ad_ecod *e, enum sample m, size_t c)
 static struct tails feature_tails(const struct ad_ecod *e, enum sample m,
     size_t f, double v)
 {
-	const double *s = e->sorted + f * e->n;
-	size_t le = count_below(s, e->n, v, 0) + (size_t)m;
-	size_t ge = e->n - count_below(s, e->n, v, 1) + (size_t)m;
+	const double *col = e->sorted + f * e->n;
+	size_t lt = count_below(e, f, v, 1), le, ge;
 	struct tails t;
+
+	/* values equal to v are rare but for discrete features: search for
+	 * the end of them only when there is one */
+	le = lt < e->n && col[lt] == v ? count_below(e, f, v, 0) : lt;
+	le += (size_t)m;
+	ge = e->n - lt + (size_t)m;
 
 	t.left = -log(probability(e, m, le));
 	t.right = -log(probability(e, m, ge));
@@ -303,8 +346,18 @@ static double score_row(const struct ad_ecod *e, enum sample m,
 static void score_rows(const struct ad_ecod *e, enum sample m,
     const double *x, size_t n, size_t ld, double *score)
 {
+	if (e->aggregate != AD_ECOD_PYOD) {
+		for (size_t i = 0; i < n; i++)
+			score[i] = score_row(e, m, x + i * ld, NULL);
+		return;
+	}
+	/* a feature at a time, so its values stay in cache; each row's sum
+	 * still adds its terms in feature order, as score_row */
 	for (size_t i = 0; i < n; i++)
-		score[i] = score_row(e, m, x + i * ld, NULL);
+		score[i] = 0;
+	for (size_t f = 0; f < e->d; f++)
+		for (size_t i = 0; i < n; i++)
+			score[i] += pyod_term(feature_tails(e, m, f, x[i * ld + f]));
 }
 
 void ad_ecod_score(const struct ad_ecod *e, const double *x, size_t n,
@@ -371,6 +424,7 @@ static int decode_sample(struct ad_wire *w, struct ad_ecod *e)
 			if (ad_wire_get_f64(w, &s[i]) || !isfinite(s[i]) ||
 			    (i > 0 && !(s[i - 1] <= s[i])))
 				return -1;
+		set_heads(e, f);
 	}
 	return 0;
 }

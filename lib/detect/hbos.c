@@ -19,6 +19,8 @@ struct ad_hbos {
 	double *term;       /* -log2(density + alpha), laid out as density */
 	double *far;        /* per feature: the largest term, for values far
 	                       outside the range */
+	double *per;        /* per feature: nbins / (last edge - first edge),
+	                       to guess a value's bin */
 	double *mem;
 };
 
@@ -47,16 +49,16 @@ const char *ad_hbos_check(const struct ad_hbos_opts *o)
 static enum ad_status state_new(const struct ad_hbos_opts *o, size_t d,
     struct ad_hbos **out, struct ad_error *err)
 {
-	size_t B = o->nbins, per, total;
+	size_t B = o->nbins, bytes, total;
 	struct ad_hbos *h;
 
-	/* per feature: B + 1 edges, B densities, B terms, 1 far */
-	if (ad_mul_size(d, 3 * B + 2, &total) ||
-	    ad_mul_size(total, sizeof(double), &per))
+	/* per feature: B + 1 edges, B densities, B terms, far, per */
+	if (ad_mul_size(d, 3 * B + 3, &total) ||
+	    ad_mul_size(total, sizeof(double), &bytes))
 		return ad_error_nomem(err);
 	if ((h = ad_calloc(1, sizeof *h)) == NULL)
 		return ad_error_nomem(err);
-	if ((h->mem = ad_malloc(per)) == NULL) {
+	if ((h->mem = ad_malloc(bytes)) == NULL) {
 		ad_free(h);
 		return ad_error_nomem(err);
 	}
@@ -66,6 +68,7 @@ static enum ad_status state_new(const struct ad_hbos_opts *o, size_t d,
 	h->density = h->edges + d * (B + 1);
 	h->term = h->density + d * B;
 	h->far = h->term + d * B;
+	h->per = h->far + d;
 	*out = h;
 	return AD_OK;
 }
@@ -103,6 +106,15 @@ static void set_terms(struct ad_hbos *h, size_t f)
 	h->far[f] = far;
 }
 
+/* Feature f's factor for guessing bins, from its edges. */
+static void set_per(struct ad_hbos *h, size_t f)
+{
+	size_t B = h->o.nbins;
+	const double *e = h->edges + f * (B + 1);
+
+	h->per[f] = (double)B / (e[B] - e[0]);
+}
+
 /* ---- fitting ---- */
 
 /* numpy.linspace(lo, hi, B + 1) into e (step times k plus lo, the last
@@ -121,12 +133,13 @@ static int linspace(double lo, double hi, size_t B, double *e)
 }
 
 /* The bin of v in [e[0], e[B]] as numpy.histogram counts it: the k with
- * e[k] <= v < e[k + 1], the last bin closed. The guess from the step is
- * corrected against the edges themselves, as numpy does. */
-static size_t histogram_bin(const double *e, size_t B, double v)
+ * e[k] <= v < e[k + 1], the last bin closed. The guess from the step
+ * (per: B / (e[B] - e[0])) is corrected against the edges themselves, as
+ * numpy does. */
+static size_t histogram_bin(const double *e, size_t B, double per, double v)
 {
-	double g = (v - e[0]) / (e[B] - e[0]) * (double)B;
-	size_t k = g >= (double)B ? B - 1 : (size_t)g;
+	double g = (v - e[0]) * per;
+	size_t k = !(g >= 0) ? 0 : g >= (double)B ? B - 1 : (size_t)g;
 
 	while (k > 0 && v < e[k])
 		k--;
@@ -135,30 +148,53 @@ static size_t histogram_bin(const double *e, size_t B, double v)
 	return k;
 }
 
-/* Feature f's edges and densities from the n rows of x (d wide);
- * counts is B zeroed slots of scratch. */
-static void fit_feature(struct ad_hbos *h, const double *x, size_t n,
-    size_t f, size_t *counts)
+/* Each feature's range over the n rows of x into lo and hi (d each),
+ * reading the rows in order. */
+static void ranges(const double *x, size_t n, size_t d, double *lo,
+    double *hi)
 {
-	size_t B = h->o.nbins, d = h->d;
-	double lo = x[f], hi = x[f];
-	double *e = h->edges + f * (B + 1), *dens = h->density + f * B;
+	memcpy(lo, x, d * sizeof *lo);
+	memcpy(hi, x, d * sizeof *hi);
+	for (size_t i = 1; i < n; i++)
+		for (size_t f = 0; f < d; f++) {
+			double v = x[i * d + f];
+			lo[f] = v < lo[f] ? v : lo[f];
+			hi[f] = v > hi[f] ? v : hi[f];
+		}
+}
 
-	for (size_t i = 1; i < n; i++) {
-		double v = x[i * d + f];
-		lo = v < lo ? v : lo;
-		hi = v > hi ? v : hi;
-	}
+/* Feature f's edges over [lo, hi]. */
+static void set_edges(struct ad_hbos *h, size_t f, double lo, double hi)
+{
+	size_t B = h->o.nbins;
+	double *e = h->edges + f * (B + 1);
+
 	/* numpy widens a constant feature's range so; a range too narrow to
 	 * split into B increasing edges is widened the same way */
 	if (lo == hi || !linspace(lo, hi, B, e))
 		linspace(lo - 0.5, hi + 0.5, B, e);
+	set_per(h, f);
+}
+
+/* Every feature's densities from the n rows of x and the counts of its
+ * bins (counts: d x B, zeroed), reading the rows in order. */
+static void set_densities(struct ad_hbos *h, const double *x, size_t n,
+    size_t *counts)
+{
+	size_t B = h->o.nbins, d = h->d;
+
 	for (size_t i = 0; i < n; i++)
-		counts[histogram_bin(e, B, x[i * d + f])]++;
-	/* numpy's density: count / width / total */
-	for (size_t k = 0; k < B; k++)
-		dens[k] = (double)counts[k] / (e[k + 1] - e[k]) / (double)n;
-	set_terms(h, f);
+		for (size_t f = 0; f < d; f++)
+			counts[f * B + histogram_bin(h->edges + f * (B + 1), B,
+			    h->per[f], x[i * d + f])]++;
+	for (size_t f = 0; f < d; f++) {
+		const double *e = h->edges + f * (B + 1);
+		/* numpy's density: count / width / total */
+		for (size_t k = 0; k < B; k++)
+			h->density[f * B + k] = (double)counts[f * B + k] /
+			    (e[k + 1] - e[k]) / (double)n;
+		set_terms(h, f);
+	}
 }
 
 enum ad_status ad_hbos_fit(const struct ad_hbos_opts *o, const double *x,
@@ -166,7 +202,7 @@ enum ad_status ad_hbos_fit(const struct ad_hbos_opts *o, const double *x,
     struct ad_error *err)
 {
 	struct ad_hbos *h = NULL;
-	size_t *counts;
+	size_t *counts, cells;
 	const char *why;
 	enum ad_status st;
 
@@ -178,15 +214,20 @@ enum ad_status ad_hbos_fit(const struct ad_hbos_opts *o, const double *x,
 	if (d > AD_HBOS_MAX_FEATURES)
 		return ad_error_set(err, AD_EDATA, "HBOS takes at most %d features",
 		    AD_HBOS_MAX_FEATURES);
-	if ((counts = ad_calloc(o->nbins, sizeof *counts)) == NULL)
+	/* counts: d x nbins; the ranges go where the densities and terms
+	 * will be */
+	if ((st = state_new(o, d, &h, err)) != AD_OK)
+		return st;
+	if (ad_mul_size(d, o->nbins, &cells) ||
+	    (counts = ad_calloc(cells, sizeof *counts)) == NULL) {
+		ad_hbos_free(h);
 		return ad_error_nomem(err);
-	if ((st = state_new(o, d, &h, err)) == AD_OK) {
-		for (size_t f = 0; f < d; f++) {
-			memset(counts, 0, o->nbins * sizeof *counts);
-			fit_feature(h, x, n, f, counts);
-		}
-		*out = h;
 	}
+	ranges(x, n, d, h->density, h->term);
+	for (size_t f = 0; f < d; f++)
+		set_edges(h, f, h->density[f], h->term[f]);
+	set_densities(h, x, n, counts);
+	*out = h;
 	ad_free(counts);
 	return st;
 }
@@ -196,16 +237,22 @@ enum ad_status ad_hbos_fit(const struct ad_hbos_opts *o, const double *x,
 /* Feature f's term for value v, PyOD's look-up (see hbos.h). */
 static double feature_term(const struct ad_hbos *h, size_t f, double v)
 {
-	size_t B = h->o.nbins, lo = 0, hi = B + 1;
+	size_t B = h->o.nbins, lo;
 	const double *e = h->edges + f * (B + 1), *t = h->term + f * B;
 
-	/* numpy.digitize(right=True): the count of edges below v */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (e[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
+	/* numpy.digitize(right=True): lo, the count of edges below v, from a
+	 * guess corrected against the edges themselves */
+	if (v <= e[0]) {
+		lo = 0;
+	} else if (v > e[B]) {
+		lo = B + 1;
+	} else {
+		double g = (v - e[0]) * h->per[f] + 1;
+		lo = !(g >= 1) ? 1 : g > (double)B ? B : (size_t)g;
+		while (lo > 1 && e[lo - 1] >= v)
+			lo--;
+		while (lo < B && e[lo] < v)
+			lo++;
 	}
 	if (lo == 0)
 		return e[0] - v <= (e[1] - e[0]) * h->o.tol ? t[0] : h->far[f];
@@ -278,6 +325,7 @@ static int decode_feature(struct ad_wire *w, struct ad_hbos *h, size_t f)
 		if (ad_wire_get_f64(w, &dens[k]) || !isfinite(dens[k]) ||
 		    !(dens[k] >= 0))
 			return -1;
+	set_per(h, f);
 	set_terms(h, f);
 	return 0;
 }

@@ -105,29 +105,35 @@ double ad_pca_weight(const struct ad_pca *p, size_t j)
 
 /* ---- fitting ---- */
 
-/* scikit-learn StandardScaler's mean and scale of feature f: the variance
+/* scikit-learn StandardScaler's means and scales into p: the variance
  * with its correction term, a constant feature's (_is_constant_feature)
- * or a tiny scale taken as 1. */
+ * or a tiny scale taken as 1; corr and sq are d scratch each. The rows
+ * are read in order. */
 static void standardizer(struct ad_pca *p, const double *x, size_t n,
-    size_t f)
+    double *corr, double *sq)
 {
 	size_t d = p->d;
-	double sum = 0, mean, corr = 0, sq = 0, var, eps = DBL_EPSILON;
-	double N = (double)n, sd;
+	double N = (double)n, eps = DBL_EPSILON;
 
+	memset(p->mean, 0, d * sizeof *p->mean);
+	memset(corr, 0, d * sizeof *corr);
+	memset(sq, 0, d * sizeof *sq);
 	for (size_t i = 0; i < n; i++)
-		sum += x[i * d + f];
-	mean = sum / N;
-	for (size_t i = 0; i < n; i++) {
-		double t = x[i * d + f] - mean;
-		corr += t;
-		sq += t * t;
+		for (size_t f = 0; f < d; f++)
+			p->mean[f] += x[i * d + f];
+	for (size_t f = 0; f < d; f++)
+		p->mean[f] /= N;
+	for (size_t i = 0; i < n; i++)
+		for (size_t f = 0; f < d; f++) {
+			double t = x[i * d + f] - p->mean[f];
+			corr[f] += t;
+			sq[f] += t * t;
+		}
+	for (size_t f = 0; f < d; f++) {
+		double var = (sq[f] - corr[f] * corr[f] / N) / N, sd = sqrt(var);
+		double b = N * p->mean[f] * eps;
+		p->scale[f] = var <= N * eps * var + b * b || sd < 10 * eps ? 1 : sd;
 	}
-	var = (sq - corr * corr / N) / N;
-	sd = sqrt(var);
-	p->mean[f] = mean;
-	p->scale[f] = var <= N * eps * var + (N * mean * eps) * (N * mean * eps)
-	    || sd < 10 * eps ? 1 : sd;
 }
 
 /* Rows r0..r0+m of x standardized into blk (m x d); with centre, minus
@@ -294,10 +300,11 @@ static enum ad_status fit_into(struct ad_pca *p, const double *x, size_t n,
 		return ad_error_nomem(err);
 	centre = mem, cov = centre + d, val = cov + sq, vec = val + d;
 	blk = vec + sq, proj = blk + BLOCK * d, best = proj + BLOCK * p->nsel;
-	for (size_t f = 0; f < d; f++) {
-		if (p->standardize) {
-			standardizer(p, x, n, f);
-		} else {
+	if (p->standardize) {
+		/* val and vec are free until the decomposition */
+		standardizer(p, x, n, val, vec);
+	} else {
+		for (size_t f = 0; f < d; f++) {
 			p->mean[f] = 0;
 			p->scale[f] = 1;
 		}
