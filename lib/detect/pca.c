@@ -34,6 +34,7 @@ struct ad_pca {
 	double *mean;       /* d: the standardizer's mean (0 without) */
 	double *scale;      /* d: its scale (1 without), > 0 */
 	double *comp;       /* nsel x d: the selected components */
+	double *compt;      /* d x nsel: the same, transposed for scoring */
 	double *w;          /* nsel: their divisors */
 };
 
@@ -59,6 +60,7 @@ static enum ad_status state_new(size_t d, size_t ncomp, size_t nsel,
 	if ((p->mean = ad_calloc(d, sizeof *p->mean)) == NULL ||
 	    (p->scale = ad_calloc(d, sizeof *p->scale)) == NULL ||
 	    (p->comp = ad_calloc(nsel * d, sizeof *p->comp)) == NULL ||
+	    (p->compt = ad_calloc(nsel * d, sizeof *p->compt)) == NULL ||
 	    (p->w = ad_calloc(nsel, sizeof *p->w)) == NULL) {
 		ad_pca_free(p);
 		return ad_error_nomem(err);
@@ -74,6 +76,7 @@ void ad_pca_free(struct ad_pca *p)
 	ad_free(p->mean);
 	ad_free(p->scale);
 	ad_free(p->comp);
+	ad_free(p->compt);
 	ad_free(p->w);
 	ad_free(p);
 }
@@ -103,15 +106,25 @@ double ad_pca_weight(const struct ad_pca *p, size_t j)
 	return p->w[j];
 }
 
+/* p->compt from p->comp. */
+static void transpose(struct ad_pca *p)
+{
+	for (size_t j = 0; j < p->nsel; j++)
+		for (size_t f = 0; f < p->d; f++)
+			p->compt[f * p->nsel + j] = p->comp[j * p->d + f];
+}
+
 /* ---- fitting ---- */
 
 /* scikit-learn StandardScaler's means and scales into p: the variance
  * with its correction term, a constant feature's (_is_constant_feature)
- * or a tiny scale taken as 1; corr and sq are d scratch each. The rows
- * are read in order. */
+ * or a tiny scale taken as 1; and the mean of the standardized rows into
+ * centre, as sum (x - mean) / n / scale (sq: d scratch). The rows are
+ * read in order. */
 static void standardizer(struct ad_pca *p, const double *x, size_t n,
-    double *corr, double *sq)
+    double *centre, double *sq)
 {
+	double *corr = centre;
 	size_t d = p->d;
 	double N = (double)n, eps = DBL_EPSILON;
 
@@ -133,6 +146,7 @@ static void standardizer(struct ad_pca *p, const double *x, size_t n,
 		double var = (sq[f] - corr[f] * corr[f] / N) / N, sd = sqrt(var);
 		double b = N * p->mean[f] * eps;
 		p->scale[f] = var <= N * eps * var + b * b || sd < 10 * eps ? 1 : sd;
+		centre[f] = corr[f] / N / p->scale[f];
 	}
 }
 
@@ -150,19 +164,22 @@ static void load_block(const struct ad_pca *p, const double *x, size_t r0,
 		}
 }
 
-/* The column means of the standardized rows (scikit-learn PCA's mean_),
- * into centre. */
-static void standardized_mean(const struct ad_pca *p, const double *x,
-    size_t n, double *centre)
+/* The column means of the rows, p->mean, without standardization
+ * (scikit-learn PCA's mean_), into centre too. */
+static void raw_mean(struct ad_pca *p, const double *x, size_t n,
+    double *centre)
 {
 	size_t d = p->d;
 
-	memset(centre, 0, d * sizeof *centre);
+	memset(p->mean, 0, d * sizeof *p->mean);
 	for (size_t i = 0; i < n; i++)
 		for (size_t f = 0; f < d; f++)
-			centre[f] += (x[i * d + f] - p->mean[f]) / p->scale[f];
-	for (size_t f = 0; f < d; f++)
-		centre[f] /= (double)n;
+			p->mean[f] += x[i * d + f];
+	for (size_t f = 0; f < d; f++) {
+		centre[f] = p->mean[f] / (double)n;
+		p->mean[f] = 0;
+		p->scale[f] = 1;
+	}
 }
 
 /* The covariance (n - 1 in the denominator) of the centred standardized
@@ -300,20 +317,15 @@ static enum ad_status fit_into(struct ad_pca *p, const double *x, size_t n,
 		return ad_error_nomem(err);
 	centre = mem, cov = centre + d, val = cov + sq, vec = val + d;
 	blk = vec + sq, proj = blk + BLOCK * d, best = proj + BLOCK * p->nsel;
-	if (p->standardize) {
-		/* val and vec are free until the decomposition */
-		standardizer(p, x, n, val, vec);
-	} else {
-		for (size_t f = 0; f < d; f++) {
-			p->mean[f] = 0;
-			p->scale[f] = 1;
-		}
-	}
-	standardized_mean(p, x, n, centre);
+	if (p->standardize)
+		standardizer(p, x, n, centre, val);   /* val: free until later */
+	else
+		raw_mean(p, x, n, centre);
 	covariance(p, x, n, centre, blk, cov);
 	if ((st = eigen(cov, d, val, vec, err)) == AD_OK &&
 	    (st = select_components(p, val, vec, err)) == AD_OK)
 		fix_signs(p, x, n, centre, blk, proj, best);
+	transpose(p);
 	ad_free(mem);
 	return st;
 }
@@ -360,28 +372,38 @@ static void standardize_row(const struct ad_pca *p, const double *x,
 		z[f] = (x[f] - p->mean[f]) / p->scale[f];
 }
 
-/* |z - c_j|. */
-static double distance(const struct ad_pca *p, const double *z, size_t j)
+/* |z - c_j| for every selected j into dist: each a sum over the features
+ * in order, as cdist; the components side by side, so the sums run
+ * together. */
+static void distances(const struct ad_pca *p, const double *z, double *dist)
 {
-	const double *c = p->comp + j * p->d;
-	double s = 0;
+	size_t s = p->nsel;
 
-	for (size_t f = 0; f < p->d; f++)
-		s += (z[f] - c[f]) * (z[f] - c[f]);
-	return sqrt(s);
+	for (size_t j = 0; j < s; j++)
+		dist[j] = 0;
+	for (size_t f = 0; f < p->d; f++) {
+		const double *c = p->compt + f * s;
+		double zf = z[f];
+
+		for (size_t j = 0; j < s; j++)
+			dist[j] += (zf - c[j]) * (zf - c[j]);
+	}
+	for (size_t j = 0; j < s; j++)
+		dist[j] = sqrt(dist[j]);
 }
 
 void ad_pca_score(const struct ad_pca *p, const double *x, size_t n,
     size_t ld, double *score)
 {
-	double z[AD_PCA_MAX_FEATURES];
+	double z[AD_PCA_MAX_FEATURES], dist[AD_PCA_MAX_FEATURES];
 
 	for (size_t i = 0; i < n; i++) {
 		double s = 0;
 
 		standardize_row(p, x + i * ld, z);
+		distances(p, z, dist);
 		for (size_t j = 0; j < p->nsel; j++)
-			s += distance(p, z, j) / p->w[j];
+			s += dist[j] / p->w[j];
 		score[i] = s;
 	}
 }
@@ -389,19 +411,19 @@ void ad_pca_score(const struct ad_pca *p, const double *x, size_t n,
 void ad_pca_explain(const struct ad_pca *p, const double *x,
     double *contrib)
 {
-	double z[AD_PCA_MAX_FEATURES];
+	double z[AD_PCA_MAX_FEATURES], dist[AD_PCA_MAX_FEATURES];
 
 	standardize_row(p, x, z);
+	distances(p, z, dist);
 	memset(contrib, 0, p->d * sizeof *contrib);
 	for (size_t j = 0; j < p->nsel; j++) {
 		const double *c = p->comp + j * p->d;
-		double dist = distance(p, z, j);
 
-		if (dist == 0)
+		if (dist[j] == 0)
 			continue;
 		for (size_t f = 0; f < p->d; f++)
 			contrib[f] += (z[f] - c[f]) * (z[f] - c[f]) /
-			    (dist * p->w[j]);
+			    (dist[j] * p->w[j]);
 	}
 }
 
@@ -492,6 +514,7 @@ enum ad_status ad_pca_decode(const unsigned char *buf, size_t len,
 		ad_pca_free(p);
 		return corrupt(err, name, "PCA value not finite or out of range");
 	}
+	transpose(p);
 	*out = p;
 	return AD_OK;
 }
