@@ -35,6 +35,8 @@ struct ad_pca {
 	double *scale;      /* d: its scale (1 without), > 0 */
 	double *comp;       /* nsel x d: the selected components */
 	double *compt;      /* d x nsel: the same, transposed for scoring */
+	double *inv_scale;  /* d: 1 / scale */
+	double *inv_w;      /* nsel: 1 / w */
 	double *w;          /* nsel: their divisors */
 };
 
@@ -61,6 +63,8 @@ static enum ad_status state_new(size_t d, size_t ncomp, size_t nsel,
 	    (p->scale = ad_calloc(d, sizeof *p->scale)) == NULL ||
 	    (p->comp = ad_calloc(nsel * d, sizeof *p->comp)) == NULL ||
 	    (p->compt = ad_calloc(nsel * d, sizeof *p->compt)) == NULL ||
+	    (p->inv_scale = ad_calloc(d, sizeof *p->inv_scale)) == NULL ||
+	    (p->inv_w = ad_calloc(nsel, sizeof *p->inv_w)) == NULL ||
 	    (p->w = ad_calloc(nsel, sizeof *p->w)) == NULL) {
 		ad_pca_free(p);
 		return ad_error_nomem(err);
@@ -77,6 +81,8 @@ void ad_pca_free(struct ad_pca *p)
 	ad_free(p->scale);
 	ad_free(p->comp);
 	ad_free(p->compt);
+	ad_free(p->inv_scale);
+	ad_free(p->inv_w);
 	ad_free(p->w);
 	ad_free(p);
 }
@@ -106,96 +112,114 @@ double ad_pca_weight(const struct ad_pca *p, size_t j)
 	return p->w[j];
 }
 
-/* p->compt from p->comp. */
-static void transpose(struct ad_pca *p)
+/* The copies scoring reads: p->compt from p->comp, the reciprocals of
+ * the scales and divisors (a product is cheaper than a quotient and
+ * differs from it in the last bit at most). */
+static void derive(struct ad_pca *p)
 {
-	for (size_t j = 0; j < p->nsel; j++)
+	for (size_t j = 0; j < p->nsel; j++) {
 		for (size_t f = 0; f < p->d; f++)
 			p->compt[f * p->nsel + j] = p->comp[j * p->d + f];
-}
-
-/* ---- fitting ---- */
-
-/* scikit-learn StandardScaler's means and scales into p: the variance
- * with its correction term, a constant feature's (_is_constant_feature)
- * or a tiny scale taken as 1; and the mean of the standardized rows into
- * centre, as sum (x - mean) / n / scale (sq: d scratch). The rows are
- * read in order. */
-static void standardizer(struct ad_pca *p, const double *x, size_t n,
-    double *centre, double *sq)
-{
-	double *corr = centre;
-	size_t d = p->d;
-	double N = (double)n, eps = DBL_EPSILON;
-
-	memset(p->mean, 0, d * sizeof *p->mean);
-	memset(corr, 0, d * sizeof *corr);
-	memset(sq, 0, d * sizeof *sq);
-	for (size_t i = 0; i < n; i++)
-		for (size_t f = 0; f < d; f++)
-			p->mean[f] += x[i * d + f];
-	for (size_t f = 0; f < d; f++)
-		p->mean[f] /= N;
-	for (size_t i = 0; i < n; i++)
-		for (size_t f = 0; f < d; f++) {
-			double t = x[i * d + f] - p->mean[f];
-			corr[f] += t;
-			sq[f] += t * t;
-		}
-	for (size_t f = 0; f < d; f++) {
-		double var = (sq[f] - corr[f] * corr[f] / N) / N, sd = sqrt(var);
-		double b = N * p->mean[f] * eps;
-		p->scale[f] = var <= N * eps * var + b * b || sd < 10 * eps ? 1 : sd;
-		centre[f] = corr[f] / N / p->scale[f];
+		p->inv_w[j] = 1 / p->w[j];
 	}
+	for (size_t f = 0; f < p->d; f++)
+		p->inv_scale[f] = 1 / p->scale[f];
 }
 
-/* Rows r0..r0+m of x standardized into blk (m x d); with centre, minus
- * centre too. */
+/* ---- fitting ----
+ *
+ * Standardizing and centring are linear, so the passes work on the rows
+ * minus the standardizer's mean, t = x - mean, and apply the scales to
+ * the sums afterwards: three passes over the rows (the means, the cross
+ * products of t, the projections for the signs) with no division. */
+
+/* What the passes over the rows accumulate. */
+struct sums {
+	double *colsum;     /* d: sum of t per feature */
+	double *cross;      /* d x d: sum of t_f t_g, upper triangle */
+	double *blk;        /* BLOCK x d: rows being worked on, as t */
+};
+
+/* Rows r0..r0+m of x minus p->mean into blk (m x d). */
 static void load_block(const struct ad_pca *p, const double *x, size_t r0,
-    size_t m, const double *centre, double *blk)
+    size_t m, double *blk)
 {
 	size_t d = p->d;
 
 	for (size_t i = 0; i < m; i++)
-		for (size_t f = 0; f < d; f++) {
-			double z = (x[(r0 + i) * d + f] - p->mean[f]) / p->scale[f];
-			blk[i * d + f] = centre != NULL ? z - centre[f] : z;
-		}
+		for (size_t f = 0; f < d; f++)
+			blk[i * d + f] = x[(r0 + i) * d + f] - p->mean[f];
 }
 
-/* The column means of the rows, p->mean, without standardization
- * (scikit-learn PCA's mean_), into centre too. */
-static void raw_mean(struct ad_pca *p, const double *x, size_t n,
-    double *centre)
+/* p->mean: the rows' means with standardization, else 0. */
+static void set_mean(struct ad_pca *p, const double *x, size_t n)
 {
 	size_t d = p->d;
 
 	memset(p->mean, 0, d * sizeof *p->mean);
+	if (!p->standardize)
+		return;
 	for (size_t i = 0; i < n; i++)
 		for (size_t f = 0; f < d; f++)
 			p->mean[f] += x[i * d + f];
-	for (size_t f = 0; f < d; f++) {
-		centre[f] = p->mean[f] / (double)n;
-		p->mean[f] = 0;
-		p->scale[f] = 1;
-	}
+	for (size_t f = 0; f < d; f++)
+		p->mean[f] /= (double)n;
 }
 
-/* The covariance (n - 1 in the denominator) of the centred standardized
- * rows into cov (d x d, upper triangle, row-major), blk as scratch. */
-static void covariance(const struct ad_pca *p, const double *x, size_t n,
-    const double *centre, double *blk, double *cov)
+/* The column sums and cross products of t, through cblas_dsyrk a block
+ * of rows at a time. */
+static void accumulate(const struct ad_pca *p, const double *x, size_t n,
+    struct sums *sm)
 {
 	int d = (int)p->d;
 
-	memset(cov, 0, p->d * p->d * sizeof *cov);
+	memset(sm->colsum, 0, p->d * sizeof *sm->colsum);
+	memset(sm->cross, 0, p->d * p->d * sizeof *sm->cross);
 	for (size_t r = 0; r < n; r += BLOCK) {
 		size_t m = n - r < BLOCK ? n - r : BLOCK;
 
-		load_block(p, x, r, m, centre, blk);
-		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, (int)m,
-		    1.0 / (double)(n - 1), blk, d, 1.0, cov, d);
+		load_block(p, x, r, m, sm->blk);
+		for (size_t i = 0; i < m; i++)
+			for (size_t f = 0; f < p->d; f++)
+				sm->colsum[f] += sm->blk[i * p->d + f];
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, (int)m, 1.0,
+		    sm->blk, d, 1.0, sm->cross, d);
+	}
+}
+
+/* scikit-learn StandardScaler's scales (the variance with its correction
+ * term; a constant feature's, _is_constant_feature, or a tiny scale taken
+ * as 1), or 1 without standardization. */
+static void set_scale(struct ad_pca *p, const struct sums *sm, size_t n)
+{
+	double N = (double)n, eps = DBL_EPSILON;
+
+	for (size_t f = 0; f < p->d; f++) {
+		double c = sm->colsum[f], sq = sm->cross[f * p->d + f];
+		double var = (sq - c * c / N) / N, sd = sqrt(var);
+		double b = N * p->mean[f] * eps;
+
+		p->scale[f] = !p->standardize || var <= N * eps * var + b * b ||
+		    sd < 10 * eps ? 1 : sd;
+	}
+}
+
+/* The covariance (n - 1 in the denominator) of the standardized rows,
+ * from the sums, into cov (upper triangle, row-major), and their mean
+ * (scikit-learn PCA's mean_) into centre. */
+static void covariance(const struct ad_pca *p, const struct sums *sm,
+    size_t n, double *cov, double *centre)
+{
+	size_t d = p->d;
+	double N = (double)n;
+
+	for (size_t f = 0; f < d; f++) {
+		centre[f] = sm->colsum[f] / N / p->scale[f];
+		for (size_t g = f; g < d; g++) {
+			double c = sm->cross[f * d + g] -
+			    sm->colsum[f] * sm->colsum[g] / N;
+			cov[f * d + g] = c / (N - 1) / (p->scale[f] * p->scale[g]);
+		}
 	}
 }
 
@@ -261,25 +285,37 @@ static enum ad_status select_components(struct ad_pca *p, const double *val,
 
 /* scikit-learn's svd_flip (u_based_decision): flips each selected
  * component so that the training row with the largest projection in
- * magnitude (the first such) projects positively. */
+ * magnitude (the first such) projects positively. A projection of a
+ * standardized, centred row is t . (c / scale) - centre . c: cs holds the
+ * first factor (nsel x d), proj (BLOCK x nsel) and best (nsel) are
+ * scratch. */
 static void fix_signs(struct ad_pca *p, const double *x, size_t n,
-    const double *centre, double *blk, double *proj, double *best)
+    const double *centre, double *blk, double *cs, double *proj, double *best)
 {
 	size_t d = p->d, s = p->nsel;
 
-	for (size_t j = 0; j < s; j++)
+	for (size_t j = 0; j < s; j++) {
 		best[j] = 0;
+		for (size_t f = 0; f < d; f++)
+			cs[j * d + f] = p->comp[j * d + f] / p->scale[f];
+	}
 	for (size_t r = 0; r < n; r += BLOCK) {
 		size_t m = n - r < BLOCK ? n - r : BLOCK;
 
-		load_block(p, x, r, m, centre, blk);
+		load_block(p, x, r, m, blk);
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m,
-		    (int)s, (int)d, 1.0, blk, (int)d, p->comp, (int)d, 0.0, proj,
+		    (int)s, (int)d, 1.0, blk, (int)d, cs, (int)d, 0.0, proj,
 		    (int)s);
-		for (size_t i = 0; i < m; i++)
-			for (size_t j = 0; j < s; j++)
-				if (fabs(proj[i * s + j]) > fabs(best[j]))
-					best[j] = proj[i * s + j];
+		for (size_t j = 0; j < s; j++) {
+			double off = 0;
+			for (size_t f = 0; f < d; f++)
+				off += centre[f] * p->comp[j * d + f];
+			for (size_t i = 0; i < m; i++) {
+				double v = proj[i * s + j] - off;
+				if (fabs(v) > fabs(best[j]))
+					best[j] = v;
+			}
+		}
 	}
 	for (size_t j = 0; j < s; j++)
 		if (best[j] < 0)
@@ -306,26 +342,29 @@ static const char *check_opts(const struct ad_pca_opts *o, size_t n,
 static enum ad_status fit_into(struct ad_pca *p, const double *x, size_t n,
     struct ad_error *err)
 {
-	size_t d = p->d, need = 0, sq = d * d;
-	double *mem, *centre, *cov, *val, *vec, *blk, *proj, *best;
+	size_t d = p->d, s = p->nsel, sq = d * d, need;
+	double *mem, *centre, *cov, *val, *vec, *proj, *best, *cs;
+	struct sums sm;
 	enum ad_status st;
 
-	/* centre d, cov d^2, val d, vec d^2, blk BLOCK d, proj BLOCK nsel,
-	 * best nsel: d <= 4096, no overflow */
-	need = 2 * d + 2 * sq + BLOCK * d + BLOCK * p->nsel + p->nsel;
+	/* colsum, centre, val: d; cross, cov, vec: d^2; blk: BLOCK d; cs:
+	 * nsel d; proj: BLOCK nsel; best: nsel (d <= 4096: no overflow) */
+	need = 3 * d + 3 * sq + BLOCK * d + s * d + BLOCK * s + s;
 	if ((mem = ad_malloc(need * sizeof *mem)) == NULL)
 		return ad_error_nomem(err);
-	centre = mem, cov = centre + d, val = cov + sq, vec = val + d;
-	blk = vec + sq, proj = blk + BLOCK * d, best = proj + BLOCK * p->nsel;
-	if (p->standardize)
-		standardizer(p, x, n, centre, val);   /* val: free until later */
-	else
-		raw_mean(p, x, n, centre);
-	covariance(p, x, n, centre, blk, cov);
+	sm.colsum = mem, centre = sm.colsum + d, val = centre + d;
+	sm.cross = val + d, cov = sm.cross + sq, vec = cov + sq;
+	sm.blk = vec + sq, cs = sm.blk + BLOCK * d, proj = cs + s * d;
+	best = proj + BLOCK * s;
+	set_mean(p, x, n);
+	accumulate(p, x, n, &sm);
+	set_scale(p, &sm, n);
+	covariance(p, &sm, n, cov, centre);
 	if ((st = eigen(cov, d, val, vec, err)) == AD_OK &&
-	    (st = select_components(p, val, vec, err)) == AD_OK)
-		fix_signs(p, x, n, centre, blk, proj, best);
-	transpose(p);
+	    (st = select_components(p, val, vec, err)) == AD_OK) {
+		fix_signs(p, x, n, centre, sm.blk, cs, proj, best);
+		derive(p);
+	}
 	ad_free(mem);
 	return st;
 }
@@ -369,7 +408,7 @@ static void standardize_row(const struct ad_pca *p, const double *x,
     double *z)
 {
 	for (size_t f = 0; f < p->d; f++)
-		z[f] = (x[f] - p->mean[f]) / p->scale[f];
+		z[f] = (x[f] - p->mean[f]) * p->inv_scale[f];
 }
 
 /* |z - c_j| for every selected j into dist: each a sum over the features
@@ -403,7 +442,7 @@ void ad_pca_score(const struct ad_pca *p, const double *x, size_t n,
 		standardize_row(p, x + i * ld, z);
 		distances(p, z, dist);
 		for (size_t j = 0; j < p->nsel; j++)
-			s += dist[j] / p->w[j];
+			s += dist[j] * p->inv_w[j];
 		score[i] = s;
 	}
 }
@@ -422,8 +461,8 @@ void ad_pca_explain(const struct ad_pca *p, const double *x,
 		if (dist[j] == 0)
 			continue;
 		for (size_t f = 0; f < p->d; f++)
-			contrib[f] += (z[f] - c[f]) * (z[f] - c[f]) /
-			    (dist[j] * p->w[j]);
+			contrib[f] += (z[f] - c[f]) * (z[f] - c[f]) / dist[j] *
+			    p->inv_w[j];
 	}
 }
 
@@ -514,7 +553,7 @@ enum ad_status ad_pca_decode(const unsigned char *buf, size_t len,
 		ad_pca_free(p);
 		return corrupt(err, name, "PCA value not finite or out of range");
 	}
-	transpose(p);
+	derive(p);
 	*out = p;
 	return AD_OK;
 }
