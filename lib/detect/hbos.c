@@ -29,6 +29,7 @@ void ad_hbos_defaults(struct ad_hbos_opts *o)
 	o->nbins = 10;
 	o->alpha = 0.1;
 	o->tol = 0.5;
+	o->unit = NULL;
 }
 
 const char *ad_hbos_check(const struct ad_hbos_opts *o)
@@ -179,7 +180,7 @@ static void set_edges(struct ad_hbos *h, size_t f, double lo, double hi)
 /* Every feature's densities from the n rows of x and the counts of its
  * bins (counts: d x B, zeroed), reading the rows in order. */
 static void set_densities(struct ad_hbos *h, const double *x, size_t n,
-    size_t *counts)
+    const double *unit, size_t *counts)
 {
 	size_t B = h->o.nbins, d = h->d;
 
@@ -190,9 +191,13 @@ static void set_densities(struct ad_hbos *h, const double *x, size_t n,
 	for (size_t f = 0; f < d; f++) {
 		const double *e = h->edges + f * (B + 1);
 		/* numpy's density: count / width / total */
-		for (size_t k = 0; k < B; k++)
-			h->density[f * B + k] = (double)counts[f * B + k] /
-			    (e[k + 1] - e[k]) / (double)n;
+		for (size_t k = 0; k < B; k++) {
+			double w = e[k + 1] - e[k];
+			if (unit != NULL)
+				w *= unit[f];
+			h->density[f * B + k] = (double)counts[f * B + k] / w /
+			    (double)n;
+		}
 		set_terms(h, f);
 	}
 }
@@ -209,6 +214,10 @@ enum ad_status ad_hbos_fit(const struct ad_hbos_opts *o, const double *x,
 	(void)seed;
 	if ((why = ad_hbos_check(o)) != NULL)
 		return ad_error_set(err, AD_EUSAGE, "%s", why);
+	for (size_t f = 0; o->unit != NULL && f < d; f++)
+		if (!(o->unit[f] > 0 && isfinite(o->unit[f])))
+			return ad_error_set(err, AD_EUSAGE, "HBOS: a unit must be "
+			    "finite and > 0");
 	if (n == 0 || d == 0)
 		return ad_error_set(err, AD_EDATA, "no rows to fit HBOS on");
 	if (d > AD_HBOS_MAX_FEATURES)
@@ -226,7 +235,7 @@ enum ad_status ad_hbos_fit(const struct ad_hbos_opts *o, const double *x,
 	ranges(x, n, d, h->density, h->term);
 	for (size_t f = 0; f < d; f++)
 		set_edges(h, f, h->density[f], h->term[f]);
-	set_densities(h, x, n, counts);
+	set_densities(h, x, n, o->unit, counts);
 	*out = h;
 	ad_free(counts);
 	return st;
@@ -335,7 +344,7 @@ enum ad_status ad_hbos_decode(const unsigned char *p, size_t len,
     struct ad_error *err)
 {
 	struct ad_wire w = { p, len };
-	struct ad_hbos_opts o;
+	struct ad_hbos_opts o = { 0, 0, 0, NULL };
 	struct ad_hbos *h;
 	uint32_t nbins, d;
 	enum ad_status st;

@@ -65,6 +65,17 @@ static void test_by_hand(void)
 	CHECK(score1(h, 3.76) == t0);   /* further: the largest term */
 	CHECK(score1(h, -100) == t0);
 	ad_hbos_free(h);
+
+	/* in units of 2: every density halved */
+	{
+		const double two = 2;
+		o.unit = &two;
+		if ((h = fit(&o, x, 5, 1)) == NULL)
+			return;
+		CHECK(score1(h, 0) == -log2(2 / 3.0 / 5 + 0.1));
+		CHECK(score1(h, 3) == -log2(0.2 + 0.1));
+		ad_hbos_free(h);
+	}
 }
 
 /* A constant feature gets the range [v - 0.5, v + 0.5] (numpy's). */
@@ -102,6 +113,7 @@ static void test_reference(void)
 	};
 	struct ad_hbos_opts o;
 	struct ad_hbos *h;
+	struct ad_error err;
 	double s[TINY_N], c[TINY_D];
 
 	ad_hbos_defaults(&o);
@@ -114,6 +126,29 @@ static void test_reference(void)
 	for (size_t i = 0; i < TINY_NEW_N; i++) {
 		ad_hbos_explain(h, tiny_new + i * TINY_D, c);
 		CHECK(fabs(c[0] + c[1] + c[2] - s[i]) <= 1e-14 * fabs(s[i]));
+	}
+	/* rows halved, with 2 as their unit: PyOD on the rows themselves
+	 * (halving is exact, so are the edges and densities) */
+	{
+		double half[TINY_N * TINY_D], two[TINY_D] = { 2, 2, 2 };
+		struct ad_hbos *raw;
+
+		for (size_t i = 0; i < TINY_N * TINY_D; i++)
+			half[i] = tiny[i] / 2;
+		o.unit = two;
+		if ((raw = fit(&o, half, TINY_N, TINY_D)) != NULL) {
+			double s2[TINY_N];
+			ad_hbos_score(raw, half, TINY_N, TINY_D, s2);
+			CHECK(close_all(s2, want, TINY_N, 1e-14));
+			ad_hbos_free(raw);
+		}
+		two[1] = 0;
+		CHECK(ad_hbos_fit(&o, half, TINY_N, TINY_D, 0, &raw, &err) ==
+		    AD_EUSAGE);
+		two[1] = NAN;
+		CHECK(ad_hbos_fit(&o, half, TINY_N, TINY_D, 0, &raw, &err) ==
+		    AD_EUSAGE);
+		o.unit = NULL;
 	}
 	/* a stride wider than the row */
 	{
