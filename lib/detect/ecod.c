@@ -403,12 +403,6 @@ void ad_ecod_encode(const struct ad_ecod *e, unsigned char *p)
 		p = ad_wire_put_f64(p, e->sorted[i]);
 }
 
-static enum ad_status corrupt(struct ad_error *err, const char *name,
-    const char *what)
-{
-	return ad_error_at(err, AD_EDATA, name, 0, 0, "corrupt model: %s", what);
-}
-
 /* Reads the signs and the sorted values into e; 0, or -1 if one is bad. */
 static int decode_sample(struct ad_wire *w, struct ad_ecod *e)
 {
@@ -420,9 +414,10 @@ static int decode_sample(struct ad_wire *w, struct ad_ecod *e)
 	}
 	for (size_t f = 0; f < e->d; f++) {
 		double *s = e->sorted + f * e->n;
-		for (size_t i = 0; i < e->n; i++)
-			if (ad_wire_get_f64(w, &s[i]) || !isfinite(s[i]) ||
-			    (i > 0 && !(s[i - 1] <= s[i])))
+		if (ad_wire_get_finite(w, s, e->n))
+			return -1;
+		for (size_t i = 1; i < e->n; i++)
+			if (!(s[i - 1] <= s[i]))
 				return -1;
 		set_heads(e, f);
 	}
@@ -441,25 +436,27 @@ enum ad_status ad_ecod_decode(const unsigned char *p, size_t len,
 
 	if (ad_wire_get_u32(&w, &d) || ad_wire_get_u32(&w, &agg) ||
 	    ad_wire_get_u32(&w, &lo) || ad_wire_get_u32(&w, &hi))
-		return corrupt(err, name, "truncated ECOD sample");
+		return ad_wire_corrupt(err, name, "truncated ECOD sample");
 	n = (uint64_t)hi << 32 | lo;
 	if (d != nfeat || d == 0)
-		return corrupt(err, name, "ECOD feature count is not the model's");
+		return ad_wire_corrupt(err, name,
+		    "ECOD feature count is not the model's");
 	if (agg != AD_ECOD_PYOD && agg != AD_ECOD_PAPER)
-		return corrupt(err, name, "unknown ECOD aggregate");
+		return ad_wire_corrupt(err, name, "unknown ECOD aggregate");
 	/* after the signs, n values per feature, exactly */
 	if (n == 0 || w.left / 4 < d || (w.left - 4 * (size_t)d) % 8 != 0 ||
 	    (w.left - 4 * (size_t)d) / 8 % d != 0 ||
 	    (w.left - 4 * (size_t)d) / 8 / d != n)
-		return corrupt(err, name, "ECOD sample does not fill the payload "
-		    "exactly");
+		return ad_wire_corrupt(err, name,
+		    "ECOD sample does not fill the payload exactly");
 	if ((st = state_new((size_t)n, d, &e, err)) != AD_OK)
 		return st;
 	e->aggregate = (enum ad_ecod_aggregate)agg;
 	if (decode_sample(&w, e) != 0) {
 		ad_ecod_free(e);
-		return corrupt(err, name, "ECOD skewness sign unknown or sample "
-		    "not finite and sorted");
+		return ad_wire_corrupt(err, name,
+		    "ECOD skewness sign unknown or sample not finite and "
+		    "sorted");
 	}
 	*out = e;
 	return AD_OK;

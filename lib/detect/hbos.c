@@ -314,25 +314,17 @@ void ad_hbos_encode(const struct ad_hbos *h, unsigned char *p)
 	}
 }
 
-static enum ad_status corrupt(struct ad_error *err, const char *name,
-    const char *what)
-{
-	return ad_error_at(err, AD_EDATA, name, 0, 0, "corrupt model: %s", what);
-}
-
 /* Reads feature f's edges and densities; 0, or -1 if they are bad. */
 static int decode_feature(struct ad_wire *w, struct ad_hbos *h, size_t f)
 {
 	size_t B = h->o.nbins;
 	double *e = h->edges + f * (B + 1), *dens = h->density + f * B;
 
-	for (size_t k = 0; k <= B; k++)
-		if (ad_wire_get_f64(w, &e[k]) || !isfinite(e[k]) ||
-		    (k > 0 && !(e[k - 1] < e[k])))
-			return -1;
+	if (ad_wire_get_finite(w, e, B + 1) ||
+	    ad_wire_get_finite(w, dens, B))
+		return -1;
 	for (size_t k = 0; k < B; k++)
-		if (ad_wire_get_f64(w, &dens[k]) || !isfinite(dens[k]) ||
-		    !(dens[k] >= 0))
+		if (!(e[k] < e[k + 1]) || !(dens[k] >= 0))
 			return -1;
 	set_per(h, f);
 	set_terms(h, f);
@@ -351,23 +343,26 @@ enum ad_status ad_hbos_decode(const unsigned char *p, size_t len,
 
 	if (ad_wire_get_u32(&w, &nbins) || ad_wire_get_u32(&w, &d) ||
 	    ad_wire_get_f64(&w, &o.alpha) || ad_wire_get_f64(&w, &o.tol))
-		return corrupt(err, name, "truncated HBOS histograms");
+		return ad_wire_corrupt(err, name, "truncated HBOS histograms");
 	o.nbins = nbins;
 	if (ad_hbos_check(&o) != NULL)
-		return corrupt(err, name, "HBOS parameter out of range");
+		return ad_wire_corrupt(err, name,
+		    "HBOS parameter out of range");
 	if (d != nfeat || d == 0)
-		return corrupt(err, name, "HBOS feature count is not the model's");
+		return ad_wire_corrupt(err, name,
+		    "HBOS feature count is not the model's");
 	/* the exact size, before allocating: nbins and d are below 2^32 */
 	if (w.left != 8 * (uint64_t)d * (2 * (uint64_t)nbins + 1))
-		return corrupt(err, name, "HBOS histograms do not fill the payload "
-		    "exactly");
+		return ad_wire_corrupt(err, name,
+		    "HBOS histograms do not fill the payload exactly");
 	if ((st = state_new(&o, d, &h, err)) != AD_OK)
 		return st;
 	for (size_t f = 0; f < d; f++)
 		if (decode_feature(&w, h, f) != 0) {
 			ad_hbos_free(h);
-			return corrupt(err, name, "HBOS edges not increasing or "
-			    "densities not finite");
+			return ad_wire_corrupt(err, name,
+			    "HBOS edges not increasing or densities not "
+			    "finite");
 		}
 	*out = h;
 	return AD_OK;

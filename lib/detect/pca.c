@@ -491,29 +491,22 @@ void ad_pca_encode(const struct ad_pca *p, unsigned char *buf)
 		buf = ad_wire_put_f64(buf, p->w[j]);
 }
 
-static enum ad_status corrupt(struct ad_error *err, const char *name,
-    const char *what)
-{
-	return ad_error_at(err, AD_EDATA, name, 0, 0, "corrupt model: %s", what);
-}
-
-/* Reads n doubles into v; 0, or -1 if one is missing or not finite or,
- * with positive, not > 0. */
-static int get_values(struct ad_wire *w, double *v, size_t n, int positive)
+/* Whether the n values of v are all > 0. */
+static int positive(const double *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (ad_wire_get_f64(w, &v[i]) || !isfinite(v[i]) ||
-		    (positive && !(v[i] > 0)))
-			return -1;
-	return 0;
+		if (!(v[i] > 0))
+			return 0;
+	return 1;
 }
 
 static int decode_values(struct ad_wire *w, struct ad_pca *p)
 {
-	if (get_values(w, p->mean, p->d, 0) ||
-	    get_values(w, p->scale, p->d, 1) ||
-	    get_values(w, p->comp, p->nsel * p->d, 0) ||
-	    get_values(w, p->w, p->nsel, 1))
+	if (ad_wire_get_finite(w, p->mean, p->d) ||
+	    ad_wire_get_finite(w, p->scale, p->d) ||
+	    ad_wire_get_finite(w, p->comp, p->nsel * p->d) ||
+	    ad_wire_get_finite(w, p->w, p->nsel) ||
+	    !positive(p->scale, p->d) || !positive(p->w, p->nsel))
 		return -1;
 	for (size_t j = 0; j < p->nsel && !p->weighted; j++)
 		if (p->w[j] != 1)
@@ -535,23 +528,25 @@ enum ad_status ad_pca_decode(const unsigned char *buf, size_t len,
 
 	if (ad_wire_get_u32(&w, &d) || ad_wire_get_u32(&w, &ncomp) ||
 	    ad_wire_get_u32(&w, &nsel) || ad_wire_get_u32(&w, &flags))
-		return corrupt(err, name, "truncated PCA");
+		return ad_wire_corrupt(err, name, "truncated PCA");
 	if (d != nfeat || d == 0 || d > AD_PCA_MAX_FEATURES)
-		return corrupt(err, name, "PCA feature count is not the model's");
+		return ad_wire_corrupt(err, name,
+		    "PCA feature count is not the model's");
 	if (ncomp < 1 || ncomp > d || nsel < 1 || nsel > ncomp || flags > 3)
-		return corrupt(err, name, "PCA component counts or flags out of "
-		    "range");
+		return ad_wire_corrupt(err, name,
+		    "PCA component counts or flags out of range");
 	/* counts below 4097: no overflow */
 	if (w.left != 8 * (2 * (size_t)d + (size_t)nsel * d + nsel))
-		return corrupt(err, name, "PCA components do not fill the payload "
-		    "exactly");
+		return ad_wire_corrupt(err, name,
+		    "PCA components do not fill the payload exactly");
 	if ((st = state_new(d, ncomp, nsel, &p, err)) != AD_OK)
 		return st;
 	p->weighted = flags & 1;
 	p->standardize = flags >> 1 & 1;
 	if (decode_values(&w, p) != 0) {
 		ad_pca_free(p);
-		return corrupt(err, name, "PCA value not finite or out of range");
+		return ad_wire_corrupt(err, name,
+		    "PCA value not finite or out of range");
 	}
 	derive(p);
 	*out = p;

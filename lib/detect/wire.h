@@ -7,8 +7,11 @@
  * to run past the end, so a decoder never trusts a length it has not
  * checked.
  */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "ad.h"
 
 /* What is left of a payload being read. */
 struct ad_wire {
@@ -60,6 +63,24 @@ static inline int ad_wire_get_f64(struct ad_wire *w, double *v)
 	w->p += 8;
 	w->left -= 8;
 	return 0;
+}
+
+/* Reads n doubles into v; returns 0, or -1 if one is missing or not
+ * finite. */
+static inline int ad_wire_get_finite(struct ad_wire *w, double *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ad_wire_get_f64(w, &v[i]) || !isfinite(v[i]))
+			return -1;
+	return 0;
+}
+
+/* Sets err to AD_EDATA "corrupt model: what" about file name; returns
+ * AD_EDATA. */
+static inline enum ad_status ad_wire_corrupt(struct ad_error *err,
+    const char *name, const char *what)
+{
+	return ad_error_at(err, AD_EDATA, name, 0, 0, "corrupt model: %s", what);
 }
 
 #endif
