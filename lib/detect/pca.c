@@ -34,7 +34,6 @@ struct ad_pca {
 	double *mean;       /* d: the standardizer's mean (0 without) */
 	double *scale;      /* d: its scale (1 without), > 0 */
 	double *comp;       /* nsel x d: the selected components */
-	double *compt;      /* d x nsel: the same, transposed for scoring */
 	double *inv_scale;  /* d: 1 / scale */
 	double *inv_w;      /* nsel: 1 / w */
 	double *w;          /* nsel: their divisors */
@@ -62,7 +61,6 @@ static enum ad_status state_new(size_t d, size_t ncomp, size_t nsel,
 	if ((p->mean = ad_calloc(d, sizeof *p->mean)) == NULL ||
 	    (p->scale = ad_calloc(d, sizeof *p->scale)) == NULL ||
 	    (p->comp = ad_calloc(nsel * d, sizeof *p->comp)) == NULL ||
-	    (p->compt = ad_calloc(nsel * d, sizeof *p->compt)) == NULL ||
 	    (p->inv_scale = ad_calloc(d, sizeof *p->inv_scale)) == NULL ||
 	    (p->inv_w = ad_calloc(nsel, sizeof *p->inv_w)) == NULL ||
 	    (p->w = ad_calloc(nsel, sizeof *p->w)) == NULL) {
@@ -80,7 +78,6 @@ void ad_pca_free(struct ad_pca *p)
 	ad_free(p->mean);
 	ad_free(p->scale);
 	ad_free(p->comp);
-	ad_free(p->compt);
 	ad_free(p->inv_scale);
 	ad_free(p->inv_w);
 	ad_free(p->w);
@@ -112,16 +109,13 @@ double ad_pca_weight(const struct ad_pca *p, size_t j)
 	return p->w[j];
 }
 
-/* The copies scoring reads: p->compt from p->comp, the reciprocals of
- * the scales and divisors (a product is cheaper than a quotient and
- * differs from it in the last bit at most). */
+/* What scoring reads: the reciprocals of the scales and divisors (a
+ * product is cheaper than a quotient and differs from it in the last bit
+ * at most). */
 static void derive(struct ad_pca *p)
 {
-	for (size_t j = 0; j < p->nsel; j++) {
-		for (size_t f = 0; f < p->d; f++)
-			p->compt[f * p->nsel + j] = p->comp[j * p->d + f];
+	for (size_t j = 0; j < p->nsel; j++)
 		p->inv_w[j] = 1 / p->w[j];
-	}
 	for (size_t f = 0; f < p->d; f++)
 		p->inv_scale[f] = 1 / p->scale[f];
 }
@@ -411,24 +405,39 @@ static void standardize_row(const struct ad_pca *p, const double *x,
 		z[f] = (x[f] - p->mean[f]) * p->inv_scale[f];
 }
 
-/* |z - c_j| for every selected j into dist: each a sum over the features
- * in order, as cdist; the components side by side, so the sums run
- * together. */
+/* |z - c_j| for every selected j into dist, each a sum over the features
+ * in order, as cdist. Four components at a time, their sums in
+ * registers, so four chains of additions overlap. */
 static void distances(const struct ad_pca *p, const double *z, double *dist)
 {
-	size_t s = p->nsel;
+	size_t s = p->nsel, d = p->d, j = 0;
 
-	for (size_t j = 0; j < s; j++)
-		dist[j] = 0;
-	for (size_t f = 0; f < p->d; f++) {
-		const double *c = p->compt + f * s;
-		double zf = z[f];
+	for (; j + 4 <= s; j += 4) {
+		const double *c0 = p->comp + j * d, *c1 = c0 + d, *c2 = c1 + d;
+		const double *c3 = c2 + d;
+		double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
 
-		for (size_t j = 0; j < s; j++)
-			dist[j] += (zf - c[j]) * (zf - c[j]);
+		for (size_t f = 0; f < d; f++) {
+			double t0 = z[f] - c0[f], t1 = z[f] - c1[f];
+			double t2 = z[f] - c2[f], t3 = z[f] - c3[f];
+			a0 += t0 * t0;
+			a1 += t1 * t1;
+			a2 += t2 * t2;
+			a3 += t3 * t3;
+		}
+		dist[j] = sqrt(a0);
+		dist[j + 1] = sqrt(a1);
+		dist[j + 2] = sqrt(a2);
+		dist[j + 3] = sqrt(a3);
 	}
-	for (size_t j = 0; j < s; j++)
-		dist[j] = sqrt(dist[j]);
+	for (; j < s; j++) {
+		const double *c = p->comp + j * d;
+		double a = 0;
+
+		for (size_t f = 0; f < d; f++)
+			a += (z[f] - c[f]) * (z[f] - c[f]);
+		dist[j] = sqrt(a);
+	}
 }
 
 void ad_pca_score(const struct ad_pca *p, const double *x, size_t n,
