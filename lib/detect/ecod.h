@@ -32,7 +32,9 @@
  * U_skew), each feature's term its contribution; for AD_ECOD_PAPER, the
  * terms of the sum that was largest.
  *
- * Memory: the state holds the sample (rows x features doubles).
+ * Memory: the state holds the sample (rows x features doubles, and a
+ * sixty-fourth more for an index that keeps the searches in cache). The
+ * model's reservoir bounds the rows.
  */
 #include <stddef.h>
 #include <stdint.h>
