@@ -137,6 +137,78 @@ static const struct ad_opt *row_at(const struct ad_cli_cmd *cmd, size_t i)
 	return i < N_DRIVER_OPTS ? &driver_opts[i] : NULL;
 }
 
+/* Whether two strings, either possibly NULL, are equal. */
+static int same_text(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Whether rows a and b are the same option (names) or heading (texts). */
+static int same_row(const struct ad_opt *a, const struct ad_opt *b)
+{
+	if (a->name == NULL || b->name == NULL)
+		return a->name == b->name && same_text(a->help, b->help);
+	return strcmp(a->name, b->name) == 0;
+}
+
+/* The first of cmd's rows that is the same option or heading as row i
+ * (i itself when none before it is). */
+static size_t first_of(const struct ad_cli_cmd *cmd, size_t i)
+{
+	const struct ad_opt *o = row_at(cmd, i);
+
+	for (size_t j = 0; j < i; j++)
+		if (same_row(row_at(cmd, j), o))
+			return j;
+	return i;
+}
+
+/* Whether row i repeats an earlier row: then only the earlier one is
+ * shown, and taken by getopt. */
+static int repeated(const struct ad_cli_cmd *cmd, size_t i)
+{
+	return first_of(cmd, i) != i;
+}
+
+/* Where the destinations of row i are: its block's base, or the struct
+ * of its scope. */
+static void *row_base(const struct ad_cli_cmd *cmd, size_t i, void *opts,
+    struct ad_cli_common *common)
+{
+	size_t k = i;
+
+	for (size_t b = 0; b < cmd->nblocks; b++) {
+		if (k < cmd->blocks[b].n) {
+			if (cmd->blocks[b].base != NULL)
+				return cmd->blocks[b].base;
+			break;
+		}
+		k -= cmd->blocks[b].n;
+	}
+	return row_at(cmd, i)->scope == AD_OPT_COMMON ? (void *)common : opts;
+}
+
+/* Checks that rows sharing a name declare the same option. */
+static enum ad_status check_repeated(const struct ad_cli_cmd *cmd,
+    struct ad_error *err)
+{
+	size_t n = n_rows(cmd);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ad_opt *o = row_at(cmd, i), *p;
+
+		if (o->name == NULL || !repeated(cmd, i))
+			continue;
+		p = row_at(cmd, first_of(cmd, i));
+		if (o->key != p->key || !same_text(o->meta, p->meta) ||
+		    !same_text(o->help, p->help) || !same_text(o->def, p->def) ||
+		    o->kfp != p->kfp || o->flags != p->flags)
+			return ad_error_set(err, AD_EUSAGE, "option table: --%s is "
+			    "declared twice, differently", o->name);
+	}
+	return AD_OK;
+}
+
 /* The option row of long name, or NULL. */
 static const struct ad_opt *row_named(const struct ad_cli_cmd *cmd,
     const char *name)
@@ -156,15 +228,15 @@ static int row_val(const struct ad_opt *o, size_t i)
 	    CHAR_MAX + 1 + (int)i;
 }
 
-/* The row getopt_long's value c stands for, or NULL. */
-static const struct ad_opt *row_of_val(const struct ad_cli_cmd *cmd, int c)
+/* The index of the row getopt_long's value c stands for, or SIZE_MAX. */
+static size_t row_of_val(const struct ad_cli_cmd *cmd, int c)
 {
 	const struct ad_opt *o;
 
 	for (size_t i = 0; (o = row_at(cmd, i)) != NULL; i++)
-		if (o->name != NULL && row_val(o, i) == c)
-			return o;
-	return NULL;
+		if (o->name != NULL && row_val(o, i) == c && !repeated(cmd, i))
+			return i;
+	return SIZE_MAX;
 }
 
 int ad_cli_usage_error(const struct ad_cli_cmd *cmd, const char *fmt, ...)
@@ -275,7 +347,9 @@ void ad_cli_write_help(FILE *f, const struct ad_cli_cmd *cmd)
 	if (cmd->examples != NULL)
 		fputs(cmd->examples, f);
 	for (size_t i = 0; (o = row_at(cmd, i)) != NULL; i++)
-		if (o->name == NULL)
+		if (repeated(cmd, i))
+			continue;
+		else if (o->name == NULL)
 			fprintf(f, "\n%s\n", o->help);
 		else
 			help_row(f, o, column);
@@ -358,13 +432,14 @@ static enum ad_status check_table(const struct ad_cli_cmd *cmd,
     struct ad_error *err)
 {
 	size_t n = n_rows(cmd);
+	enum ad_status st = check_repeated(cmd, err);
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; st == AD_OK && i < n; i++) {
 		const struct ad_opt *o = row_at(cmd, i), *u;
 		int flag_role = o->kfp == AD_KFP_NONE || o->kfp == AD_KFP_FIXED ||
 		    o->kfp == AD_KFP_BOOLEAN;
 
-		if (o->name == NULL)
+		if (o->name == NULL || repeated(cmd, i))
 			continue;
 		if ((o->meta == NULL) != flag_role && o->kfp != AD_KFP_NONE)
 			return ad_error_set(err, AD_EUSAGE, "option table: --%s "
@@ -384,12 +459,13 @@ static enum ad_status check_table(const struct ad_cli_cmd *cmd,
 			char a[64], b[64];
 
 			if (p->name != NULL && p->kfp > AD_KFP_FIXED &&
+			    !repeated(cmd, j) &&
 			    strcmp(kfp_name(o, a), kfp_name(p, b)) == 0)
 				return ad_error_set(err, AD_EUSAGE, "option table: "
 				    "two options named %s", a);
 		}
 	}
-	return AD_OK;
+	return st;
 }
 
 /* "--name: help (default X)" */
@@ -431,7 +507,8 @@ static void yaml_io(FILE *f, const struct ad_cli_cmd *cmd, int outputs)
 		for (size_t i = 0; i < n_rows(cmd); i++) {
 			const struct ad_opt *o = row_at(cmd, i);
 
-			if (o->name == NULL || (outputs ? !is_output(o->kfp) ||
+			if (o->name == NULL || repeated(cmd, i) ||
+			    (outputs ? !is_output(o->kfp) ||
 			    pass > 0 : !is_input(o->kfp) ||
 			    o->kfp_required != (pass == 0)))
 				continue;
@@ -528,7 +605,8 @@ enum ad_status ad_cli_write_component(FILE *f, const struct ad_cli_cmd *cmd,
 	yaml_str(f, cmd->name);
 	fputs("\n    args:\n", f);
 	for (size_t i = 0; i < n_rows(cmd); i++)
-		yaml_arg(f, cmd, row_at(cmd, i));
+		if (!repeated(cmd, i))
+			yaml_arg(f, cmd, row_at(cmd, i));
 	return AD_OK;
 }
 
@@ -550,7 +628,7 @@ static enum ad_status getopt_tables(const struct ad_cli_cmd *cmd,
 	}
 	s[ns++] = ':';
 	for (size_t i = 0; (o = row_at(cmd, i)) != NULL; i++) {
-		if (o->name == NULL)
+		if (o->name == NULL || repeated(cmd, i))
 			continue;
 		/* the table's flags take an optional true or false */
 		l[nl++] = (struct option){ o->name, o->meta != NULL ?
@@ -588,7 +666,7 @@ static int print_component(const struct ad_cli_cmd *cmd, const char *image)
 static int getopt_error(const struct ad_cli_cmd *cmd, int c,
     const char *bad)
 {
-	int known = optopt != 0 && row_of_val(cmd, optopt) != NULL;
+	int known = optopt != 0 && row_of_val(cmd, optopt) != SIZE_MAX;
 
 	if (c == ':')
 		return ad_cli_usage_error(cmd, "option %s needs a value", bad);
@@ -598,11 +676,13 @@ static int getopt_error(const struct ad_cli_cmd *cmd, int c,
 	return ad_cli_usage_error(cmd, "unknown option %s", bad);
 }
 
-/* Parses one of the command's options into opts or common; returns -1 to
- * go on, or the exit code. */
-static int take_opt(const struct ad_cli_cmd *cmd, const struct ad_opt *o,
-    const char *arg, void *opts, struct ad_cli_common *common, int *taken)
+/* Parses one of the command's options, row i and the rows repeating it,
+ * each into its destination; returns -1 to go on, or the exit code. */
+static int take_opt(const struct ad_cli_cmd *cmd, size_t i, const char *arg,
+    void *opts, struct ad_cli_common *common, int *taken)
 {
+	const struct ad_opt *o = row_at(cmd, i);
+	size_t n = n_rows(cmd);
 	struct ad_error err;
 	int on = 1;
 
@@ -617,9 +697,11 @@ static int take_opt(const struct ad_cli_cmd *cmd, const struct ad_opt *o,
 		return -1;
 	if (cmd->seen != NULL)
 		cmd->seen(opts, o);
-	if (ad_opt_set(o, o->scope == AD_OPT_COMMON ? (void *)common : opts, arg,
-	    &err) != AD_OK)
-		return ad_cli_fail(cmd, &err);
+	for (size_t j = i; j < n; j++)
+		if ((j == i || same_row(row_at(cmd, j), o)) &&
+		    ad_opt_set(row_at(cmd, j), row_base(cmd, j, opts, common), arg,
+		    &err) != AD_OK)
+			return ad_cli_fail(cmd, &err);
 	return -1;
 }
 
@@ -633,7 +715,9 @@ static int set_defaults(const struct ad_cli_cmd *cmd, void *opts,
 	for (size_t b = 0; b < cmd->nblocks; b++) {
 		const struct ad_cli_block *k = &cmd->blocks[b];
 
-		if (ad_opt_defaults(k->rows, k->n, AD_OPT_OWN, opts, &err) != AD_OK ||
+		if (k->base != NULL ? ad_opt_defaults(k->rows, k->n, AD_OPT_OWN,
+		    k->base, &err) != AD_OK :
+		    ad_opt_defaults(k->rows, k->n, AD_OPT_OWN, opts, &err) != AD_OK ||
 		    ad_opt_defaults(k->rows, k->n, AD_OPT_COMMON, common, &err) !=
 		    AD_OK)
 			return ad_cli_fail(cmd, &err);
@@ -645,9 +729,14 @@ void ad_cli_free(const struct ad_cli_cmd *cmd, void *opts,
     struct ad_cli_common *common)
 {
 	for (size_t b = 0; b < cmd->nblocks; b++) {
-		ad_opt_free(cmd->blocks[b].rows, cmd->blocks[b].n, AD_OPT_OWN, opts);
-		ad_opt_free(cmd->blocks[b].rows, cmd->blocks[b].n, AD_OPT_COMMON,
-		    common);
+		const struct ad_cli_block *k = &cmd->blocks[b];
+
+		if (k->base != NULL) {
+			ad_opt_free(k->rows, k->n, AD_OPT_OWN, k->base);
+			continue;
+		}
+		ad_opt_free(k->rows, k->n, AD_OPT_OWN, opts);
+		ad_opt_free(k->rows, k->n, AD_OPT_COMMON, common);
 	}
 }
 
@@ -660,16 +749,19 @@ int ad_cli_parse(const struct ad_cli_cmd *cmd, int argc, char **argv,
 	const char *image = NULL;
 	int c, code, kfp = 0, taken = 0;
 
+	ad_error_clear(&err);
+	if (check_repeated(cmd, &err) != AD_OK)
+		return ad_cli_fail(cmd, &err);
 	if ((code = set_defaults(cmd, opts, common)) >= 0)
 		return code;
-	ad_error_clear(&err);
 	if (getopt_tables(cmd, &longopts, &shortopts, &err) != AD_OK)
 		return ad_cli_report(cmd->name, &err);
 	optind = 0;   /* glibc: start afresh, as for a new argv */
 	opterr = 0;
 	while (code < 0 && (c = getopt_long(argc, argv, shortopts, longopts,
 	    NULL)) != -1) {
-		const struct ad_opt *o = row_of_val(cmd, c);
+		size_t i = row_of_val(cmd, c);
+		const struct ad_opt *o = row_at(cmd, i);
 
 		if (c == '?' || c == ':' || o == NULL) {
 			code = getopt_error(cmd, c, argv[optind - 1]);
@@ -683,7 +775,7 @@ int ad_cli_parse(const struct ad_cli_cmd *cmd, int argc, char **argv,
 		} else if (o == DRIVER_IMAGE) {
 			image = optarg;
 		} else {
-			code = take_opt(cmd, o, optarg, opts, common, &taken);
+			code = take_opt(cmd, i, optarg, opts, common, &taken);
 		}
 	}
 	ad_free(longopts);

@@ -114,13 +114,25 @@ struct ad_cli_common {
 	AD_CLI_COMMON(rejects), .kfp = AD_KFP_OUT_DATASET, \
 	.help = "write rows with the wrong field count here" }
 
-/* An array of rows, part of a command's table. */
+/*
+ * An array of rows, part of a command's table. Its destinations are
+ * offsets into base when it has one (a detector's options block: every
+ * row of scope AD_OPT_OWN), else into the struct of each row's scope.
+ *
+ * Rows of the same long name in several blocks are one option: getopt,
+ * the help and the component see the first, and giving it sets each of
+ * them in its own block. They must agree on letter, value name, help,
+ * default and component role. A heading with the text of an earlier one
+ * is left out of the help, so blocks sharing rows can share a heading.
+ */
 struct ad_cli_block {
 	const struct ad_opt *rows;
 	size_t n;
+	void *base;       /* NULL: the caller's structs, by the rows' scope */
 };
 
-#define AD_CLI_BLOCK(array) { (array), sizeof (array) / sizeof (array)[0] }
+#define AD_CLI_BLOCK(array) { (array), sizeof (array) / sizeof (array)[0], \
+	NULL }
 
 /* A command: its help around the options, and the options. */
 struct ad_cli_cmd {
@@ -134,7 +146,7 @@ struct ad_cli_cmd {
 	const char *footer;    /* help text after the options (exit status) */
 	int column;            /* where the help's option texts start (0: 24) */
 	/* optional: called with the command's options for each option given,
-	 * before it is parsed (to see which were given, by row tags) */
+	 * before it is parsed (to see which were given), with its first row */
 	void (*seen)(void *opts, const struct ad_opt *row);
 };
 

@@ -60,6 +60,26 @@ void ad_error_clear(struct ad_error *err)
 	memset(err, 0, sizeof *err);
 }
 
+void ad_error_excerpt(char *buf, size_t cap, const char *s, size_t len,
+    const char *also)
+{
+	size_t n = len > 40 ? 40 : len, o = 0;
+
+	for (size_t i = 0; i < n && o + 5 < cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f ||
+		    (also != NULL && c != 0 && strchr(also, c) != NULL))
+			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	if (len > n && o + 4 < cap) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+}
+
 const char *ad_file_kind(const unsigned char *p, size_t n)
 {
 	static const unsigned char frame[AD_MAGIC_LEN] = {

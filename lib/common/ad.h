@@ -53,6 +53,12 @@ enum ad_status ad_error_at(struct ad_error *err, enum ad_status code,
 /* Sets err to AD_ENOMEM with a standard message; returns AD_ENOMEM. */
 enum ad_status ad_error_nomem(struct ad_error *err);
 
+/* Writes the first 40 bytes of s[0..len) into buf (cap bytes, NUL-ended)
+ * for a message: control bytes and those in also (may be NULL) as \xNN,
+ * "..." after a longer s. */
+void ad_error_excerpt(char *buf, size_t cap, const char *s, size_t len,
+    const char *also);
+
 /* Sets err to AD_EIO: "what: strerror(errnum)" about file (may be NULL). */
 enum ad_status ad_error_sys(struct ad_error *err, int errnum,
     const char *file, const char *what);

@@ -481,3 +481,10 @@ size_t ad_num_format(double v, char *buf)
 	}
 	return ad_num_format_slow(v, buf);
 }
+
+int ad_num_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}

@@ -38,6 +38,9 @@ size_t ad_num_format(double v, char *buf);
  * shortest forms, those with an exponent, say no. */
 int ad_num_is_shortest(const char *s, size_t len);
 
+/* Orders two doubles for qsort, ascending (a NaN compares equal to all). */
+int ad_num_cmp(const void *a, const void *b);
+
 /* ad_num_format without its fast path for short decimals, for tests that
  * prove the two write the same text. */
 size_t ad_num_format_slow(double v, char *buf);

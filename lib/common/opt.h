@@ -11,7 +11,8 @@
  *
  * Rows come in arrays a command concatenates (its own, a detector's, the
  * options every command shares); a row's scope says which of the caller's
- * structs its offsets are into.
+ * structs its offsets are into, unless its array comes with a base of its
+ * own (a detector's options block, lib/cli's struct ad_cli_block).
  */
 #include <stddef.h>
 #include <stdint.h>

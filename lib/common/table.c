@@ -171,6 +171,29 @@ const char *ad_block_text(const struct ad_block *b, size_t row, size_t col,
 	return t->len == 0 ? "" : b->arena + t->off;
 }
 
+enum ad_status ad_block_copy_row(const struct ad_schema *s,
+    struct ad_block *dst, size_t di, const struct ad_block *src, size_t si,
+    const size_t *map, struct ad_error *err)
+{
+	enum ad_status st;
+
+	for (size_t j = 0; j < s->ncols; j++) {
+		size_t c = map ? map[j] : j, len;
+		const char *t;
+
+		if (s->cols[j].type == AD_NUMERIC) {
+			dst->num[di * dst->ncols + j] = src->num[si * src->ncols + c];
+			continue;
+		}
+		t = ad_block_text(src, si, c, &len);
+		if ((st = ad_block_set_text(dst, di, j, t, t ? len :
+		    AD_TEXT_MISSING, err)) != AD_OK)
+			return st;
+	}
+	dst->line[di] = src->line[si];
+	return AD_OK;
+}
+
 void ad_block_compact(struct ad_block *b, const unsigned char *keep)
 {
 	size_t out = 0, w = b->ncols;

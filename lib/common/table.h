@@ -105,6 +105,13 @@ enum ad_status ad_block_set_text(struct ad_block *b, size_t row, size_t col,
 const char *ad_block_text(const struct ad_block *b, size_t row, size_t col,
     size_t *len);
 
+/* Copies row si of src into row di of dst (both rows exist): column j of
+ * schema s, dst's column j, comes from src's column map[j] (map NULL: j),
+ * and the row's line with it. Fails only when memory runs out. */
+enum ad_status ad_block_copy_row(const struct ad_schema *s,
+    struct ad_block *dst, size_t di, const struct ad_block *src, size_t si,
+    const size_t *map, struct ad_error *err);
+
 /* Keeps only the rows whose keep[] is non-zero, in order. */
 void ad_block_compact(struct ad_block *b, const unsigned char *keep);
 

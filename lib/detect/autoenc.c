@@ -6,6 +6,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,29 +55,6 @@ struct pass {
 };
 
 /* ---- parameters ---- */
-
-void ad_autoenc_defaults(struct ad_autoenc_params *p)
-{
-	memset(p, 0, sizeof *p);
-	p->nhidden = 3;
-	p->hidden[0] = 64;
-	p->hidden[1] = 16;
-	p->hidden[2] = 64;
-	p->act = AD_AUTOENC_RELU;
-	p->epochs = 100;
-	p->batch_size = 200;
-	p->learning_rate = 0.001;
-	p->weight_decay = 0.0001;
-	p->dropout = 0;
-	p->validation_fraction = 0.1;
-	p->patience = 10;
-}
-
-void ad_autoenc_opts_defaults(struct ad_autoenc_opts *o)
-{
-	memset(o, 0, sizeof *o);
-	ad_autoenc_defaults(&o->params);
-}
 
 int ad_autoenc_parse_hidden(const char *s, struct ad_autoenc_params *p)
 {
@@ -923,7 +901,7 @@ static enum ad_status ae_fit(const void *opts, const struct ad_fit_env *env,
 	p.seed = env->seed;
 	if ((why = ad_autoenc_check(&p)) != NULL)
 		return ad_error_set(err, AD_EUSAGE, "%s", why);
-	if ((st = ad_autoenc_train(&p, x, n, o->progress, o->progress_ctx, &ae,
+	if ((st = ad_autoenc_train(&p, x, n, env->epoch, env->progress_ctx, &ae,
 	    &r, err)) != AD_OK)
 		return st;
 	*state = ae;
@@ -1045,11 +1023,6 @@ static uint64_t ae_size(const void *state)
 	return ad_autoenc_nweights(state);
 }
 
-static void ae_opts_defaults(void *opts)
-{
-	ad_autoenc_opts_defaults(opts);
-}
-
 static const char *ae_param_word(const char *param, double value)
 {
 	if (strcmp(param, "activation") != 0 || value != floor(value) ||
@@ -1058,9 +1031,96 @@ static const char *ae_param_word(const char *param, double value)
 	return act_names[(int)value];
 }
 
+/* ---- options ---- */
+
+static enum ad_status take_hidden(const struct ad_opt *row, void *opts,
+    const char *arg, struct ad_error *err)
+{
+	(void)row;
+	if (ad_autoenc_parse_hidden(arg,
+	    &((struct ad_autoenc_opts *)opts)->params) != 0)
+		return ad_error_set(err, AD_EUSAGE, "--hidden takes 1 to %d widths "
+		    "of 1 to %d, separated by commas, not \"%s\"",
+		    AD_AUTOENC_MAX_HIDDEN, AD_AUTOENC_MAX_WIDTH, arg);
+	return AD_OK;
+}
+
+static enum ad_status take_activation(const struct ad_opt *row, void *opts,
+    const char *arg, struct ad_error *err)
+{
+	(void)row;
+	if (ad_autoenc_act_parse(arg,
+	    &((struct ad_autoenc_opts *)opts)->params.act) != 0)
+		return ad_error_set(err, AD_EUSAGE, "--activation takes "
+		    "relu|tanh|sigmoid, not \"%s\"", arg);
+	return AD_OK;
+}
+
+static enum ad_status take_learning_rate(const struct ad_opt *row,
+    void *opts, const char *arg, struct ad_error *err)
+{
+	double *lr = &((struct ad_autoenc_opts *)opts)->params.learning_rate;
+
+	(void)row;
+	if (ad_opt_parse_double("--learning-rate", arg, 0, 10, lr, err) !=
+	    AD_OK || *lr == 0)
+		return ad_error_set(err, AD_EUSAGE, "--learning-rate must be "
+		    "above 0 and at most 10, not \"%s\"", arg);
+	return AD_OK;
+}
+
+/* A share, at least 0 and below 1. */
+static enum ad_status take_share(const struct ad_opt *row, void *opts,
+    const char *arg, struct ad_error *err)
+{
+	double *out = (double *)(void *)((char *)opts + row->dst);
+	char opt[32];
+
+	snprintf(opt, sizeof opt, "--%s", row->name);
+	if (ad_opt_parse_double(opt, arg, 0, 1, out, err) != AD_OK || *out == 1)
+		return ad_error_set(err, AD_EUSAGE, "%s must be at least 0 and "
+		    "below 1, not \"%s\"", opt, arg);
+	return AD_OK;
+}
+
+#define AT(field) AD_OPT_AT(struct ad_autoenc_opts, params.field)
+/* A whole number option, 1..1000000. */
+#define COUNT .umin = 1, .umax = 1000000, .kfp = AD_KFP_INTEGER
+
+static const struct ad_opt ae_rows[] = {
+	AD_OPT_HEADING("Autoencoder (-a autoencoder; inputs are standardized in "
+	    "the model):"),
+	{ "hidden", 0, "LIST", AD_OPT_CUSTOM, .hook = take_hidden, AT(hidden),
+	    .def = "64,16,64", .kfp = AD_KFP_STRING,
+	    .help = "hidden layer widths" },
+	{ "activation", 0, "F", AD_OPT_CUSTOM, .hook = take_activation, AT(act),
+	    .def = "relu", .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_STRING,
+	    .help = "relu (default), tanh or sigmoid" },
+	{ "epochs", 0, "N", AD_OPT_SIZE, AT(epochs), COUNT, .def = "100",
+	    .help = "passes over the rows" },
+	{ "batch-size", 0, "N", AD_OPT_SIZE, AT(batch_size), COUNT,
+	    .def = "200", .help = "rows per Adam step" },
+	{ "learning-rate", 0, "X", AD_OPT_CUSTOM, .hook = take_learning_rate,
+	    AT(learning_rate), .def = "0.001", .kfp = AD_KFP_FLOAT,
+	    .help = "Adam's step size" },
+	{ "weight-decay", 0, "X", AD_OPT_DOUBLE, AT(weight_decay), .dmin = 0,
+	    .dmax = 1e6, .def = "0.0001", .kfp = AD_KFP_FLOAT,
+	    .help = "L2 penalty, scikit-learn's alpha" },
+	{ "dropout", 0, "X", AD_OPT_CUSTOM, .hook = take_share, AT(dropout),
+	    .def = "0", .kfp = AD_KFP_FLOAT,
+	    .help = "share of hidden units dropped" },
+	{ "validation-fraction", 0, "X", AD_OPT_CUSTOM, .hook = take_share,
+	    AT(validation_fraction), .def = "0.1", .flags = AD_OPT_DEF_UNSHOWN,
+	    .kfp = AD_KFP_FLOAT, .help = "rows held out for early stopping "
+	    "(default 0.1; 0: none)" },
+	{ "patience", 0, "N", AD_OPT_SIZE, AT(patience), COUNT, .def = "10",
+	    .help = "epochs without a better validation error before stopping" },
+};
+
 const struct ad_detector ad_autoencoder_detector = {
 	.algo = AD_ALGO_AUTOENCODER,
 	.name = "autoencoder",
+	.phrase = "OpenBLAS",
 	.sampling = AD_SAMPLE_ROWS,
 	/* contamination auto: a row reconstructed no better than by the mean
 	 * of every feature (error 1 in standardized units) is an anomaly */
@@ -1069,7 +1129,8 @@ const struct ad_detector ad_autoencoder_detector = {
 	.score_hi = INFINITY,
 	.size_key = "weights",
 	.opts_size = sizeof(struct ad_autoenc_opts),
-	.opts_defaults = ae_opts_defaults,
+	.opts = ae_rows,
+	.nopts = sizeof ae_rows / sizeof ae_rows[0],
 	.fit = ae_fit,
 	.load = ae_load,
 	.save_size = ae_save_size,

@@ -87,22 +87,12 @@ struct ad_autoenc_report {
 typedef void (*ad_autoenc_progress_fn)(void *ctx, size_t epoch,
     size_t epochs, double train_loss, double validation_loss);
 
-/* ad-train's options for -a autoencoder: its options block (detector.h). */
+/* -a autoencoder's options block (detector.h); its rows set the defaults:
+ * hidden 64,16,64, relu, 100 epochs, batch 200, learning rate 0.001,
+ * weight decay 0.0001, no dropout, validation 0.1, patience 10. */
 struct ad_autoenc_opts {
 	struct ad_autoenc_params params;  /* nfeat and seed are set by fit */
-	int set;                          /* an autoencoder option was given */
-	ad_autoenc_progress_fn progress;  /* optional */
-	void *progress_ctx;
 };
-
-/* Fills o with the defaults of ad_autoenc_defaults, no option given and
- * no progress callback. */
-void ad_autoenc_opts_defaults(struct ad_autoenc_opts *o);
-
-/* Fills p with the defaults: hidden 64,16,64, relu, 100 epochs, batch 200,
- * learning rate 0.001, weight decay 0.0001, no dropout, validation 0.1,
- * patience 10, seed 0; p->nfeat is 0. */
-void ad_autoenc_defaults(struct ad_autoenc_params *p);
 
 /* Parses a comma-separated list of widths ("64,16,64") into p; returns 0,
  * or -1 (p unchanged) for junk, a width outside 1..MAX_WIDTH or too many. */

@@ -10,9 +10,11 @@
  * hyper-parameters and its state.
  *
  * Adding a detector is one new file in lib/detect that defines
- * `const struct ad_detector ad_NAME_detector` (NAME being its -a name)
- * and one row, X(NAME), in the table of lib/detect/detector.c; adkit(5)
- * gives the model file it is stored in.
+ * `const struct ad_detector ad_NAME_detector` (NAME being its -a name,
+ * with its phrase and its option rows) and one row, X(NAME), in the table
+ * of lib/detect/detector.c: ad-train's usage line, -a's help, its options,
+ * their help and component, and the "--x needs -a NAME" checks all come
+ * from the table. adkit(5) gives the model file it is stored in.
  *
  * Two ways to be trained:
  *  - AD_SAMPLE_SUBSAMPLES (forests): lib/run/train.c draws `subsamples`
@@ -24,14 +26,21 @@
  *    stored in the model; missing values become 0, the mean) and hands it
  *    to fit. Scoring standardizes rows the same way before score/explain.
  *
- * Options: each detector owns its options block (opts_size bytes, set to
- * its defaults by opts_defaults), which ad-train fills and passes as a
- * const void * to check, fit, subsamples and begin.
+ * Options: each detector owns its options block (opts_size bytes) and
+ * declares its options as rows (lib/common/opt.h) whose destinations are
+ * offsets into that block, a heading row first. ad-train hands the rows
+ * to lib/cli's driver, which parses them into the block and generates
+ * the help and the component from them; the rows' defaults are the
+ * block's (ad_detector_opts_new). Detectors that share an option declare
+ * a row of the same name (the forests share one array): the driver shows
+ * it once and writes every declaring detector's block. The block is
+ * passed as a const void * to check, fit, subsamples and begin.
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ad.h"
+#include "opt.h"
 
 struct ad_rng;
 
@@ -59,6 +68,11 @@ enum ad_sampling {
 	AD_SAMPLE_ROWS = 2         /* one reservoir, standardized, to fit */
 };
 
+/* Called by a detector trained in epochs after each one (1-based), with
+ * its training error and its validation error (NaN without one). */
+typedef void (*ad_epoch_fn)(void *ctx, size_t epoch, size_t epochs,
+    double loss, double validation);
+
 /* What training tells a detector besides its options. */
 struct ad_fit_env {
 	size_t nfeat;               /* features per row, at least 1 */
@@ -66,11 +80,15 @@ struct ad_fit_env {
 	uint64_t max_train_rows;    /* AD_SAMPLE_ROWS: the reservoir's size */
 	ad_progress_fn progress;    /* optional; from the calling thread */
 	void *progress_ctx;
+	ad_epoch_fn epoch;          /* optional; from the calling thread, with
+	                               progress_ctx */
 };
 
 struct ad_detector {
 	int algo;                  /* enum ad_algo, as stored in the file */
 	const char *name;          /* -a NAME, and "algorithm" in --inspect */
+	const char *phrase;        /* what it is, for -a's help: "Extended
+	                              Isolation Forest" */
 	enum ad_sampling sampling;
 	double auto_threshold;     /* the threshold of --contamination auto */
 	double score_lo, score_hi; /* every score, quantile and threshold lies
@@ -81,8 +99,9 @@ struct ad_detector {
 	/* ---- options ---- */
 
 	size_t opts_size;          /* bytes of the options block */
-	/* Sets the block opts (opts_size bytes) to the defaults. */
-	void (*opts_defaults)(void *opts);
+	const struct ad_opt *opts; /* its options: a heading, then rows into
+	                              the block (scope AD_OPT_OWN) */
+	size_t nopts;
 	/* Refuses options that cannot train on nfeat features (AD_EUSAGE):
 	 * called with nfeat 0 before the input is opened (what does not
 	 * depend on it), then with the feature count before the first row
@@ -175,6 +194,27 @@ const char *ad_detector_names(void);
 
 /* The i-th detector of the table, or NULL past its end. */
 const struct ad_detector *ad_detector_at(size_t i);
+
+/* Sets the defaults of d's rows into opts (opts_size bytes, zeroed). */
+enum ad_status ad_detector_opts_defaults(const struct ad_detector *d,
+    void *opts, struct ad_error *err);
+
+/* A new options block of d (ad_malloc'd, at least one byte) holding the
+ * defaults of its rows; free with ad_detector_opts_free. */
+enum ad_status ad_detector_opts_new(const struct ad_detector *d, void **opts,
+    struct ad_error *err);
+
+/* Frees a block of ad_detector_opts_new and the lists its rows hold; NULL
+ * is a no-op. */
+void ad_detector_opts_free(const struct ad_detector *d, void *opts);
+
+/* Whether d declares the option of long name. */
+int ad_detector_takes(const struct ad_detector *d, const char *name);
+
+/* AD_OK when d declares option name; else AD_EUSAGE naming the detectors
+ * that do: "--nu needs -a ocsvm", "--trees needs -a iforest or eif". */
+enum ad_status ad_detector_check_option(const struct ad_detector *d,
+    const char *name, struct ad_error *err);
 
 /* The value of hyper-parameter name among p[0..n), or NaN. */
 double ad_param_get(const struct ad_param *p, size_t n, const char *name);

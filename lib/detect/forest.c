@@ -11,20 +11,32 @@
 #include "forest.h"
 #include "iforest.h"
 
-void ad_forest_defaults(struct ad_forest_opts *o)
-{
-	memset(o, 0, sizeof *o);
-	o->trees = 100;
-	o->sample_size = 256;
-}
-
-static void opts_defaults(void *opts)
-{
-	ad_forest_defaults(opts);
-}
-
 /* ---- options ---- */
 
+#define FOREST_AT(field) AD_OPT_AT(struct ad_forest_opts, field)
+
+/* Both forests' rows; -a iforest declares all but the last. */
+static const struct ad_opt forest_rows[] = {
+	AD_OPT_HEADING("Forests (-a iforest or eif):"),
+	{ "trees", 0, "N", AD_OPT_U64, FOREST_AT(trees), .umin = 1,
+	    .umax = AD_IFOREST_MAX_TREES, .def = "100", .kfp = AD_KFP_INTEGER,
+	    .help = "trees in the forest" },
+	{ "sample-size", 0, "N", AD_OPT_U64, FOREST_AT(sample_size), .umin = 2,
+	    .umax = AD_IFOREST_MAX_SAMPLE, .def = "256",
+	    .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_INTEGER,
+	    .help = "rows each tree is grown on (default 256, or all rows if "
+	    "fewer)" },
+	{ "extension-level", 0, "N", AD_OPT_U64, FOREST_AT(ext_level),
+	    AD_OPT_GIVEN(struct ad_forest_opts, ext_level_set), .umax = 1048575,
+	    .kfp = AD_KFP_INTEGER, .help = "eif: features per split, minus one "
+	    "(default: all features, minus one)" },
+};
+
+#define EIF_NOPTS (sizeof forest_rows / sizeof forest_rows[0])
+#define IFOREST_NOPTS (EIF_NOPTS - 1)
+
+/* The block is eif's too: a caller filling it by hand (not through the
+ * rows) may set what iforest does not take. */
 static enum ad_status iforest_check(const void *opts, size_t nfeat,
     struct ad_error *err)
 {
@@ -258,17 +270,19 @@ static uint64_t size(const void *state)
 	return ad_iforest_nodes(state);
 }
 
-#define FOREST(code, nm, pre) { \
-	.algo = code, .name = nm, .sampling = AD_SAMPLE_SUBSAMPLES, \
+#define FOREST(code, nm, pre, what, n, chk) { \
+	.algo = code, .name = nm, .phrase = what, \
+	.sampling = AD_SAMPLE_SUBSAMPLES, \
 	.auto_threshold = 0.5, .score_lo = 0, .score_hi = 1, \
 	.size_key = "nodes", \
 	.opts_size = sizeof(struct ad_forest_opts), \
-	.opts_defaults = opts_defaults, .check = pre##_check, \
+	.opts = forest_rows, .nopts = n, .check = chk, \
 	.subsamples = subsamples, .begin = pre##_begin, .grow = grow, \
 	.mismatch = pre##_mismatch, .merge = merge, .load = pre##_load, \
 	.save_size = save_size, .save = save, .free = forest_free, \
 	.score = score, .explain = explain, .size = size }
 
-const struct ad_detector ad_iforest_detector =
-    FOREST(AD_ALGO_IFOREST, "iforest", iforest);
-const struct ad_detector ad_eif_detector = FOREST(AD_ALGO_EIF, "eif", eif);
+const struct ad_detector ad_iforest_detector = FOREST(AD_ALGO_IFOREST,
+    "iforest", iforest, "Isolation Forest", IFOREST_NOPTS, iforest_check);
+const struct ad_detector ad_eif_detector = FOREST(AD_ALGO_EIF, "eif", eif,
+    "Extended Isolation Forest", EIF_NOPTS, eif_check);

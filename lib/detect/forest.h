@@ -6,15 +6,12 @@
  */
 #include <stdint.h>
 
-/* ad-train's options for -a iforest and -a eif. */
+/* The options block of -a iforest and -a eif (defaults: their rows). */
 struct ad_forest_opts {
 	uint64_t trees;             /* 1..AD_IFOREST_MAX_TREES: 100 */
 	uint64_t sample_size;       /* 2..AD_IFOREST_MAX_SAMPLE: 256 */
 	int ext_level_set;          /* EIF: else features - 1 */
 	uint64_t ext_level;
 };
-
-/* Fills o with the defaults above. */
-void ad_forest_defaults(struct ad_forest_opts *o);
 
 #endif

@@ -812,16 +812,6 @@ static const char *mismatch(const struct ad_model *a, const struct ad_model *b)
 	return NULL;
 }
 
-static char *dup_str(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = ad_malloc(n);
-
-	if (p != NULL)
-		memcpy(p, s, n);
-	return p;
-}
-
 /* Copies the first model's description into m; sizes come from all. */
 static enum ad_status merge_meta(const struct ad_model *const *ms, size_t n,
     struct ad_model *m, struct ad_error *err)
@@ -850,9 +840,12 @@ static enum ad_status merge_meta(const struct ad_model *const *ms, size_t n,
 	if (m->features == NULL || m->sources == NULL || m->params == NULL ||
 	    m->qprob == NULL || m->qscore == NULL)
 		return ad_error_nomem(err);
-	for (size_t i = 0; i < m->nfeat; i++)
-		if ((m->features[i] = dup_str(a->features[i])) == NULL)
+	for (size_t i = 0; i < m->nfeat; i++) {
+		const char *f = a->features[i];
+
+		if ((m->features[i] = ad_strndup(f, strlen(f))) == NULL)
 			return ad_error_nomem(err);
+	}
 	memcpy(m->params, a->params, m->nparams * sizeof *m->params);
 	memcpy(m->qprob, a->qprob, m->nquantiles * sizeof *m->qprob);
 	return AD_OK;

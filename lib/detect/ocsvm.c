@@ -37,19 +37,8 @@ static const char *const param_names[] = { "kernel", "nu", "gamma",
 	"degree", "coef0", "tol", "max_train_rows" };
 #define NPARAMS (sizeof param_names / sizeof param_names[0])
 
-void ad_ocsvm_defaults(struct ad_ocsvm_opts *o)
-{
-	o->kernel = AD_OCSVM_RBF;
-	o->nu = 0.5;
-	o->gamma_mode = AD_OCSVM_GAMMA_SCALE;
-	o->gamma = 0;
-	o->degree = 3;
-	o->coef0 = 0;
-	o->tol = 1e-3;
-	o->cache_mb = 200;
-}
-
-int ad_ocsvm_kernel_named(const char *name)
+/* The kernel named name ("rbf"), or -1. */
+static int kernel_named(const char *name)
 {
 	for (int k = 0; k < 4; k++)
 		if (strcmp(kernel_names[k], name) == 0)
@@ -71,10 +60,67 @@ static void ocsvm_free(void *state)
 	free_ocsvm(state);
 }
 
-static void opts_defaults(void *opts)
+/* ---- options ---- */
+
+static enum ad_status take_kernel(const struct ad_opt *row, void *opts,
+    const char *arg, struct ad_error *err)
 {
-	ad_ocsvm_defaults(opts);
+	int k = kernel_named(arg);
+
+	(void)row;
+	if (k < 0)
+		return ad_error_set(err, AD_EUSAGE, "--kernel takes rbf, linear, "
+		    "poly or sigmoid, not \"%s\"", arg);
+	((struct ad_ocsvm_opts *)opts)->kernel = (enum ad_ocsvm_kernel)k;
+	return AD_OK;
 }
+
+static enum ad_status take_gamma(const struct ad_opt *row, void *opts,
+    const char *arg, struct ad_error *err)
+{
+	struct ad_ocsvm_opts *o = opts;
+
+	(void)row;
+	if (strcmp(arg, "scale") == 0)
+		o->gamma_mode = AD_OCSVM_GAMMA_SCALE;
+	else if (strcmp(arg, "auto") == 0)
+		o->gamma_mode = AD_OCSVM_GAMMA_AUTO;
+	else {
+		o->gamma_mode = AD_OCSVM_GAMMA_VALUE;
+		return ad_opt_parse_double("--gamma", arg, 0, DBL_MAX, &o->gamma,
+		    err);
+	}
+	return AD_OK;
+}
+
+#define AT(field) AD_OPT_AT(struct ad_ocsvm_opts, field)
+
+static const struct ad_opt ocsvm_rows[] = {
+	AD_OPT_HEADING("One-Class SVM (-a ocsvm; scikit-learn's meanings and "
+	    "defaults):"),
+	{ "kernel", 0, "K", AD_OPT_CUSTOM, .hook = take_kernel, .def = "rbf",
+	    .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_STRING,
+	    .help = "rbf (default), linear, poly or sigmoid" },
+	{ "nu", 0, "NU", AD_OPT_DOUBLE, AT(nu), .dmin = 0, .dmax = 1,
+	    .flags = AD_OPT_ABOVE_MIN, .def = "0.5", .kfp = AD_KFP_FLOAT,
+	    .help = "bound on the share of outliers, in (0, 1]" },
+	{ "gamma", 0, "G", AD_OPT_CUSTOM, .hook = take_gamma, .def = "scale",
+	    .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_STRING,
+	    .help = "scale (default: 1/(features * variance)), auto "
+	    "(1/features) or a number" },
+	{ "degree", 0, "N", AD_OPT_UINT, AT(degree),
+	    .umax = AD_OCSVM_MAX_DEGREE, .def = "3", .kfp = AD_KFP_INTEGER,
+	    .help = "poly: the degree" },
+	{ "coef0", 0, "C", AD_OPT_DOUBLE, AT(coef0), .dmin = -DBL_MAX,
+	    .dmax = DBL_MAX, .def = "0", .kfp = AD_KFP_FLOAT,
+	    .help = "poly, sigmoid: the constant term" },
+	{ "tol", 0, "T", AD_OPT_DOUBLE, AT(tol), .dmin = 0,
+	    .dmax = DBL_MAX, .flags = AD_OPT_ABOVE_MIN, .def = "0.001",
+	    .kfp = AD_KFP_FLOAT, .help = "stopping tolerance" },
+	{ "cache-mb", 0, "MB", AD_OPT_DOUBLE, AT(cache_mb), .dmin = 0,
+	    .dmax = 1048576, .flags = AD_OPT_ABOVE_MIN, .def = "200",
+	    .kfp = AD_KFP_FLOAT, .help = "libsvm's kernel cache" },
+};
 
 /* ---- the kernel and the decision function ---- */
 
@@ -578,13 +624,15 @@ static enum ad_status ocsvm_load(const unsigned char *p, size_t len,
 const struct ad_detector ad_ocsvm_detector = {
 	.algo = AD_ALGO_OCSVM,
 	.name = "ocsvm",
+	.phrase = "One-Class SVM, libsvm",
 	.sampling = AD_SAMPLE_ROWS,
 	.auto_threshold = 0,
 	.score_lo = -DBL_MAX,
 	.score_hi = DBL_MAX,
 	.size_key = "support_vectors",
 	.opts_size = sizeof(struct ad_ocsvm_opts),
-	.opts_defaults = opts_defaults,
+	.opts = ocsvm_rows,
+	.nopts = sizeof ocsvm_rows / sizeof ocsvm_rows[0],
 	.fit = ocsvm_fit,
 	.load = ocsvm_load,
 	.save_size = ocsvm_save_size,

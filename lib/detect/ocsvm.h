@@ -36,7 +36,8 @@ enum ad_ocsvm_gamma {
 	AD_OCSVM_GAMMA_VALUE = 2   /* the value given */
 };
 
-/* ad-train -a ocsvm's options (scikit-learn's OneClassSVM defaults). */
+/* -a ocsvm's options block (scikit-learn's OneClassSVM defaults, set by
+ * its rows). */
 struct ad_ocsvm_opts {
 	enum ad_ocsvm_kernel kernel;  /* rbf */
 	double nu;                    /* (0, 1]: 0.5 */
@@ -50,11 +51,5 @@ struct ad_ocsvm_opts {
 
 /* Largest --degree. */
 #define AD_OCSVM_MAX_DEGREE 100
-
-/* Fills o with the defaults above. */
-void ad_ocsvm_defaults(struct ad_ocsvm_opts *o);
-
-/* The kernel named name ("rbf"), or -1. */
-int ad_ocsvm_kernel_named(const char *name);
 
 #endif

@@ -41,11 +41,6 @@ static enum ad_status new_state(size_t nfeat, void **state,
 	return AD_OK;
 }
 
-static void opts_defaults(void *opts)
-{
-	(void)opts;
-}
-
 static enum ad_status fit(const void *opts, const struct ad_fit_env *env,
     const double *x, size_t n, struct ad_param **params, size_t *nparams,
     void **state, struct ad_error *err)
@@ -126,13 +121,12 @@ static uint64_t size(const void *state)
 const struct ad_detector ad_zscore_detector = {
 	.algo = 5,                 /* the next free code of enum ad_algo */
 	.name = "zscore",
+	.phrase = "largest absolute z-score",
 	.sampling = AD_SAMPLE_ROWS,
 	.auto_threshold = 3,
 	.score_lo = 0,
 	.score_hi = DBL_MAX,
 	.size_key = "scored_features",
-	.opts_size = 0,
-	.opts_defaults = opts_defaults,
 	.fit = fit,
 	.load = load,
 	.save_size = save_size,

@@ -23,6 +23,7 @@
 
 #include "alloc.h"
 #include "metrics.h"
+#include "num.h"
 #include "rng.h"
 
 /* Why a metric is undefined: the texts the reports show. */
@@ -586,13 +587,6 @@ static double weighted_f1(const struct ad_paired *p, const uint32_t *w,
 	return 2.0 * (double)tp / (double)(2 * tp + fp + (npos - tp));
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The q-quantile of sorted x[0..n), interpolating between neighbours. */
 static double quantile(const double *x, size_t n, double q)
 {
@@ -607,7 +601,7 @@ static double quantile(const double *x, size_t n, double q)
 static void interval(double *d, size_t n, double level, struct ad_value *lo,
     struct ad_value *hi)
 {
-	qsort(d, n, sizeof *d, cmp_double);
+	qsort(d, n, sizeof *d, ad_num_cmp);
 	*lo = defined(quantile(d, n, (1 - level) / 2));
 	*hi = defined(quantile(d, n, 1 - (1 - level) / 2));
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "num.h"
 #include "scale.h"
 
 struct ad_scaler {
@@ -365,13 +366,6 @@ enum ad_status ad_scaler_add(struct ad_scaler *sc, const double *x, size_t n,
 
 /* ---- order statistics for robust ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Hoare's partition of v[lo..hi] about the median of three; returns p with
  * v[lo..p] <= pivot <= v[p+1..hi], both parts non-empty. */
 static ptrdiff_t partition(double *v, ptrdiff_t lo, ptrdiff_t hi)
@@ -408,7 +402,8 @@ static void select_kth(double *v, ptrdiff_t lo, ptrdiff_t hi, ptrdiff_t k)
 		ptrdiff_t p;
 
 		if (budget-- == 0) {
-			qsort(v + lo, (size_t)(hi - lo + 1), sizeof *v, cmp_double);
+			qsort(v + lo, (size_t)(hi - lo + 1), sizeof *v,
+			    ad_num_cmp);
 			return;
 		}
 		p = partition(v, lo, hi);
@@ -417,7 +412,7 @@ static void select_kth(double *v, ptrdiff_t lo, ptrdiff_t hi, ptrdiff_t k)
 		else
 			lo = p + 1;
 	}
-	qsort(v + lo, (size_t)(hi - lo + 1), sizeof *v, cmp_double);
+	qsort(v + lo, (size_t)(hi - lo + 1), sizeof *v, ad_num_cmp);
 }
 
 /* numpy's linear interpolation between a and b at t in [0, 1]. */

@@ -43,16 +43,6 @@ struct ad_out {
 
 /* ---- input ---- */
 
-static char *dup_str(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = ad_malloc(n);
-
-	if (p != NULL)
-		memcpy(p, s, n);
-	return p;
-}
-
 /* Notes whether in is a regular file, and where reading starts in it. */
 static void note_seekable(struct ad_in *in)
 {
@@ -76,11 +66,12 @@ enum ad_status ad_in_open(struct ad_in **in, const char *path,
     struct ad_error *err)
 {
 	int use_stdin = path == NULL || strcmp(path, "-") == 0;
+	const char *name = use_stdin ? "<stdin>" : path;
 	struct ad_in *r = ad_calloc(1, sizeof *r);
 
 	if (r == NULL)
 		return ad_error_nomem(err);
-	r->name = dup_str(use_stdin ? "<stdin>" : path);
+	r->name = ad_strndup(name, strlen(name));
 	r->buf = ad_malloc(IN_BUFSZ);
 	if (r->name == NULL || r->buf == NULL) {
 		ad_in_close(r);
@@ -292,7 +283,7 @@ static struct ad_out *out_new(const char *name)
 	if (o == NULL)
 		return NULL;
 	o->fd = -1;
-	o->name = dup_str(name);
+	o->name = ad_strndup(name, strlen(name));
 	o->buf = ad_malloc(OUT_BUFSZ);
 	if (o->name == NULL || o->buf == NULL) {
 		out_free(o);
@@ -305,18 +296,10 @@ static struct ad_out *out_new(const char *name)
 static char *dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	size_t n = slash == NULL ? 1 : (slash == path ? 1 : (size_t)(slash - path));
-	char *d = ad_malloc(n + 1);
 
-	if (d == NULL)
-		return NULL;
 	if (slash == NULL)
-		memcpy(d, ".", 2);
-	else {
-		memcpy(d, path, n);
-		d[n] = '\0';
-	}
-	return d;
+		return ad_strndup(".", 1);
+	return ad_strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
 /* Opens a temporary beside the target: unnamed if the file system can, so
@@ -367,7 +350,7 @@ static enum ad_status open_temp(struct ad_out *o, struct ad_error *err)
 static enum ad_status resolve_link(const char *path, char **real,
     struct ad_error *err)
 {
-	char *cur = dup_str(path), *next;
+	char *cur = ad_strndup(path, strlen(path)), *next;
 	struct stat sb;
 
 	for (int hops = 0; cur != NULL; hops++) {
@@ -385,7 +368,7 @@ static enum ad_status resolve_link(const char *path, char **real,
 		if (strncmp(target, "/proc/", 6) == 0)
 			break;
 		if (target[0] == '/') {
-			next = dup_str(target);
+			next = ad_strndup(target, strlen(target));
 		} else {
 			char *dir = dir_of(cur);
 			len = (dir ? strlen(dir) : 0) + (size_t)n + 2;

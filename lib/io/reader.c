@@ -361,25 +361,6 @@ static int parse_cell(const struct ad_reader *r, const char *s, size_t len,
 	return res == AD_NUM_RANGE ? -2 : -1;
 }
 
-/* Quotes at most 40 bytes of a bad value for a message. */
-static void excerpt(char *buf, size_t cap, const char *s, size_t len)
-{
-	size_t n = len > 40 ? 40 : len, o = 0;
-
-	for (size_t i = 0; i < n && o + 5 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	if (len > n && o + 4 < cap) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-}
-
 static enum ad_status invalid_cell(struct ad_reader *r, uint64_t line,
     size_t col, const char *s, size_t len, int why, struct ad_error *err)
 {
@@ -388,7 +369,7 @@ static enum ad_status invalid_cell(struct ad_reader *r, uint64_t line,
 	r->invalid[col]++;
 	if (!r->opts.strict)
 		return AD_OK;
-	excerpt(ex, sizeof ex, s, len);
+	ad_error_excerpt(ex, sizeof ex, s, len, NULL);
 	return ad_error_at(err, AD_EDATA, r->name, line, col + 1,
 	    "column \"%s\": %s, got \"%s\"", r->schema->cols[col].name,
 	    why == -2 ? "number out of range" : "expected a number", ex);
@@ -542,7 +523,7 @@ static enum ad_status check_name(struct ad_reader *r, uint64_t line,
 	uint64_t seen;
 	enum ad_status st;
 
-	excerpt(ex, sizeof ex, name, len);
+	ad_error_excerpt(ex, sizeof ex, name, len, NULL);
 	if (len == 0 || !ad_is_name_text(name, len))
 		return ad_error_at(err, AD_EDATA, r->name, line, col + 1,
 		    "column name \"%s\" is not valid UTF-8 text", ex);

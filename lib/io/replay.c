@@ -58,30 +58,6 @@ int ad_replay_spilled(const struct ad_replay *rp)
 	return rp->spill != NULL;
 }
 
-/* Copies row si of src into row di of dst, column j from src's map[j]. */
-static enum ad_status copy_row(const struct ad_schema *s, struct ad_block *dst,
-    size_t di, const struct ad_block *src, size_t si, const size_t *map,
-    struct ad_error *err)
-{
-	enum ad_status st;
-
-	for (size_t j = 0; j < s->ncols; j++) {
-		size_t c = map ? map[j] : j, len;
-		const char *t;
-
-		if (s->cols[j].type == AD_NUMERIC) {
-			dst->num[di * dst->ncols + j] = src->num[si * src->ncols + c];
-			continue;
-		}
-		t = ad_block_text(src, si, c, &len);
-		if ((st = ad_block_set_text(dst, di, j, t, t ? len :
-		    AD_TEXT_MISSING, err)) != AD_OK)
-			return st;
-	}
-	dst->line[di] = src->line[si];
-	return AD_OK;
-}
-
 /* The memory a held block has touched: a cell of each numeric column, two
  * of each text column, the text and the lines. */
 static uint64_t block_bytes(const struct ad_schema *s, const struct ad_block *b)
@@ -109,7 +85,7 @@ static enum ad_status hold(struct ad_replay *rp, const struct ad_block *b,
 	else
 		st = ad_block_new(&copy, rp->schema->ncols, b->nrows, err);
 	for (size_t i = 0; st == AD_OK && copy != b && i < b->nrows; i++)
-		st = copy_row(rp->schema, copy, i, b, i, colmap, err);
+		st = ad_block_copy_row(rp->schema, copy, i, b, i, colmap, err);
 	if (st != AD_OK) {
 		ad_block_free(copy);
 		return st;

@@ -109,17 +109,6 @@ static const char *method_name(enum ad_impute_method m)
 	return "none";
 }
 
-static char *dup_n(const char *s, size_t n)
-{
-	char *p = ad_malloc(n + 1);
-
-	if (p != NULL) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 enum ad_status ad_clean_parse_impute(const char *arg,
     struct ad_impute_spec **specs, size_t *n, struct ad_error *err)
 {
@@ -135,10 +124,11 @@ enum ad_status ad_clean_parse_impute(const char *arg,
 		if (len == 0 || eq == p || (eq != NULL && eq == p + len - 1))
 			return ad_error_set(err, AD_EUSAGE, "--impute: expected "
 			    "METHOD or COLUMN=METHOD items, got \"%s\"", arg);
-		if (eq != NULL && (sp.column = dup_n(p, (size_t)(eq - p))) == NULL)
+		if (eq != NULL &&
+		    (sp.column = ad_strndup(p, (size_t)(eq - p))) == NULL)
 			return ad_error_nomem(err);
-		what = eq ? dup_n(eq + 1, len - (size_t)(eq + 1 - p)) :
-		    dup_n(p, len);
+		what = eq ? ad_strndup(eq + 1, len - (size_t)(eq + 1 - p)) :
+		    ad_strndup(p, len);
 		if (what == NULL) {
 			ad_free(sp.column);
 			return ad_error_nomem(err);
@@ -243,8 +233,8 @@ static enum ad_status load_schema(struct run *r, struct ad_error *err)
 				    "missing column name or type");
 				break;
 			}
-			name = dup_n(n, nl);
-			type = dup_n(t, tl);
+			name = ad_strndup(n, nl);
+			type = ad_strndup(t, tl);
 			st = name && type ? add_type(r, name, type,
 			    ad_reader_name(sr), b->line[i], err) :
 			    ad_error_nomem(err);
@@ -267,7 +257,7 @@ static enum ad_status add_string(char ***list, size_t *n, const char *s,
 	if (nl == NULL)
 		return ad_error_nomem(err);
 	*list = nl;
-	if ((nl[*n] = dup_n(s, len)) == NULL)
+	if ((nl[*n] = ad_strndup(s, len)) == NULL)
 		return ad_error_nomem(err);
 	(*n)++;
 	return AD_OK;
@@ -432,7 +422,7 @@ static enum ad_status set_fill_value(struct fill *f, enum ad_type type,
 		f->has = !isnan(f->num);
 		return AD_OK;
 	}
-	if ((f->text = dup_n(v, len)) == NULL)
+	if ((f->text = ad_strndup(v, len)) == NULL)
 		return ad_error_nomem(err);
 	f->len = len;
 	f->has = 1;
@@ -654,13 +644,6 @@ static enum ad_status learn(struct run *r, const struct ad_block *b,
 	return AD_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 struct mode_pick {
 	enum ad_type type;
 	const void *key;
@@ -707,7 +690,7 @@ static enum ad_status finish_learning(struct run *r, struct ad_error *err)
 			f->has = 1;
 		} else if (f->method == AD_IMPUTE_MEDIAN && f->nvals > 0) {
 			size_t m = f->nvals / 2;
-			qsort(f->vals, f->nvals, sizeof *f->vals, cmp_double);
+			qsort(f->vals, f->nvals, sizeof *f->vals, ad_num_cmp);
 			f->num = f->nvals % 2 ? f->vals[m] :
 			    f->vals[m - 1] / 2 + f->vals[m] / 2;
 			f->has = 1;
@@ -717,7 +700,7 @@ static enum ad_status finish_learning(struct run *r, struct ad_error *err)
 			ad_counter_each(f->modes, pick_mode, &m);
 			if (m.type == AD_NUMERIC)
 				memcpy(&f->num, m.key, sizeof f->num);
-			else if ((f->text = dup_n(m.key, m.len)) == NULL)
+			else if ((f->text = ad_strndup(m.key, m.len)) == NULL)
 				return ad_error_nomem(err);
 			f->len = m.len;
 			f->has = 1;

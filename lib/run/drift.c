@@ -475,16 +475,6 @@ struct run {
 	struct ad_drift_report rep;  /* the report being written */
 };
 
-static char *dup_cstr(const char *s)
-{
-	size_t n = strlen(s);
-	char *d = ad_malloc(n + 1);
-
-	if (d != NULL)
-		memcpy(d, s, n + 1);
-	return d;
-}
-
 static int listed(char *const *list, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)
@@ -671,12 +661,14 @@ static enum ad_status load_reference(struct run *r, struct ad_error *err)
 	const struct ad_drift_opts *o = r->o;
 	struct ad_in *in;
 	struct ad_reader *rd = NULL;
+	const char *name;
 	int is_prof;
 	enum ad_status st;
 
 	if ((st = open_any(o->reference, &in, &is_prof, err)) != AD_OK)
 		return st;
-	if ((r->ref_name = dup_cstr(ad_in_name(in))) == NULL) {
+	name = ad_in_name(in);
+	if ((r->ref_name = ad_strndup(name, strlen(name))) == NULL) {
 		ad_in_close(in);
 		return ad_error_nomem(err);
 	}
@@ -713,7 +705,7 @@ static enum ad_status load_model(struct run *r, struct ad_error *err)
 	if ((st = ad_model_load(o->model, &r->model, err)) != AD_OK)
 		return st;
 	m = r->model;
-	if ((r->ref_name = dup_cstr(o->model)) == NULL)
+	if ((r->ref_name = ad_strndup(o->model, strlen(o->model))) == NULL)
 		return ad_error_nomem(err);
 	if (m->nquantiles < 2 || m->qprob[0] != 0 ||
 	    m->qprob[m->nquantiles - 1] != 1)

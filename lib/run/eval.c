@@ -269,25 +269,6 @@ static enum mark mark_of_text(const char *s, size_t len)
 	return M_BAD;
 }
 
-/* Up to 40 bytes of s for a message, control bytes escaped. */
-static void excerpt(char *buf, size_t cap, const char *s, size_t len)
-{
-	size_t n = len > 40 ? 40 : len, o = 0;
-
-	for (size_t i = 0; i < n && o + 5 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
-			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	if (len > n && o + 4 < cap) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-}
-
 static enum ad_status bad_mark(struct run *r, const struct ad_block *b,
     size_t i, enum cell c, struct ad_error *err)
 {
@@ -299,7 +280,7 @@ static enum ad_status bad_mark(struct run *r, const struct ad_block *b,
 		ad_num_format(b->num[i * b->ncols + col], ex);
 	} else {
 		s = ad_block_text(b, i, col, &len);
-		excerpt(ex, sizeof ex, s, len);
+		ad_error_excerpt(ex, sizeof ex, s, len, "\"\\");
 	}
 	return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), b->line[i],
 	    col + 1, "column \"%s\": expected %s (1, true, yes or anomaly; 0, "
@@ -707,11 +688,6 @@ struct curve_ctx {
 	uint64_t npos, nneg;
 };
 
-static double rate(uint64_t num, uint64_t den)
-{
-	return den ? (double)num / (double)den : NAN;
-}
-
 static enum ad_status on_point(void *ctx, double t, uint64_t tp, uint64_t fp,
     struct ad_error *err)
 {
@@ -726,10 +702,10 @@ static enum ad_status on_point(void *ctx, double t, uint64_t tp, uint64_t fp,
 	if (r->plot == NULL && r->kfp_ui == NULL)
 		return AD_OK;
 	if (c->npos > 0 && c->nneg > 0 && points_add(&r->roc[c->model],
-	    rate(fp, c->nneg), rate(tp, c->npos), t) != 0)
+	    ad_eval_rate(fp, c->nneg), ad_eval_rate(tp, c->npos), t) != 0)
 		return ad_error_nomem(err);
 	if (c->npos > 0 && tp + fp > 0 && points_add(&r->pr[c->model],
-	    rate(tp, c->npos), rate(tp, tp + fp), t) != 0)
+	    ad_eval_rate(tp, c->npos), ad_eval_rate(tp, tp + fp), t) != 0)
 		return ad_error_nomem(err);
 	return AD_OK;
 }

@@ -18,7 +18,7 @@
 static const char no_decision[] = "no decision: give --pred, --threshold, "
     "--top-k or --contamination";
 
-static double rate(uint64_t num, uint64_t den)
+double ad_eval_rate(uint64_t num, uint64_t den)
 {
 	return den ? (double)num / (double)den : NAN;
 }
@@ -985,14 +985,13 @@ enum ad_status ad_eval_report_plot(const struct ad_eval_report *r,
 	point_label(op, sizeof op, r);
 	pan[0] = (struct ad_svg_panel){ "ROC curve", "False positive rate",
 	    "True positive rate", roc, (size_t)(1 + r->paired), 1, NAN,
-	    m->decided && P > 0 && N > 0,
-	    rate(m->conf.fp, N), rate(m->conf.tp, P), op, 0, NULL };
+	    m->decided && P > 0 && N > 0, ad_eval_rate(m->conf.fp, N),
+	    ad_eval_rate(m->conf.tp, P), op, 0, NULL };
 	pan[1] = (struct ad_svg_panel){ "Precision-recall curve", "Recall",
-	    "Precision", pr, (size_t)(1 + r->paired), 0,
-	    P + N > 0 ? (double)P / (double)(P + N) : NAN,
+	    "Precision", pr, (size_t)(1 + r->paired), 0, ad_eval_rate(P, P + N),
 	    m->decided && P > 0 && m->conf.tp + m->conf.fp > 0,
-	    rate(m->conf.tp, P), rate(m->conf.tp, m->conf.tp + m->conf.fp), op,
-	    1, NULL };
+	    ad_eval_rate(m->conf.tp, P),
+	    ad_eval_rate(m->conf.tp, m->conf.tp + m->conf.fp), op, 1, NULL };
 	if (m->rm.roc_auc.why != NULL) {
 		snprintf(note[0], sizeof note[0], "undefined: %s",
 		    m->rm.roc_auc.why);
@@ -1024,8 +1023,9 @@ enum ad_status ad_eval_curves_row(struct ad_out *out, const char *column,
     double t, uint64_t tp, uint64_t fp, uint64_t npos, uint64_t nneg,
     struct ad_error *err)
 {
-	double v[] = { t, (double)tp, (double)fp, rate(fp, nneg),
-	    rate(tp, npos), rate(tp, tp + fp), rate(tp, npos) };
+	double v[] = { t, (double)tp, (double)fp, ad_eval_rate(fp, nneg),
+	    ad_eval_rate(tp, npos), ad_eval_rate(tp, tp + fp),
+	    ad_eval_rate(tp, npos) };
 	struct ad_emit w;
 
 	ad_emit_init(&w, out, err);

@@ -76,6 +76,10 @@ struct ad_eval_report {
 	struct ad_eval_curve roc[2], pr[2];  /* of all rows, per score column */
 };
 
+/* A curve's coordinate: num / den, or NaN when den is 0 (the run's curves
+ * and the report's rows and plot agree on it). */
+double ad_eval_rate(uint64_t num, uint64_t den);
+
 /* Writes the report in the format o->format names (JSON, text or CSV). */
 enum ad_status ad_eval_report_write(const struct ad_eval_report *r,
     struct ad_out *out, struct ad_error *err);

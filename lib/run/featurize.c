@@ -410,25 +410,6 @@ static int computed(const struct part *p)
 	    p->scale.method != AD_SCALE_NONE);
 }
 
-/* Writes an excerpt of a cell for messages. */
-static void excerpt(char *buf, size_t cap, const char *s, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && i < 40 && o + 5 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	if (len > 40 && o + 4 < cap) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-}
-
 /* ---- the first pass: times, groups and checks ---- */
 
 static enum ad_status grow_groups(struct run *r, size_t id,
@@ -483,7 +464,7 @@ static enum ad_status time_error(struct run *r, const struct ad_block *b,
 	const char *s;
 
 	if (t->type == AD_TEXT && (s = ad_block_text(b, i, col, &len)) != NULL)
-		excerpt(ex, sizeof ex, s, len);
+		ad_error_excerpt(ex, sizeof ex, s, len, NULL);
 	return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), b->line[i],
 	    r->in_of[r->m->time] + 1, "column \"%s\": %s%s%s%s", t->name, why,
 	    ex[0] ? ", got \"" : "", ex, ex[0] ? "\"" : "");
@@ -521,7 +502,7 @@ static enum ad_status check_order(struct run *r, const struct ad_block *b,
 	if (r->last_line[id] != 0 && ad_time_cmp(&r->times[i], &r->last[id]) < 0) {
 		if (id > 0)
 			key = ad_catmap_key(r->groups, id - 1, &len);
-		excerpt(ex, sizeof ex, key ? key : "", len);
+		ad_error_excerpt(ex, sizeof ex, key ? key : "", len, NULL);
 		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd),
 		    b->line[i], r->in_of[r->m->time] + 1, "column \"%s\": time "
 		    "goes back%s%s%s (the previous row is line %llu); sort the "
@@ -1224,32 +1205,6 @@ static enum ad_status open_writer(struct run *r, struct ad_error *err)
 
 /* ---- rows held in memory: --sort, and while fitting ---- */
 
-/* Copies row si of src (whose place u is column map[u]) to row di of dst,
- * which has the used columns. */
-static enum ad_status copy_row(struct run *r, struct ad_block *dst, size_t di,
-    const struct ad_block *src, size_t si, const size_t *map,
-    struct ad_error *err)
-{
-	enum ad_status st;
-
-	for (size_t u = 0; u < r->nused; u++) {
-		size_t len;
-		const char *t;
-
-		if (r->used_schema->cols[u].type == AD_NUMERIC) {
-			dst->num[di * dst->ncols + u] = src->num[si * src->ncols +
-			    map[u]];
-			continue;
-		}
-		t = ad_block_text(src, si, map[u], &len);
-		if ((st = ad_block_set_text(dst, di, u, t, t ? len :
-		    AD_TEXT_MISSING, err)) != AD_OK)
-			return st;
-	}
-	dst->line[di] = src->line[si];
-	return AD_OK;
-}
-
 /* --sort: keeps a copy of b's used columns in the store, and each row's
  * time and place. */
 static enum ad_status store_block(struct run *r, const struct ad_block *b,
@@ -1281,7 +1236,8 @@ static enum ad_status store_block(struct run *r, const struct ad_block *b,
 	if (st != AD_OK)
 		return st;
 	for (size_t i = 0; !r->plain_copy && i < b->nrows && st == AD_OK; i++)
-		st = copy_row(r, copy, i, b, i, r->spill_map, err);
+		st = ad_block_copy_row(r->used_schema, copy, i, b, i,
+		    r->spill_map, err);
 	if (st != AD_OK) {
 		ad_block_free(copy);
 		return st;
@@ -1323,26 +1279,20 @@ static enum ad_status run_stage(struct run *r, struct ad_error *err)
 static enum ad_status replay_sorted(struct run *r, struct ad_error *err)
 {
 	struct store *s = &r->store;
-	size_t *id = NULL;
 	enum ad_status st;
 
 	qsort(s->keys, s->nkeys, sizeof *s->keys, by_time);
-	if ((id = ad_calloc(r->nused + 1, sizeof *id)) == NULL)
-		return ad_error_nomem(err);
-	for (size_t u = 0; u < r->nused; u++)
-		id[u] = u;
 	st = ad_block_new(&r->stage, r->nused, ad_block_rows(r->nused), err);
 	for (size_t k = 0; k < s->nkeys && st == AD_OK; k++) {
 		const struct ad_block *b = s->blocks[s->keys[k].block];
 
-		st = copy_row(r, r->stage, r->stage->nrows, b, s->keys[k].row, id,
-		    err);
+		st = ad_block_copy_row(r->used_schema, r->stage,
+		    r->stage->nrows, b, s->keys[k].row, NULL, err);
 		if (st == AD_OK && ++r->stage->nrows == r->stage->cap)
 			st = run_stage(r, err);
 	}
 	if (st == AD_OK && r->stage->nrows > 0)
 		st = run_stage(r, err);
-	ad_free(id);
 	return st;
 }
 

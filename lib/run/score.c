@@ -19,6 +19,7 @@
 #include "detector.h"
 #include "io.h"
 #include "model.h"
+#include "outset.h"
 #include "parallel.h"
 #include "score.h"
 #include "writer.h"
@@ -54,6 +55,7 @@ struct run {
 	size_t d, nin;              /* features, input columns */
 	size_t score_col;           /* in the slot block; is_anomaly follows */
 	double threshold;
+	struct ad_outset *outset;   /* the two outputs below */
 	struct ad_out *out;
 	struct ad_reject_out rej;   /* --rejects */
 	struct ad_writer *w;
@@ -519,15 +521,29 @@ static enum ad_status inspect(const struct ad_score_opts *o,
     const struct ad_model *m, struct ad_error *err)
 {
 	struct ad_out *out;
+	struct ad_outset *set;
+	const struct ad_outset_entry e = { &out, o->output ? o->output : "-" };
 	enum ad_status st;
 
-	if ((st = ad_out_open(&out, o->output, err)) != AD_OK)
+	if ((st = ad_outset_open(&set, &e, 1, err)) != AD_OK)
 		return st;
-	if ((st = ad_model_write_json(m, o->model_path, out, err)) != AD_OK) {
-		ad_out_abort(out);
-		return st;
-	}
-	return ad_out_close(out, err);
+	if ((st = ad_model_write_json(m, o->model_path, out, err)) == AD_OK)
+		st = ad_outset_commit(set, err);
+	ad_outset_free(set);
+	return st;
+}
+
+/* Opens both outputs before the first row is read, so a bad path fails
+ * early; they are committed in this order, the scores last. */
+static enum ad_status open_outputs(struct run *r, struct ad_error *err)
+{
+	const struct ad_score_opts *o = r->o;
+	const struct ad_outset_entry e[] = {
+		{ &r->rej.out, o->rejects_path },
+		{ &r->out, o->output ? o->output : "-" },
+	};
+
+	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
 }
 
 static enum ad_status prepare(struct run *r, struct ad_error *err)
@@ -536,10 +552,7 @@ static enum ad_status prepare(struct run *r, struct ad_error *err)
 	struct ad_writer_opts wo = { 0 };
 	enum ad_status st;
 
-	if (o->rejects_path != NULL &&
-	    (st = ad_out_open(&r->rej.out, o->rejects_path, err)) != AD_OK)
-		return st;
-	if ((st = ad_out_open(&r->out, o->output, err)) != AD_OK ||
+	if ((st = open_outputs(r, err)) != AD_OK ||
 	    (st = open_input(r, err)) != AD_OK ||
 	    (st = choose_outputs(r, err)) != AD_OK)
 		return st;
@@ -562,21 +575,12 @@ static enum ad_status finish(struct run *r, struct ad_error *err)
 	r->res->rejected = ad_reader_rejected(r->rd);
 	for (size_t f = 0; f < r->d; f++)
 		r->res->invalid += ad_reader_invalid(r->rd)[r->col[f]];
-	if (st == AD_OK && r->rej.out != NULL) {
-		st = ad_out_close(r->rej.out, err);
-		r->rej.out = NULL;
-	}
-	if (st == AD_OK) {
-		st = ad_out_close(r->out, err);
-		r->out = NULL;
-	}
-	return st;
+	return st != AD_OK ? st : ad_outset_commit(r->outset, err);
 }
 
 static void run_free(struct run *r)
 {
-	ad_out_abort(r->out);
-	ad_out_abort(r->rej.out);
+	ad_outset_free(r->outset);
 	ad_writer_free(r->w);
 	ad_reader_free(r->rd);
 	for (size_t i = 0; r->slots != NULL && i < r->nslots; i++)

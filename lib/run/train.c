@@ -31,6 +31,7 @@
 #include "io.h"
 #include "model.h"
 #include "num.h"
+#include "outset.h"
 #include "parallel.h"
 #include "rng.h"
 #include "sha256.h"
@@ -161,6 +162,7 @@ struct run {
 	unsigned char digest[32];
 	struct ad_reader *rd;
 	struct ad_schema *types;     /* --features: fixed numeric */
+	struct ad_outset *outset;    /* the two outputs below */
 	struct ad_out *out;
 	struct ad_reject_out rej;   /* --rejects */
 	char delim;
@@ -466,13 +468,6 @@ static enum ad_status score_chunk(struct run *r, size_t i,
 
 /* ---- the model ---- */
 
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The q-quantile of sorted s[0..n), interpolated linearly as numpy's
  * percentile does. */
 static double quantile(const double *s, size_t n, double q)
@@ -515,6 +510,7 @@ static struct ad_fit_env fit_env(const struct run *r)
 	env.max_train_rows = r->o->max_train_rows;
 	env.progress = r->o->progress;
 	env.progress_ctx = r->o->progress_ctx;
+	env.epoch = r->o->epoch;
 	return env;
 }
 
@@ -620,7 +616,7 @@ static enum ad_status calibrate(struct run *r, struct ad_error *err)
 	    NULL, err);
 	if (st != AD_OK)
 		return st;
-	qsort(r->calib_scores, c->n, sizeof *r->calib_scores, by_value);
+	qsort(r->calib_scores, c->n, sizeof *r->calib_scores, ad_num_cmp);
 	m->nquantiles = NQUANT;
 	for (size_t i = 0; i < NQUANT; i++) {
 		m->qprob[i] = quantile_levels[i];
@@ -652,22 +648,22 @@ static enum ad_status merge(const struct ad_train_opts *o,
 {
 	struct ad_model **ms = ad_calloc(o->n_merge, sizeof *ms), *m = NULL;
 	struct ad_out *out = NULL;
+	struct ad_outset *set = NULL;
+	const struct ad_outset_entry e = { &out, o->output ? o->output : "-" };
 	size_t same;
 	enum ad_status st = AD_OK;
 
 	if (ms == NULL)
 		return ad_error_nomem(err);
-	if ((st = ad_out_open(&out, o->output, err)) != AD_OK)
+	if ((st = ad_outset_open(&set, &e, 1, err)) != AD_OK)
 		goto out;
 	for (size_t i = 0; i < o->n_merge && st == AD_OK; i++)
 		st = ad_model_load(o->merge[i], &ms[i], err);
 	if (st == AD_OK)
 		st = ad_model_merge((const struct ad_model *const *)ms, o->merge,
 		    o->n_merge, ad_train_now(), &m, &same, err);
-	if (st == AD_OK && (st = ad_model_write(m, out, err)) == AD_OK) {
-		st = ad_out_close(out, err);
-		out = NULL;
-	}
+	if (st == AD_OK && (st = ad_model_write(m, out, err)) == AD_OK)
+		st = ad_outset_commit(set, err);
 	if (st == AD_OK) {
 		res->rows = m->rows;
 		res->nfeat = m->nfeat;
@@ -677,7 +673,7 @@ static enum ad_status merge(const struct ad_train_opts *o,
 		res->same_seed = same ? o->merge[same] : NULL;
 	}
 out:
-	ad_out_abort(out);
+	ad_outset_free(set);
 	for (size_t i = 0; i < o->n_merge; i++)
 		ad_model_free(ms[i]);
 	ad_free(ms);
@@ -689,8 +685,7 @@ out:
 
 static void run_free(struct run *r)
 {
-	ad_out_abort(r->out);
-	ad_out_abort(r->rej.out);
+	ad_outset_free(r->outset);
 	ad_reader_free(r->rd);
 	ad_sha256_free(r->sha);
 	ad_schema_free(r->types);
@@ -702,7 +697,7 @@ static void run_free(struct run *r)
 	ad_free(r->row);
 	ad_free(r->calib_scores);
 	ad_model_free(r->model);
-	ad_free(r->own_dopts);
+	ad_detector_opts_free(r->det, r->own_dopts);
 }
 
 static enum ad_status train(struct run *r, struct ad_error *err)
@@ -724,15 +719,20 @@ static enum ad_status train(struct run *r, struct ad_error *err)
 	r->res->threshold = r->model->threshold;
 	if ((st = ad_model_write(r->model, r->out, err)) != AD_OK)
 		return st;
-	if (r->rej.out != NULL) {
-		st = ad_out_close(r->rej.out, err);
-		r->rej.out = NULL;
-		if (st != AD_OK)
-			return st;
-	}
-	st = ad_out_close(r->out, err);
-	r->out = NULL;
-	return st;
+	return ad_outset_commit(r->outset, err);
+}
+
+/* Opens both outputs before the first row is read, so a bad path fails
+ * early; they are committed in this order, the model last. */
+static enum ad_status open_outputs(struct run *r, struct ad_error *err)
+{
+	const struct ad_train_opts *o = r->o;
+	const struct ad_outset_entry e[] = {
+		{ &r->rej.out, o->rejects_path },
+		{ &r->out, o->output ? o->output : "-" },
+	};
+
+	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
 }
 
 enum ad_status ad_train_run(const struct ad_train_opts *o,
@@ -759,17 +759,12 @@ enum ad_status ad_train_run(const struct ad_train_opts *o,
 	r.res = res;
 	r.dopts = o->detector_opts;
 	if (r.dopts == NULL) {
-		/* a detector without options has a block of 0 bytes */
-		if ((r.own_dopts = ad_malloc(r.det->opts_size ?
-		    r.det->opts_size : 1)) == NULL)
-			return ad_error_nomem(err);
-		r.det->opts_defaults(r.own_dopts);
+		if ((st = ad_detector_opts_new(r.det, &r.own_dopts, err)) != AD_OK)
+			return st;
 		r.dopts = r.own_dopts;
 	}
-	if (o->rejects_path != NULL)
-		st = ad_out_open(&r.rej.out, o->rejects_path, err);
 	if (st == AD_OK)
-		st = ad_out_open(&r.out, o->output, err);
+		st = open_outputs(&r, err);
 	if (st == AD_OK)
 		st = open_input(&r, err);
 	if (st == AD_OK)

@@ -38,6 +38,8 @@ struct ad_train_opts {
 	size_t n_merge;
 	ad_progress_fn progress;    /* optional; from the calling thread */
 	void *progress_ctx;
+	ad_epoch_fn epoch;          /* optional: a detector trained in epochs
+	                               reports each (with progress_ctx) */
 };
 
 struct ad_train_result {

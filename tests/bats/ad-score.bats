@@ -250,6 +250,17 @@ setup() {
 	assert_equal "$stderr" "ad-score: /dev/full: write error: No space left on device"
 }
 
+@test "a write error in one output publishes neither the scores nor the rejects" {
+	run --separate-stderr ad-score -q -m m --rejects rej.csv -o /dev/full "$SMALL"
+	assert_failure 4
+	assert_equal "$stderr" "ad-score: /dev/full: write error: No space left on device"
+	[ ! -e rej.csv ]
+	run --separate-stderr ad-score -q -m m --rejects /dev/full -o out.csv "$SMALL"
+	assert_failure 4
+	assert_equal "$stderr" "ad-score: /dev/full: write error: No space left on device"
+	[ ! -e out.csv ]
+}
+
 @test "a failed run leaves no output file and keeps an old one" {
 	echo old > keep.csv
 	run ad-score -m m --keep nope -o keep.csv "$SMALL"

@@ -252,6 +252,17 @@ inspect() {
 	inspect full | grep -q '"extension_level": 3}'
 }
 
+@test "the options both forests declare reach the chosen one, and show once" {
+	ad-train --sample-size 16 --trees 3 -a eif --label label -o e -q "$SMALL"
+	inspect e | grep -q '"hyperparameters": {"trees": 3, "sample_size": 16, "extension_level": 3}'
+	ad-train -a iforest --trees 4 --sample-size 8 --label label -o i -q "$SMALL"
+	inspect i | grep -q '"hyperparameters": {"trees": 4, "sample_size": 8}'
+	run ad-train --help
+	[ "$(grep -c -- '--trees N' <<<"$output")" -eq 1 ]
+	[ "$(grep -c -- '--sample-size N' <<<"$output")" -eq 1 ]
+	[ "$(grep -c '^Forests (-a iforest or eif):$' <<<"$output")" -eq 1 ]
+}
+
 @test "--merge joins shard models; their sources and rows add up" {
 	head -n 21 "$SMALL" > a.csv
 	(head -n 1 "$SMALL"; tail -n +22 "$SMALL") > b.csv
@@ -309,6 +320,17 @@ inspect() {
 	run --separate-stderr ad-train -q --trees 2 -o /dev/full "$SMALL"
 	assert_failure 4
 	assert_equal "$stderr" "ad-train: /dev/full: write error: No space left on device"
+}
+
+@test "a write error in one output publishes neither the model nor the rejects" {
+	run --separate-stderr ad-train -q --trees 2 --label label --rejects rej.csv -o /dev/full "$SMALL"
+	assert_failure 4
+	assert_equal "$stderr" "ad-train: /dev/full: write error: No space left on device"
+	[ ! -e rej.csv ]
+	run --separate-stderr ad-train -q --trees 2 --label label --rejects /dev/full -o m "$SMALL"
+	assert_failure 4
+	assert_equal "$stderr" "ad-train: /dev/full: write error: No space left on device"
+	[ ! -e m ]
 }
 
 @test "a failed run leaves no model and keeps an old one" {

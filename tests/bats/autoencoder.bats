@@ -67,7 +67,7 @@ line_csv() {
 	[[ "$stderr" == "ad-train: --epochs needs -a autoencoder"* ]]
 	run --separate-stderr ad-train -a autoencoder --trees 10 -o m "$SMALL"
 	assert_failure 2
-	[[ "$stderr" == "ad-train: --trees needs a forest"* ]]
+	[[ "$stderr" == "ad-train: --trees needs -a iforest or eif"* ]]
 	run --separate-stderr ad-train -a autoencoder --nu 0.1 -o m "$SMALL"
 	assert_failure 2
 	[[ "$stderr" == "ad-train: --nu needs -a ocsvm"* ]]

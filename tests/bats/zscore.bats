@@ -85,7 +85,7 @@ expected() {
 @test "zscore refuses the other detectors' options and merging" {
 	run --separate-stderr train --trees 5 -o m "$SMALL"
 	assert_failure 2
-	[[ "$stderr" == "ad-train: --trees needs a forest (-a iforest or eif)"* ]]
+	[[ "$stderr" == "ad-train: --trees needs -a iforest or eif"* ]]
 	run --separate-stderr train --nu 0.1 -o m "$SMALL"
 	assert_failure 2
 	[[ "$stderr" == "ad-train: --nu needs -a ocsvm"* ]]

@@ -1,7 +1,9 @@
 /*
  * Tests for lib/ad: the error setters keep the location and the message,
  * and ad_file_kind names adkit's three file kinds from their magic and
- * nothing else (a cut magic, another letter, a PNG).
+ * nothing else (a cut magic, another letter, a PNG). ad_error_excerpt
+ * keeps 40 bytes, escapes control bytes (and those asked for) and marks a
+ * longer value with "...".
  */
 #include <errno.h>
 #include <string.h>
@@ -53,9 +55,35 @@ static void test_file_kinds(void)
 	CHECK(!ad_binfmt_is_cut_magic((const unsigned char *)"a,b\n", 4));
 }
 
+static void test_excerpt(void)
+{
+	char buf[200], small[10];
+	const char *long50 = "0123456789012345678901234567890123456789abcdefghij";
+
+	ad_error_excerpt(buf, sizeof buf, "abc", 3, NULL);
+	CHECK_STR(buf, "abc");
+	ad_error_excerpt(buf, sizeof buf, "", 0, NULL);
+	CHECK_STR(buf, "");
+	ad_error_excerpt(buf, sizeof buf, "a\tb\x7f\0c", 6, NULL);
+	CHECK_STR(buf, "a\\x09b\\x7f\\x00c");
+	ad_error_excerpt(buf, sizeof buf, "say \"hi\" \\", 10, NULL);
+	CHECK_STR(buf, "say \"hi\" \\");
+	ad_error_excerpt(buf, sizeof buf, "say \"hi\" \\", 10, "\"\\");
+	CHECK_STR(buf, "say \\x22hi\\x22 \\x5c");
+	ad_error_excerpt(buf, sizeof buf, long50, 40, NULL);
+	CHECK_STR(buf, "0123456789012345678901234567890123456789");
+	ad_error_excerpt(buf, sizeof buf, long50, 50, NULL);
+	CHECK_STR(buf, "0123456789012345678901234567890123456789...");
+	/* a small buffer stops while an escape would still fit */
+	ad_error_excerpt(small, sizeof small, "abcdef\n", 7, NULL);
+	CHECK_STR(small, "abcde");
+	CHECK(strlen(small) < sizeof small);
+}
+
 int main(void)
 {
 	test_error_at_keeps_location();
 	test_file_kinds();
+	test_excerpt();
 	return CHECK_DONE("test_ad");
 }

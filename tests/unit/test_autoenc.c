@@ -15,6 +15,7 @@
 #include "rng.h"
 
 #include "check.h"
+#include "detopts.h"
 
 /* n rows near a line in 4-d space: (t, 2t, -t, t/2) plus small noise,
  * roughly standardized. */
@@ -37,7 +38,7 @@ static double *line_rows(size_t n, uint64_t seed)
 static void small_params(struct ad_autoenc_params *p,
     enum ad_autoenc_act act)
 {
-	ad_autoenc_defaults(p);
+	autoenc_defaults(p);
 	p->nfeat = 4;
 	p->nhidden = 2;
 	p->hidden[0] = 6;
@@ -471,7 +472,7 @@ static void test_options(void)
 	struct ad_autoenc_params p;
 	enum ad_autoenc_act a;
 
-	ad_autoenc_defaults(&p);
+	autoenc_defaults(&p);
 	CHECK(p.nhidden == 3 && p.hidden[1] == 16);
 	CHECK(ad_autoenc_parse_hidden("8", &p) == 0 && p.nhidden == 1 &&
 	    p.hidden[0] == 8);
@@ -494,7 +495,7 @@ static void test_options(void)
 	CHECK(ad_autoenc_act_parse("Tanh", &a) == -1);
 	CHECK_STR(ad_autoenc_act_name(AD_AUTOENC_SIGMOID), "sigmoid");
 
-	ad_autoenc_defaults(&p);
+	autoenc_defaults(&p);
 	CHECK(ad_autoenc_check(&p) != NULL);        /* no features yet */
 	p.nfeat = 3;
 	CHECK(ad_autoenc_check(&p) == NULL);

@@ -2,7 +2,8 @@
  * Tests for lib/cli's option-table driver: where options land (flags,
  * values, --flag=false, short clusters, operands, defaults), the exit codes of usage
  * errors, the generated help (wrapping, defaults), the component YAML byte
- * for byte, the table checks that refuse a component that cannot be, and
+ * for byte, the table checks that refuse a component that cannot be,
+ * blocks with their own base and options several blocks declare, and
  * the driver's allocations failing one by one (this program links its own
  * ad_malloc and friends, as test_oom does).
  */
@@ -125,17 +126,17 @@ static const struct ad_cli_cmd cmd = {
 	.seen = count_seen,
 };
 
-/* Runs the driver on a NULL-terminated argv with stdout and stderr sent to
- * /dev/null, into s and c (zeroed first); returns its result. */
-static int parse(struct seen *s, struct ad_cli_common *c, int *first,
-    char **argv)
+/* Runs the driver of c on a NULL-terminated argv with stdout and stderr
+ * sent to /dev/null, into s and common (zeroed first); returns its result. */
+static int parse_cmd(const struct ad_cli_cmd *c, struct seen *s,
+    struct ad_cli_common *common, int *first, char **argv)
 {
 	int argc = 0, saved[2], r;
 
 	while (argv[argc] != NULL)
 		argc++;
 	memset(s, 0, sizeof *s);
-	memset(c, 0, sizeof *c);
+	memset(common, 0, sizeof *common);
 	fflush(stdout);
 	fflush(stderr);
 	saved[0] = dup(1);
@@ -143,15 +144,22 @@ static int parse(struct seen *s, struct ad_cli_common *c, int *first,
 	if (freopen("/dev/null", "w", stdout) == NULL ||
 	    freopen("/dev/null", "w", stderr) == NULL)
 		exit(2);
-	r = ad_cli_parse(&cmd, argc, argv, s, c, first);
+	r = ad_cli_parse(c, argc, argv, s, common, first);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(saved[0], 1);
 	dup2(saved[1], 2);
 	close(saved[0]);
 	close(saved[1]);
-	ad_cli_free(&cmd, s, c);
+	ad_cli_free(c, s, common);
 	return r;
+}
+
+/* The test command's driver on argv. */
+static int parse(struct seen *s, struct ad_cli_common *c, int *first,
+    char **argv)
+{
+	return parse_cmd(&cmd, s, c, first, argv);
 }
 
 static void test_parse(void)
@@ -323,8 +331,9 @@ static void test_bad_tables(void)
 		    .kfp_required = 1 },
 	};
 	const struct ad_cli_block t[] = {
-		{ flag_value, 1 }, { value_flag, 1 }, { unless_required, 2 },
-		{ twice, 2 }, { required_flag, 1 },
+		{ flag_value, 1, NULL }, { value_flag, 1, NULL },
+		{ unless_required, 2, NULL }, { twice, 2, NULL },
+		{ required_flag, 1, NULL },
 	};
 	FILE *f = fopen("/dev/null", "w");
 
@@ -339,6 +348,137 @@ static void test_bad_tables(void)
 		CHECK(ad_cli_write_component(f, &c, "i", &err) == AD_EUSAGE);
 		CHECK(strncmp(err.msg, "option table: ", 14) == 0);
 	}
+	fclose(f);
+}
+
+/* ---- blocks with their own base, and options several blocks declare ---- */
+
+/* Two detectors' options blocks: both take --depth, each its own option. */
+struct first_block {
+	double ratio;
+	uint64_t depth;
+	int depth_given;
+};
+
+struct second_block {
+	uint64_t depth;
+	const char *word;
+};
+
+#define DEPTH_ROW(type) { "depth", 0, "N", AD_OPT_U64, \
+	AD_OPT_AT(type, depth), .umin = 1, .umax = 9, .def = "3", \
+	.kfp = AD_KFP_INTEGER, .help = "how deep" }
+
+static const struct ad_opt first_rows[] = {
+	AD_OPT_HEADING("Shared:"),
+	{ "depth", 0, "N", AD_OPT_U64, AD_OPT_AT(struct first_block, depth),
+	    AD_OPT_GIVEN(struct first_block, depth_given), .umin = 1, .umax = 9,
+	    .def = "3", .kfp = AD_KFP_INTEGER, .help = "how deep" },
+	{ "ratio", 0, "R", AD_OPT_DOUBLE, AD_OPT_AT(struct first_block, ratio),
+	    .dmin = 0, .dmax = 1, .def = "0.5", .kfp = AD_KFP_FLOAT,
+	    .help = "first only" },
+};
+
+static const struct ad_opt second_rows[] = {
+	AD_OPT_HEADING("Shared:"),
+	DEPTH_ROW(struct second_block),
+	{ "word", 'w', "W", AD_OPT_STRING, AD_OPT_AT(struct second_block, word),
+	    .kfp = AD_KFP_STRING, .help = "second only" },
+};
+
+/* The same name declared with another help. */
+static const struct ad_opt other_depth[] = {
+	{ "depth", 0, "N", AD_OPT_U64, AD_OPT_AT(struct second_block, depth),
+	    .umin = 1, .umax = 9, .def = "3", .kfp = AD_KFP_INTEGER,
+	    .help = "how shallow" },
+};
+
+static struct first_block fb;
+static struct second_block sb;
+
+static const struct ad_cli_block shared_blocks[] = {
+	AD_CLI_BLOCK(opts),
+	{ first_rows, 3, &fb },
+	{ second_rows, 3, &sb },
+	AD_CLI_BLOCK(more_opts),
+};
+
+/* Runs cmd c on argv as parse does, with fb and sb zeroed first. */
+static int parse_shared(const struct ad_cli_cmd *c, char **argv)
+{
+	struct seen s;
+	struct ad_cli_common common;
+	int first;
+
+	memset(&fb, 0, sizeof fb);
+	memset(&sb, 0, sizeof sb);
+	return parse_cmd(c, &s, &common, &first, argv);
+}
+
+/* Occurrences of needle in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static void test_shared(void)
+{
+	struct ad_cli_cmd c = cmd;
+	struct ad_cli_block bad[] = { { first_rows, 3, &fb },
+		{ other_depth, 1, &sb } };
+	char *none[] = { "ad-test", NULL };
+	char *depth[] = { "ad-test", "--depth", "7", "--ratio=0.25", "-wx",
+		NULL };
+	char *out_of_range[] = { "ad-test", "--depth", "10", NULL };
+	static char buf[8192];
+	struct ad_error err;
+	FILE *f;
+
+	c.blocks = shared_blocks;
+	c.nblocks = sizeof shared_blocks / sizeof shared_blocks[0];
+
+	/* defaults land in each block's base */
+	CHECK(parse_shared(&c, none) == -1);
+	CHECK(fb.depth == 3 && fb.ratio == 0.5 && fb.depth_given == 0);
+	CHECK(sb.depth == 3 && sb.word == NULL);
+
+	/* a shared option sets every block declaring it */
+	CHECK(parse_shared(&c, depth) == -1);
+	CHECK(fb.depth == 7 && sb.depth == 7 && fb.depth_given == 1);
+	CHECK(fb.ratio == 0.25 && sb.word != NULL && strcmp(sb.word, "x") == 0);
+	CHECK(parse_shared(&c, out_of_range) == AD_EXIT_USAGE);
+
+	/* the help and the component show it, and the heading, once */
+	if ((f = tmpfile()) == NULL)
+		exit(2);
+	ad_cli_write_help(f, &c);
+	slurp(f, buf, sizeof buf);
+	fclose(f);
+	CHECK(count_of(buf, "--depth") == 1 && count_of(buf, "Shared:") == 1);
+	CHECK(strstr(buf, "\nShared:\n      --depth N         how deep (default "
+	    "3)\n      --ratio R         first only (default 0.5)\n  -w, --word W"
+	    "          second only\n") != NULL);
+	if ((f = tmpfile()) == NULL)
+		exit(2);
+	CHECK(ad_cli_write_component(f, &c, "i", &err) == AD_OK);
+	slurp(f, buf, sizeof buf);
+	fclose(f);
+	CHECK(count_of(buf, "- name: \"depth\"") == 1);
+	CHECK(count_of(buf, "\"--depth\"") == 1);
+	CHECK(count_of(buf, "- name: \"ratio\"") == 1);
+
+	/* rows of one name must declare the same option */
+	c.blocks = bad;
+	c.nblocks = 2;
+	CHECK(parse_shared(&c, none) == AD_EXIT_USAGE);
+	if ((f = fopen("/dev/null", "w")) == NULL)
+		exit(2);
+	CHECK(ad_cli_write_component(f, &c, "i", &err) == AD_EUSAGE);
+	CHECK(strstr(err.msg, "--depth is declared twice") != NULL);
 	fclose(f);
 }
 
@@ -371,6 +511,7 @@ int main(void)
 	test_help();
 	test_component();
 	test_bad_tables();
+	test_shared();
 	test_oom();
 	return CHECK_DONE("test_cli");
 }

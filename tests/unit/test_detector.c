@@ -15,7 +15,9 @@
 
 #include "alloc.h"
 #include "detector.h"
+#include "forest.h"
 #include "model.h"
+#include "ocsvm.h"
 #include "train.h"
 
 #include "check.h"
@@ -44,7 +46,8 @@ static void test_table(void)
 			CHECK(ad_detector_at(k)->algo != d->algo);
 			CHECK(strcmp(ad_detector_at(k)->name, d->name) != 0);
 		}
-		CHECK(d->opts_defaults != NULL && d->load != NULL &&
+		CHECK(d->phrase != NULL && (d->nopts == 0 || (d->opts != NULL &&
+		    d->opts[0].name == NULL)) && d->load != NULL &&
 		    d->save_size != NULL && d->save != NULL && d->free != NULL &&
 		    d->score != NULL && d->explain != NULL && d->size != NULL &&
 		    d->size_key != NULL);
@@ -166,10 +169,80 @@ static void test_zscore_refusals(void)
 	d->free(NULL);
 }
 
+/* An option the chosen detector does not declare is refused, naming the
+ * detectors that do; the defaults come from the rows. */
+static void test_options(void)
+{
+	const struct ad_detector *iforest = ad_detector_named("iforest");
+	const struct ad_detector *eif = ad_detector_named("eif");
+	const struct ad_detector *ocsvm = ad_detector_named("ocsvm");
+	const struct ad_detector *zscore = ad_detector_named("zscore");
+	const struct ad_detector *d;
+	struct ad_error err;
+	void *block = NULL;
+
+	ad_error_clear(&err);
+	CHECK(ad_detector_check_option(ocsvm, "nu", &err) == AD_OK);
+	CHECK(ad_detector_check_option(zscore, "nu", &err) == AD_EUSAGE);
+	CHECK_STR(err.msg, "--nu needs -a ocsvm");
+	CHECK(ad_detector_check_option(ocsvm, "trees", &err) == AD_EUSAGE);
+	CHECK_STR(err.msg, "--trees needs -a iforest or eif");
+	CHECK(ad_detector_check_option(eif, "trees", &err) == AD_OK);
+	CHECK(ad_detector_check_option(iforest, "extension-level", &err) ==
+	    AD_EUSAGE);
+	CHECK_STR(err.msg, "--extension-level needs -a eif");
+	CHECK(ad_detector_check_option(eif, "extension-level", &err) == AD_OK);
+	CHECK(ad_detector_check_option(iforest, "epochs", &err) == AD_EUSAGE);
+	CHECK_STR(err.msg, "--epochs needs -a autoencoder");
+	CHECK(ad_detector_check_option(iforest, "nothing", &err) == AD_EUSAGE);
+	CHECK(ad_detector_takes(eif, "sample-size") &&
+	    ad_detector_takes(iforest, "sample-size") &&
+	    !ad_detector_takes(zscore, "sample-size"));
+
+	/* rows declared by several detectors are the same option */
+	for (size_t i = 0; (d = ad_detector_at(i)) != NULL; i++)
+		for (size_t j = 0; j < d->nopts; j++) {
+			const struct ad_opt *o = &d->opts[j];
+			const struct ad_detector *e;
+
+			for (size_t k = 0; o->name && (e = ad_detector_at(k)); k++)
+				for (size_t m = 0; m < e->nopts; m++)
+					if (e->opts[m].name != NULL &&
+					    strcmp(e->opts[m].name, o->name) == 0)
+						CHECK(strcmp(e->opts[m].help, o->help) == 0 &&
+						    e->opts[m].kind == o->kind);
+		}
+
+	/* a block with its rows' defaults */
+	CHECK(ad_detector_opts_new(ocsvm, &block, &err) == AD_OK);
+	{
+		const struct ad_ocsvm_opts *o = block;
+
+		CHECK(o->kernel == AD_OCSVM_RBF && o->nu == 0.5 &&
+		    o->gamma_mode == AD_OCSVM_GAMMA_SCALE && o->degree == 3 &&
+		    o->coef0 == 0 && o->tol == 1e-3 && o->cache_mb == 200);
+	}
+	ad_detector_opts_free(ocsvm, block);
+	CHECK(ad_detector_opts_new(eif, &block, &err) == AD_OK);
+	{
+		const struct ad_forest_opts *o = block;
+
+		CHECK(o->trees == 100 && o->sample_size == 256 &&
+		    !o->ext_level_set);
+	}
+	ad_detector_opts_free(eif, block);
+	block = NULL;
+	CHECK(ad_detector_opts_new(zscore, &block, &err) == AD_OK &&
+	    block != NULL);
+	ad_detector_opts_free(zscore, block);
+	ad_detector_opts_free(zscore, NULL);
+}
+
 int main(void)
 {
 	test_table();
 	test_params();
+	test_options();
 	test_zscore_refusals();
 	if (tmpdir_make("detector") != 0)
 		return 2;

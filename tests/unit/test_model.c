@@ -29,6 +29,7 @@
 #include "train.h"
 
 #include "check.h"
+#include "detopts.h"
 
 /* ---- the failing allocator ---- */
 
@@ -76,7 +77,7 @@ static struct ad_train_opts train_opts(const char *in, const char *out)
 	o.in.path = path_of(in);
 	o.output = path_of(out);
 	o.algo = AD_ALGO_IFOREST;
-	ad_forest_defaults(&forest);
+	detector_defaults("iforest", &forest, sizeof forest);
 	forest.trees = 7;
 	forest.sample_size = 6;
 	o.detector_opts = &forest;
@@ -402,7 +403,7 @@ static struct ad_train_opts ocsvm_opts(const char *out)
 
 	o.algo = AD_ALGO_OCSVM;
 	o.max_train_rows = 5;
-	ad_ocsvm_defaults(&svm);
+	detector_defaults("ocsvm", &svm, sizeof svm);
 	svm.nu = 0.4;
 	o.detector_opts = &svm;
 	return o;

@@ -1,7 +1,8 @@
 /*
  * Tests for lib/num: ad_num_parse must give strtod's bits (glibc's strtod
  * rounds correctly) for everything in the grammar and reject the rest;
- * ad_num_format must be shortest and read back exactly.
+ * ad_num_format must be shortest and read back exactly; ad_num_cmp sorts
+ * ascending for qsort.
  *
  * Halfway points between doubles are the hard inputs for a parser, so a
  * small base-10^9 bignum below writes them out exactly.
@@ -14,21 +15,8 @@
 
 #include "num.h"
 
+#include "bits.h"
 #include "check.h"
-
-static uint64_t bits_of(double v)
-{
-	uint64_t b;
-	memcpy(&b, &v, sizeof b);
-	return b;
-}
-
-static double from_bits(uint64_t b)
-{
-	double v;
-	memcpy(&v, &b, sizeof v);
-	return v;
-}
 
 /* splitmix64: deterministic, so a failure can be replayed. */
 static uint64_t next_rand(uint64_t *state)
@@ -552,9 +540,24 @@ static void test_is_shortest(void)
 	CHECK(accepted > 1000);
 }
 
+static void test_cmp(void)
+{
+	double v[] = { 3, -INFINITY, 0.5, -2, INFINITY, 0.5, -0.0, 1e-300 };
+	double one = 1, two = 2;
+
+	CHECK(ad_num_cmp(&one, &two) < 0);
+	CHECK(ad_num_cmp(&two, &one) > 0);
+	CHECK(ad_num_cmp(&one, &one) == 0);
+	qsort(v, sizeof v / sizeof v[0], sizeof v[0], ad_num_cmp);
+	for (size_t i = 1; i < sizeof v / sizeof v[0]; i++)
+		CHECK(v[i - 1] <= v[i]);
+	CHECK(v[0] == -INFINITY && v[7] == INFINITY);
+}
+
 int main(void)
 {
 	test_basic();
+	test_cmp();
 	test_invalid();
 	test_huge();
 	test_halfway();

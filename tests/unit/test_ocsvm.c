@@ -24,6 +24,7 @@
 #include "train.h"
 
 #include "check.h"
+#include "detopts.h"
 #include "tmpdir.h"
 
 /* ---- a hand-made model: two support vectors in two features ---- */
@@ -237,7 +238,7 @@ static struct ad_train_opts opts(const char *in, const char *out)
 	o.threads = 1;
 	o.label = "label";
 	o.max_train_rows = 20000;
-	ad_ocsvm_defaults(&svm);
+	detector_defaults("ocsvm", &svm, sizeof svm);
 	o.detector_opts = &svm;
 	return o;
 }

@@ -32,6 +32,7 @@
 #include "writer.h"
 
 #include "check.h"
+#include "detopts.h"
 
 /* ---- the failing allocator ---- */
 
@@ -248,7 +249,7 @@ static enum ad_status autoencoder(struct ad_error *err)
 
 	for (size_t i = 0; i < 20 * 3; i++)
 		x[i] = (double)(i % 7) - 3;
-	ad_autoenc_defaults(&p);
+	autoenc_defaults(&p);
 	p.nfeat = 3;
 	p.nhidden = 2;
 	p.hidden[0] = 4;

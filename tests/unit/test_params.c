@@ -15,18 +15,12 @@
 #include "io.h"
 #include "params.h"
 
+#include "bits.h"
 #include "check.h"
 
 /* ---- helpers ---- */
 
 static char path[32];      /* the one temporary file of this program */
-
-static uint64_t bits_of(double v)
-{
-	uint64_t b;
-	memcpy(&b, &v, sizeof b);
-	return b;
-}
 
 static void put_file(const char *text)
 {

@@ -20,6 +20,7 @@
 #include "reader.h"
 #include "table.h"
 
+#include "bits.h"
 #include "check.h"
 
 /* ---- helpers ---- */
@@ -42,13 +43,6 @@ static void *xrealloc(void *p, size_t n)
 		exit(2);
 	}
 	return p;
-}
-
-static uint64_t bits_of(double v)
-{
-	uint64_t b;
-	memcpy(&b, &v, sizeof b);
-	return b;
 }
 
 /* Writes data to a new file under /tmp; path gets its name. */

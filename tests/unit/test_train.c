@@ -21,6 +21,7 @@
 #include "train.h"
 
 #include "check.h"
+#include "detopts.h"
 #include "tmpdir.h"
 
 /* 30 rows of a, b and a label: row 7 has b "x" (invalid), row 12 a = inf,
@@ -133,7 +134,7 @@ static void test_threads(void)
 	struct ad_train_result r;
 	struct ad_error err;
 
-	ad_forest_defaults(&few);
+	detector_defaults("iforest", &few, sizeof few);
 	few.trees = 20;
 	for (size_t a = 0; a < sizeof algos / sizeof *algos; a++) {
 		static const unsigned threads[] = { 1, 4, AD_THREADS_MAX };
@@ -167,7 +168,7 @@ static void test_refusals(void)
 	o.threads = AD_THREADS_MAX + 1;
 	CHECK(ad_train_run(&o, &r, &err) == AD_EUSAGE);
 	CHECK(strstr(err.msg, "--threads") != NULL);
-	ad_forest_defaults(&fo);
+	detector_defaults("iforest", &fo, sizeof fo);
 	fo.ext_level_set = 1;
 	fo.ext_level = 1;
 	o = opts("iforest", "never");
@@ -199,7 +200,7 @@ static void test_merge(void)
 	struct ad_error err;
 	const char *two[2];
 
-	ad_forest_defaults(&fo);
+	detector_defaults("iforest", &fo, sizeof fo);
 	fo.trees = 7;
 	o = opts("eif", "p1.model");
 	o.detector_opts = &fo;

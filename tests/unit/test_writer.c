@@ -29,6 +29,7 @@
 #include "table.h"
 #include "writer.h"
 
+#include "bits.h"
 #include "check.h"
 
 /* ---- the library's allocator, watched ---- */
@@ -71,13 +72,6 @@ void ad_free(void *p)
 /* ---- helpers ---- */
 
 static char scratch[64];   /* a directory of our own under /tmp */
-
-static uint64_t bits_of(double v)
-{
-	uint64_t b;
-	memcpy(&b, &v, sizeof b);
-	return b;
-}
 
 static void die(const char *what)
 {
