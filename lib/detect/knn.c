@@ -7,6 +7,7 @@
 #include "alloc.h"
 #include "knn.h"
 #include "neighbors.h"
+#include "wire.h"
 
 struct ad_knn {
 	size_t k;                    /* neighbours, 1..nref - 1 */
@@ -174,44 +175,36 @@ size_t ad_knn_encoded_size(const struct ad_knn *knn)
 
 void ad_knn_encode(const struct ad_knn *knn, unsigned char *p)
 {
-	p = ad_neighbors_put_u32(p, (uint32_t)knn->k);
-	p = ad_neighbors_put_u32(p, (uint32_t)knn->method);
+	p = ad_wire_put_u32(p, (uint32_t)knn->k);
+	p = ad_wire_put_u32(p, (uint32_t)knn->method);
 	ad_neighbors_encode(knn->ref, p);
-}
-
-static enum ad_status corrupt(struct ad_error *err, const char *name,
-    const char *what)
-{
-	return ad_error_at(err, AD_EDATA, name, 0, 0, "corrupt model: %s", what);
 }
 
 enum ad_status ad_knn_decode(const unsigned char *p, size_t len,
     size_t nfeat, const char *name, struct ad_knn **out,
     struct ad_error *err)
 {
+	struct ad_wire w = { p, len };
 	struct ad_knn *knn;
 	enum ad_status st;
 	uint32_t k, m;
-	size_t used = 0;
 
-	if (len < 8)
-		return corrupt(err, name, "truncated knn detector");
-	k = ad_neighbors_get_u32(p);
-	m = ad_neighbors_get_u32(p + 4);
+	if (ad_wire_get_u32(&w, &k) || ad_wire_get_u32(&w, &m))
+		return ad_wire_corrupt(err, name, "truncated knn detector");
 	if (!method_ok(m))
-		return corrupt(err, name, "unknown knn method");
+		return ad_wire_corrupt(err, name, "unknown knn method");
 	if ((knn = ad_calloc(1, sizeof *knn)) == NULL)
 		return ad_error_nomem(err);
-	if ((st = ad_neighbors_decode(p + 8, len - 8, nfeat, name, &knn->ref,
-	    &used, err)) != AD_OK) {
+	if ((st = ad_neighbors_decode(&w, nfeat, name, &knn->ref, err)) !=
+	    AD_OK) {
 		ad_free(knn);
 		return st;
 	}
-	if (used != len - 8)
-		st = corrupt(err, name, "knn reference does not fill the payload "
-		    "exactly");
+	if (w.left != 0)
+		st = ad_wire_corrupt(err, name, "knn reference does not fill the "
+		    "payload exactly");
 	else if (k < 1 || k > AD_KNN_MAX_K || k >= ad_neighbors_count(knn->ref))
-		st = corrupt(err, name, "knn k out of range");
+		st = ad_wire_corrupt(err, name, "knn k out of range");
 	if (st != AD_OK) {
 		ad_knn_free(knn);
 		return st;

@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "lof.h"
 #include "neighbors.h"
+#include "wire.h"
 
 struct ad_lof {
 	size_t k;                    /* n_neighbors, 1..nref - 1 */
@@ -229,27 +230,23 @@ void ad_lof_encode(const struct ad_lof *lof, unsigned char *p)
 {
 	size_t n = ad_lof_nref(lof);
 
-	p = ad_neighbors_put_u32(p, (uint32_t)lof->k);
+	p = ad_wire_put_u32(p, (uint32_t)lof->k);
 	p = ad_neighbors_encode(lof->ref, p);
 	for (size_t i = 0; i < n; i++)
-		p = ad_neighbors_put_f64(p, lof->kdist[i]);
+		p = ad_wire_put_f64(p, lof->kdist[i]);
 	for (size_t i = 0; i < n; i++)
-		p = ad_neighbors_put_f64(p, lof->lrd[i]);
+		p = ad_wire_put_f64(p, lof->lrd[i]);
 }
 
-static enum ad_status corrupt(struct ad_error *err, const char *name,
-    const char *what)
-{
-	return ad_error_at(err, AD_EDATA, name, 0, 0, "corrupt model: %s", what);
-}
-
-/* Reads kdist and lrd from p (16 n bytes); a phrase if one is bad. */
-static const char *decode_densities(struct ad_lof *lof, const unsigned char *p,
+/* Reads kdist and lrd (n each, whole in w); a phrase if one is bad. */
+static const char *decode_densities(struct ad_lof *lof, struct ad_wire *w,
     size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		(void)ad_wire_get_f64(w, &lof->kdist[i]);
+	for (size_t i = 0; i < n; i++)
+		(void)ad_wire_get_f64(w, &lof->lrd[i]);
 	for (size_t i = 0; i < n; i++) {
-		lof->kdist[i] = ad_neighbors_get_f64(p + 8 * i);
-		lof->lrd[i] = ad_neighbors_get_f64(p + 8 * (n + i));
 		if (!(isfinite(lof->kdist[i]) && lof->kdist[i] >= 0))
 			return "lof k-distance out of range";
 		if (!(isfinite(lof->lrd[i]) && lof->lrd[i] > 0))
@@ -260,22 +257,21 @@ static const char *decode_densities(struct ad_lof *lof, const unsigned char *p,
 
 /* Checks what follows the reference: k, and exactly the densities. */
 static enum ad_status decode_rest(struct ad_lof *lof, uint32_t k,
-    const unsigned char *p, size_t rest, const char *name,
-    struct ad_error *err)
+    struct ad_wire *w, const char *name, struct ad_error *err)
 {
 	size_t n = ad_neighbors_count(lof->ref);
 	const char *bad;
 	enum ad_status st;
 
 	if (k < 1 || k > AD_LOF_MAX_K || k >= n)
-		return corrupt(err, name, "lof n_neighbors out of range");
-	if (rest / 16 != n || rest % 16 != 0)
-		return corrupt(err, name, "lof densities do not fill the payload "
-		    "exactly");
+		return ad_wire_corrupt(err, name, "lof n_neighbors out of range");
+	if (w->left / 16 != n || w->left % 16 != 0)
+		return ad_wire_corrupt(err, name, "lof densities do not fill the "
+		    "payload exactly");
 	if ((st = alloc_densities(lof, n, err)) != AD_OK)
 		return st;
-	if ((bad = decode_densities(lof, p, n)) != NULL)
-		return corrupt(err, name, bad);
+	if ((bad = decode_densities(lof, w, n)) != NULL)
+		return ad_wire_corrupt(err, name, bad);
 	lof->k = k;
 	return AD_OK;
 }
@@ -284,18 +280,17 @@ enum ad_status ad_lof_decode(const unsigned char *p, size_t len,
     size_t nfeat, const char *name, struct ad_lof **out,
     struct ad_error *err)
 {
+	struct ad_wire w = { p, len };
 	struct ad_lof *lof;
 	enum ad_status st;
-	size_t used = 0;
+	uint32_t k;
 
-	if (len < 4)
-		return corrupt(err, name, "truncated lof detector");
+	if (ad_wire_get_u32(&w, &k))
+		return ad_wire_corrupt(err, name, "truncated lof detector");
 	if ((lof = ad_calloc(1, sizeof *lof)) == NULL)
 		return ad_error_nomem(err);
-	if ((st = ad_neighbors_decode(p + 4, len - 4, nfeat, name, &lof->ref,
-	    &used, err)) != AD_OK ||
-	    (st = decode_rest(lof, ad_neighbors_get_u32(p), p + 4 + used,
-	    len - 4 - used, name, err)) != AD_OK) {
+	if ((st = ad_neighbors_decode(&w, nfeat, name, &lof->ref, err)) !=
+	    AD_OK || (st = decode_rest(lof, k, &w, name, err)) != AD_OK) {
 		ad_lof_free(lof);
 		return st;
 	}

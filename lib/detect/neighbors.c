@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "autoenc.h"
 #include "neighbors.h"
+#include "wire.h"
 
 struct ad_neighbors {
 	size_t n;        /* reference rows */
@@ -481,40 +482,6 @@ void ad_neighbors_explain(const struct ad_neighbors *nb, size_t k,
 
 /* ---- the payload ---- */
 
-unsigned char *ad_neighbors_put_u32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-	return p + 4;
-}
-
-uint32_t ad_neighbors_get_u32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-unsigned char *ad_neighbors_put_f64(unsigned char *p, double v)
-{
-	uint64_t u;
-
-	memcpy(&u, &v, sizeof u);
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(u >> (8 * i));
-	return p + 8;
-}
-
-double ad_neighbors_get_f64(const unsigned char *p)
-{
-	uint64_t u = 0;
-	double v;
-
-	for (int i = 0; i < 8; i++)
-		u |= (uint64_t)p[i] << (8 * i);
-	memcpy(&v, &u, sizeof v);
-	return v;
-}
-
 size_t ad_neighbors_encoded_size(const struct ad_neighbors *nb)
 {
 	return 4 + 8 * nb->n * nb->d;
@@ -523,44 +490,36 @@ size_t ad_neighbors_encoded_size(const struct ad_neighbors *nb)
 unsigned char *ad_neighbors_encode(const struct ad_neighbors *nb,
     unsigned char *p)
 {
-	p = ad_neighbors_put_u32(p, (uint32_t)nb->n);
+	p = ad_wire_put_u32(p, (uint32_t)nb->n);
 	for (size_t i = 0; i < nb->n * nb->d; i++)
-		p = ad_neighbors_put_f64(p, nb->x[i]);
+		p = ad_wire_put_f64(p, nb->x[i]);
 	return p;
 }
 
-static enum ad_status corrupt(struct ad_error *err, const char *name,
-    const char *what)
-{
-	return ad_error_at(err, AD_EDATA, name, 0, 0, "corrupt model: %s", what);
-}
-
-enum ad_status ad_neighbors_decode(const unsigned char *p, size_t len,
-    size_t nfeat, const char *name, struct ad_neighbors **out, size_t *used,
-    struct ad_error *err)
+enum ad_status ad_neighbors_decode(struct ad_wire *w, size_t nfeat,
+    const char *name, struct ad_neighbors **out, struct ad_error *err)
 {
 	struct ad_neighbors *nb;
 	const char *bad;
 	enum ad_status st;
-	size_t n;
+	uint32_t n;
 
-	if (len < 4)
-		return corrupt(err, name, "truncated reference sample");
-	n = ad_neighbors_get_u32(p);
+	if (ad_wire_get_u32(w, &n))
+		return ad_wire_corrupt(err, name, "truncated reference sample");
 	if (n < 1 || n > AD_NEIGHBORS_MAX_ROWS || nfeat < 1)
-		return corrupt(err, name, "reference row count out of range");
-	if ((len - 4) / 8 / nfeat < n)   /* n * nfeat * 8 > len - 4 */
-		return corrupt(err, name, "truncated reference sample");
+		return ad_wire_corrupt(err, name, "reference row count out of "
+		    "range");
+	if (w->left / 8 / nfeat < n)   /* n * nfeat * 8 > left */
+		return ad_wire_corrupt(err, name, "truncated reference sample");
 	if ((st = alloc_ref(n, nfeat, &nb, err)) != AD_OK)
 		return st;
-	for (size_t i = 0; i < n * nfeat; i++)
-		nb->x[i] = ad_neighbors_get_f64(p + 4 + 8 * i);
+	for (size_t i = 0; i < (size_t)n * nfeat; i++)
+		(void)ad_wire_get_f64(w, &nb->x[i]);   /* in range: checked above */
 	if ((bad = check_rows(nb)) != NULL) {
 		ad_neighbors_free(nb);
-		return corrupt(err, name, bad);
+		return ad_wire_corrupt(err, name, bad);
 	}
 	ad_autoenc_blas_init();
-	*used = 4 + 8 * n * nfeat;
 	*out = nb;
 	return AD_OK;
 }

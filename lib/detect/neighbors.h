@@ -36,11 +36,11 @@
  * first k+1 reference rows by index).
  */
 #include <stddef.h>
-#include <stdint.h>
 
 #include "ad.h"
 
 struct ad_neighbors;
+struct ad_wire;
 
 /* Query rows per ad_neighbors_query call, reference rows per dgemm tile. */
 #define AD_NEIGHBORS_BLOCK 256
@@ -94,19 +94,10 @@ size_t ad_neighbors_encoded_size(const struct ad_neighbors *nb);
 unsigned char *ad_neighbors_encode(const struct ad_neighbors *nb,
     unsigned char *p);
 
-/* Reads a reference of nfeat-wide rows from the start of p[0..len),
- * setting *used to the bytes it took; AD_EDATA ("corrupt model: ...")
- * about file name when truncated, empty, too large or not finite;
- * AD_ENOMEM. */
-enum ad_status ad_neighbors_decode(const unsigned char *p, size_t len,
-    size_t nfeat, const char *name, struct ad_neighbors **nb, size_t *used,
-    struct ad_error *err);
-
-/* Little-endian helpers for the detectors' payloads: put returns p past
- * what it wrote. */
-unsigned char *ad_neighbors_put_u32(unsigned char *p, uint32_t v);
-uint32_t ad_neighbors_get_u32(const unsigned char *p);
-unsigned char *ad_neighbors_put_f64(unsigned char *p, double v);
-double ad_neighbors_get_f64(const unsigned char *p);
+/* Reads a reference of nfeat-wide rows from w, advancing it past them;
+ * AD_EDATA ("corrupt model: ...") about file name when truncated, empty,
+ * too large or not finite; AD_ENOMEM. */
+enum ad_status ad_neighbors_decode(struct ad_wire *w, size_t nfeat,
+    const char *name, struct ad_neighbors **nb, struct ad_error *err);
 
 #endif

@@ -2,7 +2,8 @@
 #define ADKIT_WIRE_H
 /*
  * Little-endian payload helpers shared by the detectors' encoders and
- * decoders (lib/detect/hbos.c, ecod.c, pca.c): writes advance a pointer
+ * decoders (lib/detect/hbos.c, ecod.c, pca.c, neighbors.c, knn.c, lof.c):
+ * writes advance a pointer
  * into a buffer sized beforehand; reads go through a cursor that refuses
  * to run past the end, so a decoder never trusts a length it has not
  * checked.

@@ -23,6 +23,7 @@
 #include "neighbors.h"
 #include "parallel.h"
 #include "rng.h"
+#include "wire.h"
 
 static struct ad_knn *fit(const double *x, size_t n, size_t d, size_t k,
     enum ad_knn_method m)
@@ -524,28 +525,28 @@ static void test_roundtrip(void)
 	CHECK(decode_fails(p, len, 2));        /* another width */
 	CHECK(decode_fails(p, len, 4));
 	memcpy(p2, p, len);
-	ad_neighbors_put_u32(p2, 0);           /* k 0 */
+	ad_wire_put_u32(p2, 0);           /* k 0 */
 	CHECK(decode_fails(p2, len, 3));
-	ad_neighbors_put_u32(p2, 16);          /* k = n */
-	CHECK(decode_fails(p2, len, 3));
-	memcpy(p2, p, len);
-	ad_neighbors_put_u32(p2 + 4, 4);       /* method */
-	CHECK(decode_fails(p2, len, 3));
-	ad_neighbors_put_u32(p2 + 4, 0);
+	ad_wire_put_u32(p2, 16);          /* k = n */
 	CHECK(decode_fails(p2, len, 3));
 	memcpy(p2, p, len);
-	ad_neighbors_put_u32(p2 + 8, 0);       /* no rows */
+	ad_wire_put_u32(p2 + 4, 4);       /* method */
 	CHECK(decode_fails(p2, len, 3));
-	ad_neighbors_put_u32(p2 + 8, 17);      /* more rows than bytes */
-	CHECK(decode_fails(p2, len, 3));
-	ad_neighbors_put_u32(p2 + 8, UINT32_MAX);
-	CHECK(decode_fails(p2, len, 3));
-	ad_neighbors_put_u32(p2 + 8, 15);      /* fewer: bytes left over */
+	ad_wire_put_u32(p2 + 4, 0);
 	CHECK(decode_fails(p2, len, 3));
 	memcpy(p2, p, len);
-	ad_neighbors_put_f64(p2 + 12 + 8 * 20, NAN);
+	ad_wire_put_u32(p2 + 8, 0);       /* no rows */
 	CHECK(decode_fails(p2, len, 3));
-	ad_neighbors_put_f64(p2 + 12 + 8 * 20, 1e200);   /* norm overflows */
+	ad_wire_put_u32(p2 + 8, 17);      /* more rows than bytes */
+	CHECK(decode_fails(p2, len, 3));
+	ad_wire_put_u32(p2 + 8, UINT32_MAX);
+	CHECK(decode_fails(p2, len, 3));
+	ad_wire_put_u32(p2 + 8, 15);      /* fewer: bytes left over */
+	CHECK(decode_fails(p2, len, 3));
+	memcpy(p2, p, len);
+	ad_wire_put_f64(p2 + 12 + 8 * 20, NAN);
+	CHECK(decode_fails(p2, len, 3));
+	ad_wire_put_f64(p2 + 12 + 8 * 20, 1e200);   /* norm overflows */
 	CHECK(decode_fails(p2, len, 3));
 	free(p2);
 	free(p);

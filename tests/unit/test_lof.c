@@ -17,8 +17,8 @@
 #include "refsample.h"
 
 #include "lof.h"
-#include "neighbors.h"
 #include "rng.h"
+#include "wire.h"
 
 static struct ad_lof *fit(const double *x, size_t n, size_t d, size_t k)
 {
@@ -266,25 +266,25 @@ static void test_roundtrip(void)
 	CHECK(decode_fails(p2, len + 1, 3));   /* a byte too many */
 	CHECK(decode_fails(p, len, 2));        /* another width */
 	memcpy(p2, p, len);
-	ad_neighbors_put_u32(p2, 0);           /* k 0 */
+	ad_wire_put_u32(p2, 0);           /* k 0 */
 	CHECK(decode_fails(p2, len, 3));
-	ad_neighbors_put_u32(p2, 16);          /* k = n */
+	ad_wire_put_u32(p2, 16);          /* k = n */
 	CHECK(decode_fails(p2, len, 3));
 	memcpy(p2, p, len);
-	ad_neighbors_put_u32(p2 + 4, 17);      /* more rows than bytes */
+	ad_wire_put_u32(p2 + 4, 17);      /* more rows than bytes */
 	CHECK(decode_fails(p2, len, 3));
-	ad_neighbors_put_u32(p2 + 4, 0);
+	ad_wire_put_u32(p2 + 4, 0);
 	CHECK(decode_fails(p2, len, 3));
 	dens = 8 + 16 * 3 * 8;                 /* kdist, then lrd */
 	memcpy(p2, p, len);
-	ad_neighbors_put_f64(p2 + dens + 8 * 3, -1);
+	ad_wire_put_f64(p2 + dens + 8 * 3, -1);
 	CHECK(decode_fails(p2, len, 3));
-	ad_neighbors_put_f64(p2 + dens + 8 * 3, INFINITY);
+	ad_wire_put_f64(p2 + dens + 8 * 3, INFINITY);
 	CHECK(decode_fails(p2, len, 3));
 	memcpy(p2, p, len);
-	ad_neighbors_put_f64(p2 + dens + 8 * 16 + 8 * 5, 0);
+	ad_wire_put_f64(p2 + dens + 8 * 16 + 8 * 5, 0);
 	CHECK(decode_fails(p2, len, 3));
-	ad_neighbors_put_f64(p2 + dens + 8 * 16 + 8 * 5, NAN);
+	ad_wire_put_f64(p2 + dens + 8 * 16 + 8 * 5, NAN);
 	CHECK(decode_fails(p2, len, 3));
 	free(p2);
 	free(p);
