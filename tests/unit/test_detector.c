@@ -132,16 +132,16 @@ static void test_zscore(void)
 	CHECK(m->det->size(m->state) == 2);
 	CHECK(m->threshold == 3 && near(m->qscore[m->nquantiles - 1], 3 / sd));
 	ad_model_standardize(m, &train[0][0], 4, 2);
-	ad_model_score(m, &train[0][0], 4, 2, s);
+	ad_model_score(m, &train[0][0], 4, 2, NULL, s);
 	for (int i = 0; i < 4; i++)
 		CHECK(near(s[i], want_train[i]));
 	ad_model_standardize(m, &rows[0][0], 4, 2);
-	ad_model_score(m, &rows[0][0], 4, 2, s);
+	ad_model_score(m, &rows[0][0], 4, 2, NULL, s);
 	for (int i = 0; i < 4; i++)
 		CHECK(near(s[i], want[i]));
-	ad_model_explain(m, rows[3], c);
+	ad_model_explain(m, rows[3], NULL, c);
 	CHECK(near(c[0], 3 / sd) && c[1] == 2);
-	ad_model_explain(m, rows[1], c);
+	ad_model_explain(m, rows[1], NULL, c);
 	CHECK(c[0] == 0 && c[1] == 3);
 	/* the file is the model: encoding it again gives the same bytes */
 	CHECK(ad_model_encode(m, &buf, &len, &err) == AD_OK);
