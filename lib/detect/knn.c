@@ -1,10 +1,12 @@
 /*
  * The knn detector: PyOD KNN's scores over an exact neighbour search.
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "detector.h"
 #include "knn.h"
 #include "neighbors.h"
 #include "wire.h"
@@ -214,3 +216,159 @@ enum ad_status ad_knn_decode(const unsigned char *p, size_t len,
 	*out = knn;
 	return AD_OK;
 }
+
+/* ---- -a knn: the detector table's entry (detector.h) ---- */
+
+static const char *const param_names[] = { "k", "method", "max_train_rows" };
+#define NPARAMS (sizeof param_names / sizeof param_names[0])
+
+static enum ad_status take_method(const struct ad_opt *row, void *opts,
+    const char *arg, struct ad_error *err)
+{
+	(void)row;
+	if (ad_knn_method_parse(arg, &((struct ad_knn_opts *)opts)->method))
+		return ad_error_set(err, AD_EUSAGE, "--knn-method takes largest, "
+		    "mean or median, not \"%s\"", arg);
+	return AD_OK;
+}
+
+static const struct ad_opt knn_rows[] = {
+	AD_OPT_HEADING("Nearest neighbours (-a knn or lof; PyOD's and "
+	    "scikit-learn's meanings):"),
+	AD_NEIGHBORS_K_ROW(struct ad_knn_opts, k),
+	{ "knn-method", 0, "M", AD_OPT_CUSTOM, .hook = take_method,
+	    .def = "largest", .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_STRING,
+	    .help = "knn's score: largest (default: the distance to the "
+	    "k-th nearest), mean or median of the k distances" },
+};
+
+/* Finite, so every score and contribution is one a model can hold: only
+ * rows far beyond the reference overflow, the most anomalous. */
+static double clip(double v)
+{
+	return v <= DBL_MAX ? v : DBL_MAX;
+}
+
+static enum ad_status knn_fit(const void *opts, const struct ad_fit_env *env,
+    const double *x, size_t n, struct ad_param **params, size_t *nparams,
+    void **state, struct ad_error *err)
+{
+	struct ad_knn_opts o = *(const struct ad_knn_opts *)opts;
+	struct ad_knn *knn = NULL;
+	enum ad_status st;
+
+	if (o.k == 0) {   /* --k not given */
+		struct ad_knn_opts def;
+		ad_knn_defaults(&def);
+		o.k = def.k;
+	}
+	if ((st = ad_knn_fit(&o, x, n, env->nfeat, env->seed, &knn, err)) !=
+	    AD_OK)
+		return st;
+	*state = knn;
+	double values[NPARAMS] = { (double)knn->k, (double)knn->method,
+		(double)env->max_train_rows };
+	if ((st = ad_param_new(params, NPARAMS, param_names, values, err)) ==
+	    AD_OK)
+		*nparams = NPARAMS;
+	return st;
+}
+
+static enum ad_status knn_load(const unsigned char *p, size_t len,
+    const struct ad_param *params, size_t nparams, size_t nfeat,
+    const char *name, void **state, struct ad_error *err)
+{
+	double max_rows = ad_param_get(params, nparams, "max_train_rows");
+	struct ad_knn *knn = NULL;
+	enum ad_status st;
+
+	if (nparams != NPARAMS)
+		return ad_wire_corrupt(err, name, "unknown hyper-parameter");
+	if ((st = ad_knn_decode(p, len, nfeat, name, &knn, err)) != AD_OK)
+		return st;
+	*state = knn;
+	if (ad_param_get(params, nparams, "k") != (double)knn->k ||
+	    ad_param_get(params, nparams, "method") != (double)knn->method)
+		return ad_wire_corrupt(err, name, "hyper-parameters k and method "
+		    "do not match the payload");
+	if (!(max_rows >= (double)ad_knn_nref(knn) && max_rows <= UINT64_MAX) ||
+	    max_rows != floor(max_rows))
+		return ad_wire_corrupt(err, name, "hyper-parameter max_train_rows "
+		    "out of range");
+	return AD_OK;
+}
+
+static size_t knn_save_size(const void *state)
+{
+	return ad_knn_encoded_size(state);
+}
+
+static void knn_save(const void *state, unsigned char *p)
+{
+	ad_knn_encode(state, p);
+}
+
+static void knn_free(void *state)
+{
+	ad_knn_free(state);
+}
+
+static size_t knn_work_size(const void *state)
+{
+	return ad_knn_workspace_size(state);
+}
+
+static void knn_score(const void *state, const double *x, size_t n,
+    size_t ld, void *work, double *score)
+{
+	ad_knn_score(state, x, n, ld, work, score);
+	for (size_t i = 0; i < n; i++)
+		score[i] = isnan(score[i]) ? DBL_MAX : clip(score[i]);
+}
+
+static void knn_explain(const void *state, const double *x, void *work,
+    double *contrib)
+{
+	ad_knn_explain(state, x, work, contrib);
+	for (size_t f = 0; f < ad_knn_nfeat(state); f++)
+		contrib[f] = isnan(contrib[f]) ? 0 : clip(contrib[f]);
+}
+
+static uint64_t knn_size(const void *state)
+{
+	return ad_knn_nref(state);
+}
+
+static const char *knn_param_word(const char *param, double value)
+{
+	if (strcmp(param, "method") == 0 && value >= AD_KNN_LARGEST &&
+	    value <= AD_KNN_MEDIAN && value == floor(value))
+		return ad_knn_method_name((enum ad_knn_method)value);
+	return NULL;
+}
+
+const struct ad_detector ad_knn_detector = {
+	.algo = 6,                 /* the next free code of enum ad_algo */
+	.name = "knn",
+	.phrase = "k nearest neighbours' distance, PyOD's KNN",
+	.sampling = AD_SAMPLE_ROWS,
+	/* contamination auto: the k-th neighbour three standard deviations
+	 * away, as zscore's three */
+	.auto_threshold = 3,
+	.score_lo = 0,
+	.score_hi = DBL_MAX,
+	.size_key = "reference_rows",
+	.opts_size = sizeof(struct ad_knn_opts),
+	.opts = knn_rows,
+	.nopts = sizeof knn_rows / sizeof knn_rows[0],
+	.fit = knn_fit,
+	.load = knn_load,
+	.save_size = knn_save_size,
+	.save = knn_save,
+	.free = knn_free,
+	.work_size = knn_work_size,
+	.score = knn_score,
+	.explain = knn_explain,
+	.size = knn_size,
+	.param_word = knn_param_word
+};

@@ -2,10 +2,12 @@
  * The lof detector: scikit-learn's LocalOutlierFactor(novelty=True) over
  * an exact neighbour search.
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "detector.h"
 #include "lof.h"
 #include "neighbors.h"
 #include "wire.h"
@@ -297,3 +299,132 @@ enum ad_status ad_lof_decode(const unsigned char *p, size_t len,
 	*out = lof;
 	return AD_OK;
 }
+
+/* ---- -a lof: the detector table's entry (detector.h) ---- */
+
+static const char *const param_names[] = { "k", "max_train_rows" };
+#define NPARAMS (sizeof param_names / sizeof param_names[0])
+
+/* The heading and --k as knn declares them: the help shows them once. */
+static const struct ad_opt lof_rows[] = {
+	AD_OPT_HEADING("Nearest neighbours (-a knn or lof; PyOD's and "
+	    "scikit-learn's meanings):"),
+	AD_NEIGHBORS_K_ROW(struct ad_lof_opts, k),
+};
+
+/* Finite, so every score and contribution is one a model can hold: only
+ * rows far beyond the reference overflow, the most anomalous. */
+static double clip(double v)
+{
+	return v <= DBL_MAX ? v : DBL_MAX;
+}
+
+static enum ad_status lof_fit(const void *opts, const struct ad_fit_env *env,
+    const double *x, size_t n, struct ad_param **params, size_t *nparams,
+    void **state, struct ad_error *err)
+{
+	struct ad_lof_opts o = *(const struct ad_lof_opts *)opts;
+	struct ad_lof *lof = NULL;
+	enum ad_status st;
+
+	if (o.k == 0)   /* --k not given */
+		ad_lof_defaults(&o);
+	if ((st = ad_lof_fit(&o, x, n, env->nfeat, env->seed, &lof, err)) !=
+	    AD_OK)
+		return st;
+	*state = lof;
+	double values[NPARAMS] = { (double)lof->k,
+		(double)env->max_train_rows };
+	if ((st = ad_param_new(params, NPARAMS, param_names, values, err)) ==
+	    AD_OK)
+		*nparams = NPARAMS;
+	return st;
+}
+
+static enum ad_status lof_load(const unsigned char *p, size_t len,
+    const struct ad_param *params, size_t nparams, size_t nfeat,
+    const char *name, void **state, struct ad_error *err)
+{
+	double max_rows = ad_param_get(params, nparams, "max_train_rows");
+	struct ad_lof *lof = NULL;
+	enum ad_status st;
+
+	if (nparams != NPARAMS)
+		return ad_wire_corrupt(err, name, "unknown hyper-parameter");
+	if ((st = ad_lof_decode(p, len, nfeat, name, &lof, err)) != AD_OK)
+		return st;
+	*state = lof;
+	if (ad_param_get(params, nparams, "k") != (double)lof->k)
+		return ad_wire_corrupt(err, name, "hyper-parameter k does not "
+		    "match the payload");
+	if (!(max_rows >= (double)ad_lof_nref(lof) && max_rows <= UINT64_MAX) ||
+	    max_rows != floor(max_rows))
+		return ad_wire_corrupt(err, name, "hyper-parameter max_train_rows "
+		    "out of range");
+	return AD_OK;
+}
+
+static size_t lof_save_size(const void *state)
+{
+	return ad_lof_encoded_size(state);
+}
+
+static void lof_save(const void *state, unsigned char *p)
+{
+	ad_lof_encode(state, p);
+}
+
+static void lof_free_state(void *state)
+{
+	ad_lof_free(state);
+}
+
+static size_t lof_work_size(const void *state)
+{
+	return ad_lof_workspace_size(state);
+}
+
+static void lof_score(const void *state, const double *x, size_t n,
+    size_t ld, void *work, double *score)
+{
+	ad_lof_score(state, x, n, ld, work, score);
+	for (size_t i = 0; i < n; i++)
+		score[i] = isnan(score[i]) ? DBL_MAX : clip(score[i]);
+}
+
+static void lof_explain(const void *state, const double *x, void *work,
+    double *contrib)
+{
+	ad_lof_explain(state, x, work, contrib);
+	for (size_t f = 0; f < ad_lof_nfeat(state); f++)
+		contrib[f] = isnan(contrib[f]) ? 0 : clip(contrib[f]);
+}
+
+static uint64_t lof_size(const void *state)
+{
+	return ad_lof_nref(state);
+}
+
+const struct ad_detector ad_lof_detector = {
+	.algo = 7,                 /* the next free code of enum ad_algo */
+	.name = "lof",
+	.phrase = "local outlier factor, scikit-learn's",
+	.sampling = AD_SAMPLE_ROWS,
+	/* contamination auto: scikit-learn's offset_ of -1.5 */
+	.auto_threshold = 1.5,
+	.score_lo = 0,
+	.score_hi = DBL_MAX,
+	.size_key = "reference_rows",
+	.opts_size = sizeof(struct ad_lof_opts),
+	.opts = lof_rows,
+	.nopts = sizeof lof_rows / sizeof lof_rows[0],
+	.fit = lof_fit,
+	.load = lof_load,
+	.save_size = lof_save_size,
+	.save = lof_save,
+	.free = lof_free_state,
+	.work_size = lof_work_size,
+	.score = lof_score,
+	.explain = lof_explain,
+	.size = lof_size
+};

@@ -42,6 +42,15 @@
 struct ad_neighbors;
 struct ad_wire;
 
+/* The --k row knn and lof both declare (a row of lib/common/opt.h; two
+ * rows of one name must be the same): a size_t field of type, 0 when not
+ * given, so that each detector applies its own default. 10000 is
+ * AD_KNN_MAX_K and AD_LOF_MAX_K. */
+#define AD_NEIGHBORS_K_ROW(type, field) { "k", 0, "K", AD_OPT_SIZE, \
+	.dst = offsetof(type, field), .umin = 1, .umax = 10000, \
+	.kfp = AD_KFP_INTEGER, .help = "neighbours (default 5 for knn, 20 for " \
+	"lof; at most the training rows less 1)" }
+
 /* Query rows per ad_neighbors_query call, reference rows per dgemm tile. */
 #define AD_NEIGHBORS_BLOCK 256
 #define AD_NEIGHBORS_TILE 256
