@@ -92,7 +92,7 @@ static void test_aggregates(void)
 	ad_ecod_free(q);
 }
 
-/* bench/detectors-ref.py ecod tiny.csv --raw --scores (and --new). */
+/* bench/detectors-ref.py ecod --raw tiny.csv (and tiny.csv NEW.csv). */
 static void test_reference(void)
 {
 	static const double want[TINY_N] = {

@@ -98,7 +98,7 @@ static void test_constant(void)
 	ad_hbos_free(h);
 }
 
-/* bench/detectors-ref.py hbos tiny.csv --raw --scores (and --new). */
+/* bench/detectors-ref.py hbos --raw tiny.csv (and tiny.csv NEW.csv). */
 static void test_reference(void)
 {
 	static const double want[TINY_N] = {

@@ -106,7 +106,7 @@ static void test_by_hand(void)
 	ad_pca_free(p);
 }
 
-/* bench/detectors-ref.py pca tiny.csv --raw --scores (and --new); LAPACK's
+/* bench/detectors-ref.py pca --raw tiny.csv (and tiny.csv NEW.csv); LAPACK's
  * eigenvectors and scikit-learn's SVD differ in the last bits. */
 static void test_reference(void)
 {
