@@ -238,8 +238,8 @@ static const struct ad_opt knn_rows[] = {
 	AD_NEIGHBORS_K_ROW(struct ad_knn_opts, k),
 	{ "knn-method", 0, "M", AD_OPT_CUSTOM, .hook = take_method,
 	    .def = "largest", .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_STRING,
-	    .help = "knn's score: largest (default: the distance to the "
-	    "k-th nearest), mean or median of the k distances" },
+	    .help = "largest (default: the distance to the k-th nearest), "
+	    "mean or median of the k distances" },
 };
 
 /* Finite, so every score and contribution is one a model can hold: only
