@@ -312,13 +312,6 @@ static const struct ad_opt lof_rows[] = {
 	AD_NEIGHBORS_K_ROW(struct ad_lof_opts, k),
 };
 
-/* Finite, so every score and contribution is one a model can hold: only
- * rows far beyond the reference overflow, the most anomalous. */
-static double clip(double v)
-{
-	return v <= DBL_MAX ? v : DBL_MAX;
-}
-
 static enum ad_status lof_fit(const void *opts, const struct ad_fit_env *env,
     const double *x, size_t n, struct ad_param **params, size_t *nparams,
     void **state, struct ad_error *err)
@@ -388,16 +381,14 @@ static void lof_score(const void *state, const double *x, size_t n,
     size_t ld, void *work, double *score)
 {
 	ad_lof_score(state, x, n, ld, work, score);
-	for (size_t i = 0; i < n; i++)
-		score[i] = isnan(score[i]) ? DBL_MAX : clip(score[i]);
+	ad_neighbors_clip(score, n, DBL_MAX);
 }
 
 static void lof_explain(const void *state, const double *x, void *work,
     double *contrib)
 {
 	ad_lof_explain(state, x, work, contrib);
-	for (size_t f = 0; f < ad_lof_nfeat(state); f++)
-		contrib[f] = isnan(contrib[f]) ? 0 : clip(contrib[f]);
+	ad_neighbors_clip(contrib, ad_lof_nfeat(state), 0);
 }
 
 static uint64_t lof_size(const void *state)

@@ -480,6 +480,12 @@ void ad_neighbors_explain(const struct ad_neighbors *nb, size_t k,
 	}
 }
 
+void ad_neighbors_clip(double *v, size_t n, double nan_as)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i] = isnan(v[i]) ? nan_as : v[i] > DBL_MAX ? DBL_MAX : v[i];
+}
+
 /* ---- the payload ---- */
 
 size_t ad_neighbors_encoded_size(const struct ad_neighbors *nb)

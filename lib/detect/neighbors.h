@@ -95,6 +95,10 @@ void ad_neighbors_query(const struct ad_neighbors *nb, size_t k,
 void ad_neighbors_explain(const struct ad_neighbors *nb, size_t k,
     const double *x, void *work, double *contrib);
 
+/* Makes v[0..n) values a model can hold: an infinity (a row far beyond
+ * the reference) becomes DBL_MAX, a NaN nan_as. */
+void ad_neighbors_clip(double *v, size_t n, double nan_as);
+
 /* Bytes ad_neighbors_encode writes: the row count (u32), then the rows,
  * little-endian IEEE doubles. */
 size_t ad_neighbors_encoded_size(const struct ad_neighbors *nb);

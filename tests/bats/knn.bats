@@ -82,23 +82,11 @@ expected() {
 }
 
 @test "knn scores and models do not depend on --threads" {
-	neighbors_fixture data.csv
-	train --threads 1 -o k1.model data.csv
-	train --threads 2 -o k2.model data.csv
-	cmp k1.model k2.model
-	ad-score -q -m k1.model --threads 1 --explain 2 data.csv > one.csv
-	ad-score -q -m k1.model --threads 2 --explain 2 data.csv > two.csv
-	cmp one.csv two.csv
+	same_on_threads
 }
 
 @test "a truncated or corrupt knn model is refused (exit 3)" {
-	neighbors_fixture data.csv
-	train -o k.model data.csv
-	head -c 900 k.model > cut.model
-	run --separate-stderr ad-score -m cut.model data.csv
-	assert_failure 3
-	[[ "$stderr" == "ad-score: cut.model: corrupt model: "* ]]
-	[ -z "$output" ]
+	truncated_refused
 }
 
 @test "knn options are checked and only go with -a knn or lof" {

@@ -91,23 +91,11 @@ expected() {
 }
 
 @test "lof scores and models do not depend on --threads" {
-	neighbors_fixture data.csv
-	train --threads 1 -o l1.model data.csv
-	train --threads 2 -o l2.model data.csv
-	cmp l1.model l2.model
-	ad-score -q -m l1.model --threads 1 --explain 2 data.csv > one.csv
-	ad-score -q -m l1.model --threads 2 --explain 2 data.csv > two.csv
-	cmp one.csv two.csv
+	same_on_threads
 }
 
 @test "a truncated or corrupt lof model is refused (exit 3)" {
-	neighbors_fixture data.csv
-	train -o l.model data.csv
-	head -c 900 l.model > cut.model
-	run --separate-stderr ad-score -m cut.model data.csv
-	assert_failure 3
-	[[ "$stderr" == "ad-score: cut.model: corrupt model: "* ]]
-	[ -z "$output" ]
+	truncated_refused
 }
 
 @test "lof's --k is checked and only goes with -a knn or lof" {

@@ -60,9 +60,12 @@ static void test_table(void)
 			CHECK(d->fit == NULL && d->subsamples != NULL &&
 			    d->begin != NULL && d->grow != NULL);
 	}
-	CHECK(n == 5);
+	CHECK(n == 7);
 	CHECK_STR(ad_detector_names(), joined);
-	CHECK_STR(ad_detector_names(), "iforest|eif|ocsvm|autoencoder|zscore");
+	CHECK_STR(ad_detector_names(),
+	    "iforest|eif|ocsvm|autoencoder|zscore|knn|lof");
+	CHECK(ad_detector_named("knn")->algo == 6 &&
+	    ad_detector_named("lof")->algo == 7);
 	CHECK(ad_detector_find(0) == NULL && ad_detector_find(99) == NULL);
 	CHECK(ad_detector_named("forest") == NULL);
 	CHECK(ad_detector_at(n) == NULL);
@@ -127,6 +130,7 @@ static void test_zscore(void)
 	if (m == NULL)
 		return;
 	CHECK(strcmp(m->det->name, "zscore") == 0 && m->nparams == 0);
+	CHECK(ad_model_work_size(m) == 0);   /* no workspace: NULL will do */
 	CHECK(m->center[0] == 3 && near(m->scale[0], sd));
 	CHECK(m->center[1] == 10 && m->scale[1] == 1);
 	CHECK(m->det->size(m->state) == 2);
