@@ -1008,13 +1008,16 @@ static void ae_free(void *state)
 }
 
 static void ae_score(const void *state, const double *x, size_t n,
-    size_t ld, double *score)
+    size_t ld, void *work, double *score)
 {
+	(void)work;
 	ad_autoenc_score(state, x, n, ld, score);
 }
 
-static void ae_explain(const void *state, const double *x, double *contrib)
+static void ae_explain(const void *state, const double *x, void *work,
+    double *contrib)
 {
+	(void)work;
 	ad_autoenc_explain(state, x, contrib);
 }
 

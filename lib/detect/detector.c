@@ -18,6 +18,8 @@
 	X(ocsvm) \
 	X(autoencoder) \
 	X(zscore) \
+	X(knn) \
+	X(lof) \
 	/* a new detector: its row above this line */
 
 #define DECLARE(n) extern const struct ad_detector ad_##n##_detector;

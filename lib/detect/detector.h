@@ -164,15 +164,21 @@ struct ad_detector {
 
 	/* ---- using it ---- */
 
+	/* Bytes of workspace score and explain need, whatever the rows
+	 * (SIZE_MAX if that overflows): the caller's, one per thread at once,
+	 * suitably aligned (ad_malloc). NULL: none (work may then be NULL). */
+	size_t (*work_size)(const void *state);
+
 	/* Scores n rows of x (row i at x + i * ld), standardized if the model
 	 * is, into score: higher is more anomalous. Only reads the state, so
-	 * threads may score at once; never allocates. */
+	 * threads may score at once, each with its work; never allocates. */
 	void (*score)(const void *state, const double *x, size_t n, size_t ld,
-	    double *score);
+	    void *work, double *score);
 
 	/* Fills contrib[0..nfeat) with how much each feature makes row x
 	 * anomalous (finite, >= 0, higher = more); as thread-safe as score. */
-	void (*explain)(const void *state, const double *x, double *contrib);
+	void (*explain)(const void *state, const double *x, void *work,
+	    double *contrib);
 
 	/* A size shown by --inspect under size_key (nodes, support vectors). */
 	uint64_t (*size)(const void *state);

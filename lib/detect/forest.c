@@ -255,13 +255,16 @@ static void forest_free(void *state)
 /* ---- using it ---- */
 
 static void score(const void *state, const double *x, size_t n, size_t ld,
-    double *out)
+    void *work, double *out)
 {
+	(void)work;
 	ad_iforest_score(state, x, n, ld, out);
 }
 
-static void explain(const void *state, const double *x, double *contrib)
+static void explain(const void *state, const double *x, void *work,
+    double *contrib)
 {
+	(void)work;
 	ad_iforest_explain(state, x, contrib);
 }
 

@@ -96,16 +96,21 @@ double ad_model_param(const struct ad_model *m, const char *name)
 	return ad_detector_param_get(m->params, m->nparams, name);
 }
 
-void ad_model_score(const struct ad_model *m, const double *x, size_t n,
-    size_t ld, double *score)
+size_t ad_model_work_size(const struct ad_model *m)
 {
-	m->det->score(m->state, x, n, ld, score);
+	return m->det->work_size != NULL ? m->det->work_size(m->state) : 0;
 }
 
-void ad_model_explain(const struct ad_model *m, const double *x,
+void ad_model_score(const struct ad_model *m, const double *x, size_t n,
+    size_t ld, void *work, double *score)
+{
+	m->det->score(m->state, x, n, ld, work, score);
+}
+
+void ad_model_explain(const struct ad_model *m, const double *x, void *work,
     double *contrib)
 {
-	m->det->explain(m->state, x, contrib);
+	m->det->explain(m->state, x, work, contrib);
 }
 
 /* ---- encoding ---- */

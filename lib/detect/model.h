@@ -86,15 +86,20 @@ void ad_model_standardize(const struct ad_model *m, double *x, size_t n,
 /* The value of hyper-parameter name, or NaN if the model has none. */
 double ad_model_param(const struct ad_model *m, const char *name);
 
+/* Bytes of workspace ad_model_score and ad_model_explain need (0: none,
+ * work may be NULL; SIZE_MAX: too many): one per thread, the caller's,
+ * from ad_malloc. */
+size_t ad_model_work_size(const struct ad_model *m);
+
 /* Scores n rows of x (row i at x + i * ld), standardized as
- * ad_model_standardize leaves them, into score; thread-safe, allocates
- * nothing. */
+ * ad_model_standardize leaves them, into score; thread-safe with a work
+ * per thread, allocates nothing. */
 void ad_model_score(const struct ad_model *m, const double *x, size_t n,
-    size_t ld, double *score);
+    size_t ld, void *work, double *score);
 
 /* Fills contrib[0..nfeat) with each feature's share in row x's score (see
  * detector.h); as thread-safe as ad_model_score. */
-void ad_model_explain(const struct ad_model *m, const double *x,
+void ad_model_explain(const struct ad_model *m, const double *x, void *work,
     double *contrib);
 
 /* Encodes m into a new buffer *buf of *len bytes (free with ad_free). */

@@ -223,9 +223,11 @@ static double decision(const struct ocsvm *s, const double *x)
 }
 
 static void ocsvm_score(const void *state, const double *x, size_t n,
-    size_t ld, double *score)
+    size_t ld, void *work, double *score)
 {
 	const struct ocsvm *s = state;
+
+	(void)work;
 
 	for (size_t i = 0; i < n; i += BLOCK) {
 		size_t nb = n - i < BLOCK ? n - i : BLOCK;
@@ -252,9 +254,11 @@ static double finite(double v)
 }
 
 static void ocsvm_explain(const void *state, const double *x,
-    double *contrib)
+    void *work, double *contrib)
 {
 	const struct ocsvm *s = state;
+
+	(void)work;
 	double dmin = DBL_MAX, wsum = 0;
 
 	for (size_t f = 0; f < s->d; f++)

@@ -89,9 +89,11 @@ static void zscore_free(void *state)
 }
 
 static void score(const void *state, const double *x, size_t n, size_t ld,
-    double *out)
+    void *work, double *out)
 {
 	const struct zscore *s = state;
+
+	(void)work;
 
 	for (size_t i = 0; i < n; i++) {
 		double best = 0;
@@ -105,9 +107,12 @@ static void score(const void *state, const double *x, size_t n, size_t ld,
 	}
 }
 
-static void explain(const void *state, const double *x, double *contrib)
+static void explain(const void *state, const double *x, void *work,
+    double *contrib)
 {
 	const struct zscore *s = state;
+
+	(void)work;
 
 	for (size_t f = 0; f < s->nfeat; f++)
 		contrib[f] = abs_z(x[f]);

@@ -12,6 +12,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +39,7 @@ struct slot {
 	double *score;
 	double *contrib;        /* explain: one row's contributions */
 	size_t *order;          /* explain: features, best first */
+	void *work;             /* the detector's workspace, or NULL */
 	uint64_t seq;           /* block number in the input */
 	uint64_t missing;       /* rows missing a feature */
 	enum slot_state state;
@@ -194,12 +196,13 @@ static void slot_free(struct slot *s)
 	ad_free(s->score);
 	ad_free(s->contrib);
 	ad_free(s->order);
+	ad_free(s->work);
 }
 
 static enum ad_status slot_init(struct run *r, struct slot *s,
     struct ad_error *err)
 {
-	size_t cap = ad_block_rows(r->nin);
+	size_t cap = ad_block_rows(r->nin), ws = ad_model_work_size(r->model);
 	enum ad_status st;
 
 	if ((st = ad_block_new(&s->b, r->nin + 2 + r->o->explain, cap,
@@ -211,6 +214,8 @@ static enum ad_status slot_init(struct run *r, struct slot *s,
 	s->order = ad_calloc(r->d, sizeof *s->order);
 	if (s->x == NULL || s->score == NULL || s->contrib == NULL ||
 	    s->order == NULL)
+		return ad_error_nomem(err);
+	if (ws > 0 && (ws == SIZE_MAX || (s->work = ad_malloc(ws)) == NULL))
 		return ad_error_nomem(err);
 	return AD_OK;
 }
@@ -279,7 +284,8 @@ static enum ad_status explain_rows(struct run *r, struct slot *s,
 	enum ad_status st;
 
 	for (size_t i = 0; i < b->nrows; i++) {
-		ad_model_explain(r->model, s->x + i * r->d, s->contrib);
+		ad_model_explain(r->model, s->x + i * r->d, s->work,
+		    s->contrib);
 		top_features(s->contrib, r->d, k, s->order);
 		for (size_t j = 0; j < k; j++) {
 			const char *name = r->model->features[s->order[j]];
@@ -310,7 +316,7 @@ static enum ad_status score_slot(struct run *r, struct slot *s,
 			}
 	}
 	ad_model_standardize(r->model, s->x, b->nrows, r->d);
-	ad_model_score(r->model, s->x, b->nrows, r->d, s->score);
+	ad_model_score(r->model, s->x, b->nrows, r->d, s->work, s->score);
 	for (size_t i = 0; i < b->nrows; i++) {
 		b->num[i * w + r->score_col] = s->score[i];
 		b->num[i * w + r->score_col + 1] = s->score[i] > r->threshold;

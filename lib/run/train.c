@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -460,10 +461,14 @@ static enum ad_status score_chunk(struct run *r, size_t i,
 {
 	const struct reservoir *c = &r->res_all[r->nres - 1];
 	size_t lo = i * CALIB_CHUNK, n = c->n - lo;
+	size_t ws = ad_model_work_size(r->model);
+	void *work = NULL;
 
-	(void)err;
+	if (ws > 0 && (ws == SIZE_MAX || (work = ad_malloc(ws)) == NULL))
+		return ad_error_nomem(err);
 	ad_model_score(r->model, c->rows + lo * r->d,
-	    n < CALIB_CHUNK ? n : CALIB_CHUNK, r->d, r->calib_scores + lo);
+	    n < CALIB_CHUNK ? n : CALIB_CHUNK, r->d, work, r->calib_scores + lo);
+	ad_free(work);
 	return AD_OK;
 }
 

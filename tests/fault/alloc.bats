@@ -173,3 +173,14 @@ setup() {
 	fail_each_allocation report.csv ad-drift -r ref.csv -F csv -o report.csv cur.csv
 	fail_each_allocation ref.prof ad-drift --profile -o ref.prof ref.csv
 }
+
+@test "ad-train -a knn and -a lof, and ad-score of their models, under allocation failure" {
+	fail_each_allocation model ad-train -q -a knn --k 3 --threads 2 \
+		--label label --ignore timestamp,host -o model small.csv
+	fail_each_allocation out.csv ad-score -q --threads 3 -m model \
+		--explain 1 -o out.csv small.csv
+	fail_each_allocation model ad-train -q -a lof --k 4 --threads 2 \
+		--label label --ignore timestamp,host -o model small.csv
+	fail_each_allocation out.csv ad-score -q --threads 3 -m model \
+		--explain 1 -o out.csv small.csv
+}

@@ -36,8 +36,10 @@ static void check_scores(const struct ad_model *m)
 	size_t d = m->nfeat, n = 6;
 	double *x = calloc(n * d, sizeof *x), s[6], one, *c = calloc(d,
 	    sizeof *c);
+	size_t ws = ad_model_work_size(m);
+	void *w = ws > 0 && ws != SIZE_MAX ? malloc(ws) : NULL;
 
-	CHECK(x != NULL && c != NULL);
+	CHECK(x != NULL && c != NULL && (ws == 0 || w != NULL));
 	for (size_t f = 0; f < d; f++) {
 		x[0 * d + f] = 0;
 		x[1 * d + f] = 1e300;
@@ -47,19 +49,20 @@ static void check_scores(const struct ad_model *m)
 		x[5 * d + f] = -(double)f;
 	}
 	ad_model_standardize(m, x, n, d);
-	ad_model_score(m, x, n, d, s);
+	ad_model_score(m, x, n, d, w, s);
 	for (size_t i = 0; i < n; i++) {
 		CHECK(isfinite(s[i]) && s[i] >= m->det->score_lo &&
 		    s[i] <= m->det->score_hi);
 		CHECK(m->det->sampling != AD_SAMPLE_SUBSAMPLES || s[i] > 0);
-		ad_model_score(m, x + i * d, 1, d, &one);
+		ad_model_score(m, x + i * d, 1, d, w, &one);
 		CHECK(memcmp(&one, &s[i], sizeof one) == 0);
-		ad_model_explain(m, x + i * d, c);
+		ad_model_explain(m, x + i * d, w, c);
 		for (size_t f = 0; f < d; f++)
 			CHECK(isfinite(c[f]) && c[f] >= 0);
 	}
 	free(x);
 	free(c);
+	free(w);
 }
 
 static void check_model(const struct ad_model *m, const uint8_t *data,

@@ -60,9 +60,12 @@ static void test_table(void)
 			CHECK(d->fit == NULL && d->subsamples != NULL &&
 			    d->begin != NULL && d->grow != NULL);
 	}
-	CHECK(n == 5);
+	CHECK(n == 7);
 	CHECK_STR(ad_detector_names(), joined);
-	CHECK_STR(ad_detector_names(), "iforest|eif|ocsvm|autoencoder|zscore");
+	CHECK_STR(ad_detector_names(),
+	    "iforest|eif|ocsvm|autoencoder|zscore|knn|lof");
+	CHECK(ad_detector_named("knn")->algo == 6 &&
+	    ad_detector_named("lof")->algo == 7);
 	CHECK(ad_detector_find(0) == NULL && ad_detector_find(99) == NULL);
 	CHECK(ad_detector_named("forest") == NULL);
 	CHECK(ad_detector_at(n) == NULL);
@@ -127,21 +130,22 @@ static void test_zscore(void)
 	if (m == NULL)
 		return;
 	CHECK(strcmp(m->det->name, "zscore") == 0 && m->nparams == 0);
+	CHECK(ad_model_work_size(m) == 0);   /* no workspace: NULL will do */
 	CHECK(m->center[0] == 3 && near(m->scale[0], sd));
 	CHECK(m->center[1] == 10 && m->scale[1] == 1);
 	CHECK(m->det->size(m->state) == 2);
 	CHECK(m->threshold == 3 && near(m->qscore[m->nquantiles - 1], 3 / sd));
 	ad_model_standardize(m, &train[0][0], 4, 2);
-	ad_model_score(m, &train[0][0], 4, 2, s);
+	ad_model_score(m, &train[0][0], 4, 2, NULL, s);
 	for (int i = 0; i < 4; i++)
 		CHECK(near(s[i], want_train[i]));
 	ad_model_standardize(m, &rows[0][0], 4, 2);
-	ad_model_score(m, &rows[0][0], 4, 2, s);
+	ad_model_score(m, &rows[0][0], 4, 2, NULL, s);
 	for (int i = 0; i < 4; i++)
 		CHECK(near(s[i], want[i]));
-	ad_model_explain(m, rows[3], c);
+	ad_model_explain(m, rows[3], NULL, c);
 	CHECK(near(c[0], 3 / sd) && c[1] == 2);
-	ad_model_explain(m, rows[1], c);
+	ad_model_explain(m, rows[1], NULL, c);
 	CHECK(c[0] == 0 && c[1] == 3);
 	/* the file is the model: encoding it again gives the same bytes */
 	CHECK(ad_model_encode(m, &buf, &len, &err) == AD_OK);

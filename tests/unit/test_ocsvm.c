@@ -114,7 +114,7 @@ static void test_hand_model(void)
 		CHECK(m != NULL);
 		if (m == NULL)
 			continue;
-		ad_model_score(m, x, 1, 2, &s);
+		ad_model_score(m, x, 1, 2, NULL, &s);
 		CHECK(near(s, want[k]));
 		CHECK(m->det->size(m->state) == 2);
 		CHECK(m->det->save_size(m->state) == len);
@@ -122,7 +122,7 @@ static void test_hand_model(void)
 		m->det->save(m->state, again);
 		CHECK(memcmp(again, buf, len) == 0);
 		free(again);
-		ad_model_explain(m, x, c);
+		ad_model_explain(m, x, NULL, c);
 		if (k == AD_OCSVM_RBF) {
 			/* weights alpha_i exp(-gamma (d_i - d_min)) */
 			double w1 = 0.5, w2 = 0.25 * exp(-1.5);
@@ -150,19 +150,19 @@ static void test_explain_far(void)
 	CHECK(m != NULL);
 	if (m == NULL)
 		return;
-	ad_model_explain(m, x, c);
+	ad_model_explain(m, x, NULL, c);
 	CHECK(c[1] > c[0] && isfinite(c[1]) && c[0] >= 0);
-	ad_model_score(m, x, 1, 2, &s);
+	ad_model_score(m, x, 1, 2, NULL, &s);
 	CHECK(near(s, 0.3));
 	x[1] = INFINITY;
-	ad_model_explain(m, x, c);
+	ad_model_explain(m, x, NULL, c);
 	CHECK(isfinite(c[0]) && isfinite(c[1]) && c[1] >= c[0]);
 	ad_model_free(m);
 	/* poly overflow: the most anomalous finite score */
 	m = hand_model(AD_OCSVM_POLY, buf, len, &st, &err);
 	x[0] = 1e300;
 	x[1] = -1e300;
-	ad_model_score(m, x, 1, 2, &s);
+	ad_model_score(m, x, 1, 2, NULL, &s);
 	CHECK(isfinite(s));
 	ad_model_free(m);
 }
@@ -316,7 +316,7 @@ static void compare_with_libsvm(int kernel)
 	for (int i = 0; i < n; i++) {
 		double dec, s;
 		svm_predict_values(sm, rows[i], &dec);
-		ad_model_score(m, x[i], 1, 3, &s);
+		ad_model_score(m, x[i], 1, 3, NULL, &s);
 		if (fabs(-s - dec) > worst)
 			worst = fabs(-s - dec);
 	}
