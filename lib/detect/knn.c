@@ -261,7 +261,7 @@ static enum ad_status knn_fit(const void *opts, const struct ad_fit_env *env,
 	*state = knn;
 	double values[NPARAMS] = { (double)knn->k, (double)knn->method,
 		(double)env->max_train_rows };
-	if ((st = ad_param_new(params, NPARAMS, param_names, values, err)) ==
+	if ((st = ad_detector_param_new(params, NPARAMS, param_names, values, err)) ==
 	    AD_OK)
 		*nparams = NPARAMS;
 	return st;
@@ -271,7 +271,7 @@ static enum ad_status knn_load(const unsigned char *p, size_t len,
     const struct ad_param *params, size_t nparams, size_t nfeat,
     const char *name, void **state, struct ad_error *err)
 {
-	double max_rows = ad_param_get(params, nparams, "max_train_rows");
+	double max_rows = ad_detector_param_get(params, nparams, "max_train_rows");
 	struct ad_knn *knn = NULL;
 	enum ad_status st;
 
@@ -280,8 +280,8 @@ static enum ad_status knn_load(const unsigned char *p, size_t len,
 	if ((st = ad_knn_decode(p, len, nfeat, name, &knn, err)) != AD_OK)
 		return st;
 	*state = knn;
-	if (ad_param_get(params, nparams, "k") != (double)knn->k ||
-	    ad_param_get(params, nparams, "method") != (double)knn->method)
+	if (ad_detector_param_get(params, nparams, "k") != (double)knn->k ||
+	    ad_detector_param_get(params, nparams, "method") != (double)knn->method)
 		return ad_wire_corrupt(err, name, "hyper-parameters k and method "
 		    "do not match the payload");
 	if (!(max_rows >= (double)ad_knn_nref(knn) && max_rows <= UINT64_MAX) ||

@@ -328,7 +328,7 @@ static enum ad_status lof_fit(const void *opts, const struct ad_fit_env *env,
 	*state = lof;
 	double values[NPARAMS] = { (double)lof->k,
 		(double)env->max_train_rows };
-	if ((st = ad_param_new(params, NPARAMS, param_names, values, err)) ==
+	if ((st = ad_detector_param_new(params, NPARAMS, param_names, values, err)) ==
 	    AD_OK)
 		*nparams = NPARAMS;
 	return st;
@@ -338,7 +338,7 @@ static enum ad_status lof_load(const unsigned char *p, size_t len,
     const struct ad_param *params, size_t nparams, size_t nfeat,
     const char *name, void **state, struct ad_error *err)
 {
-	double max_rows = ad_param_get(params, nparams, "max_train_rows");
+	double max_rows = ad_detector_param_get(params, nparams, "max_train_rows");
 	struct ad_lof *lof = NULL;
 	enum ad_status st;
 
@@ -347,7 +347,7 @@ static enum ad_status lof_load(const unsigned char *p, size_t len,
 	if ((st = ad_lof_decode(p, len, nfeat, name, &lof, err)) != AD_OK)
 		return st;
 	*state = lof;
-	if (ad_param_get(params, nparams, "k") != (double)lof->k)
+	if (ad_detector_param_get(params, nparams, "k") != (double)lof->k)
 		return ad_wire_corrupt(err, name, "hyper-parameter k does not "
 		    "match the payload");
 	if (!(max_rows >= (double)ad_lof_nref(lof) && max_rows <= UINT64_MAX) ||

@@ -21,7 +21,7 @@
 
 #include "knn.h"
 #include "neighbors.h"
-#include "parallel.h"
+#include "pool.h"
 #include "rng.h"
 #include "wire.h"
 
@@ -393,7 +393,7 @@ static void test_threads(void)
 	struct ad_error err;
 
 	score(knn, q, 800, a);
-	CHECK(ad_parallel_for(4, 8, score_slice, &c, &err) == AD_OK);
+	CHECK(ad_pool_for(4, 8, score_slice, &c, &err) == AD_OK);
 	CHECK(memcmp(a, b, 800 * sizeof *a) == 0);
 	ad_knn_free(knn);
 	free(y);
