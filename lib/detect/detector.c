@@ -18,6 +18,9 @@
 	X(ocsvm) \
 	X(autoencoder) \
 	X(zscore) \
+	X(hbos) \
+	X(ecod) \
+	X(pca) \
 	/* a new detector: its row above this line */
 
 #define DECLARE(n) extern const struct ad_detector ad_##n##_detector;
