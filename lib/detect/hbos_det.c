@@ -4,7 +4,10 @@
  * standardizer's sds as the histograms' unit, so densities are per raw
  * unit and scores PyOD's HBOS on the raw rows (hbos.h says why that
  * matters with alpha). --bins is PyOD's n_bins; alpha 0.1 and tol 0.5 are
- * PyOD's defaults, kept in the payload.
+ * PyOD's defaults, kept in the payload. A feature's share in the
+ * explanation is its term above that of its densest bin: the raw terms
+ * may be negative (densities per raw unit above 1 - alpha), and the seam
+ * wants shares >= 0.
  */
 #include <float.h>
 #include <math.h>
@@ -94,7 +97,7 @@ static void hbos_score(const void *state, const double *x, size_t n,
 
 static void hbos_explain(const void *state, const double *x, double *contrib)
 {
-	ad_hbos_explain(state, x, contrib);
+	ad_hbos_explain_excess(state, x, contrib);
 }
 
 static uint64_t hbos_size(const void *state)
