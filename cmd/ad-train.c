@@ -129,12 +129,14 @@ static const struct ad_opt input_opts[] = {
 
 static void seen(void *opts, const struct ad_opt *row);
 
-/* The command but its usage and its table, which main makes. */
+/* The command but its table, which main makes. */
 static const struct ad_cli_cmd cmd_base = {
 	.name = PROG,
 	.summary = "train an anomaly detector (Isolation Forest, One-Class SVM, "
 	    "autoencoder) on a CSV or adkit binary stream and save it as a "
 	    "model file.",
+	.usage = "ad-train [-nqV] [-a algorithm] [-d char] [-i file] [-o model] "
+	    "[options] [file | --merge model ...]",
 	.examples = "Examples:\n"
 	    "  ad-train --label label -o servers.model servers.csv\n"
 	    "  ad-clean -r clean.params -F bin new.csv | ad-train --seed 7 -o "
@@ -291,12 +293,11 @@ static void algorithm_help(char *buf, size_t cap, const char *dflt)
 	}
 }
 
-/* The command's usage line and table: its own rows, each detector's (into
+/* The command's table: its own rows, each detector's (into
  * the detector's options block, allocated here with its defaults), then
  * the input's and the common rows. */
 struct table {
-	char usage[256];
-	char algorithm[512];        /* -a's help */
+	char algorithm[1024];       /* -a's help */
 	struct ad_opt head[2];      /* "Training:" and -a */
 	struct ad_cli_block *blocks;
 	struct ad_cli_cmd cmd;
@@ -319,9 +320,6 @@ static enum ad_status make_table(struct table *t, struct args *a,
 	det->given = ad_calloc(nrows ? nrows : 1, sizeof *det->given);
 	if (t->blocks == NULL || det->opts == NULL || det->given == NULL)
 		return ad_error_nomem(err);
-	snprintf(t->usage, sizeof t->usage, "ad-train [-nqV] [-a %s] [-d char] "
-	    "[-i file] [-o model] [options] [file | --merge model ...]",
-	    ad_detector_names());
 	algorithm_help(t->algorithm, sizeof t->algorithm, algorithm.def);
 	t->head[0] = heading;
 	t->head[1] = algorithm;
@@ -335,7 +333,6 @@ static enum ad_status make_table(struct table *t, struct args *a,
 	}
 	t->blocks[nb++] = (struct ad_cli_block)AD_CLI_BLOCK(input_opts);
 	t->cmd = cmd_base;
-	t->cmd.usage = t->usage;
 	t->cmd.blocks = t->blocks;
 	t->cmd.nblocks = nb;
 	return AD_OK;

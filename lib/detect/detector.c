@@ -20,6 +20,9 @@
 	X(zscore) \
 	X(knn) \
 	X(lof) \
+	X(hbos) \
+	X(ecod) \
+	X(pca) \
 	/* a new detector: its row above this line */
 
 #define DECLARE(n) extern const struct ad_detector ad_##n##_detector;

@@ -78,6 +78,9 @@ struct ad_fit_env {
 	size_t nfeat;               /* features per row, at least 1 */
 	uint64_t seed;              /* --seed; stream 0 is the reservoir's */
 	uint64_t max_train_rows;    /* AD_SAMPLE_ROWS: the reservoir's size */
+	const double *scale;        /* AD_SAMPLE_ROWS: per feature, the sd the
+	                               rows were divided by (> 0), for a
+	                               detector that works in raw units */
 	ad_progress_fn progress;    /* optional; from the calling thread */
 	void *progress_ctx;
 	ad_epoch_fn epoch;          /* optional; from the calling thread, with
@@ -91,6 +94,9 @@ struct ad_detector {
 	                              Isolation Forest" */
 	enum ad_sampling sampling;
 	double auto_threshold;     /* the threshold of --contamination auto */
+	double auto_share;         /* > 0: --contamination auto is instead this
+	                              share of the calibration sample (PyOD's
+	                              0.1), for scores without a natural cut */
 	double score_lo, score_hi; /* every score, quantile and threshold lies
 	                              in [score_lo, score_hi] (may be
 	                              infinite: then finite is all we check) */
@@ -118,6 +124,14 @@ struct ad_detector {
 	enum ad_status (*fit)(const void *opts, const struct ad_fit_env *env,
 	    const double *x, size_t n, struct ad_param **params,
 	    size_t *nparams, void **state, struct ad_error *err);
+
+	/* AD_SAMPLE_ROWS, optional: scores rows of the sample fit was given,
+	 * as score does, for a detector that scores its training rows
+	 * differently (ECOD counts such a row once, as itself):
+	 * lib/run/train.c scores the calibration sample, which is that
+	 * sample, through it. NULL: score. */
+	void (*score_train)(const void *state, const double *x, size_t n,
+	    size_t ld, double *score);
 
 	/* AD_SAMPLE_SUBSAMPLES: how many reservoirs (parts) and how many rows
 	 * each. */

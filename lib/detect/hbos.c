@@ -19,6 +19,8 @@ struct ad_hbos {
 	double *term;       /* -log2(density + alpha), laid out as density */
 	double *far;        /* per feature: the largest term, for values far
 	                       outside the range */
+	double *least;      /* per feature: the smallest term, its densest
+	                       bin's */
 	double *per;        /* per feature: nbins / (last edge - first edge),
 	                       to guess a value's bin */
 	double *mem;
@@ -53,8 +55,8 @@ static enum ad_status state_new(const struct ad_hbos_opts *o, size_t d,
 	size_t B = o->nbins, bytes, total;
 	struct ad_hbos *h;
 
-	/* per feature: B + 1 edges, B densities, B terms, far, per */
-	if (ad_mul_size(d, 3 * B + 3, &total) ||
+	/* per feature: B + 1 edges, B densities, B terms, far, least, per */
+	if (ad_mul_size(d, 3 * B + 4, &total) ||
 	    ad_mul_size(total, sizeof(double), &bytes))
 		return ad_error_nomem(err);
 	if ((h = ad_calloc(1, sizeof *h)) == NULL)
@@ -69,7 +71,8 @@ static enum ad_status state_new(const struct ad_hbos_opts *o, size_t d,
 	h->density = h->edges + d * (B + 1);
 	h->term = h->density + d * B;
 	h->far = h->term + d * B;
-	h->per = h->far + d;
+	h->least = h->far + d;
+	h->per = h->least + d;
 	*out = h;
 	return AD_OK;
 }
@@ -97,14 +100,17 @@ static void set_terms(struct ad_hbos *h, size_t f)
 {
 	size_t B = h->o.nbins;
 	const double *dens = h->density + f * B;
-	double *t = h->term + f * B, far = -INFINITY;
+	double *t = h->term + f * B, far = -INFINITY, least = INFINITY;
 
 	for (size_t k = 0; k < B; k++) {
 		t[k] = -log2(dens[k] + h->o.alpha);
 		if (t[k] > far)
 			far = t[k];
+		if (t[k] < least)
+			least = t[k];
 	}
 	h->far[f] = far;
+	h->least[f] = least;
 }
 
 /* Feature f's factor for guessing bins, from its edges. */
@@ -289,6 +295,13 @@ void ad_hbos_explain(const struct ad_hbos *h, const double *x,
 {
 	for (size_t f = 0; f < h->d; f++)
 		contrib[f] = feature_term(h, f, x[f]);
+}
+
+void ad_hbos_explain_excess(const struct ad_hbos *h, const double *x,
+    double *contrib)
+{
+	for (size_t f = 0; f < h->d; f++)
+		contrib[f] = feature_term(h, f, x[f]) - h->least[f];
 }
 
 /* ---- the payload ---- */

@@ -90,6 +90,13 @@ void ad_hbos_score(const struct ad_hbos *h, const double *x, size_t n,
 void ad_hbos_explain(const struct ad_hbos *h, const double *x,
     double *contrib);
 
+/* Writes each feature's term of standardized row x's score less the
+ * term of the feature's densest bin to contrib[0..d): >= 0, how much less
+ * usual the value is than the feature's most usual one, whatever the
+ * feature's unit (whose densities may exceed 1, making terms negative). */
+void ad_hbos_explain_excess(const struct ad_hbos *h, const double *x,
+    double *contrib);
+
 /* Bytes ad_hbos_encode writes. */
 size_t ad_hbos_encoded_size(const struct ad_hbos *h);
 

@@ -397,12 +397,26 @@ enum ad_status ad_pca_fit(const struct ad_pca_opts *o, const double *x,
 
 /* ---- scoring ---- */
 
-/* Row x standardized into z. */
+/* Standardized values beyond this are clipped: distances square them,
+ * and 4096 squares of 1e150 stay finite. */
+#define CLIP 1e150
+
+/* Row x standardized into z, clipped to [-CLIP, CLIP]. */
 static void standardize_row(const struct ad_pca *p, const double *x,
     double *z)
 {
-	for (size_t f = 0; f < p->d; f++)
-		z[f] = (x[f] - p->mean[f]) * p->inv_scale[f];
+	for (size_t f = 0; f < p->d; f++) {
+		double v = (x[f] - p->mean[f]) * p->inv_scale[f];
+		z[f] = v > CLIP ? CLIP : v < -CLIP ? -CLIP : v;
+	}
+}
+
+/* v, or DBL_MAX if v is above it or NaN (infinite over infinite): what is
+ * left to overflow after clipping comes of a divisor or a component near
+ * the limits, which only a crafted model has. */
+static double capped(double v)
+{
+	return v <= DBL_MAX ? v : DBL_MAX;
 }
 
 /* |z - c_j| for every selected j into dist, each a sum over the features
@@ -452,7 +466,7 @@ void ad_pca_score(const struct ad_pca *p, const double *x, size_t n,
 		distances(p, z, dist);
 		for (size_t j = 0; j < p->nsel; j++)
 			s += dist[j] * p->inv_w[j];
-		score[i] = s;
+		score[i] = capped(s);
 	}
 }
 
@@ -473,6 +487,8 @@ void ad_pca_explain(const struct ad_pca *p, const double *x,
 			contrib[f] += (z[f] - c[f]) * (z[f] - c[f]) / dist[j] *
 			    p->inv_w[j];
 	}
+	for (size_t f = 0; f < p->d; f++)
+		contrib[f] = capped(contrib[f]);
 }
 
 /* ---- the payload ---- */

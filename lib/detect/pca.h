@@ -25,6 +25,9 @@
  * PyOD, but deterministically and finitely.
  *
  * Training rows are scored the same way as new rows, as PyOD's fit does.
+ * Standardized values are clipped to +-1e150 before scoring (so that an
+ * infinite or huge cell, which the model standardizes to +-DBL_MAX, still
+ * scores finitely), and scores and shares above DBL_MAX are DBL_MAX.
  *
  * Explanation: the score splits exactly into per-feature terms, since
  * |z - c_j| = sum_f (z_f - c_jf)^2 / |z - c_j|:

@@ -466,8 +466,17 @@ static enum ad_status score_chunk(struct run *r, size_t i,
 
 	if (ws > 0 && (ws == SIZE_MAX || (work = ad_malloc(ws)) == NULL))
 		return ad_error_nomem(err);
-	ad_model_score(r->model, c->rows + lo * r->d,
-	    n < CALIB_CHUNK ? n : CALIB_CHUNK, r->d, work, r->calib_scores + lo);
+	if (n > CALIB_CHUNK)
+		n = CALIB_CHUNK;
+	/* a row-sampled detector's calibration sample is its training
+	 * sample: scored as training rows where the detector tells them
+	 * apart */
+	if (r->det->sampling == AD_SAMPLE_ROWS && r->det->score_train != NULL)
+		r->det->score_train(r->model->state, c->rows + lo * r->d, n,
+		    r->d, r->calib_scores + lo);
+	else
+		ad_model_score(r->model, c->rows + lo * r->d, n, r->d, work,
+		    r->calib_scores + lo);
 	ad_free(work);
 	return AD_OK;
 }
@@ -572,6 +581,7 @@ static enum ad_status fit_rows(struct run *r, struct ad_error *err)
 	ad_model_standardize(r->model, v->rows, v->n, r->d);
 	struct ad_fit_env env = fit_env(r);
 
+	env.scale = r->model->scale;
 	st = r->det->fit(r->dopts, &env, v->rows, v->n, &r->model->params,
 	    &r->model->nparams, &r->model->state, err);
 	/* data a detector cannot fit is the input's fault: name it */
@@ -628,8 +638,11 @@ static enum ad_status calibrate(struct run *r, struct ad_error *err)
 		m->qprob[i] = quantile_levels[i];
 		m->qscore[i] = quantile(r->calib_scores, c->n, quantile_levels[i]);
 	}
-	m->threshold = m->contamination_auto ? r->det->auto_threshold :
-	    quantile(r->calib_scores, c->n, 1 - m->contamination);
+	m->threshold = !m->contamination_auto ?
+	    quantile(r->calib_scores, c->n, 1 - m->contamination) :
+	    r->det->auto_share > 0 ?
+	    quantile(r->calib_scores, c->n, 1 - r->det->auto_share) :
+	    r->det->auto_threshold;
 	return AD_OK;
 }
 

@@ -146,6 +146,22 @@ setup() {
 		--explain 1 -o out.csv small.csv
 }
 
+@test "ad-train -a hbos, -a ecod and -a pca under allocation failure" {
+	for a in hbos ecod pca; do
+		fail_each_allocation model ad-train -q -a "$a" --threads 2 \
+			--label label --ignore timestamp,host -o model small.csv
+	done
+}
+
+@test "ad-score of hbos, ecod and pca models under allocation failure" {
+	for a in hbos ecod pca; do
+		ad-train -q -a "$a" --label label --ignore timestamp,host \
+			-o model small.csv
+		fail_each_allocation out.csv ad-score -q --threads 3 -m model \
+			--explain 1 -o out.csv small.csv
+	done
+}
+
 @test "ad-train --merge under allocation failure" {
 	ad-train -q --trees 2 --seed 1 --label label -o m1 --ignore timestamp,host small.csv
 	ad-train -q --trees 2 --seed 2 --label label -o m2 --ignore timestamp,host small.csv

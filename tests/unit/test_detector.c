@@ -54,16 +54,18 @@ static void test_table(void)
 		CHECK((d->merge == NULL) == (d->mismatch == NULL));
 		CHECK(d->auto_threshold >= d->score_lo &&
 		    d->auto_threshold <= d->score_hi);
+		CHECK(d->auto_share >= 0 && d->auto_share <= 0.5);
 		if (d->sampling == AD_SAMPLE_ROWS)
 			CHECK(d->fit != NULL && d->grow == NULL);
 		else
-			CHECK(d->fit == NULL && d->subsamples != NULL &&
+			CHECK(d->fit == NULL && d->score_train == NULL &&
+			    d->subsamples != NULL &&
 			    d->begin != NULL && d->grow != NULL);
 	}
-	CHECK(n == 7);
+	CHECK(n == 10);
 	CHECK_STR(ad_detector_names(), joined);
 	CHECK_STR(ad_detector_names(),
-	    "iforest|eif|ocsvm|autoencoder|zscore|knn|lof");
+	    "iforest|eif|ocsvm|autoencoder|zscore|knn|lof|hbos|ecod|pca");
 	CHECK(ad_detector_named("knn")->algo == 6 &&
 	    ad_detector_named("lof")->algo == 7);
 	CHECK(ad_detector_find(0) == NULL && ad_detector_find(99) == NULL);

@@ -76,6 +76,24 @@ static void test_by_hand(void)
 		CHECK(score1(h, 3) == -log2(0.2 + 0.1));
 		ad_hbos_free(h);
 	}
+
+	/* in units of 1/8: densities 16 / 7.5 and 3.2, terms negative; the
+	 * excess over the densest bin's term is not */
+	{
+		const double eighth = 0.125;
+		double c;
+
+		o.unit = &eighth;
+		if ((h = fit(&o, x, 5, 1)) == NULL)
+			return;
+		CHECK(fabs(score1(h, 3) + log2(3.2 + 0.1)) < 1e-12 &&
+		    score1(h, 0) < 0);
+		ad_hbos_explain_excess(h, (double[]){ 3 }, &c);
+		CHECK(c == 0);
+		ad_hbos_explain_excess(h, (double[]){ 0 }, &c);
+		CHECK(fabs(c - log2(3.3 / (16 / 7.5 + 0.1))) < 1e-12 && c > 0);
+		ad_hbos_free(h);
+	}
 }
 
 /* A constant feature gets the range [v - 0.5, v + 0.5] (numpy's). */

@@ -6,6 +6,7 @@
  * refusals, options, and the OOM loop.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -80,6 +81,10 @@ static void test_by_hand(void)
 		return;
 	CHECK(near(ad_pca_weight(p, 0), 0.8) && near(ad_pca_weight(p, 1), 0.2));
 	CHECK(near(score_of(p, 0, 0), 1 / 0.8 + 1 / 0.2));
+	/* values a model standardizes to +-DBL_MAX: clipped to +-1e150 */
+	CHECK(near(score_of(p, DBL_MAX, 0) / 1e150, 1 / 0.8 + 1 / 0.2));
+	ad_pca_explain(p, (double[]){ -DBL_MAX, DBL_MAX }, c);
+	CHECK(isfinite(c[0]) && isfinite(c[1]) && c[0] > 0 && c[1] > 0);
 	ad_pca_free(p);
 
 	/* the sign follows the first row's projection */
