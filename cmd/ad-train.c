@@ -102,9 +102,14 @@ static const struct ad_opt train_opts[] = {
 /* The component trains only: --merge takes any number of models as
  * operands, which a component cannot declare. */
 static const struct ad_opt input_opts[] = {
-	AD_OPT_HEADING("Features (default: every numeric column):"),
+	AD_OPT_HEADING("Features (default: every numeric column but "
+	    "\"label\"):"),
 	{ "label", 0, "COL", AD_OPT_STRING, A(o.label), .kfp = AD_KFP_STRING,
-	    .help = "the label column, never a feature" },
+	    .help = "the label column, never a feature (default: a column "
+	    "named \"label\")" },
+	{ "no-label", 0, NULL, AD_OPT_FLAG, A(o.no_label), .kfp = AD_KFP_BOOLEAN,
+	    .help = "no label column: a column named \"label\" is a feature "
+	    "like any other" },
 	{ "ignore", 0, "COLS",
 	    AD_OPT_LIST_AT(struct args, o.ignore, o.n_ignore),
 	    .kfp = AD_KFP_STRING,
@@ -348,6 +353,26 @@ static void free_table(struct table *t, struct args *a)
 	ad_free(t->blocks);
 }
 
+/* At most this many feature names in the summary. */
+#define SHOWN_FEATURES 10
+
+/* "ad-train: IN: 3 features: a, b, c", the first few names only. */
+static void name_features(const char *in, const struct ad_train_result *r)
+{
+	size_t shown = r->nfeat < SHOWN_FEATURES ? r->nfeat : SHOWN_FEATURES;
+
+	fprintf(stderr, "%s: %s: %zu feature%s: ", PROG, in, r->nfeat,
+	    r->nfeat == 1 ? "" : "s");
+	for (size_t i = 0; i < shown; i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", r->features[i]);
+	if (shown < r->nfeat)
+		fprintf(stderr, " and %zu more", r->nfeat - shown);
+	if (r->label_default)
+		fputs(" (column \"label\" left out as the label; --no-label "
+		    "makes it a feature)", stderr);
+	fputc('\n', stderr);
+}
+
 static void summarize(const struct args *a, const struct ad_train_result *r)
 {
 	const char *in = a->o.in.path ? a->o.in.path : "<stdin>";
@@ -358,6 +383,8 @@ static void summarize(const struct args *a, const struct ad_train_result *r)
 		fputc('\n', stderr);
 	if (a->c.quiet)
 		return;
+	if (r->features != NULL)
+		name_features(in, r);
 	if (r->rejected || r->invalid)
 		ad_cli_note(PROG, "%s: %llu rows trained on; %llu rejected, %llu "
 		    "invalid feature cells (taken as missing)", in,
@@ -431,9 +458,11 @@ int main(int argc, char **argv)
 	if (ad_train_run(&a.o, &res, &err) != AD_OK) {
 		if (a.progress.shown)
 			fputc('\n', stderr);
+		ad_train_result_free(&res);
 		goto fail;
 	}
 	summarize(&a, &res);
+	ad_train_result_free(&res);
 	code = AD_EXIT_OK;
 	goto out;
 fail:

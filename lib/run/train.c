@@ -164,6 +164,7 @@ struct run {
 	unsigned char digest[32];
 	struct ad_reader *rd;
 	struct ad_schema *types;     /* --features: fixed numeric */
+	const char *label;           /* o->label or the default, or NULL */
 	struct ad_outset *outset;    /* the two outputs below */
 	struct ad_out *out;
 	struct ad_reject_out rej;   /* --rejects */
@@ -195,6 +196,9 @@ static enum ad_status check_options(const struct ad_train_opts *o,
 	if (det != NULL && det->check != NULL && o->detector_opts != NULL &&
 	    (st = det->check(o->detector_opts, 0, err)) != AD_OK)
 		return st;
+	if (o->label != NULL && o->no_label)
+		return ad_error_set(err, AD_EUSAGE, "--label and --no-label "
+		    "cannot be combined");
 	for (size_t i = 0; i < o->n_features && o->label; i++)
 		if (strcmp(o->features[i], o->label) == 0)
 			return ad_error_set(err, AD_EUSAGE, "the label \"%s\" "
@@ -244,9 +248,11 @@ static enum ad_status must_exist(struct run *r, const char *name,
 	return AD_OK;
 }
 
-static int is_ignored(const struct ad_train_opts *o, const char *name)
+static int is_ignored(const struct run *r, const char *name)
 {
-	if (o->label != NULL && strcmp(o->label, name) == 0)
+	const struct ad_train_opts *o = r->o;
+
+	if (r->label != NULL && strcmp(r->label, name) == 0)
 		return 1;
 	for (size_t i = 0; i < o->n_ignore; i++)
 		if (strcmp(o->ignore[i], name) == 0)
@@ -262,6 +268,13 @@ static enum ad_status choose_features(struct run *r, struct ad_error *err)
 	const struct ad_schema *s = ad_reader_schema(r->rd);
 	enum ad_status st;
 
+	r->label = o->label;
+	if (o->label == NULL && !o->no_label && o->n_features == 0 &&
+	    ad_schema_find(s, "label") != SIZE_MAX) {
+		/* as ad-eval reads it: a label is never something to learn */
+		r->label = "label";
+		r->res->label_default = 1;
+	}
 	if (o->label != NULL && (st = must_exist(r, o->label, "label",
 	    err)) != AD_OK)
 		return st;
@@ -276,7 +289,7 @@ static enum ad_status choose_features(struct run *r, struct ad_error *err)
 	} else {
 		for (size_t c = 0; c < s->ncols; c++)
 			if (s->cols[c].type == AD_NUMERIC &&
-			    !is_ignored(o, s->cols[c].name))
+			    !is_ignored(r, s->cols[c].name))
 				r->col[r->d++] = c;
 	}
 	if (r->d == 0)
@@ -738,6 +751,8 @@ static enum ad_status train(struct run *r, struct ad_error *err)
 	r->res->threshold = r->model->threshold;
 	if ((st = ad_model_write(r->model, r->out, err)) != AD_OK)
 		return st;
+	r->res->features = r->model->features;   /* the caller's now */
+	r->model->features = NULL;
 	return ad_outset_commit(r->outset, err);
 }
 
@@ -752,6 +767,14 @@ static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 	};
 
 	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
+}
+
+void ad_train_result_free(struct ad_train_result *res)
+{
+	for (size_t i = 0; res->features != NULL && i < res->nfeat; i++)
+		ad_free(res->features[i]);
+	ad_free(res->features);
+	res->features = NULL;
 }
 
 enum ad_status ad_train_run(const struct ad_train_opts *o,

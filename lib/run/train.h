@@ -29,7 +29,9 @@ struct ad_train_opts {
 	unsigned threads;           /* at least 1 */
 	uint64_t max_train_rows;    /* detectors trained on rows (not forests):
 	                               a uniform sample of at most this many */
-	const char *label;          /* not a feature */
+	const char *label;          /* not a feature; NULL: a column named
+	                               "label", unless no_label or --features */
+	int no_label;               /* no default label column */
 	char **ignore;              /* not features */
 	size_t n_ignore;
 	char **features;            /* exactly these features, in this order */
@@ -52,11 +54,18 @@ struct ad_train_result {
 	uint64_t infinite;          /* feature cells inf or -inf, trained on as
 	                               missing (scoring takes them as extreme) */
 	size_t nfeat;
+	char **features;            /* their names (training, not merging), or
+	                               NULL; ad_train_result_free frees them */
+	int label_default;          /* a column "label" was left out as the
+	                               label */
 	size_t trees;               /* forests */
 	double threshold;
 	const char *same_seed;      /* merge: a model whose seed repeats an
 	                               earlier one's, or NULL */
 };
+
+/* Frees what ad_train_run left in res (after success or failure). */
+void ad_train_result_free(struct ad_train_result *res);
 
 /* Runs ad-train; on failure no model file is left behind. */
 enum ad_status ad_train_run(const struct ad_train_opts *opts,

@@ -152,8 +152,38 @@ inspect() {
 	inspect m | grep -q '"features": \["cpu", "mem", "latency_ms"\]'
 	train --features latency_ms,cpu -o m "$SMALL"
 	inspect m | grep -q '"features": \["latency_ms", "cpu"\]'
-	ad-train -q --trees 2 -o m "$SMALL"
+	ad-train -q --trees 2 --no-label -o m "$SMALL"
 	inspect m | grep -q '"features": \["id", "cpu", "mem", "latency_ms", "label"\]'
+}
+
+@test "a column named label is the label without --label; --no-label or --features make it a feature" {
+	ad-train -q --trees 2 -o m "$SMALL"
+	inspect m | grep -q '"features": \["id", "cpu", "mem", "latency_ms"\]'
+	! inspect m | grep -q '"label"'
+	ad-train -q --trees 2 --no-label -o m "$SMALL"
+	inspect m | grep -q '"features": \["id", "cpu", "mem", "latency_ms", "label"\]'
+	ad-train -q --trees 2 --features cpu,label -o m "$SMALL"
+	inspect m | grep -q '"features": \["cpu", "label"\]'
+	ad-train -q --trees 2 --label cpu -o m "$SMALL"
+	inspect m | grep -q '"features": \["id", "mem", "latency_ms", "label"\]'
+	run --separate-stderr ad-train --trees 2 --label label --no-label -o m "$SMALL"
+	assert_failure 2
+	[[ "$stderr" == "ad-train: --label and --no-label cannot be combined"* ]]
+}
+
+@test "the summary names the features and a label column left out" {
+	run --separate-stderr ad-train --trees 2 -o m "$SMALL"
+	assert_success
+	assert_equal "$stderr" "ad-train: $SMALL: 4 features: id, cpu, mem, latency_ms (column \"label\" left out as the label; --no-label makes it a feature)
+ad-train: $SMALL: 39 rows trained on; 1 rejected, 1 invalid feature cells (taken as missing)"
+	run --separate-stderr ad-train --trees 2 --label label --features mem -o m "$SMALL"
+	assert_equal "$(head -n 1 <<< "$stderr")" "ad-train: $SMALL: 1 feature: mem"
+	printf 'c1,c2,c3,c4,c5,c6,c7,c8,c9,c10,c11,c12\n' > wide.csv
+	for i in 1 2 3 4; do printf '%s,1,2,3,4,5,6,7,8,9,10,11\n' $i >> wide.csv; done
+	run --separate-stderr ad-train --trees 2 -o m wide.csv
+	assert_equal "$stderr" "ad-train: wide.csv: 12 features: c1, c2, c3, c4, c5, c6, c7, c8, c9, c10 and 2 more"
+	run --separate-stderr ad-train -q --trees 2 -o m "$SMALL"
+	assert_equal "$stderr" ""
 }
 
 @test "a column that is not in the input is named (exit 3)" {
@@ -189,7 +219,8 @@ inspect() {
 @test "bad cells are counted and trained as missing; --rejects keeps bad rows" {
 	run --separate-stderr ad-train --trees 2 --label label --rejects rej.csv -o m "$SMALL"
 	assert_success
-	assert_equal "$stderr" "ad-train: $SMALL: 39 rows trained on; 1 rejected, 1 invalid feature cells (taken as missing)"
+	assert_equal "$stderr" "ad-train: $SMALL: 4 features: id, cpu, mem, latency_ms
+ad-train: $SMALL: 39 rows trained on; 1 rejected, 1 invalid feature cells (taken as missing)"
 	assert_equal "$(cat rej.csv)" "29,28,web2,40.5,66.8,19.27,0,extra"
 	run --separate-stderr ad-train -q --trees 2 -o m "$SMALL"
 	assert_equal "$stderr" ""
@@ -206,7 +237,8 @@ inspect() {
 	for a in iforest ocsvm "autoencoder --epochs 3"; do
 		run --separate-stderr ad-train -a $a --seed 3 -o "inf.${a%% *}" inf.csv
 		assert_success
-		assert_equal "$stderr" "ad-train: inf.csv: 2 infinite feature cells (trained on as missing)"
+		assert_equal "$stderr" "ad-train: inf.csv: 2 features: a, b
+ad-train: inf.csv: 2 infinite feature cells (trained on as missing)"
 		ad-train -q -a $a --seed 3 -o "gap.${a%% *}" gap.csv
 		assert_equal "$(ad-score -q -m "inf.${a%% *}" fin.csv)" \
 		    "$(ad-score -q -m "gap.${a%% *}" fin.csv)"
@@ -225,7 +257,7 @@ inspect() {
 	awk 'BEGIN { print "a,b"; for (i = 0; i < 5000; i++) print i % 97 "," i % 13 }' > big.csv
 	run --separate-stderr ad-train --trees 3 -o m big.csv
 	assert_success
-	assert_equal "$stderr" ""
+	assert_equal "$stderr" "ad-train: big.csv: 2 features: a, b"
 	# on a terminal some progress shows, and always the last state
 	script -qec "ad-train --trees 3 -o m2 big.csv" /dev/null > tty.txt
 	grep -q "ad-train: trees grown 3 of 3" tty.txt
