@@ -40,6 +40,7 @@ struct args {
 	char training_opt[32];      /* an option --merge cannot take, or "" */
 	char rows_opt[32];          /* an option forests do not take, or "" */
 	struct progress progress;
+	char features[1024];        /* the summary's list of features, or "" */
 };
 
 /* Row tags. */
@@ -356,21 +357,23 @@ static void free_table(struct table *t, struct args *a)
 /* At most this many feature names in the summary. */
 #define SHOWN_FEATURES 10
 
-/* "ad-train: IN: 3 features: a, b, c", the first few names only. */
-static void name_features(const char *in, const struct ad_train_result *r)
+/* The summary's "3 features: a, b, c", the first few names only. */
+static void name_features(void *ctx, const char *const *names, size_t n)
 {
-	size_t shown = r->nfeat < SHOWN_FEATURES ? r->nfeat : SHOWN_FEATURES;
+	struct args *a = ctx;
+	size_t shown = n < SHOWN_FEATURES ? n : SHOWN_FEATURES, len = 0;
+	char count[64];
 
-	fprintf(stderr, "%s: %s: %zu feature%s: ", PROG, in, r->nfeat,
-	    r->nfeat == 1 ? "" : "s");
-	for (size_t i = 0; i < shown; i++)
-		fprintf(stderr, "%s%s", i ? ", " : "", r->features[i]);
-	if (shown < r->nfeat)
-		fprintf(stderr, " and %zu more", r->nfeat - shown);
-	if (r->label_default)
-		fputs(" (column \"label\" left out as the label; --no-label "
-		    "makes it a feature)", stderr);
-	fputc('\n', stderr);
+	snprintf(count, sizeof count, "%zu feature%s: ", n, n == 1 ? "" : "s");
+	append(a->features, sizeof a->features, &len, count);
+	for (size_t i = 0; i < shown; i++) {
+		append(a->features, sizeof a->features, &len, i ? ", " : "");
+		append(a->features, sizeof a->features, &len, names[i]);
+	}
+	if (shown < n) {
+		snprintf(count, sizeof count, " and %zu more", n - shown);
+		append(a->features, sizeof a->features, &len, count);
+	}
 }
 
 static void summarize(const struct args *a, const struct ad_train_result *r)
@@ -383,8 +386,10 @@ static void summarize(const struct args *a, const struct ad_train_result *r)
 		fputc('\n', stderr);
 	if (a->c.quiet)
 		return;
-	if (r->features != NULL)
-		name_features(in, r);
+	if (a->features[0] != '\0')
+		ad_cli_note(PROG, "%s: %s%s", in, a->features, r->label_default ?
+		    " (column \"label\" left out as the label; --no-label makes "
+		    "it a feature)" : "");
 	if (r->rejected || r->invalid)
 		ad_cli_note(PROG, "%s: %llu rows trained on; %llu rejected, %llu "
 		    "invalid feature cells (taken as missing)", in,
@@ -455,14 +460,14 @@ int main(int argc, char **argv)
 		a.o.epoch = show_epoch;
 	}
 	a.o.detector_opts = detector_opts(&a);
+	a.o.features_named = name_features;
+	a.o.features_ctx = &a;
 	if (ad_train_run(&a.o, &res, &err) != AD_OK) {
 		if (a.progress.shown)
 			fputc('\n', stderr);
-		ad_train_result_free(&res);
 		goto fail;
 	}
 	summarize(&a, &res);
-	ad_train_result_free(&res);
 	code = AD_EXIT_OK;
 	goto out;
 fail:

@@ -751,8 +751,9 @@ static enum ad_status train(struct run *r, struct ad_error *err)
 	r->res->threshold = r->model->threshold;
 	if ((st = ad_model_write(r->model, r->out, err)) != AD_OK)
 		return st;
-	r->res->features = r->model->features;   /* the caller's now */
-	r->model->features = NULL;
+	if (r->o->features_named != NULL)
+		r->o->features_named(r->o->features_ctx,
+		    (const char *const *)r->model->features, r->model->nfeat);
 	return ad_outset_commit(r->outset, err);
 }
 
@@ -767,14 +768,6 @@ static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 	};
 
 	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
-}
-
-void ad_train_result_free(struct ad_train_result *res)
-{
-	for (size_t i = 0; res->features != NULL && i < res->nfeat; i++)
-		ad_free(res->features[i]);
-	ad_free(res->features);
-	res->features = NULL;
 }
 
 enum ad_status ad_train_run(const struct ad_train_opts *o,

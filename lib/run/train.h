@@ -42,6 +42,10 @@ struct ad_train_opts {
 	void *progress_ctx;
 	ad_epoch_fn epoch;          /* optional: a detector trained in epochs
 	                               reports each (with progress_ctx) */
+	void (*features_named)(void *ctx, const char *const *names,
+	    size_t n);              /* optional: once the model is written,
+	                               its features (not when merging) */
+	void *features_ctx;
 };
 
 struct ad_train_result {
@@ -54,8 +58,6 @@ struct ad_train_result {
 	uint64_t infinite;          /* feature cells inf or -inf, trained on as
 	                               missing (scoring takes them as extreme) */
 	size_t nfeat;
-	char **features;            /* their names (training, not merging), or
-	                               NULL; ad_train_result_free frees them */
 	int label_default;          /* a column "label" was left out as the
 	                               label */
 	size_t trees;               /* forests */
@@ -63,9 +65,6 @@ struct ad_train_result {
 	const char *same_seed;      /* merge: a model whose seed repeats an
 	                               earlier one's, or NULL */
 };
-
-/* Frees what ad_train_run left in res (after success or failure). */
-void ad_train_result_free(struct ad_train_result *res);
 
 /* Runs ad-train; on failure no model file is left behind. */
 enum ad_status ad_train_run(const struct ad_train_opts *opts,

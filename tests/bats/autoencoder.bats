@@ -120,14 +120,15 @@ line_csv() {
 	line_csv > line.csv
 	run --separate-stderr ad-train -a autoencoder --epochs 2 --max-train-rows 100 -o m line.csv
 	assert_success
-	[[ "$stderr" == "ad-train: line.csv: 601 rows; trained on a uniform sample of 100 (--max-train-rows)" ]]
+	[[ "$stderr" == "ad-train: line.csv: 3 features: x, y, z
+ad-train: line.csv: 601 rows; trained on a uniform sample of 100 (--max-train-rows)" ]]
 	ad-score -m m --inspect | grep -q '"training_rows": 601,'
 }
 
 @test "progress shows epochs and errors on a terminal only; -q silences it" {
 	line_csv > line.csv
 	run --separate-stderr ad-train -a autoencoder --epochs 3 -o m line.csv
-	assert_equal "$stderr" ""
+	assert_equal "$stderr" "ad-train: line.csv: 3 features: x, y, z"
 	script -qec "ad-train -a autoencoder --epochs 3 -o m2 line.csv" /dev/null > tty.txt
 	grep -q "ad-train: epoch 3 of 3: loss [0-9.e-]*, validation [0-9.e-]*" tty.txt
 	script -qec "ad-train -a autoencoder --epochs 3 --validation-fraction 0 -o m3 line.csv" /dev/null > tty.txt
