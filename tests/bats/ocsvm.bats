@@ -76,8 +76,9 @@ train() {
 	TMPDIR=../tmp train -o ../m "$SMALL"
 	cd ..
 	cmp piped m
-	# only ad-train's own note about the rejected row
-	assert_equal "$(cat err)" "ad-train: $SMALL: 39 rows trained on; 1 rejected, 1 invalid feature cells (taken as missing)"
+	# only ad-train's own notes: the features and the rejected row
+	assert_equal "$(cat err)" "ad-train: $SMALL: 3 features: cpu, mem, latency_ms
+ad-train: $SMALL: 39 rows trained on; 1 rejected, 1 invalid feature cells (taken as missing)"
 	[ -z "$(ls -A empty)" ] && [ -z "$(ls -A tmp)" ]
 }
 
