@@ -30,7 +30,7 @@ struct ad_train_opts {
 	uint64_t max_train_rows;    /* detectors trained on rows (not forests):
 	                               a uniform sample of at most this many */
 	const char *label;          /* not a feature; NULL: a column named
-	                               "label", unless no_label or --features */
+	                               "label", unless no_label or features */
 	int no_label;               /* no default label column */
 	char **ignore;              /* not features */
 	size_t n_ignore;
