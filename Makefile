@@ -122,7 +122,11 @@ $(BUILD)/fault/shortread.so: tests/fault/shortread.c | $(BUILD)/fault
 $(BUILD)/bin $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/fault bin:
 	mkdir -p $@
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Only the compiler's dependency files: other *.d under $(BUILD) (a
+# valgrind wrapper of a command named *.d, another build's files) are not
+# makefiles.
+-include $(wildcard $(addsuffix /*.d,$(addprefix $(BUILD)/,bin tests fuzz \
+	fault)) $(BUILD)/obj/*/*.d)
 
 # ---- tests ----
 

@@ -8,6 +8,7 @@ log=$PWD/build/valgrind
 wrap=$log/bin
 rm -rf "$log" && mkdir -p "$wrap"
 for c in build/bin/ad-*; do
+	case $c in *.d) continue ;; esac  # the compiler's dependency files
 	name=${c#build/bin/}
 	cat > "$wrap/$name" <<WRAP
 #!/bin/sh

@@ -58,6 +58,9 @@ void ad_model_free(struct ad_model *m)
 	ad_free(m->params);
 	ad_free(m->center);
 	ad_free(m->scale);
+	for (size_t i = 0; i < m->nsections; i++)
+		ad_free(m->sections[i].data);
+	ad_free(m->sections);
 	if (m->det != NULL)
 		m->det->free(m->state);
 	ad_free(m);
@@ -111,6 +114,78 @@ void ad_model_explain(const struct ad_model *m, const double *x, void *work,
     double *contrib)
 {
 	m->det->explain(m->state, x, work, contrib);
+}
+
+/* ---- sections ---- */
+
+/* Whether tag is four printable ASCII letters, so adkit(5) and --inspect
+ * can show it as text. */
+static int tag_ok(uint32_t tag)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned c = (tag >> (8 * i)) & 0xff;
+		if (c < 0x21 || c > 0x7e)
+			return 0;
+	}
+	return 1;
+}
+
+/* The oldest format version that holds m. */
+static uint32_t format_version(const struct ad_model *m)
+{
+	return m->nsections > 0 ? 2 : 1;
+}
+
+static struct ad_model_section *section_find(const struct ad_model *m,
+    uint32_t tag)
+{
+	for (size_t i = 0; i < m->nsections; i++)
+		if (m->sections[i].tag == tag)
+			return &m->sections[i];
+	return NULL;
+}
+
+int ad_model_section_get(const struct ad_model *m, uint32_t tag,
+    const unsigned char **data, size_t *len)
+{
+	const struct ad_model_section *sec = section_find(m, tag);
+
+	if (sec == NULL)
+		return 0;
+	*data = sec->data;
+	*len = sec->len;
+	return 1;
+}
+
+enum ad_status ad_model_section_set(struct ad_model *m, uint32_t tag,
+    const void *data, size_t len, struct ad_error *err)
+{
+	struct ad_model_section *sec = section_find(m, tag), *ns;
+	unsigned char *copy;
+
+	if (!tag_ok(tag) || len > AD_MODEL_MAX_SECTION_BYTES ||
+	    (sec == NULL && m->nsections == AD_MODEL_MAX_SECTIONS))
+		return ad_error_at(err, AD_EDATA, NULL, 0, 0, "model section "
+		    "%08x of %zu bytes does not fit a model", (unsigned)tag, len);
+	if ((copy = ad_malloc(len > 0 ? len : 1)) == NULL)
+		return ad_error_nomem(err);
+	if (len > 0)
+		memcpy(copy, data, len);
+	if (sec == NULL) {
+		ns = ad_realloc(m->sections, (m->nsections + 1) * sizeof *ns);
+		if (ns == NULL) {
+			ad_free(copy);
+			return ad_error_nomem(err);
+		}
+		m->sections = ns;
+		sec = &ns[m->nsections++];
+		sec->tag = tag;
+	} else {
+		ad_free(sec->data);
+	}
+	sec->data = copy;
+	sec->len = len;
+	return AD_OK;
 }
 
 /* ---- encoding ---- */
@@ -214,6 +289,14 @@ static void put_body(struct wbuf *b, const struct ad_model *m)
 	put_u32(b, (uint32_t)m->nfeat);
 	for (size_t i = 0; i < m->nfeat; i++)
 		put_str(b, m->features[i]);
+	if (m->nsections == 0)
+		return;
+	put_u32(b, (uint32_t)m->nsections);
+	for (size_t i = 0; i < m->nsections; i++) {
+		put_u32(b, m->sections[i].tag);
+		put_u64(b, m->sections[i].len);
+		put_bytes(b, m->sections[i].data, m->sections[i].len);
+	}
 }
 
 enum ad_status ad_model_encode(const struct ad_model *m, unsigned char **buf,
@@ -225,7 +308,7 @@ enum ad_status ad_model_encode(const struct ad_model *m, unsigned char **buf,
 	unsigned char *payload;
 
 	put_bytes(&b, magic, sizeof magic);
-	put_u32(&b, AD_MODEL_VERSION);
+	put_u32(&b, format_version(m));
 	put_u32(&b, 0);                     /* flags */
 	put_u64(&b, 0);                     /* the length, set below */
 	put_body(&b, m);
@@ -271,6 +354,7 @@ enum ad_status ad_model_write(const struct ad_model *m, struct ad_out *out,
 struct reader {
 	const unsigned char *p;
 	size_t len, pos;
+	uint64_t version;
 	const char *name;
 	struct ad_error *err;
 };
@@ -402,6 +486,7 @@ static enum ad_status check_frame(struct reader *r)
 		return corrupt(r, "checksum mismatch");
 	r->len -= TRAILER;
 	r->pos = HEADER;
+	r->version = version;
 	return AD_OK;
 }
 
@@ -516,6 +601,39 @@ static enum ad_status get_features(struct reader *r, struct ad_model *m)
 	return st;
 }
 
+/* Version 2's sections: a count, then tag, length and bytes each; version
+ * 1 has none. Each tag at most once; their bytes are their owner's to
+ * check. */
+static enum ad_status get_sections(struct reader *r, struct ad_model *m)
+{
+	uint32_t n, tag;
+	uint64_t len;
+	enum ad_status st;
+
+	if (r->version < 2)
+		return AD_OK;
+	if (get_u32(r, &n) != 0)
+		return corrupt(r, "truncated sections");
+	if (n == 0 || n > AD_MODEL_MAX_SECTIONS || (r->len - r->pos) / 12 < n)
+		return corrupt(r, "section count out of range");
+	for (uint32_t i = 0; i < n; i++) {
+		if (get_u32(r, &tag) != 0 || get_u64(r, &len) != 0)
+			return corrupt(r, "truncated sections");
+		if (!tag_ok(tag))
+			return corrupt(r, "section tag not four ASCII letters");
+		if (section_find(m, tag) != NULL)
+			return corrupt(r, "section listed twice");
+		if (len > AD_MODEL_MAX_SECTION_BYTES || len > r->len - r->pos)
+			return corrupt(r, "section length out of range");
+		st = ad_model_section_set(m, tag, r->p + r->pos, (size_t)len,
+		    r->err);
+		if (st != AD_OK)
+			return st;
+		r->pos += (size_t)len;
+	}
+	return AD_OK;
+}
+
 static enum ad_status get_meta(struct reader *r, struct ad_model *m)
 {
 	uint32_t algo, kind;
@@ -591,7 +709,7 @@ static enum ad_status get_payload(struct reader *r, struct ad_model *m)
 enum ad_status ad_model_decode(const unsigned char *buf, size_t len,
     const char *name, struct ad_model **out, struct ad_error *err)
 {
-	struct reader r = { buf, len, 0, name, err };
+	struct reader r = { buf, len, 0, 0, name, err };
 	struct ad_model *m;
 	enum ad_status st;
 
@@ -604,7 +722,8 @@ enum ad_status ad_model_decode(const unsigned char *buf, size_t len,
 	    (st = get_sources(&r, m)) == AD_OK &&
 	    (st = get_quantiles(&r, m)) == AD_OK &&
 	    (st = get_params(&r, m)) == AD_OK &&
-	    (st = get_features(&r, m)) == AD_OK)
+	    (st = get_features(&r, m)) == AD_OK &&
+	    (st = get_sections(&r, m)) == AD_OK)
 		st = get_payload(&r, m);
 	if (st != AD_OK) {
 		ad_model_free(m);
@@ -681,6 +800,28 @@ static void json_key(struct ad_emit *e, const char *key)
 	ad_emit_json_key(e, ",\n  ", key);
 }
 
+/* The sections' tags and sizes; their owners show their contents. */
+static void json_sections(const struct ad_model *m, struct ad_emit *e)
+{
+	char tag[5];
+
+	if (m->nsections == 0)
+		return;
+	json_key(e, "sections");
+	ad_emit_raw(e, "[");
+	for (size_t i = 0; i < m->nsections; i++) {
+		for (int k = 0; k < 4; k++)
+			tag[k] = (char)(m->sections[i].tag >> (8 * k));
+		tag[4] = '\0';
+		ad_emit_raw(e, i ? ",\n    {\"tag\": " : "\n    {\"tag\": ");
+		ad_emit_json_str(e, tag);
+		ad_emit_raw(e, ", \"bytes\": ");
+		ad_emit_json_uint(e, m->sections[i].len);
+		ad_emit_raw(e, "}");
+	}
+	ad_emit_raw(e, "]");
+}
+
 static void json_sources(const struct ad_model *m, struct ad_emit *e)
 {
 	char h[65];
@@ -754,7 +895,7 @@ enum ad_status ad_model_write_json(const struct ad_model *m, const char *file,
 	ad_emit_raw(&e, "{\n  \"file\": ");
 	ad_emit_json_str(&e, file);
 	json_key(&e, "format_version");
-	ad_emit_json_uint(&e, AD_MODEL_VERSION);
+	ad_emit_json_uint(&e, format_version(m));
 	json_key(&e, "bytes");
 	ad_emit_json_uint(&e, m->bytes);
 	json_key(&e, "algorithm");
@@ -785,6 +926,7 @@ enum ad_status ad_model_write_json(const struct ad_model *m, const char *file,
 		ad_emit_json_num(&e, (double)m->created);
 	else
 		ad_emit_json_uint(&e, (uint64_t)m->created);
+	json_sections(m, &e);
 	ad_emit_raw(&e, "\n}\n");
 	return ad_emit_status(&e);
 }

@@ -22,8 +22,10 @@
 
 struct ad_out;
 
-/* The format version this adkit writes and the newest it reads. */
-#define AD_MODEL_VERSION 1
+/* The newest format version this adkit reads and writes: 2 adds tagged
+ * sections. A model without sections is written as version 1, so models
+ * that need no section stay byte-identical and readable by older adkits. */
+#define AD_MODEL_VERSION 2
 
 /* Longest hyper-parameter name and adkit version string, in bytes. */
 #define AD_MODEL_NAME_MAX AD_PARAM_NAME_MAX
@@ -31,6 +33,24 @@ struct ad_out;
 /* Most training sources (merged shards) and score quantiles a model has. */
 #define AD_MODEL_MAX_SOURCES 65536
 #define AD_MODEL_MAX_QUANTILES 1024
+
+/* Most sections a model has, and the most bytes in one. */
+#define AD_MODEL_MAX_SECTIONS 64
+#define AD_MODEL_MAX_SECTION_BYTES ((uint64_t)1 << 30)
+
+/* A section tag from its four ASCII letters: AD_MODEL_TAG('L','I','N','E'). */
+#define AD_MODEL_TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | \
+	(uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+
+/* A tagged section: what a module beyond the detector records in the model
+ * (lineage, the choice of detector, the score distribution, ...). The
+ * model file only frames it; the module that owns the tag encodes and
+ * checks its bytes. */
+struct ad_model_section {
+	uint32_t tag;              /* four printable ASCII letters */
+	size_t len;
+	unsigned char *data;       /* len bytes, owned by the model */
+};
 
 /* One training input: a model merged from shards has one per shard. */
 struct ad_model_source {
@@ -64,6 +84,8 @@ struct ad_model {
 	                              x' = (x - center) / scale; else NULL */
 	void *state;               /* the detector's trained state, freed by
 	                              det->free */
+	size_t nsections;
+	struct ad_model_section *sections; /* in the order they were set */
 	uint64_t bytes;            /* size of the file it was loaded from */
 };
 
@@ -102,6 +124,16 @@ void ad_model_score(const struct ad_model *m, const double *x, size_t n,
 void ad_model_explain(const struct ad_model *m, const double *x, void *work,
     double *contrib);
 
+/* The bytes of m's section tag in *data, *len, or 0 if m has none. */
+int ad_model_section_get(const struct ad_model *m, uint32_t tag,
+    const unsigned char **data, size_t *len);
+
+/* Sets m's section tag to a copy of data[0..len), replacing one of that
+ * tag; AD_EDATA if the tag is not four printable ASCII letters, len is
+ * above AD_MODEL_MAX_SECTION_BYTES or m has AD_MODEL_MAX_SECTIONS. */
+enum ad_status ad_model_section_set(struct ad_model *m, uint32_t tag,
+    const void *data, size_t len, struct ad_error *err);
+
 /* Encodes m into a new buffer *buf of *len bytes (free with ad_free). */
 enum ad_status ad_model_encode(const struct ad_model *m, unsigned char **buf,
     size_t *len, struct ad_error *err);
@@ -131,6 +163,7 @@ enum ad_status ad_model_write_json(const struct ad_model *m, const char *file,
  * algorithms, hyper-parameters (as the detector's mismatch says),
  * features, contamination or quantile levels are refused (AD_EDATA,
  * naming names[i]).
+ * The merged model has no sections: a section's owner merges its own.
  * *same_seed is set to the index of a model whose seed equals an earlier
  * one's (their trees are then correlated), or 0. created is the new
  * model's creation time. */

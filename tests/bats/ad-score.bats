@@ -200,7 +200,7 @@ setup() {
 	printf '\011' | dd of=new.model bs=1 seek=8 conv=notrunc 2> /dev/null
 	run --separate-stderr ad-score -m new.model --inspect
 	assert_failure 3
-	assert_equal "$stderr" "ad-score: new.model: model format version 9 is newer than this adkit reads (1); use a newer adkit"
+	assert_equal "$stderr" "ad-score: new.model: model format version 9 is newer than this adkit reads (2); use a newer adkit"
 	run --separate-stderr ad-score -m none.model "$SMALL"
 	assert_failure 4
 	assert_equal "$stderr" "ad-score: none.model: cannot open: No such file or directory"

@@ -228,9 +228,9 @@ static void test_refusals(void)
 	    "not an adkit model");
 	expect_refusal((unsigned char *)stream, sizeof stream - 1,
 	    "not a model but an adkit data stream");
-	p[8] = 2;
-	expect_refusal(p, len, "model format version 2 is newer than this "
-	    "adkit reads (1)");
+	p[8] = 3;
+	expect_refusal(p, len, "model format version 3 is newer than this "
+	    "adkit reads (2)");
 	p[8] = 1;
 	expect_refusal(p, len - 1, "truncated");
 	p[len - 1] ^= 1;
@@ -266,6 +266,95 @@ static void test_refusals(void)
 	}
 	CHECK(live == 0);
 	free(p);
+}
+
+/* ---- sections ---- */
+
+#define TAG_A AD_MODEL_TAG('L', 'I', 'N', 'E')
+#define TAG_B AD_MODEL_TAG('C', 'A', 'L', 'B')
+
+/* m1 with two sections, encoded into *q (free with ad_free). */
+static enum ad_status encode_with_sections(unsigned char **q, size_t *n,
+    struct ad_error *err)
+{
+	size_t len;
+	unsigned char *p = slurp("m1", &len);
+	struct ad_model *m = NULL;
+	enum ad_status st = ad_model_decode(p, len, "m1", &m, err);
+
+	if (st == AD_OK)
+		st = ad_model_section_set(m, TAG_A, "first", 5, err);
+	if (st == AD_OK)
+		st = ad_model_section_set(m, TAG_B, "", 0, err);
+	if (st == AD_OK)
+		st = ad_model_section_set(m, TAG_A, "lineage", 7, err);
+	if (st == AD_OK)
+		st = ad_model_encode(m, q, n, err);
+	ad_model_free(m);
+	free(p);
+	return st;
+}
+
+static void test_sections(void)
+{
+	size_t len, len2, v1len, n;
+	unsigned char *p = NULL, *q = NULL, *v1 = slurp("m1", &v1len);
+	const unsigned char *d;
+	struct ad_model *m = NULL;
+	struct ad_error err;
+
+	CHECK(encode_with_sections(&p, &len, &err) == AD_OK);
+	if (p == NULL)
+		goto out;
+	/* version 2, and the first LINE section's bytes replaced, not added */
+	CHECK(p[8] == 2 && len == v1len + 4 + 2 * 12 + 7);
+	CHECK(ad_model_decode(p, len, "m2", &m, &err) == AD_OK);
+	if (m == NULL)
+		goto out;
+	CHECK(m->nsections == 2);
+	CHECK(ad_model_section_get(m, TAG_A, &d, &n) && n == 7 &&
+	    memcmp(d, "lineage", 7) == 0);
+	CHECK(ad_model_section_get(m, TAG_B, &d, &n) && n == 0);
+	CHECK(!ad_model_section_get(m, AD_MODEL_TAG('N', 'O', 'N', 'E'), &d,
+	    &n));
+	CHECK(ad_model_section_set(m, AD_MODEL_TAG('a', ' ', 'b', 'c'), "x", 1,
+	    &err) == AD_EDATA);
+	CHECK(ad_model_encode(m, &q, &len2, &err) == AD_OK);
+	CHECK(q != NULL && len2 == len && memcmp(p, q, len) == 0);
+	ad_free(q);
+	ad_model_free(m);
+	/* every cut refused; a second tag equal to the first refused */
+	for (size_t cut = 0; cut < len; cut += 7)
+		expect_refusal(p, cut, cut < 8 ? "not an adkit model" :
+		    cut < 24 ? "truncated header" : "truncated");
+	for (size_t i = v1len - 16; i + 4 <= len; i++)
+		if (memcmp(p + i, "CALB", 4) == 0) {
+			memcpy(p + i, "LINE", 4);
+			patch_checksum(p, len);
+			expect_refusal(p, len, "section listed twice");
+			memcpy(p + i, "LI\nE", 4);
+			patch_checksum(p, len);
+			expect_refusal(p, len, "section tag not four ASCII");
+			break;
+		}
+out:
+	ad_free(p);
+	free(v1);
+	CHECK(live == 0);
+}
+
+static enum ad_status sections(struct ad_error *err)
+{
+	unsigned char *q = NULL;
+	size_t n;
+	struct ad_model *m = NULL;
+	enum ad_status st = encode_with_sections(&q, &n, err);
+
+	if (st == AD_OK)
+		st = ad_model_decode(q, n, "m2", &m, err);
+	ad_model_free(m);
+	ad_free(q);
+	return st;
 }
 
 /* ---- training, scoring, merging ---- */
@@ -547,6 +636,7 @@ int main(void)
 	test_every_cut_and_flip();
 	test_flips_behind_the_checksum();
 	test_refusals();
+	test_sections();
 	test_reproducible();
 	test_train_errors();
 	test_merge();
@@ -555,6 +645,7 @@ int main(void)
 	oom_loop(score, "score");
 	oom_loop(inspect, "inspect");
 	oom_loop(merge, "merge");
+	oom_loop(sections, "sections");
 	oom_loop(train_ocsvm, "train ocsvm");
 	oom_loop(score_ocsvm, "score ocsvm");
 	{
