@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "calib.h"
 #include "detector.h"
 #include "in.h"
 #include "model.h"
@@ -539,6 +540,7 @@ static struct ad_fit_env fit_env(const struct run *r)
 	env.progress = r->o->progress;
 	env.progress_ctx = r->o->progress_ctx;
 	env.epoch = r->o->epoch;
+	env.table_opts = r->o->table_opts;
 	return env;
 }
 
@@ -595,6 +597,7 @@ static enum ad_status fit_rows(struct run *r, struct ad_error *err)
 	struct ad_fit_env env = fit_env(r);
 
 	env.scale = r->model->scale;
+	env.center = r->model->center;
 	st = r->det->fit(r->dopts, &env, v->rows, v->n, &r->model->params,
 	    &r->model->nparams, &r->model->state, err);
 	/* data a detector cannot fit is the input's fault: name it */
@@ -629,7 +632,31 @@ static enum ad_status new_model(struct run *r, struct ad_error *err)
 	    &m->state, err);
 }
 
-/* Scores the calibration sample: the threshold and the quantiles. */
+/* Records the distribution of the sorted calibration scores s[0..n) in the
+ * model's calibration section (lib/engine/calib.h), for ad-score
+ * --calibrated. */
+static enum ad_status record_calibration(struct ad_model *m, const double *s,
+    size_t n, struct ad_error *err)
+{
+	struct ad_calib *c;
+	unsigned char *buf;
+	enum ad_status st;
+
+	if ((st = ad_calib_fit(s, n, &c, err)) != AD_OK)
+		return st;
+	if ((buf = ad_malloc(ad_calib_size(c))) == NULL) {
+		ad_calib_free(c);
+		return ad_error_nomem(err);
+	}
+	ad_calib_encode(c, buf);
+	st = ad_model_section_set(m, AD_CALIB_TAG, buf, ad_calib_size(c), err);
+	ad_free(buf);
+	ad_calib_free(c);
+	return st;
+}
+
+/* Scores the calibration sample: the threshold, the quantiles and the
+ * calibration. */
 static enum ad_status calibrate(struct run *r, struct ad_error *err)
 {
 	const struct reservoir *c = &r->res_all[r->nres - 1];
@@ -656,7 +683,7 @@ static enum ad_status calibrate(struct run *r, struct ad_error *err)
 	    r->det->auto_share > 0 ?
 	    quantile(r->calib_scores, c->n, 1 - r->det->auto_share) :
 	    r->det->auto_threshold;
-	return AD_OK;
+	return record_calibration(m, r->calib_scores, c->n, err);
 }
 
 static enum ad_status finish_model(struct run *r, struct ad_error *err)
