@@ -42,8 +42,8 @@
 
 /* The members when -a ensemble gives no list: see ad-train(1) and
  * bench/ensemble.sh for the measurement that chose them. */
-#define DEFAULT_MEMBERS "iforest,knn,hbos"
-static const char *const default_members[] = { "iforest", "knn", "hbos" };
+#define DEFAULT_MEMBERS "eif,knn,hbos"
+static const char *const default_members[] = { "eif", "knn", "hbos" };
 #define NDEFAULT (sizeof default_members / sizeof default_members[0])
 
 /* Rows scored per member call: bounds the workspace. */
