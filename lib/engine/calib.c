@@ -36,9 +36,7 @@ void ad_calib_free(struct ad_calib *c)
 	ad_free(c);
 }
 
-/* The q-quantile of sorted s[0..n), interpolated linearly as numpy's
- * percentile does. */
-static double quantile(const double *s, size_t n, double q)
+double ad_calib_percentile(const double *s, size_t n, double q)
 {
 	double h = (double)(n - 1) * q, lo = floor(h);
 	size_t i = (size_t)lo;
@@ -74,7 +72,7 @@ enum ad_status ad_calib_fit(const double *s, size_t n, struct ad_calib **out,
 
 		/* the exact score where every one is kept, so a tie is a tie */
 		keep(c, level, m == n ? s[j] : n == 1 ? s[0] :
-		    quantile(s, n, level));
+		    ad_calib_percentile(s, n, level));
 	}
 	*out = c;
 	return AD_OK;

@@ -44,6 +44,10 @@ struct ad_calib {
 	double *score;      /* non-decreasing, finite */
 };
 
+/* The q-quantile of sorted s[0..n), n >= 1, interpolated linearly as
+ * numpy's percentile does. */
+double ad_calib_percentile(const double *s, size_t n, double q);
+
 /* Makes *c from sorted, finite s[0..n), n >= 1; free with ad_calib_free. */
 enum ad_status ad_calib_fit(const double *s, size_t n, struct ad_calib **c,
     struct ad_error *err);

@@ -497,18 +497,6 @@ static enum ad_status score_chunk(struct run *r, size_t i,
 
 /* ---- the model ---- */
 
-/* The q-quantile of sorted s[0..n), interpolated linearly as numpy's
- * percentile does. */
-static double quantile(const double *s, size_t n, double q)
-{
-	double h = (double)(n - 1) * q, lo = floor(h);
-	size_t i = (size_t)lo;
-
-	if (i + 1 >= n)
-		return s[n - 1];
-	return s[i] + (h - lo) * (s[i + 1] - s[i]);
-}
-
 static enum ad_status set_features(struct run *r, struct ad_error *err)
 {
 	const struct ad_schema *s = ad_reader_schema(r->rd);
@@ -676,12 +664,12 @@ static enum ad_status calibrate(struct run *r, struct ad_error *err)
 	m->nquantiles = NQUANT;
 	for (size_t i = 0; i < NQUANT; i++) {
 		m->qprob[i] = quantile_levels[i];
-		m->qscore[i] = quantile(r->calib_scores, c->n, quantile_levels[i]);
+		m->qscore[i] = ad_calib_percentile(r->calib_scores, c->n, quantile_levels[i]);
 	}
 	m->threshold = !m->contamination_auto ?
-	    quantile(r->calib_scores, c->n, 1 - m->contamination) :
+	    ad_calib_percentile(r->calib_scores, c->n, 1 - m->contamination) :
 	    r->det->auto_share > 0 ?
-	    quantile(r->calib_scores, c->n, 1 - r->det->auto_share) :
+	    ad_calib_percentile(r->calib_scores, c->n, 1 - r->det->auto_share) :
 	    r->det->auto_threshold;
 	return record_calibration(m, r->calib_scores, c->n, err);
 }

@@ -97,6 +97,17 @@ train_algo() {
 	ad-score -q -m m.model data.csv > /dev/null
 }
 
+@test "a model of format version 1 (before calibration) refuses --calibrated with exit 3" {
+	run --separate-stderr ad-score -m "$FIX/train-small-v1.model" \
+		--calibrated "$FIX/train-small.csv"
+	assert_failure 3
+	[[ "$stderr" == *"train-small-v1.model: the model records no training-score distribution for --calibrated (it was merged, or written by an older adkit): train it again" ]]
+	run ad-score -m "$FIX/train-small-v1.model" --inspect
+	assert_success
+	assert_output --partial '"format_version": 1,'
+	refute_output --partial '"calibration"'
+}
+
 @test "ad-eval and ad-drift read calibrated scores" {
 	fixture
 	awk -F, 'BEGIN { OFS = "," } NR == 1 { print $0, "label"; next }
