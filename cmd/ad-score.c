@@ -38,6 +38,10 @@ static const struct ad_opt opts[] = {
 	    .dmax = DBL_MAX, AD_OPT_GIVEN(struct args, o.threshold_set),
 	    .kfp = AD_KFP_FLOAT, .help = "call rows scoring above T anomalies "
 	    "(default: the model's threshold)" },
+	{ "calibrated", 0, NULL, AD_OPT_FLAG, A(o.calibrated),
+	    .kfp = AD_KFP_BOOLEAN, .help = "write the calibrated score instead: "
+	    "the share of training rows scoring lower, in [0, 1] for every "
+	    "detector; --threshold is then on that scale" },
 	{ "explain", 0, "K", AD_OPT_SIZE, A(o.explain), .umax = 1048576,
 	    .kfp = AD_KFP_INTEGER, .help = "add columns explain_1..explain_K "
 	    "naming the K features that isolate each row fastest" },
@@ -99,7 +103,8 @@ static enum ad_status check_inspect(const struct ad_score_opts *o,
 	if (o->model_path == NULL)
 		return ad_error_set(err, AD_EUSAGE, "give the model with -m MODEL");
 	if (o->inspect && (o->in.path != NULL || o->keep_set || o->explain ||
-	    o->threshold_set || o->rejects_path || o->format_set))
+	    o->threshold_set || o->rejects_path || o->format_set ||
+	    o->calibrated))
 		return ad_error_set(err, AD_EUSAGE, "--inspect reads only the "
 		    "model: no input or scoring options");
 	for (size_t i = 0; o->keep_set && o->n_keep > 1 && i < o->n_keep; i++)

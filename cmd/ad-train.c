@@ -50,16 +50,27 @@ enum {
 
 #define A(field) AD_OPT_AT(struct args, field)
 
+/* -a NAME or -a NAME=ARG (ARG into NAME's options block). */
 static enum ad_status take_algorithm(const struct ad_opt *row, void *opts,
     const char *arg, struct ad_error *err)
 {
-	const struct ad_detector *d = ad_detector_named(arg);
+	struct args *a = opts;
+	const char *eq = strchr(arg, '=');
+	char name[64];
+	const struct ad_detector *d;
 
 	(void)row;
-	if (d == NULL)
+	snprintf(name, sizeof name, "%.*s", eq != NULL ? (int)(eq - arg) :
+	    (int)strlen(arg), arg);
+	if ((d = ad_detector_named(name)) == NULL)
 		return ad_error_set(err, AD_EUSAGE, "--algorithm takes %s, not "
 		    "\"%s\"", ad_detector_names(), arg);
-	((struct args *)opts)->o.algo = (enum ad_algo)d->algo;
+	if (eq != NULL && d->take_arg == NULL)
+		return ad_error_set(err, AD_EUSAGE, "-a %s takes no =LIST", name);
+	a->o.algo = (enum ad_algo)d->algo;
+	for (size_t i = 0; eq != NULL && i < a->det.n; i++)
+		if (ad_detector_at(i) == d)
+			return d->take_arg(a->det.opts[i], eq + 1, err);
 	return AD_OK;
 }
 
@@ -247,6 +258,23 @@ static void seen(void *opts, const struct ad_opt *row)
 	t->given[t->ngiven++] = row;
 }
 
+static const void *detector_opts(const struct args *a);
+
+/* Whether d, or one of its members (an ensemble's), takes option name. */
+static int takes(const struct ad_detector *d, const void *opts,
+    const char *name)
+{
+	const struct ad_detector *m;
+
+	if (ad_detector_takes(d, name))
+		return 1;
+	for (size_t i = 0; d->member != NULL &&
+	    (m = d->member(opts, i)) != NULL; i++)
+		if (ad_detector_takes(m, name))
+			return 1;
+	return 0;
+}
+
 /* Refuses options the chosen detector does not take. */
 static enum ad_status check_algorithm_opts(const struct args *a,
     struct ad_error *err)
@@ -254,7 +282,8 @@ static enum ad_status check_algorithm_opts(const struct args *a,
 	const struct ad_detector *d = ad_detector_find(a->o.algo);
 
 	for (size_t i = 0; i < a->det.ngiven; i++)
-		if (ad_detector_check_option(d, a->det.given[i]->name, err) !=
+		if (!takes(d, detector_opts(a), a->det.given[i]->name) &&
+		    ad_detector_check_option(d, a->det.given[i]->name, err) !=
 		    AD_OK)
 			return AD_EUSAGE;
 	if (a->rows_opt[0] && d->sampling == AD_SAMPLE_SUBSAMPLES)
@@ -460,6 +489,7 @@ int main(int argc, char **argv)
 		a.o.epoch = show_epoch;
 	}
 	a.o.detector_opts = detector_opts(&a);
+	a.o.table_opts = (const void *const *)a.det.opts;
 	a.o.features_named = name_features;
 	a.o.features_ctx = &a;
 	if (ad_train_run(&a.o, &res, &err) != AD_OK) {

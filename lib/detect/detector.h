@@ -81,6 +81,12 @@ struct ad_fit_env {
 	const double *scale;        /* AD_SAMPLE_ROWS: per feature, the sd the
 	                               rows were divided by (> 0), for a
 	                               detector that works in raw units */
+	const double *center;       /* AD_SAMPLE_ROWS: per feature, the mean
+	                               subtracted first */
+	const void *const *table_opts; /* optional: each detector's options
+	                               block in table order (ad_detector_at),
+	                               for an ensemble's members; NULL
+	                               entries or array: their defaults */
 	ad_progress_fn progress;    /* optional; from the calling thread */
 	void *progress_ctx;
 	ad_epoch_fn epoch;          /* optional; from the calling thread, with
@@ -114,6 +120,15 @@ struct ad_detector {
 	 * is read. May be NULL. */
 	enum ad_status (*check)(const void *opts, size_t nfeat,
 	    struct ad_error *err);
+
+	/* -a NAME=ARG: stores ARG into the options block (an ensemble's
+	 * members); NULL: NAME takes no =ARG. */
+	enum ad_status (*take_arg)(void *opts, const char *arg,
+	    struct ad_error *err);
+	/* A detector made of others (ensemble): the i-th detector its options
+	 * block names, or NULL past the last; their options apply too. NULL:
+	 * none. */
+	const struct ad_detector *(*member)(const void *opts, size_t i);
 
 	/* ---- training ---- */
 

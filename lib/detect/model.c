@@ -12,6 +12,7 @@
 #include <xxhash.h>
 
 #include "alloc.h"
+#include "calib.h"
 #include "counter.h"
 #include "detector.h"
 #include "emit.h"
@@ -856,6 +857,34 @@ static void json_quantiles(const struct ad_model *m, struct ad_emit *e)
 	ad_emit_raw(e, m->nquantiles ? "\n  ]" : "]");
 }
 
+/* The calibration section's summary (lib/engine/calib.h), if it has a
+ * valid one: what --calibrated maps scores through. */
+static void json_calibration(const struct ad_model *m, struct ad_emit *e)
+{
+	static const double levels[] = { 0, 0.01, 0.5, 0.99, 1 };
+	static const char *const keys[] = { "min", "p01", "median", "p99",
+	    "max" };
+	const unsigned char *p;
+	size_t len;
+	struct ad_calib *c;
+	struct ad_error err;
+
+	if (!ad_model_section_get(m, AD_CALIB_TAG, &p, &len) ||
+	    ad_calib_decode(p, len, "", NULL, &c, &err) != AD_OK)
+		return;
+	json_key(e, "calibration");
+	ad_emit_raw(e, "{\"scores\": ");
+	ad_emit_json_uint(e, c->scores);
+	ad_emit_raw(e, ", \"points\": ");
+	ad_emit_json_uint(e, c->n);
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+		ad_emit_json_key(e, ", ", keys[i]);
+		ad_emit_json_num(e, ad_calib_quantile(c, levels[i]));
+	}
+	ad_emit_raw(e, "}");
+	ad_calib_free(c);
+}
+
 static void json_params(const struct ad_model *m, struct ad_emit *e)
 {
 	json_key(e, "hyperparameters");
@@ -915,6 +944,7 @@ enum ad_status ad_model_write_json(const struct ad_model *m, const char *file,
 	json_key(&e, "threshold");
 	ad_emit_json_num(&e, m->threshold);
 	json_quantiles(m, &e);
+	json_calibration(m, &e);
 	json_key(&e, m->det->size_key);
 	ad_emit_json_uint(&e, m->det->size(m->state));
 	json_key(&e, "adkit_version");

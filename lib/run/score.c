@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "calib.h"
 #include "detector.h"
 #include "model.h"
 #include "out.h"
@@ -56,7 +57,9 @@ struct run {
 	size_t *col;                /* feature -> input column */
 	size_t d, nin;              /* features, input columns */
 	size_t score_col;           /* in the slot block; is_anomaly follows */
-	double threshold;
+	double threshold;           /* on the raw scale, or the calibrated one
+	                               with --calibrated --threshold */
+	struct ad_calib *calib;     /* --calibrated: the model's calibration */
 	struct ad_outset *outset;   /* the two outputs below */
 	struct ad_out *out;
 	struct ad_reject_out rej;   /* --rejects */
@@ -83,7 +86,12 @@ static enum ad_status check_options(struct run *r, struct ad_error *err)
 	if (o->explain > r->model->nfeat)
 		return ad_error_set(err, AD_EUSAGE, "--explain %zu is more than "
 		    "the model's %zu features", o->explain, r->model->nfeat);
-	if (o->threshold_set && !(o->threshold >= r->model->det->score_lo &&
+	if (o->calibrated && o->threshold_set && !(o->threshold >= 0 &&
+	    o->threshold <= 1))
+		return ad_error_set(err, AD_EUSAGE, "--threshold must be from 0 "
+		    "to 1 with --calibrated, not %.17g", o->threshold);
+	if (!o->calibrated && o->threshold_set &&
+	    !(o->threshold >= r->model->det->score_lo &&
 	    o->threshold <= r->model->det->score_hi))
 		return ad_error_set(err, AD_EUSAGE, "--threshold must be from "
 		    "%.17g to %.17g for %s models, not %.17g",
@@ -318,7 +326,15 @@ static enum ad_status score_slot(struct run *r, struct slot *s,
 	ad_model_standardize(r->model, s->x, b->nrows, r->d);
 	ad_model_score(r->model, s->x, b->nrows, r->d, s->work, s->score);
 	for (size_t i = 0; i < b->nrows; i++) {
-		b->num[i * w + r->score_col] = s->score[i];
+		double raw = s->score[i], shown = r->o->calibrated ?
+		    ad_calib_apply(r->calib, raw) : raw;
+
+		b->num[i * w + r->score_col] = shown;
+		/* the model's own threshold is on the raw scale, so its
+		 * decisions stay the same with --calibrated; what is compared
+		 * stays in score for write_slot's count */
+		s->score[i] = r->o->calibrated && r->o->threshold_set ? shown :
+		    raw;
 		b->num[i * w + r->score_col + 1] = s->score[i] > r->threshold;
 	}
 	return r->o->explain > 0 ? explain_rows(r, s, err) : AD_OK;
@@ -597,6 +613,23 @@ static void run_free(struct run *r)
 	ad_free(r->colmap);
 	ad_free(r->col);
 	ad_model_free(r->model);
+	ad_calib_free(r->calib);
+}
+
+/* The model's calibration, checked whenever the model has one (--inspect
+ * shows it) and needed by --calibrated, which models trained before it was
+ * recorded (and merged ones) lack. */
+static enum ad_status load_calibration(struct run *r, struct ad_error *err)
+{
+	const unsigned char *p;
+	size_t len;
+
+	if (!ad_model_section_get(r->model, AD_CALIB_TAG, &p, &len))
+		return !r->o->calibrated ? AD_OK : ad_error_at(err, AD_EDATA, r->o->model_path, 0, 0, "the "
+		    "model records no training-score distribution for "
+		    "--calibrated (it was merged, or written by an older adkit): "
+		    "train it again");
+	return ad_calib_decode(p, len, r->o->model_path, NULL, &r->calib, err);
 }
 
 enum ad_status ad_score_run(const struct ad_score_opts *o,
@@ -614,7 +647,9 @@ enum ad_status ad_score_run(const struct ad_score_opts *o,
 		    "%d", AD_THREADS_MAX);
 	if ((st = ad_model_load(o->model_path, &r.model, err)) != AD_OK)
 		return st;
-	if (o->inspect)
+	if ((st = load_calibration(&r, err)) != AD_OK)
+		;
+	else if (o->inspect)
 		st = inspect(o, r.model, err);
 	else if ((st = check_options(&r, err)) == AD_OK &&
 	    (st = prepare(&r, err)) == AD_OK) {

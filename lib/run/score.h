@@ -23,6 +23,8 @@ struct ad_score_opts {
 	int keep_set;               /* else all; a list of one "" keeps none */
 	int threshold_set;          /* else the model's */
 	double threshold;
+	int calibrated;             /* score: the calibrated score (calib.h),
+	                               and threshold on its scale */
 	size_t explain;             /* explain_1..explain_K columns */
 	unsigned threads;           /* at least 1 */
 	int inspect;                /* print the model's metadata instead */

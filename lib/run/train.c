@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "calib.h"
 #include "detector.h"
 #include "in.h"
 #include "model.h"
@@ -496,18 +497,6 @@ static enum ad_status score_chunk(struct run *r, size_t i,
 
 /* ---- the model ---- */
 
-/* The q-quantile of sorted s[0..n), interpolated linearly as numpy's
- * percentile does. */
-static double quantile(const double *s, size_t n, double q)
-{
-	double h = (double)(n - 1) * q, lo = floor(h);
-	size_t i = (size_t)lo;
-
-	if (i + 1 >= n)
-		return s[n - 1];
-	return s[i] + (h - lo) * (s[i + 1] - s[i]);
-}
-
 static enum ad_status set_features(struct run *r, struct ad_error *err)
 {
 	const struct ad_schema *s = ad_reader_schema(r->rd);
@@ -539,6 +528,7 @@ static struct ad_fit_env fit_env(const struct run *r)
 	env.progress = r->o->progress;
 	env.progress_ctx = r->o->progress_ctx;
 	env.epoch = r->o->epoch;
+	env.table_opts = r->o->table_opts;
 	return env;
 }
 
@@ -595,6 +585,7 @@ static enum ad_status fit_rows(struct run *r, struct ad_error *err)
 	struct ad_fit_env env = fit_env(r);
 
 	env.scale = r->model->scale;
+	env.center = r->model->center;
 	st = r->det->fit(r->dopts, &env, v->rows, v->n, &r->model->params,
 	    &r->model->nparams, &r->model->state, err);
 	/* data a detector cannot fit is the input's fault: name it */
@@ -629,7 +620,31 @@ static enum ad_status new_model(struct run *r, struct ad_error *err)
 	    &m->state, err);
 }
 
-/* Scores the calibration sample: the threshold and the quantiles. */
+/* Records the distribution of the sorted calibration scores s[0..n) in the
+ * model's calibration section (lib/engine/calib.h), for ad-score
+ * --calibrated. */
+static enum ad_status record_calibration(struct ad_model *m, const double *s,
+    size_t n, struct ad_error *err)
+{
+	struct ad_calib *c;
+	unsigned char *buf;
+	enum ad_status st;
+
+	if ((st = ad_calib_fit(s, n, &c, err)) != AD_OK)
+		return st;
+	if ((buf = ad_malloc(ad_calib_size(c))) == NULL) {
+		ad_calib_free(c);
+		return ad_error_nomem(err);
+	}
+	ad_calib_encode(c, buf);
+	st = ad_model_section_set(m, AD_CALIB_TAG, buf, ad_calib_size(c), err);
+	ad_free(buf);
+	ad_calib_free(c);
+	return st;
+}
+
+/* Scores the calibration sample: the threshold, the quantiles and the
+ * calibration. */
 static enum ad_status calibrate(struct run *r, struct ad_error *err)
 {
 	const struct reservoir *c = &r->res_all[r->nres - 1];
@@ -649,14 +664,14 @@ static enum ad_status calibrate(struct run *r, struct ad_error *err)
 	m->nquantiles = NQUANT;
 	for (size_t i = 0; i < NQUANT; i++) {
 		m->qprob[i] = quantile_levels[i];
-		m->qscore[i] = quantile(r->calib_scores, c->n, quantile_levels[i]);
+		m->qscore[i] = ad_calib_percentile(r->calib_scores, c->n, quantile_levels[i]);
 	}
 	m->threshold = !m->contamination_auto ?
-	    quantile(r->calib_scores, c->n, 1 - m->contamination) :
+	    ad_calib_percentile(r->calib_scores, c->n, 1 - m->contamination) :
 	    r->det->auto_share > 0 ?
-	    quantile(r->calib_scores, c->n, 1 - r->det->auto_share) :
+	    ad_calib_percentile(r->calib_scores, c->n, 1 - r->det->auto_share) :
 	    r->det->auto_threshold;
-	return AD_OK;
+	return record_calibration(m, r->calib_scores, c->n, err);
 }
 
 static enum ad_status finish_model(struct run *r, struct ad_error *err)

@@ -23,6 +23,9 @@ struct ad_train_opts {
 	const void *detector_opts;  /* algo's options block (detector.h:
 	                               struct ad_forest_opts, ad_ocsvm_opts,
 	                               ...), or NULL for its defaults */
+	const void *const *table_opts; /* optional: every detector's options
+	                               block in table order (an ensemble's
+	                               members take theirs), NULL: defaults */
 	int contamination_auto;
 	double contamination;       /* (0, 0.5] unless auto */
 	uint64_t seed;

@@ -162,6 +162,19 @@ setup() {
 	done
 }
 
+@test "ad-train -a ensemble under allocation failure" {
+	fail_each_allocation model ad-train -q -a ensemble=iforest,knn,hbos \
+		--trees 3 --sample-size 16 --threads 2 --label label \
+		--ignore timestamp,host -o model small.csv
+}
+
+@test "ad-score of an ensemble model, and --calibrated, under allocation failure" {
+	ad-train -q -a ensemble=iforest,knn,hbos --trees 3 --sample-size 16 \
+		--label label --ignore timestamp,host -o model small.csv
+	fail_each_allocation out.csv ad-score -q --threads 3 -m model \
+		--explain 1 --calibrated -o out.csv small.csv
+}
+
 @test "ad-train --merge under allocation failure" {
 	ad-train -q --trees 2 --seed 1 --label label -o m1 --ignore timestamp,host small.csv
 	ad-train -q --trees 2 --seed 2 --label label -o m2 --ignore timestamp,host small.csv

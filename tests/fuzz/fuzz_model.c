@@ -12,7 +12,9 @@
  *    detector wants it) gives finite scores in its range (forests: (0, 1]),
  *    the same one row at a time as in a batch, and explaining gives finite,
  *    non-negative contributions;
- *  - its JSON metadata can be written.
+ *  - its JSON metadata can be written;
+ *  - its calibration section (CALB), if it decodes, encodes back to its
+ *    bytes and maps scores into [0, 1], never falling as they rise.
  */
 #include <math.h>
 #include <stdint.h>
@@ -23,6 +25,7 @@
 
 #include "ad.h"
 #include "alloc.h"
+#include "calib.h"
 #include "detector.h"
 #include "model.h"
 #include "out.h"
@@ -30,6 +33,36 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define CHECK(cond) do { if (!(cond)) abort(); } while (0)
+
+static void check_calibration(const struct ad_model *m)
+{
+	static const double x[] = { -INFINITY, -1e300, -1, 0, 0.25, 0.5, 1, 2,
+		1e300, INFINITY };
+	const unsigned char *p;
+	unsigned char *back;
+	size_t len;
+	struct ad_calib *c;
+	struct ad_error err;
+	double prev = 0;
+
+	if (!ad_model_section_get(m, AD_CALIB_TAG, &p, &len) ||
+	    ad_calib_decode(p, len, "m", NULL, &c, &err) != AD_OK)
+		return;
+	CHECK(ad_calib_size(c) == len && (back = malloc(len)) != NULL);
+	ad_calib_encode(c, back);
+	CHECK(memcmp(back, p, len) == 0);
+	free(back);
+	for (size_t i = 0; i < sizeof x / sizeof x[0]; i++) {
+		double v = ad_calib_apply(c, x[i]);
+		CHECK(v >= 0 && v <= 1 && v >= prev);
+		prev = v;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		double v = ad_calib_apply(c, c->score[i]);
+		CHECK(v >= 0 && v <= 1);
+	}
+	ad_calib_free(c);
+}
 
 static void check_scores(const struct ad_model *m)
 {
@@ -87,6 +120,7 @@ static void check_model(const struct ad_model *m, const uint8_t *data,
 	CHECK(len == size && memcmp(p, data, size) == 0);
 	ad_free(p);
 	check_scores(m);
+	check_calibration(m);
 	CHECK(ad_out_open(&out, "/dev/null", &err) == AD_OK);
 	CHECK(ad_model_write_json(m, "fuzz", out, &err) == AD_OK);
 	CHECK(ad_out_close(out, &err) == AD_OK);

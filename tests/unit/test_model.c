@@ -221,7 +221,7 @@ static void test_refusals(void)
 {
 	static const unsigned char stream[] = "\x89" "ADK\r\n\x1a\n\1\0\0\0";
 	size_t len, at;
-	unsigned char *p = slurp("m1", &len), keep[4];
+	unsigned char *p = slurp("m1", &len), keep[4], version = p[8];
 
 	expect_refusal((unsigned char *)"", 0, "not an adkit model");
 	expect_refusal((unsigned char *)"hello, world\n", 13,
@@ -231,7 +231,7 @@ static void test_refusals(void)
 	p[8] = 3;
 	expect_refusal(p, len, "model format version 3 is newer than this "
 	    "adkit reads (2)");
-	p[8] = 1;
+	p[8] = version;
 	expect_refusal(p, len - 1, "truncated");
 	p[len - 1] ^= 1;
 	expect_refusal(p, len, "checksum mismatch");
@@ -273,7 +273,36 @@ static void test_refusals(void)
 #define TAG_A AD_MODEL_TAG('L', 'I', 'N', 'E')
 #define TAG_B AD_MODEL_TAG('C', 'A', 'L', 'B')
 
-/* m1 with two sections, encoded into *q (free with ad_free). */
+/* Drops m's sections (a trained model's calibration): a version 1 model. */
+static void strip_sections(struct ad_model *m)
+{
+	for (size_t i = 0; i < m->nsections; i++)
+		ad_free(m->sections[i].data);
+	ad_free(m->sections);
+	m->sections = NULL;
+	m->nsections = 0;
+}
+
+/* m1 without its sections, encoded into *q (free with ad_free). */
+static enum ad_status encode_v1(unsigned char **q, size_t *n,
+    struct ad_error *err)
+{
+	size_t len;
+	unsigned char *p = slurp("m1", &len);
+	struct ad_model *m = NULL;
+	enum ad_status st = ad_model_decode(p, len, "m1", &m, err);
+
+	if (st == AD_OK) {
+		strip_sections(m);
+		st = ad_model_encode(m, q, n, err);
+	}
+	ad_model_free(m);
+	free(p);
+	return st;
+}
+
+/* m1 with two sections instead of its own, encoded into *q (free with
+ * ad_free). */
 static enum ad_status encode_with_sections(unsigned char **q, size_t *n,
     struct ad_error *err)
 {
@@ -282,6 +311,8 @@ static enum ad_status encode_with_sections(unsigned char **q, size_t *n,
 	struct ad_model *m = NULL;
 	enum ad_status st = ad_model_decode(p, len, "m1", &m, err);
 
+	if (st == AD_OK)
+		strip_sections(m);
 	if (st == AD_OK)
 		st = ad_model_section_set(m, TAG_A, "first", 5, err);
 	if (st == AD_OK)
@@ -297,14 +328,15 @@ static enum ad_status encode_with_sections(unsigned char **q, size_t *n,
 
 static void test_sections(void)
 {
-	size_t len, len2, v1len, n;
-	unsigned char *p = NULL, *q = NULL, *v1 = slurp("m1", &v1len);
+	size_t len, len2, v1len = 0, n;
+	unsigned char *p = NULL, *q = NULL, *v1 = NULL;
 	const unsigned char *d;
 	struct ad_model *m = NULL;
 	struct ad_error err;
 
+	CHECK(encode_v1(&v1, &v1len, &err) == AD_OK && v1[8] == 1);
 	CHECK(encode_with_sections(&p, &len, &err) == AD_OK);
-	if (p == NULL)
+	if (p == NULL || v1 == NULL)
 		goto out;
 	/* version 2, and the first LINE section's bytes replaced, not added */
 	CHECK(p[8] == 2 && len == v1len + 4 + 2 * 12 + 7);
@@ -339,7 +371,7 @@ static void test_sections(void)
 		}
 out:
 	ad_free(p);
-	free(v1);
+	ad_free(v1);
 	CHECK(live == 0);
 }
 
