@@ -1037,7 +1037,7 @@ static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 	const struct ad_outset_entry e[] = {
 		{ &r->save, o->save_path }, { &r->report, o->report_path },
 		{ &r->prom, o->prom_path }, { &r->rej.out, o->rejects_path },
-		{ &r->out, o->output ? o->output : "-" },
+		{ &r->out, o->to ? NULL : o->output ? o->output : "-" },
 	};
 
 	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
@@ -1086,7 +1086,8 @@ static enum ad_status prepare(struct run *r, struct ad_error *err)
 	wo.format = r->o->format_set ? r->o->format : ad_reader_format(r->rd);
 	wo.delim = r->delim;
 	wo.no_header = r->o->in.no_header;
-	return ad_writer_open(&r->w, r->out, r->outs, &wo, err);
+	return ad_writer_open(&r->w, r->o->to ? r->o->to : r->out, r->outs,
+	    &wo, err);
 }
 
 /* Reads the rows put aside back and applies the learned fills. */

@@ -1202,7 +1202,8 @@ static enum ad_status open_writer(struct run *r, struct ad_error *err)
 	wo.format = r->o->format_set ? r->o->format : ad_reader_format(r->rd);
 	wo.delim = r->delim;
 	wo.no_header = r->o->in.no_header;
-	return ad_writer_open(&r->w, r->out, r->outs, &wo, err);
+	return ad_writer_open(&r->w, r->o->to ? r->o->to : r->out, r->outs,
+	    &wo, err);
 }
 
 /* ---- rows held in memory: --sort, and while fitting ---- */
@@ -1372,7 +1373,7 @@ static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 {
 	const struct ad_outset_entry e[] = {
 		{ &r->save, r->o->save_path },
-		{ &r->out, r->o->output ? r->o->output : "-" },
+		{ &r->out, r->o->to ? NULL : r->o->output ? r->o->output : "-" },
 	};
 
 	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);

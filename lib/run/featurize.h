@@ -33,6 +33,8 @@ struct ad_featurize_opts {
 	struct ad_reader_opts in;     /* input; in.types and in.strict are set
 	                                 by ad_featurize_run */
 	const char *output;           /* NULL or "-": stdout */
+	struct ad_out *to;            /* instead of output: a stream the caller
+	                                 owns (it flushes and closes it) */
 	enum ad_format format;
 	int format_set;               /* else the input's format */
 	const struct ad_scale_spec *scale;

@@ -48,7 +48,8 @@ struct slot {
 struct run {
 	const struct ad_score_opts *o;
 	struct ad_score_result *res;
-	struct ad_model *model;
+	const struct ad_model *model;
+	struct ad_model *owned;     /* the model loaded from model_path */
 	struct ad_schema *types;    /* the features, numeric */
 	struct ad_reader *rd;
 	struct ad_schema *outs;     /* output columns */
@@ -546,7 +547,7 @@ static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 	const struct ad_score_opts *o = r->o;
 	const struct ad_outset_entry e[] = {
 		{ &r->rej.out, o->rejects_path },
-		{ &r->out, o->output ? o->output : "-" },
+		{ &r->out, o->to ? NULL : o->output ? o->output : "-" },
 	};
 
 	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
@@ -571,7 +572,8 @@ static enum ad_status prepare(struct run *r, struct ad_error *err)
 	wo.format = o->format_set ? o->format : ad_reader_format(r->rd);
 	wo.delim = r->delim;
 	wo.no_header = o->in.no_header;
-	return ad_writer_open(&r->w, r->out, r->outs, &wo, err);
+	return ad_writer_open(&r->w, o->to ? o->to : r->out, r->outs, &wo,
+	    err);
 }
 
 static enum ad_status finish(struct run *r, struct ad_error *err)
@@ -596,7 +598,7 @@ static void run_free(struct run *r)
 	ad_schema_free(r->outs);
 	ad_free(r->colmap);
 	ad_free(r->col);
-	ad_model_free(r->model);
+	ad_model_free(r->owned);
 }
 
 enum ad_status ad_score_run(const struct ad_score_opts *o,
@@ -612,8 +614,12 @@ enum ad_status ad_score_run(const struct ad_score_opts *o,
 	if (o->threads > AD_THREADS_MAX)
 		return ad_error_set(err, AD_EUSAGE, "--threads must be at most "
 		    "%d", AD_THREADS_MAX);
-	if ((st = ad_model_load(o->model_path, &r.model, err)) != AD_OK)
-		return st;
+	if (o->model == NULL) {
+		if ((st = ad_model_load(o->model_path, &r.owned, err)) != AD_OK)
+			return st;
+		r.model = r.owned;
+	} else
+		r.model = o->model;
 	if (o->inspect)
 		st = inspect(o, r.model, err);
 	else if ((st = check_options(&r, err)) == AD_OK &&
