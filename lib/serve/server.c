@@ -281,8 +281,9 @@ static void infer_json(const struct ad_server *s, const char *model,
 	a->rows = t.rows_scored;
 	if (t.rows_scored != q->nrows) {
 		ad_in_close(res);
-		st = ad_error_set(&e, AD_EDATA, "the release's clean params dropped "
-		    "%llu of the %zu rows (rows missing a value, or repeated)",
+		st = ad_error_set(&e, AD_EDATA, "%llu of the %zu rows were dropped "
+		    "(missing a value, or repeated); the answer would not match "
+		    "the rows sent",
 		    (unsigned long long)(q->nrows - t.rows_scored), q->nrows);
 		goto out;
 	}
@@ -338,6 +339,18 @@ static void infer_rows(struct MHD_Connection *c, const struct ad_release *rel,
 		return;
 	}
 	a->rows = t.rows_scored;
+	if (t.rows_scored != t.rows_in) {
+		/* an answer must say what became of every row sent */
+		char msg[256];
+		ad_in_close(res);
+		snprintf(msg, sizeof msg, "%llu of the %llu rows were dropped "
+		    "(rejected for their field count, missing a value, or "
+		    "repeated); the answer would not match the rows sent",
+		    (unsigned long long)(t.rows_in - t.rows_scored),
+		    (unsigned long long)t.rows_in);
+		answer_error(a, MHD_HTTP_BAD_REQUEST, msg);
+		return;
+	}
 	a->status = MHD_HTTP_OK;
 	a->type = format == AD_FORMAT_CSV ? CT_CSV : CT_BIN;
 	for (;;) {
