@@ -74,7 +74,8 @@ enum ad_status ad_clean_parse_impute(const char *arg,
 /* Frees what ad_clean_parse_impute built; NULL is a no-op. */
 void ad_clean_free_impute(struct ad_impute_spec *specs, size_t n);
 
-/* Runs ad-clean; on failure no output file is left behind. */
+/* Runs ad-clean; on failure no output file is left behind. opts->in.from,
+ * if set, is taken: closed whatever happens. */
 enum ad_status ad_clean_run(const struct ad_clean_opts *opts,
     struct ad_clean_result *res, struct ad_error *err);
 

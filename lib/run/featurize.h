@@ -93,7 +93,8 @@ enum ad_status ad_featurize_parse_scale(const char *arg,
 /* Frees what ad_featurize_parse_scale built; NULL is a no-op. */
 void ad_featurize_free_scale(struct ad_scale_spec *specs, size_t n);
 
-/* Runs ad-features; on failure no output file is left behind. */
+/* Runs ad-features; on failure no output file is left behind. opts->in.from,
+ * if set, is taken: closed whatever happens. */
 enum ad_status ad_featurize_run(const struct ad_featurize_opts *opts,
     struct ad_featurize_result *res, struct ad_error *err);
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "in.h"
 #include "detector.h"
 #include "model.h"
 #include "out.h"
@@ -52,6 +53,7 @@ struct run {
 	struct ad_model *owned;     /* the model loaded from model_path */
 	struct ad_schema *types;    /* the features, numeric */
 	struct ad_reader *rd;
+	int *from_taken;            /* set: o->in.from went to the reader */
 	struct ad_schema *outs;     /* output columns */
 	size_t *colmap;             /* output column -> slot block column */
 	size_t *col;                /* feature -> input column */
@@ -121,6 +123,7 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		ro.on_reject = ad_writer_reject;
 		ro.reject_ctx = &r->rej;
 	}
+	*r->from_taken = 1;
 	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
 		return st;
 	r->nin = ad_reader_schema(r->rd)->ncols;
@@ -601,13 +604,14 @@ static void run_free(struct run *r)
 	ad_model_free(r->owned);
 }
 
-enum ad_status ad_score_run(const struct ad_score_opts *o,
-    struct ad_score_result *res, struct ad_error *err)
+static enum ad_status run_score(const struct ad_score_opts *o,
+    struct ad_score_result *res, int *taken, struct ad_error *err)
 {
 	struct run r;
 	enum ad_status st;
 
 	memset(&r, 0, sizeof r);
+	r.from_taken = taken;
 	memset(res, 0, sizeof *res);
 	r.o = o;
 	r.res = res;
@@ -629,5 +633,18 @@ enum ad_status ad_score_run(const struct ad_score_opts *o,
 			st = finish(&r, err);
 	}
 	run_free(&r);
+	return st;
+}
+
+/* The stream in o->in.from is the run's whatever happens: closed here when
+ * the run ended before handing it to the reader. */
+enum ad_status ad_score_run(const struct ad_score_opts *o,
+    struct ad_score_result *res, struct ad_error *err)
+{
+	int taken = 0;
+	enum ad_status st = run_score(o, res, &taken, err);
+
+	if (!taken)
+		ad_in_close(o->in.from);
 	return st;
 }

@@ -46,7 +46,8 @@ struct ad_score_result {
 	uint64_t anomalies;         /* rows above the threshold */
 };
 
-/* Runs ad-score; on failure no output file is left behind. */
+/* Runs ad-score; on failure no output file is left behind. opts->in.from,
+ * if set, is taken: closed whatever happens. */
 enum ad_status ad_score_run(const struct ad_score_opts *opts,
     struct ad_score_result *res, struct ad_error *err);
 
