@@ -109,15 +109,43 @@ static void left_out(void *ctx, const char *model, const char *release,
 	    err->file, err->file[0] ? ": " : "", err->msg);
 }
 
-/* Waits for SIGTERM or SIGINT (blocked in every thread); SIGHUP is noted. */
-static void wait_for_stop(const sigset_t *set, int quiet)
+static enum ad_status load(const struct args *a, struct ad_store **store,
+    struct ad_error *err)
+{
+	if (a->store != NULL)
+		return ad_store_scan(store, a->store, left_out, NULL, err);
+	return ad_store_single(store, a->name, a->clean, a->features, a->model,
+	    err);
+}
+
+/* SIGHUP: loads the store again and serves it; if it fails to load, the
+ * one served stays. */
+static void reload(const struct args *a, struct ad_server *srv)
+{
+	struct ad_store *store;
+	struct ad_error err;
+
+	ad_error_clear(&err);
+	if (load(a, &store, &err) != AD_OK ||
+	    ad_server_swap(srv, store, &err) != AD_OK) {
+		ad_cli_note(cmd.name, "SIGHUP: reload failed, still serving the "
+		    "store loaded before: %s%s%s", err.file, err.file[0] ? ": " :
+		    "", err.msg);
+		return;
+	}
+	ad_cli_note(cmd.name, "SIGHUP: reloaded, %zu models",
+	    ad_store_count(store));
+}
+
+/* Waits for SIGTERM or SIGINT (blocked in every thread), reloading on
+ * SIGHUP. */
+static void wait_for_stop(const struct args *a, struct ad_server *srv,
+    const sigset_t *set)
 {
 	int sig;
 
 	while (sigwait(set, &sig) == 0 && sig == SIGHUP)
-		if (!quiet)
-			ad_cli_note(cmd.name, "SIGHUP: the store is loaded once, at "
-			    "start; restart to load a change");
+		reload(a, srv);
 }
 
 static enum ad_status serve(const struct args *a, struct ad_error *err)
@@ -135,34 +163,26 @@ static enum ad_status serve(const struct args *a, struct ad_error *err)
 	sigaddset(&set, SIGHUP);
 	/* before any thread starts, so that all of them inherit the mask */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (a->store != NULL)
-		st = ad_store_scan(&store, a->store, left_out, NULL, err);
-	else
-		st = ad_store_single(&store, a->name, a->clean, a->features,
-		    a->model, err);
-	if (st != AD_OK)
+	if ((st = load(a, &store, err)) != AD_OK)
 		return st;
 	so.listen = a->listen;
 	so.threads = a->threads;
 	so.max_body = a->max_body;
 	so.max_inflight = a->max_inflight;
 	so.log = a->c.quiet ? NULL : access_log;
-	if ((st = ad_server_start(&srv, store, &so, err)) != AD_OK) {
-		ad_store_free(store);
+	if ((st = ad_server_start(&srv, store, &so, err)) != AD_OK)
 		return st;
-	}
 	{
 		const char *colon = strrchr(a->listen, ':');
 		printf("listening on %.*s:%u\n", (int)(colon - a->listen), a->listen,
 		    ad_server_port(srv));
 		fflush(stdout);
 	}
-	wait_for_stop(&set, a->c.quiet);
+	wait_for_stop(a, srv, &set);
 	cut = ad_server_stop(srv, a->drain);
 	if (cut > 0)
 		ad_cli_note(cmd.name, "%llu requests still running after "
 		    "--drain-timeout were cut off", (unsigned long long)cut);
-	ad_store_free(store);
 	return AD_OK;
 }
 

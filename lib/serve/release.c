@@ -1,5 +1,10 @@
 /* A release: see release.h. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "clean.h"
@@ -11,22 +16,33 @@
 #include "release.h"
 #include "score.h"
 
+/* The params files are held open and read through /proc/self/fd/N by each
+ * request's runners, so a release removed from the store (or replaced) while
+ * it is served goes on answering with the files it was loaded with. */
 struct ad_release {
-	char *clean_path;            /* NULL: no ad-clean stage */
-	char *features_path;         /* NULL: no ad-features stage */
+	int clean_fd, features_fd;   /* -1: none */
+	char *clean_path;            /* /proc/self/fd/N, or NULL: no ad-clean
+	                                stage */
+	char *features_path;         /* the same, for ad-features */
 	struct ad_model *model;
 	struct ad_schema *inputs;    /* the first stage's input columns */
 };
 
-static char *copy_path(const char *p, int *nomem)
+/* Opens path into *fd and names it by its descriptor in *proc (NULL path:
+ * nothing to open). */
+static enum ad_status hold(const char *path, int *fd, char **proc,
+    struct ad_error *err)
 {
-	char *s;
+	char buf[64];
 
-	if (p == NULL)
-		return NULL;
-	if ((s = ad_strndup(p, strlen(p))) == NULL)
-		*nomem = 1;
-	return s;
+	if (path == NULL)
+		return AD_OK;
+	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return ad_error_sys(err, errno, path, "cannot open");
+	snprintf(buf, sizeof buf, "/proc/self/fd/%d", *fd);
+	if ((*proc = ad_strndup(buf, strlen(buf))) == NULL)
+		return ad_error_nomem(err);
+	return AD_OK;
 }
 
 /* The "input NAME TYPE" lines of a params file written by command, which
@@ -78,17 +94,15 @@ enum ad_status ad_release_open(struct ad_release **out,
     const char *model, struct ad_error *err)
 {
 	struct ad_release *rel = ad_calloc(1, sizeof *rel);
-	int nomem = 0;
 	enum ad_status st;
 
 	if (rel == NULL)
 		return ad_error_nomem(err);
-	rel->clean_path = copy_path(clean_params, &nomem);
-	rel->features_path = copy_path(features_params, &nomem);
-	if (nomem) {
-		st = ad_error_nomem(err);
+	rel->clean_fd = rel->features_fd = -1;
+	if ((st = hold(clean_params, &rel->clean_fd, &rel->clean_path, err)) !=
+	    AD_OK || (st = hold(features_params, &rel->features_fd,
+	    &rel->features_path, err)) != AD_OK)
 		goto out;
-	}
 	if ((st = ad_schema_new(&rel->inputs, err)) != AD_OK ||
 	    (st = ad_model_load(model, &rel->model, err)) != AD_OK)
 		goto out;
@@ -114,6 +128,10 @@ void ad_release_free(struct ad_release *rel)
 {
 	if (rel == NULL)
 		return;
+	if (rel->clean_fd >= 0)
+		close(rel->clean_fd);
+	if (rel->features_fd >= 0)
+		close(rel->features_fd);
 	ad_free(rel->clean_path);
 	ad_free(rel->features_path);
 	ad_model_free(rel->model);

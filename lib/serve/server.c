@@ -4,6 +4,8 @@
  * libmicrohttpd parses HTTP and runs a pool of polling threads; each
  * request is answered by the thread that read it, start to end, so a
  * request shares nothing with another but the store, which is read-only.
+ * A store replaced (ad_server_swap) is freed when the last request that
+ * began on it ends, so a request finishes on the version it started on.
  * A body is gathered in memory (up to max_body) and scored through the
  * release's stages (lib/serve/release.c) once it is complete.
  */
@@ -12,6 +14,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,9 +39,16 @@
 #define CT_CSV "text/csv"
 #define CT_BIN "application/vnd.adkit.stream"
 
+/* A store and the requests using it. */
+struct gen {
+	struct ad_store *store;
+	uint64_t refs;           /* requests on it, plus one while current */
+};
+
 struct ad_server {
 	struct MHD_Daemon *d;
-	const struct ad_store *store;
+	pthread_mutex_t lock;    /* guards cur and every gen's refs */
+	struct gen *cur;         /* the store new requests use */
 	struct ad_server_opts o;
 	unsigned port;
 	atomic_uint_fast64_t inflight;   /* inference requests being served */
@@ -50,6 +60,7 @@ struct req {
 	int early;               /* 413, 503 or 500 decided while the body
 	                            came in; 0 */
 	int counted;             /* holds one of max_inflight */
+	struct gen *g;           /* the store current when it came in */
 	struct timespec t0;
 };
 
@@ -422,7 +433,8 @@ static size_t split(char *url, char **seg)
 	return n;
 }
 
-static void route_model(const struct ad_server *s, struct MHD_Connection *c,
+static void route_model(const struct ad_server *s,
+    const struct ad_store *store, struct MHD_Connection *c,
     const char *method, char **seg, size_t n, const struct ad_sbuf *body,
     struct answer *a, struct ad_infer_req *q)
 {
@@ -450,12 +462,12 @@ static void route_model(const struct ad_server *s, struct MHD_Connection *c,
 		return;
 	}
 	snprintf(a->model, sizeof a->model, "%s", m);
-	if ((mi = ad_store_find(s->store, m)) == SIZE_MAX) {
+	if ((mi = ad_store_find(store, m)) == SIZE_MAX) {
 		snprintf(msg, sizeof msg, "no model called \"%.200s\"", m);
 		answer_error(a, MHD_HTTP_NOT_FOUND, msg);
 		return;
 	}
-	if ((rel = ad_store_release(s->store, mi, version, &vname)) == NULL) {
+	if ((rel = ad_store_release(store, mi, version, &vname)) == NULL) {
 		if (version)
 			snprintf(msg, sizeof msg, "model \"%.200s\" has no version "
 			    "\"%.200s\"", m, version);
@@ -481,16 +493,16 @@ static void route_model(const struct ad_server *s, struct MHD_Connection *c,
 		answer_text(a, "{\"ready\":true}");
 		return;
 	}
-	if (model_metadata(s->store, mi, vname, rel, &out, &e) != AD_OK)
+	if (model_metadata(store, mi, vname, rel, &out, &e) != AD_OK)
 		answer_status(a, &e);
 	else
 		answer_json(a, &out);
 	ad_sbuf_free(&out);
 }
 
-static void route(const struct ad_server *s, struct MHD_Connection *c,
-    const char *url, const char *method, const struct ad_sbuf *body,
-    struct answer *a, struct ad_infer_req *q)
+static void route(const struct ad_server *s, const struct ad_store *store,
+    struct MHD_Connection *c, const char *url, const char *method,
+    const struct ad_sbuf *body, struct answer *a, struct ad_infer_req *q)
 {
 	char *copy = ad_strndup(url, strlen(url)), *seg[MAXSEG];
 	size_t n;
@@ -514,7 +526,7 @@ static void route(const struct ad_server *s, struct MHD_Connection *c,
 	    strcmp(seg[2], "ready") == 0)
 		answer_text(a, "{\"ready\":true}");
 	else if (n >= 3 && strcmp(seg[1], "models") == 0)
-		route_model(s, c, method, seg, n, body, a, q);
+		route_model(s, store, c, method, seg, n, body, a, q);
 	else
 		answer_error(a, MHD_HTTP_NOT_FOUND, "no such endpoint");
 	ad_free(copy);
@@ -569,6 +581,34 @@ static enum MHD_Result send_answer(struct MHD_Connection *c,
 	return ok;
 }
 
+/* The current store, held until release. */
+static struct gen *acquire(struct ad_server *s)
+{
+	struct gen *g;
+
+	pthread_mutex_lock(&s->lock);
+	g = s->cur;
+	g->refs++;
+	pthread_mutex_unlock(&s->lock);
+	return g;
+}
+
+/* Lets go of g (NULL is a no-op); the last one out frees it. */
+static void release(struct ad_server *s, struct gen *g)
+{
+	int last;
+
+	if (g == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	last = --g->refs == 0;
+	pthread_mutex_unlock(&s->lock);
+	if (last) {
+		ad_store_free(g->store);
+		ad_free(g);
+	}
+}
+
 static enum MHD_Result respond(struct ad_server *s, struct MHD_Connection *c,
     struct req *r, const char *url, const char *method)
 {
@@ -589,7 +629,7 @@ static enum MHD_Result respond(struct ad_server *s, struct MHD_Connection *c,
 	else if (r->early != 0)
 		answer_error(&a, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	else
-		route(s, c, url, method, &r->body, &a, &q);
+		route(s, r->g->store, c, url, method, &r->body, &a, &q);
 	log_request(s, r, method, url, &a);
 	ok = send_answer(c, &a, r->early == MHD_HTTP_SERVICE_UNAVAILABLE);
 	ad_infer_req_free(&q);
@@ -606,6 +646,8 @@ static void admit(struct ad_server *s, struct MHD_Connection *c,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	/* held until the request completes: it ends on the store it began on */
+	r->g = acquire(s);
 	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 		return;
 	r->counted = 1;
@@ -656,6 +698,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctx,
 		return;
 	if (r->counted)
 		atomic_fetch_sub(&s->inflight, 1);
+	release(s, r->g);
 	ad_sbuf_free(&r->body);
 	ad_free(r);
 	*ctx = NULL;
@@ -708,7 +751,7 @@ bad:
 }
 
 enum ad_status ad_server_start(struct ad_server **out,
-    const struct ad_store *store, const struct ad_server_opts *o,
+    struct ad_store *store, const struct ad_server_opts *o,
     struct ad_error *err)
 {
 	struct sockaddr_storage sa;
@@ -719,11 +762,19 @@ enum ad_status ad_server_start(struct ad_server **out,
 	int v6 = 0;
 	enum ad_status st;
 
-	if ((st = parse_listen(o->listen, &sa, &v6, err)) != AD_OK)
+	if ((st = parse_listen(o->listen, &sa, &v6, err)) != AD_OK) {
+		ad_store_free(store);
 		return st;
-	if ((s = ad_calloc(1, sizeof *s)) == NULL)
+	}
+	if ((s = ad_calloc(1, sizeof *s)) == NULL ||
+	    (s->cur = ad_calloc(1, sizeof *s->cur)) == NULL) {
+		ad_free(s);
+		ad_store_free(store);
 		return ad_error_nomem(err);
-	s->store = store;
+	}
+	s->cur->store = store;
+	s->cur->refs = 1;
+	pthread_mutex_init(&s->lock, NULL);
 	s->o = *o;
 	atomic_init(&s->inflight, 0);
 	if (v6)
@@ -737,12 +788,33 @@ enum ad_status ad_server_start(struct ad_server **out,
 	    MHD_OPTION_END);
 	if (s->d == NULL) {
 		int e = errno ? errno : EADDRINUSE;
+		release(s, s->cur);
+		pthread_mutex_destroy(&s->lock);
 		ad_free(s);
 		return ad_error_sys(err, e, o->listen, "cannot listen");
 	}
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : 0;
 	*out = s;
+	return AD_OK;
+}
+
+enum ad_status ad_server_swap(struct ad_server *s, struct ad_store *store,
+    struct ad_error *err)
+{
+	struct gen *g = ad_calloc(1, sizeof *g), *old;
+
+	if (g == NULL) {
+		ad_store_free(store);
+		return ad_error_nomem(err);
+	}
+	g->store = store;
+	g->refs = 1;
+	pthread_mutex_lock(&s->lock);
+	old = s->cur;
+	s->cur = g;
+	pthread_mutex_unlock(&s->lock);
+	release(s, old);
 	return AD_OK;
 }
 
@@ -767,6 +839,8 @@ uint64_t ad_server_stop(struct ad_server *s, double drain)
 	    ms_since(&t0) < drain * 1e3)
 		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->d);
+	release(s, s->cur);
+	pthread_mutex_destroy(&s->lock);
 	ad_free(s);
 	return left;
 }

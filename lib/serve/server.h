@@ -26,11 +26,17 @@ struct ad_server_opts {
 	void *log_ctx;
 };
 
-/* Starts serving store (borrowed: it must outlive the server); *srv is set
- * on success. AD_EUSAGE for a bad listen address, AD_EIO if it cannot be
- * bound. */
+/* Starts serving store (taken: freed by the server, also on failure); *srv
+ * is set on success. AD_EUSAGE for a bad listen address, AD_EIO if it
+ * cannot be bound. */
 enum ad_status ad_server_start(struct ad_server **srv,
-    const struct ad_store *store, const struct ad_server_opts *o,
+    struct ad_store *store, const struct ad_server_opts *o,
+    struct ad_error *err);
+
+/* Serves store (taken) from now on; requests already routed finish on the
+ * store they started on, which is freed after the last of them. Fails only
+ * for memory (store freed). Any thread. */
+enum ad_status ad_server_swap(struct ad_server *srv, struct ad_store *store,
     struct ad_error *err);
 
 /* The port the server listens on (the one picked, for port 0). */

@@ -429,3 +429,62 @@ finish_slow() {
 		"$URL/v2/models/m/versions/a/infer" > a.csv
 	cmp a.csv "$BATS_FILE_TMPDIR/batch.zscore.csv"
 }
+
+@test "SIGHUP loads a new release and a moved current; a store that fails to load keeps the old one" {
+	mkdir -p live/m/releases
+	cp -r "$(STORE)/zscore/releases/r1" live/m/releases/a
+	ln -s releases/a live/m/current
+	start_server --store live
+	run req "$URL/v2/models/m"
+	assert_output --partial '"versions":["a"],"version":"a"'
+	# publish b and move current, as the pipelines do
+	cp -r "$(STORE)/pca/releases/r1" live/m/releases/b
+	ln -s releases/b live/m/.current.tmp
+	mv -T live/m/.current.tmp live/m/current
+	kill -HUP "$SERVER"
+	for _ in $(seq 100); do
+		grep -q 'SIGHUP: reloaded, 1 models' server.log && break
+		sleep 0.1
+	done
+	run req "$URL/v2/models/m"
+	assert_output --partial '"versions":["a","b"],"version":"b"'
+	curl -sS -f -H 'Content-Type: text/csv' --data-binary "@$TS" \
+		"$URL/v2/models/m/infer" > cur.csv
+	cmp cur.csv "$BATS_FILE_TMPDIR/batch.pca.csv"
+	# nothing loads any more: the old store stays served
+	rm -r live/m/releases/a live/m/releases/b
+	kill -HUP "$SERVER"
+	for _ in $(seq 100); do
+		grep -q 'SIGHUP: reload failed' server.log && break
+		sleep 0.1
+	done
+	grep -q 'SIGHUP: reload failed, still serving the store loaded before: live: no release loaded' server.log
+	curl -sS -f -H 'Content-Type: text/csv' --data-binary "@$TS" \
+		"$URL/v2/models/m/versions/a/infer" > a.csv
+	cmp a.csv "$BATS_FILE_TMPDIR/batch.zscore.csv"
+}
+
+@test "SIGHUP while requests are in flight: the one running finishes on its release" {
+	mkdir -p live/zscore/releases
+	cp -r "$(STORE)/zscore/releases/r1" live/zscore/releases/a
+	ln -s releases/a live/zscore/current
+	start_server -q --store live --max-inflight 1
+	start_slow
+	wait_busy
+	rm -r live/zscore/releases/a live/zscore/current
+	cp -r "$(STORE)/pca/releases/r1" live/zscore/releases/b
+	ln -s releases/b live/zscore/current
+	kill -HUP "$SERVER"
+	for _ in $(seq 100); do
+		code=$(curl -sS --max-time 20 -o /dev/null -w '%{http_code}' \
+			"$URL/v2/models/zscore/versions/b/ready")
+		[ "$code" = 200 ] && break
+		sleep 0.1
+	done
+	[ "$code" = 200 ]
+	finish_slow
+	[ "$(cat slow.code)" = 200 ]
+	cmp slow.out "$BATS_FILE_TMPDIR/batch.zscore.csv"
+	run req "$URL/v2/models/zscore/versions/a/ready"
+	assert_line --index 1 404
+}
