@@ -162,38 +162,51 @@ static enum ad_status next_input(struct ad_out *spill, struct ad_in **in,
 	return st;
 }
 
+/* Runs one stage (the rows of in, taken) into the stream to. */
+typedef enum ad_status (*stage_fn)(const struct ad_release *rel,
+    struct ad_in *in, struct ad_out *to, struct ad_release_tally *t,
+    struct ad_error *err);
+
 static enum ad_status clean_stage(const struct ad_release *rel,
-    struct ad_in **in, struct ad_release_tally *t, struct ad_error *err)
+    struct ad_in *in, struct ad_out *to, struct ad_release_tally *t,
+    struct ad_error *err)
 {
 	struct ad_clean_opts o;
 	struct ad_clean_result res;
-	struct ad_out *spill;
 	enum ad_status st;
 
-	if ((st = ad_out_open_spill(&spill, err)) != AD_OK) {
-		ad_in_close(*in);
-		return st;
-	}
 	memset(&o, 0, sizeof o);
-	o.in.from = *in;
+	o.in.from = in;
 	o.restore_path = rel->clean_path;
-	o.to = spill;
+	o.to = to;
 	o.format = AD_FORMAT_BIN;
 	o.format_set = 1;
 	st = ad_clean_run(&o, &res, err);
 	t->rows_in = res.rows_read;
-	if (st != AD_OK) {
-		ad_out_abort(spill);
-		return st;
-	}
-	return next_input(spill, in, err);
+	return st;
 }
 
 static enum ad_status features_stage(const struct ad_release *rel,
-    struct ad_in **in, struct ad_error *err)
+    struct ad_in *in, struct ad_out *to, struct ad_release_tally *t,
+    struct ad_error *err)
 {
 	struct ad_featurize_opts o;
 	struct ad_featurize_result res;
+
+	(void)t;
+	memset(&o, 0, sizeof o);
+	o.in.from = in;
+	o.restore_path = rel->features_path;
+	o.to = to;
+	o.format = AD_FORMAT_BIN;
+	o.format_set = 1;
+	return ad_featurize_run(&o, &res, err);
+}
+
+/* Runs stage on *in into a spill, which becomes *in for the next one. */
+static enum ad_status through(stage_fn stage, const struct ad_release *rel,
+    struct ad_in **in, struct ad_release_tally *t, struct ad_error *err)
+{
 	struct ad_out *spill;
 	enum ad_status st;
 
@@ -201,13 +214,7 @@ static enum ad_status features_stage(const struct ad_release *rel,
 		ad_in_close(*in);
 		return st;
 	}
-	memset(&o, 0, sizeof o);
-	o.in.from = *in;
-	o.restore_path = rel->features_path;
-	o.to = spill;
-	o.format = AD_FORMAT_BIN;
-	o.format_set = 1;
-	if ((st = ad_featurize_run(&o, &res, err)) != AD_OK) {
+	if ((st = stage(rel, *in, spill, t, err)) != AD_OK) {
 		ad_out_abort(spill);
 		return st;
 	}
@@ -250,11 +257,11 @@ enum ad_status ad_release_score(const struct ad_release *rel,
 	memset(t, 0, sizeof *t);
 	t->first_stage_failed = 1;
 	if (rel->clean_path != NULL &&
-	    (st = clean_stage(rel, &in, t, err)) != AD_OK)
+	    (st = through(clean_stage, rel, &in, t, err)) != AD_OK)
 		return st;
 	t->first_stage_failed = rel->clean_path == NULL;
 	if (rel->features_path != NULL &&
-	    (st = features_stage(rel, &in, err)) != AD_OK)
+	    (st = through(features_stage, rel, &in, t, err)) != AD_OK)
 		return st;
 	t->first_stage_failed = rel->clean_path == NULL &&
 	    rel->features_path == NULL;
