@@ -488,3 +488,21 @@ finish_slow() {
 	run req "$URL/v2/models/zscore/versions/a/ready"
 	assert_line --index 1 404
 }
+
+@test "concurrent requests to every detector each get the batch answer" {
+	start_server -q --store "$(STORE)" --threads 4
+	pids=()
+	for round in 1 2; do
+		for a in $DETECTORS; do
+			curl -sS --max-time 60 -f -H 'Content-Type: text/csv' --data-binary "@$TS" \
+				-o "par.$a.$round.csv" "$URL/v2/models/$a/infer" &
+			pids+=($!)
+		done
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+	for round in 1 2; do
+		for a in $DETECTORS; do
+			cmp "par.$a.$round.csv" "$BATS_FILE_TMPDIR/batch.$a.csv"
+		done
+	done
+}
