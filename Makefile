@@ -22,17 +22,20 @@ OPT ?= -O2
 SAN ?=
 CFLAGS ?= $(OPT)
 CXXFLAGS ?= $(OPT)
-LDLIBS = -lcsv -ldouble-conversion -lxxhash -lmd -lsvm -lopenblas -lstdc++ -lpthread -lm
+# libmicrohttpd and jansson: ad-serve's HTTP and JSON (lib/serve).
+LDLIBS = -lcsv -ldouble-conversion -lxxhash -lmd -lsvm -lopenblas -lmicrohttpd \
+	-ljansson -lstdc++ -lpthread -lm
 
 # lib/ in tiers, lowest first: a folder sees its own headers and those of
 # the tiers below it, and nothing else, so an engine that includes a
 # runner's header does not compile.
-TIERS = common io engine detect run cli
+TIERS = common io engine detect run serve cli
 SEES_common = common
 SEES_io = common io
 SEES_engine = common io engine
 SEES_detect = common io engine detect
 SEES_run = common io engine detect run
+SEES_serve = common io engine detect run serve
 SEES_cli = common io cli
 # cmd/, the tests and the fuzz targets see every tier.
 INC_ALL = $(TIERS:%=-Ilib/%)

@@ -16,6 +16,7 @@
 #include <xxhash.h>
 
 #include "alloc.h"
+#include "in.h"
 #include "clean.h"
 #include "counter.h"
 #include "emit.h"
@@ -61,6 +62,7 @@ struct run {
 	char **restore_out;           /* -r: output columns, in order */
 	size_t n_restore_out;
 	struct ad_reader *rd;
+	int *from_taken;              /* set: o->in.from went to the reader */
 	const struct ad_schema *in;
 	struct ad_schema *outs;
 	size_t *colmap;               /* output column -> input column */
@@ -1037,7 +1039,7 @@ static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 	const struct ad_outset_entry e[] = {
 		{ &r->save, o->save_path }, { &r->report, o->report_path },
 		{ &r->prom, o->prom_path }, { &r->rej.out, o->rejects_path },
-		{ &r->out, o->output ? o->output : "-" },
+		{ &r->out, o->to ? NULL : o->output ? o->output : "-" },
 	};
 
 	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
@@ -1059,6 +1061,7 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		ro.on_reject = ad_writer_reject;
 		ro.reject_ctx = &r->rej;
 	}
+	*r->from_taken = 1;
 	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
 		return st;
 	r->in = ad_reader_schema(r->rd);
@@ -1086,7 +1089,8 @@ static enum ad_status prepare(struct run *r, struct ad_error *err)
 	wo.format = r->o->format_set ? r->o->format : ad_reader_format(r->rd);
 	wo.delim = r->delim;
 	wo.no_header = r->o->in.no_header;
-	return ad_writer_open(&r->w, r->out, r->outs, &wo, err);
+	return ad_writer_open(&r->w, r->o->to ? r->o->to : r->out, r->outs,
+	    &wo, err);
 }
 
 /* Reads the rows put aside back and applies the learned fills. */
@@ -1181,13 +1185,14 @@ static void run_free(struct run *r)
 	ad_free(r->rowbuf);
 }
 
-enum ad_status ad_clean_run(const struct ad_clean_opts *o,
-    struct ad_clean_result *res, struct ad_error *err)
+static enum ad_status run_clean(const struct ad_clean_opts *o,
+    struct ad_clean_result *res, int *taken, struct ad_error *err)
 {
 	struct run r;
 	enum ad_status st;
 
 	memset(&r, 0, sizeof r);
+	r.from_taken = taken;
 	memset(res, 0, sizeof *res);
 	r.o = o;
 	r.res = res;
@@ -1214,5 +1219,18 @@ enum ad_status ad_clean_run(const struct ad_clean_opts *o,
 		st = commit(&r, err);
 	}
 	run_free(&r);
+	return st;
+}
+
+/* The stream in o->in.from is the run's whatever happens: closed here when
+ * the run ended before handing it to the reader. */
+enum ad_status ad_clean_run(const struct ad_clean_opts *o,
+    struct ad_clean_result *res, struct ad_error *err)
+{
+	int taken = 0;
+	enum ad_status st = run_clean(o, res, &taken, err);
+
+	if (!taken)
+		ad_in_close(o->in.from);
 	return st;
 }

@@ -11,6 +11,8 @@
 #include "ad.h"
 #include "reader.h"
 
+struct ad_out;
+
 enum ad_impute_method {
 	AD_IMPUTE_NONE = 0,
 	AD_IMPUTE_MEAN,
@@ -30,6 +32,8 @@ struct ad_impute_spec {
 struct ad_clean_opts {
 	struct ad_reader_opts in;   /* input; in.types is set by ad_clean_run */
 	const char *output;         /* NULL or "-": stdout */
+	struct ad_out *to;          /* instead of output: a stream the caller
+	                               owns (it flushes and closes it) */
 	enum ad_format format;
 	int format_set;             /* else the input's format */
 	const char *schema_path;    /* --schema: CSV of column,type */
@@ -70,7 +74,8 @@ enum ad_status ad_clean_parse_impute(const char *arg,
 /* Frees what ad_clean_parse_impute built; NULL is a no-op. */
 void ad_clean_free_impute(struct ad_impute_spec *specs, size_t n);
 
-/* Runs ad-clean; on failure no output file is left behind. */
+/* Runs ad-clean; on failure no output file is left behind. opts->in.from,
+ * if set, is taken: closed whatever happens. */
 enum ad_status ad_clean_run(const struct ad_clean_opts *opts,
     struct ad_clean_result *res, struct ad_error *err);
 

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "in.h"
 #include "block.h"
 #include "context.h"
 #include "counter.h"
@@ -317,6 +318,7 @@ struct run {
 	int fitting;                 /* the model is learned from this input */
 	int learning;                /* ...and something needs the whole input */
 	struct ad_reader *rd;
+	int *from_taken;             /* set: o->in.from went to the reader */
 	const struct ad_schema *in;
 	size_t *in_of;               /* model column -> input column */
 	size_t *used;                /* model columns the transform reads */
@@ -1202,7 +1204,8 @@ static enum ad_status open_writer(struct run *r, struct ad_error *err)
 	wo.format = r->o->format_set ? r->o->format : ad_reader_format(r->rd);
 	wo.delim = r->delim;
 	wo.no_header = r->o->in.no_header;
-	return ad_writer_open(&r->w, r->out, r->outs, &wo, err);
+	return ad_writer_open(&r->w, r->o->to ? r->o->to : r->out, r->outs,
+	    &wo, err);
 }
 
 /* ---- rows held in memory: --sort, and while fitting ---- */
@@ -1372,7 +1375,7 @@ static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 {
 	const struct ad_outset_entry e[] = {
 		{ &r->save, r->o->save_path },
-		{ &r->out, r->o->output ? r->o->output : "-" },
+		{ &r->out, r->o->to ? NULL : r->o->output ? r->o->output : "-" },
 	};
 
 	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
@@ -1389,6 +1392,7 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 	ro.limit_rejects = 1;
 	ro.max_rejects = 0;
 	r->delim = ro.delim ? ro.delim : ',';
+	*r->from_taken = 1;
 	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
 		return st;
 	r->in = ad_reader_schema(r->rd);
@@ -1464,13 +1468,14 @@ static void run_free(struct run *r)
 	ad_featurize_model_free(r->m);
 }
 
-enum ad_status ad_featurize_run(const struct ad_featurize_opts *o,
-    struct ad_featurize_result *res, struct ad_error *err)
+static enum ad_status run_featurize(const struct ad_featurize_opts *o,
+    struct ad_featurize_result *res, int *taken, struct ad_error *err)
 {
 	struct run r;
 	enum ad_status st;
 
 	memset(&r, 0, sizeof r);
+	r.from_taken = taken;
 	memset(res, 0, sizeof *res);
 	r.o = o;
 	r.res = res;
@@ -1504,5 +1509,18 @@ enum ad_status ad_featurize_run(const struct ad_featurize_opts *o,
 		st = commit(&r, err);
 out:
 	run_free(&r);
+	return st;
+}
+
+/* The stream in o->in.from is the run's whatever happens: closed here when
+ * the run ended before handing it to the reader. */
+enum ad_status ad_featurize_run(const struct ad_featurize_opts *o,
+    struct ad_featurize_result *res, struct ad_error *err)
+{
+	int taken = 0;
+	enum ad_status st = run_featurize(o, res, &taken, err);
+
+	if (!taken)
+		ad_in_close(o->in.from);
 	return st;
 }

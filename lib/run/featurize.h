@@ -33,6 +33,8 @@ struct ad_featurize_opts {
 	struct ad_reader_opts in;     /* input; in.types and in.strict are set
 	                                 by ad_featurize_run */
 	const char *output;           /* NULL or "-": stdout */
+	struct ad_out *to;            /* instead of output: a stream the caller
+	                                 owns (it flushes and closes it) */
 	enum ad_format format;
 	int format_set;               /* else the input's format */
 	const struct ad_scale_spec *scale;
@@ -91,7 +93,8 @@ enum ad_status ad_featurize_parse_scale(const char *arg,
 /* Frees what ad_featurize_parse_scale built; NULL is a no-op. */
 void ad_featurize_free_scale(struct ad_scale_spec *specs, size_t n);
 
-/* Runs ad-features; on failure no output file is left behind. */
+/* Runs ad-features; on failure no output file is left behind. opts->in.from,
+ * if set, is taken: closed whatever happens. */
 enum ad_status ad_featurize_run(const struct ad_featurize_opts *opts,
     struct ad_featurize_result *res, struct ad_error *err);
 

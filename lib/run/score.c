@@ -19,6 +19,7 @@
 #include "alloc.h"
 #include "calib.h"
 #include "detector.h"
+#include "in.h"
 #include "model.h"
 #include "out.h"
 #include "outset.h"
@@ -49,9 +50,11 @@ struct slot {
 struct run {
 	const struct ad_score_opts *o;
 	struct ad_score_result *res;
-	struct ad_model *model;
+	const struct ad_model *model;
+	struct ad_model *owned;     /* the model loaded from model_path */
 	struct ad_schema *types;    /* the features, numeric */
 	struct ad_reader *rd;
+	int *from_taken;            /* set: o->in.from went to the reader */
 	struct ad_schema *outs;     /* output columns */
 	size_t *colmap;             /* output column -> slot block column */
 	size_t *col;                /* feature -> input column */
@@ -128,6 +131,7 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		ro.on_reject = ad_writer_reject;
 		ro.reject_ctx = &r->rej;
 	}
+	*r->from_taken = 1;
 	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
 		return st;
 	r->nin = ad_reader_schema(r->rd)->ncols;
@@ -562,7 +566,7 @@ static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 	const struct ad_score_opts *o = r->o;
 	const struct ad_outset_entry e[] = {
 		{ &r->rej.out, o->rejects_path },
-		{ &r->out, o->output ? o->output : "-" },
+		{ &r->out, o->to ? NULL : o->output ? o->output : "-" },
 	};
 
 	return ad_outset_open(&r->outset, e, sizeof e / sizeof e[0], err);
@@ -587,7 +591,8 @@ static enum ad_status prepare(struct run *r, struct ad_error *err)
 	wo.format = o->format_set ? o->format : ad_reader_format(r->rd);
 	wo.delim = r->delim;
 	wo.no_header = o->in.no_header;
-	return ad_writer_open(&r->w, r->out, r->outs, &wo, err);
+	return ad_writer_open(&r->w, o->to ? o->to : r->out, r->outs, &wo,
+	    err);
 }
 
 static enum ad_status finish(struct run *r, struct ad_error *err)
@@ -612,7 +617,7 @@ static void run_free(struct run *r)
 	ad_schema_free(r->outs);
 	ad_free(r->colmap);
 	ad_free(r->col);
-	ad_model_free(r->model);
+	ad_model_free(r->owned);
 	ad_calib_free(r->calib);
 }
 
@@ -625,28 +630,33 @@ static enum ad_status load_calibration(struct run *r, struct ad_error *err)
 	size_t len;
 
 	if (!ad_model_section_get(r->model, AD_CALIB_TAG, &p, &len))
-		return !r->o->calibrated ? AD_OK : ad_error_at(err, AD_EDATA, r->o->model_path, 0, 0, "the "
-		    "model records no training-score distribution for "
-		    "--calibrated (it was merged, or written by an older adkit): "
-		    "train it again");
+		return !r->o->calibrated ? AD_OK : ad_error_at(err, AD_EDATA,
+		    r->o->model_path, 0, 0, "the model records no training-score "
+		    "distribution for --calibrated (it was merged, or written by "
+		    "an older adkit): train it again");
 	return ad_calib_decode(p, len, r->o->model_path, NULL, &r->calib, err);
 }
 
-enum ad_status ad_score_run(const struct ad_score_opts *o,
-    struct ad_score_result *res, struct ad_error *err)
+static enum ad_status run_score(const struct ad_score_opts *o,
+    struct ad_score_result *res, int *taken, struct ad_error *err)
 {
 	struct run r;
 	enum ad_status st;
 
 	memset(&r, 0, sizeof r);
+	r.from_taken = taken;
 	memset(res, 0, sizeof *res);
 	r.o = o;
 	r.res = res;
 	if (o->threads > AD_THREADS_MAX)
 		return ad_error_set(err, AD_EUSAGE, "--threads must be at most "
 		    "%d", AD_THREADS_MAX);
-	if ((st = ad_model_load(o->model_path, &r.model, err)) != AD_OK)
-		return st;
+	if (o->model == NULL) {
+		if ((st = ad_model_load(o->model_path, &r.owned, err)) != AD_OK)
+			return st;
+		r.model = r.owned;
+	} else
+		r.model = o->model;
 	if ((st = load_calibration(&r, err)) != AD_OK)
 		;
 	else if (o->inspect)
@@ -658,5 +668,18 @@ enum ad_status ad_score_run(const struct ad_score_opts *o,
 			st = finish(&r, err);
 	}
 	run_free(&r);
+	return st;
+}
+
+/* The stream in o->in.from is the run's whatever happens: closed here when
+ * the run ended before handing it to the reader. */
+enum ad_status ad_score_run(const struct ad_score_opts *o,
+    struct ad_score_result *res, struct ad_error *err)
+{
+	int taken = 0;
+	enum ad_status st = run_score(o, res, &taken, err);
+
+	if (!taken)
+		ad_in_close(o->in.from);
 	return st;
 }

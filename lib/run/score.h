@@ -11,10 +11,17 @@
 #include "ad.h"
 #include "reader.h"
 
+struct ad_model;
+struct ad_out;
+
 struct ad_score_opts {
 	struct ad_reader_opts in;   /* the rows; in.types is set by ad_score_run */
 	const char *model_path;     /* -m */
+	const struct ad_model *model; /* instead of model_path: a model
+	                               loaded already (borrowed) */
 	const char *output;         /* NULL or "-": stdout */
+	struct ad_out *to;          /* instead of output: a stream the caller
+	                               owns (it flushes and closes it) */
 	enum ad_format format;
 	int format_set;             /* else the input's format */
 	const char *rejects_path;
@@ -41,7 +48,8 @@ struct ad_score_result {
 	uint64_t anomalies;         /* rows above the threshold */
 };
 
-/* Runs ad-score; on failure no output file is left behind. */
+/* Runs ad-score; on failure no output file is left behind. opts->in.from,
+ * if set, is taken: closed whatever happens. */
 enum ad_status ad_score_run(const struct ad_score_opts *opts,
     struct ad_score_result *res, struct ad_error *err);
 

@@ -1,0 +1,538 @@
+/*
+ * The Open Inference Protocol's JSON, decoded with jansson (Debian
+ * libjansson-dev), written by hand: the answer's numbers must be the
+ * shortest text that reads back as the same double (ad_num_format), as in
+ * the batch commands' CSV, which jansson's "%.17g" is not.
+ */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "infer.h"
+#include "num.h"
+
+/* ---- the buffer ---- */
+
+enum ad_status ad_sbuf_put(struct ad_sbuf *b, const char *s, size_t n,
+    struct ad_error *err)
+{
+	if (n > SIZE_MAX - b->len - 1)
+		return ad_error_nomem(err);
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap = cap > SIZE_MAX / 2 ? b->len + n + 1 : cap * 2;
+		if ((p = ad_realloc(b->p, cap)) == NULL)
+			return ad_error_nomem(err);
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return AD_OK;
+}
+
+enum ad_status ad_sbuf_puts(struct ad_sbuf *b, const char *s,
+    struct ad_error *err)
+{
+	return ad_sbuf_put(b, s, strlen(s), err);
+}
+
+enum ad_status ad_sbuf_json_string(struct ad_sbuf *b, const char *s,
+    size_t n, struct ad_error *err)
+{
+	enum ad_status st = ad_sbuf_put(b, "\"", 1, err);
+	size_t run = 0;
+
+	for (size_t i = 0; i < n && st == AD_OK; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[8];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if ((st = ad_sbuf_put(b, s + run, i - run, err)) != AD_OK)
+			break;
+		if (c == '"' || c == '\\')
+			snprintf(esc, sizeof esc, "\\%c", c);
+		else
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+		st = ad_sbuf_puts(b, esc, err);
+		run = i + 1;
+	}
+	if (st == AD_OK)
+		st = ad_sbuf_put(b, s + run, n - run, err);
+	return st == AD_OK ? ad_sbuf_put(b, "\"", 1, err) : st;
+}
+
+void ad_sbuf_free(struct ad_sbuf *b)
+{
+	if (b == NULL)
+		return;
+	ad_free(b->p);
+	memset(b, 0, sizeof *b);
+}
+
+static enum ad_status put_number(struct ad_sbuf *b, double v,
+    struct ad_error *err)
+{
+	char buf[AD_NUM_MAXLEN];
+
+	return ad_sbuf_put(b, buf, ad_num_format(v, buf), err);
+}
+
+/* ---- decoding ---- */
+
+enum dtype { FP64, FP32, INT64, INT32, BOOL, BYTES, NTYPES };
+
+static const char *const dtype_names[NTYPES] = {
+	"FP64", "FP32", "INT64", "INT32", "BOOL", "BYTES"
+};
+
+/* One input tensor: its values flattened, row-major. */
+struct tensor {
+	const char *name;
+	enum dtype type;
+	size_t rows, width;      /* shape [rows] or [rows, width] */
+	json_t **vals;           /* rows * width, borrowed from the document */
+	size_t nvals;
+};
+
+static enum ad_status flatten(json_t *data, struct tensor *t, size_t cap,
+    struct ad_error *err)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(data, i, v) {
+		if (json_is_array(v)) {
+			enum ad_status st = flatten(v, t, cap, err);
+			if (st != AD_OK)
+				return st;
+			continue;
+		}
+		if (t->nvals == cap)
+			return ad_error_set(err, AD_EDATA, "input \"%s\": data holds "
+			    "more values than its shape says", t->name);
+		t->vals[t->nvals++] = v;
+	}
+	return AD_OK;
+}
+
+static enum ad_status read_shape(json_t *in, struct tensor *t,
+    struct ad_error *err)
+{
+	json_t *shape = json_object_get(in, "shape");
+	size_t n = json_array_size(shape);
+	json_int_t dim[2] = { 0, 1 };
+
+	if (!json_is_array(shape) || n < 1 || n > 2)
+		return ad_error_set(err, AD_EDATA, "input \"%s\": shape must be [N] or [N, d]",
+		    t->name);
+	for (size_t k = 0; k < n; k++) {
+		json_t *d = json_array_get(shape, k);
+		if (!json_is_integer(d) || json_integer_value(d) < 0 ||
+		    json_integer_value(d) > (json_int_t)1 << 40)
+			return ad_error_set(err, AD_EDATA, "input \"%s\": shape must hold whole numbers", t->name);
+		dim[k] = json_integer_value(d);
+	}
+	t->rows = (size_t)dim[0];
+	t->width = (size_t)dim[1];
+	return AD_OK;
+}
+
+static enum ad_status read_tensor(json_t *in, size_t idx, struct tensor *t,
+    struct ad_error *err)
+{
+	json_t *name = json_object_get(in, "name");
+	json_t *type = json_object_get(in, "datatype");
+	json_t *data = json_object_get(in, "data");
+	enum ad_status st;
+	size_t n;
+
+	if (!json_is_object(in) || !json_is_string(name))
+		return ad_error_set(err, AD_EDATA, "inputs[%zu]: an object with a "
+		    "\"name\" is expected", idx);
+	t->name = json_string_value(name);
+	if (!json_is_string(type))
+		return ad_error_set(err, AD_EDATA, "input \"%s\": \"datatype\" is missing",
+		    t->name);
+	for (t->type = 0; t->type < NTYPES; t->type++)
+		if (strcmp(json_string_value(type), dtype_names[t->type]) == 0)
+			break;
+	if (t->type == NTYPES)
+		return ad_error_set(err, AD_EDATA, "input \"%s\": datatype %s is not one of FP64, FP32, "
+		    "INT64, INT32, BOOL, BYTES", t->name, json_string_value(type));
+	if ((st = read_shape(in, t, err)) != AD_OK)
+		return st;
+	if (!json_is_array(data))
+		return ad_error_set(err, AD_EDATA, "input \"%s\": \"data\" must be an array",
+		    t->name);
+	if (t->width != 0 && t->rows > SIZE_MAX / sizeof *t->vals / t->width)
+		return ad_error_nomem(err);
+	n = t->rows * t->width;
+	if ((t->vals = ad_calloc(n + 1, sizeof *t->vals)) == NULL)
+		return ad_error_nomem(err);
+	if ((st = flatten(data, t, n, err)) != AD_OK)
+		return st;
+	if (t->nvals != n)
+		return ad_error_set(err, AD_EDATA, "input \"%s\": shape [%zu, %zu] "
+		    "needs %zu values, data has %zu", t->name, t->rows, t->width, n,
+		    t->nvals);
+	return AD_OK;
+}
+
+/* Appends value v of tensor t (element k) as a CSV cell of a column of
+ * type ct named col. */
+static enum ad_status put_cell(struct ad_sbuf *csv, const struct tensor *t,
+    size_t k, enum ad_type ct, const char *col, struct ad_error *err)
+{
+	json_t *v = t->vals[k];
+	char buf[64];
+
+	if (json_is_null(v))
+		return AD_OK;      /* an empty cell: missing */
+	if (ct == AD_TEXT && t->type != BYTES)
+		return ad_error_set(err, AD_EDATA, "input \"%s\": column \"%s\" is "
+		    "text: its datatype must be BYTES, not %s", t->name, col,
+		    dtype_names[t->type]);
+	switch (t->type) {
+	case BYTES:
+		if (!json_is_string(v))
+			break;
+		if (ct != AD_TEXT)
+			return ad_error_set(err, AD_EDATA, "input \"%s\": column "
+			    "\"%s\" is numeric: BYTES is for text columns", t->name,
+			    col);
+		{
+			const char *s = json_string_value(v);
+			size_t n = json_string_length(v), run = 0;
+			enum ad_status st = ad_sbuf_put(csv, "\"", 1, err);
+
+			for (size_t i = 0; i < n && st == AD_OK; i++)
+				if (s[i] == '"') {
+					st = ad_sbuf_put(csv, s + run, i + 1 - run, err);
+					run = i;
+				}
+			if (st == AD_OK)
+				st = ad_sbuf_put(csv, s + run, n - run, err);
+			return st == AD_OK ? ad_sbuf_put(csv, "\"", 1, err) : st;
+		}
+	case BOOL:
+		if (!json_is_boolean(v))
+			break;
+		return ad_sbuf_put(csv, json_is_true(v) ? "1" : "0", 1, err);
+	case INT64:
+	case INT32:
+		if (!json_is_integer(v))
+			break;
+		if (t->type == INT32 && (json_integer_value(v) < INT32_MIN ||
+		    json_integer_value(v) > INT32_MAX))
+			break;
+		snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		return ad_sbuf_puts(csv, buf, err);
+	case FP32:
+		if (!json_is_number(v))
+			break;
+		return put_number(csv, (double)(float)json_number_value(v), err);
+	default:
+		if (!json_is_number(v))
+			break;
+		return put_number(csv, json_number_value(v), err);
+	}
+	return ad_error_set(err, AD_EDATA, "input \"%s\": value %zu is not of "
+	    "datatype %s", t->name, k, dtype_names[t->type]);
+}
+
+/* Which tensor, and where in it, gives each input column. */
+struct source {
+	const struct tensor *t;
+	size_t off;              /* column within a [N, d] tensor */
+};
+
+/* Maps every input column to a tensor named like it, or all of them to one
+ * [N, d] tensor in the inputs' order. */
+static enum ad_status map_sources(const struct tensor *ts, size_t nt,
+    const struct ad_schema *inputs, struct source *src, size_t *nrows,
+    struct ad_error *err)
+{
+	size_t d = inputs->ncols;
+
+	if (nt == 1 && ad_schema_find(inputs, ts[0].name) == SIZE_MAX &&
+	    (d > 1 || ts[0].width == d)) {
+		if (ts[0].width != d)
+			return ad_error_set(err, AD_EDATA, "input \"%s\": shape [%zu, "
+			    "%zu], but the model takes %zu columns (or one input "
+			    "per column, named like it)", ts[0].name, ts[0].rows,
+			    ts[0].width, d);
+		for (size_t c = 0; c < d; c++)
+			src[c] = (struct source){ &ts[0], c };
+		*nrows = ts[0].rows;
+		return AD_OK;
+	}
+	for (size_t k = 0; k < nt; k++) {
+		size_t c = ad_schema_find(inputs, ts[k].name);
+
+		if (c == SIZE_MAX)
+			return ad_error_set(err, AD_EDATA, "input \"%s\" is not a column of the model "
+			    "(it takes %s...)", ts[k].name, inputs->cols[0].name);
+		if (src[c].t != NULL)
+			return ad_error_set(err, AD_EDATA, "input \"%s\" is given twice", ts[k].name);
+		if (ts[k].width != 1)
+			return ad_error_set(err, AD_EDATA, "input \"%s\": shape must "
+			    "be [N] or [N, 1], not [%zu, %zu]", ts[k].name, ts[k].rows,
+			    ts[k].width);
+		if (k > 0 && ts[k].rows != ts[0].rows)
+			return ad_error_set(err, AD_EDATA, "input \"%s\" has %zu rows, "
+			    "input \"%s\" %zu", ts[k].name, ts[k].rows, ts[0].name,
+			    ts[0].rows);
+		src[c] = (struct source){ &ts[k], 0 };
+	}
+	for (size_t c = 0; c < d; c++)
+		if (src[c].t == NULL)
+			return ad_error_set(err, AD_EDATA, "input \"%s\" is missing (one input per column "
+			    "of the model, or one [N, d] tensor)", inputs->cols[c].name);
+	*nrows = ts[0].rows;
+	return AD_OK;
+}
+
+static enum ad_status put_csv_name(struct ad_sbuf *csv, const char *s,
+    struct ad_error *err)
+{
+	struct tensor t = { 0 };
+	json_t *v = json_string(s);
+	enum ad_status st;
+
+	if (v == NULL)
+		return ad_error_nomem(err);
+	t.vals = &v;
+	t.type = BYTES;
+	st = put_cell(csv, &t, 0, AD_TEXT, s, err);
+	json_decref(v);
+	return st;
+}
+
+static enum ad_status write_csv(const struct source *src,
+    const struct ad_schema *inputs, size_t nrows, struct ad_sbuf *csv,
+    struct ad_error *err)
+{
+	size_t d = inputs->ncols;
+	enum ad_status st = AD_OK;
+
+	for (size_t c = 0; c < d && st == AD_OK; c++)
+		if ((c == 0 || (st = ad_sbuf_put(csv, ",", 1, err)) == AD_OK))
+			st = put_csv_name(csv, inputs->cols[c].name, err);
+	if (st == AD_OK)
+		st = ad_sbuf_put(csv, "\n", 1, err);
+	for (size_t i = 0; i < nrows && st == AD_OK; i++) {
+		for (size_t c = 0; c < d && st == AD_OK; c++) {
+			const struct tensor *t = src[c].t;
+			if (c > 0 && (st = ad_sbuf_put(csv, ",", 1, err)) != AD_OK)
+				break;
+			st = put_cell(csv, t, i * t->width + src[c].off,
+			    inputs->cols[c].type, inputs->cols[c].name, err);
+		}
+		if (st == AD_OK)
+			st = ad_sbuf_put(csv, "\n", 1, err);
+	}
+	return st;
+}
+
+static enum ad_status read_outputs(json_t *root, struct ad_infer_req *req,
+    struct ad_error *err)
+{
+	json_t *outs = json_object_get(root, "outputs");
+	json_t *par = json_object_get(root, "parameters"), *o;
+	json_t *k = json_object_get(par, "explain");
+	size_t i;
+
+	if (k != NULL && (!json_is_integer(k) || json_integer_value(k) < 0 ||
+	    json_integer_value(k) > 1048576))
+		return ad_error_set(err, AD_EDATA, "parameters: \"explain\" must be "
+		    "a whole number of features");
+	req->explain = k ? (size_t)json_integer_value(k) : 0;
+	if (outs == NULL) {
+		req->outputs = AD_INFER_SCORE | AD_INFER_FLAG |
+		    (req->explain > 0 ? AD_INFER_EXPLAIN : 0);
+		return AD_OK;
+	}
+	if (!json_is_array(outs))
+		return ad_error_set(err, AD_EDATA, "\"outputs\" must be an array");
+	json_array_foreach(outs, i, o) {
+		const char *n = json_string_value(json_object_get(o, "name"));
+
+		if (n != NULL && strcmp(n, "score") == 0)
+			req->outputs |= AD_INFER_SCORE;
+		else if (n != NULL && strcmp(n, "is_anomaly") == 0)
+			req->outputs |= AD_INFER_FLAG;
+		else if (n != NULL && strcmp(n, "explanation") == 0)
+			req->outputs |= AD_INFER_EXPLAIN;
+		else
+			return ad_error_set(err, AD_EDATA, "outputs[%zu]: the outputs "
+			    "are score, is_anomaly and explanation", i);
+	}
+	if ((req->outputs & AD_INFER_EXPLAIN) && req->explain == 0)
+		req->explain = 1;
+	return AD_OK;
+}
+
+static enum ad_status decode_root(json_t *root, const struct ad_schema *inputs,
+    size_t nfeat, struct ad_infer_req *req, struct ad_error *err)
+{
+	json_t *ins = json_object_get(root, "inputs"), *id;
+	size_t nt = json_array_size(ins), nrows = 0;
+	struct tensor *ts = NULL;
+	struct source *src = NULL;
+	enum ad_status st;
+
+	if (!json_is_object(root))
+		return ad_error_set(err, AD_EDATA, "the request must be a JSON "
+		    "object");
+	if ((id = json_object_get(root, "id")) != NULL) {
+		if (!json_is_string(id))
+			return ad_error_set(err, AD_EDATA, "\"id\" must be a string");
+		if ((req->id = ad_strndup(json_string_value(id),
+		    json_string_length(id))) == NULL)
+			return ad_error_nomem(err);
+	}
+	if ((st = read_outputs(root, req, err)) != AD_OK)
+		return st;
+	if (req->explain > nfeat)
+		return ad_error_set(err, AD_EDATA, "parameters: \"explain\" is %zu, "
+		    "but the model has %zu features", req->explain, nfeat);
+	if (!json_is_array(ins) || nt == 0)
+		return ad_error_set(err, AD_EDATA, "\"inputs\" must be a non-empty "
+		    "array");
+	ts = ad_calloc(nt, sizeof *ts);
+	src = ad_calloc(inputs->ncols + 1, sizeof *src);
+	if (ts == NULL || src == NULL)
+		st = ad_error_nomem(err);
+	for (size_t k = 0; k < nt && st == AD_OK; k++)
+		st = read_tensor(json_array_get(ins, k), k, &ts[k], err);
+	if (st == AD_OK)
+		st = map_sources(ts, nt, inputs, src, &nrows, err);
+	if (st == AD_OK)
+		st = write_csv(src, inputs, nrows, &req->csv, err);
+	req->nrows = nrows;
+	for (size_t k = 0; ts != NULL && k < nt; k++)
+		ad_free(ts[k].vals);
+	ad_free(ts);
+	ad_free(src);
+	return st;
+}
+
+enum ad_status ad_infer_decode(const char *body, size_t len,
+    const struct ad_schema *inputs, size_t nfeat, struct ad_infer_req *req,
+    struct ad_error *err)
+{
+	json_error_t je;
+	json_t *root;
+	enum ad_status st;
+
+	memset(req, 0, sizeof *req);
+	if ((root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je)) == NULL)
+		return ad_error_set(err, AD_EDATA, "malformed JSON at line %d, "
+		    "column %d (byte %d): %s", je.line, je.column, je.position,
+		    je.text);
+	st = decode_root(root, inputs, nfeat, req, err);
+	json_decref(root);
+	return st;
+}
+
+void ad_infer_req_free(struct ad_infer_req *req)
+{
+	if (req == NULL)
+		return;
+	ad_free(req->id);
+	ad_sbuf_free(&req->csv);
+	req->id = NULL;
+}
+
+/* ---- the answer ---- */
+
+enum ad_status ad_infer_answer_begin(struct ad_sbuf *out,
+    const struct ad_infer_req *req, const char *model, const char *version,
+    struct ad_error *err)
+{
+	enum ad_status st;
+
+	if ((st = ad_sbuf_puts(out, "{\"model_name\":", err)) != AD_OK ||
+	    (st = ad_sbuf_json_string(out, model, strlen(model), err)) != AD_OK ||
+	    (st = ad_sbuf_puts(out, ",\"model_version\":", err)) != AD_OK ||
+	    (st = ad_sbuf_json_string(out, version, strlen(version), err)) !=
+	    AD_OK)
+		return st;
+	if (req->id != NULL && ((st = ad_sbuf_puts(out, ",\"id\":", err)) !=
+	    AD_OK || (st = ad_sbuf_json_string(out, req->id, strlen(req->id),
+	    err)) != AD_OK))
+		return st;
+	return ad_sbuf_puts(out, ",\"outputs\":[", err);
+}
+
+static enum ad_status tensor_head(struct ad_sbuf *out, int first,
+    const char *name, const char *type, size_t rows, size_t width,
+    struct ad_error *err)
+{
+	char buf[256];
+
+	if (width > 0)
+		snprintf(buf, sizeof buf, "%s{\"name\":\"%s\",\"datatype\":\"%s\","
+		    "\"shape\":[%zu,%zu],\"data\":[", first ? "" : ",", name, type,
+		    rows, width);
+	else
+		snprintf(buf, sizeof buf, "%s{\"name\":\"%s\",\"datatype\":\"%s\","
+		    "\"shape\":[%zu],\"data\":[", first ? "" : ",", name, type, rows);
+	return ad_sbuf_puts(out, buf, err);
+}
+
+enum ad_status ad_infer_answer_outputs(struct ad_sbuf *out,
+    const struct ad_infer_req *req, const double *score, const double *flag,
+    const struct ad_sbuf *explain, struct ad_error *err)
+{
+	size_t n = req->nrows;
+	int first = 1;
+	enum ad_status st = AD_OK;
+
+	if (req->outputs & AD_INFER_SCORE) {
+		st = tensor_head(out, first, "score", "FP64", n, 0, err);
+		for (size_t i = 0; i < n && st == AD_OK; i++)
+			if (i == 0 || (st = ad_sbuf_put(out, ",", 1, err)) == AD_OK)
+				st = put_number(out, score[i], err);
+		if (st == AD_OK)
+			st = ad_sbuf_puts(out, "]}", err);
+		first = 0;
+	}
+	if (st == AD_OK && (req->outputs & AD_INFER_FLAG)) {
+		st = tensor_head(out, first, "is_anomaly", "BOOL", n, 0, err);
+		for (size_t i = 0; i < n && st == AD_OK; i++)
+			st = ad_sbuf_puts(out, i == 0 ? (flag[i] != 0 ? "true" : "false")
+			    : flag[i] != 0 ? ",true" : ",false", err);
+		if (st == AD_OK)
+			st = ad_sbuf_puts(out, "]}", err);
+		first = 0;
+	}
+	if (st == AD_OK && (req->outputs & AD_INFER_EXPLAIN)) {
+		st = tensor_head(out, first, "explanation", "BYTES", n,
+		    req->explain, err);
+		if (st == AD_OK && explain->len > 0)
+			st = ad_sbuf_put(out, explain->p, explain->len, err);
+		if (st == AD_OK)
+			st = ad_sbuf_puts(out, "]}", err);
+	}
+	return st == AD_OK ? ad_sbuf_puts(out, "]}", err) : st;
+}
+
+enum ad_status ad_infer_error_body(struct ad_sbuf *out, const char *msg,
+    struct ad_error *err)
+{
+	enum ad_status st = ad_sbuf_puts(out, "{\"error\":", err);
+
+	if (st == AD_OK)
+		st = ad_sbuf_json_string(out, msg, strlen(msg), err);
+	return st == AD_OK ? ad_sbuf_puts(out, "}", err) : st;
+}

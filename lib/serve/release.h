@@ -1,0 +1,66 @@
+#ifndef ADKIT_RELEASE_H
+#define ADKIT_RELEASE_H
+/*
+ * One release of a model, as the pipelines publish it: its ad-clean params,
+ * its ad-features params and its model. Scoring rows through a release runs
+ * the batch runners themselves (lib/run: clean, featurize, score) on the
+ * rows, in memory and in turn, so a row scored here gets exactly the numbers
+ * `ad-clean -r P1 | ad-features -r P2 | ad-score -m M` gives it.
+ *
+ * A release is read-only once open: any number of threads may score through
+ * it at once.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ad.h"
+#include "reader.h"
+#include "schema.h"
+
+struct ad_in;
+struct ad_out;
+struct ad_model;
+struct ad_release;
+
+/* Opens a release: the params files (NULL: that stage is skipped) are
+ * checked and remembered by path, the model is loaded; *rel is set on
+ * success. Errors name the file. */
+enum ad_status ad_release_open(struct ad_release **rel,
+    const char *clean_params, const char *features_params,
+    const char *model, struct ad_error *err);
+
+/* Frees rel; NULL is a no-op. */
+void ad_release_free(struct ad_release *rel);
+
+/* The columns a request's rows carry: the first stage's input columns, in
+ * its order (valid while rel is open). */
+const struct ad_schema *ad_release_inputs(const struct ad_release *rel);
+
+/* The model (valid while rel is open). */
+const struct ad_model *ad_release_model(const struct ad_release *rel);
+
+/* What one call asks for. */
+struct ad_release_call {
+	enum ad_format format;   /* of what is written to out */
+	size_t explain;          /* explain_1..explain_K columns */
+};
+
+/* What one call did. */
+struct ad_release_tally {
+	uint64_t rows_in;        /* rows read by the first stage */
+	uint64_t rows_scored;    /* rows that reached the model */
+	uint64_t anomalies;      /* scored rows above the model's threshold */
+	int first_stage_failed;  /* the error is about in's own rows, so its
+	                            line is in's (else a later stage's row) */
+};
+
+/* Scores the rows of in (a CSV with a header, or a binary stream; taken,
+ * closed whatever happens) through rel's stages and writes one row per row
+ * scored to out (borrowed; not flushed): score, is_anomaly, then
+ * explain_1..explain_K. Bad rows fail with the batch runners' errors
+ * (AD_EDATA naming line and column of in). */
+enum ad_status ad_release_score(const struct ad_release *rel,
+    struct ad_in *in, const struct ad_release_call *call, struct ad_out *out,
+    struct ad_release_tally *tally, struct ad_error *err);
+
+#endif
