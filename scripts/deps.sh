@@ -9,8 +9,9 @@ if [ "${1:-}" = "--check" ]; then check=1; shift; fi
 
 pkgs_build="make gcc g++ libc6-dev libcsv-dev libdouble-conversion-dev libfast-float-dev libxxhash-dev libmd-dev libopenblas-dev libsvm-dev pkg-config"
 # jq: the cron job and its tests; mmdebstrap, podman, runc: the image
-# (make image-test); prometheus, prometheus-alertmanager: promtool, amtool.
-pkgs_test="bats bats-assert bats-support mandoc groff-base prometheus prometheus-alertmanager time jq mmdebstrap podman runc"
+# (make image-test); prometheus, prometheus-alertmanager: promtool, amtool;
+# chromium: renders ad-eval's SVG plots for tests/render (make render).
+pkgs_test="bats bats-assert bats-support mandoc groff-base prometheus prometheus-alertmanager time jq mmdebstrap podman runc chromium"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_bench="python3-pandas python3-numpy python3-sklearn python3-scipy hyperfine libsvm-tools"
 
