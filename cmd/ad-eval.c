@@ -72,8 +72,9 @@ static const struct ad_opt opts[] = {
 	    .kfp = AD_KFP_OUT_ARTIFACT,
 	    .help = "the ROC and precision-recall curves as SVG" },
 	{ "plot-series", 0, "FILE", AD_OPT_STRING, A(o.plot_series_path),
-	    .kfp = AD_KFP_OUT_ARTIFACT, .help = "the series along --plot-time as "
-	    "SVG: values, score, threshold, flagged rows, labelled windows" },
+	    .kfp = AD_KFP_OUT_ARTIFACT, .help = "the rows along --plot-time (or "
+	    "their number) as SVG: values, score, threshold, flagged rows, "
+	    "labelled windows" },
 	{ "plot-time", 0, "COL", AD_OPT_STRING, A(o.plot_time),
 	    .kfp = AD_KFP_STRING, .help = "the time column of --plot-series: "
 	    "ISO-8601 times (UTC) or plain numbers" },
@@ -118,8 +119,7 @@ static const struct ad_cli_cmd cmd = {
 	    "  ad-eval --min-auc 0.9 --prom /var/lib/node/adkit.prom scored.csv "
 	    "|| alert\n"
 	    "  ad-eval --compare challenger --plot roc.svg scored.csv\n"
-	    "  ad-eval --threshold 0.6 --plot-time timestamp --plot-values cpu "
-	    "--plot-series cpu.svg scored.csv\n",
+	    "  ad-eval --plot-time timestamp --plot-series s.svg scored.csv\n",
 	.blocks = blocks,
 	.nblocks = sizeof blocks / sizeof blocks[0],
 	.footer = "Exit status: 0 success, 1 a quality gate missed, 2 usage "

@@ -425,6 +425,30 @@ static void column_stats(const struct ad_svg_series *s,
 	}
 }
 
+/* Marks the pixel columns of each labelled window: a run of rows shaded
+ * one after the other covers the columns from its first row to its last. */
+static void mark_windows(const struct ad_svg_series *s, double x0, double x1,
+    unsigned char *windows)
+{
+	size_t i = 0;
+
+	while (s->shade != NULL && i < s->n) {
+		size_t a, b, end = i;
+
+		if (!s->shade[i] || !isfinite(s->x[i])) {
+			i++;
+			continue;
+		}
+		while (end + 1 < s->n && s->shade[end + 1] && isfinite(s->x[end + 1]))
+			end++;
+		a = column_of(s->x[i], x0, x1);
+		b = column_of(s->x[end], x0, x1);
+		for (size_t c = a < b ? a : b; c <= (a < b ? b : a); c++)
+			windows[c] = 1;
+		i = end + 1;
+	}
+}
+
 /* Shades the columns inside labelled windows, runs of them as one box. */
 static void shade_windows(struct ad_emit *e, const unsigned char *in,
     int top, int bottom)
@@ -553,9 +577,7 @@ enum ad_status ad_svg_write_series(struct ad_out *out,
 		x0 -= s->time_axis ? 30 : 0.5;
 		x1 += s->time_axis ? 30 : 0.5;
 	}
-	for (size_t i = 0; s->shade != NULL && i < s->n; i++)
-		if (s->shade[i] && isfinite(s->x[i]))
-			windows[column_of(s->x[i], x0, x1)] = 1;
+	mark_windows(s, x0, x1, windows);
 	for (size_t p = 0; p < s->npanels; p++)
 		height += S_GAP + (p + 1 == s->npanels ? S_SCORE_H : S_VALUE_H);
 	height += 72;
@@ -591,6 +613,12 @@ enum ad_status ad_svg_write_series(struct ad_out *out,
 	ad_emit_printf(&e, "<text class=\"tick\" x=\"%d\" y=\"%d\" "
 	    "text-anchor=\"middle\">", S_LEFT + S_PW / 2, top + 34);
 	put_text(&e, s->xlabel);
+	if (s->time_axis) {
+		/* the ticks may show times of day only: the date they start on */
+		char from[64];
+		time_label(from, sizeof from, x0, 86400, 0);
+		ad_emit_printf(&e, ", from %s", from);
+	}
 	ad_emit_raw(&e, "</text>\n");
 	series_legend(&e, s, top + 56);
 	ad_emit_raw(&e, "</svg>\n");

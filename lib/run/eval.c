@@ -118,6 +118,7 @@ struct run {
 	size_t tcol;                 /* the time column's input index */
 	size_t vcol[AD_EVAL_MODELS]; /* the --plot-values columns' */
 	double vbuf[AD_EVAL_MODELS]; /* a row's values */
+	uint64_t series_rows;        /* rows drawn by their number so far */
 	struct points roc[AD_EVAL_MODELS], pr[AD_EVAL_MODELS];
 	char by_num[AD_NUM_MAXLEN];  /* a numeric --by value as text */
 };
@@ -197,13 +198,16 @@ static enum ad_status find_column(struct run *r, enum cell c, const char *name,
 	return AD_OK;
 }
 
-/* The time and value columns of --plot-time, and the rows' store. */
+/* The time and value columns of --plot-series (without --plot-time, the
+ * rows are drawn by their number), and the rows' store. */
 static enum ad_status choose_series(struct run *r, struct ad_error *err)
 {
 	const struct ad_eval_opts *o = r->o;
 	const char *name = ad_reader_name(r->rd);
 
-	if ((r->tcol = ad_schema_find(r->in, o->plot_time)) == SIZE_MAX)
+	r->tcol = SIZE_MAX;
+	if (o->plot_time != NULL &&
+	    (r->tcol = ad_schema_find(r->in, o->plot_time)) == SIZE_MAX)
 		return ad_error_at(err, AD_EDATA, name, 0, 0, "--plot-time: column "
 		    "\"%s\" is not in the input", o->plot_time);
 	for (size_t j = 0; j < o->plot_values.n; j++) {
@@ -230,7 +234,9 @@ static enum ad_status keep_row(struct run *r, const struct ad_block *b,
 	size_t len;
 	double t;
 
-	if (r->in->cols[r->tcol].type == AD_NUMERIC) {
+	if (r->tcol == SIZE_MAX) {
+		t = (double)++r->series_rows;
+	} else if (r->in->cols[r->tcol].type == AD_NUMERIC) {
 		t = num[r->tcol];
 	} else {
 		s = ad_block_text(b, i, r->tcol, &len);
@@ -295,7 +301,7 @@ static enum ad_status choose(struct run *r, struct ad_error *err)
 			    "--threshold, --top-k or --contamination",
 			    ad_eval_report_gate_option(g));
 	r->paired = r->nmodels > 1;
-	if (o->plot_time != NULL && (st = choose_series(r, err)) != AD_OK)
+	if (o->plot_series_path != NULL && (st = choose_series(r, err)) != AD_OK)
 		return st;
 	r->with_flags = r->paired && o->bootstrap > 0 && r->decision != D_NONE;
 	return AD_OK;
@@ -951,12 +957,11 @@ static enum ad_status check_options(const struct ad_eval_opts *o,
 	if (o->pred != NULL && o->decide != AD_DECIDE_AUTO)
 		return ad_error_set(err, AD_EUSAGE, "--pred cannot be combined "
 		    "with --threshold, --top-k or --contamination");
-	if ((o->plot_time == NULL) != (o->plot_series_path == NULL))
-		return ad_error_set(err, AD_EUSAGE, "--plot-time and --plot-series "
-		    "go together: the time column and the SVG file");
-	if (o->plot_values.n > 0 && o->plot_time == NULL)
-		return ad_error_set(err, AD_EUSAGE, "--plot-values needs "
-		    "--plot-time");
+	if (o->plot_series_path == NULL && (o->plot_time != NULL ||
+	    o->plot_values.n > 0))
+		return ad_error_set(err, AD_EUSAGE, "%s needs --plot-series, the "
+		    "SVG file to draw in", o->plot_time != NULL ? "--plot-time" :
+		    "--plot-values");
 	return AD_OK;
 }
 
@@ -1049,12 +1054,14 @@ static enum ad_status write_series(const struct run *r,
 	struct ad_eval_series_look look;
 	char title[1024];
 
+	const char *along = r->o->plot_time ? r->o->plot_time : "row";
+
 	snprintf(title, sizeof title, "%s along %s: %llu rows, %llu anomalous",
-	    rep->label[0], r->o->plot_time,
+	    rep->label[0], along,
 	    (unsigned long long)(r->all.npos + r->all.nneg),
 	    (unsigned long long)r->all.npos);
 	look.title = title;
-	look.time = r->o->plot_time;
+	look.time = along;
 	look.score = rep->label[0];
 	look.values = r->o->plot_values.v;
 	look.by_pred = r->decision == D_PRED;
