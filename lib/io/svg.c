@@ -68,6 +68,25 @@ static void put_text(struct ad_emit *e, const char *s)
 	ad_emit_raw(e, run);
 }
 
+/* The document's start: the XML declaration, the svg element of width x
+ * height, the style rules, a white background and the title centred at
+ * baseline title_y. */
+static void document_head(struct ad_emit *e, int width, int height,
+    const char *style, int title_y, const char *title)
+{
+	ad_emit_printf(e, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
+	    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+	    "font-family=\"DejaVu Sans, Arial, Helvetica, sans-serif\">\n"
+	    "<style>\n", width, height, width, height);
+	ad_emit_raw(e, style);
+	ad_emit_printf(e, "</style>\n<rect width=\"100%%\" height=\"100%%\" "
+	    "fill=\"#ffffff\"/>\n<text class=\"title\" x=\"%d\" y=\"%d\" "
+	    "text-anchor=\"middle\">", width / 2, title_y);
+	put_text(e, title);
+	ad_emit_raw(e, "</text>\n");
+}
+
 /* Panel coordinates of a point of the unit square. */
 static double px_of(double x)
 {
@@ -226,22 +245,12 @@ enum ad_status ad_svg_write(struct ad_out *out, const char *title,
 	height += lines * LEGEND_ROW + (lines > 0 ? 24 : 0);
 
 	ad_emit_init(&e, out, err);
-	ad_emit_printf(&e, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
-	    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-	    "font-family=\"DejaVu Sans, Arial, Helvetica, sans-serif\">\n",
-	    width, height, width, height);
-	ad_emit_printf(&e, "<style>\n"
-	    ".grid { stroke: #e4e4e4; stroke-width: 1; }\n"
+	document_head(&e, width, height, ".grid { stroke: #e4e4e4; stroke-width: 1; }\n"
 	    ".chance { stroke: #999999; stroke-width: 1; stroke-dasharray: 3 3; }\n"
 	    ".tick { font-size: 12px; fill: #222222; }\n"
 	    ".label { font-size: 14px; fill: #222222; }\n"
-	    ".title { font-size: 15px; font-weight: bold; fill: #222222; }\n"
-	    "</style>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n"
-	    "<text class=\"title\" x=\"%d\" y=\"24\" text-anchor=\"middle\">",
-	    width / 2);
-	put_text(&e, title);
-	ad_emit_raw(&e, "</text>\n");
+	    ".title { font-size: 15px; font-weight: bold; fill: #222222; }\n",
+	    24, title);
 	for (size_t i = 0; i < npanels; i++)
 		panel(&e, &panels[i], (int)i);
 	ad_emit_raw(&e, "</svg>\n");
@@ -582,25 +591,15 @@ enum ad_status ad_svg_write_series(struct ad_out *out,
 		height += S_GAP + (p + 1 == s->npanels ? S_SCORE_H : S_VALUE_H);
 	height += 72;
 	ad_emit_init(&e, out, err);
-	ad_emit_printf(&e, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
-	    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-	    "font-family=\"DejaVu Sans, Arial, Helvetica, sans-serif\">\n",
-	    S_WIDTH, height, S_WIDTH, height);
-	ad_emit_printf(&e, "<style>\n"
-	    ".grid { stroke: #e4e4e4; stroke-width: 1; }\n"
+	document_head(&e, S_WIDTH, height, ".grid { stroke: #e4e4e4; "
+	    "stroke-width: 1; }\n"
 	    ".tick { font-size: 12px; fill: #222222; }\n"
 	    ".label { font-size: 13px; font-weight: bold; fill: #222222; }\n"
 	    ".title { font-size: 15px; font-weight: bold; fill: #222222; }\n"
 	    ".window { fill: #f4a582; fill-opacity: 0.6; stroke: none; }\n"
 	    ".flag { fill: #d62728; stroke: #ffffff; stroke-width: 0.5; }\n"
 	    ".threshold { stroke: #7b3294; stroke-width: 1.5; "
-	    "stroke-dasharray: 6 4; }\n"
-	    "</style>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n"
-	    "<text class=\"title\" x=\"%d\" y=\"26\" text-anchor=\"middle\">",
-	    S_WIDTH / 2);
-	put_text(&e, s->title);
-	ad_emit_raw(&e, "</text>\n");
+	    "stroke-dasharray: 6 4; }\n", 26, s->title);
 	top = S_HEADER;
 	for (size_t p = 0; p < s->npanels; p++) {
 		int h = p + 1 == s->npanels ? S_SCORE_H : S_VALUE_H;
