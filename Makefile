@@ -54,7 +54,7 @@ OBJ = $(BUILD)/obj
 LIB_OBJS = $(LIB_C:lib/%.c=$(OBJ)/%.o) $(LIB_CC:lib/%.cc=$(OBJ)/%.o)
 LIBA = $(BUILD)/libadkit.a
 
-.PHONY: all deps test check unit bats headers manlint fuzz-replay asan fault \
+.PHONY: all deps test check unit bats headers manlint fuzz-replay asan fault render \
 	demo install clean fuzz fuzz-build fuzz-long bench image image-test image-clean \
 	components
 
@@ -138,6 +138,7 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@rm -rf build/log; mkdir -p build/log
 	$(MAKE) --no-print-directory check LOG=build/log/plain
+	$(MAKE) --no-print-directory render LOG=build/log/render
 	$(MAKE) --no-print-directory asan LOG=build/log/asan
 	$(MAKE) --no-print-directory image-test LOG=build/log/image
 	@scripts/test-summary.sh build/log/*
@@ -166,6 +167,12 @@ bats: $(CMDS:%=$(BUILD)/bin/%) $(BUILD)/fault/shortread.so
 	@$(LOGGED) ADKIT_BIN=$(abspath $(BUILD)/bin) ADKIT_SANITIZED=$(if $(SAN),1) \
 		ADKIT_SHIM=$(abspath $(BUILD)/fault/shortread.so) \
 		bats tests/bats | tee -a $(LOG)-bats.log
+
+# ad-eval's plots rendered by headless Chromium and checked by their pixels
+# (tests/render); in `make test`, not in `make check`: it needs chromium.
+render: $(BUILD)/bin/ad-eval
+	@$(LOGGED) ADKIT_BIN=$(abspath $(BUILD)/bin) \
+		bats tests/render | tee -a $(LOG)-render.log
 
 # Every command with its Nth allocation failing, N = 1, 2, ...; meant for
 # the sanitized build, which `asan` runs it in.

@@ -18,6 +18,8 @@ struct args {
 
 static enum ad_status take_gate(const struct ad_opt *row, void *opts,
     const char *arg, struct ad_error *err);
+static enum ad_status take_name(const struct ad_opt *row, void *opts,
+    const char *arg, struct ad_error *err);
 
 #define GATE(name, gate, text) { name, 0, "X", AD_OPT_CUSTOM, \
 	A(o.min[gate]), .hook = take_gate, .kfp = AD_KFP_FLOAT, .help = text }
@@ -46,8 +48,9 @@ static const struct ad_opt opts[] = {
 	    AD_OPT_GIVEN(struct args, contaminations), .kfp = AD_KFP_FLOAT,
 	    .help = "flag the top fraction F of the rows, 0 < F <= 1" },
 	AD_OPT_HEADING("Comparing a challenger scored on the same rows:"),
-	{ "compare", 0, "COL", AD_OPT_STRING, A(o.compare), .kfp = AD_KFP_STRING,
-	    .help = "evaluate COL too; DeLong's test of the ROC-AUCs" },
+	{ "compare", 0, "COL", AD_OPT_CUSTOM, A(o.compare), .hook = take_name,
+	    .kfp = AD_KFP_STRING, .help = "evaluate COL too, against --score: "
+	    "DeLong's test of the ROC-AUCs (repeatable, up to 8)" },
 	{ "bootstrap", 0, "N", AD_OPT_U64, A(o.bootstrap), .umax = 1000000,
 	    AD_OPT_GIVEN(struct args, bootstrap_set), .def = "1000",
 	    .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_INTEGER,
@@ -68,6 +71,16 @@ static const struct ad_opt opts[] = {
 	{ "plot", 0, "FILE", AD_OPT_STRING, A(o.plot_path),
 	    .kfp = AD_KFP_OUT_ARTIFACT,
 	    .help = "the ROC and precision-recall curves as SVG" },
+	{ "plot-series", 0, "FILE", AD_OPT_STRING, A(o.plot_series_path),
+	    .kfp = AD_KFP_OUT_ARTIFACT, .help = "the rows along --plot-time (or "
+	    "their number) as SVG: values, score, threshold, flagged rows, "
+	    "labelled windows" },
+	{ "plot-time", 0, "COL", AD_OPT_STRING, A(o.plot_time),
+	    .kfp = AD_KFP_STRING, .help = "the time column of --plot-series: "
+	    "ISO-8601 times (UTC) or plain numbers" },
+	{ "plot-values", 0, "COL", AD_OPT_CUSTOM, A(o.plot_values),
+	    .hook = take_name, .kfp = AD_KFP_STRING, .help = "draw column COL "
+	    "above the score in --plot-series (repeatable, up to 9)" },
 	{ "kfp-metrics", 0, "FILE", AD_OPT_STRING, A(o.kfp_metrics_path),
 	    .kfp = AD_KFP_OUT_METRICS, .kfp_name = "mlpipeline_metrics",
 	    .help = "Kubeflow Pipelines metrics JSON" },
@@ -77,8 +90,10 @@ static const struct ad_opt opts[] = {
 	    "curve" },
 	{ "prom", 0, "FILE", AD_OPT_STRING, A(o.prom_path),
 	    .kfp = AD_KFP_OUT_ARTIFACT, .help = "Prometheus textfile metrics" },
-	{ "name", 0, "NAME", AD_OPT_STRING, A(o.name), .kfp = AD_KFP_STRING,
-	    .help = "the model label of the metrics (default: the score column)" },
+	{ "name", 0, "NAME", AD_OPT_CUSTOM, A(o.name), .hook = take_name,
+	    .kfp = AD_KFP_STRING, .help = "label the --score column's metrics "
+	    "and curves NAME (repeatable: then each --compare's, in order; "
+	    "default: the columns)" },
 	AD_OPT_HEADING("Common options:"),
 	AD_CLI_OPT_INPUT,
 	AD_CLI_OPT_OUTPUT("FILE", AD_KFP_OUT_ARTIFACT, "report", "write the "
@@ -103,7 +118,8 @@ static const struct ad_cli_cmd cmd = {
 	    "  ad-score -m model new.csv | ad-eval -F text\n"
 	    "  ad-eval --min-auc 0.9 --prom /var/lib/node/adkit.prom scored.csv "
 	    "|| alert\n"
-	    "  ad-eval --compare challenger --plot roc.svg scored.csv\n",
+	    "  ad-eval --compare challenger --plot roc.svg scored.csv\n"
+	    "  ad-eval --plot-time timestamp --plot-series s.svg scored.csv\n",
 	.blocks = blocks,
 	.nblocks = sizeof blocks / sizeof blocks[0],
 	.footer = "Exit status: 0 success, 1 a quality gate missed, 2 usage "
@@ -125,17 +141,37 @@ static enum ad_status take_gate(const struct ad_opt *row, void *opts,
 	return ad_opt_parse_double(opt, arg, 0, 1, min, err);
 }
 
+/* A repeatable name (--compare, --name): appended, never empty, at most
+ * AD_EVAL_MODELS (--compare: one fewer, the --score column being first). */
+static enum ad_status take_name(const struct ad_opt *row, void *opts,
+    const char *arg, struct ad_error *err)
+{
+	struct ad_eval_names *n = (struct ad_eval_names *)(void *)
+	    ((char *)opts + row->dst);
+	size_t cap = strcmp(row->name, "compare") == 0 ? AD_EVAL_MODELS - 1 :
+	    AD_EVAL_MODELS;
+
+	if (arg == NULL)
+		return AD_OK;
+	if (arg[0] == '\0')
+		return ad_error_set(err, AD_EUSAGE, "--%s must not be empty",
+		    row->name);
+	if (n->n == cap)
+		return ad_error_set(err, AD_EUSAGE, "--%s: at most %zu", row->name,
+		    cap);
+	n->v[n->n++] = arg;
+	return AD_OK;
+}
+
 /* Checks what one option alone cannot. */
 static enum ad_status check(const struct args *a, struct ad_error *err)
 {
 	if (a->thresholds + a->top_ks + a->contaminations > 1)
 		return ad_error_set(err, AD_EUSAGE, "give one of --threshold, "
 		    "--top-k and --contamination");
-	if (a->bootstrap_set && a->o.compare == NULL)
+	if (a->bootstrap_set && a->o.compare.n == 0)
 		return ad_error_set(err, AD_EUSAGE, "--bootstrap and --seed need "
 		    "--compare");
-	if (a->o.name != NULL && a->o.name[0] == '\0')
-		return ad_error_set(err, AD_EUSAGE, "--name must not be empty");
 	return AD_OK;
 }
 

@@ -126,6 +126,23 @@ def merge_models_op(models: dsl.Input[list[dsl.Model]],
                              args=['{{$}}', output.path])
 
 
+@dsl.container_component
+def tag_shard_op(part: int, scored: dsl.Input[dsl.Dataset],
+                 output: dsl.Output[dsl.Dataset]):
+    """A shard's scored rows behind its part number, for join_shards_op."""
+    return dsl.ContainerSpec(image=IMAGE, command=_step('tag-shard'),
+                             args=[part, scored.path, output.path])
+
+
+@dsl.container_component
+def join_shards_op(shards: dsl.Input[list[dsl.Dataset]],
+                   output: dsl.Output[dsl.Dataset]):
+    """The tagged shards' rows in part order, under one header."""
+    # '{{$}}': the executor input, as in merge_models_op.
+    return dsl.ContainerSpec(image=IMAGE, command=_step('join-shards'),
+                             args=['{{$}}', output.path])
+
+
 def import_data(uri, name):
     """A data set at uri (gs://, s3://, minio://) as a Dataset artifact."""
     task = dsl.importer(artifact_uri=uri, artifact_class=dsl.Dataset,

@@ -10,9 +10,10 @@ if [ "${1:-}" = "--check" ]; then check=1; shift; fi
 # libmicrohttpd-dev, libjansson-dev: ad-serve's HTTP server and JSON decoder.
 pkgs_build="make gcc g++ libc6-dev libcsv-dev libdouble-conversion-dev libfast-float-dev libxxhash-dev libmd-dev libopenblas-dev libsvm-dev libmicrohttpd-dev libjansson-dev pkg-config"
 # jq: the cron job and its tests; mmdebstrap, podman, runc: the image
-# (make image-test); prometheus, prometheus-alertmanager: promtool, amtool.
+# (make image-test); prometheus, prometheus-alertmanager: promtool, amtool;
+# chromium: renders ad-eval's SVG plots for tests/render (make render);
 # curl: ad-serve.bats talks to the server over loopback.
-pkgs_test="curl bats bats-assert bats-support mandoc groff-base prometheus prometheus-alertmanager time jq mmdebstrap podman runc"
+pkgs_test="curl bats bats-assert bats-support mandoc groff-base prometheus prometheus-alertmanager time jq mmdebstrap podman runc chromium"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_bench="python3-pandas python3-numpy python3-sklearn python3-scipy hyperfine libsvm-tools"
 

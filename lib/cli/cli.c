@@ -454,6 +454,10 @@ static enum ad_status check_table(const struct ad_cli_cmd *cmd,
 			return ad_error_set(err, AD_EUSAGE, "option table: --%s "
 			    "must be an output left out for an optional input",
 			    o->name);
+		if (o->kfp_instead && (o->kfp_unless == NULL ||
+		    row_named(cmd, o->kfp_instead) == NULL))
+			return ad_error_set(err, AD_EUSAGE, "option table: --%s "
+			    "has no option to write it instead", o->name);
 		for (size_t j = 0; j < i && o->kfp > AD_KFP_FIXED; j++) {
 			const struct ad_opt *p = row_at(cmd, j);
 			char a[64], b[64];
@@ -572,6 +576,12 @@ static void yaml_arg(FILE *f, const struct ad_cli_cmd *cmd,
 		yaml_opt(f, o, "");
 		fputs(", ", f);
 		yaml_placeholder(f, o);
+		if (unless != NULL && unless->kfp_instead != NULL) {
+			fputs(", ", f);
+			yaml_opt(f, row_named(cmd, unless->kfp_instead), "");
+			fputs(", ", f);
+			yaml_placeholder(f, unless);
+		}
 		if (unless != NULL) {
 			fputs("], else: [", f);
 			yaml_opt(f, unless, "");

@@ -104,6 +104,9 @@ struct ad_opt {
 	int kfp_required;      /* a step cannot run without this input */
 	const char *kfp_unless; /* an output left out when the input of this
 	                        * long name is given (--save unless --restore) */
+	const char *kfp_instead; /* with kfp_unless: the long name of the
+	                        * option that writes this output when that input
+	                        * is given (--applied for --save) */
 };
 
 /* The destination field of a row: .dst = offsetof(type, field). */

@@ -15,6 +15,8 @@ enum { MAX_PARAMS_BYTES = 256 << 20 };
 
 struct ad_params {
 	char *name;
+	char *text;      /* the file as read, for ad_params_copy */
+	size_t textlen;
 	struct ad_pline *lines;
 	size_t n;
 };
@@ -35,6 +37,7 @@ void ad_params_free(struct ad_params *p)
 		free_line(&p->lines[i]);
 	ad_free(p->lines);
 	ad_free(p->name);
+	ad_free(p->text);
 	ad_free(p);
 }
 
@@ -279,14 +282,31 @@ enum ad_status ad_params_load(struct ad_params **out, const char *path,
 		    "empty params file");
 out:
 	free_line(&first);
-	ad_free(text);
 	ad_free(scratch);
 	if (st != AD_OK) {
+		ad_free(text);
 		ad_params_free(p);
 		return st;
 	}
+	p->text = text;
+	p->textlen = len;
 	*out = p;
 	return AD_OK;
+}
+
+enum ad_status ad_params_copy(struct ad_out *out, const char *path,
+    const char *command, struct ad_error *err)
+{
+	struct ad_params *p;
+	enum ad_status st;
+
+	/* loaded again, not only copied: what is written is a params file of
+	 * command, as the run that applied it checked */
+	if ((st = ad_params_load(&p, path, command, err)) != AD_OK)
+		return st;
+	st = ad_out_write(out, p->text, p->textlen, err);
+	ad_params_free(p);
+	return st;
 }
 
 size_t ad_params_count(const struct ad_params *p)

@@ -47,6 +47,12 @@ enum ad_status ad_params_number(const struct ad_params *p,
 enum ad_status ad_params_expect(const struct ad_params *p,
     const struct ad_pline *l, size_t n, struct ad_error *err);
 
+/* Writes the bytes of the params file path of command to out, after
+ * loading it with every check of ad_params_load: the params a run applied
+ * (-r), for a pipeline that keeps each step's params beside its output. */
+enum ad_status ad_params_copy(struct ad_out *out, const char *path,
+    const char *command, struct ad_error *err);
+
 /* Frees p; NULL is a no-op. */
 void ad_params_free(struct ad_params *p);
 

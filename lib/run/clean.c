@@ -74,6 +74,7 @@ struct run {
 	size_t rowcap;
 	struct ad_outset *outset;     /* the outputs below */
 	struct ad_out *out, *save, *report, *prom;
+	struct ad_out *applied;       /* --applied */
 	struct ad_replay *replay;     /* rows waiting for the fills learned */
 	struct ad_reject_out rej;   /* --rejects */
 	struct ad_writer *w;
@@ -1004,6 +1005,8 @@ static enum ad_status check_options(const struct ad_clean_opts *o,
 {
 	const char *clash = NULL;
 
+	if (o->restore_path == NULL && o->applied_path != NULL)
+		return ad_error_set(err, AD_EUSAGE, "--applied needs --restore");
 	if (o->restore_path == NULL)
 		return o->n_select > 0 && o->n_drop > 0 ? ad_error_set(err,
 		    AD_EUSAGE, "--select and --drop cannot be combined") : AD_OK;
@@ -1037,7 +1040,8 @@ static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 {
 	const struct ad_clean_opts *o = r->o;
 	const struct ad_outset_entry e[] = {
-		{ &r->save, o->save_path }, { &r->report, o->report_path },
+		{ &r->save, o->save_path }, { &r->applied, o->applied_path },
+		{ &r->report, o->report_path },
 		{ &r->prom, o->prom_path }, { &r->rej.out, o->rejects_path },
 		{ &r->out, o->to ? NULL : o->output ? o->output : "-" },
 	};
@@ -1154,6 +1158,8 @@ static enum ad_status commit(struct run *r, struct ad_error *err)
 
 	if (r->save != NULL)
 		st = save_params(r, err);
+	if (st == AD_OK && r->applied != NULL)
+		st = ad_params_copy(r->applied, r->o->restore_path, COMMAND, err);
 	if (st == AD_OK && r->report != NULL)
 		st = write_report(r, err);
 	if (st == AD_OK && r->prom != NULL)

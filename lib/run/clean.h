@@ -48,6 +48,7 @@ struct ad_clean_opts {
 	size_t n_drop;
 	const char *save_path;      /* -s */
 	const char *restore_path;   /* -r */
+	const char *applied_path;   /* --applied: a copy of -r's file */
 	const char *report_path;    /* --report JSON */
 	const char *prom_path;      /* --prom textfile metrics */
 };

@@ -26,6 +26,7 @@
 #include "block.h"
 #include "eval.h"
 #include "eval_report.h"
+#include "eval_series.h"
 #include "hashmap.h"
 #include "metrics.h"
 #include "num.h"
@@ -74,10 +75,10 @@ struct group {
 	uint64_t missing[CELLS];    /* rows skipped for a missing cell */
 	uint64_t used;              /* rows evaluated */
 	uint64_t npos, nneg;        /* of them, labelled anomalous and normal */
-	struct keys k[2];           /* [0]: --score, [1]: --compare */
+	struct keys k[AD_EVAL_MODELS];  /* [0]: --score, then each --compare */
 	struct ad_confusion pred;   /* the prediction column against labels */
-	struct ad_eval_model m[2];
-	struct ad_delong delong;
+	struct ad_eval_model m[AD_EVAL_MODELS];
+	struct ad_delong delong[AD_EVAL_MODELS];  /* [j]: model j against [0] */
 };
 
 /* Curve points thinned for drawing (see STEP). */
@@ -96,9 +97,12 @@ struct run {
 	const struct ad_schema *in;
 	const char *name[CELLS];     /* the columns' names; NULL: not used */
 	size_t col[CELLS];           /* their input indexes */
+	size_t nmodels;              /* the --score column and challengers */
+	const char *model[AD_EVAL_MODELS];  /* their columns */
+	size_t mcol[AD_EVAL_MODELS]; /* and input indexes */
 	enum decision decision;
 	uint64_t k;                  /* top-k or contamination: rows flagged */
-	uint64_t tkey[2];            /* the thresholds' keys (FLAG_NONE) */
+	uint64_t tkey[AD_EVAL_MODELS]; /* the thresholds' keys (FLAG_NONE) */
 	int paired;                  /* --compare */
 	int with_flags;              /* keep decisions per row for the bootstrap */
 	struct group all;
@@ -106,22 +110,41 @@ struct run {
 	size_t ngroups, capgroups;
 	struct ad_hashmap *group_index; /* --by value -> its index in groups,
 	                                   until the groups are sorted */
-	struct ad_bootstrap boot;
+	struct ad_bootstrap boot[AD_EVAL_MODELS];  /* [j]: model j against [0] */
 	struct ad_outset *outset;    /* the outputs below */
 	struct ad_out *out, *curves, *plot, *kfp_metrics, *kfp_ui, *prom;
-	struct points roc[2], pr[2];
+	struct ad_out *series;       /* --plot-series */
+	struct ad_eval_series *rows; /* --plot-time: the rows as read */
+	size_t tcol;                 /* the time column's input index */
+	size_t vcol[AD_EVAL_MODELS]; /* the --plot-values columns' */
+	double vbuf[AD_EVAL_MODELS]; /* a row's values */
+	uint64_t series_rows;        /* rows drawn by their number so far */
+	struct points roc[AD_EVAL_MODELS], pr[AD_EVAL_MODELS];
 	char by_num[AD_NUM_MAXLEN];  /* a numeric --by value as text */
 };
 
 /* Whether column name is one of the score columns. */
 static int is_score_column(const struct ad_eval_opts *o, const char *name)
 {
-	return strcmp(name, o->score) == 0 ||
-	    (o->compare != NULL && strcmp(name, o->compare) == 0);
+	if (strcmp(name, o->score) == 0)
+		return 1;
+	for (size_t j = 0; j < o->compare.n; j++)
+		if (strcmp(name, o->compare.v[j]) == 0)
+			return 1;
+	return 0;
 }
 
-/* The types of a CSV input's columns: the score columns numeric, the
- * others text, whatever their values look like. */
+/* Whether column name is drawn by --plot-values. */
+static int is_value_column(const struct ad_eval_opts *o, const char *name)
+{
+	for (size_t j = 0; j < o->plot_values.n; j++)
+		if (strcmp(name, o->plot_values.v[j]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The types of a CSV input's columns: the score and --plot-values columns
+ * numeric, the others text, whatever their values look like. */
 static enum ad_status choose_types(struct run *r, struct ad_error *err)
 {
 	const struct ad_schema *names = ad_reader_schema(r->rd);
@@ -130,7 +153,8 @@ static enum ad_status choose_types(struct run *r, struct ad_error *err)
 	for (size_t c = 0; c < names->ncols && st == AD_OK; c++) {
 		const char *n = names->cols[c].name;
 		st = ad_schema_add(r->types, n, strlen(n),
-		    is_score_column(r->o, n) ? AD_NUMERIC : AD_TEXT, err);
+		    is_score_column(r->o, n) || is_value_column(r->o, n) ?
+		    AD_NUMERIC : AD_TEXT, err);
 	}
 	return st;
 }
@@ -174,6 +198,63 @@ static enum ad_status find_column(struct run *r, enum cell c, const char *name,
 	return AD_OK;
 }
 
+/* The time and value columns of --plot-series (without --plot-time, the
+ * rows are drawn by their number), and the rows' store. */
+static enum ad_status choose_series(struct run *r, struct ad_error *err)
+{
+	const struct ad_eval_opts *o = r->o;
+	const char *name = ad_reader_name(r->rd);
+
+	r->tcol = SIZE_MAX;
+	if (o->plot_time != NULL &&
+	    (r->tcol = ad_schema_find(r->in, o->plot_time)) == SIZE_MAX)
+		return ad_error_at(err, AD_EDATA, name, 0, 0, "--plot-time: column "
+		    "\"%s\" is not in the input", o->plot_time);
+	for (size_t j = 0; j < o->plot_values.n; j++) {
+		size_t c = ad_schema_find(r->in, o->plot_values.v[j]);
+		if (c == SIZE_MAX)
+			return ad_error_at(err, AD_EDATA, name, 0, 0, "--plot-values: "
+			    "column \"%s\" is not in the input", o->plot_values.v[j]);
+		if (r->in->cols[c].type != AD_NUMERIC)
+			return ad_error_at(err, AD_EDATA, name, 0, c + 1,
+			    "--plot-values: column \"%s\" holds text, not numbers",
+			    o->plot_values.v[j]);
+		r->vcol[j] = c;
+	}
+	return ad_eval_series_new(&r->rows, o->plot_values.n, err);
+}
+
+/* Keeps row i for --plot-time: its time, score, values, label and
+ * prediction (missing ones as gaps). */
+static enum ad_status keep_row(struct run *r, const struct ad_block *b,
+    size_t i, enum mark label, enum mark pred, struct ad_error *err)
+{
+	const double *num = b->num + i * b->ncols;
+	const char *s, *why;
+	size_t len;
+	double t;
+
+	if (r->tcol == SIZE_MAX) {
+		t = (double)++r->series_rows;
+	} else if (r->in->cols[r->tcol].type == AD_NUMERIC) {
+		t = num[r->tcol];
+	} else {
+		s = ad_block_text(b, i, r->tcol, &len);
+		if ((why = ad_eval_series_time(r->rows, s ? s : "", s ? len : 0,
+		    &t)) != NULL) {
+			char ex[200];
+			ad_error_excerpt(ex, sizeof ex, s, len, "\"\\");
+			return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd),
+			    b->line[i], r->tcol + 1, "--plot-time column \"%s\": %s, "
+			    "got \"%s\"", r->o->plot_time, why, ex);
+		}
+	}
+	for (size_t j = 0; j < r->o->plot_values.n; j++)
+		r->vbuf[j] = num[r->vcol[j]];
+	return ad_eval_series_add(r->rows, t, num[r->mcol[0]], r->vbuf,
+	    label == M_POS, pred == M_POS, err);
+}
+
 /* Picks the columns and the decision, now that the header is known. */
 static enum ad_status choose(struct run *r, struct ad_error *err)
 {
@@ -183,9 +264,15 @@ static enum ad_status choose(struct run *r, struct ad_error *err)
 	if ((st = find_column(r, C_LABEL, o->label, err)) != AD_OK ||
 	    (st = find_column(r, C_SCORE, o->score, err)) != AD_OK)
 		return st;
-	if (o->compare != NULL &&
-	    (st = find_column(r, C_COMPARE, o->compare, err)) != AD_OK)
-		return st;
+	r->nmodels = 1 + o->compare.n;
+	r->model[0] = o->score;
+	r->mcol[0] = r->col[C_SCORE];
+	for (size_t j = 0; j < o->compare.n; j++) {
+		if ((st = find_column(r, C_COMPARE, o->compare.v[j], err)) != AD_OK)
+			return st;
+		r->model[1 + j] = o->compare.v[j];
+		r->mcol[1 + j] = r->col[C_COMPARE];
+	}
 	if (o->by != NULL && (st = find_column(r, C_BY, o->by, err)) != AD_OK)
 		return st;
 	switch (o->decide) {
@@ -213,7 +300,9 @@ static enum ad_status choose(struct run *r, struct ad_error *err)
 			    "the input has no is_anomaly column; give --pred, "
 			    "--threshold, --top-k or --contamination",
 			    ad_eval_report_gate_option(g));
-	r->paired = o->compare != NULL;
+	r->paired = r->nmodels > 1;
+	if (o->plot_series_path != NULL && (st = choose_series(r, err)) != AD_OK)
+		return st;
 	r->with_flags = r->paired && o->bootstrap > 0 && r->decision != D_NONE;
 	return AD_OK;
 }
@@ -316,8 +405,8 @@ static void group_free(struct group *g)
 {
 	if (g == NULL)
 		return;
-	keys_free(&g->k[0]);
-	keys_free(&g->k[1]);
+	for (size_t m = 0; m < AD_EVAL_MODELS; m++)
+		keys_free(&g->k[m]);
 	ad_free(g->value);
 }
 
@@ -414,7 +503,8 @@ static enum ad_status row_group(struct run *r, const struct ad_block *b,
 /* One row's cells, as read. */
 struct row {
 	enum mark label, pred;
-	double score, compare;
+	double score[AD_EVAL_MODELS];  /* of each model */
+	int missing_score, missing_compare;
 };
 
 static void count_row(struct run *r, struct group *g, const struct row *w)
@@ -422,8 +512,8 @@ static void count_row(struct run *r, struct group *g, const struct row *w)
 	uint64_t miss[CELLS] = { 0 };
 
 	miss[C_LABEL] = w->label == M_MISSING;
-	miss[C_SCORE] = isnan(w->score);
-	miss[C_COMPARE] = r->paired && isnan(w->compare);
+	miss[C_SCORE] = w->missing_score;
+	miss[C_COMPARE] = w->missing_compare;
 	miss[C_PRED] = r->decision == D_PRED && w->pred == M_MISSING;
 	for (int c = 0; c < CELLS; c++) {
 		r->all.missing[c] += miss[c];
@@ -445,8 +535,6 @@ static enum ad_status add_row(struct run *r, struct group *g,
     const struct row *w, struct ad_error *err)
 {
 	int pos = w->label == M_POS;
-	uint64_t k0 = ad_metrics_key(w->score);
-	uint64_t k1 = r->paired ? ad_metrics_key(w->compare) : 0;
 	int flags = g == &r->all && r->with_flags;
 
 	g->used++;
@@ -454,9 +542,10 @@ static enum ad_status add_row(struct run *r, struct group *g,
 	g->nneg += (uint64_t)!pos;
 	if (r->decision == D_PRED)
 		count_pred(&g->pred, w->label, w->pred);
-	if (keys_push(&g->k[0], pos, k0, flags, w->pred == M_POS) != 0 ||
-	    (r->paired && keys_push(&g->k[1], pos, k1, 0, 0) != 0))
-		return ad_error_nomem(err);
+	for (size_t m = 0; m < r->nmodels; m++)
+		if (keys_push(&g->k[m], pos, ad_metrics_key(w->score[m]),
+		    m == 0 && flags, w->pred == M_POS) != 0)
+			return ad_error_nomem(err);
 	return AD_OK;
 }
 
@@ -474,15 +563,21 @@ static enum ad_status take_row(struct run *r, const struct ad_block *b,
 		return bad_mark(r, b, i, C_LABEL, err);
 	if (w.pred == M_BAD)
 		return bad_mark(r, b, i, C_PRED, err);
-	w.score = num[r->col[C_SCORE]];
-	w.compare = r->paired ? num[r->col[C_COMPARE]] : 0;
+	if (r->rows != NULL && (st = keep_row(r, b, i, w.label, w.pred, err)) !=
+	    AD_OK)
+		return st;
+	w.missing_score = w.missing_compare = 0;
+	for (size_t m = 0; m < r->nmodels; m++) {
+		w.score[m] = num[r->mcol[m]];
+		*(m ? &w.missing_compare : &w.missing_score) |= isnan(w.score[m]);
+	}
 	if (r->name[C_BY] != NULL) {
 		if ((st = row_group(r, b, i, &g, err)) != AD_OK)
 			return st;
 		r->res->missing_by += g == NULL;
 	}
 	count_row(r, g, &w);
-	if (w.label == M_MISSING || isnan(w.score) || isnan(w.compare) ||
+	if (w.label == M_MISSING || w.missing_score || w.missing_compare ||
 	    w.pred == M_MISSING)
 		return AD_OK;
 	if ((st = add_row(r, &r->all, &w, err)) != AD_OK)
@@ -576,52 +671,57 @@ static enum ad_status thresholds(struct run *r, struct ad_error *err)
 	uint64_t k = 0;
 	enum ad_status st;
 
-	r->tkey[0] = r->tkey[1] = FLAG_NONE;
+	size_t first = 0;
+
+	for (size_t m = 0; m < AD_EVAL_MODELS; m++)
+		r->tkey[m] = FLAG_NONE;
 	switch (r->decision) {
 	case D_NONE:
 		return AD_OK;
 	case D_THRESHOLD:
-		r->tkey[0] = r->tkey[1] = ad_metrics_key(r->o->threshold);
+		for (size_t m = 0; m < r->nmodels; m++)
+			r->tkey[m] = ad_metrics_key(r->o->threshold);
 		return AD_OK;
 	case D_PRED:
-		/* the challenger flags as many rows as the column does */
+		/* each challenger flags as many rows as the column does */
 		k = r->all.pred.tp + r->all.pred.fp;
-		if (r->paired && k > 0)
-			return kth_key(&r->all.k[1], k, &r->tkey[1], err);
-		return AD_OK;
+		first = 1;
+		break;
 	case D_TOP_K:
 	case D_CONTAMINATION:
 		r->k = k = rows_to_flag(r);
 		break;
 	}
-	for (int m = 0; m < 1 + r->paired && k > 0; m++)
+	for (size_t m = first; m < r->nmodels && k > 0; m++)
 		if ((st = kth_key(&r->all.k[m], k, &r->tkey[m], err)) != AD_OK)
 			return st;
 	return AD_OK;
 }
 
-/* Fills in the totals' decisions per row for the bootstrap. */
-static void set_flags(struct run *r)
+/* Fills in the totals' decisions per row for the bootstrap of challenger
+ * m: bit 0 the --score column's (kept: a prediction column's), bit 1 m's. */
+static void set_flags(struct run *r, size_t m)
 {
-	struct keys *a = &r->all.k[0], *b = &r->all.k[1];
+	struct keys *a = &r->all.k[0], *b = &r->all.k[m];
 	int by_threshold = r->decision != D_PRED;
 
 	for (size_t i = 0; i < a->npos; i++)
 		a->pos_flag[i] = (unsigned char)((by_threshold ?
 		    a->pos[i] >= r->tkey[0] : a->pos_flag[i] & 1) |
-		    (b->pos[i] >= r->tkey[1]) << 1);
+		    (b->pos[i] >= r->tkey[m]) << 1);
 	for (size_t j = 0; j < a->nneg; j++)
 		a->neg_flag[j] = (unsigned char)((by_threshold ?
 		    a->neg[j] >= r->tkey[0] : a->neg_flag[j] & 1) |
-		    (b->neg[j] >= r->tkey[1]) << 1);
+		    (b->neg[j] >= r->tkey[m]) << 1);
 }
 
-static struct ad_paired paired_of(const struct group *g, int flags)
+/* The --score column and challenger m, row by row. */
+static struct ad_paired paired_of(const struct group *g, size_t m, int flags)
 {
 	struct ad_paired p = {
-		g->k[0].pos, g->k[1].pos, flags ? g->k[0].pos_flag : NULL,
+		g->k[0].pos, g->k[m].pos, flags ? g->k[0].pos_flag : NULL,
 		g->k[0].npos,
-		g->k[0].neg, g->k[1].neg, flags ? g->k[0].neg_flag : NULL,
+		g->k[0].neg, g->k[m].neg, flags ? g->k[0].neg_flag : NULL,
 		g->k[0].nneg
 	};
 
@@ -685,7 +785,7 @@ static int points_end(struct points *p)
 
 struct curve_ctx {
 	struct run *r;
-	int model;
+	size_t model;
 	uint64_t npos, nneg;
 };
 
@@ -697,7 +797,7 @@ static enum ad_status on_point(void *ctx, double t, uint64_t tp, uint64_t fp,
 	enum ad_status st;
 
 	if (r->curves != NULL && (st = ad_eval_report_curves_row(r->curves,
-	    r->name[c->model ? C_COMPARE : C_SCORE], t, tp, fp, c->npos, c->nneg,
+	    r->model[c->model], t, tp, fp, c->npos, c->nneg,
 	    err)) != AD_OK)
 		return st;
 	if (r->plot == NULL && r->kfp_ui == NULL)
@@ -713,7 +813,7 @@ static enum ad_status on_point(void *ctx, double t, uint64_t tp, uint64_t fp,
 
 /* ---- metrics ---- */
 
-static void decide(struct run *r, struct group *g, int m)
+static void decide(struct run *r, struct group *g, size_t m)
 {
 	struct ad_eval_model *md = &g->m[m];
 	struct ad_ranked x = ranked(&g->k[m]);
@@ -726,12 +826,12 @@ static void decide(struct run *r, struct group *g, int m)
 		ad_metrics_confusion_at(&x, r->tkey[m], &md->conf);
 	if (md->decided && r->decision != D_PRED && r->tkey[m] != FLAG_NONE)
 		md->threshold = ad_metrics_unkey(r->tkey[m]);
-	if (r->decision == D_PRED && m == 1 && r->tkey[1] != FLAG_NONE)
-		md->threshold = ad_metrics_unkey(r->tkey[1]);
+	if (r->decision == D_PRED && m > 0 && r->tkey[m] != FLAG_NONE)
+		md->threshold = ad_metrics_unkey(r->tkey[m]);
 	ad_metrics_of_confusion(&md->conf, &md->dm);
 }
 
-static enum ad_status evaluate(struct run *r, struct group *g, int m,
+static enum ad_status evaluate(struct run *r, struct group *g, size_t m,
     struct ad_error *err)
 {
 	struct curve_ctx c = { r, m, g->k[m].npos, g->k[m].nneg };
@@ -758,21 +858,21 @@ static enum ad_status compute_group(struct run *r, struct group *g,
 	struct ad_paired p;
 	enum ad_status st;
 
-	if (r->paired) {
-		p = paired_of(g, 0);
-		if ((st = ad_metrics_delong(&p, &g->delong, err)) != AD_OK)
+	for (size_t m = 1; m < r->nmodels; m++) {
+		p = paired_of(g, m, 0);
+		if ((st = ad_metrics_delong(&p, &g->delong[m], err)) != AD_OK)
 			return st;
-	}
-	if (g == &r->all && r->paired) {
+		if (g != &r->all)
+			continue;
 		if (r->with_flags)
-			set_flags(r);
-		p = paired_of(g, r->with_flags);
+			set_flags(r, m);
+		p = paired_of(g, m, r->with_flags);
 		st = ad_metrics_bootstrap(&p, r->o->bootstrap, r->o->seed, 0.95,
-		    &r->boot, err);
+		    &r->boot[m], err);
 		if (st != AD_OK)
 			return st;
 	}
-	for (int m = 0; m < 1 + r->paired; m++)
+	for (size_t m = 0; m < r->nmodels; m++)
 		if ((st = evaluate(r, g, m, err)) != AD_OK)
 			return st;
 	return AD_OK;
@@ -802,14 +902,14 @@ static enum ad_status compute(struct run *r, struct ad_error *err)
 	if ((st = compute_group(r, &r->all, err)) != AD_OK)
 		return st;
 	/* the totals' keys are no longer needed: make room for the groups' */
-	keys_free(&r->all.k[0]);
-	keys_free(&r->all.k[1]);
+	for (size_t m = 0; m < r->nmodels; m++)
+		keys_free(&r->all.k[m]);
 	if (r->ngroups > 0)
 		qsort(r->groups, r->ngroups, sizeof *r->groups, cmp_group);
 	for (size_t i = 0; i < r->ngroups; i++) {
 		st = compute_group(r, r->groups[i], err);
-		keys_free(&r->groups[i]->k[0]);
-		keys_free(&r->groups[i]->k[1]);
+		for (size_t m = 0; m < r->nmodels; m++)
+			keys_free(&r->groups[i]->k[m]);
 		if (st != AD_OK)
 			return st;
 	}
@@ -834,14 +934,22 @@ static enum ad_status check_options(const struct ad_eval_opts *o,
 {
 	const char *clash = NULL;
 
-	if (o->compare != NULL && strcmp(o->compare, o->score) == 0)
-		return ad_error_set(err, AD_EUSAGE, "--compare names the --score "
-		    "column \"%s\"", o->score);
-	if (strcmp(o->label, o->score) == 0 ||
-	    (o->compare != NULL && strcmp(o->label, o->compare) == 0))
+	for (size_t j = 0; j < o->compare.n; j++) {
+		if (strcmp(o->compare.v[j], o->score) == 0)
+			return ad_error_set(err, AD_EUSAGE, "--compare names the "
+			    "--score column \"%s\"", o->score);
+		for (size_t i = 0; i < j; i++)
+			if (strcmp(o->compare.v[i], o->compare.v[j]) == 0)
+				return ad_error_set(err, AD_EUSAGE, "--compare names "
+				    "\"%s\" twice", o->compare.v[j]);
+	}
+	if (o->name.n > 1 + o->compare.n)
+		return ad_error_set(err, AD_EUSAGE, "%zu --name for %zu score "
+		    "column%s (--score and each --compare)", o->name.n,
+		    1 + o->compare.n, o->compare.n ? "s" : "");
+	if (is_score_column(o, o->label))
 		clash = "--label";
-	else if (o->pred != NULL && (strcmp(o->pred, o->score) == 0 ||
-	    (o->compare != NULL && strcmp(o->pred, o->compare) == 0)))
+	else if (o->pred != NULL && is_score_column(o, o->pred))
 		clash = "--pred";
 	if (clash != NULL)
 		return ad_error_set(err, AD_EUSAGE, "%s names a score column",
@@ -849,6 +957,11 @@ static enum ad_status check_options(const struct ad_eval_opts *o,
 	if (o->pred != NULL && o->decide != AD_DECIDE_AUTO)
 		return ad_error_set(err, AD_EUSAGE, "--pred cannot be combined "
 		    "with --threshold, --top-k or --contamination");
+	if (o->plot_series_path == NULL && (o->plot_time != NULL ||
+	    o->plot_values.n > 0))
+		return ad_error_set(err, AD_EUSAGE, "%s needs --plot-series, the "
+		    "SVG file to draw in", o->plot_time != NULL ? "--plot-time" :
+		    "--plot-values");
 	return AD_OK;
 }
 
@@ -861,6 +974,7 @@ static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 		{ &r->curves, o->curves_path }, { &r->plot, o->plot_path },
 		{ &r->kfp_metrics, o->kfp_metrics_path },
 		{ &r->kfp_ui, o->kfp_ui_path }, { &r->prom, o->prom_path },
+		{ &r->series, o->plot_series_path },
 		{ &r->out, o->output ? o->output : "-" },
 	};
 
@@ -878,9 +992,8 @@ static void report_group(const struct group *g, struct ad_eval_group *out)
 	out->used = g->used;
 	out->npos = g->npos;
 	out->nneg = g->nneg;
-	out->m[0] = g->m[0];
-	out->m[1] = g->m[1];
-	out->delong = g->delong;
+	memcpy(out->m, g->m, sizeof out->m);
+	memcpy(out->delong, g->delong, sizeof out->delong);
 }
 
 static struct ad_eval_curve curve_of(const struct points *p)
@@ -901,9 +1014,12 @@ static void report_of(const struct run *r, struct ad_eval_report *rep)
 	rep->decision = (enum ad_eval_decision)r->decision;
 	rep->k = r->k;
 	rep->paired = r->paired;
+	rep->nmodels = r->nmodels;
 	report_group(&r->all, &rep->all);
-	rep->boot = r->boot;
-	for (int m = 0; m < 2; m++) {
+	memcpy(rep->boot, r->boot, sizeof rep->boot);
+	for (size_t m = 0; m < r->nmodels; m++) {
+		rep->column[m] = r->model[m];
+		rep->label[m] = m < r->o->name.n ? r->o->name.v[m] : r->model[m];
 		rep->roc[m] = curve_of(&r->roc[m]);
 		rep->pr[m] = curve_of(&r->pr[m]);
 	}
@@ -931,6 +1047,28 @@ static enum ad_status check_gates(const struct run *r, struct ad_error *err)
 	return ad_eval_report_check_gates(&rep, err);
 }
 
+/* The --plot-series SVG: flagged rows as the decision flags them. */
+static enum ad_status write_series(const struct run *r,
+    const struct ad_eval_report *rep, struct ad_error *err)
+{
+	struct ad_eval_series_look look;
+	char title[1024];
+
+	const char *along = r->o->plot_time ? r->o->plot_time : "row";
+
+	snprintf(title, sizeof title, "%s along %s: %llu rows, %llu anomalous",
+	    rep->label[0], along,
+	    (unsigned long long)(r->all.npos + r->all.nneg),
+	    (unsigned long long)r->all.npos);
+	look.title = title;
+	look.time = along;
+	look.score = rep->label[0];
+	look.values = r->o->plot_values.v;
+	look.by_pred = r->decision == D_PRED;
+	look.threshold = r->decision == D_PRED ? NAN : r->all.m[0].threshold;
+	return ad_eval_series_write(r->rows, &look, r->series, err);
+}
+
 /* Writes and commits every output, the report last; on failure the rest
  * are dropped. */
 static enum ad_status commit(struct run *r, struct ad_error *err)
@@ -945,6 +1083,8 @@ static enum ad_status commit(struct run *r, struct ad_error *err)
 	rep.ngroups = r->ngroups;
 	if (st == AD_OK && r->plot != NULL)
 		st = ad_eval_report_plot(&rep, r->plot, err);
+	if (st == AD_OK && r->series != NULL)
+		st = write_series(r, &rep, err);
 	if (st == AD_OK && r->kfp_metrics != NULL)
 		st = ad_eval_report_kfp_metrics(&rep, r->kfp_metrics, err);
 	if (st == AD_OK && r->kfp_ui != NULL)
@@ -969,7 +1109,8 @@ static void run_free(struct run *r)
 	}
 	ad_free(r->groups);
 	ad_hashmap_free(r->group_index);
-	for (int m = 0; m < 2; m++) {
+	ad_eval_series_free(r->rows);
+	for (size_t m = 0; m < AD_EVAL_MODELS; m++) {
 		points_free(&r->roc[m]);
 		points_free(&r->pr[m]);
 	}

@@ -4,22 +4,33 @@
  * ad-eval's logic: read scored, labelled rows once; decide which rows are
  * flagged (a prediction column, a threshold, the top k or a top fraction);
  * compute the exact metrics of lib/engine/metrics.h for all rows and per --by
- * group; compare a second score column (DeLong, paired bootstrap); write the
- * report (JSON, text or CSV), curves, an SVG plot, Kubeflow and Prometheus
- * files; and check the quality gates.
+ * group; compare challenger score columns with the --score column, each on
+ * its own (DeLong, paired bootstrap); write the report (JSON, text or CSV),
+ * curves, SVG plots (ROC and precision-recall; the series along a time
+ * column), Kubeflow and Prometheus files; and check the quality gates.
  *
- * Memory: 8 bytes per evaluated row for the score (16 with --compare, plus
- * a byte of decisions for the bootstrap), the same again for the row's --by
- * group, in arrays grown by doubling; sorting takes as much again for a
- * while. --compare sorts copies for the thresholds (16 bytes a row), DeLong
- * (32) and the bootstrap (24, then 12 while it resamples), one after the
- * other.
+ * Memory: 8 bytes per evaluated row for each score column (plus a byte of
+ * decisions for the bootstrap with --compare), the same again for the row's
+ * --by group, in arrays grown by doubling; sorting takes as much again for a
+ * while. Each --compare sorts copies for the thresholds (16 bytes a row),
+ * DeLong (32) and the bootstrap (24, then 12 while it resamples), one after
+ * the other. --plot-time keeps a fixed number of points per pixel column of
+ * the plot, whatever the input's length (see eval_plot.c).
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ad.h"
 #include "reader.h"
+
+/* The --score column and up to 8 challengers (--compare). */
+#define AD_EVAL_MODELS 9
+
+/* Names given by a repeated option, in order. */
+struct ad_eval_names {
+	const char *v[AD_EVAL_MODELS];
+	size_t n;
+};
 
 enum ad_eval_format {
 	AD_EVAL_JSON = 0,
@@ -52,7 +63,7 @@ struct ad_eval_opts {
 	const char *score;            /* score column (NULL: "score") */
 	const char *pred;             /* prediction column; NULL: is_anomaly,
 	                                 if present */
-	const char *compare;          /* a second score column, or NULL */
+	struct ad_eval_names compare; /* challenger score columns */
 	const char *by;               /* group column, or NULL */
 	enum ad_eval_decide decide;
 	double threshold;             /* AD_DECIDE_THRESHOLD */
@@ -66,7 +77,11 @@ struct ad_eval_opts {
 	const char *kfp_metrics_path; /* --kfp-metrics JSON */
 	const char *kfp_ui_path;      /* --kfp-ui JSON */
 	const char *prom_path;        /* --prom textfile */
-	const char *name;             /* model label (NULL: the score column) */
+	struct ad_eval_names name;    /* labels of the --score column, then of
+	                                 each challenger (default: the columns) */
+	const char *plot_series_path; /* --plot-series SVG */
+	const char *plot_time;        /* --plot-time: its time column */
+	struct ad_eval_names plot_values; /* --plot-values: columns drawn */
 };
 
 /* What a run saw, for the command's summary line. */

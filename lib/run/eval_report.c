@@ -120,28 +120,41 @@ static struct ad_value diff(struct ad_value a, struct ad_value b)
 	return value(b.v - a.v);
 }
 
+/* Challenger j (1 <= j < nmodels) against the --score column. */
 static void compare_items(const struct ad_eval_report *r,
-    const struct ad_eval_group *g, struct items *it)
+    const struct ad_eval_group *g, size_t j, struct items *it)
 {
-	const struct ad_eval_model *a = &g->m[0], *b = &g->m[1];
+	const struct ad_eval_model *a = &g->m[0], *b = &g->m[j];
+	const struct ad_bootstrap *bs = &r->boot[j];
 	struct ad_value u = undecided();
 
 	model_items(b, it);
 	put(it, "roc_auc_diff", diff(a->rm.roc_auc, b->rm.roc_auc), 0);
 	put(it, "pr_auc_diff", diff(a->rm.pr_auc, b->rm.pr_auc), 0);
 	put(it, "f1_diff", a->decided ? diff(a->dm.f1, b->dm.f1) : u, 0);
-	put(it, "delong_se", g->delong.se, 0);
-	put(it, "delong_z", g->delong.z, 0);
-	put(it, "delong_p_value", g->delong.p, 0);
+	put(it, "delong_se", g->delong[j].se, 0);
+	put(it, "delong_z", g->delong[j].z, 0);
+	put(it, "delong_p_value", g->delong[j].p, 0);
 	if (g != &r->all)
 		return;
-	put_count(it, "bootstrap_resamples", r->boot.resamples);
-	put_count(it, "bootstrap_seed", r->boot.seed);
-	put(it, "bootstrap_level", value(r->boot.level), 0);
-	put(it, "f1_diff_low", r->boot.f1_low, 0);
-	put(it, "f1_diff_high", r->boot.f1_high, 0);
-	put(it, "pr_auc_diff_low", r->boot.ap_low, 0);
-	put(it, "pr_auc_diff_high", r->boot.ap_high, 0);
+	put_count(it, "bootstrap_resamples", bs->resamples);
+	put_count(it, "bootstrap_seed", bs->seed);
+	put(it, "bootstrap_level", value(bs->level), 0);
+	put(it, "f1_diff_low", bs->f1_low, 0);
+	put(it, "f1_diff_high", bs->f1_high, 0);
+	put(it, "pr_auc_diff_low", bs->ap_low, 0);
+	put(it, "pr_auc_diff_high", bs->ap_high, 0);
+}
+
+/* The prefix of challenger j's keys in the CSV and text reports:
+ * "compare." with one challenger, "compare.COLUMN." with several. */
+static void compare_prefix(char *buf, size_t cap,
+    const struct ad_eval_report *r, size_t j)
+{
+	if (r->nmodels > 2)
+		snprintf(buf, cap, "compare.%s.", r->column[j]);
+	else
+		snprintf(buf, cap, "compare.");
 }
 
 static const struct item *find_item(const struct items *it, const char *key)
@@ -253,21 +266,44 @@ static void json_items(struct ad_emit *w, const struct items *it,
 	ad_emit_raw(w, "}");
 }
 
-static void json_compare(struct ad_emit *w, const struct ad_eval_report *r,
-    const struct ad_eval_group *g, const char *indent, const char *inner)
+static void json_challenger(struct ad_emit *w, const struct ad_eval_report *r,
+    const struct ad_eval_group *g, size_t j, const char *indent,
+    const char *inner)
 {
 	struct items it = { .n = 0 };
 
-	compare_items(r, g, &it);
-	jkey(w, indent, "compare");
+	compare_items(r, g, j, &it);
 	ad_emit_raw(w, "{\n");
 	ad_emit_raw(w, inner);
 	ad_emit_raw(w, "\"score\": ");
-	ad_emit_json_str(w, r->name[AD_EVAL_COMPARE]);
+	ad_emit_json_str(w, r->column[j]);
 	json_items(w, &it, inner);
 	ad_emit_raw(w, "\n");
 	ad_emit_raw(w, indent);
 	ad_emit_raw(w, "}");
+}
+
+/* "compare": an object for one challenger, an array of them for several. */
+static void json_compare(struct ad_emit *w, const struct ad_eval_report *r,
+    const struct ad_eval_group *g, const char *indent, const char *inner)
+{
+	char in2[32];
+
+	jkey(w, indent, "compare");
+	if (r->nmodels == 2) {
+		json_challenger(w, r, g, 1, indent, inner);
+		return;
+	}
+	snprintf(in2, sizeof in2, "%s  ", inner);
+	ad_emit_raw(w, "[");
+	for (size_t j = 1; j < r->nmodels; j++) {
+		ad_emit_raw(w, j > 1 ? ",\n" : "\n");
+		ad_emit_raw(w, inner);
+		json_challenger(w, r, g, j, inner, in2);
+	}
+	ad_emit_raw(w, "\n");
+	ad_emit_raw(w, indent);
+	ad_emit_raw(w, "]");
 }
 
 static const char *decision_name(enum ad_eval_decision d)
@@ -380,7 +416,7 @@ enum ad_status ad_eval_report_json(const struct ad_eval_report *r,
 static void csv_row(struct ad_emit *w, const struct ad_eval_report *r,
     const char *group, const char *prefix, const struct item *x)
 {
-	char key[96];
+	char key[1024];
 
 	if (r->name[AD_EVAL_BY] != NULL) {
 		/* NULL: the totals */
@@ -388,7 +424,7 @@ static void csv_row(struct ad_emit *w, const struct ad_eval_report *r,
 		ad_emit_raw(w, ",");
 	}
 	snprintf(key, sizeof key, "%s%s", prefix, x->key);
-	ad_emit_raw(w, key);
+	ad_emit_csv_field(w, key, ',');
 	ad_emit_raw(w, ",");
 	if (!isnan(x->v.v))
 		ad_emit_json_num(w, x->v.v);
@@ -419,12 +455,15 @@ static void csv_group(struct ad_emit *w, const struct ad_eval_report *r,
 	group_items(r, g, &it);
 	for (size_t i = 0; i < it.n; i++)
 		csv_row(w, r, g->value, "", &it.a[i]);
-	if (!r->paired)
-		return;
-	it.n = 0;
-	compare_items(r, g, &it);
-	for (size_t i = 0; i < it.n; i++)
-		csv_row(w, r, g->value, "compare.", &it.a[i]);
+	for (size_t j = 1; j < r->nmodels; j++) {
+		char prefix[1024];
+
+		it.n = 0;
+		compare_items(r, g, j, &it);
+		compare_prefix(prefix, sizeof prefix, r, j);
+		for (size_t i = 0; i < it.n; i++)
+			csv_row(w, r, g->value, prefix, &it.a[i]);
+	}
 }
 
 enum ad_status ad_eval_report_csv(const struct ad_eval_report *r,
@@ -503,8 +542,8 @@ static void text_head(struct ad_emit *w, const struct ad_eval_report *r)
 	ad_emit_printf(w, "input      %s\n", r->input);
 	ad_emit_printf(w, "columns    label %s, score %s", r->name[AD_EVAL_LABEL],
 	    r->name[AD_EVAL_SCORE]);
-	if (r->paired)
-		ad_emit_printf(w, ", compare %s", r->name[AD_EVAL_COMPARE]);
+	for (size_t j = 1; j < r->nmodels; j++)
+		ad_emit_printf(w, "%s%s", j > 1 ? ", " : ", compare ", r->column[j]);
 	ad_emit_printf(w, "\n");
 	text_decision(w, r);
 	ad_emit_printf(w, "rows       %llu read, %llu used, %llu rejected\n",
@@ -523,48 +562,67 @@ static void text_head(struct ad_emit *w, const struct ad_eval_report *r)
 	    (unsigned long long)r->all.npos, (unsigned long long)r->all.nneg);
 }
 
+/* A column of the metrics table at least 12 wide, for s and a space. */
+static int text_width(const char *s)
+{
+	int n = (int)strlen(s) + 2;
+
+	return n < 12 ? 12 : n;
+}
+
+/* The metrics of every score column side by side; each challenger's
+ * column is followed by its difference to the first. */
 static void text_metrics(struct ad_emit *w, const struct ad_eval_report *r)
 {
-	struct items a = { .n = 0 }, b = { .n = 0 };
+	struct items a = { .n = 0 }, b[AD_EVAL_MODELS];
 	char va[64], vb[64], vd[64];
-	int wa, wb;
+	int wa = text_width(r->column[0]);
+	int last = (int)r->nmodels - 1;
 
 	model_items(&r->all.m[0], &a);
-	if (r->paired)
-		compare_items(r, &r->all, &b);
-	wa = (int)strlen(r->name[AD_EVAL_SCORE]) + 2;
-	wa = wa < 12 ? 12 : wa;
-	wb = r->paired ? (int)strlen(r->name[AD_EVAL_COMPARE]) + 2 : 0;
-	wb = r->paired && wb < 12 ? 12 : wb;
-	ad_emit_printf(w, "%-18s %-*s", "metric", wa, r->name[AD_EVAL_SCORE]);
-	if (r->paired)
-		ad_emit_printf(w, " %-*s difference", wb, r->name[AD_EVAL_COMPARE]);
+	for (size_t j = 1; j < r->nmodels; j++) {
+		b[j].n = 0;
+		compare_items(r, &r->all, j, &b[j]);
+	}
+	ad_emit_printf(w, "%-18s %-*s", "metric", wa, r->column[0]);
+	for (size_t j = 1; j < r->nmodels; j++)
+		ad_emit_printf(w, " %-*s %s", text_width(r->column[j]),
+		    r->column[j], (int)j == last ? "difference" : "difference ");
 	ad_emit_printf(w, "\n");
 	for (size_t i = 0; i < a.n; i++) {
 		const struct item *x = &a.a[i];
 		show(va, sizeof va, x, 0);
 		ad_emit_printf(w, "%-18s %-*s", x->key, wa, va);
-		if (r->paired) {
+		for (size_t j = 1; j < r->nmodels; j++) {
 			char key[48];
 			const struct item *d;
-			show(vb, sizeof vb, &b.a[i], 0);
+			show(vb, sizeof vb, &b[j].a[i], 0);
 			snprintf(key, sizeof key, "%s_diff", x->key);
-			d = find_item(&b, key);
+			d = find_item(&b[j], key);
 			if (d != NULL)
 				show(vd, sizeof vd, d, 1);
-			ad_emit_printf(w, " %-*s %s", wb, vb, d ? vd : "");
+			/* the last column unpadded, as with one challenger */
+			if ((int)j == last)
+				ad_emit_printf(w, " %-*s %s", text_width(r->column[j]), vb,
+				    d ? vd : "");
+			else
+				ad_emit_printf(w, " %-*s %-10s", text_width(r->column[j]),
+				    vb, d ? vd : "");
 		}
 		ad_emit_printf(w, "\n");
 	}
 }
 
-static void text_compare(struct ad_emit *w, const struct ad_eval_report *r)
+static void text_challenger(struct ad_emit *w, const struct ad_eval_report *r,
+    size_t j)
 {
 	struct items b = { .n = 0 };
 	static const char *const keys[] = { "delong_z", "delong_p_value" };
 	char v1[64], v2[64];
 
-	compare_items(r, &r->all, &b);
+	compare_items(r, &r->all, j, &b);
+	if (r->nmodels > 2)
+		ad_emit_printf(w, "\n%s against %s\n", r->column[j], r->column[0]);
 	for (size_t i = 0; i < 2; i++) {
 		show(v1, sizeof v1, find_item(&b, keys[i]), 0);
 		ad_emit_printf(w, "%-18s %s\n", keys[i], v1);
@@ -578,31 +636,41 @@ static void text_compare(struct ad_emit *w, const struct ad_eval_report *r)
 		show(v2, sizeof v2, find_item(&b, hi), 1);
 		ad_emit_printf(w, "%-18s %s .. %s  (95%%, %llu resamples, seed %llu)\n",
 		    k ? "pr_auc_diff CI" : "f1_diff CI", v1, v2,
-		    (unsigned long long)r->boot.resamples,
-		    (unsigned long long)r->boot.seed);
+		    (unsigned long long)r->boot[j].resamples,
+		    (unsigned long long)r->boot[j].seed);
 	}
+}
+
+static void text_compare(struct ad_emit *w, const struct ad_eval_report *r)
+{
+	for (size_t j = 1; j < r->nmodels; j++)
+		text_challenger(w, r, j);
 }
 
 static void text_undefined(struct ad_emit *w, const struct ad_eval_report *r)
 {
-	struct items a = { .n = 0 }, b = { .n = 0 };
+	struct items it = { .n = 0 };
 	const char *last = NULL;
+	char prefix[1024] = "";
 
-	group_items(r, &r->all, &a);
-	if (r->paired)
-		compare_items(r, &r->all, &b);
-	for (int k = 0; k < 2; k++) {
-		const struct items *it = k ? &b : &a;
-		for (size_t i = 0; i < it->n; i++) {
-			const char *why = it->a[i].v.why;
+	for (size_t k = 0; k < r->nmodels; k++) {
+		it.n = 0;
+		if (k == 0)
+			group_items(r, &r->all, &it);
+		else
+			compare_items(r, &r->all, k, &it);
+		if (k > 0)
+			compare_prefix(prefix, sizeof prefix, r, k);
+		for (size_t i = 0; i < it.n; i++) {
+			const char *why = it.a[i].v.why;
 			if (why == NULL)
 				continue;
 			if (last == NULL || strcmp(last, why) != 0)
 				ad_emit_printf(w, "%s%s: %s", last ? "\n" : "\nundefined: ",
-				    why, k ? "compare." : "");
+				    why, prefix);
 			else
-				ad_emit_printf(w, ", %s", k ? "compare." : "");
-			ad_emit_printf(w, "%s", it->a[i].key);
+				ad_emit_printf(w, ", %s", prefix);
+			ad_emit_printf(w, "%s", it.a[i].key);
 			last = why;
 		}
 	}
@@ -694,30 +762,44 @@ enum ad_status ad_eval_report_kfp_metrics(const struct ad_eval_report *r,
 		"f1_diff", "delong_p_value"
 	};
 	struct ad_emit w;
-	struct items a = { .n = 0 }, b = { .n = 0 };
+	struct items it = { .n = 0 };
 	int first = 1;
 
 	ad_emit_init(&w, out, err);
-	model_items(&r->all.m[0], &a);
-	if (r->paired)
-		compare_items(r, &r->all, &b);
 	ad_emit_raw(&w, "{\"metrics\": [");
-	for (int k = 0; k < 2; k++) {
+	for (size_t k = 0; k < r->nmodels; k++) {
 		size_t n = k ? sizeof cmp_keys / sizeof *cmp_keys :
 		    sizeof keys / sizeof *keys;
-		for (size_t i = 0; i < n && (k == 0 || r->paired); i++) {
+
+		it.n = 0;
+		if (k == 0)
+			model_items(&r->all.m[0], &it);
+		else
+			compare_items(r, &r->all, k, &it);
+		for (size_t i = 0; i < n; i++) {
 			const char *key = k ? cmp_keys[i] : keys[i];
-			const struct item *x = find_item(k ? &b : &a, key);
-			char name[64];
+			const struct item *x = find_item(&it, key);
+			char name[256];
 			size_t j;
 
 			if (isnan(x->v.v))
 				continue;   /* Kubeflow takes numbers only */
-			j = (size_t)snprintf(name, sizeof name, "%s%s",
-			    k && !strstr(key, "diff") && !strstr(key, "delong") ?
-			    "compare-" : "", key);
+			/* one challenger: compare-roc-auc, roc-auc-diff; several:
+			 * compare-COLUMN-roc-auc, compare-COLUMN-roc-auc-diff */
+			if (k > 0 && r->nmodels > 2)
+				j = (size_t)snprintf(name, sizeof name, "compare-%s-%s",
+				    r->column[k], key);
+			else
+				j = (size_t)snprintf(name, sizeof name, "%s%s",
+				    k && !strstr(key, "diff") && !strstr(key, "delong") ?
+				    "compare-" : "", key);
+			if (j >= sizeof name)
+				j = sizeof name - 1;
+			/* Kubeflow's metric names: letters, digits and '-' */
 			for (size_t c = 0; c < j; c++)
-				if (name[c] == '_')
+				if (!((name[c] >= 'a' && name[c] <= 'z') ||
+				    (name[c] >= 'A' && name[c] <= 'Z') ||
+				    (name[c] >= '0' && name[c] <= '9')))
 					name[c] = '-';
 			ad_emit_raw(&w, first ? "\n  {\"name\": " : ",\n  {\"name\": ");
 			ad_emit_json_str(&w, name);
@@ -860,7 +942,7 @@ static void prom_family(struct ad_emit *w, const char *name, const char *help)
 
 static const char *model_name(const struct ad_eval_report *r)
 {
-	return r->o->name ? r->o->name : r->name[AD_EVAL_SCORE];
+	return r->label[0];
 }
 
 static void prom_group_family(struct ad_emit *w, const struct ad_eval_report *r,
@@ -871,23 +953,26 @@ static void prom_group_family(struct ad_emit *w, const struct ad_eval_report *r,
 	prom_family(w, f->name, f->help);
 	for (size_t i = 0; i <= r->ngroups; i++) {
 		const struct ad_eval_group *g = i ? &r->groups[i - 1] : &r->all;
-		struct items a = { .n = 0 }, b = { .n = 0 };
+		struct items a = { .n = 0 };
 		const struct item *x;
 
 		group_items(r, g, &a);
-		if (r->paired)
-			compare_items(r, g, &b);
 		if (!diff && (x = find_item(&a, f->key)) != NULL)
 			prom_sample(w, f->name, model, NULL, g, NULL, NULL, x->v.v);
-		if (!diff && r->paired && (x = find_item(&b, f->key)) != NULL &&
-		    strcmp(f->key, "rows_used") != 0 &&
-		    strcmp(f->key, "positives") != 0 &&
-		    strcmp(f->key, "negatives") != 0)
-			prom_sample(w, f->name, r->name[AD_EVAL_COMPARE], NULL, g, NULL,
-			    NULL, x->v.v);
-		if (diff && (x = find_item(&b, f->key)) != NULL)
-			prom_sample(w, f->name, model, r->name[AD_EVAL_COMPARE], g, NULL,
-			    NULL, x->v.v);
+		for (size_t j = 1; j < r->nmodels; j++) {
+			struct items b = { .n = 0 };
+
+			compare_items(r, g, j, &b);
+			if (!diff && (x = find_item(&b, f->key)) != NULL &&
+			    strcmp(f->key, "rows_used") != 0 &&
+			    strcmp(f->key, "positives") != 0 &&
+			    strcmp(f->key, "negatives") != 0)
+				prom_sample(w, f->name, r->label[j], NULL, g, NULL,
+				    NULL, x->v.v);
+			if (diff && (x = find_item(&b, f->key)) != NULL)
+				prom_sample(w, f->name, model, r->label[j], g, NULL,
+				    NULL, x->v.v);
+		}
 	}
 }
 
@@ -955,43 +1040,61 @@ static void point_label(char *buf, size_t cap, const struct ad_eval_report *r)
 	if (r->decision == AD_DECISION_PRED)
 		snprintf(buf, cap, "decision: %s", r->name[AD_EVAL_PRED]);
 	else
-		snprintf(buf, cap, "decision: %s >= %.4g", r->name[AD_EVAL_SCORE],
+		snprintf(buf, cap, "decision: %s >= %.4g", r->label[0],
 		    r->all.m[0].threshold);
+}
+
+/* The plot's title: the models by their labels, and the rows. */
+static void plot_title(char *buf, size_t cap, const struct ad_eval_report *r)
+{
+	size_t n = 0;
+
+	for (size_t m = 0; m < r->nmodels && n < cap; m++)
+		n += (size_t)snprintf(buf + n, cap - n, "%s%s", m ? " vs " : "",
+		    r->label[m]);
+	if (n < cap)
+		snprintf(buf + n, cap - n, ": %llu rows, %llu anomalous",
+		    (unsigned long long)(r->all.npos + r->all.nneg),
+		    (unsigned long long)r->all.npos);
 }
 
 enum ad_status ad_eval_report_plot(const struct ad_eval_report *r,
     struct ad_out *out, struct ad_error *err)
 {
 	const struct ad_eval_model *m = &r->all.m[0];
-	struct ad_svg_curve roc[2], pr[2];
+	struct ad_svg_curve roc[AD_EVAL_MODELS], pr[AD_EVAL_MODELS];
 	struct ad_svg_panel pan[2];
-	char leg[4][256], op[128], title[512], note[2][160];
+	char leg[2][AD_EVAL_MODELS][256], op[128], title[1024], note[2][160];
+	char chance[64];
 	uint64_t P = r->all.npos, N = r->all.nneg;
+	double prevalence = ad_eval_report_rate(P, P + N);
 
 	memset(roc, 0, sizeof roc);
 	memset(pr, 0, sizeof pr);
 	memset(pan, 0, sizeof pan);
-	for (int k = 0; k < 1 + r->paired; k++) {
-		const char *col = r->name[k ? AD_EVAL_COMPARE : AD_EVAL_SCORE];
-		legend_text(leg[k], sizeof leg[k], col, "AUC",
+	for (size_t k = 0; k < r->nmodels; k++) {
+		legend_text(leg[0][k], sizeof leg[0][k], r->label[k], "AUC",
 		    r->all.m[k].rm.roc_auc);
-		legend_text(leg[2 + k], sizeof leg[2 + k], col, "AP",
+		legend_text(leg[1][k], sizeof leg[1][k], r->label[k], "AP",
 		    r->all.m[k].rm.pr_auc);
-		roc[k] = (struct ad_svg_curve){ leg[k], r->roc[k].x, r->roc[k].y,
-		    r->roc[k].n, 0, k };
-		pr[k] = (struct ad_svg_curve){ leg[2 + k], r->pr[k].x, r->pr[k].y,
-		    r->pr[k].n, 1, k };
+		roc[k] = (struct ad_svg_curve){ leg[0][k], r->roc[k].x, r->roc[k].y,
+		    r->roc[k].n, 0, k > 0 };
+		pr[k] = (struct ad_svg_curve){ leg[1][k], r->pr[k].x, r->pr[k].y,
+		    r->pr[k].n, 1, k > 0 };
 	}
 	point_label(op, sizeof op, r);
+	snprintf(chance, sizeof chance, "chance (precision = anomalous share "
+	    "%.4f)", prevalence);
 	pan[0] = (struct ad_svg_panel){ "ROC curve", "False positive rate",
-	    "True positive rate", roc, (size_t)(1 + r->paired), 1, NAN,
+	    "True positive rate", roc, r->nmodels, 1, NAN, "chance (AUC 0.5)",
 	    m->decided && P > 0 && N > 0, ad_eval_report_rate(m->conf.fp, N),
-	    ad_eval_report_rate(m->conf.tp, P), op, 0, NULL };
+	    ad_eval_report_rate(m->conf.tp, P), op, NULL };
 	pan[1] = (struct ad_svg_panel){ "Precision-recall curve", "Recall",
-	    "Precision", pr, (size_t)(1 + r->paired), 0, ad_eval_report_rate(P, P + N),
+	    "Precision", pr, r->nmodels, 0, prevalence,
+	    isnan(prevalence) ? NULL : chance,
 	    m->decided && P > 0 && m->conf.tp + m->conf.fp > 0,
 	    ad_eval_report_rate(m->conf.tp, P),
-	    ad_eval_report_rate(m->conf.tp, m->conf.tp + m->conf.fp), op, 1, NULL };
+	    ad_eval_report_rate(m->conf.tp, m->conf.tp + m->conf.fp), op, NULL };
 	if (m->rm.roc_auc.why != NULL) {
 		snprintf(note[0], sizeof note[0], "undefined: %s",
 		    m->rm.roc_auc.why);
@@ -1002,9 +1105,7 @@ enum ad_status ad_eval_report_plot(const struct ad_eval_report *r,
 		    m->rm.pr_auc.why);
 		pan[1].note = note[1];
 	}
-	snprintf(title, sizeof title, "%s: %llu rows, %llu anomalous",
-	    r->input, (unsigned long long)(P + N),
-	    (unsigned long long)P);
+	plot_title(title, sizeof title, r);
 	return ad_svg_write(out, title, pan, 2, err);
 }
 

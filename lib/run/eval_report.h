@@ -50,8 +50,10 @@ struct ad_eval_group {
 	uint64_t missing[AD_EVAL_COLUMNS];  /* rows skipped for a missing cell */
 	uint64_t used;              /* rows evaluated */
 	uint64_t npos, nneg;        /* of them, labelled anomalous and normal */
-	struct ad_eval_model m[2];  /* [0]: --score, [1]: --compare */
-	struct ad_delong delong;    /* --compare: DeLong's test */
+	struct ad_eval_model m[AD_EVAL_MODELS];  /* [0]: --score, then each
+	                                           --compare */
+	struct ad_delong delong[AD_EVAL_MODELS]; /* [j]: DeLong's test of
+	                                           model j against [0] */
 };
 
 /* A curve of all rows thinned for drawing: n points and their thresholds. */
@@ -69,11 +71,16 @@ struct ad_eval_report {
 	enum ad_eval_decision decision;
 	uint64_t k;                          /* top-k, contamination: flagged */
 	int paired;                          /* --compare */
+	size_t nmodels;                      /* --score and each --compare */
+	const char *column[AD_EVAL_MODELS];  /* their columns */
+	const char *label[AD_EVAL_MODELS];   /* and labels (--name) */
 	struct ad_eval_group all;            /* the totals */
 	const struct ad_eval_group *groups;  /* the --by groups, in byte order */
 	size_t ngroups;
-	struct ad_bootstrap boot;            /* --compare: the totals' */
-	struct ad_eval_curve roc[2], pr[2];  /* of all rows, per score column */
+	struct ad_bootstrap boot[AD_EVAL_MODELS]; /* [j]: the totals', model j
+	                                            against [0] */
+	struct ad_eval_curve roc[AD_EVAL_MODELS], pr[AD_EVAL_MODELS];
+	                                     /* of all rows, per score column */
 };
 
 /* A curve's coordinate: num / den, or NaN when den is 0 (the run's curves

@@ -247,6 +247,8 @@ static enum ad_status check_options(const struct ad_featurize_opts *o,
 	if (o->restore_path != NULL && o->save_path != NULL)
 		return ad_error_set(err, AD_EUSAGE, "--save and --restore cannot "
 		    "be combined");
+	if (o->restore_path == NULL && o->applied_path != NULL)
+		return ad_error_set(err, AD_EUSAGE, "--applied needs --restore");
 	if (o->restore_path != NULL) {
 		const struct { int set; const char *opt; } fixed[] = {
 			{ o->n_scale > 0, "--scale" }, { o->n_log > 0, "--log" },
@@ -366,6 +368,7 @@ struct run {
 	/* outputs */
 	struct ad_outset *outset;    /* out and save */
 	struct ad_out *out, *save;
+	struct ad_out *applied;      /* --applied */
 	struct ad_writer *w;
 	struct ad_block *ob;         /* output rows (unless in place) */
 	struct ad_block *stage;      /* --sort: rows replayed in time order */
@@ -1375,6 +1378,7 @@ static enum ad_status open_outputs(struct run *r, struct ad_error *err)
 {
 	const struct ad_outset_entry e[] = {
 		{ &r->save, r->o->save_path },
+		{ &r->applied, r->o->applied_path },
 		{ &r->out, r->o->to ? NULL : r->o->output ? r->o->output : "-" },
 	};
 
@@ -1418,6 +1422,9 @@ static enum ad_status commit(struct run *r, struct ad_error *err)
 	r->res->rows_written = ad_writer_rows(r->w);
 	if (r->save != NULL)
 		st = ad_featurize_model_save(r->m, r->save, err);
+	if (st == AD_OK && r->applied != NULL)
+		st = ad_params_copy(r->applied, r->o->restore_path, "ad-features",
+		    err);
 	return st != AD_OK ? st : ad_outset_commit(r->outset, err);
 }
 

@@ -71,6 +71,7 @@ struct ad_featurize_opts {
 	size_t n_drop;
 	const char *save_path;        /* -s */
 	const char *restore_path;     /* -r */
+	const char *applied_path;     /* --applied: a copy of -r's file */
 };
 
 /* What a run did, for the command's notes. */

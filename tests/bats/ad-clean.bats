@@ -325,6 +325,22 @@ load helper
 	ad-clean -q --impute median --drop-missing many.csv | cmp - bin.csv
 }
 
+@test "--applied copies the params restored, and needs --restore" {
+	ad-clean -q --impute median -s p.txt -o /dev/null "$FIX/mixed.csv"
+	ad-clean -q -r p.txt --applied copy.txt -o /dev/null "$FIX/mixed.csv"
+	cmp p.txt copy.txt
+	run --separate-stderr ad-clean --applied copy2.txt "$FIX/mixed.csv"
+	assert_failure 2
+	[[ "$stderr" == "ad-clean: --applied needs --restore"* ]]
+	[ ! -e copy2.txt ]
+	# a params file of another command is refused, and nothing is written
+	ad-features -q -s f.txt -o /dev/null "$FIX/mixed.csv" 2>/dev/null ||
+		printf 'adkit-params 1 ad-features\n' > f.txt
+	run --separate-stderr ad-clean -r f.txt --applied copy3.txt "$FIX/mixed.csv"
+	assert_failure 3
+	[ ! -e copy3.txt ]
+}
+
 @test "--restore refuses options the params file fixes" {
 	ad-clean -q -s p.txt "$FIX/mixed.csv" > /dev/null
 	for opt in "--impute zero" "--dedupe" "--drop-missing" "--select id" \

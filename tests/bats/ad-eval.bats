@@ -535,3 +535,115 @@ compare_ref() {
 	awk -F, '{ g = substr($1, 2); if ($3 != g % 5 + 1) bad = 1 } END { exit bad }' <<< "$used"
 	assert_line ',rows_used,900,'
 }
+
+# eval-basic.csv with a third score column, c2 (missing where score is).
+three() {
+	cat "$FIX/eval-three.csv"
+}
+
+@test "--compare twice: every output lists both challengers (a second --compare replaced the first)" {
+	three > three.csv
+	ad-eval -q --compare challenger --compare c2 --bootstrap 10 -F csv \
+		--kfp-metrics k.json --prom m.prom -o two.csv three.csv
+	ad-eval -q --compare challenger --bootstrap 10 -F csv -o one.csv three.csv
+	# each challenger is tested against --score on its own: the first one's
+	# rows are those of a run with it alone (rows missing c2 aside: none)
+	diff <(grep '^compare\.' one.csv | sed 's/^compare\./compare.challenger./') \
+		<(grep '^compare\.challenger\.' two.csv)
+	grep -q '^compare\.c2\.roc_auc,' two.csv
+	grep -q '^compare\.c2\.delong_p_value,' two.csv
+	grep -q '^compare\.c2\.f1_diff_low,' two.csv
+	grep -q '"name": "compare-challenger-roc-auc"' k.json
+	grep -q '"name": "compare-c2-roc-auc-diff"' k.json
+	grep -q '^adkit_eval_roc_auc{model="c2"} ' m.prom
+	grep -q '^adkit_eval_roc_auc_diff{model="score",challenger="challenger"} ' m.prom
+	grep -q '^adkit_eval_roc_auc_diff{model="score",challenger="c2"} ' m.prom
+	run ad-eval -q --compare challenger --compare c2 --bootstrap 10 three.csv
+	assert_success
+	[ "$(jq -r '.compare | map(.score) | join(" ")' <<< "$output")" = "challenger c2" ]
+	[ "$(jq '.compare[1].roc_auc_diff' <<< "$output")" = "$(grep '^compare\.c2\.roc_auc_diff,' two.csv | cut -d, -f2)" ]
+	run ad-eval -q --compare challenger --compare c2 --bootstrap 10 -F text three.csv
+	assert_success
+	assert_line --partial "columns    label label, score score, compare challenger, c2"
+	assert_line --regexp '^metric +score +challenger +difference +c2 +difference$'
+	assert_line "c2 against score"
+	assert_line "challenger against score"
+}
+
+@test "--compare: a column twice, nine challengers, --name beyond the score columns are usage errors" {
+	three > three.csv
+	run --separate-stderr ad-eval --compare c2 --compare c2 three.csv
+	assert_failure 2
+	[[ "$stderr" == 'ad-eval: --compare names "c2" twice'* ]]
+	run --separate-stderr ad-eval --compare a --compare b --compare c --compare d \
+		--compare e --compare f --compare g --compare h --compare i three.csv
+	assert_failure 2
+	[[ "$stderr" == "ad-eval: --compare: at most 8"* ]]
+	run --separate-stderr ad-eval --compare c2 --name a --name b --name c three.csv
+	assert_failure 2
+	[[ "$stderr" == "ad-eval: 3 --name for 2 score columns"* ]]
+	run --separate-stderr ad-eval --name '' three.csv
+	assert_failure 2
+	[[ "$stderr" == "ad-eval: --name must not be empty"* ]]
+}
+
+@test "--name labels the plot's curves and title; the PR chance line is in the legend" {
+	three > three.csv
+	ad-eval -q --compare challenger --compare c2 --name "forest v2" --name svm \
+		--bootstrap 10 --plot p.svg -o /dev/null three.csv
+	grep -q '>forest v2 vs svm vs c2: 19 rows, 7 anomalous</text>' p.svg
+	grep -q '>forest v2 (AUC 0.6667)</text>' p.svg
+	grep -q '>svm (AP 0.8656)</text>' p.svg
+	grep -q '>chance (precision = anomalous share 0.3684)</text>' p.svg
+	! grep -q "$BASIC" p.svg
+	# the legend is under the plot areas (which end at y 384 in a panel),
+	# never on them
+	[ "$(grep -cE '<text class="tick" x="[0-9.]+" y="[0-9.]+">(forest|svm|c2|chance|decision)' p.svg)" -eq 10 ]
+	awk -F'"' '/<text class="tick" x="[0-9.]+" y="[0-9.]+">(forest|svm|c2|chance|decision)/ {
+		if ($6 + 0 <= 384) bad = 1 } END { exit bad }' p.svg
+}
+
+@test "--plot-time: ISO times make a UTC time axis; the flagged rows and labelled windows are drawn" {
+	printf 'ts,cpu,label,score\n' > ts.csv
+	for h in $(seq 0 71); do
+		printf '2026-11-%02dT%02d:00:00Z,%d,%d,0.%d\n' $((1 + h / 24)) $((h % 24)) \
+			$((h % 7 * 10)) $((h == 30 || h == 31)) $((h == 31 ? 9 : 1))
+	done >> ts.csv
+	ad-eval -q --threshold 0.5 --plot-time ts --plot-values cpu --plot-series s.svg -o /dev/null ts.csv
+	head -1 s.svg | grep -q '^<?xml version="1.0" encoding="UTF-8"?>$'
+	[ "$(tail -1 s.svg)" = "</svg>" ]
+	grep -q '>ts (UTC), from 2026-11-01</text>' s.svg
+	grep -q '>11-02 00:00</text>' s.svg
+	grep -q '>11-03 12:00</text>' s.svg
+	[ "$(grep -c '<circle class="flag"' s.svg)" -eq 2 ]   # a row, and the legend's
+	[ "$(grep -c '<rect class="window"' s.svg)" -eq 3 ]   # two panels, the legend
+	grep -q '>threshold 0.5</text>' s.svg
+	if command -v xmllint > /dev/null; then xmllint --noout s.svg; fi
+}
+
+@test "--plot-time: a bad time cell, a missing or text column, and options given alone are refused" {
+	printf 't,v,label,score\n1,2,0,0.1\n2,x,0,0.2\n2026-01-01,3,1,0.9\n' > bad.csv
+	run --separate-stderr ad-eval --plot-time t --plot-series s.svg bad.csv
+	assert_failure 3
+	assert_equal "$stderr" 'ad-eval: bad.csv:4:1: --plot-time column "t": expected a number like the rows before, got "2026-01-01"'
+	[ ! -e s.svg ]
+	run --separate-stderr ad-eval --plot-time when --plot-series s.svg bad.csv
+	assert_failure 3
+	[[ "$stderr" == 'ad-eval: bad.csv: --plot-time: column "when" is not in the input'* ]]
+	printf 't,host,label,score\n1,a,0,0.1\n' > text.csv
+	run --separate-stderr ad-eval --plot-time t --plot-values host --plot-series s.svg text.csv
+	assert_failure 3
+	printf 't,host,label,score\n1,a,0,0.1\n' | ad-eval -q -o /dev/null --plot-time t --plot-series s.svg
+	[ -s s.svg ]
+	rm s.svg
+	run --separate-stderr ad-eval --plot-time t bad.csv
+	assert_failure 2
+	[[ "$stderr" == "ad-eval: --plot-time needs --plot-series"* ]]
+	run --separate-stderr ad-eval --plot-values v bad.csv
+	assert_failure 2
+	[ ! -e s.svg ]
+	# without --plot-time the rows are drawn by their number
+	ad-eval -q -o /dev/null --plot-values cpu --plot-series s.svg "$FIX/eval-series.csv"
+	grep -q '>row</text>' s.svg
+	grep -q '>score along row: 288 rows, 8 anomalous</text>' s.svg
+}

@@ -141,6 +141,18 @@ cell() {
 	want='--scale names "lat", which --select leaves out' check --select cpu --scale lat=robust "$TS"
 }
 
+@test "--applied copies the params restored, and needs --restore" {
+	printf 'a,b\n1,2\n3,5\n4,4\n' > in.csv
+	ad-features -q --scale standard -s p.txt -o one.csv in.csv
+	ad-features -q -r p.txt --applied copy.txt -o two.csv in.csv
+	cmp p.txt copy.txt
+	cmp one.csv two.csv
+	run --separate-stderr ad-features --applied copy2.txt in.csv
+	assert_failure 2
+	[[ "$stderr" == "ad-features: --applied needs --restore"* ]]
+	[ ! -e copy2.txt ]
+}
+
 @test "--restore refuses every option the params file fixes" {
 	ad-features -q --scale standard -s p.txt "$NUM" > /dev/null
 	for opt in "--scale robust" "--log a" "--onehot a" "--max-categories 3" \

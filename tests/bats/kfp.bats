@@ -19,7 +19,7 @@ kfp_args() {
 	re_lit='^    - "([^"\\]*)"$'
 	re_ph='^    - \{(inputPath|outputPath|inputValue): "([a-z0-9_]+)"\}$'
 	re_cat='^    - \{concat: \["(--[a-z0-9-]+=)", \{inputValue: "([a-z0-9_]+)"\}\]\}$'
-	re_if='^    - \{if: \{cond: \{isPresent: "([a-z0-9_]+)"\}, then: \["(--[a-z0-9-]+)", \{(inputPath|inputValue): "([a-z0-9_]+)"\}\](, else: \["(--[a-z0-9-]+)", \{outputPath: "([a-z0-9_]+)"\}\])?\}\}$'
+	re_if='^    - \{if: \{cond: \{isPresent: "([a-z0-9_]+)"\}, then: \["(--[a-z0-9-]+)", \{(inputPath|inputValue): "([a-z0-9_]+)"\}(, "(--[a-z0-9-]+)", \{outputPath: "([a-z0-9_]+)"\})?\](, else: \["(--[a-z0-9-]+)", \{outputPath: "([a-z0-9_]+)"\}\])?\}\}$'
 	mkdir -p kfp
 	while IFS= read -r line; do
 		if [ "$line" = "    args:" ]; then on=1; continue; fi
@@ -36,10 +36,16 @@ kfp_args() {
 		elif [[ $line =~ $re_if ]]; then
 			n=${BASH_REMATCH[1]}
 			[ "$n" = "${BASH_REMATCH[4]}" ] || { echo "if on $n passes another input" >&2; return 1; }
+			# an output written either way: by one option with the
+			# input, by another without it
+			[ -z "${BASH_REMATCH[5]}" ] || [ "${BASH_REMATCH[7]}" = "${BASH_REMATCH[10]}" ] ||
+				{ echo "if on $n writes ${BASH_REMATCH[7]} but not in else" >&2; return 1; }
 			if [ -n "${V[$n]+set}" ]; then
 				echo "${BASH_REMATCH[2]}"; echo "${V[$n]}"
-			elif [ -n "${BASH_REMATCH[5]}" ]; then
-				echo "${BASH_REMATCH[6]}"; echo "kfp/${BASH_REMATCH[7]}"
+				[ -z "${BASH_REMATCH[5]}" ] ||
+					{ echo "${BASH_REMATCH[6]}"; echo "kfp/${BASH_REMATCH[7]}"; }
+			elif [ -n "${BASH_REMATCH[8]}" ]; then
+				echo "${BASH_REMATCH[9]}"; echo "kfp/${BASH_REMATCH[10]}"
 			fi
 		else
 			echo "unknown args item: $line" >&2; return 1
@@ -160,13 +166,15 @@ kfp_run() {
 	[ -e kfp/rejects ]
 	mv kfp fit
 	kfp_run ad-clean input="$FIX/train-small.csv" restore=fit/params
-	[ ! -e kfp/params ]
+	# the params output is written with restore too: the params applied
+	cmp fit/params kfp/params
 	cmp fit/output kfp/output
 	rm -rf kfp
 	kfp_run ad-features input=fit/output scale=standard keep=id,label,host
 	[ -s kfp/output ] && [ -s kfp/params ]
 	mv kfp ffit
 	kfp_run ad-features input=fit/output restore=ffit/params
+	cmp ffit/params kfp/params
 	cmp ffit/output kfp/output
 }
 

@@ -103,6 +103,13 @@ check_compiled() {
 	done
 }
 
+@test "pipelines: the compiled YAML is what the pinned SDK writes (needs the SDK on PYTHONPATH)" {
+	/usr/bin/python3 -c 'import kfp' 2>/dev/null ||
+		skip "no KFP SDK on PYTHONPATH (not in Debian): see pipelines/README.md"
+	run "$PIPES/verify-compiled.sh"
+	assert_success
+}
+
 @test "pipelines: every step of every compiled pipeline matches its committed component or glue script" {
 	local yaml
 	for yaml in "$PIPES"/*.yaml; do
@@ -213,5 +220,35 @@ check_compiled() {
 	run sh "$STEPS/merge-models.sh" '{"inputs": {"artifacts": {"models": {"artifacts": [{"uri": "file:///m"}]}}}}' out
 	assert_failure 4
 	run sh "$STEPS/merge-models.sh" '{"inputs": {}, "outputs": {"artifacts": {"output": {"artifacts": [{"uri": "gs://b/o"}]}}}}' out
+	assert_failure 3
+}
+
+@test "tag-shard.sh, join-shards.sh: shards scored apart join into the whole file's scores, in input order" {
+	ad-clean -q -s c.p -o clean.csv "$FIX/train-small.csv"
+	ad-train -q --label label --ignore id,host --seed 1 -o m clean.csv
+	ad-score -q -m m -o whole.csv clean.csv
+	# three shards of the input, collected out of order
+	{ head -n 1 clean.csv; sed -n '2,8p' clean.csv; } > s0.csv
+	{ head -n 1 clean.csv; sed -n '9,9p' clean.csv; } > s1.csv
+	{ head -n 1 clean.csv; tail -n +10 clean.csv; } > s2.csv
+	for i in 0 1 2; do
+		ad-score -q -m m -o sc$i.csv s$i.csv
+		sh "$STEPS/tag-shard.sh" $i sc$i.csv t$i
+	done
+	json="{\"inputs\": {\"artifacts\": {\"shards\": {\"artifacts\": [{\"uri\": \"$PWD/t2\"}, {\"uri\": \"$PWD/t0\"}, {\"uri\": \"$PWD/t1\"}]}}}, \"outputs\": {\"artifacts\": {\"output\": {\"artifacts\": [{\"uri\": \"minio://b/o\"}]}}}}"
+	run sh "$STEPS/join-shards.sh" "$json" joined.csv
+	assert_success
+	cmp whole.csv joined.csv
+	# a part missing, or a shard not tagged: exit 3 and no output
+	json="{\"inputs\": {\"artifacts\": {\"shards\": {\"artifacts\": [{\"uri\": \"$PWD/t2\"}, {\"uri\": \"$PWD/t0\"}]}}}}"
+	run sh "$STEPS/join-shards.sh" "$json" bad.csv
+	assert_failure 3
+	assert_output --partial "a part is missing or twice"
+	[ ! -e bad.csv ]
+	json="{\"inputs\": {\"artifacts\": {\"shards\": {\"artifacts\": [{\"uri\": \"$PWD/sc0.csv\"}]}}}}"
+	run sh "$STEPS/join-shards.sh" "$json" bad.csv
+	assert_failure 3
+	[ ! -e bad.csv ]
+	run sh "$STEPS/tag-shard.sh" one sc0.csv t
 	assert_failure 3
 }

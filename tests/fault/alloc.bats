@@ -109,7 +109,8 @@ setup() {
 
 @test "ad-clean -r under allocation failure" {
 	ad-clean -q --impute mean -s clean.params -o /dev/null small.csv
-	fail_each_allocation out.csv ad-clean -q -r clean.params -o out.csv small.csv
+	fail_each_allocation out.csv ad-clean -q -r clean.params --applied a.params \
+		-o out.csv small.csv
 }
 
 @test "ad-features under allocation failure" {
@@ -193,7 +194,7 @@ setup() {
 	ad-train -q --trees 4 --label label --ignore timestamp,host -o model small.csv
 	ad-score -q -m model --keep host,label -o scored.csv small.csv
 	fail_each_allocation report.json ad-eval -F json --by host \
-		--curves curves.csv -o report.json scored.csv
+		--curves curves.csv --plot-series s.svg -o report.json scored.csv
 }
 
 @test "ad-drift under allocation failure" {

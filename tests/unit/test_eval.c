@@ -100,6 +100,8 @@ static void fill(struct ad_eval_report *r, struct ad_eval_opts *o,
 	r->name[AD_EVAL_LABEL] = "label";
 	r->name[AD_EVAL_SCORE] = "score";
 	r->name[AD_EVAL_BY] = "host";
+	r->nmodels = 1;
+	r->column[0] = r->label[0] = "score";
 	r->decision = AD_DECISION_THRESHOLD;
 	r->all.used = 4;
 	r->all.npos = r->all.nneg = 2;

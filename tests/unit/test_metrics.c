@@ -470,7 +470,8 @@ static int dir_entries(void)
 static void clear_dir(void)
 {
 	static const char *const names[] = { "report.json", "curves.csv",
-	    "plot.svg", "kfp-metrics.json", "kfp-ui.json", "eval.prom" };
+	    "plot.svg", "kfp-metrics.json", "kfp-ui.json", "eval.prom",
+	    "series.svg" };
 	char path[128];
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -484,28 +485,35 @@ static enum ad_status eval_scenario(struct ad_error *err)
 {
 	struct ad_eval_opts o;
 	struct ad_eval_result res;
-	char paths[6][128];
+	char paths[7][128];
 	static const char *const names[] = { "report.json", "curves.csv",
-	    "plot.svg", "kfp-metrics.json", "kfp-ui.json", "eval.prom" };
+	    "plot.svg", "kfp-metrics.json", "kfp-ui.json", "eval.prom",
+	    "series.svg" };
 	enum ad_status st;
 
-	for (size_t i = 0; i < 6; i++)
+	for (size_t i = 0; i < 7; i++)
 		snprintf(paths[i], sizeof paths[i], "%s/%s", out_dir, names[i]);
 	ad_eval_defaults(&o);
-	o.in.path = "tests/fixtures/eval-basic.csv";
+	/* two challengers, and the series plot along the row number */
+	o.in.path = "tests/fixtures/eval-three.csv";
 	o.output = paths[0];
 	o.curves_path = paths[1];
 	o.plot_path = paths[2];
 	o.kfp_metrics_path = paths[3];
 	o.kfp_ui_path = paths[4];
 	o.prom_path = paths[5];
-	o.compare = "challenger";
+	o.compare.v[0] = "challenger";
+	o.compare.v[1] = "c2";
+	o.compare.n = 2;
+	o.plot_series_path = paths[6];
+	o.plot_values.v[0] = "challenger";
+	o.plot_values.n = 1;
 	o.by = "host";
 	o.bootstrap = 5;
 	st = ad_eval_run(&o, &res, err);
 	if (st != AD_OK && dir_entries() != 0)
 		st = AD_ECHECK;     /* a failed run left a file */
-	if (st == AD_OK && (dir_entries() != 6 || res.rows_used != 19))
+	if (st == AD_OK && (dir_entries() != 7 || res.rows_used != 19))
 		st = AD_ECHECK;
 	clear_dir();
 	return st;
