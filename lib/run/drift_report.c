@@ -69,7 +69,7 @@ static const struct { const char *name; enum ad_type type; } win_table[] = {
 static enum ad_status open_table(struct ad_drift_report *t,
     const struct ad_drift_results *r, struct ad_error *err)
 {
-	struct ad_writer_opts wo = { AD_FORMAT_CSV, 0, 0 };
+	struct ad_writer_opts wo = { .format = AD_FORMAT_CSV };
 	int win = r->o->window > 0;
 	size_t n = win ? sizeof win_table / sizeof win_table[0] :
 	    sizeof col_table / sizeof col_table[0];

@@ -18,6 +18,7 @@
 
 #include "alloc.h"
 #include "detector.h"
+#include "lineage.h"
 #include "model.h"
 #include "out.h"
 #include "outset.h"
@@ -49,6 +50,7 @@ struct run {
 	const struct ad_score_opts *o;
 	struct ad_score_result *res;
 	struct ad_model *model;
+	struct ad_lineage trained;  /* what made the training input, if known */
 	struct ad_schema *types;    /* the features, numeric */
 	struct ad_reader *rd;
 	struct ad_schema *outs;     /* output columns */
@@ -99,6 +101,58 @@ static int keeps_none(const struct ad_score_opts *o)
 	return o->keep_set && o->n_keep == 1 && o->keep[0][0] == '\0';
 }
 
+/* ---- lineage ---- */
+
+static enum ad_status load_lineage(struct run *r, struct ad_error *err)
+{
+	const unsigned char *p;
+	size_t len;
+
+	if (!ad_model_section_get(r->model, AD_LINEAGE_MODEL_TAG, &p, &len))
+		return AD_OK;
+	return ad_lineage_decode(p, len, &r->trained, r->o->model_path, err);
+}
+
+/* A model given rows without its features: says where they come from. */
+static void name_features_params(struct run *r, enum ad_status st,
+    struct ad_error *err)
+{
+	const char *p = ad_lineage_params_of(&r->trained, AD_LINEAGE_FEATURES);
+	size_t n = strlen(err->msg);
+
+	if (st == AD_EDATA && p != NULL &&
+	    strstr(err->msg, "not in the input") != NULL)
+		snprintf(err->msg + n, sizeof err->msg - n, "; the model's "
+		    "features came from ad-features -r %s", p);
+}
+
+/* Compares the input's lineage with the model's: a note, or with
+ * --strict-lineage an error, when they disagree. */
+static enum ad_status check_lineage(struct run *r, struct ad_error *err)
+{
+	const struct ad_lineage *have = ad_reader_lineage(r->rd);
+	char *note = r->res->lineage_note;
+	size_t cap = sizeof r->res->lineage_note;
+
+	if (r->trained.n == 0)
+		return AD_OK;
+	if (have == NULL) {
+		snprintf(note, cap, "%s has no lineage (CSV, or an older binary "
+		    "stream): it is not checked against the params the model's "
+		    "features were made with", ad_reader_name(r->rd));
+		return AD_OK;
+	}
+	if (!ad_lineage_mismatch(have, &r->trained, note, cap))
+		return AD_OK;
+	if (r->o->strict_lineage) {
+		ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0, "%s",
+		    note);
+		note[0] = '\0';
+		return AD_EDATA;
+	}
+	return AD_OK;
+}
+
 static enum ad_status open_input(struct run *r, struct ad_error *err)
 {
 	struct ad_reader_opts ro = r->o->in;
@@ -120,7 +174,11 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		ro.on_reject = ad_writer_reject;
 		ro.reject_ctx = &r->rej;
 	}
-	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
+	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK) {
+		name_features_params(r, st, err);
+		return st;
+	}
+	if ((st = check_lineage(r, err)) != AD_OK)
 		return st;
 	r->nin = ad_reader_schema(r->rd)->ncols;
 	r->d = m->nfeat;
@@ -596,6 +654,7 @@ static void run_free(struct run *r)
 	ad_schema_free(r->outs);
 	ad_free(r->colmap);
 	ad_free(r->col);
+	ad_lineage_clear(&r->trained);
 	ad_model_free(r->model);
 }
 
@@ -614,6 +673,8 @@ enum ad_status ad_score_run(const struct ad_score_opts *o,
 		    "%d", AD_THREADS_MAX);
 	if ((st = ad_model_load(o->model_path, &r.model, err)) != AD_OK)
 		return st;
+	if ((st = load_lineage(&r, err)) != AD_OK)
+		goto out;
 	if (o->inspect)
 		st = inspect(o, r.model, err);
 	else if ((st = check_options(&r, err)) == AD_OK &&
@@ -622,6 +683,7 @@ enum ad_status ad_score_run(const struct ad_score_opts *o,
 		if (st == AD_OK)
 			st = finish(&r, err);
 	}
+out:
 	run_free(&r);
 	return st;
 }

@@ -129,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char in_path[4096], out_path[4096];
 	int prefix = !ad_binfmt_is_magic(data, size);
 	struct ad_reader_opts opts = { 0 };
-	struct ad_writer_opts wo = { AD_FORMAT_BIN, 0, 0 };
+	struct ad_writer_opts wo = { .format = AD_FORMAT_BIN };
 	struct ad_reader *r = NULL;
 	struct ad_out *out = NULL;
 	struct ad_writer *w = NULL;
