@@ -1,6 +1,12 @@
 #!/bin/sh
 # Installs the Debian packages adkit needs, or says exactly how to.
-# usage: scripts/deps.sh [--check] GROUP...   (groups: build test fuzz bench)
+# usage: scripts/deps.sh [--check] GROUP...
+#   build  compile and link (what `make` and `make demo` need; the demo
+#          needs nothing else)
+#   check  run the plain build's tests (`make check`)
+#   test   the whole suite (`make test`): check's, and the tools of the
+#          image and monitoring tests
+#   fuzz, bench
 # With --check it only exits 1 if something is missing, printing nothing.
 set -eu
 
@@ -8,16 +14,20 @@ check=0
 if [ "${1:-}" = "--check" ]; then check=1; shift; fi
 
 pkgs_build="make gcc g++ libc6-dev libcsv-dev libdouble-conversion-dev libfast-float-dev libxxhash-dev libmd-dev libopenblas-dev libsvm-dev pkg-config"
-# jq: the cron job and its tests; mmdebstrap, podman, runc: the image
-# (make image-test); prometheus, prometheus-alertmanager: promtool, amtool.
-pkgs_test="bats bats-assert bats-support mandoc groff-base prometheus prometheus-alertmanager time jq mmdebstrap podman runc"
+# parallel: bats --jobs runs test files side by side; jq: the cron job and
+# its tests; time: /usr/bin/time measures peak memory in tests.
+pkgs_check="bats bats-assert bats-support mandoc groff-base parallel time jq"
+# mmdebstrap, podman, runc: the image (make image-test); prometheus,
+# prometheus-alertmanager: promtool, amtool.
+pkgs_test="$pkgs_check prometheus prometheus-alertmanager mmdebstrap podman runc"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_bench="python3-pandas python3-numpy python3-sklearn python3-scipy hyperfine libsvm-tools"
 
 want=""
 for g in "$@"; do
 	case "$g" in
-	build) want="$want $pkgs_build" ;;
+	build | demo) want="$want $pkgs_build" ;;
+	check) want="$want $pkgs_check" ;;
 	test) want="$want $pkgs_test" ;;
 	fuzz) want="$want $pkgs_fuzz" ;;
 	bench) want="$want $pkgs_bench" ;;

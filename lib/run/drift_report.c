@@ -52,12 +52,11 @@ void ad_drift_report_drifted_names(const struct ad_drift_col *cols, size_t ncols
 static const struct { const char *name; enum ad_type type; } col_table[] = {
 	{ "column", AD_TEXT }, { "type", AD_TEXT }, { "n_ref", AD_NUMERIC },
 	{ "n_cur", AD_NUMERIC }, { "psi", AD_NUMERIC }, { "ks", AD_NUMERIC },
-	{ "ks_p", AD_NUMERIC }, { "chi2_p", AD_NUMERIC },
+	{ "ks_p", AD_NUMERIC }, { "ks_n_ref", AD_NUMERIC },
+	{ "ks_n_cur", AD_NUMERIC }, { "chi2_p", AD_NUMERIC },
 	{ "wasserstein", AD_NUMERIC }, { "js", AD_NUMERIC },
 	{ "missing_delta", AD_NUMERIC }, { "unseen", AD_NUMERIC },
-	{ "drifted", AD_NUMERIC },
-	/* last, so that columns keep their place for older readers */
-	{ "ks_n_ref", AD_NUMERIC }, { "ks_n_cur", AD_NUMERIC }
+	{ "drifted", AD_NUMERIC }
 };
 
 static const struct { const char *name; enum ad_type type; } win_table[] = {
@@ -118,9 +117,9 @@ static enum ad_status table_columns(struct ad_drift_report *t,
 		const struct ad_drift_col *c = &r->cols[j];
 		const char *type = ad_schema_type_name(c->type);
 		double cells[] = { 0, 0, (double)c->n_ref, (double)c->n_cur,
-		    c->psi, c->ks, c->ks_p, c->chi2_p, c->wasserstein, c->js,
-		    c->missing_delta, c->unseen, c->drifted, c->ks_n_ref,
-		    c->ks_n_cur };
+		    c->psi, c->ks, c->ks_p, c->ks_n_ref, c->ks_n_cur, c->chi2_p,
+		    c->wasserstein, c->js, c->missing_delta, c->unseen,
+		    c->drifted };
 
 		if ((st = ad_block_set_text(t->row, 0, 0, c->name, strlen(c->name),
 		    err)) == AD_OK &&
