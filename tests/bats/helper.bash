@@ -13,6 +13,13 @@ setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
 
+# Whether binary streams $1 and $2 ("-": stdin) hold the same rows, read
+# back as CSV: their lineage differs when the input's name or the params
+# applied do (adkit(5)).
+same_rows() {
+	cmp <(ad-clean -q -F csv "$1") <(ad-clean -q -F csv "$2")
+}
+
 # Runs a pipeline in bash -o pipefail and records its status like `run`.
 run_pipe() {
 	run bash -o pipefail -c "$1"
