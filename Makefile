@@ -157,6 +157,8 @@ check: deps-check
 JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
 # bats --jobs needs GNU parallel (Debian parallel, in the check group).
 BATS_JOBS = $(if $(shell command -v parallel),--jobs $(JOBS))
+# e.g. BATS_FLAGS=--timing to see what each test takes
+BATS_FLAGS ?=
 
 headers:
 	@set -e; $(foreach h,$(LIB_H),echo '#include "$(notdir $(h))"' | \
@@ -182,12 +184,12 @@ fuzz-replay: $(FUZZERS:%=$(BUILD)/fuzz/%)
 BATS_ENV = ADKIT_BIN=$(abspath $(BUILD)/bin) ADKIT_SANITIZED=$(if $(SAN),1) \
 	ADKIT_SHIM=$(abspath $(BUILD)/fault/shortread.so)
 bats: $(CMDS:%=$(BUILD)/bin/%) $(BUILD)/fault/shortread.so
-	@$(LOGGED) $(BATS_ENV) bats $(BATS_JOBS) tests/bats | tee -a $(LOG)-bats.log
+	@$(LOGGED) $(BATS_ENV) bats $(BATS_JOBS) $(BATS_FLAGS) tests/bats | tee -a $(LOG)-bats.log
 
 # The slow tier: tests that take seconds each (large inputs, memory
 # bounds, many processes); `make test` runs them, `make check` does not.
 bats-slow: $(CMDS:%=$(BUILD)/bin/%) $(BUILD)/fault/shortread.so
-	@$(LOGGED) $(BATS_ENV) bats $(BATS_JOBS) tests/bats/slow | tee -a $(LOG)-bats.log
+	@$(LOGGED) $(BATS_ENV) bats $(BATS_JOBS) $(BATS_FLAGS) tests/bats/slow | tee -a $(LOG)-bats.log
 
 # Every command with its Nth allocation failing, N = 1, 2, ...; meant for
 # the sanitized build, which `asan` runs it in.

@@ -824,7 +824,8 @@ static void json_sections(const struct ad_model *m, struct ad_emit *e)
 }
 
 /* The training input's lineage (section LINE), for tracing a model back to
- * its data and params; a corrupt one was refused when scoring began. */
+ * its data and params; null when its bytes do not decode (ad-score refuses
+ * to score with it). */
 static void json_lineage(const struct ad_model *m, struct ad_emit *e)
 {
 	struct ad_lineage l = { 0, NULL };
@@ -836,12 +837,16 @@ static void json_lineage(const struct ad_model *m, struct ad_emit *e)
 	if (!ad_emit_ok(e) ||
 	    !ad_model_section_get(m, AD_LINEAGE_MODEL_TAG, &p, &len))
 		return;
-	if ((st = ad_lineage_decode(p, len, &l, NULL, &derr)) != AD_OK) {
+	json_key(e, "lineage");
+	if ((st = ad_lineage_decode(p, len, &l, NULL, &derr)) == AD_EDATA) {
+		ad_emit_raw(e, "null");
+		return;
+	}
+	if (st != AD_OK) {
 		*e->err = derr;
 		ad_emit_take(e, st);
 		return;
 	}
-	json_key(e, "lineage");
 	ad_lineage_write_json(&l, e, "    ");
 	ad_lineage_clear(&l);
 }

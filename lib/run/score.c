@@ -673,7 +673,9 @@ enum ad_status ad_score_run(const struct ad_score_opts *o,
 		    "%d", AD_THREADS_MAX);
 	if ((st = ad_model_load(o->model_path, &r.model, err)) != AD_OK)
 		return st;
-	if ((st = load_lineage(&r, err)) != AD_OK)
+	/* --inspect shows a model whose lineage does not decode, as null */
+	if ((st = load_lineage(&r, err)) != AD_OK &&
+	    !(o->inspect && st == AD_EDATA))
 		goto out;
 	if (o->inspect)
 		st = inspect(o, r.model, err);

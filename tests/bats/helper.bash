@@ -4,7 +4,11 @@ bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 
-ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+# the repository: the nearest folder above the test file with a Makefile
+# (tests/bats, or tests/bats/slow for the slow tier)
+ROOT="$BATS_TEST_DIRNAME"
+while [ ! -f "$ROOT/Makefile" ] && [ "$ROOT" != / ]; do ROOT=$(dirname "$ROOT"); done
+ROOT="$(cd "$ROOT" && pwd)"
 FIX="$ROOT/tests/fixtures"
 GOLD="$ROOT/tests/golden"
 export PATH="${ADKIT_BIN:-$ROOT/bin}:$PATH"
