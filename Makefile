@@ -150,13 +150,22 @@ test: deps
 # files run JOBS at a time. `make test` adds the slow tier (bats-slow),
 # the sanitized run of both and the image.
 check: deps-check
+	@$(MAKE) --no-print-directory -j$(JOBS) check-build
 	@$(MAKE) --no-print-directory headers unit fuzz-replay bats manlint
+
+# What the tests run, built JOBS at a time before any test starts.
+check-build: $(UNITS:%=$(BUILD)/tests/%) $(FUZZERS:%=$(BUILD)/fuzz/%) \
+	$(CMDS:%=$(BUILD)/bin/%) $(BUILD)/fault/shortread.so
+.PHONY: check-build
 
 # Test processes run side by side: they wait on pipes and processes as
 # much as on the CPU, so one more than the cores keeps both busy.
 JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
 # bats --jobs needs GNU parallel (Debian parallel, in the check group).
-BATS_JOBS = $(if $(shell command -v parallel),--jobs $(JOBS))
+# Files run side by side, the tests of one file one after another: they
+# share the file's fixtures, and some change them.
+BATS_JOBS = $(if $(shell command -v parallel),--jobs $(JOBS) \
+	--no-parallelize-within-files)
 # e.g. BATS_FLAGS=--timing to see what each test takes
 BATS_FLAGS ?=
 
