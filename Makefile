@@ -1,6 +1,8 @@
-# adkit: `make` builds, `make test` runs every test (plain and sanitized),
-# `make demo` runs the sample pipeline. Missing Debian packages are
-# installed first (as root) or named (otherwise).
+# adkit: `make` builds, `make demo` runs the sample pipeline, `make check`
+# runs the plain build's fast tests (the edit loop), `make test` runs every
+# test (plain and sanitized, the slow tier, the image). Each installs the
+# Debian packages it needs and no more (scripts/deps.sh: build, check,
+# test) when they are missing, as root, or names them otherwise.
 
 SHELL = /bin/bash
 PREFIX ?= /usr/local
@@ -54,12 +56,12 @@ OBJ = $(BUILD)/obj
 LIB_OBJS = $(LIB_C:lib/%.c=$(OBJ)/%.o) $(LIB_CC:lib/%.cc=$(OBJ)/%.o)
 LIBA = $(BUILD)/libadkit.a
 
-.PHONY: all deps test check unit bats headers manlint fuzz-replay asan fault render \
+.PHONY: all deps test check unit bats bats-slow headers manlint fuzz-replay asan fault render \
 	demo install clean fuzz fuzz-build fuzz-long bench image image-test image-clean \
 	components
 
-# `make` only builds; `make deps` installs the Debian packages of
-# DEPS_GROUPS, and `make demo` and `make test` call it first.
+# `make` builds, after checking the build group's packages; `make deps`
+# installs those of DEPS_GROUPS, and `make test` calls it first.
 all: lib/libadkit.a $(CMDS:%=bin/%)
 
 # The image's build stage needs only the build group (DEPS_GROUPS=build).
@@ -70,7 +72,9 @@ deps:
 
 deps-build:
 	@scripts/deps.sh --check build || scripts/deps.sh build
-.PHONY: deps-build
+deps-check:
+	@scripts/deps.sh --check check || scripts/deps.sh check
+.PHONY: deps-build deps-check
 
 # The autoencoder's elementwise loops (activations, masks, Adam) run over
 # every value of every batch; vectorizing them halves training time and
@@ -80,11 +84,13 @@ VECT_COST := $(shell $(CC) -fvect-cost-model=dynamic -E -x c /dev/null \
 	>/dev/null 2>&1 && echo -fvect-cost-model=dynamic)
 $(OBJ)/detect/autoenc.o: CFLAGS_BASE += -ftree-vectorize $(VECT_COST)
 
-$(OBJ)/%.o: lib/%.c
+# Every object waits for the build group's packages (order only: checking
+# them rebuilds nothing).
+$(OBJ)/%.o: lib/%.c | deps-build
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_BASE) $(call sees,$<) $(CFLAGS) $(SAN) -c $< -o $@
 
-$(OBJ)/%.o: lib/%.cc
+$(OBJ)/%.o: lib/%.cc | deps-build
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS_BASE) $(call sees,$<) $(CXXFLAGS) $(SAN) -c $< -o $@
 
@@ -138,13 +144,34 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@rm -rf build/log; mkdir -p build/log
 	$(MAKE) --no-print-directory check LOG=build/log/plain
+	$(MAKE) --no-print-directory bats-slow LOG=build/log/plain
 	$(MAKE) --no-print-directory render LOG=build/log/render
 	$(MAKE) --no-print-directory asan LOG=build/log/asan
 	$(MAKE) --no-print-directory image-test LOG=build/log/image
 	@scripts/test-summary.sh build/log/*
 
-# Everything that runs on one build; `asan` runs it again sanitized.
-check: headers unit fuzz-replay bats manlint
+# The fast tests of one build, for the edit loop: unit tests and bats
+# files run JOBS at a time. `make test` adds the slow tier (bats-slow),
+# the sanitized run of both and the image.
+check: deps-check
+	@$(MAKE) --no-print-directory -j$(JOBS) check-build
+	@$(MAKE) --no-print-directory headers unit fuzz-replay bats manlint
+
+# What the tests run, built JOBS at a time before any test starts.
+check-build: $(UNITS:%=$(BUILD)/tests/%) $(FUZZERS:%=$(BUILD)/fuzz/%) \
+	$(CMDS:%=$(BUILD)/bin/%) $(BUILD)/fault/shortread.so
+.PHONY: check-build
+
+# Test processes run side by side: they wait on pipes and processes as
+# much as on the CPU, so one more than the cores keeps both busy.
+JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# bats --jobs needs GNU parallel (Debian parallel, in the check group).
+# Files run side by side, the tests of one file one after another: they
+# share the file's fixtures, and some change them.
+BATS_JOBS = $(if $(shell command -v parallel),--jobs $(JOBS) \
+	--no-parallelize-within-files)
+# e.g. BATS_FLAGS=--timing to see what each test takes
+BATS_FLAGS ?=
 
 headers:
 	@set -e; $(foreach h,$(LIB_H),echo '#include "$(notdir $(h))"' | \
@@ -156,17 +183,26 @@ LOG ?= build/log/adhoc
 # Recipes that log start with this, so a failure inside a pipe still fails.
 LOGGED = set -eo pipefail; mkdir -p $(dir $(LOG));
 
+# Each test's output is kept and printed in order once all have run.
 unit: $(UNITS:%=$(BUILD)/tests/%)
-	@$(LOGGED) for t in $(UNITS); do $(BUILD)/tests/$$t | tee -a $(LOG)-unit.log; done
+	@$(LOGGED) printf '%s\n' $(UNITS) | xargs -P $(JOBS) -I{} sh -c \
+		'$(BUILD)/tests/{} > $(BUILD)/tests/{}.out 2>&1; echo $$? > $(BUILD)/tests/{}.rc'; \
+	rc=0; for t in $(UNITS); do cat $(BUILD)/tests/$$t.out | tee -a $(LOG)-unit.log; \
+		[ "$$(cat $(BUILD)/tests/$$t.rc)" = 0 ] || rc=1; done; exit $$rc
 
 fuzz-replay: $(FUZZERS:%=$(BUILD)/fuzz/%)
 	@$(LOGGED) for f in $(FUZZERS); do \
 		$(BUILD)/fuzz/$$f tests/fuzz/corpus/$${f#fuzz_} | tee -a $(LOG)-fuzz.log; done
 
+BATS_ENV = ADKIT_BIN=$(abspath $(BUILD)/bin) ADKIT_SANITIZED=$(if $(SAN),1) \
+	ADKIT_SHIM=$(abspath $(BUILD)/fault/shortread.so)
 bats: $(CMDS:%=$(BUILD)/bin/%) $(BUILD)/fault/shortread.so
-	@$(LOGGED) ADKIT_BIN=$(abspath $(BUILD)/bin) ADKIT_SANITIZED=$(if $(SAN),1) \
-		ADKIT_SHIM=$(abspath $(BUILD)/fault/shortread.so) \
-		bats tests/bats | tee -a $(LOG)-bats.log
+	@$(LOGGED) $(BATS_ENV) bats $(BATS_JOBS) $(BATS_FLAGS) tests/bats | tee -a $(LOG)-bats.log
+
+# The slow tier: tests that take seconds each (large inputs, memory
+# bounds, many processes); `make test` runs them, `make check` does not.
+bats-slow: $(CMDS:%=$(BUILD)/bin/%) $(BUILD)/fault/shortread.so
+	@$(LOGGED) $(BATS_ENV) bats $(BATS_JOBS) $(BATS_FLAGS) tests/bats/slow | tee -a $(LOG)-bats.log
 
 # ad-eval's plots rendered by headless Chromium and checked by their pixels
 # (tests/render); in `make test`, not in `make check`: it needs chromium.
@@ -189,7 +225,7 @@ manlint:
 asan:
 	$(MAKE) --no-print-directory BUILD=build/asan \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		OPT=-O1 unit fuzz-replay bats fault
+		OPT=-O1 unit fuzz-replay bats bats-slow fault
 
 # ---- the container image (podman; no Docker engine or registry) ----
 

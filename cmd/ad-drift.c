@@ -84,6 +84,9 @@ static const struct ad_opt opts[] = {
 	    AD_OPT_LIST_AT(struct args, o.critical, o.ncritical),
 	    .kfp = AD_KFP_STRING,
 	    .help = "any of these drifting is data set drift" },
+	{ "ess", 0, NULL, AD_OPT_FLAG, A(o.ess), .kfp = AD_KFP_NONE,
+	    .help = "KS p-values on effective sample sizes, from each side's "
+	    "lag-1 autocorrelation (for time series)" },
 	{ "window", 0, "N", AD_OPT_U64, A(o.window), .umin = 1,
 	    .umax = UINT64_MAX, .kfp = AD_KFP_INTEGER,
 	    .help = "compare each run of N input rows on its own" },

@@ -49,6 +49,10 @@ static const struct ad_opt opts[] = {
 	AD_CLI_OPT_REJECTS,
 	{ "inspect", 0, NULL, AD_OPT_FLAG, A(o.inspect), .kfp = AD_KFP_NONE,
 	    .help = "print the model's metadata as JSON and exit" },
+	{ "strict-lineage", 0, NULL, AD_OPT_FLAG, A(o.strict_lineage),
+	    .kfp = AD_KFP_NONE, .help = "exit 3 when the input's features "
+	    "were made with other params than the model's (default: a "
+	    "warning)" },
 	AD_OPT_HEADING("Common options:"),
 	AD_CLI_OPT_INPUT,
 	AD_CLI_OPT_OUTPUT_ROWS,
@@ -123,6 +127,8 @@ static void summarize(const struct args *a, const struct ad_score_result *r)
 		    (unsigned long long)r->rows);
 	if (a->c.quiet)
 		return;
+	if (r->lineage_note[0])
+		ad_cli_note(cmd.name, "%s", r->lineage_note);
 	if (r->rejected || r->invalid)
 		ad_cli_note(cmd.name, "%s: %llu rows scored; %llu rejected (not "
 		    "scored), %llu invalid feature cells (scored as missing)", in,

@@ -1,6 +1,12 @@
 #!/bin/sh
 # Installs the Debian packages adkit needs, or says exactly how to.
-# usage: scripts/deps.sh [--check] GROUP...   (groups: build test fuzz bench)
+# usage: scripts/deps.sh [--check] GROUP...
+#   build  compile and link (what `make` and `make demo` need; the demo
+#          needs nothing else)
+#   check  run the plain build's tests (`make check`)
+#   test   the whole suite (`make test`): check's, and the tools of the
+#          image and monitoring tests
+#   fuzz, bench
 # With --check it only exits 1 if something is missing, printing nothing.
 set -eu
 
@@ -9,18 +15,22 @@ if [ "${1:-}" = "--check" ]; then check=1; shift; fi
 
 # libmicrohttpd-dev, libjansson-dev: ad-serve's HTTP server and JSON decoder.
 pkgs_build="make gcc g++ libc6-dev libcsv-dev libdouble-conversion-dev libfast-float-dev libxxhash-dev libmd-dev libopenblas-dev libsvm-dev libmicrohttpd-dev libjansson-dev pkg-config"
-# jq: the cron job and its tests; mmdebstrap, podman, runc: the image
-# (make image-test); prometheus, prometheus-alertmanager: promtool, amtool;
-# chromium: renders ad-eval's SVG plots for tests/render (make render);
-# curl: ad-serve.bats talks to the server over loopback.
-pkgs_test="curl bats bats-assert bats-support mandoc groff-base prometheus prometheus-alertmanager time jq mmdebstrap podman runc chromium"
+# parallel: bats --jobs runs test files side by side; jq: the cron job and
+# its tests; time: /usr/bin/time measures peak memory in tests; curl:
+# ad-serve.bats talks to the server over loopback.
+pkgs_check="bats bats-assert bats-support mandoc groff-base parallel time jq curl"
+# mmdebstrap, podman, runc: the image (make image-test); prometheus,
+# prometheus-alertmanager: promtool, amtool; chromium: renders ad-eval's SVG
+# plots for tests/render (make render).
+pkgs_test="$pkgs_check prometheus prometheus-alertmanager mmdebstrap podman runc chromium"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_bench="python3-pandas python3-numpy python3-sklearn python3-scipy hyperfine libsvm-tools"
 
 want=""
 for g in "$@"; do
 	case "$g" in
-	build) want="$want $pkgs_build" ;;
+	build | demo) want="$want $pkgs_build" ;;
+	check) want="$want $pkgs_check" ;;
 	test) want="$want $pkgs_test" ;;
 	fuzz) want="$want $pkgs_fuzz" ;;
 	bench) want="$want $pkgs_bench" ;;

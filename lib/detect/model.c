@@ -17,6 +17,7 @@
 #include "detector.h"
 #include "emit.h"
 #include "in.h"
+#include "lineage.h"
 #include "model.h"
 #include "out.h"
 #include "schema.h"
@@ -823,6 +824,34 @@ static void json_sections(const struct ad_model *m, struct ad_emit *e)
 	ad_emit_raw(e, "]");
 }
 
+/* The training input's lineage (section LINE), for tracing a model back to
+ * its data and params; null when its bytes do not decode (ad-score refuses
+ * to score with it). */
+static void json_lineage(const struct ad_model *m, struct ad_emit *e)
+{
+	struct ad_lineage l = { 0, NULL };
+	struct ad_error derr;
+	const unsigned char *p;
+	size_t len;
+	enum ad_status st;
+
+	if (!ad_emit_ok(e) ||
+	    !ad_model_section_get(m, AD_LINEAGE_MODEL_TAG, &p, &len))
+		return;
+	json_key(e, "lineage");
+	if ((st = ad_lineage_decode(p, len, &l, NULL, &derr)) == AD_EDATA) {
+		ad_emit_raw(e, "null");
+		return;
+	}
+	if (st != AD_OK) {
+		*e->err = derr;
+		ad_emit_take(e, st);
+		return;
+	}
+	ad_lineage_write_json(&l, e, "    ");
+	ad_lineage_clear(&l);
+}
+
 static void json_sources(const struct ad_model *m, struct ad_emit *e)
 {
 	char h[65];
@@ -957,6 +986,7 @@ enum ad_status ad_model_write_json(const struct ad_model *m, const char *file,
 	else
 		ad_emit_json_uint(&e, (uint64_t)m->created);
 	json_sections(m, &e);
+	json_lineage(m, &e);
 	ad_emit_raw(&e, "\n}\n");
 	return ad_emit_status(&e);
 }

@@ -195,6 +195,35 @@ static enum ad_status reservoir_offer(struct ad_profile *p, size_t i,
 	return AD_OK;
 }
 
+/* Adds the consecutive pairs of x[0..k) (after the last value seen) to
+ * l's co-moments, updated one pair at a time as Welford's. */
+static void add_pairs(struct ad_profile_lag *l, const double *x, size_t k)
+{
+	for (size_t v = 0; v < k; v++) {
+		if (l->has_prev) {
+			double n = (double)++l->n;
+			double da = l->prev - l->ma, db = x[v] - l->mb;
+
+			l->ma += da / n;
+			l->mb += db / n;
+			l->m2a += da * (l->prev - l->ma);
+			l->m2b += db * (x[v] - l->mb);
+			l->cab += da * (x[v] - l->mb);
+		}
+		l->prev = x[v];
+		l->has_prev = 1;
+	}
+}
+
+double ad_profile_lag1(const struct ad_profile_col *c)
+{
+	const struct ad_profile_lag *l = &c->lag;
+
+	if (l->n < 2 || !(l->m2a > 0) || !(l->m2b > 0))
+		return NAN;
+	return l->cab / sqrt(l->m2a * l->m2b);
+}
+
 static enum ad_status add_numeric(struct ad_profile *p, size_t i,
     const struct ad_block *b, size_t col, size_t from, size_t to,
     struct ad_error *err)
@@ -233,6 +262,7 @@ static enum ad_status add_numeric(struct ad_profile *p, size_t i,
 		if ((st = reservoir_offer(p, i, seen + v, p->vals[v], err)) != AD_OK)
 			return st;
 	ad_profile_merge_moments(c, k, mean, m2, mn, mx);
+	add_pairs(&c->lag, p->vals, k);
 	return AD_OK;
 }
 

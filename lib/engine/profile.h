@@ -60,6 +60,17 @@ struct ad_profile_cat {
 /* One column; all arrays are owned by the profile. Numeric fields are
  * meaningful for numeric columns, cats and other for text ones. Samples
  * are sorted, edges and cats set, once the profile is finished. */
+/* Consecutive pairs (x[t-1], x[t]) of a numeric column's values in input
+ * order, as running co-moments: what the lag-1 autocorrelation needs. Not
+ * kept in a profile file: a loaded or merged profile has none. */
+struct ad_profile_lag {
+	uint64_t n;               /* pairs seen */
+	double prev;              /* the last value, when a value was seen */
+	int has_prev;
+	double ma, mb;            /* means of x[t-1] and of x[t] */
+	double m2a, m2b, cab;     /* their squared deviations, co-deviation */
+};
+
 struct ad_profile_col {
 	char *name;               /* NUL-terminated UTF-8 */
 	enum ad_type type;
@@ -76,7 +87,13 @@ struct ad_profile_col {
 	struct ad_profile_cat *cats; /* by count, descending, then bytes */
 	size_t ncats;
 	uint64_t other;           /* values in categories not listed */
+	struct ad_profile_lag lag; /* numeric: lag-1 pairs, in input order */
 };
+
+/* The lag-1 autocorrelation of c's values in input order (missing cells
+ * skipped), or NaN when unknown: fewer than 3 values, a constant column, or
+ * a profile loaded from a file or merged. */
+double ad_profile_lag1(const struct ad_profile_col *c);
 
 /* Creates an empty profile of the columns of schema (copied). */
 enum ad_status ad_profile_new(struct ad_profile **p,

@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "binfmt.h"
 #include "in.h"
+#include "lineage.h"
 #include "out.h"
 
 static const unsigned char magic[AD_BINFMT_MAGIC_LEN] = {
@@ -13,6 +14,9 @@ static const unsigned char magic[AD_BINFMT_MAGIC_LEN] = {
 
 /* Limits that keep a corrupt header from asking for absurd memory. */
 enum { MAX_COLS = 1 << 20, MAX_NAME = 1 << 16 };
+/* The longest lineage a chain of AD_LINEAGE_MAX_STEPS steps encodes to. */
+#define MAX_LINEAGE (4 + (size_t)AD_LINEAGE_MAX_STEPS * \
+	(70 + 2 * AD_LINEAGE_NAME_MAX))
 
 #define TEXT_MISSING_LEN UINT32_MAX
 
@@ -87,8 +91,31 @@ static enum ad_status need(struct ad_in *in, const char *name, void *buf,
 	return AD_OK;
 }
 
+/* Reads a u32 length and that many bytes of lineage into l. */
+static enum ad_status read_lineage(struct ad_in *in, const char *name,
+    const char *where, struct ad_lineage *l, struct ad_error *err)
+{
+	unsigned char h[4], *buf;
+	uint32_t len;
+	enum ad_status st;
+
+	if ((st = need(in, name, h, 4, where, err)) != AD_OK)
+		return st;
+	len = get_u32(h);
+	if (len < 4 || len > MAX_LINEAGE)
+		return ad_error_at(err, AD_EDATA, name, 0, 0, "corrupt binary "
+		    "stream: a lineage of %u bytes in %s", len, where);
+	if ((buf = ad_malloc(len)) == NULL)
+		return ad_error_nomem(err);
+	if ((st = need(in, name, buf, len, where, err)) == AD_OK)
+		st = ad_lineage_decode(buf, len, l, name, err);
+	ad_free(buf);
+	return st;
+}
+
 enum ad_status ad_binfmt_read_header(struct ad_in *in, const char *name,
-    struct ad_schema *schema, struct ad_error *err)
+    struct ad_schema *schema, uint32_t *version_out,
+    struct ad_lineage *lineage, struct ad_error *err)
 {
 	unsigned char h[16], c[5];
 	uint32_t version, ncols;
@@ -99,10 +126,10 @@ enum ad_status ad_binfmt_read_header(struct ad_in *in, const char *name,
 		return st;
 	version = get_u32(h + 8);
 	ncols = get_u32(h + 12);
-	if (version != AD_BINFMT_VERSION)
+	if (version < 1 || version > AD_BINFMT_VERSION)
 		return ad_error_at(err, AD_EDATA, name, 0, 0,
 		    "binary stream version %u is not supported (this adkit reads "
-		    "version %d)", version, AD_BINFMT_VERSION);
+		    "versions 1 to %d)", version, AD_BINFMT_VERSION);
 	if (ncols > MAX_COLS)
 		return ad_error_at(err, AD_EDATA, name, 0, 0,
 		    "binary header claims %u columns (at most %d)", ncols, MAX_COLS);
@@ -133,6 +160,10 @@ enum ad_status ad_binfmt_read_header(struct ad_in *in, const char *name,
 		if (st != AD_OK)
 			goto out;
 	}
+	ad_lineage_clear(lineage);
+	if (version >= 2)
+		st = read_lineage(in, name, "the header", lineage, err);
+	*version_out = version;
 out:
 	ad_free(buf);
 	return st;
@@ -214,9 +245,30 @@ static void spread_numbers(const struct ad_schema *s, struct ad_block *b,
 	}
 }
 
+/* Reads the end record's lineage, which must complete the header's. */
+static enum ad_status read_end_lineage(struct ad_in *in, const char *name,
+    struct ad_lineage *lineage, struct ad_error *err)
+{
+	struct ad_lineage end = { 0, NULL };
+	enum ad_status st = read_lineage(in, name, "the end record", &end, err);
+
+	if (st == AD_OK && !ad_lineage_extends(lineage, &end))
+		st = ad_error_at(err, AD_EDATA, name, 0, 0, "corrupt binary "
+		    "stream: the end record's lineage does not match the "
+		    "header's");
+	if (st == AD_OK) {
+		ad_lineage_clear(lineage);
+		*lineage = end;
+		return AD_OK;
+	}
+	ad_lineage_clear(&end);
+	return st;
+}
+
 enum ad_status ad_binfmt_read_block(struct ad_in *in, const char *name,
     const struct ad_schema *s, struct ad_block *b, uint64_t rows_before,
-    int *done, struct ad_error *err)
+    uint32_t version, struct ad_lineage *lineage, int *done,
+    struct ad_error *err)
 {
 	unsigned char h[16];
 	uint32_t nrows, flags;
@@ -239,6 +291,9 @@ enum ad_status ad_binfmt_read_block(struct ad_in *in, const char *name,
 			    "binary stream ends after %llu rows but says %llu",
 			    (unsigned long long)rows_before,
 			    (unsigned long long)payload);
+		if (version >= 2 &&
+		    (st = read_end_lineage(in, name, lineage, err)) != AD_OK)
+			return st;
 		if ((st = ad_in_peek(in, 1, &p, &n, err)) != AD_OK)
 			return st;
 		if (n != 0)
@@ -280,14 +335,32 @@ enum ad_status ad_binfmt_read_block(struct ad_in *in, const char *name,
 	return AD_OK;
 }
 
+/* Writes a u32 length and l's bytes. */
+static enum ad_status write_lineage(struct ad_out *out,
+    const struct ad_lineage *l, struct ad_error *err)
+{
+	size_t len = ad_lineage_size(l);
+	unsigned char *buf = ad_malloc(len + 4);
+	enum ad_status st;
+
+	if (buf == NULL)
+		return ad_error_nomem(err);
+	put_u32(buf, (uint32_t)len);
+	ad_lineage_encode(l, buf + 4);
+	st = ad_out_write(out, buf, len + 4, err);
+	ad_free(buf);
+	return st;
+}
+
 enum ad_status ad_binfmt_write_header(struct ad_out *out,
-    const struct ad_schema *s, struct ad_error *err)
+    const struct ad_schema *s, const struct ad_lineage *lineage,
+    struct ad_error *err)
 {
 	unsigned char h[16], c[5];
 	enum ad_status st;
 
 	memcpy(h, magic, sizeof magic);
-	put_u32(h + 8, AD_BINFMT_VERSION);
+	put_u32(h + 8, lineage != NULL ? 2 : 1);
 	put_u32(h + 12, (uint32_t)s->ncols);
 	if ((st = ad_out_write(out, h, sizeof h, err)) != AD_OK)
 		return st;
@@ -300,7 +373,7 @@ enum ad_status ad_binfmt_write_header(struct ad_out *out,
 		    (st = ad_out_write(out, s->cols[i].name, len, err)) != AD_OK)
 			return st;
 	}
-	return AD_OK;
+	return lineage != NULL ? write_lineage(out, lineage, err) : AD_OK;
 }
 
 /* Bytes the text cells of rows [r0, r1) take in a block. */
@@ -427,12 +500,15 @@ enum ad_status ad_binfmt_write_block(struct ad_out *out,
 }
 
 enum ad_status ad_binfmt_write_end(struct ad_out *out, uint64_t total_rows,
-    struct ad_error *err)
+    const struct ad_lineage *lineage, struct ad_error *err)
 {
 	unsigned char h[16];
+	enum ad_status st;
 
 	put_u32(h, 0);
 	put_u32(h + 4, 0);
 	put_u64(h + 8, total_rows);
-	return ad_out_write(out, h, sizeof h, err);
+	if ((st = ad_out_write(out, h, sizeof h, err)) != AD_OK)
+		return st;
+	return lineage != NULL ? write_lineage(out, lineage, err) : AD_OK;
 }

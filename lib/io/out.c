@@ -26,6 +26,8 @@ struct ad_out {
 	char *name;
 	char *buf;
 	size_t len;
+	ad_out_tap_fn tap;     /* sees every byte written, or NULL */
+	void *tap_ctx;
 };
 
 static void out_free(struct ad_out *out)
@@ -234,6 +236,8 @@ const char *ad_out_name(const struct ad_out *out)
 static enum ad_status write_all(struct ad_out *o, const char *data, size_t n,
     struct ad_error *err)
 {
+	if (o->tap != NULL && n > 0)
+		o->tap(o->tap_ctx, (const unsigned char *)data, n);
 	while (n > 0) {
 		ssize_t w = write(o->fd, data, n);
 		if (w < 0) {
@@ -257,6 +261,12 @@ static enum ad_status flush(struct ad_out *o, struct ad_error *err)
 
 	o->len = 0;
 	return st;
+}
+
+void ad_out_set_tap(struct ad_out *out, ad_out_tap_fn fn, void *ctx)
+{
+	out->tap = fn;
+	out->tap_ctx = ctx;
 }
 
 enum ad_status ad_out_flush(struct ad_out *out, struct ad_error *err)

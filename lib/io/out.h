@@ -43,6 +43,13 @@ enum ad_status ad_out_reserve(struct ad_out *out, size_t n, char **p,
 /* Marks n bytes written at the pointer ad_out_reserve returned. */
 void ad_out_commit(struct ad_out *out, size_t n);
 
+/* Receives bytes as they are written to an output. */
+typedef void (*ad_out_tap_fn)(void *ctx, const unsigned char *p, size_t n);
+
+/* From now on every byte written passes through fn (NULL: none) when it
+ * leaves the buffer: after ad_out_flush fn has seen them all. */
+void ad_out_set_tap(struct ad_out *out, ad_out_tap_fn fn, void *ctx);
+
 /* Writes out what out has buffered, so a write error (a full disk) shows
  * now, before any output of a command is moved into place. */
 enum ad_status ad_out_flush(struct ad_out *out, struct ad_error *err);

@@ -7,6 +7,7 @@
 #include "num.h"
 #include "out.h"
 #include "params.h"
+#include "sha256.h"
 
 #define MAGIC "adkit-params"
 
@@ -14,6 +15,7 @@
 enum { MAX_PARAMS_BYTES = 256 << 20 };
 
 struct ad_params {
+	unsigned char sha256[32]; /* of the file's bytes */
 	char *name;
 	char *text;      /* the file as read, for ad_params_copy */
 	size_t textlen;
@@ -225,6 +227,25 @@ static enum ad_status check_magic(const struct ad_params *p,
 	return AD_OK;
 }
 
+static enum ad_status digest(const char *text, size_t len,
+    unsigned char out[32], struct ad_error *err)
+{
+	struct ad_sha256 *h;
+	enum ad_status st = ad_sha256_new(&h, err);
+
+	if (st != AD_OK)
+		return st;
+	ad_sha256_update(h, text, len);
+	ad_sha256_final(h, out);
+	ad_sha256_free(h);
+	return AD_OK;
+}
+
+const unsigned char *ad_params_sha256(const struct ad_params *p)
+{
+	return p->sha256;
+}
+
 enum ad_status ad_params_load(struct ad_params **out, const char *path,
     const char *command, struct ad_error *err)
 {
@@ -238,7 +259,8 @@ enum ad_status ad_params_load(struct ad_params **out, const char *path,
 
 	if ((p = ad_calloc(1, sizeof *p)) == NULL)
 		return ad_error_nomem(err);
-	if ((st = slurp(path, &text, &len, &p->name, err)) != AD_OK)
+	if ((st = slurp(path, &text, &len, &p->name, err)) != AD_OK ||
+	    (st = digest(text, len, p->sha256, err)) != AD_OK)
 		goto out;
 	if ((kind = ad_file_kind((const unsigned char *)text, len)) != NULL) {
 		st = ad_error_at(err, AD_EDATA, p->name, 0, 0, "not a params "

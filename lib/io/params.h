@@ -36,6 +36,10 @@ size_t ad_params_count(const struct ad_params *p);
 /* Line i (0-based, after the first); valid while p lives. */
 const struct ad_pline *ad_params_line(const struct ad_params *p, size_t i);
 
+/* The SHA-256 of the file's bytes (32 bytes, valid while p lives): its
+ * lineage record. */
+const unsigned char *ad_params_sha256(const struct ad_params *p);
+
 /* The file's name for messages. */
 const char *ad_params_name(const struct ad_params *p);
 

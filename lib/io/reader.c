@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "binfmt.h"
+#include "lineage.h"
 #include "counter.h"
 #include "in.h"
 #include "num.h"
@@ -84,6 +85,9 @@ struct ad_reader {
 	uint64_t bin_total;
 	uint64_t bin_first;       /* offset of the first block */
 	int bin_done;
+	uint32_t bin_version;
+	struct ad_lineage lineage; /* version 2: the header's, then the end
+	                             record's */
 };
 
 /* ---- raw record queue ---- */
@@ -766,7 +770,8 @@ static enum ad_status bin_open(struct ad_reader *r, struct ad_error *err)
 {
 	enum ad_status st;
 
-	st = ad_binfmt_read_header(r->in, r->name, r->schema, err);
+	st = ad_binfmt_read_header(r->in, r->name, r->schema, &r->bin_version,
+	    &r->lineage, err);
 	if (st != AD_OK)
 		return st;
 	for (size_t c = 0; c < r->schema->ncols; c++) {
@@ -799,7 +804,7 @@ static enum ad_status bin_next(struct ad_reader *r, struct ad_error *err)
 	if (r->bin_done)
 		return AD_OK;
 	st = ad_binfmt_read_block(r->in, r->name, r->schema, r->block,
-	    r->rows, &r->bin_done, err);
+	    r->rows, r->bin_version, &r->lineage, &r->bin_done, err);
 	return st;
 }
 
@@ -949,6 +954,8 @@ enum ad_status ad_reader_rewind(struct ad_reader *r, struct ad_error *err)
 	if (!ad_reader_can_rewind(r))
 		return ad_error_at(err, AD_EIO, r->name, 0, 0,
 		    "cannot read the input again");
+	/* a tap (a digest of the input) has seen every byte once already */
+	ad_in_set_tap(r->in, NULL, NULL);
 	if ((st = ad_in_seek(r->in, r->bin_first, err)) != AD_OK)
 		return st;
 	ad_block_clear(r->block);
@@ -999,6 +1006,13 @@ void ad_reader_free(struct ad_reader *r)
 	ad_counter_free(r->names);
 	ad_free(r->invalid);
 	ad_free(r->na_len);
+	ad_lineage_clear(&r->lineage);
 	ad_in_close(r->in);
 	ad_free(r);
+}
+
+const struct ad_lineage *ad_reader_lineage(const struct ad_reader *r)
+{
+	return r->format == AD_FORMAT_BIN && r->bin_version >= 2 ?
+	    &r->lineage : NULL;
 }

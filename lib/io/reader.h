@@ -16,6 +16,7 @@
 #include "schema.h"
 
 struct ad_in;
+struct ad_lineage;
 
 /* Default number of rows examined to infer column types. */
 #define AD_INFER_ROWS 1000
@@ -87,8 +88,9 @@ enum ad_status ad_reader_next(struct ad_reader *r, struct ad_block **b,
 int ad_reader_can_rewind(const struct ad_reader *r);
 
 /* Goes back to the first row of a binary stream in a regular file, to read
- * its rows once more (ad_reader_rows counts from 0 again); fails (AD_EIO)
- * for any other input. */
+ * its rows once more (ad_reader_rows counts from 0 again), ending the
+ * input's tap, which has seen every byte once; fails (AD_EIO) for any other
+ * input. */
 enum ad_status ad_reader_rewind(struct ad_reader *r, struct ad_error *err);
 
 /* Hands the block ad_reader_next last returned to the caller, who frees it
@@ -114,6 +116,11 @@ uint64_t ad_reader_rejected(const struct ad_reader *r);
 
 /* Per column, cells so far that did not parse as numbers (now missing). */
 const uint64_t *ad_reader_invalid(const struct ad_reader *r);
+
+/* What made a binary stream (lineage.h): the header's chain, complete once
+ * the end is read; NULL for CSV and version 1 streams. Valid while r is
+ * open. */
+const struct ad_lineage *ad_reader_lineage(const struct ad_reader *r);
 
 /* Closes the input and frees r; NULL is a no-op. */
 void ad_reader_free(struct ad_reader *r);

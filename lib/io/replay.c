@@ -99,7 +99,7 @@ static enum ad_status hold(struct ad_replay *rp, const struct ad_block *b,
 enum ad_status ad_replay_add(struct ad_replay *rp, const struct ad_block *b,
     const size_t *colmap, struct ad_error *err)
 {
-	struct ad_writer_opts so = { AD_FORMAT_BIN, 0, 0 };
+	struct ad_writer_opts so = { .format = AD_FORMAT_BIN };
 	enum ad_status st;
 
 	if (rp->reread || b->nrows == 0)

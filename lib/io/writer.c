@@ -159,7 +159,7 @@ enum ad_status ad_writer_open(struct ad_writer **out_w, struct ad_out *out,
 	if ((st = ad_schema_copy(schema, &w->schema, err)) != AD_OK)
 		goto fail;
 	if (opts->format == AD_FORMAT_BIN)
-		st = ad_binfmt_write_header(out, w->schema, err);
+		st = ad_binfmt_write_header(out, w->schema, opts->lineage, err);
 	else
 		st = csv_header(w, err);
 	if (st != AD_OK)
@@ -191,7 +191,7 @@ enum ad_status ad_writer_write(struct ad_writer *w, const struct ad_block *b,
 enum ad_status ad_writer_finish(struct ad_writer *w, struct ad_error *err)
 {
 	if (w->opts.format == AD_FORMAT_BIN)
-		return ad_binfmt_write_end(w->out, w->rows, err);
+		return ad_binfmt_write_end(w->out, w->rows, w->opts.lineage, err);
 	return AD_OK;
 }
 

@@ -15,6 +15,7 @@
 #include "reader.h"
 #include "schema.h"
 
+struct ad_lineage;
 struct ad_out;
 struct ad_writer;
 
@@ -22,6 +23,10 @@ struct ad_writer_opts {
 	enum ad_format format;
 	char delim;          /* CSV delimiter; 0 means ',' */
 	int no_header;       /* CSV: no header row */
+	const struct ad_lineage *lineage; /* binary: what made the stream, for
+	                        the header and, as it is at ad_writer_finish,
+	                        the end record (borrowed until then); NULL: none,
+	                        a version 1 stream */
 };
 
 /* Starts a stream of schema's columns on out (borrowed until

@@ -16,6 +16,7 @@
 #include <xxhash.h>
 
 #include "alloc.h"
+#include "chain.h"
 #include "in.h"
 #include "clean.h"
 #include "counter.h"
@@ -75,6 +76,7 @@ struct run {
 	struct ad_outset *outset;     /* the outputs below */
 	struct ad_out *out, *save, *report, *prom;
 	struct ad_out *applied;       /* --applied */
+	struct ad_chain chain;        /* the output's lineage */
 	struct ad_replay *replay;     /* rows waiting for the fills learned */
 	struct ad_reject_out rej;   /* --rejects */
 	struct ad_writer *w;
@@ -1066,7 +1068,8 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		ro.reject_ctx = &r->rej;
 	}
 	*r->from_taken = 1;
-	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
+	if ((st = ad_chain_open_input(&r->chain, &ro, err)) != AD_OK ||
+	    (st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
 		return st;
 	r->in = ad_reader_schema(r->rd);
 	r->stats = ad_calloc(r->in->ncols + 1, sizeof *r->stats);
@@ -1093,6 +1096,12 @@ static enum ad_status prepare(struct run *r, struct ad_error *err)
 	wo.format = r->o->format_set ? r->o->format : ad_reader_format(r->rd);
 	wo.delim = r->delim;
 	wo.no_header = r->o->in.no_header;
+	if ((st = ad_chain_begin(&r->chain, r->rd, wo.format, AD_LINEAGE_CLEAN,
+	    r->params ? r->o->restore_path : NULL, r->params ?
+	    ad_params_sha256(r->params) : NULL, r->save, r->o->save_path,
+	    err)) != AD_OK)
+		return st;
+	wo.lineage = ad_chain_lineage(&r->chain);
 	return ad_writer_open(&r->w, r->o->to ? r->o->to : r->out, r->outs,
 	    &wo, err);
 }
@@ -1136,7 +1145,7 @@ static enum ad_status stream(struct run *r, struct ad_error *err)
 	if (learning && ((st = ad_replay_end(r->replay, err)) != AD_OK ||
 	    (st = replay(r, err)) != AD_OK))
 		return st;
-	return ad_writer_finish(r->w, err);
+	return AD_OK;
 }
 
 static void tally(struct run *r)
@@ -1150,8 +1159,9 @@ static void tally(struct run *r)
 		r->res->cells_invalid += inv[c];
 }
 
-/* Writes the side outputs and commits every output; on failure the rest
- * are dropped. */
+/* Writes the side outputs, ends the stream (its end record has the saved
+ * params' digest) and commits every output; on failure the rest are
+ * dropped. */
 static enum ad_status commit(struct run *r, struct ad_error *err)
 {
 	enum ad_status st = AD_OK;
@@ -1160,6 +1170,9 @@ static enum ad_status commit(struct run *r, struct ad_error *err)
 		st = save_params(r, err);
 	if (st == AD_OK && r->applied != NULL)
 		st = ad_params_copy(r->applied, r->o->restore_path, COMMAND, err);
+	if (st == AD_OK &&
+	    (st = ad_chain_end(&r->chain, r->rd, r->save, err)) == AD_OK)
+		st = ad_writer_finish(r->w, err);
 	if (st == AD_OK && r->report != NULL)
 		st = write_report(r, err);
 	if (st == AD_OK && r->prom != NULL)
@@ -1173,6 +1186,7 @@ static void run_free(struct run *r)
 	ad_replay_free(r->replay);
 	ad_writer_free(r->w);
 	ad_reader_free(r->rd);
+	ad_chain_free(&r->chain);
 	for (size_t j = 0; r->fills != NULL && j < r->outs->ncols; j++) {
 		ad_free(r->fills[j].text);
 		ad_free(r->fills[j].vals);

@@ -110,6 +110,7 @@ static void start_col(struct ad_drift_col *out, const struct ad_profile_col *r,
 	out->rows_ref = r->n + r->missing;
 	out->rows_cur = c->n + c->missing;
 	out->psi = out->ks = out->ks_p = out->chi2_p = NAN;
+	out->ks_n_ref = out->ks_n_cur = NAN;
 	out->wasserstein = out->js = out->unseen = NAN;
 	out->ref_mean = out->cur_mean = out->ref_std = out->cur_std = NAN;
 	out->missing_delta = missing_rate(c->n, c->missing) -
@@ -155,6 +156,8 @@ enum ad_status ad_drift_compare_numeric(const struct ad_profile_col *r,
 	out->ks = ks.d;
 	out->ks_p = ks.p;
 	out->ks_method = ks.method;
+	out->ks_n_ref = (double)r->nsample;
+	out->ks_n_cur = (double)c->nsample;
 	sd = out->ref_std;
 	/* a constant reference: any movement at all is infinitely far */
 	out->wasserstein = sd > 0 ? w / sd : (w == 0 ? 0 : INFINITY);
@@ -360,6 +363,7 @@ enum ad_status ad_drift_compare_quantiles(const double *prob,
 	out->n_cur = c->n;
 	out->rows_cur = c->n + c->missing;
 	out->psi = out->ks = out->ks_p = out->chi2_p = NAN;
+	out->ks_n_ref = out->ks_n_cur = NAN;
 	out->wasserstein = out->js = out->unseen = NAN;
 	out->cur_mean = out->cur_std = NAN;
 	out->missing_delta = missing_rate(c->n, c->missing);
@@ -389,6 +393,7 @@ enum ad_status ad_drift_compare_quantiles(const double *prob,
 	 * survival function at it is a valid, conservative p-value */
 	out->ks = knots_ks(prob, score, n, c->sample, c->nsample);
 	out->ks_method = AD_KS_EXACT;
+	out->ks_n_cur = (double)c->nsample;
 	if ((st = ad_stats_kstwo_sf(out->ks, c->nsample, &out->ks_p, err)) !=
 	    AD_OK)
 		return st;
@@ -899,6 +904,46 @@ struct compare_job {
 	int exact_bins;                /* r->bins holds the input's counts */
 };
 
+double ad_drift_effective_size(uint64_t s, uint64_t n, double rho)
+{
+	double big;
+
+	if (!(rho > 0) || s == 0 || n < s)
+		return (double)s;
+	if (rho >= 1)
+		return 1;
+	big = (double)n * (1 - rho) / (1 + rho);
+	return 1 / (1 / (double)s - 1 / (double)n + 1 / big);
+}
+
+enum ad_status ad_drift_ess(const struct ad_profile_col *r,
+    const struct ad_profile_col *c, struct ad_drift_col *out,
+    struct ad_error *err)
+{
+	double rc = ad_profile_lag1(c), rr = r ? ad_profile_lag1(r) : NAN;
+	double mr, mc, en;
+
+	if (isnan(out->ks_p) || (isnan(rc) && isnan(rr)))
+		return AD_OK;
+	/* a profile file keeps no pairs: the same process on both sides */
+	if (isnan(rc))
+		rc = rr;
+	if (isnan(rr))
+		rr = rc;
+	mc = ad_drift_effective_size(c->nsample, c->n, rc);
+	out->ks_n_cur = mc;
+	if (r == NULL) {
+		en = mc;
+	} else {
+		mr = ad_drift_effective_size(r->nsample, r->n, rr);
+		out->ks_n_ref = mr;
+		en = mr * mc / (mr + mc);
+	}
+	out->ks_method = AD_KS_ASYMP;
+	return ad_stats_kstwo_sf(out->ks, en < 1 ? 1 : (uint64_t)llround(en),
+	    &out->ks_p, err);
+}
+
 /* Compares column j: a job of ad_pool_for. */
 static enum ad_status compare_col(void *ctx, size_t j, struct ad_error *err)
 {
@@ -915,9 +960,15 @@ static enum ad_status compare_col(void *ctx, size_t j, struct ad_error *err)
 		st = ad_drift_compare_quantiles(m->qprob, m->qscore, m->nquantiles,
 		    m->rows, ad_profile_col(cur, ci), bins, &r->cols[j], err);
 		r->cols[j].name = r->cmp->cols[j].name;
+		if (st == AD_OK && r->o->ess)
+			st = ad_drift_ess(NULL, ad_profile_col(cur, ci), &r->cols[j],
+			    err);
 	} else if (r->cmp->cols[j].type == AD_NUMERIC) {
 		st = ad_drift_compare_numeric(ad_profile_col(r->ref, ri),
 		    ad_profile_col(cur, ci), bins, &r->cols[j], err);
+		if (st == AD_OK && r->o->ess)
+			st = ad_drift_ess(ad_profile_col(r->ref, ri),
+			    ad_profile_col(cur, ci), &r->cols[j], err);
 	} else {
 		st = ad_drift_compare_text(r->ref, ri, cur, ci, &r->cols[j], err);
 	}

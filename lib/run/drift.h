@@ -50,6 +50,10 @@ struct ad_drift_col {
 	uint64_t rows_ref, rows_cur;
 	double psi;               /* over the reference's bins or categories */
 	double ks, ks_p;          /* numeric: two-sample KS */
+	double ks_n_ref, ks_n_cur; /* the sizes KS used: the samples (at most
+	                           * --sample of n_ref, n_cur), or with --ess
+	                           * their effective sizes; NaN without KS, and
+	                           * ks_n_ref against a model's quantiles */
 	enum ad_ks_method ks_method;
 	double chi2_p;            /* text: chi-square test of homogeneity */
 	double wasserstein;       /* numeric: W1 / reference std */
@@ -101,6 +105,8 @@ struct ad_drift_opts {
 	char **drop;
 	size_t ndrop;
 	uint64_t window;                 /* rows per window; 0: no windows */
+	int ess;                         /* KS on effective sample sizes
+	                                    (ad_drift_ess) */
 	unsigned threads;                /* sorting and comparing columns */
 	const char *prom_path;
 	const char *verdict_path;
@@ -133,6 +139,21 @@ enum ad_status ad_drift_parse_format(const char *arg,
  * JS over the reference's bins, with cur_bins (nedges + 1 counts) as the
  * current's counts, or, if NULL, its sample's; KS and Wasserstein over the
  * samples. */
+/* The effective size of a sample of s of a series' n values whose lag-1
+ * autocorrelation is rho: 1 / (1/s - 1/n + 1/N) with N = n (1 - rho) /
+ * (1 + rho), as the variance of the sample's mean gives it; s itself when
+ * rho is NaN or at most 0. */
+double ad_drift_effective_size(uint64_t s, uint64_t n, double rho);
+
+/* Redoes out's KS p-value (of numeric columns r, c, or of c against a
+ * model's quantiles when r is NULL) on effective sample sizes: each side's
+ * from its lag-1 autocorrelation, the other side's when one is unknown (a
+ * profile file); out's ks_n_ref, ks_n_cur say which sizes. A no-op when
+ * KS did not run or no autocorrelation is known. */
+enum ad_status ad_drift_ess(const struct ad_profile_col *r,
+    const struct ad_profile_col *c, struct ad_drift_col *out,
+    struct ad_error *err);
+
 enum ad_status ad_drift_compare_numeric(const struct ad_profile_col *r,
     const struct ad_profile_col *c, const double *cur_bins,
     struct ad_drift_col *out, struct ad_error *err);

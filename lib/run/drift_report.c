@@ -52,7 +52,8 @@ void ad_drift_report_drifted_names(const struct ad_drift_col *cols, size_t ncols
 static const struct { const char *name; enum ad_type type; } col_table[] = {
 	{ "column", AD_TEXT }, { "type", AD_TEXT }, { "n_ref", AD_NUMERIC },
 	{ "n_cur", AD_NUMERIC }, { "psi", AD_NUMERIC }, { "ks", AD_NUMERIC },
-	{ "ks_p", AD_NUMERIC }, { "chi2_p", AD_NUMERIC },
+	{ "ks_p", AD_NUMERIC }, { "ks_n_ref", AD_NUMERIC },
+	{ "ks_n_cur", AD_NUMERIC }, { "chi2_p", AD_NUMERIC },
 	{ "wasserstein", AD_NUMERIC }, { "js", AD_NUMERIC },
 	{ "missing_delta", AD_NUMERIC }, { "unseen", AD_NUMERIC },
 	{ "drifted", AD_NUMERIC }
@@ -69,7 +70,7 @@ static const struct { const char *name; enum ad_type type; } win_table[] = {
 static enum ad_status open_table(struct ad_drift_report *t,
     const struct ad_drift_results *r, struct ad_error *err)
 {
-	struct ad_writer_opts wo = { AD_FORMAT_CSV, 0, 0 };
+	struct ad_writer_opts wo = { .format = AD_FORMAT_CSV };
 	int win = r->o->window > 0;
 	size_t n = win ? sizeof win_table / sizeof win_table[0] :
 	    sizeof col_table / sizeof col_table[0];
@@ -116,8 +117,9 @@ static enum ad_status table_columns(struct ad_drift_report *t,
 		const struct ad_drift_col *c = &r->cols[j];
 		const char *type = ad_schema_type_name(c->type);
 		double cells[] = { 0, 0, (double)c->n_ref, (double)c->n_cur,
-		    c->psi, c->ks, c->ks_p, c->chi2_p, c->wasserstein, c->js,
-		    c->missing_delta, c->unseen, c->drifted };
+		    c->psi, c->ks, c->ks_p, c->ks_n_ref, c->ks_n_cur, c->chi2_p,
+		    c->wasserstein, c->js, c->missing_delta, c->unseen,
+		    c->drifted };
 
 		if ((st = ad_block_set_text(t->row, 0, 0, c->name, strlen(c->name),
 		    err)) == AD_OK &&
@@ -215,6 +217,8 @@ static void json_col(struct ad_emit *e, const struct ad_drift_col *c)
 	if (!isnan(c->ks_p))
 		ad_emit_raw(e, c->ks_method == AD_KS_EXACT ?
 		    ", \"ks_method\": \"exact\"" : ", \"ks_method\": \"asymp\"");
+	json_num(e, "ks_n_ref", c->ks_n_ref);
+	json_num(e, "ks_n_cur", c->ks_n_cur);
 	json_num(e, "chi2_p", c->chi2_p);
 	json_num(e, "wasserstein", c->wasserstein);
 	json_num(e, "js", c->js);
@@ -315,8 +319,8 @@ static void text_line(struct ad_emit *e, const char *const *cells,
 static void text_columns(struct ad_emit *e, const struct ad_drift_results *r)
 {
 	static const char *const head[] = { "column", "type", "n_ref", "n_cur",
-	    "psi", "ks", "ks_p", "chi2_p", "wasserstein", "js",
-	    "missing_delta", "unseen", "drifted" };
+	    "psi", "ks", "ks_p", "ks_n_ref", "ks_n_cur", "chi2_p",
+	    "wasserstein", "js", "missing_delta", "unseen", "drifted" };
 	enum { N = sizeof head / sizeof head[0] };
 	int widths[N];
 	char num[N][32];
@@ -338,8 +342,8 @@ static void text_columns(struct ad_emit *e, const struct ad_drift_results *r)
 	for (size_t j = 0; j < r->ncols && ad_emit_ok(e); j++) {
 		const struct ad_drift_col *c = &r->cols[j];
 		double v[] = { 0, 0, (double)c->n_ref, (double)c->n_cur, c->psi,
-		    c->ks, c->ks_p, c->chi2_p, c->wasserstein, c->js,
-		    c->missing_delta, c->unseen };
+		    c->ks, c->ks_p, c->ks_n_ref, c->ks_n_cur, c->chi2_p,
+		    c->wasserstein, c->js, c->missing_delta, c->unseen };
 
 		cells[0] = c->name;
 		cells[1] = ad_schema_type_name(c->type);
@@ -530,6 +534,12 @@ enum ad_status ad_drift_report_prom(const struct ad_drift_results *r,
 		    "statistic of a numeric column." },
 		{ "adkit_drift_ks_pvalue", "Kolmogorov-Smirnov p-value of a "
 		    "numeric column." },
+		{ "adkit_drift_ks_reference_size", "Reference values the "
+		    "Kolmogorov-Smirnov test used (a sample, or its effective "
+		    "size with --ess)." },
+		{ "adkit_drift_ks_current_size", "Current values the "
+		    "Kolmogorov-Smirnov test used (a sample, or its effective "
+		    "size with --ess)." },
 		{ "adkit_drift_chi2_pvalue", "Chi-square test p-value of a text "
 		    "column." },
 		{ "adkit_drift_wasserstein", "Wasserstein-1 distance of a numeric "
@@ -567,8 +577,9 @@ enum ad_status ad_drift_report_prom(const struct ad_drift_results *r,
 
 		for (size_t j = 0; j < r->ncols; j++) {
 			const struct ad_drift_col *c = &r->cols[j];
-			double v[] = { c->psi, c->ks, c->ks_p, c->chi2_p,
-			    c->wasserstein, c->js, c->missing_delta, c->drifted };
+			double v[] = { c->psi, c->ks, c->ks_p, c->ks_n_ref,
+			    c->ks_n_cur, c->chi2_p, c->wasserstein, c->js,
+			    c->missing_delta, c->drifted };
 			prom_sample(&e, per[m].name, per[m].help, in, c->name, v[m],
 			    &first);
 		}

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "chain.h"
 #include "in.h"
 #include "block.h"
 #include "context.h"
@@ -369,6 +370,7 @@ struct run {
 	struct ad_outset *outset;    /* out and save */
 	struct ad_out *out, *save;
 	struct ad_out *applied;      /* --applied */
+	struct ad_chain chain;       /* the output's lineage */
 	struct ad_writer *w;
 	struct ad_block *ob;         /* output rows (unless in place) */
 	struct ad_block *stage;      /* --sort: rows replayed in time order */
@@ -1207,6 +1209,12 @@ static enum ad_status open_writer(struct run *r, struct ad_error *err)
 	wo.format = r->o->format_set ? r->o->format : ad_reader_format(r->rd);
 	wo.delim = r->delim;
 	wo.no_header = r->o->in.no_header;
+	if ((st = ad_chain_begin(&r->chain, r->rd, wo.format,
+	    AD_LINEAGE_FEATURES, r->fitting ? NULL : r->o->restore_path,
+	    r->fitting ? NULL : m->sha256, r->save, r->o->save_path,
+	    err)) != AD_OK)
+		return st;
+	wo.lineage = ad_chain_lineage(&r->chain);
 	return ad_writer_open(&r->w, r->o->to ? r->o->to : r->out, r->outs,
 	    &wo, err);
 }
@@ -1367,7 +1375,7 @@ static enum ad_status stream(struct run *r, struct ad_error *err)
 		st = replay(r, err);
 	if (st == AD_OK && !r->in_place)
 		st = flush(r, 1, err);
-	return st != AD_OK ? st : ad_writer_finish(r->w, err);
+	return st;
 }
 
 /* ---- opening, committing, freeing ---- */
@@ -1397,7 +1405,8 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 	ro.max_rejects = 0;
 	r->delim = ro.delim ? ro.delim : ',';
 	*r->from_taken = 1;
-	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
+	if ((st = ad_chain_open_input(&r->chain, &ro, err)) != AD_OK ||
+	    (st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
 		return st;
 	r->in = ad_reader_schema(r->rd);
 	return AD_OK;
@@ -1425,6 +1434,10 @@ static enum ad_status commit(struct run *r, struct ad_error *err)
 	if (st == AD_OK && r->applied != NULL)
 		st = ad_params_copy(r->applied, r->o->restore_path, "ad-features",
 		    err);
+	/* the end record has the saved params' digest */
+	if (st == AD_OK &&
+	    (st = ad_chain_end(&r->chain, r->rd, r->save, err)) == AD_OK)
+		st = ad_writer_finish(r->w, err);
 	return st != AD_OK ? st : ad_outset_commit(r->outset, err);
 }
 
@@ -1434,6 +1447,7 @@ static void run_free(struct run *r)
 	ad_replay_free(r->replay);
 	ad_writer_free(r->w);
 	ad_reader_free(r->rd);
+	ad_chain_free(&r->chain);
 	for (size_t p = 0; r->scalers != NULL && p < r->m->nparts; p++)
 		ad_scaler_free(r->scalers[p]);
 	for (size_t c = 0; r->counts != NULL && c < r->m->ncols; c++)

@@ -759,6 +759,7 @@ out:
 		ad_params_free(p);
 		return st;
 	}
+	memcpy(S.L.m->sha256, ad_params_sha256(p), 32);
 	*out = S.L.m;
 	if (pp != NULL)
 		*pp = p;

@@ -53,6 +53,7 @@ struct ad_featurize_model {
 	int diff;
 	struct part *parts;
 	size_t nparts, partcap;
+	unsigned char sha256[32]; /* loaded: the params file's SHA-256 */
 };
 
 /* Creates an empty model: no columns, no time or group column. */

@@ -20,6 +20,7 @@
 #include "calib.h"
 #include "detector.h"
 #include "in.h"
+#include "lineage.h"
 #include "model.h"
 #include "out.h"
 #include "outset.h"
@@ -52,6 +53,7 @@ struct run {
 	struct ad_score_result *res;
 	const struct ad_model *model;
 	struct ad_model *owned;     /* the model loaded from model_path */
+	struct ad_lineage trained;  /* what made the training input, if known */
 	struct ad_schema *types;    /* the features, numeric */
 	struct ad_reader *rd;
 	int *from_taken;            /* set: o->in.from went to the reader */
@@ -110,6 +112,58 @@ static int keeps_none(const struct ad_score_opts *o)
 	return o->keep_set && o->n_keep == 1 && o->keep[0][0] == '\0';
 }
 
+/* ---- lineage ---- */
+
+static enum ad_status load_lineage(struct run *r, struct ad_error *err)
+{
+	const unsigned char *p;
+	size_t len;
+
+	if (!ad_model_section_get(r->model, AD_LINEAGE_MODEL_TAG, &p, &len))
+		return AD_OK;
+	return ad_lineage_decode(p, len, &r->trained, r->o->model_path, err);
+}
+
+/* A model given rows without its features: says where they come from. */
+static void name_features_params(struct run *r, enum ad_status st,
+    struct ad_error *err)
+{
+	const char *p = ad_lineage_params_of(&r->trained, AD_LINEAGE_FEATURES);
+	size_t n = strlen(err->msg);
+
+	if (st == AD_EDATA && p != NULL &&
+	    strstr(err->msg, "not in the input") != NULL)
+		snprintf(err->msg + n, sizeof err->msg - n, "; the model's "
+		    "features came from ad-features -r %s", p);
+}
+
+/* Compares the input's lineage with the model's: a note, or with
+ * --strict-lineage an error, when they disagree. */
+static enum ad_status check_lineage(struct run *r, struct ad_error *err)
+{
+	const struct ad_lineage *have = ad_reader_lineage(r->rd);
+	char *note = r->res->lineage_note;
+	size_t cap = sizeof r->res->lineage_note;
+
+	if (r->trained.n == 0)
+		return AD_OK;
+	if (have == NULL) {
+		snprintf(note, cap, "%s has no lineage (CSV, or an older binary "
+		    "stream): it is not checked against the params the model's "
+		    "features were made with", ad_reader_name(r->rd));
+		return AD_OK;
+	}
+	if (!ad_lineage_mismatch(have, &r->trained, note, cap))
+		return AD_OK;
+	if (r->o->strict_lineage) {
+		ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0, "%s",
+		    note);
+		note[0] = '\0';
+		return AD_EDATA;
+	}
+	return AD_OK;
+}
+
 static enum ad_status open_input(struct run *r, struct ad_error *err)
 {
 	struct ad_reader_opts ro = r->o->in;
@@ -132,7 +186,11 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		ro.reject_ctx = &r->rej;
 	}
 	*r->from_taken = 1;
-	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
+	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK) {
+		name_features_params(r, st, err);
+		return st;
+	}
+	if ((st = check_lineage(r, err)) != AD_OK)
 		return st;
 	r->nin = ad_reader_schema(r->rd)->ncols;
 	r->d = m->nfeat;
@@ -619,6 +677,7 @@ static void run_free(struct run *r)
 	ad_free(r->col);
 	ad_model_free(r->owned);
 	ad_calib_free(r->calib);
+	ad_lineage_clear(&r->trained);
 }
 
 /* The model's calibration, checked whenever the model has one (--inspect
@@ -657,6 +716,10 @@ static enum ad_status run_score(const struct ad_score_opts *o,
 		r.model = r.owned;
 	} else
 		r.model = o->model;
+	/* --inspect shows a model whose lineage does not decode, as null */
+	if ((st = load_lineage(&r, err)) != AD_OK &&
+	    !(o->inspect && st == AD_EDATA))
+		goto out;
 	if ((st = load_calibration(&r, err)) != AD_OK)
 		;
 	else if (o->inspect)
@@ -667,6 +730,7 @@ static enum ad_status run_score(const struct ad_score_opts *o,
 		if (st == AD_OK)
 			st = finish(&r, err);
 	}
+out:
 	run_free(&r);
 	return st;
 }

@@ -35,6 +35,8 @@ struct ad_score_opts {
 	size_t explain;             /* explain_1..explain_K columns */
 	unsigned threads;           /* at least 1 */
 	int inspect;                /* print the model's metadata instead */
+	int strict_lineage;         /* an input made with other params than
+	                               the model's training data is AD_EDATA */
 	ad_progress_fn progress;    /* optional; with several threads, from
 	                               the thread that writes the output */
 	void *progress_ctx;
@@ -46,6 +48,8 @@ struct ad_score_result {
 	uint64_t invalid;           /* feature cells that were not numbers */
 	uint64_t missing;           /* rows scored with a missing feature */
 	uint64_t anomalies;         /* rows above the threshold */
+	char lineage_note[1024];    /* the input's lineage disagrees with the
+	                               model's, or cannot be checked; or "" */
 };
 
 /* Runs ad-score; on failure no output file is left behind. opts->in.from,

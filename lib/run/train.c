@@ -31,6 +31,7 @@
 #include "calib.h"
 #include "detector.h"
 #include "in.h"
+#include "lineage.h"
 #include "model.h"
 #include "num.h"
 #include "out.h"
@@ -674,6 +675,26 @@ static enum ad_status calibrate(struct run *r, struct ad_error *err)
 	return record_calibration(m, r->calib_scores, c->n, err);
 }
 
+/* What made a binary input (its complete chain, the end record read) goes
+ * into the model, for ad-score to check its input against. */
+static enum ad_status store_lineage(struct run *r, struct ad_error *err)
+{
+	const struct ad_lineage *l = ad_reader_lineage(r->rd);
+	unsigned char *buf;
+	size_t len;
+	enum ad_status st;
+
+	if (l == NULL || l->n == 0)
+		return AD_OK;
+	len = ad_lineage_size(l);
+	if ((buf = ad_malloc(len)) == NULL)
+		return ad_error_nomem(err);
+	ad_lineage_encode(l, buf);
+	st = ad_model_section_set(r->model, AD_LINEAGE_MODEL_TAG, buf, len, err);
+	ad_free(buf);
+	return st;
+}
+
 static enum ad_status finish_model(struct run *r, struct ad_error *err)
 {
 	struct ad_model *m = r->model;
@@ -685,7 +706,7 @@ static enum ad_status finish_model(struct run *r, struct ad_error *err)
 	memcpy(m->sources[0].sha256, r->digest, 32);
 	m->sources[0].rows = m->rows;
 	m->sources[0].seed = m->seed;
-	return AD_OK;
+	return store_lineage(r, err);
 }
 
 /* ---- merging ---- */

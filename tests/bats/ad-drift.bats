@@ -301,7 +301,7 @@ close_to_scipy() {
 	ad-drift --profile -o b.prof b.csv
 	ad-drift --merge -o ab.prof a.prof b.prof
 	ad-drift --profile -o whole.prof "$REF"
-	cut_stats() { cut -d, -f1-8,10-; }
+	cut_stats() { cut -d, -f1-10,12-; }   # all but wasserstein
 	ad-drift -q -r ab.prof "$SHIFT" | cut_stats > m.csv || true
 	ad-drift -q -r whole.prof "$SHIFT" | cut_stats > w.csv || true
 	cmp m.csv w.csv
@@ -495,4 +495,59 @@ close_to_scipy() {
 	assert_failure 3
 	run ad-drift -m "$REF" ref.scored
 	assert_failure 3
+}
+
+# ---- the sizes KS used, and autocorrelated series (--ess) ----
+
+@test "with more rows than --sample, every format says which sizes KS used" {
+	run ad-drift -q --sample 100 -F json -r "$REF" "$SHIFT"
+	assert_failure 1
+	assert_output --partial '{"column": "x", "type": "numeric", "n_ref": 300, "n_cur": 250,'
+	assert_output --partial '"ks_method": "exact", "ks_n_ref": 100, "ks_n_cur": 100,'
+	run ad-drift -q --sample 100 -r "$REF" "$SHIFT"
+	assert_line --index 0 --partial ",ks,ks_p,ks_n_ref,ks_n_cur,chi2_p,"
+	assert_line --index 1 --regexp '^x,numeric,300,250,[^,]*,[^,]*,[^,]*,100,100,'
+	run ad-drift -q --sample 100 -F text -r "$REF" "$SHIFT"
+	assert_line --index 0 --regexp '^column +type +n_ref +n_cur +psi +ks +ks_p +ks_n_ref +ks_n_cur '
+	assert_line --index 1 --regexp '^x +numeric +300 +250 +[^ ]+ +[^ ]+ +[^ ]+ +100 +100 '
+	ad-drift -q --sample 100 --prom m.prom -o /dev/null -r "$REF" "$SHIFT" || [ $? -eq 1 ]
+	grep -q '^adkit_drift_ks_reference_size{input=".*drift-shift.csv",column="x"} 100$' m.prom
+	grep -q '^adkit_drift_ks_current_size{input=".*drift-shift.csv",column="x"} 100$' m.prom
+}
+
+# A stationary AR(1) series (rho 0.99): its two parts come from the same
+# process, yet thousands of values that are far from independent make KS
+# call any wander drift; on the effective sizes it does not, and a real
+# shift of the level is still found.
+ar1() {
+	awk -v seed="$1" -v n="$2" -v shift="${3:-0}" 'BEGIN { srand(seed); x = 0
+		print "value"
+		for (t = 0; t < n; t++) {
+			x = 0.99 * x + rand() + rand() + rand() - 1.5
+			print x + shift } }'
+}
+
+@test "--ess: KS on an autocorrelated series is judged on its effective sizes" {
+	ar1 3 4000 > ref.csv
+	ar1 4 4000 > cur.csv
+	ar1 4 4000 40 > moved.csv
+	run ad-drift -q --method ks -r ref.csv cur.csv
+	assert_failure 1
+	run ad-drift -q --method ks --ess -r ref.csv cur.csv
+	assert_success
+	run ad-drift -q --method ks --ess -r ref.csv moved.csv
+	assert_failure 1
+	run ad-drift -q --method ks --ess -F json -r ref.csv cur.csv
+	assert_output --regexp '"ks_method": "asymp", "ks_n_ref": [0-9]+\.[0-9]+, "ks_n_cur": [0-9]+\.[0-9]+,'
+	n=$(echo "$output" | grep -o '"ks_n_ref": [0-9]*' | cut -d' ' -f2)
+	[ "$n" -ge 5 ] && [ "$n" -le 100 ]
+}
+
+@test "--ess against a profile file, which keeps no pairs, takes the current side's autocorrelation" {
+	ar1 3 4000 > ref.csv
+	ar1 4 4000 > cur.csv
+	ad-drift -q --profile -o ref.prof ref.csv
+	run ad-drift -q --method ks --ess -F json -r ref.prof cur.csv
+	assert_success
+	assert_output --regexp '"ks_n_ref": [0-9]+\.[0-9]+'
 }

@@ -190,6 +190,16 @@ setup() {
 	fail_each_allocation meta.json ad-score --inspect -m model -o meta.json
 }
 
+@test "a lineage through ad-train and ad-score under allocation failure" {
+	ad-clean -q -s c.params -F bin small.csv |
+		ad-features -q --scale standard --drop timestamp,host -s f.params \
+		-F bin -o feat.bin
+	fail_each_allocation model ad-train -q -a zscore -o model feat.bin
+	ad-train -q -a zscore -o model feat.bin
+	fail_each_allocation out.csv ad-score -q -m model -F csv -o out.csv feat.bin
+	fail_each_allocation meta.json ad-score --inspect -m model -o meta.json
+}
+
 @test "ad-eval under allocation failure" {
 	ad-train -q --trees 4 --label label --ignore timestamp,host -o model small.csv
 	ad-score -q -m model --keep host,label -o scored.csv small.csv

@@ -129,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char in_path[4096], out_path[4096];
 	int prefix = !ad_binfmt_is_magic(data, size);
 	struct ad_reader_opts opts = { 0 };
-	struct ad_writer_opts wo = { AD_FORMAT_BIN, 0, 0 };
+	struct ad_writer_opts wo = { .format = AD_FORMAT_BIN };
 	struct ad_reader *r = NULL;
 	struct ad_out *out = NULL;
 	struct ad_writer *w = NULL;
@@ -151,6 +151,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	CHECK(ad_reader_format(r) == AD_FORMAT_BIN);
 	CHECK(ad_out_open(&out, out_path, &err) == AD_OK);
+	/* a version 2 stream is written back with its lineage, which the
+	 * reader completes from the end record before the writer ends */
+	wo.lineage = ad_reader_lineage(r);
 	CHECK(ad_writer_open(&w, out, ad_reader_schema(r), &wo, &err) == AD_OK);
 	for (;;) {
 		st = ad_reader_next(r, &b, &err);

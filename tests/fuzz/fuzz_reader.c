@@ -307,7 +307,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ad_schema *types = NULL;
 	struct ad_out *out = NULL;
 	struct ad_writer *w = NULL;
-	struct ad_writer_opts wo = { AD_FORMAT_BIN, 0, 0 };
+	struct ad_writer_opts wo = { .format = AD_FORMAT_BIN };
 	struct ad_error err;
 	struct side a, b;
 	unsigned cfg;

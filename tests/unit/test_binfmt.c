@@ -6,7 +6,9 @@
  * every truncation of a valid stream fails with AD_EDATA saying it is
  * truncated, without leaking; corrupt counts and lengths are named; a file
  * of another adkit kind is named as such; a write error (/dev/full) and an
- * allocation failure (the OOM loop) come back as the status.
+ * allocation failure (the OOM loop) come back as the status. A version 2
+ * stream carries its lineage in the header and, complete, in the end
+ * record; a version 1 stream (no lineage) is still read.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -19,6 +21,7 @@
 #include "binfmt.h"
 #include "block.h"
 #include "in.h"
+#include "lineage.h"
 #include "out.h"
 #include "reader.h"
 #include "schema.h"
@@ -165,6 +168,10 @@ static int same_row(const struct ad_schema *s, const struct ad_block *got,
 
 /* ---- writing and reading streams ---- */
 
+/* The lineage write_stream writes in the header and the end record (NULL:
+ * none, a version 1 stream). */
+static const struct ad_lineage *head_lineage, *end_lineage;
+
 /* Writes t (its first rows rows) as a whole stream to path. */
 static enum ad_status write_stream(const char *path, const struct table *t,
     struct ad_error *err)
@@ -174,10 +181,12 @@ static enum ad_status write_stream(const char *path, const struct table *t,
 
 	if ((st = ad_out_open(&out, path, err)) != AD_OK)
 		return st;
-	if ((st = ad_binfmt_write_header(out, t->schema, err)) == AD_OK &&
+	if ((st = ad_binfmt_write_header(out, t->schema, head_lineage,
+	    err)) == AD_OK &&
 	    (st = ad_binfmt_write_block(out, t->schema, t->block, NULL,
 	    err)) == AD_OK &&
-	    (st = ad_binfmt_write_end(out, t->block->nrows, err)) == AD_OK)
+	    (st = ad_binfmt_write_end(out, t->block->nrows, end_lineage,
+	    err)) == AD_OK)
 		return ad_out_close(out, err);
 	ad_out_abort(out);
 	return st;
@@ -189,6 +198,9 @@ struct got {
 	size_t rows;       /* rows read */
 	size_t blocks;     /* blocks read */
 	int same;          /* every row was want's (when want was given) */
+	uint32_t version;
+	struct ad_lineage head, end; /* the lineage after the header, at the
+	                                end; the caller clears them */
 };
 
 /* Reads the stream at path to its end, comparing its rows with want's
@@ -206,13 +218,15 @@ static enum ad_status read_stream(const char *path, const struct table *want,
 	if ((st = ad_in_open(&in, path, err)) != AD_OK)
 		return st;
 	if ((st = ad_schema_new(&g->schema, err)) != AD_OK ||
-	    (st = ad_binfmt_read_header(in, path, g->schema, err)) != AD_OK ||
+	    (st = ad_binfmt_read_header(in, path, g->schema, &g->version,
+	    &g->end, err)) != AD_OK ||
+	    (st = ad_lineage_copy(&g->head, &g->end, err)) != AD_OK ||
 	    (st = ad_block_new(&b, g->schema->ncols,
 	    ad_block_rows(g->schema->ncols), err)) != AD_OK)
 		goto out;
 	while (!done) {
-		st = ad_binfmt_read_block(in, path, g->schema, b, g->rows, &done,
-		    err);
+		st = ad_binfmt_read_block(in, path, g->schema, b, g->rows,
+		    g->version, &g->end, &done, err);
 		if (st != AD_OK)
 			goto out;
 		if (done)
@@ -352,6 +366,8 @@ static enum ad_status read_bytes(const void *data, size_t n,
 	calls = live = 0;
 	st = read_stream(path, NULL, &g, err);
 	ad_schema_free(g.schema);
+	ad_lineage_clear(&g.head);
+	ad_lineage_clear(&g.end);
 	if (live != 0)
 		fprintf(stderr, "reading %zu bytes: %ld blocks leaked\n", n, live);
 	CHECK(live == 0);
@@ -430,8 +446,9 @@ static void test_corrupt(void)
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
-	expect_corrupt(s, len, 8, 2, "binary stream version 2 is not "
-	    "supported (this adkit reads version 1)");
+	expect_corrupt(s, len, 8, 3, "binary stream version 3 is not "
+	    "supported (this adkit reads versions 1 to 2)");
+	expect_corrupt(s, len, 8, 0, "binary stream version 0 is not ");
 	expect_corrupt(s, len, 12, UINT32_MAX, "binary header claims "
 	    "4294967295 columns");
 	/* a fourth column's type byte would be the block's row count */
@@ -578,6 +595,8 @@ static enum ad_status oom_read(void *ctx, struct ad_error *err)
 	    !same_schema(g.schema, c->want->schema)))
 		st = ad_error_set(err, AD_EDATA, "read back wrong");
 	ad_schema_free(g.schema);
+	ad_lineage_clear(&g.head);
+	ad_lineage_clear(&g.end);
 	return st;
 }
 
@@ -600,6 +619,108 @@ static void test_oom(void)
 	unlink(path);
 }
 
+/* ---- lineage (version 2) ---- */
+
+/* Two steps as a header knows them (the second's digests come at the
+ * end) into head, and complete into end. */
+static void make_lineages(struct ad_lineage *head, struct ad_lineage *end)
+{
+	struct ad_lineage_step *st;
+	struct ad_error err;
+
+	memset(head, 0, sizeof *head);
+	memset(end, 0, sizeof *end);
+	CHECK(ad_lineage_append(head, AD_LINEAGE_CLEAN, "c.params", "raw.csv",
+	    &st, &err) == AD_OK);
+	st->flags = AD_LINEAGE_RESTORED | AD_LINEAGE_PARAMS_SHA |
+	    AD_LINEAGE_INPUT_SHA;
+	memset(st->params_sha256, 0xab, 32);
+	memset(st->input_sha256, 0x01, 32);
+	CHECK(ad_lineage_append(head, AD_LINEAGE_FEATURES, "f.params",
+	    "<stdin>", &st, &err) == AD_OK);
+	CHECK(ad_lineage_copy(end, head, &err) == AD_OK);
+	end->step[1].flags = AD_LINEAGE_PARAMS_SHA | AD_LINEAGE_INPUT_SHA;
+	memset(end->step[1].params_sha256, 0xcd, 32);
+	memset(end->step[1].input_sha256, 0x02, 32);
+}
+
+static int same_lineage(const struct ad_lineage *a, const struct ad_lineage *b)
+{
+	return a->n == b->n && (a->n == 0 ||
+	    memcmp(a->step, b->step, a->n * sizeof *a->step) == 0);
+}
+
+static void test_lineage(void)
+{
+	enum ad_type types[] = { AD_TEXT, AD_NUMERIC };
+	char path[FILES_PATH_MAX];
+	struct ad_lineage head, end, other;
+	struct table t;
+	struct got g;
+	struct ad_error err;
+	size_t len = 0, bad = 0;
+	char *s;
+
+	make_lineages(&head, &end);
+	head_lineage = &head;
+	end_lineage = &end;
+	put_file(path, "binfmt", "");
+	CHECK(table_new(&t, types, 2, 5, &err) == AD_OK);
+	CHECK(table_fill(&t, 5, &err) == AD_OK);
+	CHECK(write_stream(path, &t, &err) == AD_OK);
+	CHECK(read_stream(path, &t, &g, &err) == AD_OK);
+	CHECK(g.version == 2 && g.rows == 5 && g.same);
+	CHECK(same_lineage(&g.head, &head));
+	CHECK(same_lineage(&g.end, &end));
+	ad_schema_free(g.schema);
+	ad_lineage_clear(&g.head);
+	ad_lineage_clear(&g.end);
+
+	/* every cut, inside either lineage too, is a truncated stream */
+	s = valid_stream(&len);
+	CHECK(s != NULL && read_bytes(s, len, &err) == AD_OK);
+	for (size_t n = 0; s != NULL && n < len; n++)
+		if (read_bytes(s, n, &err) != AD_EDATA ||
+		    strstr(err.msg, "binary stream truncated in ") == NULL) {
+			fprintf(stderr, "lineage stream cut at %zu of %zu: %s\n",
+			    n, len, err.msg);
+			bad++;
+		}
+	CHECK(bad == 0);
+	/* the lineage's length word: too short, or beyond any chain */
+	if (s != NULL) {
+		expect_corrupt(s, len, COL0 + 3 * (5 + 2), 3, "corrupt binary "
+		    "stream: a lineage of 3 bytes in the header");
+		expect_corrupt(s, len, COL0 + 3 * (5 + 2), UINT32_MAX, "a lineage "
+		    "of 4294967295 bytes");
+		/* a step count the bytes cannot hold */
+		expect_corrupt(s, len, COL0 + 3 * (5 + 2) + 4, 1000,
+		    "corrupt lineage record");
+	}
+	free(s);
+
+	/* an end record whose chain does not complete the header's */
+	memset(&other, 0, sizeof other);
+	CHECK(ad_lineage_copy(&other, &end, &err) == AD_OK);
+	memset(other.step[0].input_sha256, 0x09, 32);
+	end_lineage = &other;
+	s = valid_stream(&len);
+	CHECK(s != NULL && read_bytes(s, len, &err) == AD_EDATA);
+	CHECK(strstr(err.msg, "the end record's lineage does not match the "
+	    "header's") != NULL);
+	free(s);
+	ad_lineage_clear(&other);
+
+	/* the OOM loop over a stream with lineage */
+	end_lineage = &end;
+	test_oom();
+	head_lineage = end_lineage = NULL;
+	table_free(&t);
+	unlink(path);
+	ad_lineage_clear(&head);
+	ad_lineage_clear(&end);
+}
+
 int main(void)
 {
 	test_numbers();
@@ -612,5 +733,6 @@ int main(void)
 	test_magic();
 	test_dev_full();
 	test_oom();
+	test_lineage();
 	return CHECK_DONE("test_binfmt");
 }

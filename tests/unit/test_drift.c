@@ -187,6 +187,61 @@ static void test_columns(void)
 	ad_profile_free(c);
 }
 
+/* Effective sizes and the lag-1 autocorrelation they come from. */
+static void test_ess(void)
+{
+	const double x[] = { 1, 2, 3, 4, 5, 6, 7, 8 }, y[] = { 5, 6, 7, 8, 9,
+	    10, 11, 12 }, alt[] = { 1, -1, 1, -1, 1, -1, 1, -1 }, k[] = { 3, 3,
+	    3, 3, 3, 3, 3, 3 };
+	const char *const t[] = { "a", "a", "a", "b", "b", "c", "d", "e" };
+	struct ad_profile *r = profile(x, t, 8, 0), *c = profile(y, t, 8, 0);
+	struct ad_profile *a = profile(alt, t, 8, 0), *q = profile(k, t, 8, 0);
+	struct ad_drift_col out;
+	struct ad_error err;
+
+	CHECK(ad_drift_effective_size(1000, 1000, 0) == 1000);
+	CHECK(ad_drift_effective_size(1000, 1000, NAN) == 1000);
+	CHECK(ad_drift_effective_size(1000, 1000, -0.5) == 1000);
+	CHECK(fabs(ad_drift_effective_size(1000, 1000, 0.5) - 1000.0 / 3) <
+	    1e-9);
+	/* a sample of 100 of 1000: 1 / (1/100 - 1/1000 + 3/1000) */
+	CHECK(fabs(ad_drift_effective_size(100, 1000, 0.5) - 1 / 0.012) < 1e-9);
+	CHECK(ad_drift_effective_size(100, 1000, 1) == 1);
+	if (r == NULL || c == NULL || a == NULL || q == NULL) {
+		CHECK(!"profiles");
+		return;
+	}
+	CHECK(fabs(ad_profile_lag1(ad_profile_col(r, 0)) - 1) < 1e-12);
+	CHECK(fabs(ad_profile_lag1(ad_profile_col(a, 0)) + 1) < 1e-12);
+	CHECK(isnan(ad_profile_lag1(ad_profile_col(q, 0))));
+	CHECK(isnan(ad_profile_lag1(ad_profile_col(r, 1))));  /* text */
+	/* both sides a straight line: one effective value each, and D = 0.5
+	 * is what one value against one gives */
+	CHECK(ad_drift_compare_numeric(ad_profile_col(r, 0),
+	    ad_profile_col(c, 0), NULL, &out, &err) == AD_OK);
+	CHECK(out.ks_n_ref == 8 && out.ks_n_cur == 8 && out.ks_p < 0.3);
+	CHECK(ad_drift_ess(ad_profile_col(r, 0), ad_profile_col(c, 0), &out,
+	    &err) == AD_OK);
+	CHECK(out.ks_n_ref == 1 && out.ks_n_cur == 1 && out.ks_p == 1 &&
+	    out.ks_method == AD_KS_ASYMP);
+	/* a side without pairs (a constant here, a profile file in use)
+	 * borrows the other's; negative autocorrelation changes nothing */
+	CHECK(ad_drift_compare_numeric(ad_profile_col(q, 0),
+	    ad_profile_col(c, 0), NULL, &out, &err) == AD_OK);
+	CHECK(ad_drift_ess(ad_profile_col(q, 0), ad_profile_col(c, 0), &out,
+	    &err) == AD_OK);
+	CHECK(out.ks_n_ref == 1 && out.ks_n_cur == 1);
+	CHECK(ad_drift_compare_numeric(ad_profile_col(a, 0),
+	    ad_profile_col(a, 0), NULL, &out, &err) == AD_OK);
+	CHECK(ad_drift_ess(ad_profile_col(a, 0), ad_profile_col(a, 0), &out,
+	    &err) == AD_OK);
+	CHECK(out.ks_n_ref == 8 && out.ks_n_cur == 8);
+	ad_profile_free(r);
+	ad_profile_free(c);
+	ad_profile_free(a);
+	ad_profile_free(q);
+}
+
 /* Knots (0, 0), (.25, 1), (.5, 2), (.75, 4), (1, 8) and the sample
  * 0.5 1 1.5 2 2.5 3 5 9. Expected, from SciPy:
  *   W1: the sum over the breakpoints of scipy.integrate.quad of
@@ -408,6 +463,7 @@ int main(void)
 	test_sides_and_critical();
 	test_parsers();
 	test_columns();
+	test_ess();
 	test_quantiles();
 	test_quantiles_with_a_jump();
 	test_runs_out_of_memory();

@@ -213,7 +213,7 @@ static void test_empty_replay(void)
 /* Writes the input to path as CSV or as a binary stream. */
 static void write_input(const char *path, enum ad_format format)
 {
-	struct ad_writer_opts wo = { format, 0, 0 };
+	struct ad_writer_opts wo = { .format = format };
 	struct ad_schema *in = input_schema();
 	struct ad_writer *w = NULL;
 	struct ad_block *b = NULL;

@@ -1089,9 +1089,12 @@ static void test_wrong_version(void)
 	char *p = small_stream(&len);
 	struct ad_error err;
 
-	p[8] = 2;
+	p[8] = 3;
 	CHECK(read_bytes(p, len, &err) == AD_EDATA);
 	CHECK(strstr(err.msg, "version") != NULL);
+	/* a version 1 stream called version 2 lacks the lineage */
+	p[8] = 2;
+	CHECK(read_bytes(p, len, &err) == AD_EDATA);
 	p[8] = 0;
 	CHECK(read_bytes(p, len, &err) == AD_EDATA);
 	free(p);

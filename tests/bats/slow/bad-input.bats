@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # Bad input across the commands (issue 9): one table of kinds, each with the
 # exit status and the message it must give, then the kinds that loop over
-# every byte of a file (cuts and flips) and the 100 MB line.
+# every byte of a file (cuts and flips) and the 100 MB line. In the slow
+# tier: `make test` runs it, `make check` does not.
 
-load helper
+load ../helper
 
 # Inputs for the table, made once in the file's scratch folder, small.
 setup_file() {
