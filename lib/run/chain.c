@@ -16,8 +16,10 @@ enum ad_status ad_chain_open_input(struct ad_chain *c,
 {
 	enum ad_status st;
 
+	/* a caller's stream (ad-serve's request body) is digested as a file */
 	if ((st = ad_sha256_new(&c->in_sha, err)) != AD_OK ||
-	    (st = ad_in_open(&ro->from, ro->path, err)) != AD_OK)
+	    (ro->from == NULL &&
+	    (st = ad_in_open(&ro->from, ro->path, err)) != AD_OK))
 		return st;
 	c->in = ro->from;
 	ad_in_set_tap(c->in, hash_in, c->in_sha);

@@ -1067,9 +1067,10 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		ro.on_reject = ad_writer_reject;
 		ro.reject_ctx = &r->rej;
 	}
+	if ((st = ad_chain_open_input(&r->chain, &ro, err)) != AD_OK)
+		return st;
 	*r->from_taken = 1;
-	if ((st = ad_chain_open_input(&r->chain, &ro, err)) != AD_OK ||
-	    (st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
+	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
 		return st;
 	r->in = ad_reader_schema(r->rd);
 	r->stats = ad_calloc(r->in->ncols + 1, sizeof *r->stats);

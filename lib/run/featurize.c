@@ -1404,9 +1404,10 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 	ro.limit_rejects = 1;
 	ro.max_rejects = 0;
 	r->delim = ro.delim ? ro.delim : ',';
+	if ((st = ad_chain_open_input(&r->chain, &ro, err)) != AD_OK)
+		return st;
 	*r->from_taken = 1;
-	if ((st = ad_chain_open_input(&r->chain, &ro, err)) != AD_OK ||
-	    (st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
+	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
 		return st;
 	r->in = ad_reader_schema(r->rd);
 	return AD_OK;
