@@ -800,7 +800,18 @@ static void json_key(struct ad_emit *e, const char *key)
 	ad_emit_json_key(e, ",\n  ", key);
 }
 
-/* The sections' tags and sizes; their owners show their contents. */
+/* Whether a section's bytes are text (no NUL, no control byte but
+ * newline and tab), which --inspect then shows: -a auto's table is. */
+static int section_is_text(const struct ad_model_section *s)
+{
+	for (size_t i = 0; i < s->len; i++)
+		if (s->data[i] < 0x20 && s->data[i] != '\n' && s->data[i] != '\t')
+			return 0;
+	return s->len > 0;
+}
+
+/* The sections' tags and sizes, and a text section's text; their owners
+ * show what else they hold. */
 static void json_sections(const struct ad_model *m, struct ad_emit *e)
 {
 	char tag[5];
@@ -817,6 +828,11 @@ static void json_sections(const struct ad_model *m, struct ad_emit *e)
 		ad_emit_json_str(e, tag);
 		ad_emit_raw(e, ", \"bytes\": ");
 		ad_emit_json_uint(e, m->sections[i].len);
+		if (section_is_text(&m->sections[i])) {
+			ad_emit_raw(e, ", \"text\": ");
+			ad_emit_json_strn(e, (const char *)m->sections[i].data,
+			    m->sections[i].len);
+		}
 		ad_emit_raw(e, "}");
 	}
 	ad_emit_raw(e, "]");
