@@ -16,8 +16,10 @@
 # Sets above CAP rows (default 10000) are cut to a seeded uniform sample of
 # CAP rows first, the same for every detector (QUICK=1: CAP 2000 and no
 # ocsvm or autoencoder). Prints one line per set and detector, then the mean
-# per detector over the sets; FORMAT=md prints the table as Markdown.
-# usage: [DATA=dir] [CAP=n] [QUICK=1] [DETS="iforest knn ..."] [SEED=n] bench/detectors.sh [SET.csv ...]
+# per detector over the sets and the best single detector per set in
+# hindsight. AUTO=0 leaves out the -a auto rows, DETS="" the detectors;
+# SUMMARIZE=FILE only summarizes the lines of earlier runs (cat'ed).
+# usage: [DATA=dir] [CAP=n] [QUICK=1] [DETS="iforest knn ..."] [AUTO=0] [SEED=n] bench/detectors.sh [SET.csv ...]
 # Run it niced: it takes about an hour on one free core at CAP 10000.
 # Needs /usr/bin/python3 with Debian's python3-sklearn and numpy.
 set -eu
@@ -121,12 +123,31 @@ auto() {
 		"$(secs "$t0" "$t1") $(secs "$t1" "$t2")"
 }
 
+summarize() {
+	echo "# mean per detector over the sets (ROC-AUC, PR-AUC, fit s, score s; reference's)"
+	awk '$1 != "#" && $1 != "mean" { d = $2; sub(/:.*/, "", d); n[d]++; r[d] += $3; p[d] += $4
+		ft[d] += $5; st[d] += $6
+		if ($7 != "-") { m[d]++; rr[d] += $7; rp[d] += $8; rt[d] += $9 } }
+	END { for (d in n) printf "mean %s %.4f %.4f %.2f %.2f %s %s %s (%d sets)\n", d, r[d] / n[d],
+		p[d] / n[d], ft[d] / n[d], st[d] / n[d],
+		m[d] ? sprintf("%.4f", rr[d] / m[d]) : "-", m[d] ? sprintf("%.4f", rp[d] / m[d]) : "-",
+		m[d] ? sprintf("%.2f", rt[d] / m[d]) : "-", n[d] }' "$1" | sort -k3 -r
+	awk '$1 != "#" && $1 != "mean" && $2 !~ /^auto/ { if (!($1 in b) || $3 > b[$1]) b[$1] = $3 }
+	END { for (s in b) { t += b[s]; n++ }
+		printf "# best single detector per set, in hindsight: mean ROC-AUC %.4f (%d sets)\n", t / n, n }' "$1"
+}
+
+if [ -n "${SUMMARIZE:-}" ]; then
+	summarize "$SUMMARIZE"
+	exit 0
+fi
 if [ $# -eq 0 ]; then
 	data=${DATA:-../shared/data}
 	set -- "$data/wdbc.csv" "$data"/tuning/*.csv
 fi
 echo "# cap $cap rows, seed $seed"
-echo "set detector adkit_roc adkit_pr fit_s score_s ref_roc ref_pr ref_s" > "$dir/all"
+echo "# set detector adkit_roc adkit_pr fit_s score_s ref_roc ref_pr ref_s"
+: > "$dir/all"
 for f in "$@"; do
 	s=$(basename "$f" .csv)
 	$py "$dir/prep.py" "$f" "$cap" "$seed" "$dir/set.csv" "$dir/a.csv" "$dir/b.csv"
@@ -135,19 +156,11 @@ for f in "$@"; do
 		echo "$line"
 		echo "$line" >> "$dir/all"
 	done
+	[ "${AUTO:-1}" = 0 ] && continue
 	auto "$dir/set.csv" | while read -r kind choice roc pr fit score; do
 		line="$s $kind:$choice $roc $pr $fit $score - - -"
 		echo "$line"
-		echo "$s $kind $roc $pr $fit $score - - -" >> "$dir/all"
+		echo "$line" >> "$dir/all"
 	done
 done
-echo "# mean per detector over the sets (ROC-AUC, PR-AUC; reference where it has one)"
-awk 'NR > 1 { n[$2]++; r[$2] += $3; p[$2] += $4; ft[$2] += $5; st[$2] += $6
-		if ($7 != "-") { m[$2]++; rr[$2] += $7; rp[$2] += $8; rt[$2] += $9 } }
-	END { for (d in n) printf "mean %s %.4f %.4f %.2f %.2f %s %s %s\n", d, r[d] / n[d],
-		p[d] / n[d], ft[d] / n[d], st[d] / n[d],
-		m[d] ? sprintf("%.4f", rr[d] / m[d]) : "-", m[d] ? sprintf("%.4f", rp[d] / m[d]) : "-",
-		m[d] ? sprintf("%.2f", rt[d] / m[d]) : "-" }' \
-	"$dir/all" | sort -k3 -r
-awk 'NR > 1 && $2 != "auto" && $2 != "auto-label" { if (!($1 in b) || $3 > b[$1]) b[$1] = $3 }
-	END { for (s in b) { t += b[s]; n++ } printf "# best single detector per set, in hindsight: mean ROC-AUC %.4f\n", t / n }' "$dir/all"
+summarize "$dir/all"
