@@ -606,9 +606,23 @@ struct rule {
 	int (*holds)(const struct ad_traits *t);
 };
 
-static int few_features(const struct ad_traits *t)
+/* Mostly discrete features (binary flags, one-hot codes, counts): a
+ * histogram per feature (HBOS) reads them as they are, where distances
+ * between rows take few values and tie. On the three tuning sets with a
+ * categorical share of 0.5 or more (Hepatitis 0.68, campaign 0.87,
+ * celeba 1.0) hbos beats knn by 0.02 to 0.05 ROC-AUC; below 0.2 it
+ * trails knn on average. */
+static int mostly_categorical(const struct ad_traits *t)
 {
-	return t->features <= 10;
+	return t->categorical_share >= 0.5;
+}
+
+/* Many repeated rows: a row repeated k times or more is at distance 0 from
+ * its k-th neighbour, however rare its value, so kNN distances collapse;
+ * trees split repeated rows like any other. */
+static int many_duplicates(const struct ad_traits *t)
+{
+	return t->duplicate_share >= 0.2;
 }
 
 static int always(const struct ad_traits *t)
@@ -618,9 +632,15 @@ static int always(const struct ad_traits *t)
 }
 
 static const struct rule rules[] = {
-	{ "features <= 10", "iforest", "few features: Isolation Forest",
-	    few_features },
-	{ "otherwise", "iforest", "the default", always },
+	{ "categorical share >= 0.5", "hbos", "mostly categorical features: "
+	    "a histogram per feature (HBOS) suits them", mostly_categorical },
+	{ "duplicate share >= 0.2", "iforest", "many repeated rows, which "
+	    "collapse nearest-neighbour distances: Isolation Forest",
+	    many_duplicates },
+	{ "otherwise", "knn", "the best mean ROC-AUC on the tuning sets "
+	    "(distance to the 5th nearest row)", always },
+	{ "otherwise, without knn", "iforest", "Isolation Forest, the "
+	    "default detector", always },
 };
 #define NRULES (sizeof rules / sizeof rules[0])
 
