@@ -617,14 +617,6 @@ static int mostly_categorical(const struct ad_traits *t)
 	return t->categorical_share >= 0.5;
 }
 
-/* Many repeated rows: a row repeated k times or more is at distance 0 from
- * its k-th neighbour, however rare its value, so kNN distances collapse;
- * trees split repeated rows like any other. */
-static int many_duplicates(const struct ad_traits *t)
-{
-	return t->duplicate_share >= 0.2;
-}
-
 static int always(const struct ad_traits *t)
 {
 	(void)t;
@@ -634,9 +626,6 @@ static int always(const struct ad_traits *t)
 static const struct rule rules[] = {
 	{ "categorical share >= 0.5", "hbos", "mostly categorical features: "
 	    "a histogram per feature (HBOS) suits them", mostly_categorical },
-	{ "duplicate share >= 0.2", "iforest", "many repeated rows, which "
-	    "collapse nearest-neighbour distances: Isolation Forest",
-	    many_duplicates },
 	{ "otherwise", "knn", "the best mean ROC-AUC on the tuning sets "
 	    "(distance to the 5th nearest row)", always },
 	{ "otherwise, without knn", "iforest", "Isolation Forest, the "
