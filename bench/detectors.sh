@@ -28,7 +28,7 @@ bin=${ADKIT_BIN:-$PWD/build/bin}
 seed=${SEED:-1}
 cap=${CAP:-10000}
 # every detector, from ad-train's own list ("--algorithm takes a|b|... or auto")
-dets=${DETS:-$("$bin/ad-train" -a '?' 2>&1 | sed -n 's/.*takes \([a-z|]*\) or auto.*/\1/p' | tr '|' ' ')}
+dets=${DETS-$("$bin/ad-train" -a '?' 2>&1 | sed -n 's/.*takes \([a-z|]*\) or auto.*/\1/p' | tr '|' ' ')}
 if [ "${QUICK:-0}" = 1 ]; then
 	cap=${CAP:-2000}
 	dets=$(echo "$dets" | tr ' ' '\n' | grep -v -e '^ocsvm$' -e '^autoencoder$' | tr '\n' ' ')

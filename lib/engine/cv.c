@@ -64,13 +64,14 @@ static int by_score(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-double ad_cv_auc(const double *s, const unsigned char *y, size_t n)
+enum ad_status ad_cv_auc(const double *s, const unsigned char *y, size_t n,
+    double *auc, struct ad_error *err)
 {
 	struct scored *v = ad_malloc((n ? n : 1) * sizeof *v);
 	double ranks = 0, pos = 0;
 
 	if (v == NULL)
-		return NAN;
+		return ad_error_nomem(err);
 	for (size_t i = 0; i < n; i++) {
 		/* a NaN score ranks lowest: nothing anomalous was seen */
 		v[i].s = isnan(s[i]) ? -INFINITY : s[i];
@@ -88,7 +89,7 @@ double ad_cv_auc(const double *s, const unsigned char *y, size_t n)
 		i = j;
 	}
 	ad_free(v);
-	if (pos == 0 || pos == (double)n)
-		return NAN;
-	return (ranks - pos * (pos + 1) / 2) / (pos * ((double)n - pos));
+	*auc = pos == 0 || pos == (double)n ? NAN :
+	    (ranks - pos * (pos + 1) / 2) / (pos * ((double)n - pos));
+	return AD_OK;
 }

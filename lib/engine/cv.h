@@ -17,9 +17,10 @@
 enum ad_status ad_cv_folds(const unsigned char *label, size_t n, size_t k,
     uint64_t seed, size_t *fold, struct ad_error *err);
 
-/* The ROC-AUC of scores s against labels y (0/1) over n rows, ties
- * counted one half (the Mann-Whitney statistic); NaN without both
- * classes. Allocates n indices for a while; NaN on failure too. */
-double ad_cv_auc(const double *s, const unsigned char *y, size_t n);
+/* Sets *auc to the ROC-AUC of scores s against labels y (0/1) over n
+ * rows, ties counted one half (the Mann-Whitney statistic), a NaN score
+ * lowest; NaN without both classes. Allocates n pairs for a while. */
+enum ad_status ad_cv_auc(const double *s, const unsigned char *y, size_t n,
+    double *auc, struct ad_error *err);
 
 #endif

@@ -374,6 +374,8 @@ static enum ad_status cv_item(void *ctx, size_t i, struct ad_error *err)
 	}
 	ad_error_clear(&e);
 	st = fit_and_score(cv, &cv->picks[c], i, tr, ntr, te, nte, s, &e);
+	if (st == AD_OK)
+		st = ad_cv_auc(s, y, nte, &cv->auc[i], &e);
 	cv->st[i] = st;
 	if (st == AD_ENOMEM) {
 		*err = e;
@@ -381,8 +383,6 @@ static enum ad_status cv_item(void *ctx, size_t i, struct ad_error *err)
 	}
 	if (st != AD_OK)
 		snprintf(cv->why[i], sizeof cv->why[i], "%.100s", e.msg);
-	else
-		cv->auc[i] = ad_cv_auc(s, y, nte);
 	st = AD_OK;
 out:
 	ad_free(tr);

@@ -58,11 +58,15 @@ static void test_auc(void)
 	double perfect[] = { 0, 0, 1, 1, 0, 1 };
 	double nan_low[] = { NAN, 1, 2, 3, 0, 4 };
 
-	CHECK(fabs(ad_cv_auc(s, y, 6) - 0.6666666666666667) < 1e-15);
-	CHECK(ad_cv_auc(perfect, y, 6) == 1);
+	struct ad_error err;
+	double auc = 0;
+
+	CHECK(ad_cv_auc(s, y, 6, &auc, &err) == AD_OK);
+	CHECK(fabs(auc - 0.6666666666666667) < 1e-15);
+	CHECK(ad_cv_auc(perfect, y, 6, &auc, &err) == AD_OK && auc == 1);
 	/* a NaN score ranks lowest: 2, 3, 4 against NaN, 1, 0 */
-	CHECK(ad_cv_auc(nan_low, y, 6) == 1);
-	CHECK(isnan(ad_cv_auc(s, y, 1)));
+	CHECK(ad_cv_auc(nan_low, y, 6, &auc, &err) == AD_OK && auc == 1);
+	CHECK(ad_cv_auc(s, y, 1, &auc, &err) == AD_OK && isnan(auc));
 }
 
 int main(void)
