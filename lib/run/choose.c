@@ -10,7 +10,6 @@
  * would cost is estimated from the rows and features alone (never timed),
  * so the budget skips the same candidates on every machine.
  */
-#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -234,35 +233,6 @@ struct cv {
 	char (*why)[128];           /* npicks x folds: a failed fit's message */
 };
 
-/* Mean and population deviation of each feature of tr, missing values
- * left out, a constant feature scaled by 1: as lib/run/train.c does. */
-static enum ad_status standardizer(struct ad_model *m, const double *tr,
-    size_t n, size_t d, struct ad_error *err)
-{
-	m->center = ad_calloc(d, sizeof *m->center);
-	m->scale = ad_calloc(d, sizeof *m->scale);
-	if (m->center == NULL || m->scale == NULL)
-		return ad_error_nomem(err);
-	for (size_t f = 0; f < d; f++) {
-		long double sum = 0, ss = 0, mean;
-		size_t k = 0;
-
-		for (size_t i = 0; i < n; i++)
-			if (!isnan(tr[i * d + f])) {
-				sum += tr[i * d + f];
-				k++;
-			}
-		mean = k ? sum / (long double)k : 0;
-		for (size_t i = 0; i < n; i++)
-			if (!isnan(tr[i * d + f]))
-				ss += (tr[i * d + f] - mean) * (tr[i * d + f] - mean);
-		double sd = k ? (double)sqrtl(ss / (long double)k) : 0;
-		m->center[f] = (double)mean;
-		m->scale[f] = sd > DBL_MAX ? DBL_MAX : sd > 0 ? sd : 1;
-	}
-	return AD_OK;
-}
-
 /* Grows a forest's parts, each from its own uniform draw of tr's rows. */
 static enum ad_status grow_forest(const struct pick *p, struct ad_model *m,
     const struct ad_fit_env *env, double *tr, size_t n, size_t d,
@@ -316,7 +286,7 @@ static enum ad_status fit_and_score(const struct cv *cv, const struct pick *p,
 	env.seed = cv->o->seed;
 	env.max_train_rows = ntr;
 	if (p->det->sampling == AD_SAMPLE_ROWS) {
-		if ((st = standardizer(m, tr, ntr, cv->d, err)) == AD_OK) {
+		if ((st = ad_model_fit_scale(m, tr, ntr, cv->d, err)) == AD_OK) {
 			ad_model_standardize(m, tr, ntr, cv->d);
 			ad_model_standardize(m, te, nte, cv->d);
 			env.scale = m->scale;

@@ -568,44 +568,12 @@ static struct ad_fit_env fit_env(const struct run *r)
 	return env;
 }
 
-/* Mean and population standard deviation of each feature over the
- * reservoir, missing and infinite values left out; a feature that does not
- * vary (or is never there) gets scale 1, as scikit-learn's StandardScaler
- * does. Sums are long double so that values near DBL_MAX do not overflow
- * them. */
+/* The standardizer of the reservoir (ad_model_fit_scale). */
 static enum ad_status fit_standardizer(struct run *r, struct ad_error *err)
 {
 	const struct reservoir *v = &r->res_all[0];
-	struct ad_model *m = r->model;
-	size_t d = r->d;
 
-	m->center = ad_calloc(d, sizeof *m->center);
-	m->scale = ad_calloc(d, sizeof *m->scale);
-	if (m->center == NULL || m->scale == NULL)
-		return ad_error_nomem(err);
-	for (size_t f = 0; f < d; f++) {
-		long double sum = 0, ss = 0, mean;
-		double sd;
-		size_t k = 0;
-
-		for (size_t i = 0; i < v->n; i++) {
-			double x = v->rows[i * d + f];
-			if (isfinite(x)) {
-				sum += x;
-				k++;
-			}
-		}
-		mean = k > 0 ? sum / (long double)k : 0;
-		for (size_t i = 0; i < v->n; i++) {
-			double x = v->rows[i * d + f];
-			if (isfinite(x))
-				ss += (x - mean) * (x - mean);
-		}
-		sd = k > 0 ? (double)sqrtl(ss / (long double)k) : 0;
-		m->center[f] = (double)mean;
-		m->scale[f] = sd > DBL_MAX ? DBL_MAX : sd > 0 ? sd : 1;
-	}
-	return AD_OK;
+	return ad_model_fit_scale(r->model, v->rows, v->n, r->d, err);
 }
 
 /* Standardizes the one reservoir in place and fits the detector on it;
