@@ -779,6 +779,8 @@ static enum ad_status choose(struct run *r, struct ad_error *err)
 		st = ad_choose(&co, &dt, &det, &r->table, err);
 	}
 	ad_free(label);
+	if (st == AD_EDATA && err->file[0] == '\0')
+		snprintf(err->file, sizeof err->file, "%s", ad_reader_name(r->rd));
 	if (st != AD_OK)
 		return st;
 	if (r->o->chose != NULL)

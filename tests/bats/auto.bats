@@ -148,5 +148,5 @@ train() {
 	awk -F, 'NR <= 30 || $4 == 0' data.csv > one.csv
 	run train -a auto -o m.model one.csv
 	assert_failure 3
-	assert_output --partial "needs at least two rows of each class"
+	assert_output --partial "one.csv: -a auto with labels needs at least two rows of each class"
 }
