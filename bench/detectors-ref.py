@@ -16,6 +16,10 @@ transcribed here in NumPy, short and faithful, following its source
 (pyod/models/*.py, pyod/utils/stat_models.py; github yzhao062/pyod).
 
 Detectors:
+  iforest scikit-learn IsolationForest(n_estimators=100, max_samples=256,
+        random_state=--seed): -score_samples().
+  ocsvm scikit-learn OneClassSVM(nu=0.5, gamma="scale"):
+        -decision_function().
   knn   PyOD KNN (pyod/models/knn.py): --k (n_neighbors, 5), --method
         largest|mean|median (largest); training rows get the distances to
         their k nearest other rows (kneighbors() without X), new rows to
@@ -181,7 +185,26 @@ def pca(x, new=None):
     return np.sum(cdist(q, sel) / w, axis=1).ravel()
 
 
+# ---- scikit-learn's own (bench/detectors.sh) ----
+
+def iforest_scores(args, x, y):
+    """IsolationForest(100 trees, 256 rows each), as adkit's defaults."""
+    from sklearn.ensemble import IsolationForest
+    det = IsolationForest(n_estimators=100, max_samples=min(256, len(x)),
+                          random_state=args.seed).fit(x)
+    return -det.score_samples(x if y is None else y)
+
+
+def ocsvm_scores(args, x, y):
+    """OneClassSVM(nu=0.5, gamma="scale"), as adkit's defaults."""
+    from sklearn.svm import OneClassSVM
+    det = OneClassSVM(nu=0.5, gamma="scale").fit(x)
+    return -det.decision_function(x if y is None else y)
+
+
 DETECTORS = {
+    "iforest": (iforest_scores, {}),
+    "ocsvm": (ocsvm_scores, {}),
     "knn": (knn_scores, {"k": 5}),
     "lof": (lof_scores, {"k": 20}),
     "hbos": (lambda args, x, y: hbos(x, y), {}),
@@ -202,6 +225,7 @@ def main():
                     choices=["auto", "brute", "kd_tree", "ball_tree"])
     ap.add_argument("--raw", action="store_true")
     ap.add_argument("--auc", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     fn, defaults = DETECTORS[args.detector]
     for key, value in defaults.items():

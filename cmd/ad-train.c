@@ -39,13 +39,15 @@ struct args {
 	int merge;
 	char training_opt[32];      /* an option --merge cannot take, or "" */
 	char rows_opt[32];          /* an option forests do not take, or "" */
+	char auto_opt[32];          /* an option only -a auto takes, or "" */
 	struct progress progress;
 	char features[1024];        /* the summary's list of features, or "" */
 };
 
 /* Row tags. */
 enum {
-	ROWS = 1        /* for detectors trained on rows (not forests) */
+	ROWS = 1,       /* for detectors trained on rows (not forests) */
+	AUTO = 2        /* for -a auto only */
 };
 
 #define A(field) AD_OPT_AT(struct args, field)
@@ -60,11 +62,14 @@ static enum ad_status take_algorithm(const struct ad_opt *row, void *opts,
 	const struct ad_detector *d;
 
 	(void)row;
+	a->o.choose = strcmp(arg, "auto") == 0;
+	if (a->o.choose)
+		return AD_OK;
 	snprintf(name, sizeof name, "%.*s", eq != NULL ? (int)(eq - arg) :
 	    (int)strlen(arg), arg);
 	if ((d = ad_detector_named(name)) == NULL)
-		return ad_error_set(err, AD_EUSAGE, "--algorithm takes %s, not "
-		    "\"%s\"", ad_detector_names(), arg);
+		return ad_error_set(err, AD_EUSAGE, "--algorithm takes %s or "
+		    "auto, not \"%s\"", ad_detector_names(), arg);
 	if (eq != NULL && d->take_arg == NULL)
 		return ad_error_set(err, AD_EUSAGE, "-a %s takes no =LIST", name);
 	a->o.algo = (enum ad_algo)d->algo;
@@ -109,6 +114,21 @@ static const struct ad_opt train_opts[] = {
 	    .umax = INT32_MAX, .def = "20000", .tags = ROWS,
 	    .kfp = AD_KFP_INTEGER, .help = "train on a uniform sample of N rows "
 	    "when there are more (not forests)" },
+	AD_OPT_HEADING("Choosing the detector (-a auto):"),
+	{ "candidates", 0, "ALGS",
+	    AD_OPT_LIST_AT(struct args, o.choice.candidates,
+	    o.choice.ncandidates), .tags = AUTO, .kfp = AD_KFP_STRING,
+	    .help = "choose among these detectors only (default: iforest, "
+	    "eif, knn, lof, hbos, ecod, pca, zscore, and mcd and ensemble "
+	    "where built)" },
+	{ "budget", 0, "SECONDS", AD_OPT_DOUBLE, A(o.choice.budget), .dmin = 0,
+	    .dmax = 1e9, .def = "60", .tags = AUTO, .kfp = AD_KFP_FLOAT,
+	    .help = "skip candidates whose cross-validation is estimated to "
+	    "take longer than what is left of SECONDS" },
+	{ "cv-rows", 0, "N", AD_OPT_SIZE, A(o.choice.cv_rows), .umin = 10,
+	    .umax = INT32_MAX, .def = "4000", .tags = AUTO,
+	    .kfp = AD_KFP_INTEGER, .help = "cross-validate on a seeded uniform "
+	    "sample of N labelled rows when there are more" },
 };
 
 /* The component trains only: --merge takes any number of models as
@@ -250,6 +270,8 @@ static void seen(void *opts, const struct ad_opt *row)
 	note(a->training_opt, sizeof a->training_opt, row->name);
 	if (row->tags & ROWS)
 		note(a->rows_opt, sizeof a->rows_opt, row->name);
+	if (row->tags & AUTO)
+		note(a->auto_opt, sizeof a->auto_opt, row->name);
 	if (!detector_row(row))
 		return;
 	for (size_t i = 0; i < t->ngiven; i++)
@@ -281,6 +303,15 @@ static enum ad_status check_algorithm_opts(const struct args *a,
 {
 	const struct ad_detector *d = ad_detector_find(a->o.algo);
 
+	if (a->auto_opt[0] && !a->o.choose)
+		return ad_error_set(err, AD_EUSAGE, "%s needs -a auto",
+		    a->auto_opt);
+	if (a->o.choose && a->det.ngiven > 0)
+		return ad_error_set(err, AD_EUSAGE, "--%s cannot be combined with "
+		    "-a auto: every candidate trains with its defaults",
+		    a->det.given[0]->name);
+	if (a->o.choose)
+		return AD_OK;
 	for (size_t i = 0; i < a->det.ngiven; i++)
 		if (!takes(d, detector_opts(a), a->det.given[i]->name) &&
 		    ad_detector_check_option(d, a->det.given[i]->name, err) !=
@@ -319,13 +350,15 @@ static void algorithm_help(char *buf, size_t cap, const char *dflt)
 	while (ad_detector_at(n) != NULL)
 		n++;
 	for (size_t i = 0; (d = ad_detector_at(i)) != NULL; i++) {
-		append(buf, cap, &len, i == 0 ? "" : i + 1 == n ? " or " : ", ");
+		append(buf, cap, &len, i == 0 ? "" : ", ");
 		append(buf, cap, &len, d->name);
 		append(buf, cap, &len, " (");
 		append(buf, cap, &len, strcmp(d->name, dflt) == 0 ? "default" :
 		    d->phrase);
 		append(buf, cap, &len, ")");
 	}
+	append(buf, cap, &len, " or auto (chosen for the data: by "
+	    "cross-validation with labels, else by its traits)");
 }
 
 /* The command's table: its own rows, each detector's (into
@@ -437,6 +470,18 @@ static void summarize(const struct args *a, const struct ad_train_result *r)
 		    "its own --seed)", r->same_seed);
 }
 
+/* -a auto's table, on stderr. */
+static void show_choice(void *ctx, const char *table)
+{
+	struct args *a = ctx;
+
+	if (a->progress.shown) {
+		fputc('\n', stderr);
+		a->progress.shown = 0;
+	}
+	fputs(table, stderr);
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -491,6 +536,8 @@ int main(int argc, char **argv)
 	a.o.detector_opts = detector_opts(&a);
 	a.o.table_opts = (const void *const *)a.det.opts;
 	a.o.features_named = name_features;
+	if (!a.c.quiet)
+		a.o.chose = show_choice;
 	a.o.features_ctx = &a;
 	if (ad_train_run(&a.o, &res, &err) != AD_OK) {
 		if (a.progress.shown)

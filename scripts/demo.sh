@@ -47,6 +47,13 @@ step "Train an Isolation Forest on the clean training data (label and text colum
 	"ad-train -a iforest --label label --ignore timestamp,host --seed 1 -o $out/model $out/clean.csv"
 ad-train -q -a iforest --label label --ignore timestamp,host --seed 1 -o "$out/model" "$out/clean.csv"
 
+step "Let ad-train choose the detector: with the labels by cross-validation, without them by the data's traits" \
+	"ad-train -a auto --ignore timestamp,host --seed 1 -o $out/auto.model $out/clean.csv; ad-train -a auto --no-label --ignore timestamp,host,label --seed 1 -o $out/auto-unlabelled.model $out/clean.csv"
+ad-train -a auto --ignore timestamp,host --seed 1 -o "$out/auto.model" "$out/clean.csv"
+ad-train -a auto --no-label --ignore timestamp,host,label --seed 1 \
+	-o "$out/auto-unlabelled.model" "$out/clean.csv"
+echo "the model records the choice: $(ad-score -m "$out/auto.model" --inspect | grep -o '"algorithm": "[a-z]*"')"
+
 step "Score the rows" "ad-score -q -m $out/model -o $out/scored.csv $out/clean.csv"
 ad-score -q -m "$out/model" -o "$out/scored.csv" "$out/clean.csv"
 

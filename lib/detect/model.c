@@ -90,6 +90,38 @@ void ad_model_standardize(const struct ad_model *m, double *x, size_t n,
 	}
 }
 
+/* Mean and population standard deviation of each feature, missing and
+ * infinite values left out; a feature that does not vary (or is never
+ * there) gets scale 1, as scikit-learn's StandardScaler does. Sums are
+ * long double so that values near DBL_MAX do not overflow them. */
+enum ad_status ad_model_fit_scale(struct ad_model *m, const double *x,
+    size_t n, size_t d, struct ad_error *err)
+{
+	m->center = ad_calloc(d, sizeof *m->center);
+	m->scale = ad_calloc(d, sizeof *m->scale);
+	if (m->center == NULL || m->scale == NULL)
+		return ad_error_nomem(err);
+	for (size_t f = 0; f < d; f++) {
+		long double sum = 0, ss = 0, mean;
+		double sd;
+		size_t k = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (isfinite(x[i * d + f])) {
+				sum += x[i * d + f];
+				k++;
+			}
+		mean = k > 0 ? sum / (long double)k : 0;
+		for (size_t i = 0; i < n; i++)
+			if (isfinite(x[i * d + f]))
+				ss += (x[i * d + f] - mean) * (x[i * d + f] - mean);
+		sd = k > 0 ? (double)sqrtl(ss / (long double)k) : 0;
+		m->center[f] = (double)mean;
+		m->scale[f] = sd > DBL_MAX ? DBL_MAX : sd > 0 ? sd : 1;
+	}
+	return AD_OK;
+}
+
 /* Whether v can be a score of m's detector. */
 static int score_ok(const struct ad_detector *d, double v)
 {
@@ -802,7 +834,18 @@ static void json_key(struct ad_emit *e, const char *key)
 	ad_emit_json_key(e, ",\n  ", key);
 }
 
-/* The sections' tags and sizes; their owners show their contents. */
+/* Whether a section's bytes are text (no NUL, no control byte but
+ * newline and tab), which --inspect then shows: -a auto's table is. */
+static int section_is_text(const struct ad_model_section *s)
+{
+	for (size_t i = 0; i < s->len; i++)
+		if (s->data[i] < 0x20 && s->data[i] != '\n' && s->data[i] != '\t')
+			return 0;
+	return s->len > 0;
+}
+
+/* The sections' tags and sizes, and a text section's text; their owners
+ * show what else they hold. */
 static void json_sections(const struct ad_model *m, struct ad_emit *e)
 {
 	char tag[5];
@@ -819,6 +862,11 @@ static void json_sections(const struct ad_model *m, struct ad_emit *e)
 		ad_emit_json_str(e, tag);
 		ad_emit_raw(e, ", \"bytes\": ");
 		ad_emit_json_uint(e, m->sections[i].len);
+		if (section_is_text(&m->sections[i])) {
+			ad_emit_raw(e, ", \"text\": ");
+			ad_emit_json_strn(e, (const char *)m->sections[i].data,
+			    m->sections[i].len);
+		}
 		ad_emit_raw(e, "}");
 	}
 	ad_emit_raw(e, "]");

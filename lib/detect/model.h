@@ -108,6 +108,12 @@ void ad_model_standardize(const struct ad_model *m, double *x, size_t n,
 /* The value of hyper-parameter name, or NaN if the model has none. */
 double ad_model_param(const struct ad_model *m, const char *name);
 
+/* Sets m->center and m->scale (ad_malloc'd) to the standardizer of n rows
+ * of x (d features, row-major): each feature's mean and population
+ * deviation, non-finite values left out, 1 for a constant feature. */
+enum ad_status ad_model_fit_scale(struct ad_model *m, const double *x,
+    size_t n, size_t d, struct ad_error *err);
+
 /* Bytes of workspace ad_model_score and ad_model_explain need (0: none,
  * work may be NULL; SIZE_MAX: too many): one per thread, the caller's,
  * from ad_malloc. */

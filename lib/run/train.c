@@ -29,6 +29,7 @@
 
 #include "alloc.h"
 #include "calib.h"
+#include "choose.h"
 #include "detector.h"
 #include "in.h"
 #include "lineage.h"
@@ -39,6 +40,7 @@
 #include "pool.h"
 #include "rng.h"
 #include "sha256.h"
+#include "traits.h"
 #include "train.h"
 #include "writer.h"
 
@@ -173,7 +175,13 @@ struct run {
 	char delim;
 	size_t d;                    /* features */
 	size_t *col;                 /* feature -> input column */
-	double *row;                 /* one row's features */
+	double *row;                 /* one row's features (and label) */
+	size_t w;                    /* doubles a sampled row holds: d, or
+	                                d + 1 when -a auto keeps the label */
+	size_t label_col;            /* -a auto: the label's input column,
+	                                numeric, or SIZE_MAX */
+	int choosing;                /* -a auto, until it has chosen */
+	char *table;                 /* -a auto's table */
 	size_t nres;                 /* subsamples + 1, or 1 (AD_SAMPLE_ROWS) */
 	size_t sub_rows;             /* rows per subsample */
 	struct reservoir *res_all;   /* trees, then calibration */
@@ -201,6 +209,8 @@ static enum ad_status check_options(const struct ad_train_opts *o,
 	if (o->label != NULL && o->no_label)
 		return ad_error_set(err, AD_EUSAGE, "--label and --no-label "
 		    "cannot be combined");
+	if (o->choose && (st = ad_choose_check(&o->choice, err)) != AD_OK)
+		return st;
 	for (size_t i = 0; i < o->n_features && o->label; i++)
 		if (strcmp(o->features[i], o->label) == 0)
 			return ad_error_set(err, AD_EUSAGE, "the label \"%s\" "
@@ -297,10 +307,17 @@ static enum ad_status choose_features(struct run *r, struct ad_error *err)
 	if (r->d == 0)
 		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0, "no numeric "
 		    "column to train on");
-	if (r->det->check != NULL &&
+	if (!r->choosing && r->det->check != NULL &&
 	    (st = r->det->check(r->dopts, r->d, err)) != AD_OK)
 		return st;
-	if ((r->row = ad_malloc(r->d * sizeof *r->row)) == NULL)
+	r->label_col = SIZE_MAX;
+	r->w = r->d;
+	if (r->choosing && r->label != NULL &&
+	    s->cols[ad_schema_find(s, r->label)].type == AD_NUMERIC) {
+		r->label_col = ad_schema_find(s, r->label);
+		r->w = r->d + 1;
+	}
+	if ((r->row = ad_malloc(r->w * sizeof *r->row)) == NULL)
 		return ad_error_nomem(err);
 	return AD_OK;
 }
@@ -312,15 +329,17 @@ static enum ad_status init_reservoirs(struct run *r, struct ad_error *err)
 
 	size_t parts = 0;
 
-	if (r->det->sampling == AD_SAMPLE_SUBSAMPLES)
+	int rows = r->choosing || r->det->sampling == AD_SAMPLE_ROWS;
+
+	if (!rows)
 		r->det->subsamples(r->dopts, &parts, &r->sub_rows);
 	if (calib > CALIB_ROWS)
 		calib = CALIB_ROWS;
 	if (calib < r->sub_rows)
 		calib = r->sub_rows;
-	if (r->det->sampling == AD_SAMPLE_ROWS)
+	if (rows)
 		calib = (size_t)o->max_train_rows;
-	r->nres = r->det->sampling == AD_SAMPLE_ROWS ? 1 : parts + 1;
+	r->nres = rows ? 1 : parts + 1;
 	r->res_all = ad_calloc(r->nres, sizeof *r->res_all);
 	r->heap.r = ad_calloc(r->nres, sizeof *r->heap.r);
 	if (r->res_all == NULL || r->heap.r == NULL)
@@ -351,22 +370,26 @@ static uint64_t count_infinite(const struct run *r, const struct ad_block *b)
 	return n;
 }
 
-/* Offers the block's rows, infinite cells made missing, to the
- * reservoirs that want them. */
-static enum ad_status sample_block(struct run *r, const struct ad_block *b,
-    uint64_t first, struct ad_error *err)
+/* Offers n rows of num (row i at num + i * ld, feature f in column
+ * col[f], the label in column label), input rows first, first + 1, ..., infinite cells
+ * made missing, to the reservoirs that want them. */
+static enum ad_status sample_rows(struct run *r, const double *num, size_t n,
+    size_t ld, const size_t *col, size_t label, uint64_t first,
+    struct ad_error *err)
 {
 	struct heap *h = &r->heap;
-	uint64_t end = first + b->nrows;
+	uint64_t end = first + n;
 
 	while (h->r[0]->next < end) {
 		struct reservoir *v = h->r[0];
 		uint64_t g = v->next;
-		const double *src = b->num + (size_t)(g - first) * b->ncols;
+		const double *src = num + (size_t)(g - first) * ld;
 
 		for (size_t f = 0; f < r->d; f++)
-			r->row[f] = isinf(src[r->col[f]]) ? NAN : src[r->col[f]];
-		if (take(v, g, r->row, r->d) != 0)
+			r->row[f] = isinf(src[col[f]]) ? NAN : src[col[f]];
+		if (r->w > r->d)
+			r->row[r->d] = src[label];
+		if (take(v, g, r->row, r->w) != 0)
 			return ad_error_nomem(err);
 		sift_down(h, 0);
 	}
@@ -387,7 +410,8 @@ static enum ad_status read_input(struct run *r, struct ad_error *err)
 	enum ad_status st;
 
 	while ((st = ad_reader_next(r->rd, &b, err)) == AD_OK && b->nrows > 0) {
-		if ((st = sample_block(r, b, rows, err)) != AD_OK)
+		if ((st = sample_rows(r, b->num, b->nrows, b->ncols, r->col,
+		    r->label_col, rows, err)) != AD_OK)
 			return st;
 		r->res->infinite += count_infinite(r, b);
 		rows += b->nrows;
@@ -406,9 +430,11 @@ static enum ad_status read_input(struct run *r, struct ad_error *err)
 	if (rows < 2)
 		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0, "%s rows "
 		    "to train on: %s needs at least two",
-		    rows == 0 ? "no" : "one of the", r->det->sampling ==
-		    AD_SAMPLE_ROWS ? "a detector" : "an isolation forest");
-	if (r->det->sampling == AD_SAMPLE_ROWS && rows > r->res_all[0].n)
+		    rows == 0 ? "no" : "one of the", r->choosing ||
+		    r->det->sampling == AD_SAMPLE_ROWS ? "a detector" :
+		    "an isolation forest");
+	if ((r->choosing || r->det->sampling == AD_SAMPLE_ROWS) &&
+	    rows > r->res_all[0].n)
 		r->res->sampled = r->res_all[0].n;
 	return AD_OK;
 }
@@ -533,44 +559,12 @@ static struct ad_fit_env fit_env(const struct run *r)
 	return env;
 }
 
-/* Mean and population standard deviation of each feature over the
- * reservoir, missing and infinite values left out; a feature that does not
- * vary (or is never there) gets scale 1, as scikit-learn's StandardScaler
- * does. Sums are long double so that values near DBL_MAX do not overflow
- * them. */
+/* The standardizer of the reservoir (ad_model_fit_scale). */
 static enum ad_status fit_standardizer(struct run *r, struct ad_error *err)
 {
 	const struct reservoir *v = &r->res_all[0];
-	struct ad_model *m = r->model;
-	size_t d = r->d;
 
-	m->center = ad_calloc(d, sizeof *m->center);
-	m->scale = ad_calloc(d, sizeof *m->scale);
-	if (m->center == NULL || m->scale == NULL)
-		return ad_error_nomem(err);
-	for (size_t f = 0; f < d; f++) {
-		long double sum = 0, ss = 0, mean;
-		double sd;
-		size_t k = 0;
-
-		for (size_t i = 0; i < v->n; i++) {
-			double x = v->rows[i * d + f];
-			if (isfinite(x)) {
-				sum += x;
-				k++;
-			}
-		}
-		mean = k > 0 ? sum / (long double)k : 0;
-		for (size_t i = 0; i < v->n; i++) {
-			double x = v->rows[i * d + f];
-			if (isfinite(x))
-				ss += (x - mean) * (x - mean);
-		}
-		sd = k > 0 ? (double)sqrtl(ss / (long double)k) : 0;
-		m->center[f] = (double)mean;
-		m->scale[f] = sd > DBL_MAX ? DBL_MAX : sd > 0 ? sd : 1;
-	}
-	return AD_OK;
+	return ad_model_fit_scale(r->model, v->rows, v->n, r->d, err);
 }
 
 /* Standardizes the one reservoir in place and fits the detector on it;
@@ -605,7 +599,7 @@ static enum ad_status new_model(struct run *r, struct ad_error *err)
 	if ((st = ad_model_new(&r->model, err)) != AD_OK)
 		return st;
 	m = r->model;
-	m->algo = o->algo;
+	m->algo = (enum ad_algo)r->det->algo;
 	m->det = r->det;
 	memcpy(m->adkit_version, AD_VERSION, sizeof AD_VERSION);
 	m->created = ad_train_now();
@@ -709,6 +703,145 @@ static enum ad_status finish_model(struct run *r, struct ad_error *err)
 	return store_lineage(r, err);
 }
 
+/* ---- -a auto ---- */
+
+/* The sample's labels for -a auto, per row 0 normal, 1 anomaly or 2
+ * missing; NULL without a label column or a labelled row. AD_EDATA when
+ * the labelled rows are all of one class. */
+static enum ad_status sample_labels(struct run *r, unsigned char **label,
+    struct ad_error *err)
+{
+	const struct reservoir *v = &r->res_all[0];
+	size_t cls[2] = { 0, 0 };
+	unsigned char *y;
+
+	*label = NULL;
+	if (r->w == r->d)
+		return AD_OK;
+	if ((y = ad_malloc(v->n ? v->n : 1)) == NULL)
+		return ad_error_nomem(err);
+	for (size_t i = 0; i < v->n; i++) {
+		double l = v->rows[i * r->w + r->d];
+
+		y[i] = isnan(l) ? 2 : l != 0;
+		if (y[i] < 2)
+			cls[y[i]]++;
+	}
+	if (cls[0] + cls[1] == 0 || (cls[0] > 0 && cls[1] > 0)) {
+		*label = cls[0] + cls[1] ? y : NULL;
+		if (*label == NULL)
+			ad_free(y);
+		return AD_OK;
+	}
+	ad_free(y);
+	return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0, "-a auto: "
+	    "the label column \"%s\" has %s rows only; choosing by the labels "
+	    "needs both classes (--no-label chooses by the data's traits)",
+	    r->label, cls[1] ? "anomalous" : "normal");
+}
+
+/* Whether a column of the input is named as a time column. */
+static int has_time_column(const struct run *r)
+{
+	const struct ad_schema *s = ad_reader_schema(r->rd);
+
+	for (size_t c = 0; c < s->ncols; c++)
+		if (ad_traits_time_name(s->cols[c].name))
+			return 1;
+	return 0;
+}
+
+/* Drops the labels from the sample's rows: d doubles each from here. */
+static void drop_labels(struct run *r)
+{
+	struct reservoir *v = &r->res_all[0];
+
+	for (size_t i = 0; r->w > r->d && i < v->n; i++)
+		memmove(v->rows + i * r->d, v->rows + i * r->w,
+		    r->d * sizeof *v->rows);
+	r->w = r->d;
+}
+
+/* A forest chosen: its reservoirs draw from the sample, offered in the
+ * sample's order as the input's rows would have been (with no more rows
+ * than --max-train-rows, the sample is the input in order, and the forest
+ * is the one -a NAME grows). */
+static enum ad_status resample(struct run *r, struct ad_error *err)
+{
+	struct reservoir held = r->res_all[0];
+	size_t *ident = ad_malloc(r->d * sizeof *ident);
+	enum ad_status st;
+
+	ad_free(r->res_all);
+	ad_free(r->heap.r);
+	r->res_all = NULL;
+	r->heap.r = NULL;
+	if (ident == NULL) {
+		st = ad_error_nomem(err);
+	} else {
+		for (size_t f = 0; f < r->d; f++)
+			ident[f] = f;
+		if ((st = init_reservoirs(r, err)) == AD_OK)
+			st = sample_rows(r, held.rows, held.n, r->d, ident, 0, 0,
+			    err);
+	}
+	ad_free(ident);
+	ad_free(held.rows);
+	return st;
+}
+
+/* -a auto: chooses the detector from the sample (its labels, else its
+ * traits), then makes the run the chosen detector's. */
+static enum ad_status choose(struct run *r, struct ad_error *err)
+{
+	const struct reservoir *v = &r->res_all[0];
+	struct ad_choose_opts co = r->o->choice;
+	struct ad_choose_data dt;
+	struct ad_traits tr;
+	const struct ad_detector *det = NULL;
+	unsigned char *label = NULL;
+	enum ad_status st;
+
+	if ((st = sample_labels(r, &label, err)) != AD_OK)
+		return st;
+	if ((st = ad_traits_compute(v->rows, v->n, r->d, r->w, &tr, err)) ==
+	    AD_OK) {
+		tr.rows = r->res->rows;
+		tr.time_column = has_time_column(r);
+		dt = (struct ad_choose_data){ v->rows, v->n, r->d, r->w, label,
+		    &tr };
+		co.seed = r->o->seed;
+		co.threads = r->o->threads;
+		st = ad_choose(&co, &dt, &det, &r->table, err);
+	}
+	ad_free(label);
+	if (st == AD_EDATA && err->file[0] == '\0')
+		snprintf(err->file, sizeof err->file, "%s", ad_reader_name(r->rd));
+	if (st != AD_OK)
+		return st;
+	if (r->o->chose != NULL)
+		r->o->chose(r->o->features_ctx, r->table);
+	r->choosing = 0;
+	r->det = det;
+	if ((st = ad_detector_opts_new(det, &r->own_dopts, err)) != AD_OK)
+		return st;
+	r->dopts = r->own_dopts;
+	if (det->check != NULL && (st = det->check(r->dopts, r->d, err)) !=
+	    AD_OK)
+		return st;
+	drop_labels(r);
+	return det->sampling == AD_SAMPLE_SUBSAMPLES ? resample(r, err) : AD_OK;
+}
+
+/* -a auto's table, recorded in the model (ad-score --inspect shows it). */
+static enum ad_status record_choice(struct run *r, struct ad_error *err)
+{
+	if (r->table == NULL)
+		return AD_OK;
+	return ad_model_section_set(r->model, AD_CHOICE_TAG, r->table,
+	    strlen(r->table), err);
+}
+
 /* ---- merging ---- */
 
 static enum ad_status merge(const struct ad_train_opts *o,
@@ -764,6 +897,7 @@ static void run_free(struct run *r)
 	ad_free(r->col);
 	ad_free(r->row);
 	ad_free(r->calib_scores);
+	ad_free(r->table);
 	ad_model_free(r->model);
 	ad_detector_opts_free(r->det, r->own_dopts);
 }
@@ -775,13 +909,16 @@ static enum ad_status train(struct run *r, struct ad_error *err)
 	if ((st = choose_features(r, err)) != AD_OK ||
 	    (st = init_reservoirs(r, err)) != AD_OK ||
 	    (st = read_input(r, err)) != AD_OK ||
+	    (r->choosing && (st = choose(r, err)) != AD_OK) ||
 	    (st = new_model(r, err)) != AD_OK ||
 	    (r->det->sampling == AD_SAMPLE_SUBSAMPLES && (st = parallel(r,
 	    r->nres - 1, grow_tree, "trees grown", err)) != AD_OK) ||
 	    (st = calibrate(r, err)) != AD_OK ||
-	    (st = finish_model(r, err)) != AD_OK)
+	    (st = finish_model(r, err)) != AD_OK ||
+	    (st = record_choice(r, err)) != AD_OK)
 		return st;
 	r->res->nfeat = r->d;
+	r->res->algo = (enum ad_algo)r->det->algo;
 	r->res->trees = r->det->sampling == AD_SAMPLE_SUBSAMPLES ?
 	    r->nres - 1 : 0;
 	r->res->threshold = r->model->threshold;
@@ -822,14 +959,16 @@ enum ad_status ad_train_run(const struct ad_train_opts *o,
 		return merge(o, res, err);
 	memset(&r, 0, sizeof r);
 	r.o = o;
-	if ((r.det = ad_detector_find(o->algo)) == NULL)
+	r.choosing = o->choose;
+	if (!r.choosing && (r.det = ad_detector_find(o->algo)) == NULL)
 		return ad_error_set(err, AD_EUSAGE, "unknown algorithm");
-	if (r.det->sampling == AD_SAMPLE_ROWS && o->max_train_rows < 2)
+	if ((r.choosing || r.det->sampling == AD_SAMPLE_ROWS) &&
+	    o->max_train_rows < 2)
 		return ad_error_set(err, AD_EUSAGE, "--max-train-rows must be at "
 		    "least 2");
 	r.res = res;
 	r.dopts = o->detector_opts;
-	if (r.dopts == NULL) {
+	if (r.dopts == NULL && !r.choosing) {
 		if ((st = ad_detector_opts_new(r.det, &r.own_dopts, err)) != AD_OK)
 			return st;
 		r.dopts = r.own_dopts;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ad.h"
+#include "choose.h"
 #include "model.h"
 #include "reader.h"
 
@@ -20,6 +21,12 @@ struct ad_train_opts {
 	const char *output;         /* the model file; NULL or "-": stdout */
 	const char *rejects_path;   /* rows with the wrong field count */
 	enum ad_algo algo;
+	int choose;                 /* -a auto: choose the detector (algo is
+	                               then unused), as choice says */
+	struct ad_choose_opts choice;
+	void (*chose)(void *ctx, const char *table);  /* optional: -a auto's
+	                               table, once it has chosen (with
+	                               features_ctx) */
 	const void *detector_opts;  /* algo's options block (detector.h:
 	                               struct ad_forest_opts, ad_ocsvm_opts,
 	                               ...), or NULL for its defaults */
@@ -65,6 +72,7 @@ struct ad_train_result {
 	                               label */
 	size_t trees;               /* forests */
 	double threshold;
+	enum ad_algo algo;          /* the detector trained (-a auto's choice) */
 	const char *same_seed;      /* merge: a model whose seed repeats an
 	                               earlier one's, or NULL */
 };
