@@ -27,6 +27,10 @@ Detectors:
   ecod  PyOD ECOD (pyod/models/ecod.py); each new row is appended alone to
         the training sample (adkit's definition, lib/detect/ecod.h).
   pca   PyOD PCA (pyod/models/pca.py), its defaults.
+  mcd   scikit-learn MinCovDet(support_fraction=--support-fraction,
+        random_state=--seed).fit(X).mahalanobis(rows): squared robust
+        distances; --max-rows N fits on the first N rows of a random
+        permutation (--seed) of TRAIN.csv when sklearn is too slow on all.
 --algorithm passes scikit-learn's neighbour algorithm to knn and lof (auto,
 as PyOD and scikit-learn default): kd_tree and ball_tree compute each
 distance as sqrt(sum (x_f - y_f)^2), exactly as adkit does, where brute
@@ -181,12 +185,27 @@ def pca(x, new=None):
     return np.sum(cdist(q, sel) / w, axis=1).ravel()
 
 
+# ---- MCD (scikit-learn MinCovDet) ----
+
+def mcd(args, x, y):
+    from sklearn.covariance import MinCovDet
+
+    fit_rows = x
+    if args.max_rows and x.shape[0] > args.max_rows:
+        perm = np.random.RandomState(args.seed).permutation(x.shape[0])
+        fit_rows = x[perm[:args.max_rows]]
+    est = MinCovDet(support_fraction=args.support_fraction,
+                    random_state=args.seed).fit(fit_rows)
+    return est.mahalanobis(x if y is None else y)
+
+
 DETECTORS = {
     "knn": (knn_scores, {"k": 5}),
     "lof": (lof_scores, {"k": 20}),
     "hbos": (lambda args, x, y: hbos(x, y), {}),
     "ecod": (lambda args, x, y: ecod(x, y), {}),
     "pca": (lambda args, x, y: pca(x, y), {}),
+    "mcd": (mcd, {}),
 }
 
 
@@ -200,6 +219,9 @@ def main():
                     choices=["largest", "mean", "median"])
     ap.add_argument("--algorithm", default="auto",
                     choices=["auto", "brute", "kd_tree", "ball_tree"])
+    ap.add_argument("--support-fraction", type=float)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-rows", type=int)
     ap.add_argument("--raw", action="store_true")
     ap.add_argument("--auc", action="store_true")
     args = ap.parse_args()

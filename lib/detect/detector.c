@@ -23,6 +23,7 @@
 	X(hbos) \
 	X(ecod) \
 	X(pca) \
+	X(mcd) \
 	/* a new detector: its row above this line */
 
 #define DECLARE(n) extern const struct ad_detector ad_##n##_detector;
