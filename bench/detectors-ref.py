@@ -30,7 +30,11 @@ Detectors:
   mcd   scikit-learn MinCovDet(support_fraction=--support-fraction,
         random_state=--seed).fit(X).mahalanobis(rows): squared robust
         distances; --max-rows N fits on the first N rows of a random
-        permutation (--seed) of TRAIN.csv when sklearn is too slow on all.
+        permutation (--seed) of TRAIN.csv when sklearn is too slow on all;
+        --independent drops constant and linearly dependent columns first
+        (QR with pivoting, scipy pinvh's rank cut), the span adkit's
+        estimate works in, where MinCovDet's C-steps would stall on
+        singular covariances.
 --algorithm passes scikit-learn's neighbour algorithm to knn and lof (auto,
 as PyOD and scikit-learn default): kd_tree and ball_tree compute each
 distance as sqrt(sum (x_f - y_f)^2), exactly as adkit does, where brute
@@ -42,6 +46,7 @@ excluded).
 import argparse
 import sys
 import time
+import warnings
 
 import numpy as np
 from scipy.spatial.distance import cdist
@@ -190,6 +195,15 @@ def pca(x, new=None):
 def mcd(args, x, y):
     from sklearn.covariance import MinCovDet
 
+    if args.independent:
+        from scipy.linalg import qr
+
+        ev = np.linalg.eigvalsh(np.cov(x.T, bias=True))
+        rank = int((ev > ev.max() * x.shape[1] * np.finfo(float).eps).sum())
+        keep = np.sort(qr(x - x.mean(axis=0), pivoting=True,
+                          mode="economic")[2][:rank])
+        x = x[:, keep]
+        y = None if y is None else y[:, keep]
     fit_rows = x
     if args.max_rows and x.shape[0] > args.max_rows:
         perm = np.random.RandomState(args.seed).permutation(x.shape[0])
@@ -222,9 +236,12 @@ def main():
     ap.add_argument("--support-fraction", type=float)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-rows", type=int)
+    ap.add_argument("--independent", action="store_true")
     ap.add_argument("--raw", action="store_true")
     ap.add_argument("--auc", action="store_true")
     args = ap.parse_args()
+    # MinCovDet warns on every C-step whose determinant rose by rounding
+    warnings.simplefilter("ignore", RuntimeWarning)
     fn, defaults = DETECTORS[args.detector]
     for key, value in defaults.items():
         if getattr(args, key, None) is None:
