@@ -493,12 +493,12 @@ static int from_starts(struct fit *f, const double *x, size_t n, size_t h,
 /* C-steps on rows x[0..n) from each candidate of in, offered to out
  * (select_candidates with initial estimates). */
 static int from_cands(struct fit *f, const double *x, size_t n, size_t h,
-    const struct best *in, const size_t *map, struct best *out)
+    const struct best *in, int steps, const size_t *map, struct best *out)
 {
 	for (size_t c = 0; c < in->n; c++) {
 		double d;
 		stats(f, f->z, in->c[c].rows, in->h, f->loc, f->cov);
-		if (csteps(f, x, n, h, MAX_STEPS, &d) != 0)
+		if (csteps(f, x, n, h, steps, &d) != 0)
 			return -1;
 		best_offer(out, f->idx, map, d);
 	}
@@ -578,13 +578,16 @@ static enum ad_status partitioned(struct fit *f, struct ad_error *err)
 	shuffle(f, n, merged);
 	memcpy(rows, f->perm, merged * sizeof *rows);
 	gather(f, rows, merged);
-	if (from_cands(f, f->sub, merged, hm, &all, f->map, &mid) != 0)
+	/* the paper's two C-steps on the merged set when all rows follow
+	 * (scikit-learn: up to 30; the refinement converges either way) */
+	if (from_cands(f, f->sub, merged, hm, &all, n < MERGED_ROWS ?
+	    MAX_STEPS : FIRST_STEPS, f->map, &mid) != 0)
 		goto failed;
 	if (n < MERGED_ROWS) {
 		stats(f, f->z, mid.c[0].rows, hm, f->loc, f->cov);
 		goto out;
 	}
-	if (from_cands(f, f->z, n, f->h, &mid, NULL, &fin) != 0)
+	if (from_cands(f, f->z, n, f->h, &mid, MAX_STEPS, NULL, &fin) != 0)
 		goto failed;
 	qsort(fin.c[0].rows, f->h, sizeof *fin.c[0].rows, by_index);
 	stats(f, f->z, fin.c[0].rows, f->h, f->loc, f->cov);
@@ -613,7 +616,7 @@ static enum ad_status small(struct fit *f, struct ad_error *err)
 	}
 	if (from_starts(f, f->z, f->n, f->h, SMALL_TRIALS, FIRST_STEPS, NULL,
 	    &first) != 0 ||
-	    from_cands(f, f->z, f->n, f->h, &first, NULL, &fin) != 0)
+	    from_cands(f, f->z, f->n, f->h, &first, MAX_STEPS, NULL, &fin) != 0)
 		st = ad_error_set(err, AD_EDATA, "MCD: an eigen-decomposition "
 		    "failed");
 	else

@@ -30,7 +30,10 @@
  *     partition scheme: n / 300 random subsets, each max(10, 500 /
  *     subsets) starts with 2 C-steps, its 10 best pooled; those refined
  *     on a random merged set of min(1500, n) rows (the 10 best kept, 1
- *     when n <= 1500), then on all rows (n >= 1500). A singular
+ *     when n < 1500), then on all rows (n >= 1500). On the merged set
+ *     the paper's 2 C-steps when all rows follow, else up to 30
+ *     (scikit-learn always runs up to 30 there: the final refinement
+ *     converges either way, and this is most of its time). A singular
  *     covariance has log-determinant -infinity and ends its C-steps;
  *     distances under it use its pseudo-inverse (scipy's pinvh; an
  *     eigenvalue also counts as zero at or below the rows' largest
