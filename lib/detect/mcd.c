@@ -248,31 +248,39 @@ static void best_offer(struct best *b, const size_t *rows, const size_t *map,
 
 /* ---- estimates ---- */
 
-/* Location and covariance (1/m) of rows idx[0..m) of x (r wide) into loc
- * and cov (full, symmetric), through f->blk. */
+/* Location and covariance (1/m) of m rows of x (w wide: rows idx[0..m),
+ * or the first m when idx is NULL) into loc and cov (full, symmetric),
+ * the centred rows going through blk (BLOCK x w) to cblas_dsyrk. */
+static void moments(const double *x, size_t w, const size_t *idx, size_t m,
+    double *loc, double *cov, double *blk)
+{
+	memset(loc, 0, w * sizeof *loc);
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = 0; j < w; j++)
+			loc[j] += x[(idx != NULL ? idx[i] : i) * w + j];
+	for (size_t j = 0; j < w; j++)
+		loc[j] /= (double)m;
+	memset(cov, 0, w * w * sizeof *cov);
+	for (size_t i0 = 0; i0 < m; i0 += BLOCK) {
+		size_t b = m - i0 < BLOCK ? m - i0 : BLOCK;
+		for (size_t i = 0; i < b; i++) {
+			size_t row = idx != NULL ? idx[i0 + i] : i0 + i;
+			for (size_t j = 0; j < w; j++)
+				blk[i * w + j] = x[row * w + j] - loc[j];
+		}
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)w, (int)b,
+		    1.0, blk, (int)w, 1.0, cov, (int)w);
+	}
+	for (size_t j = 0; j < w; j++)
+		for (size_t k = j; k < w; k++)
+			cov[k * w + j] = cov[j * w + k] = cov[j * w + k] / (double)m;
+}
+
+/* moments of rows idx[0..m) of x, r wide, through f->blk. */
 static void stats(struct fit *f, const double *x, const size_t *idx,
     size_t m, double *loc, double *cov)
 {
-	size_t r = f->r;
-
-	memset(loc, 0, r * sizeof *loc);
-	for (size_t i = 0; i < m; i++)
-		for (size_t j = 0; j < r; j++)
-			loc[j] += x[idx[i] * r + j];
-	for (size_t j = 0; j < r; j++)
-		loc[j] /= (double)m;
-	memset(cov, 0, r * r * sizeof *cov);
-	for (size_t i0 = 0; i0 < m; i0 += BLOCK) {
-		size_t b = m - i0 < BLOCK ? m - i0 : BLOCK;
-		for (size_t i = 0; i < b; i++)
-			for (size_t j = 0; j < r; j++)
-				f->blk[i * r + j] = x[idx[i0 + i] * r + j] - loc[j];
-		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)r, (int)b,
-		    1.0, f->blk, (int)r, 1.0, cov, (int)r);
-	}
-	for (size_t j = 0; j < r; j++)
-		for (size_t k = j; k < r; k++)
-			cov[k * r + j] = cov[j * r + k] = cov[j * r + k] / (double)m;
+	moments(x, f->r, idx, m, loc, cov, f->blk);
 }
 
 /* The log-determinant of cov (-inf when singular, at pinvh's cut) and
@@ -718,24 +726,7 @@ static enum ad_status fit_init(struct fit *f, size_t n, size_t r,
 static int spread(const double *x, size_t n, size_t p, double *mean,
     double *cov, double *blk, struct eig *e)
 {
-	memset(mean, 0, p * sizeof *mean);
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < p; j++)
-			mean[j] += x[i * p + j];
-	for (size_t j = 0; j < p; j++)
-		mean[j] /= (double)n;
-	memset(cov, 0, p * p * sizeof *cov);
-	for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
-		size_t b = n - i0 < BLOCK ? n - i0 : BLOCK;
-		for (size_t i = 0; i < b; i++)
-			for (size_t j = 0; j < p; j++)
-				blk[i * p + j] = x[(i0 + i) * p + j] - mean[j];
-		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)b,
-		    1.0, blk, (int)p, 1.0, cov, (int)p);
-	}
-	for (size_t j = 0; j < p; j++)
-		for (size_t k = j; k < p; k++)
-			cov[k * p + j] = cov[j * p + k] = cov[j * p + k] / (double)n;
+	moments(x, p, NULL, n, mean, cov, blk);
 	return eig_run(e, cov, p);
 }
 
@@ -858,36 +849,16 @@ static enum ad_status derive(struct ad_mcd *m, struct ad_error *err,
 }
 
 /* Location and covariance (1/count) of the rows of x (p wide) with
- * keep[i] into m. */
+ * keep[i] into m; rows (n) and blk (BLOCK x p) are scratch. */
 static void reweighted(struct ad_mcd *m, const double *x, size_t n,
-    const unsigned char *keep, double *blk)
+    const unsigned char *keep, size_t *rows, double *blk)
 {
-	size_t p = m->p, c = 0;
+	size_t c = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (keep[i]) {
-			for (size_t j = 0; j < p; j++)
-				m->loc[j] += x[i * p + j];
-			c++;
-		}
-	for (size_t j = 0; j < p; j++)
-		m->loc[j] /= (double)c;
-	for (size_t i = 0, b = 0; i < n; i++) {
-		if (keep[i]) {
-			for (size_t j = 0; j < p; j++)
-				blk[b * p + j] = x[i * p + j] - m->loc[j];
-			b++;
-		}
-		if (b == BLOCK || (i + 1 == n && b > 0)) {
-			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p,
-			    (int)b, 1.0, blk, (int)p, 1.0, m->cov, (int)p);
-			b = 0;
-		}
-	}
-	for (size_t j = 0; j < p; j++)
-		for (size_t k = j; k < p; k++)
-			m->cov[k * p + j] = m->cov[j * p + k] =
-			    m->cov[j * p + k] / (double)c;
+		if (keep[i])
+			rows[c++] = i;
+	moments(x, m->p, rows, c, m->loc, m->cov, blk);
 	m->nrew = c;
 }
 
@@ -972,7 +943,7 @@ enum ad_status ad_mcd_fit(const struct ad_mcd_opts *o, const double *x,
 		goto out;
 	m->rank = f.r;
 	m->h = f.h;
-	reweighted(m, x, n, keep, blk);
+	reweighted(m, x, n, keep, f.idx, blk);
 	st = derive(m, err, NULL);
 out:
 	fit_free(&f);
