@@ -31,6 +31,14 @@ Detectors:
   ecod  PyOD ECOD (pyod/models/ecod.py); each new row is appended alone to
         the training sample (adkit's definition, lib/detect/ecod.h).
   pca   PyOD PCA (pyod/models/pca.py), its defaults.
+  mcd   scikit-learn MinCovDet(support_fraction=--support-fraction,
+        random_state=--seed).fit(X).mahalanobis(rows): squared robust
+        distances; --max-rows N fits on the first N rows of a random
+        permutation (--seed) of TRAIN.csv when sklearn is too slow on all;
+        --independent drops constant and linearly dependent columns first
+        (QR with pivoting, scipy pinvh's rank cut), the span adkit's
+        estimate works in, where MinCovDet's C-steps would stall on
+        singular covariances.
 --algorithm passes scikit-learn's neighbour algorithm to knn and lof (auto,
 as PyOD and scikit-learn default): kd_tree and ball_tree compute each
 distance as sqrt(sum (x_f - y_f)^2), exactly as adkit does, where brute
@@ -42,6 +50,7 @@ excluded).
 import argparse
 import sys
 import time
+import warnings
 
 import numpy as np
 from scipy.spatial.distance import cdist
@@ -200,6 +209,27 @@ def ocsvm_scores(args, x, y):
     from sklearn.svm import OneClassSVM
     det = OneClassSVM(nu=0.5, gamma="scale").fit(x)
     return -det.decision_function(x if y is None else y)
+# ---- MCD (scikit-learn MinCovDet) ----
+
+def mcd(args, x, y):
+    from sklearn.covariance import MinCovDet
+
+    if args.independent:
+        from scipy.linalg import qr
+
+        ev = np.linalg.eigvalsh(np.cov(x.T, bias=True))
+        rank = int((ev > ev.max() * x.shape[1] * np.finfo(float).eps).sum())
+        keep = np.sort(qr(x - x.mean(axis=0), pivoting=True,
+                          mode="economic")[2][:rank])
+        x = x[:, keep]
+        y = None if y is None else y[:, keep]
+    fit_rows = x
+    if args.max_rows and x.shape[0] > args.max_rows:
+        perm = np.random.RandomState(args.seed).permutation(x.shape[0])
+        fit_rows = x[perm[:args.max_rows]]
+    est = MinCovDet(support_fraction=args.support_fraction,
+                    random_state=args.seed).fit(fit_rows)
+    return est.mahalanobis(x if y is None else y)
 
 
 DETECTORS = {
@@ -210,6 +240,7 @@ DETECTORS = {
     "hbos": (lambda args, x, y: hbos(x, y), {}),
     "ecod": (lambda args, x, y: ecod(x, y), {}),
     "pca": (lambda args, x, y: pca(x, y), {}),
+    "mcd": (mcd, {}),
 }
 
 
@@ -223,10 +254,15 @@ def main():
                     choices=["largest", "mean", "median"])
     ap.add_argument("--algorithm", default="auto",
                     choices=["auto", "brute", "kd_tree", "ball_tree"])
+    ap.add_argument("--support-fraction", type=float)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-rows", type=int)
+    ap.add_argument("--independent", action="store_true")
     ap.add_argument("--raw", action="store_true")
     ap.add_argument("--auc", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    # MinCovDet warns on every C-step whose determinant rose by rounding
+    warnings.simplefilter("ignore", RuntimeWarning)
     fn, defaults = DETECTORS[args.detector]
     for key, value in defaults.items():
         if getattr(args, key, None) is None:

@@ -23,6 +23,7 @@
 	X(hbos) \
 	X(ecod) \
 	X(pca) \
+	X(mcd) \
 	X(ensemble) \
 	/* a new detector: its row above this line */
 

@@ -103,6 +103,10 @@ struct ad_detector {
 	double auto_share;         /* > 0: --contamination auto is instead this
 	                              share of the calibration sample (PyOD's
 	                              0.1), for scores without a natural cut */
+	/* optional: the threshold of --contamination auto for a fitted state,
+	 * when it depends on the fit (mcd: a chi-square quantile of the
+	 * dimensions the rows span); NULL: auto_share or auto_threshold */
+	double (*auto_threshold_of)(const void *state);
 	double score_lo, score_hi; /* every score, quantile and threshold lies
 	                              in [score_lo, score_hi] (may be
 	                              infinite: then finite is all we check) */

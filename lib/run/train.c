@@ -663,6 +663,8 @@ static enum ad_status calibrate(struct run *r, struct ad_error *err)
 	}
 	m->threshold = !m->contamination_auto ?
 	    ad_calib_percentile(r->calib_scores, c->n, 1 - m->contamination) :
+	    r->det->auto_threshold_of != NULL ?
+	    r->det->auto_threshold_of(m->state) :
 	    r->det->auto_share > 0 ?
 	    ad_calib_percentile(r->calib_scores, c->n, 1 - r->det->auto_share) :
 	    r->det->auto_threshold;

@@ -39,7 +39,7 @@ train() {
 	[[ "$stderr" == "ad-train: --max-train-rows does not apply to forests"* ]]
 	run --separate-stderr ad-train -a svm -o m "$SMALL"
 	assert_failure 2
-	[[ "$stderr" == "ad-train: --algorithm takes iforest|eif|ocsvm|autoencoder|zscore|knn|lof|hbos|ecod|pca|ensemble or auto, not \"svm\""* ]]
+	[[ "$stderr" == "ad-train: --algorithm takes iforest|eif|ocsvm|autoencoder|zscore|knn|lof|hbos|ecod|pca|mcd|ensemble or auto, not \"svm\""* ]]
 	[ ! -e m ]
 }
 

@@ -147,15 +147,15 @@ setup() {
 		--explain 1 -o out.csv small.csv
 }
 
-@test "ad-train -a hbos, -a ecod and -a pca under allocation failure" {
-	for a in hbos ecod pca; do
+@test "ad-train -a hbos, -a ecod, -a pca and -a mcd under allocation failure" {
+	for a in hbos ecod pca mcd; do
 		fail_each_allocation model ad-train -q -a "$a" --threads 2 \
 			--label label --ignore timestamp,host -o model small.csv
 	done
 }
 
-@test "ad-score of hbos, ecod and pca models under allocation failure" {
-	for a in hbos ecod pca; do
+@test "ad-score of hbos, ecod, pca and mcd models under allocation failure" {
+	for a in hbos ecod pca mcd; do
 		ad-train -q -a "$a" --label label --ignore timestamp,host \
 			-o model small.csv
 		fail_each_allocation out.csv ad-score -q --threads 3 -m model \

@@ -62,10 +62,10 @@ static void test_table(void)
 			    d->subsamples != NULL &&
 			    d->begin != NULL && d->grow != NULL);
 	}
-	CHECK(n == 11);
+	CHECK(n == 12);
 	CHECK_STR(ad_detector_names(), joined);
 	CHECK_STR(ad_detector_names(),
-	    "iforest|eif|ocsvm|autoencoder|zscore|knn|lof|hbos|ecod|pca|"
+	    "iforest|eif|ocsvm|autoencoder|zscore|knn|lof|hbos|ecod|pca|mcd|"
 	    "ensemble");
 	CHECK(ad_detector_named("knn")->algo == 6 &&
 	    ad_detector_named("lof")->algo == 7);
