@@ -41,6 +41,9 @@ struct args {
 	char rows_opt[32];          /* an option forests do not take, or "" */
 	struct progress progress;
 	char features[1024];        /* the summary's list of features, or "" */
+	char row_numbers[256];      /* features that look like row numbers,
+	                               quoted, or "" */
+	size_t row_numbers_len;
 };
 
 /* Row tags. */
@@ -376,6 +379,18 @@ static void name_features(void *ctx, const char *const *names, size_t n)
 	}
 }
 
+/* Keeps a feature that looks like a row number for the summary. */
+static void name_row_number(void *ctx, const char *name)
+{
+	struct args *a = ctx;
+
+	append(a->row_numbers, sizeof a->row_numbers, &a->row_numbers_len,
+	    a->row_numbers_len ? ", \"" : "\"");
+	append(a->row_numbers, sizeof a->row_numbers, &a->row_numbers_len, name);
+	append(a->row_numbers, sizeof a->row_numbers, &a->row_numbers_len,
+	    "\"");
+}
+
 static void summarize(const struct args *a, const struct ad_train_result *r)
 {
 	const char *in = a->o.in.path ? a->o.in.path : "<stdin>";
@@ -390,6 +405,11 @@ static void summarize(const struct args *a, const struct ad_train_result *r)
 		ad_cli_note(PROG, "%s: %s%s", in, a->features, r->label_default ?
 		    " (column \"label\" left out as the label; --no-label makes "
 		    "it a feature)" : "");
+	if (a->row_numbers[0] != '\0')
+		ad_cli_note(PROG, "%s: feature %s rises by whole numbers on every "
+		    "row, like a row number or a time: leave it out with --ignore "
+		    "unless its value says something about a row", in,
+		    a->row_numbers);
 	if (r->rejected || r->invalid)
 		ad_cli_note(PROG, "%s: %llu rows trained on; %llu rejected, %llu "
 		    "invalid feature cells (taken as missing)", in,
@@ -462,6 +482,7 @@ int main(int argc, char **argv)
 	a.o.detector_opts = detector_opts(&a);
 	a.o.features_named = name_features;
 	a.o.features_ctx = &a;
+	a.o.row_number_named = name_row_number;
 	if (ad_train_run(&a.o, &res, &err) != AD_OK) {
 		if (a.progress.shown)
 			fputc('\n', stderr);

@@ -151,6 +151,10 @@ enum ad_status ad_opt_threads(const struct ad_opt *row, void *opts,
 enum ad_status ad_opt_parse_u64(const char *opt, const char *arg,
     uint64_t min, uint64_t max, uint64_t *out, struct ad_error *err);
 
+/* Parses a finite number for option opt within (min, max]. */
+enum ad_status ad_opt_parse_double_above(const char *opt, const char *arg,
+    double min, double max, double *out, struct ad_error *err);
+
 /* Parses a finite number for option opt within [min, max]. */
 enum ad_status ad_opt_parse_double(const char *opt, const char *arg,
     double min, double max, double *out, struct ad_error *err);

@@ -17,6 +17,9 @@
 
 struct ad_in;
 
+/* Invalid cells of a column kept as examples (ad_reader_invalid_examples). */
+#define AD_READER_EXAMPLES 3
+
 /* Default number of rows examined to infer column types. */
 #define AD_INFER_ROWS 1000
 
@@ -114,6 +117,12 @@ uint64_t ad_reader_rejected(const struct ad_reader *r);
 
 /* Per column, cells so far that did not parse as numbers (now missing). */
 const uint64_t *ad_reader_invalid(const struct ad_reader *r);
+
+/* The first few distinct cells of column col (AD_READER_EXAMPLES at
+ * most, *n of them) that did not parse as numbers, as read but cut to 40
+ * bytes; valid while r is open. */
+const char *const *ad_reader_invalid_examples(const struct ad_reader *r,
+    size_t col, size_t *n);
 
 /* Closes the input and frees r; NULL is a no-op. */
 void ad_reader_free(struct ad_reader *r);

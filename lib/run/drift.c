@@ -594,8 +594,8 @@ static enum ad_status profile_data(struct run *r, struct ad_reader *rd,
 	}
 	for (size_t i = 0; !is_ref && i < o->ndrop; i++)
 		if (ad_schema_find(s, o->drop[i]) == SIZE_MAX) {
-			st = ad_error_at(err, AD_EDATA, ad_reader_name(rd), 0, 0,
-			    "column \"%s\" is not in the input", o->drop[i]);
+			st = ad_schema_not_found(s, ad_reader_name(rd), "",
+			    o->drop[i], err);
 			goto out;
 		}
 	if ((st = ad_profile_new(&p, keep, po, err)) != AD_OK)

@@ -861,8 +861,8 @@ static enum ad_status find_column(struct run *r, const char *opt,
 {
 	*c = ad_featurize_model_find(r->m, name);
 	if (*c == SIZE_MAX)
-		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0,
-		    "column \"%s\" is not in the input", name);
+		return ad_schema_not_found(r->in, ad_reader_name(r->rd), "",
+		    name, err);
 	if (need == AD_NUMERIC && r->m->cols[*c].type != AD_NUMERIC)
 		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, *c + 1,
 		    "%s: column \"%s\" is text; it needs numbers", opt, name);
@@ -1052,8 +1052,8 @@ static enum ad_status bind_model(struct run *r, struct ad_error *err)
 			    r->in->cols[c].name, r->o->restore_path);
 	for (size_t c = 0; c < r->m->ncols; c++)
 		if (ad_schema_find(r->in, r->m->cols[c].name) == SIZE_MAX)
-			return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0,
-			    "column \"%s\" is not in the input", r->m->cols[c].name);
+			return ad_schema_not_found(r->in, ad_reader_name(r->rd),
+			    "", r->m->cols[c].name, err);
 	return AD_OK;
 }
 

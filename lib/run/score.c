@@ -99,6 +99,23 @@ static int keeps_none(const struct ad_score_opts *o)
 	return o->keep_set && o->n_keep == 1 && o->keep[0][0] == '\0';
 }
 
+/* Names every feature of the model the input lacks, and where features
+ * come from. */
+static enum ad_status have_features(struct run *r, struct ad_error *err)
+{
+	const struct ad_model *m = r->model;
+	size_t n;
+
+	if (ad_schema_require(ad_reader_schema(r->rd), ad_reader_name(r->rd),
+	    "the model's feature", (const char *const *)m->features, m->nfeat,
+	    err) == AD_OK)
+		return AD_OK;
+	n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof err->msg - n, "; make the features as "
+	    "the training data's were, with ad-features -r PARAMS");
+	return AD_EDATA;
+}
+
 static enum ad_status open_input(struct run *r, struct ad_error *err)
 {
 	struct ad_reader_opts ro = r->o->in;
@@ -120,7 +137,9 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		ro.on_reject = ad_writer_reject;
 		ro.reject_ctx = &r->rej;
 	}
-	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK)
+	if ((st = ad_reader_open_schema(&r->rd, &ro, err)) != AD_OK ||
+	    (st = have_features(r, err)) != AD_OK ||
+	    (st = ad_reader_set_types(r->rd, r->types, err)) != AD_OK)
 		return st;
 	r->nin = ad_reader_schema(r->rd)->ncols;
 	r->d = m->nfeat;
@@ -164,8 +183,8 @@ static enum ad_status choose_outputs(struct run *r, struct ad_error *err)
 		size_t c = o->keep_set ? ad_schema_find(in, o->keep[k]) : k;
 
 		if (c == SIZE_MAX)
-			return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0,
-			    0, "column \"%s\" is not in the input", o->keep[k]);
+			return ad_schema_not_found(in, ad_reader_name(r->rd), "",
+			    o->keep[k], err);
 		if (ad_schema_find(r->outs, in->cols[c].name) != SIZE_MAX)
 			return ad_error_set(err, AD_EUSAGE, "--keep names \"%s\" "
 			    "twice", in->cols[c].name);
@@ -319,7 +338,7 @@ static enum ad_status score_slot(struct run *r, struct slot *s,
 	ad_model_score(r->model, s->x, b->nrows, r->d, s->work, s->score);
 	for (size_t i = 0; i < b->nrows; i++) {
 		b->num[i * w + r->score_col] = s->score[i];
-		b->num[i * w + r->score_col + 1] = s->score[i] > r->threshold;
+		b->num[i * w + r->score_col + 1] = s->score[i] >= r->threshold;
 	}
 	return r->o->explain > 0 ? explain_rows(r, s, err) : AD_OK;
 }
@@ -331,7 +350,7 @@ static enum ad_status write_slot(struct run *r, struct slot *s,
 	const struct ad_block *b = s->b;
 
 	for (size_t i = 0; i < b->nrows; i++)
-		r->res->anomalies += s->score[i] > r->threshold;
+		r->res->anomalies += s->score[i] >= r->threshold;
 	r->res->missing += s->missing;
 	r->res->rows += b->nrows;
 	if (r->o->progress != NULL)

@@ -208,7 +208,7 @@ compare_ref() {
 	cd "$ROOT"
 	run --separate-stderr ad-eval --score nope "$BASIC"
 	assert_failure 3
-	assert_equal "$stderr" "ad-eval: $BASIC: column \"nope\" is not in the input"
+	assert_equal "$stderr" "ad-eval: $BASIC: column \"nope\" is not in the input (its 5 columns: score, label, is_anomaly, host, challenger)"
 	run --separate-stderr ad-eval --pred nope "$BASIC"
 	assert_failure 3
 	run ad-eval --by nope "$BASIC"
