@@ -94,8 +94,9 @@ static const struct ad_opt train_opts[] = {
 	    .def = "auto", .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_STRING,
 	    .help = "auto (default: threshold 0.5) or the share of training rows "
 	    "to call anomalous, up to 0.5" },
-	{ "seed", 0, "N", AD_OPT_U64, A(o.seed), .umax = UINT64_MAX, .def = "0",
-	    .kfp = AD_KFP_INTEGER, .help = "seed of the random choices" },
+	{ AD_OPT_SEED(struct args, o.seed, "seed of the random choices "
+	    "(detectors that draw nothing use it only to sample more than "
+	    "--max-train-rows rows)") },
 	AD_OPT_THREADS_ROW(struct args, o.threads, "worker threads"),
 	{ "max-train-rows", 0, "N", AD_OPT_U64, A(o.max_train_rows), .umin = 2,
 	    .umax = INT32_MAX, .def = "20000", .tags = ROWS,

@@ -1064,6 +1064,13 @@ const char *const *ad_reader_invalid_examples(const struct ad_reader *r,
 	return (const char *const *)r->bad[col].text;
 }
 
+void ad_reader_locate(const struct ad_reader *r, struct ad_error *err)
+{
+	if (r != NULL && r->format == AD_FORMAT_BIN && err->line > 0 &&
+	    strcmp(err->file, r->name) == 0)
+		err->row = 1;
+}
+
 void ad_reader_free(struct ad_reader *r)
 {
 	if (r == NULL)

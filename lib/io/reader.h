@@ -124,6 +124,10 @@ const uint64_t *ad_reader_invalid(const struct ad_reader *r);
 const char *const *ad_reader_invalid_examples(const struct ad_reader *r,
     size_t col, size_t *n);
 
+/* Marks err (a failure) as at a row number when its line is one of r's:
+ * r reads a binary stream, whose rows have no lines. NULL r is a no-op. */
+void ad_reader_locate(const struct ad_reader *r, struct ad_error *err);
+
 /* Closes the input and frees r; NULL is a no-op. */
 void ad_reader_free(struct ad_reader *r);
 

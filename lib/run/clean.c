@@ -1249,6 +1249,8 @@ enum ad_status ad_clean_run(const struct ad_clean_opts *o,
 	}
 	if (st == AD_OK && o->invalid_named != NULL)
 		name_invalid(&r);
+	if (st != AD_OK)
+		ad_reader_locate(r.rd, err);
 	run_free(&r);
 	return st;
 }

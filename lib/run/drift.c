@@ -21,6 +21,7 @@
 #include "in.h"
 #include "model.h"
 #include "num.h"
+#include "opt.h"
 #include "out.h"
 #include "outset.h"
 #include "pool.h"
@@ -33,7 +34,7 @@ void ad_drift_defaults(struct ad_drift_opts *o)
 	o->prof.sample = AD_PROFILE_SAMPLE_DEFAULT;
 	o->prof.bins = AD_PROFILE_BINS_DEFAULT;
 	o->prof.top = AD_PROFILE_TOP_DEFAULT;
-	o->prof.seed = 1;
+	o->prof.seed = AD_SEED_DEFAULT;
 	o->threads = 1;
 	o->rule.method = AD_DRIFT_AUTO;
 	o->rule.threshold = AD_DRIFT_PSI_DEFAULT;
@@ -687,6 +688,8 @@ static enum ad_status load_reference(struct run *r, struct ad_error *err)
 		if ((st = open_data(r, in, NULL, &rd, err)) != AD_OK)
 			return st;
 		st = profile_data(r, rd, &o->prof, 1, &r->ref, err);
+		if (st != AD_OK)
+			ad_reader_locate(rd, err);
 		free_data(r, rd);
 		if (st != AD_OK)
 			return st;
@@ -1215,6 +1218,8 @@ static enum ad_status run_profile(struct run *r, struct ad_error *err)
 	if ((st = open_data(r, in, NULL, &rd, err)) != AD_OK)
 		return st;
 	st = profile_data(r, rd, &r->o->prof, 0, &p, err);
+	if (st != AD_OK)
+		ad_reader_locate(rd, err);
 	free_data(r, rd);
 	if (st == AD_OK)
 		st = ad_profile_write(p, r->out, err);
@@ -1294,6 +1299,8 @@ enum ad_status ad_drift_run(const struct ad_drift_opts *o,
 		    run_compare(&r, err);
 	if (st == AD_OK)
 		st = ad_outset_commit(r.outset, err);
+	if (st != AD_OK)
+		ad_reader_locate(r.rd, err);
 	run_free(&r);
 	return st;
 }

@@ -29,6 +29,7 @@
 #include "hashmap.h"
 #include "metrics.h"
 #include "num.h"
+#include "opt.h"
 #include "out.h"
 #include "outset.h"
 #include "schema.h"
@@ -837,7 +838,7 @@ void ad_eval_defaults(struct ad_eval_opts *o)
 	o->label = "label";
 	o->score = "score";
 	o->bootstrap = 1000;
-	o->seed = 1;
+	o->seed = AD_SEED_DEFAULT;
 	for (int g = 0; g < AD_GATES; g++)
 		o->min[g] = NAN;
 }
@@ -1013,6 +1014,8 @@ enum ad_status ad_eval_run(const struct ad_eval_opts *o,
 		st = commit(&r, err);
 	if (st == AD_OK)
 		st = check_gates(&r, err);
+	if (st != AD_OK)
+		ad_reader_locate(r.rd, err);
 	run_free(&r);
 	return st;
 }

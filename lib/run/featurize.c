@@ -507,9 +507,10 @@ static enum ad_status check_order(struct run *r, const struct ad_block *b,
 		ad_error_excerpt(ex, sizeof ex, key ? key : "", len, NULL);
 		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd),
 		    b->line[i], r->in_of[r->m->time] + 1, "column \"%s\": time "
-		    "goes back%s%s%s (the previous row is line %llu); sort the "
+		    "goes back%s%s%s (the previous row is %s %llu); sort the "
 		    "input or give --sort", r->m->cols[r->m->time].name,
 		    key ? " in group \"" : "", key ? ex : "", key ? "\"" : "",
+		    ad_reader_format(r->rd) == AD_FORMAT_BIN ? "row" : "line",
 		    (unsigned long long)r->last_line[id]);
 	}
 	r->last[id] = r->times[i];
@@ -1503,6 +1504,8 @@ enum ad_status ad_featurize_run(const struct ad_featurize_opts *o,
 	if ((st = stream(&r, err)) == AD_OK)
 		st = commit(&r, err);
 out:
+	if (st != AD_OK)
+		ad_reader_locate(r.rd, err);
 	run_free(&r);
 	return st;
 }

@@ -641,6 +641,8 @@ enum ad_status ad_score_run(const struct ad_score_opts *o,
 		if (st == AD_OK)
 			st = finish(&r, err);
 	}
+	if (st != AD_OK)
+		ad_reader_locate(r.rd, err);
 	run_free(&r);
 	return st;
 }

@@ -855,6 +855,8 @@ enum ad_status ad_train_run(const struct ad_train_opts *o,
 		st = open_input(&r, err);
 	if (st == AD_OK)
 		st = train(&r, err);
+	if (st != AD_OK)
+		ad_reader_locate(r.rd, err);
 	run_free(&r);
 	return st;
 }

@@ -105,3 +105,27 @@ ad-clean: m.csv: column "code": 4 cells made missing, not read as numbers (such 
 	[[ "$stderr" != *'column "cpu"'* ]]
 	grep -q '^2,abc,' out.csv
 }
+
+@test "--seed has one default, 0, in every command that takes it" {
+	# the component's description is the help's, on one line
+	for cmd in ad-train ad-eval ad-drift; do
+		run bash -c "$cmd --kfp-component | grep -A2 '^- name: \"seed\"'"
+		assert_success
+		assert_output --regexp 'description: "--seed: [^"]*\(default 0\)"'
+	done
+	cd "$ROOT"
+	run ad-eval -q --compare challenger --bootstrap 20 tests/fixtures/eval-basic.csv
+	assert_success
+	assert_output --partial '"bootstrap_seed": 0'
+}
+
+@test "ad-score's help gives each detector's score range, not one [0, 1]" {
+	run ad-score --help
+	assert_success
+	[[ "$output" != *"a score in [0, 1]"* ]]
+	[[ "$(tr '\n' ' ' <<< "$output" | tr -s ' ')" == *"[0, 1] for iforest and eif, [0, inf) for autoencoder, zscore, knn, lof, ecod and pca, and any number for ocsvm and hbos"* ]]
+	# the man page's table has a row for every detector ad-train offers
+	for a in $(ad-train --help | tr -s ' ,()' '\n' | grep -xE 'iforest|eif|ocsvm|autoencoder|zscore|knn|lof|hbos|ecod|pca'); do
+		grep -q "^\.It Cm $a Ta " "$ROOT/man/ad-score.1" || { echo "no row for $a"; false; }
+	done
+}

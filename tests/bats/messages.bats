@@ -86,3 +86,19 @@ load helper
 		[[ "$stderr" == *"--threshold takes a finite number, not \""*"inf\""* ]]
 	done
 }
+
+@test "a binary stream's place in a message is a row, not a line" {
+	printf 'score,label\n0.1,0\n0.2,1\n0.3,2\n' > bl.csv
+	run --separate-stderr ad-eval bl.csv
+	assert_failure 3
+	[[ "$stderr" == "ad-eval: bl.csv:4:2: column \"label\": expected a label"* ]]
+	ad-clean -q -F bin bl.csv > bl.bin
+	run --separate-stderr ad-eval bl.bin
+	assert_failure 3
+	[[ "$stderr" == "ad-eval: bl.bin: row 3, field 2: column \"label\": expected a label"* ]]
+	printf 't,x\n2024-01-02,1\n2024-01-01,2\n' > t.csv
+	ad-clean -q -F bin t.csv > t.bin
+	run --separate-stderr ad-features --time t --diff t.bin
+	assert_failure 3
+	assert_equal "$stderr" 'ad-features: t.bin: row 2, field 1: column "t": time goes back (the previous row is row 1); sort the input or give --sort'
+}
