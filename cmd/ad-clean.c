@@ -12,6 +12,8 @@ struct args {
 	size_t n_impute;
 	char **na;
 	size_t n_na;
+	const struct ad_clean_result *res; /* the run's, for the summary */
+	int totals_shown;           /* the summary's counts are printed */
 };
 
 #define A(field) AD_OPT_AT(struct args, field)
@@ -103,12 +105,14 @@ static const struct ad_cli_cmd cmd = {
 	    "params,\n4 I/O or system error. See ad-clean(1).\n",
 };
 
-static void summarize(const struct args *a, const struct ad_clean_result *r)
+/* The summary's counts, once. */
+static void show_totals(struct args *a, const struct ad_clean_result *r)
 {
 	const char *in = a->o.in.path ? a->o.in.path : "<stdin>";
 
-	if (a->c.quiet)
+	if (a->totals_shown)
 		return;
+	a->totals_shown = 1;
 	if (r->rows_rejected || r->cells_invalid || r->rows_duplicate ||
 	    r->rows_dropped_missing)
 		ad_cli_note(cmd.name, "%s: %llu rows read, %llu written; %llu "
@@ -119,10 +123,45 @@ static void summarize(const struct args *a, const struct ad_clean_result *r)
 		    (unsigned long long)r->cells_invalid,
 		    (unsigned long long)r->rows_duplicate,
 		    (unsigned long long)r->rows_dropped_missing);
+}
+
+static void summarize(struct args *a, const struct ad_clean_result *r)
+{
+	if (a->c.quiet)
+		return;
+	show_totals(a, r);
 	if (r->unlearned)
 		ad_cli_note(cmd.name, "%zu column(s) had no values to learn a fill "
 		    "from (\"%s\"); their missing cells stay missing",
 		    r->unlearned, r->unlearned_example);
+}
+
+/* Names a column that lost cells, a few of them, and how to keep them,
+ * after the counts. */
+static void name_invalid(void *ctx, const char *column, uint64_t cells,
+    const char *const *examples, size_t n)
+{
+	struct args *a = ctx;
+	const char *in = a->o.in.path ? a->o.in.path : "<stdin>";
+	char list[3 * 200 + 16] = "", ex[200];
+	size_t len = 0;
+
+	if (a->c.quiet)
+		return;
+	show_totals(a, a->res);
+	for (size_t i = 0; i < n; i++) {
+		ad_error_excerpt(ex, sizeof ex, examples[i], strlen(examples[i]),
+		    NULL);
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s\"%s\"",
+		    i ? ", " : "", ex);
+		if (len >= sizeof list)
+			break;
+	}
+	ad_cli_note(cmd.name, "%s: column \"%s\": %llu cell%s made missing, "
+	    "not read as %s (%s%s); to keep such cells, give --schema a file "
+	    "with the line \"%s,text\"", in, column, (unsigned long long)cells,
+	    cells == 1 ? "" : "s", cells == 1 ? "a number" : "numbers",
+	    cells > n ? "such as " : "", list, column);
 }
 
 int main(int argc, char **argv)
@@ -148,6 +187,9 @@ int main(int argc, char **argv)
 	a.o.rejects_path = a.c.rejects;
 	a.o.impute = a.impute;
 	a.o.n_impute = a.n_impute;
+	a.o.invalid_named = name_invalid;
+	a.o.invalid_ctx = &a;
+	a.res = &res;
 	if (ad_clean_run(&a.o, &res, &err) != AD_OK)
 		goto fail;
 	summarize(&a, &res);

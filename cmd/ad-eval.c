@@ -56,9 +56,8 @@ static const struct ad_opt opts[] = {
 	    .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_INTEGER,
 	    .help = "paired resamples for the F1 and AP intervals (default 1000; "
 	    "0: none)" },
-	{ "seed", 0, "N", AD_OPT_U64, A(o.seed), .umax = UINT64_MAX,
-	    AD_OPT_GIVEN(struct args, bootstrap_set), .def = "1",
-	    .kfp = AD_KFP_INTEGER, .help = "the bootstrap's random seed" },
+	{ AD_OPT_SEED(struct args, o.seed, "the bootstrap's random seed"),
+	    AD_OPT_GIVEN(struct args, bootstrap_set) },
 	AD_OPT_HEADING("Quality gates (exit 1 when one is missed):"),
 	GATE("min-auc", AD_GATE_AUC, "ROC-AUC at least X"),
 	GATE("min-f1", AD_GATE_F1, "F1 at least X"),

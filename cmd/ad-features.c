@@ -139,10 +139,9 @@ static enum ad_status numbers(const char *opt, const char *arg,
 		if (out_u)
 			st = ad_opt_parse_u64(opt, items[i], 1, AD_CONTEXT_MAX_SPAN,
 			    &u[i], err);
-		else if ((st = ad_opt_parse_double(opt, items[i], 0, 1, &d[i],
-		    err)) == AD_OK && d[i] == 0)
-			st = ad_error_set(err, AD_EUSAGE, "%s must be above 0 and at "
-			    "most 1, not %s", opt, items[i]);
+		else
+			st = ad_opt_parse_double_above(opt, items[i], 0, 1, &d[i],
+			    err);
 	}
 out:
 	ad_opt_free_list(items, k);

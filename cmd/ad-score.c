@@ -36,7 +36,7 @@ static const struct ad_opt opts[] = {
 	/* the model's detector says which range (lib/run/score.c) */
 	{ "threshold", 0, "T", AD_OPT_DOUBLE, A(o.threshold), .dmin = -DBL_MAX,
 	    .dmax = DBL_MAX, AD_OPT_GIVEN(struct args, o.threshold_set),
-	    .kfp = AD_KFP_FLOAT, .help = "call rows scoring above T anomalies "
+	    .kfp = AD_KFP_FLOAT, .help = "call rows scoring T or more anomalies "
 	    "(default: the model's threshold)" },
 	{ "calibrated", 0, NULL, AD_OPT_FLAG, A(o.calibrated),
 	    .kfp = AD_KFP_BOOLEAN, .help = "write the calibrated score instead: "
@@ -67,8 +67,11 @@ static const struct ad_cli_block blocks[] = { AD_CLI_BLOCK(opts) };
 static const struct ad_cli_cmd cmd = {
 	.name = "ad-score",
 	.summary = "score a CSV or adkit binary stream with a model from "
-	    "ad-train; each row gets a score in [0, 1] (higher is more "
-	    "anomalous) and a 0/1 anomaly flag.",
+	    "ad-train; each row gets the detector's score (higher is more "
+	    "anomalous) and a 0/1 anomaly flag, 1 from the threshold up. "
+	    "Scores range over [0, 1] for iforest and eif, [0, inf) for "
+	    "autoencoder, zscore, knn, lof, ecod and pca, and any number for "
+	    "ocsvm and hbos: not one scale across detectors (ad-score(1)).",
 	.usage = "ad-score [-nqV] [-d char] [-F csv|bin] [-i file] [-o file] "
 	    "[options] -m model [file]",
 	.examples = "Examples:\n"

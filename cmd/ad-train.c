@@ -42,6 +42,9 @@ struct args {
 	char auto_opt[32];          /* an option only -a auto takes, or "" */
 	struct progress progress;
 	char features[1024];        /* the summary's list of features, or "" */
+	char row_numbers[256];      /* features that look like row numbers,
+	                               quoted, or "" */
+	size_t row_numbers_len;
 };
 
 /* Row tags. */
@@ -107,8 +110,9 @@ static const struct ad_opt train_opts[] = {
 	    .def = "auto", .flags = AD_OPT_DEF_UNSHOWN, .kfp = AD_KFP_STRING,
 	    .help = "auto (default: threshold 0.5) or the share of training rows "
 	    "to call anomalous, up to 0.5" },
-	{ "seed", 0, "N", AD_OPT_U64, A(o.seed), .umax = UINT64_MAX, .def = "0",
-	    .kfp = AD_KFP_INTEGER, .help = "seed of the random choices" },
+	{ AD_OPT_SEED(struct args, o.seed, "seed of the random choices "
+	    "(detectors that draw nothing use it only to sample more than "
+	    "--max-train-rows rows)") },
 	AD_OPT_THREADS_ROW(struct args, o.threads, "worker threads"),
 	{ "max-train-rows", 0, "N", AD_OPT_U64, A(o.max_train_rows), .umin = 2,
 	    .umax = INT32_MAX, .def = "20000", .tags = ROWS,
@@ -438,6 +442,18 @@ static void name_features(void *ctx, const char *const *names, size_t n)
 	}
 }
 
+/* Keeps a feature that looks like a row number for the summary. */
+static void name_row_number(void *ctx, const char *name)
+{
+	struct args *a = ctx;
+
+	append(a->row_numbers, sizeof a->row_numbers, &a->row_numbers_len,
+	    a->row_numbers_len ? ", \"" : "\"");
+	append(a->row_numbers, sizeof a->row_numbers, &a->row_numbers_len, name);
+	append(a->row_numbers, sizeof a->row_numbers, &a->row_numbers_len,
+	    "\"");
+}
+
 static void summarize(const struct args *a, const struct ad_train_result *r)
 {
 	const char *in = a->o.in.path ? a->o.in.path : "<stdin>";
@@ -452,6 +468,11 @@ static void summarize(const struct args *a, const struct ad_train_result *r)
 		ad_cli_note(PROG, "%s: %s%s", in, a->features, r->label_default ?
 		    " (column \"label\" left out as the label; --no-label makes "
 		    "it a feature)" : "");
+	if (a->row_numbers[0] != '\0')
+		ad_cli_note(PROG, "%s: feature %s rises by whole numbers on every "
+		    "row, like a row number or a time: leave it out with --ignore "
+		    "unless its value says something about a row", in,
+		    a->row_numbers);
 	if (r->rejected || r->invalid)
 		ad_cli_note(PROG, "%s: %llu rows trained on; %llu rejected, %llu "
 		    "invalid feature cells (taken as missing)", in,
@@ -539,6 +560,7 @@ int main(int argc, char **argv)
 	if (!a.c.quiet)
 		a.o.chose = show_choice;
 	a.o.features_ctx = &a;
+	a.o.row_number_named = name_row_number;
 	if (ad_train_run(&a.o, &res, &err) != AD_OK) {
 		if (a.progress.shown)
 			fputc('\n', stderr);

@@ -41,7 +41,13 @@ int ad_cli_report(const char *prog, const struct ad_error *err)
 	fprintf(stderr, "%s: ", prog);
 	if (err->file[0] != '\0') {
 		fprintf(stderr, "%s:", err->file);
-		if (err->line > 0) {
+		if (err->line > 0 && err->row) {
+			fprintf(stderr, " row %llu", (unsigned long long)err->line);
+			if (err->col > 0)
+				fprintf(stderr, ", field %llu",
+				    (unsigned long long)err->col);
+			fputc(':', stderr);
+		} else if (err->line > 0) {
 			fprintf(stderr, "%llu:", (unsigned long long)err->line);
 			if (err->col > 0)
 				fprintf(stderr, "%llu:",

@@ -15,6 +15,7 @@ static enum ad_status error_vset(struct ad_error *err, enum ad_status code,
 	snprintf(err->file, sizeof err->file, "%s", file ? file : "");
 	err->line = line;
 	err->col = col;
+	err->row = 0;
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 	return code;
 }

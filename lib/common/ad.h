@@ -38,6 +38,8 @@ struct ad_error {
 	char file[4096];  /* the input or output name, or "" */
 	uint64_t line;    /* CSV line, or row number in a binary stream */
 	uint64_t col;     /* 1-based field (column) number */
+	int row;          /* line is a binary stream's row number, which
+	                     messages call "row N" */
 	char msg[1024];   /* one line, no trailing newline, no location */
 };
 

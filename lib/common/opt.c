@@ -39,19 +39,49 @@ bad:
 	    "\"%s\"", opt, arg);
 }
 
-enum ad_status ad_opt_parse_double(const char *opt, const char *arg,
-    double min, double max, double *out, struct ad_error *err)
+/* Bounds from this far out are no bounds, for messages. */
+#define NO_BOUND 1e300
+
+/* Parses a finite number for opt within [min, max], or (min, max] when
+ * above; the message says the range as the help does. */
+static enum ad_status parse_double(const char *opt, const char *arg,
+    double min, double max, int above, double *out, struct ad_error *err)
 {
 	double v;
 
-	if (ad_num_parse(arg, strlen(arg), &v) != AD_NUM_OK || !isfinite(v))
+	if (ad_num_parse(arg, strlen(arg), &v) != AD_NUM_OK || isnan(v))
 		return ad_error_set(err, AD_EUSAGE, "%s takes a number, not "
 		    "\"%s\"", opt, arg);
-	if (v < min || v > max)
+	if (isinf(v))
+		return ad_error_set(err, AD_EUSAGE, "%s takes a finite number, "
+		    "not \"%s\"", opt, arg);
+	if (!(above ? v > min : v >= min) || v > max) {
+		if (max >= NO_BOUND)
+			return ad_error_set(err, AD_EUSAGE, "%s must be %s %g, "
+			    "not %s", opt, above ? "above" : "at least", min, arg);
+		if (min <= -NO_BOUND)
+			return ad_error_set(err, AD_EUSAGE, "%s must be at most "
+			    "%g, not %s", opt, max, arg);
+		if (above)
+			return ad_error_set(err, AD_EUSAGE, "%s must be above %g "
+			    "and at most %g, not %s", opt, min, max, arg);
 		return ad_error_set(err, AD_EUSAGE, "%s must be from %g to %g, "
 		    "not %s", opt, min, max, arg);
+	}
 	*out = v;
 	return AD_OK;
+}
+
+enum ad_status ad_opt_parse_double(const char *opt, const char *arg,
+    double min, double max, double *out, struct ad_error *err)
+{
+	return parse_double(opt, arg, min, max, 0, out, err);
+}
+
+enum ad_status ad_opt_parse_double_above(const char *opt, const char *arg,
+    double min, double max, double *out, struct ad_error *err)
+{
+	return parse_double(opt, arg, min, max, 1, out, err);
 }
 
 enum ad_status ad_opt_parse_delim(const char *arg, char *out,
@@ -232,12 +262,9 @@ static enum ad_status set_double(const struct ad_opt *row, double *dst,
 	char opt[80];
 	double v;
 
-	if (ad_opt_parse_double(dashed(row, opt), arg, row->dmin, row->dmax, &v,
-	    err) != AD_OK)
+	if (parse_double(dashed(row, opt), arg, row->dmin, row->dmax,
+	    (row->flags & AD_OPT_ABOVE_MIN) != 0, &v, err) != AD_OK)
 		return AD_EUSAGE;
-	if ((row->flags & AD_OPT_ABOVE_MIN) && v == row->dmin)
-		return ad_error_set(err, AD_EUSAGE, "%s must be above %g, not %s",
-		    opt, row->dmin, arg);
 	*dst = v;
 	return AD_OK;
 }

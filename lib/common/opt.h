@@ -123,6 +123,18 @@ struct ad_opt {
 /* A help heading row. */
 #define AD_OPT_HEADING(text) { .name = NULL, .help = (text) }
 
+/* The seed of every command's random choices when --seed is not given. */
+#define AD_SEED_DEFAULT 0
+#define AD_OPT_STR_(x) #x
+#define AD_OPT_STR(x) AD_OPT_STR_(x)
+
+/* The --seed row of every command that draws at random, inside its braces
+ * (more designators, such as AD_OPT_GIVEN, may follow): a uint64_t field
+ * of type, AD_SEED_DEFAULT unless given; text says what the seed drives. */
+#define AD_OPT_SEED(type, field, text) "seed", 0, "N", AD_OPT_U64, \
+	AD_OPT_AT(type, field), .umax = UINT64_MAX, \
+	.def = AD_OPT_STR(AD_SEED_DEFAULT), .kfp = AD_KFP_INTEGER, .help = (text)
+
 /* The --threads row of every command that has one: an unsigned field of
  * type, by default all cores; text says what the threads do. */
 #define AD_OPT_THREADS_ROW(type, field, text) { "threads", 0, "N", \
@@ -153,6 +165,10 @@ enum ad_status ad_opt_threads(const struct ad_opt *row, void *opts,
 /* Parses a whole number for option opt ("--trees") within [min, max]. */
 enum ad_status ad_opt_parse_u64(const char *opt, const char *arg,
     uint64_t min, uint64_t max, uint64_t *out, struct ad_error *err);
+
+/* Parses a finite number for option opt within (min, max]. */
+enum ad_status ad_opt_parse_double_above(const char *opt, const char *arg,
+    double min, double max, double *out, struct ad_error *err);
 
 /* Parses a finite number for option opt within [min, max]. */
 enum ad_status ad_opt_parse_double(const char *opt, const char *arg,

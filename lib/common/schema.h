@@ -45,6 +45,22 @@ enum ad_status ad_schema_copy(const struct ad_schema *s,
 /* Index of the column called name, or SIZE_MAX. */
 size_t ad_schema_find(const struct ad_schema *s, const char *name);
 
+/* Sets err to AD_EDATA about file (may be NULL): `what column "name" is
+ * not in the input` (what may be ""), with what helps find the right one:
+ * the closest name of s, s's columns (the first few and a count) or, when
+ * s's header is one field holding ';', a tab, '|' or ',', the -d to give.
+ * Returns AD_EDATA. */
+enum ad_status ad_schema_not_found(const struct ad_schema *s,
+    const char *file, const char *what, const char *name,
+    struct ad_error *err);
+
+/* Checks that s has every column names[0..n) names; if not, sets err as
+ * ad_schema_not_found does, naming each missing one (the closest name
+ * only when one is missing), and returns AD_EDATA. */
+enum ad_status ad_schema_require(const struct ad_schema *s,
+    const char *file, const char *what, const char *const *names, size_t n,
+    struct ad_error *err);
+
 /* "numeric" or "text". */
 const char *ad_schema_type_name(enum ad_type t);
 

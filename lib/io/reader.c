@@ -40,6 +40,16 @@ struct raw_row {
 	size_t first, nfields;    /* into raw.fields */
 };
 
+/* Bytes of an invalid cell kept as an example. */
+#define EXAMPLE_BYTES 40
+
+/* The first distinct invalid cells of a column, NUL-terminated, cut to
+ * EXAMPLE_BYTES. */
+struct examples {
+	char *text[AD_READER_EXAMPLES];
+	size_t n;
+};
+
 /* Records parsed but not yet converted: a queue that is compacted. */
 struct raw {
 	char *bytes;
@@ -61,6 +71,7 @@ struct ad_reader {
 	char *name;               /* for messages */
 	uint64_t rows, rejected;
 	uint64_t *invalid;        /* per column */
+	struct examples *bad;     /* per column: invalid cells, for messages */
 	struct ad_reader_opts opts;
 	const char *const *na;
 	size_t *na_len;           /* strlen of each na token */
@@ -440,12 +451,35 @@ static int parse_cell(const struct ad_reader *r, const char *s, size_t len,
 	return res == AD_NUM_RANGE ? -2 : -1;
 }
 
+/* Keeps s[0..len) as an example of column col's invalid cells, if it is
+ * among the first distinct few. */
+static enum ad_status keep_example(struct ad_reader *r, size_t col,
+    const char *s, size_t len, struct ad_error *err)
+{
+	struct examples *x = &r->bad[col];
+
+	if (x->n == AD_READER_EXAMPLES)
+		return AD_OK;
+	if (len > EXAMPLE_BYTES)
+		len = EXAMPLE_BYTES;
+	for (size_t i = 0; i < x->n; i++)
+		if (strncmp(x->text[i], s, len) == 0 && x->text[i][len] == '\0')
+			return AD_OK;
+	if ((x->text[x->n] = ad_strndup(s, len)) == NULL)
+		return ad_error_nomem(err);
+	x->n++;
+	return AD_OK;
+}
+
 static enum ad_status invalid_cell(struct ad_reader *r, uint64_t line,
     size_t col, const char *s, size_t len, int why, struct ad_error *err)
 {
 	char ex[200];
+	enum ad_status st;
 
 	r->invalid[col]++;
+	if ((st = keep_example(r, col, s, len, err)) != AD_OK)
+		return st;
 	if (!r->opts.strict)
 		return AD_OK;
 	ad_error_excerpt(ex, sizeof ex, s, len, NULL);
@@ -601,6 +635,26 @@ static enum ad_status csv_next(struct ad_reader *r, struct ad_error *err)
 
 /* Checks a column name: UTF-8 text, not seen before (a hash, so a header
  * of many thousand columns is no quadratic cost). */
+/* The first control byte of s[0..len), or NULL. */
+static const char *control_byte(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return s + i;
+	return NULL;
+}
+
+/* A column name (excerpt ex) with control byte c: a tab in a CSV header
+ * most likely separates columns. */
+static enum ad_status bad_control(struct ad_reader *r, uint64_t line,
+    size_t col, const char *ex, char c, struct ad_error *err)
+{
+	return ad_error_at(err, AD_EDATA, r->name, line, col + 1,
+	    "column name \"%s\" holds a control character (\\x%02x)%s", ex,
+	    (unsigned)(unsigned char)c, c == '\t' && r->format == AD_FORMAT_CSV ?
+	    "; if tabs separate the columns, give -d tab" : "");
+}
+
 static enum ad_status check_name(struct ad_reader *r, uint64_t line,
     size_t col, const char *name, size_t len, struct ad_error *err)
 {
@@ -609,6 +663,9 @@ static enum ad_status check_name(struct ad_reader *r, uint64_t line,
 	enum ad_status st;
 
 	ad_error_excerpt(ex, sizeof ex, name, len, NULL);
+	if (len > 0 && control_byte(name, len) != NULL)
+		return bad_control(r, line, col, ex, *control_byte(name, len),
+		    err);
 	if (len == 0 || !ad_schema_name_ok(name, len))
 		return ad_error_at(err, AD_EDATA, r->name, line, col + 1,
 		    "column name \"%s\" is not valid UTF-8 text", ex);
@@ -675,9 +732,8 @@ static enum ad_status apply_types(struct ad_reader *r,
 		size_t c = ad_schema_find(r->schema, t->cols[i].name);
 
 		if (c == SIZE_MAX)
-			return ad_error_at(err, AD_EDATA, r->name, 0, 0,
-			    "column \"%s\" is not in the input",
-			    t->cols[i].name);
+			return ad_schema_not_found(r->schema, r->name, "",
+			    t->cols[i].name, err);
 		if (r->format == AD_FORMAT_BIN &&
 		    r->schema->cols[c].type != t->cols[i].type)
 			return ad_error_at(err, AD_EDATA, r->name, 0, c + 1,
@@ -690,16 +746,27 @@ static enum ad_status apply_types(struct ad_reader *r,
 	return AD_OK;
 }
 
+/* Whether s[0..len) is written with a leading zero, as a code is
+ * ("02134", "007") and a number is not ("0", "0.5", "-0.25"). */
+static int leading_zero(const char *s, size_t len)
+{
+	size_t i = len > 0 && (s[0] == '-' || s[0] == '+');
+
+	return i + 1 < len && s[i] == '0' && s[i + 1] >= '0' && s[i + 1] <= '9';
+}
+
 /* A column is numeric when most (more than half) of its non-missing values
  * in the first rows parse as numbers: a few bad cells then count as invalid
  * rather than turning a metric into text. A column with no values yet is
- * numeric, its cells missing. */
+ * numeric, its cells missing. A column with a number written with a
+ * leading zero is text: it holds codes (ZIP codes, ids) whose zeros
+ * matter. */
 static void infer_types(struct ad_reader *r, const unsigned char *fixed)
 {
 	size_t nc = r->schema->ncols;
 
 	for (size_t c = 0; c < nc; c++) {
-		uint64_t present = 0, numbers = 0;
+		uint64_t present = 0, numbers = 0, zeros = 0;
 
 		if (fixed[c])
 			continue;
@@ -721,11 +788,13 @@ static void infer_types(struct ad_reader *r, const unsigned char *fixed)
 			present++;
 			/* out of range is still a number, if an invalid one */
 			if (ad_num_parse(s, f->len, &v) !=
-			    AD_NUM_INVALID)
+			    AD_NUM_INVALID) {
 				numbers++;
+				zeros += leading_zero(s, f->len);
+			}
 		}
-		r->schema->cols[c].type =
-		    numbers * 2 > present || present == 0 ? AD_NUMERIC : AD_TEXT;
+		r->schema->cols[c].type = zeros == 0 &&
+		    (numbers * 2 > present || present == 0) ? AD_NUMERIC : AD_TEXT;
 	}
 }
 
@@ -880,8 +949,9 @@ enum ad_status ad_reader_set_types(struct ad_reader *r,
 	    csv_types(r, types, err);
 	if (st != AD_OK)
 		return st;
-	if ((r->invalid = ad_calloc(r->schema->ncols, sizeof *r->invalid)) ==
-	    NULL)
+	r->invalid = ad_calloc(r->schema->ncols, sizeof *r->invalid);
+	r->bad = ad_calloc(r->schema->ncols, sizeof *r->bad);
+	if (r->invalid == NULL || r->bad == NULL)
 		return ad_error_nomem(err);
 	if ((st = ad_block_new(&r->block, r->schema->ncols,
 	    ad_block_rows(r->schema->ncols), err)) != AD_OK)
@@ -994,6 +1064,20 @@ const uint64_t *ad_reader_invalid(const struct ad_reader *r)
 	return r->invalid;
 }
 
+const char *const *ad_reader_invalid_examples(const struct ad_reader *r,
+    size_t col, size_t *n)
+{
+	*n = r->bad[col].n;
+	return (const char *const *)r->bad[col].text;
+}
+
+void ad_reader_locate(const struct ad_reader *r, struct ad_error *err)
+{
+	if (r != NULL && r->format == AD_FORMAT_BIN && err->line > 0 &&
+	    strcmp(err->file, r->name) == 0)
+		err->row = 1;
+}
+
 void ad_reader_free(struct ad_reader *r)
 {
 	if (r == NULL)
@@ -1002,6 +1086,10 @@ void ad_reader_free(struct ad_reader *r)
 		csv_free(&r->csv);
 	raw_free(&r->raw);
 	ad_block_free(r->block);
+	for (size_t c = 0; r->bad != NULL && c < r->schema->ncols; c++)
+		for (size_t i = 0; i < r->bad[c].n; i++)
+			ad_free(r->bad[c].text[i]);
+	ad_free(r->bad);
 	ad_schema_free(r->schema);
 	ad_counter_free(r->names);
 	ad_free(r->invalid);

@@ -18,6 +18,9 @@
 struct ad_in;
 struct ad_lineage;
 
+/* Invalid cells of a column kept as examples (ad_reader_invalid_examples). */
+#define AD_READER_EXAMPLES 3
+
 /* Default number of rows examined to infer column types. */
 #define AD_INFER_ROWS 1000
 
@@ -121,6 +124,16 @@ const uint64_t *ad_reader_invalid(const struct ad_reader *r);
  * the end is read; NULL for CSV and version 1 streams. Valid while r is
  * open. */
 const struct ad_lineage *ad_reader_lineage(const struct ad_reader *r);
+
+/* The first few distinct cells of column col (AD_READER_EXAMPLES at
+ * most, *n of them) that did not parse as numbers, as read but cut to 40
+ * bytes; valid while r is open. */
+const char *const *ad_reader_invalid_examples(const struct ad_reader *r,
+    size_t col, size_t *n);
+
+/* Marks err (a failure) as at a row number when its line is one of r's:
+ * r reads a binary stream, whose rows have no lines. NULL r is a no-op. */
+void ad_reader_locate(const struct ad_reader *r, struct ad_error *err);
 
 /* Closes the input and frees r; NULL is a no-op. */
 void ad_reader_free(struct ad_reader *r);

@@ -359,8 +359,8 @@ static enum ad_status find_input(struct run *r, const char *name, size_t *c,
 {
 	*c = ad_schema_find(r->in, name);
 	if (*c == SIZE_MAX)
-		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0,
-		    "column \"%s\" is not in the input", name);
+		return ad_schema_not_found(r->in, ad_reader_name(r->rd), "",
+		    name, err);
 	return AD_OK;
 }
 
@@ -892,6 +892,21 @@ static enum ad_status save_params(struct run *r, struct ad_error *err)
 	return st;
 }
 
+/* The report's "invalid_examples" of input column c: its first few
+ * distinct invalid cells. */
+static void report_examples(const struct run *r, struct ad_emit *e, size_t c)
+{
+	size_t n;
+	const char *const *ex = ad_reader_invalid_examples(r->rd, c, &n);
+
+	ad_emit_raw(e, ", \"invalid_examples\": [");
+	for (size_t i = 0; i < n; i++) {
+		ad_emit_raw(e, i ? ", " : "");
+		ad_emit_json_str(e, ex[i]);
+	}
+	ad_emit_raw(e, "]");
+}
+
 /* The JSON report. */
 static enum ad_status write_report(struct run *r, struct ad_error *err)
 {
@@ -927,6 +942,8 @@ static enum ad_status write_report(struct run *r, struct ad_error *err)
 		ad_emit_json_uint(&e, cs->missing - inv[c]);
 		ad_emit_raw(&e, ", \"invalid\": ");
 		ad_emit_json_uint(&e, inv[c]);
+		if (inv[c] > 0)
+			report_examples(r, &e, c);
 		if (col->type == AD_NUMERIC) {
 			ad_emit_raw(&e, ", \"min\": ");
 			ad_emit_json_num(&e, cs->n ? cs->min : NAN);
@@ -1181,6 +1198,23 @@ static enum ad_status commit(struct run *r, struct ad_error *err)
 	return st != AD_OK ? st : ad_outset_commit(r->outset, err);
 }
 
+/* Tells the caller of each column that lost cells, and a few of them. */
+static void name_invalid(const struct run *r)
+{
+	const uint64_t *inv = ad_reader_invalid(r->rd);
+
+	for (size_t c = 0; c < r->in->ncols; c++) {
+		size_t n;
+		const char *const *ex;
+
+		if (inv[c] == 0)
+			continue;
+		ex = ad_reader_invalid_examples(r->rd, c, &n);
+		r->o->invalid_named(r->o->invalid_ctx, r->in->cols[c].name,
+		    inv[c], ex, n);
+	}
+}
+
 static void run_free(struct run *r)
 {
 	ad_outset_free(r->outset);
@@ -1239,6 +1273,10 @@ static enum ad_status run_clean(const struct ad_clean_opts *o,
 		tally(&r);
 		st = commit(&r, err);
 	}
+	if (st == AD_OK && o->invalid_named != NULL)
+		name_invalid(&r);
+	if (st != AD_OK)
+		ad_reader_locate(r.rd, err);
 	run_free(&r);
 	return st;
 }

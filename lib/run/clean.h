@@ -51,6 +51,13 @@ struct ad_clean_opts {
 	const char *applied_path;   /* --applied: a copy of -r's file */
 	const char *report_path;    /* --report JSON */
 	const char *prom_path;      /* --prom textfile metrics */
+	void (*invalid_named)(void *ctx, const char *column, uint64_t cells,
+	    const char *const *examples, size_t n);
+	                            /* optional: once the outputs are in place,
+	                               each input column with cells that were
+	                               not numbers (made missing): how many, and
+	                               the first few distinct ones */
+	void *invalid_ctx;
 };
 
 /* What a run did, for the command's summary line. */

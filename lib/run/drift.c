@@ -21,6 +21,7 @@
 #include "in.h"
 #include "model.h"
 #include "num.h"
+#include "opt.h"
 #include "out.h"
 #include "outset.h"
 #include "pool.h"
@@ -33,7 +34,7 @@ void ad_drift_defaults(struct ad_drift_opts *o)
 	o->prof.sample = AD_PROFILE_SAMPLE_DEFAULT;
 	o->prof.bins = AD_PROFILE_BINS_DEFAULT;
 	o->prof.top = AD_PROFILE_TOP_DEFAULT;
-	o->prof.seed = 1;
+	o->prof.seed = AD_SEED_DEFAULT;
 	o->threads = 1;
 	o->rule.method = AD_DRIFT_AUTO;
 	o->rule.threshold = AD_DRIFT_PSI_DEFAULT;
@@ -599,8 +600,8 @@ static enum ad_status profile_data(struct run *r, struct ad_reader *rd,
 	}
 	for (size_t i = 0; !is_ref && i < o->ndrop; i++)
 		if (ad_schema_find(s, o->drop[i]) == SIZE_MAX) {
-			st = ad_error_at(err, AD_EDATA, ad_reader_name(rd), 0, 0,
-			    "column \"%s\" is not in the input", o->drop[i]);
+			st = ad_schema_not_found(s, ad_reader_name(rd), "",
+			    o->drop[i], err);
 			goto out;
 		}
 	if ((st = ad_profile_new(&p, keep, po, err)) != AD_OK)
@@ -692,6 +693,8 @@ static enum ad_status load_reference(struct run *r, struct ad_error *err)
 		if ((st = open_data(r, in, NULL, &rd, err)) != AD_OK)
 			return st;
 		st = profile_data(r, rd, &o->prof, 1, &r->ref, err);
+		if (st != AD_OK)
+			ad_reader_locate(rd, err);
 		free_data(r, rd);
 		if (st != AD_OK)
 			return st;
@@ -1266,6 +1269,8 @@ static enum ad_status run_profile(struct run *r, struct ad_error *err)
 	if ((st = open_data(r, in, NULL, &rd, err)) != AD_OK)
 		return st;
 	st = profile_data(r, rd, &r->o->prof, 0, &p, err);
+	if (st != AD_OK)
+		ad_reader_locate(rd, err);
 	free_data(r, rd);
 	if (st == AD_OK)
 		st = ad_profile_write(p, r->out, err);
@@ -1345,6 +1350,8 @@ enum ad_status ad_drift_run(const struct ad_drift_opts *o,
 		    run_compare(&r, err);
 	if (st == AD_OK)
 		st = ad_outset_commit(r.outset, err);
+	if (st != AD_OK)
+		ad_reader_locate(r.rd, err);
 	run_free(&r);
 	return st;
 }

@@ -30,6 +30,7 @@
 #include "hashmap.h"
 #include "metrics.h"
 #include "num.h"
+#include "opt.h"
 #include "out.h"
 #include "outset.h"
 #include "schema.h"
@@ -188,9 +189,22 @@ static enum ad_status find_column(struct run *r, enum cell c, const char *name,
 {
 	r->name[c] = name;
 	r->col[c] = ad_schema_find(r->in, name);
+	/* the default score column missing: most likely unscored data */
+	if (r->col[c] == SIZE_MAX && c == C_SCORE &&
+	    strcmp(name, "score") == 0) {
+		size_t n;
+
+		ad_schema_not_found(r->in, ad_reader_name(r->rd), "score", name,
+		    err);
+		n = strlen(err->msg);
+		snprintf(err->msg + n, sizeof err->msg - n, "; ad-eval reads "
+		    "scores: run ad-score -m MODEL on the data first, or name "
+		    "the score column with --score");
+		return AD_EDATA;
+	}
 	if (r->col[c] == SIZE_MAX)
-		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0,
-		    "column \"%s\" is not in the input", name);
+		return ad_schema_not_found(r->in, ad_reader_name(r->rd), "",
+		    name, err);
 	if ((c == C_SCORE || c == C_COMPARE) &&
 	    r->in->cols[r->col[c]].type != AD_NUMERIC)
 		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0,
@@ -924,7 +938,7 @@ void ad_eval_defaults(struct ad_eval_opts *o)
 	o->label = "label";
 	o->score = "score";
 	o->bootstrap = 1000;
-	o->seed = 1;
+	o->seed = AD_SEED_DEFAULT;
 	for (int g = 0; g < AD_GATES; g++)
 		o->min[g] = NAN;
 }
@@ -1141,6 +1155,8 @@ enum ad_status ad_eval_run(const struct ad_eval_opts *o,
 		st = commit(&r, err);
 	if (st == AD_OK)
 		st = check_gates(&r, err);
+	if (st != AD_OK)
+		ad_reader_locate(r.rd, err);
 	run_free(&r);
 	return st;
 }

@@ -514,9 +514,10 @@ static enum ad_status check_order(struct run *r, const struct ad_block *b,
 		ad_error_excerpt(ex, sizeof ex, key ? key : "", len, NULL);
 		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd),
 		    b->line[i], r->in_of[r->m->time] + 1, "column \"%s\": time "
-		    "goes back%s%s%s (the previous row is line %llu); sort the "
+		    "goes back%s%s%s (the previous row is %s %llu); sort the "
 		    "input or give --sort", r->m->cols[r->m->time].name,
 		    key ? " in group \"" : "", key ? ex : "", key ? "\"" : "",
+		    ad_reader_format(r->rd) == AD_FORMAT_BIN ? "row" : "line",
 		    (unsigned long long)r->last_line[id]);
 	}
 	r->last[id] = r->times[i];
@@ -868,8 +869,8 @@ static enum ad_status find_column(struct run *r, const char *opt,
 {
 	*c = ad_featurize_model_find(r->m, name);
 	if (*c == SIZE_MAX)
-		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0,
-		    "column \"%s\" is not in the input", name);
+		return ad_schema_not_found(r->in, ad_reader_name(r->rd), "",
+		    name, err);
 	if (need == AD_NUMERIC && r->m->cols[*c].type != AD_NUMERIC)
 		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, *c + 1,
 		    "%s: column \"%s\" is text; it needs numbers", opt, name);
@@ -1059,8 +1060,8 @@ static enum ad_status bind_model(struct run *r, struct ad_error *err)
 			    r->in->cols[c].name, r->o->restore_path);
 	for (size_t c = 0; c < r->m->ncols; c++)
 		if (ad_schema_find(r->in, r->m->cols[c].name) == SIZE_MAX)
-			return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0,
-			    "column \"%s\" is not in the input", r->m->cols[c].name);
+			return ad_schema_not_found(r->in, ad_reader_name(r->rd),
+			    "", r->m->cols[c].name, err);
 	return AD_OK;
 }
 
@@ -1530,6 +1531,8 @@ static enum ad_status run_featurize(const struct ad_featurize_opts *o,
 	if ((st = stream(&r, err)) == AD_OK)
 		st = commit(&r, err);
 out:
+	if (st != AD_OK)
+		ad_reader_locate(r.rd, err);
 	run_free(&r);
 	return st;
 }

@@ -124,19 +124,6 @@ static enum ad_status load_lineage(struct run *r, struct ad_error *err)
 	return ad_lineage_decode(p, len, &r->trained, r->o->model_path, err);
 }
 
-/* A model given rows without its features: says where they come from. */
-static void name_features_params(struct run *r, enum ad_status st,
-    struct ad_error *err)
-{
-	const char *p = ad_lineage_params_of(&r->trained, AD_LINEAGE_FEATURES);
-	size_t n = strlen(err->msg);
-
-	if (st == AD_EDATA && p != NULL &&
-	    strstr(err->msg, "not in the input") != NULL)
-		snprintf(err->msg + n, sizeof err->msg - n, "; the model's "
-		    "features came from ad-features -r %s", p);
-}
-
 /* Compares the input's lineage with the model's: a note, or with
  * --strict-lineage an error, when they disagree. */
 static enum ad_status check_lineage(struct run *r, struct ad_error *err)
@@ -164,6 +151,26 @@ static enum ad_status check_lineage(struct run *r, struct ad_error *err)
 	return AD_OK;
 }
 
+/* Names every feature of the model the input lacks, and where features
+ * come from: the params file of the model's lineage when it has one. */
+static enum ad_status have_features(struct run *r, struct ad_error *err)
+{
+	const struct ad_model *m = r->model;
+	const char *p;
+	size_t n;
+
+	if (ad_schema_require(ad_reader_schema(r->rd), ad_reader_name(r->rd),
+	    "the model's feature", (const char *const *)m->features, m->nfeat,
+	    err) == AD_OK)
+		return AD_OK;
+	p = ad_lineage_params_of(&r->trained, AD_LINEAGE_FEATURES);
+	n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof err->msg - n, "; make the features as "
+	    "the training data's were, with ad-features -r %s",
+	    p != NULL ? p : "PARAMS");
+	return AD_EDATA;
+}
+
 static enum ad_status open_input(struct run *r, struct ad_error *err)
 {
 	struct ad_reader_opts ro = r->o->in;
@@ -186,11 +193,10 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		ro.reject_ctx = &r->rej;
 	}
 	*r->from_taken = 1;
-	if ((st = ad_reader_open(&r->rd, &ro, err)) != AD_OK) {
-		name_features_params(r, st, err);
-		return st;
-	}
-	if ((st = check_lineage(r, err)) != AD_OK)
+	if ((st = ad_reader_open_schema(&r->rd, &ro, err)) != AD_OK ||
+	    (st = have_features(r, err)) != AD_OK ||
+	    (st = ad_reader_set_types(r->rd, r->types, err)) != AD_OK ||
+	    (st = check_lineage(r, err)) != AD_OK)
 		return st;
 	r->nin = ad_reader_schema(r->rd)->ncols;
 	r->d = m->nfeat;
@@ -234,8 +240,8 @@ static enum ad_status choose_outputs(struct run *r, struct ad_error *err)
 		size_t c = o->keep_set ? ad_schema_find(in, o->keep[k]) : k;
 
 		if (c == SIZE_MAX)
-			return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0,
-			    0, "column \"%s\" is not in the input", o->keep[k]);
+			return ad_schema_not_found(in, ad_reader_name(r->rd), "",
+			    o->keep[k], err);
 		if (ad_schema_find(r->outs, in->cols[c].name) != SIZE_MAX)
 			return ad_error_set(err, AD_EUSAGE, "--keep names \"%s\" "
 			    "twice", in->cols[c].name);
@@ -397,7 +403,7 @@ static enum ad_status score_slot(struct run *r, struct slot *s,
 		 * stays in score for write_slot's count */
 		s->score[i] = r->o->calibrated && r->o->threshold_set ? shown :
 		    raw;
-		b->num[i * w + r->score_col + 1] = s->score[i] > r->threshold;
+		b->num[i * w + r->score_col + 1] = s->score[i] >= r->threshold;
 	}
 	return r->o->explain > 0 ? explain_rows(r, s, err) : AD_OK;
 }
@@ -409,7 +415,7 @@ static enum ad_status write_slot(struct run *r, struct slot *s,
 	const struct ad_block *b = s->b;
 
 	for (size_t i = 0; i < b->nrows; i++)
-		r->res->anomalies += s->score[i] > r->threshold;
+		r->res->anomalies += s->score[i] >= r->threshold;
 	r->res->missing += s->missing;
 	r->res->rows += b->nrows;
 	if (r->o->progress != NULL)
@@ -731,6 +737,8 @@ static enum ad_status run_score(const struct ad_score_opts *o,
 			st = finish(&r, err);
 	}
 out:
+	if (st != AD_OK)
+		ad_reader_locate(r.rd, err);
 	run_free(&r);
 	return st;
 }

@@ -44,6 +44,10 @@
 #include "train.h"
 #include "writer.h"
 
+/* Rows a feature of rising integers needs to be named as a likely row
+ * number: fewer rise by chance too easily. */
+#define ROW_NUMBER_ROWS 10
+
 /* Rows the calibration sample holds at most, and cells (8 bytes each). */
 #define CALIB_ROWS 65536
 #define CALIB_CELLS (1u << 22)
@@ -167,7 +171,6 @@ struct run {
 	struct ad_sha256 *sha; /* of the input, as read */
 	unsigned char digest[32];
 	struct ad_reader *rd;
-	struct ad_schema *types;     /* --features: fixed numeric */
 	const char *label;           /* o->label or the default, or NULL */
 	struct ad_outset *outset;    /* the two outputs below */
 	struct ad_out *out;
@@ -182,6 +185,9 @@ struct run {
 	                                numeric, or SIZE_MAX */
 	int choosing;                /* -a auto, until it has chosen */
 	char *table;                 /* -a auto's table */
+	double *prev;                /* each feature's value in the last row */
+	unsigned char *rising;       /* each feature: integers, each above the
+	                                last, so far (a row number?) */
 	size_t nres;                 /* subsamples + 1, or 1 (AD_SAMPLE_ROWS) */
 	size_t sub_rows;             /* rows per subsample */
 	struct reservoir *res_all;   /* trees, then calibration */
@@ -229,15 +235,8 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 	struct ad_reader_opts ro = o->in;
 	enum ad_status st;
 
-	if (o->n_features > 0) {
-		if ((st = ad_schema_new(&r->types, err)) != AD_OK)
-			return st;
-		for (size_t i = 0; i < o->n_features; i++)
-			if ((st = ad_schema_add(r->types, o->features[i],
-			    strlen(o->features[i]), AD_NUMERIC, err)) != AD_OK)
-				return st;
-		ro.types = r->types;
-	}
+	/* --features are inferred like any column, so that a text one is
+	 * refused rather than read as missing numbers (choose_features) */
 	r->delim = ro.delim ? ro.delim : ',';
 	if (r->rej.out != NULL) {
 		r->rej.delim = r->delim;
@@ -255,8 +254,28 @@ static enum ad_status must_exist(struct run *r, const char *name,
     const char *what, struct ad_error *err)
 {
 	if (ad_schema_find(ad_reader_schema(r->rd), name) == SIZE_MAX)
-		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0, "%s column "
-		    "\"%s\" is not in the input", what, name);
+		return ad_schema_not_found(ad_reader_schema(r->rd),
+		    ad_reader_name(r->rd), what, name, err);
+	return AD_OK;
+}
+
+/* What to do with a column that is not numbers, for messages. */
+#define MAKE_NUMBERS "ad-train learns from numbers only: ad-features makes " \
+	"numbers of text (--onehot or --freq for categories, --time for times)"
+
+/* A named feature must exist and be numbers, not text. */
+static enum ad_status must_be_numbers(struct run *r, const char *name,
+    struct ad_error *err)
+{
+	const struct ad_schema *s = ad_reader_schema(r->rd);
+	size_t c = ad_schema_find(s, name);
+	enum ad_status st;
+
+	if ((st = must_exist(r, name, "feature", err)) != AD_OK)
+		return st;
+	if (s->cols[c].type != AD_NUMERIC)
+		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, c + 1,
+		    "feature \"%s\" is text, not numbers; " MAKE_NUMBERS, name);
 	return AD_OK;
 }
 
@@ -296,8 +315,11 @@ static enum ad_status choose_features(struct run *r, struct ad_error *err)
 	if ((r->col = ad_calloc(s->ncols + 1, sizeof *r->col)) == NULL)
 		return ad_error_nomem(err);
 	if (o->n_features > 0) {
-		for (size_t i = 0; i < o->n_features; i++)
+		for (size_t i = 0; i < o->n_features; i++) {
+			if ((st = must_be_numbers(r, o->features[i], err)) != AD_OK)
+				return st;
 			r->col[r->d++] = ad_schema_find(s, o->features[i]);
+		}
 	} else {
 		for (size_t c = 0; c < s->ncols; c++)
 			if (s->cols[c].type == AD_NUMERIC &&
@@ -306,7 +328,7 @@ static enum ad_status choose_features(struct run *r, struct ad_error *err)
 	}
 	if (r->d == 0)
 		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, 0, "no numeric "
-		    "column to train on");
+		    "column to train on; " MAKE_NUMBERS);
 	if (!r->choosing && r->det->check != NULL &&
 	    (st = r->det->check(r->dopts, r->d, err)) != AD_OK)
 		return st;
@@ -317,8 +339,12 @@ static enum ad_status choose_features(struct run *r, struct ad_error *err)
 		r->label_col = ad_schema_find(s, r->label);
 		r->w = r->d + 1;
 	}
-	if ((r->row = ad_malloc(r->w * sizeof *r->row)) == NULL)
+	r->row = ad_malloc(r->w * sizeof *r->row);
+	r->prev = ad_malloc(r->d * sizeof *r->prev);
+	r->rising = ad_malloc(r->d);
+	if (r->row == NULL || r->prev == NULL || r->rising == NULL)
 		return ad_error_nomem(err);
+	memset(r->rising, 1, r->d);
 	return AD_OK;
 }
 
@@ -370,6 +396,25 @@ static uint64_t count_infinite(const struct run *r, const struct ad_block *b)
 	return n;
 }
 
+/* Keeps, for each feature, whether every value so far was an integer
+ * above the one before it, as a row number's are. */
+static void track_rising(struct run *r, const struct ad_block *b,
+    uint64_t first)
+{
+	for (size_t f = 0; f < r->d; f++) {
+		double last = r->prev[f];
+
+		for (size_t i = 0; i < b->nrows && r->rising[f]; i++) {
+			double x = b->num[i * b->ncols + r->col[f]];
+
+			r->rising[f] = isfinite(x) && x == floor(x) &&
+			    (first + i == 0 || x > last);
+			last = x;
+		}
+		r->prev[f] = last;
+	}
+}
+
 /* Offers n rows of num (row i at num + i * ld, feature f in column
  * col[f], the label in column label), input rows first, first + 1, ..., infinite cells
  * made missing, to the reservoirs that want them. */
@@ -414,6 +459,7 @@ static enum ad_status read_input(struct run *r, struct ad_error *err)
 		    r->label_col, rows, err)) != AD_OK)
 			return st;
 		r->res->infinite += count_infinite(r, b);
+		track_rising(r, b, rows);
 		rows += b->nrows;
 		progress(r, "rows read", rows, 0);
 	}
@@ -891,7 +937,8 @@ static void run_free(struct run *r)
 	ad_outset_free(r->outset);
 	ad_reader_free(r->rd);
 	ad_sha256_free(r->sha);
-	ad_schema_free(r->types);
+	ad_free(r->prev);
+	ad_free(r->rising);
 	for (size_t i = 0; r->res_all != NULL && i < r->nres; i++)
 		ad_free(r->res_all[i].rows);
 	ad_free(r->res_all);
@@ -929,6 +976,10 @@ static enum ad_status train(struct run *r, struct ad_error *err)
 	if (r->o->features_named != NULL)
 		r->o->features_named(r->o->features_ctx,
 		    (const char *const *)r->model->features, r->model->nfeat);
+	for (size_t f = 0; f < r->d && r->o->row_number_named != NULL; f++)
+		if (r->rising[f] && r->res->rows >= ROW_NUMBER_ROWS)
+			r->o->row_number_named(r->o->features_ctx,
+			    r->model->features[f]);
 	return ad_outset_commit(r->outset, err);
 }
 
@@ -981,6 +1032,8 @@ enum ad_status ad_train_run(const struct ad_train_opts *o,
 		st = open_input(&r, err);
 	if (st == AD_OK)
 		st = train(&r, err);
+	if (st != AD_OK)
+		ad_reader_locate(r.rd, err);
 	run_free(&r);
 	return st;
 }

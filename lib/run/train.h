@@ -55,6 +55,10 @@ struct ad_train_opts {
 	void (*features_named)(void *ctx, const char *const *names,
 	    size_t n);              /* optional: once the model is written,
 	                               its features (not when merging) */
+	void (*row_number_named)(void *ctx, const char *name);
+	                            /* optional: then each feature whose values
+	                               are integers, each above the last (a row
+	                               number or a time?); with features_ctx */
 	void *features_ctx;
 };
 

@@ -206,7 +206,7 @@ load helper
 @test "an unknown column in --select or --drop names it (exit 3)" {
 	run --separate-stderr ad-clean --drop nope "$FIX/mixed.csv"
 	assert_failure 3
-	assert_equal "$stderr" "ad-clean: $FIX/mixed.csv: column \"nope\" is not in the input"
+	assert_equal "$stderr" "ad-clean: $FIX/mixed.csv: column \"nope\" is not in the input; did you mean \"note\"? (its 5 columns: id, host, cpu, bytes, note)"
 }
 
 @test "--na changes what counts as missing, sentinels included" {
@@ -218,7 +218,11 @@ load helper
 }
 
 @test "--schema fixes a column's type, keeping leading zeros" {
+	# leading zeros alone make a column text (ZIP codes)
 	run ad-clean -q "$FIX/zip.csv"
+	assert_output "$(printf 'zip,amount\n02134,10\n00501,20.5')"
+	printf 'column,type\nzip,numeric\n' > num.csv
+	run ad-clean -q --schema num.csv "$FIX/zip.csv"
 	assert_output "$(printf 'zip,amount\n2134,10\n501,20.5')"
 	run ad-clean -q --schema "$FIX/zip.schema.csv" "$FIX/zip.csv"
 	assert_output "$(printf 'zip,amount\n02134,10\n00501,20.5')"
@@ -362,7 +366,7 @@ load helper
 	printf 'a\n1\n' > fewer.csv
 	run --separate-stderr ad-clean -r p.txt fewer.csv
 	assert_failure 3
-	assert_equal "$stderr" "ad-clean: fewer.csv: column \"b\" is not in the input"
+	assert_equal "$stderr" "ad-clean: fewer.csv: column \"b\" is not in the input (its 1 column: a)"
 	printf 'a,b,c\n1,2,3\n' > more.csv
 	run --separate-stderr ad-clean -r p.txt more.csv
 	assert_failure 3

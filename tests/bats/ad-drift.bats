@@ -396,7 +396,7 @@ close_to_scipy() {
 	cut -d, -f1,2,3,5 "$SAME" > nocol.csv
 	run --separate-stderr ad-drift -r "$REF" nocol.csv
 	assert_failure 3
-	assert_equal "$stderr" "ad-drift: nocol.csv: column \"c\" is not in the input"
+	assert_equal "$stderr" "ad-drift: nocol.csv: column \"c\" is not in the input (its 4 columns: x, k, m, g)"
 	paste -d, "$SAME" <(sed 's/.*/1/; 1s/.*/extra/' "$SAME") > extra.csv
 	run --separate-stderr ad-drift -r "$REF" extra.csv
 	assert_failure 3

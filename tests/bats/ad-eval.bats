@@ -208,7 +208,7 @@ compare_ref() {
 	cd "$ROOT"
 	run --separate-stderr ad-eval --score nope "$BASIC"
 	assert_failure 3
-	assert_equal "$stderr" "ad-eval: $BASIC: column \"nope\" is not in the input"
+	assert_equal "$stderr" "ad-eval: $BASIC: column \"nope\" is not in the input (its 5 columns: score, label, is_anomaly, host, challenger)"
 	run --separate-stderr ad-eval --pred nope "$BASIC"
 	assert_failure 3
 	run ad-eval --by nope "$BASIC"
@@ -441,7 +441,7 @@ compare_ref() {
 	printf 'score,label\n0.9,1\n0.1,2\n' | ad-clean -q -F bin > two.bin
 	run --separate-stderr ad-eval two.bin
 	assert_failure 3
-	assert_equal "$stderr" 'ad-eval: two.bin:2:2: column "label": expected a label (1, true, yes or anomaly; 0, false, no or normal), got "2"'
+	assert_equal "$stderr" 'ad-eval: two.bin: row 2, field 2: column "label": expected a label (1, true, yes or anomaly; 0, false, no or normal), got "2"'
 }
 
 @test "-n, -d and quoted names are read" {

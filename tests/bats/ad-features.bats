@@ -407,7 +407,7 @@ cell() {
 	    "--context nope --lags 1" "--select nope" "--drop nope"; do
 		run --separate-stderr ad-features $opt "$TS"
 		assert_failure 3
-		assert_equal "$stderr" "ad-features: $TS: column \"nope\" is not in the input"
+		assert_equal "$stderr" "ad-features: $TS: column \"nope\" is not in the input (its 5 columns: timestamp, host, cpu, lat, label)"
 	done
 }
 
@@ -558,7 +558,7 @@ cell() {
 	cut -d, -f1-4 "$TS" > fewer.csv
 	run --separate-stderr ad-features -r p.txt fewer.csv
 	assert_failure 3
-	assert_equal "$stderr" 'ad-features: fewer.csv: column "label" is not in the input'
+	assert_equal "$stderr" 'ad-features: fewer.csv: column "label" is not in the input (its 4 columns: timestamp, host, cpu, lat)'
 	sed 's/$/,1/' "$TS" > more.csv
 	sed -i '1s/,1$/,extra/' more.csv
 	run --separate-stderr ad-features -r p.txt more.csv

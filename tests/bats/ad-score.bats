@@ -139,7 +139,7 @@ setup() {
 	cut -d, -f1,2,4- "$SMALL" > nocpu.csv
 	run --separate-stderr ad-score -m m -o out.csv nocpu.csv
 	assert_failure 3
-	assert_equal "$stderr" "ad-score: nocpu.csv: column \"cpu\" is not in the input"
+	assert_equal "$stderr" "ad-score: nocpu.csv: the model's feature column \"cpu\" is not in the input (its 5 columns: id, host, mem, latency_ms, label); make the features as the training data's were, with ad-features -r PARAMS"
 	[ ! -e out.csv ]
 	ad-clean -q -F bin --schema <(printf 'column,type\ncpu,text\n') "$SMALL" > text.bin
 	run --separate-stderr ad-score -m m text.bin

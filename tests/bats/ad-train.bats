@@ -175,6 +175,7 @@ inspect() {
 	run --separate-stderr ad-train --trees 2 -o m "$SMALL"
 	assert_success
 	assert_equal "$stderr" "ad-train: $SMALL: 4 features: id, cpu, mem, latency_ms (column \"label\" left out as the label; --no-label makes it a feature)
+ad-train: $SMALL: feature \"id\" rises by whole numbers on every row, like a row number or a time: leave it out with --ignore unless its value says something about a row
 ad-train: $SMALL: 39 rows trained on; 1 rejected, 1 invalid feature cells (taken as missing)"
 	run --separate-stderr ad-train --trees 2 --label label --features mem -o m "$SMALL"
 	assert_equal "$(head -n 1 <<< "$stderr")" "ad-train: $SMALL: 1 feature: mem"
@@ -189,13 +190,13 @@ ad-train: $SMALL: 39 rows trained on; 1 rejected, 1 invalid feature cells (taken
 @test "a column that is not in the input is named (exit 3)" {
 	run --separate-stderr train --ignore nope -o m "$SMALL"
 	assert_failure 3
-	assert_equal "$stderr" "ad-train: $SMALL: ignored column \"nope\" is not in the input"
+	assert_equal "$stderr" "ad-train: $SMALL: ignored column \"nope\" is not in the input (its 6 columns: id, host, cpu, mem, latency_ms, label)"
 	run --separate-stderr ad-train --label nope "$SMALL"
 	assert_failure 3
-	assert_equal "$stderr" "ad-train: $SMALL: label column \"nope\" is not in the input"
+	assert_equal "$stderr" "ad-train: $SMALL: label column \"nope\" is not in the input (its 6 columns: id, host, cpu, mem, latency_ms, label)"
 	run --separate-stderr ad-train --features cpu,nope "$SMALL"
 	assert_failure 3
-	assert_equal "$stderr" "ad-train: $SMALL: column \"nope\" is not in the input"
+	assert_equal "$stderr" "ad-train: $SMALL: feature column \"nope\" is not in the input (its 6 columns: id, host, cpu, mem, latency_ms, label)"
 	[ ! -e m ]
 }
 
@@ -211,7 +212,7 @@ ad-train: $SMALL: 39 rows trained on; 1 rejected, 1 invalid feature cells (taken
 	printf 'name\nx\ny\n' > text.csv
 	run --separate-stderr ad-train text.csv
 	assert_failure 3
-	assert_equal "$stderr" "ad-train: text.csv: no numeric column to train on"
+	assert_equal "$stderr" "ad-train: text.csv: no numeric column to train on; ad-train learns from numbers only: ad-features makes numbers of text (--onehot or --freq for categories, --time for times)"
 	run ad-train < /dev/null
 	assert_failure 3
 }
@@ -220,6 +221,7 @@ ad-train: $SMALL: 39 rows trained on; 1 rejected, 1 invalid feature cells (taken
 	run --separate-stderr ad-train --trees 2 --label label --rejects rej.csv -o m "$SMALL"
 	assert_success
 	assert_equal "$stderr" "ad-train: $SMALL: 4 features: id, cpu, mem, latency_ms
+ad-train: $SMALL: feature \"id\" rises by whole numbers on every row, like a row number or a time: leave it out with --ignore unless its value says something about a row
 ad-train: $SMALL: 39 rows trained on; 1 rejected, 1 invalid feature cells (taken as missing)"
 	assert_equal "$(cat rej.csv)" "29,28,web2,40.5,66.8,19.27,0,extra"
 	run --separate-stderr ad-train -q --trees 2 -o m "$SMALL"

@@ -439,10 +439,11 @@ static void test_train_errors(void)
 	o.label = NULL;
 	o.features = feats;
 	o.n_features = 2;
-	o.in.strict = 1;        /* host is text: not a number, and strict */
+	/* host is text: no feature, before any row is read */
 	CHECK(ad_train_run(&o, &r, &err) == AD_EDATA);
-	CHECK(strstr(err.msg, "column \"host\": expected a number"));
-	CHECK(strcmp(err.file, path_of("train.csv")) == 0 && err.line == 2);
+	CHECK(strstr(err.msg, "feature \"host\" is text, not numbers"));
+	CHECK(strstr(err.msg, "--onehot or --freq"));
+	CHECK(strcmp(err.file, path_of("train.csv")) == 0 && err.line == 0);
 	put_file("one.csv", "a\n1\n");
 	o = train_opts("one.csv", "never");
 	o.label = NULL;

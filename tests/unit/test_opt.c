@@ -187,6 +187,23 @@ static void test_refused(void)
 	CHECK(set(&o, "share", "nan", msg) == AD_EUSAGE);
 	CHECK_STR(msg, "--share takes a number, not \"nan\"");
 	CHECK(set(&o, "share", "inf", msg) == AD_EUSAGE);
+	CHECK_STR(msg, "--share takes a finite number, not \"inf\"");
+	{
+		/* a range open at the bottom is said as the help says it */
+		struct ad_error e;
+		double v = 7;
+
+		CHECK(ad_opt_parse_double_above("--ewm", "1.5", 0, 1, &v, &e) ==
+		    AD_EUSAGE);
+		CHECK_STR(e.msg, "--ewm must be above 0 and at most 1, not 1.5");
+		CHECK(ad_opt_parse_double_above("--ewm", "0", 0, 1, &v, &e) ==
+		    AD_EUSAGE && v == 7);
+		CHECK(ad_opt_parse_double_above("--ewm", "1", 0, 1, &v, &e) ==
+		    AD_OK && v == 1);
+		CHECK(ad_opt_parse_double("--t", "2", -DBL_MAX, 1, &v, &e) ==
+		    AD_EUSAGE);
+		CHECK_STR(e.msg, "--t must be at most 1, not 2");
+	}
 	CHECK(set(&o, "above", "0", msg) == AD_EUSAGE);
 	CHECK_STR(msg, "--above must be above 0, not 0");
 	CHECK(set(&o, "delimiter", "ab", msg) == AD_EUSAGE);

@@ -85,9 +85,9 @@ text score|ad-eval score.csv|3|ad-eval: score.csv:2:1: column "score": expected 
 label neither 0 nor 1|ad-eval label.csv|3|ad-eval: label.csv:3:2: column "label": expected a label .*
 bad time|ad-features --time t time.csv|3|ad-features: time.csv:3:1: column "t": expected an ISO-8601 time .*got "yesterday"
 time going back|ad-features --time t --diff back.csv|3|ad-features: back.csv:3:1: column "t": time goes back .*
-model for other features|ad-score -m tiny.model other.csv|3|ad-score: other.csv: column "a" is not in the input
-params for other columns|ad-features -r tiny.params other.csv|3|ad-features: other.csv: column "a" is not in the input
-profile for other columns|ad-drift -r tiny.prof onecol.csv|3|ad-drift: onecol.csv: column "b" is not in the input
+model for other features|ad-score -m tiny.model other.csv|3|ad-score: other.csv: the model.s feature columns "a" and "b" are not in the input \(its 2 columns: x, y\); make the features .* with ad-features -r PARAMS
+params for other columns|ad-features -r tiny.params other.csv|3|ad-features: other.csv: column "a" is not in the input \(its 2 columns: x, y\)
+profile for other columns|ad-drift -r tiny.prof onecol.csv|3|ad-drift: onecol.csv: column "b" is not in the input \(its 1 column: a\)
 params from ad-clean given to ad-features|ad-features -r clean.params tiny.csv|3|ad-features: clean.params:1: params file was written by ad-clean, not ad-features
 params from ad-features given to ad-clean|ad-clean -r tiny.params tiny.csv|3|ad-clean: tiny.params:1: params file was written by ad-features, not ad-clean
 params given as a model|ad-score -m clean.params tiny.csv|3|ad-score: clean.params: not an adkit model \(no model magic\)
