@@ -75,7 +75,7 @@ setup() {
 @test "rows without the model's features: the message names the params file of the lineage" {
 	run_pipe "ad-clean -q -r c.params -F bin raw.csv | ad-score -m m.model > /dev/null"
 	assert_failure 3
-	assert_output --regexp "not in the input.*; the model's features came from ad-features -r f.params$"
+	assert_output --regexp "not in the input.*; make the features as the training data's were, with ad-features -r f.params$"
 }
 
 @test "a model trained on CSV has no lineage and scores any input silently" {
