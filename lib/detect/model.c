@@ -944,11 +944,20 @@ static void json_calibration(const struct ad_model *m, struct ad_emit *e)
 	const unsigned char *p;
 	size_t len;
 	struct ad_calib *c;
-	struct ad_error err;
+	struct ad_error derr;
+	enum ad_status st;
 
-	if (!ad_model_section_get(m, AD_CALIB_TAG, &p, &len) ||
-	    ad_calib_decode(p, len, "", NULL, &c, &err) != AD_OK)
+	if (!ad_emit_ok(e) || !ad_model_section_get(m, AD_CALIB_TAG, &p, &len))
 		return;
+	/* a section that does not decode is left out; running out of memory
+	 * fails the output rather than leaving it out */
+	if ((st = ad_calib_decode(p, len, "", NULL, &c, &derr)) != AD_OK) {
+		if (st != AD_EDATA) {
+			*e->err = derr;
+			ad_emit_take(e, st);
+		}
+		return;
+	}
 	json_key(e, "calibration");
 	ad_emit_raw(e, "{\"scores\": ");
 	ad_emit_json_uint(e, c->scores);
