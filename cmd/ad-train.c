@@ -93,7 +93,7 @@ static const struct ad_opt train_opts[] = {
 	    "to call anomalous, up to 0.5" },
 	{ "seed", 0, "N", AD_OPT_U64, A(o.seed), .umax = UINT64_MAX, .def = "0",
 	    .kfp = AD_KFP_INTEGER, .help = "seed of the random choices" },
-	AD_OPT_THREADS_ROW(struct args, o.threads, "worker threads"),
+	AD_CLI_OPT_THREADS,
 	{ "max-train-rows", 0, "N", AD_OPT_U64, A(o.max_train_rows), .umin = 2,
 	    .umax = INT32_MAX, .def = "20000", .tags = ROWS,
 	    .kfp = AD_KFP_INTEGER, .help = "train on a uniform sample of N rows "
@@ -446,6 +446,7 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	a.o.in = a.c.in;
+	a.o.threads = a.c.in.threads;
 	a.o.output = a.c.output;
 	a.o.rejects_path = a.c.rejects;
 	if ((a.o.output == NULL || strcmp(a.o.output, "-") == 0) &&

@@ -679,6 +679,9 @@ static enum ad_status convert_row(const struct ad_reader *r,
 /* Default bytes of a chunk: enough that a job outweighs its start. */
 #define CHUNK_BYTES ((size_t)1 << 20)
 
+/* Chunks parsed at once, at most. */
+#define MAX_SLOTS 16
+
 /* Bytes fed to a chunk's parser at a time, so that its records are
  * converted while their bytes are still in the cache. */
 #define FEED_BYTES ((size_t)64 << 10)
@@ -898,7 +901,11 @@ static enum ad_status chunks_begin(struct ad_reader *r, struct ad_error *err)
 	size_t nc = r->schema->ncols;
 	enum ad_status st;
 
+	/* two chunks a thread keep every thread busy to the batch's end; a
+	 * pipe's memory is the batch's chunks, so it is bounded */
 	r->nslots = r->threads > 1 ? 2 * (size_t)r->threads : 1;
+	if (r->nslots > MAX_SLOTS)
+		r->nslots = MAX_SLOTS;
 	if ((r->slots = ad_calloc(r->nslots, sizeof *r->slots)) == NULL) {
 		r->nslots = 0;
 		return ad_error_nomem(err);
