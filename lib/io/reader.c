@@ -460,36 +460,50 @@ static enum ad_status feed(struct splitter *sp, const char *s, size_t len,
 	return nul_byte(sp, nl != NULL ? nl + 1 : s, z, err);
 }
 
+/* Feeds the reader's own parser the next line of input (reading a piece
+ * when none is left), so that what follows is left unparsed in r->rest
+ * for the chunks: a failure after the rows needed then waits its turn. */
+static enum ad_status feed_one_line(struct ad_reader *r, struct ad_error *err)
+{
+	const unsigned char *nl;
+	size_t k;
+	enum ad_status st;
+
+	if (r->nrest == 0) {
+		raw_compact(&r->sp.raw);
+		if ((st = ad_in_next(r->in, &r->rest, &r->nrest, err)) != AD_OK)
+			return st;
+		r->sp.stable = ad_in_stable(r->in);
+		if (!r->bom_checked) {
+			r->bom_checked = 1;
+			if (r->nrest >= 3 && memcmp(r->rest, "\xEF\xBB\xBF", 3) == 0) {
+				r->rest += 3;
+				r->nrest -= 3;
+			}
+		}
+		if (r->nrest == 0) {
+			r->eof = 1;
+			return splitter_finish(&r->sp, err);
+		}
+	}
+	nl = memchr(r->rest, '\n', r->nrest);
+	k = nl != NULL ? (size_t)(nl + 1 - r->rest) : r->nrest;
+	if ((st = feed(&r->sp, (const char *)r->rest, k, err)) != AD_OK)
+		return st;
+	r->rest += k;
+	r->nrest -= k;
+	return AD_OK;
+}
+
 /* Reads input until at least want records are pending or the input ends. */
 static enum ad_status read_pending(struct ad_reader *r, size_t want,
     struct ad_error *err)
 {
 	enum ad_status st;
 
-	while (!r->eof && r->sp.raw.nrows - r->sp.raw.head < want) {
-		const unsigned char *p;
-		size_t n;
-
-		raw_compact(&r->sp.raw);
-		if ((st = ad_in_next(r->in, &p, &n, err)) != AD_OK)
+	while (!r->eof && r->sp.raw.nrows - r->sp.raw.head < want)
+		if ((st = feed_one_line(r, err)) != AD_OK)
 			return st;
-		r->sp.stable = ad_in_stable(r->in);
-		if (!r->bom_checked) {
-			r->bom_checked = 1;
-			if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
-				p += 3;
-				n -= 3;
-			}
-		}
-		if (n == 0) {
-			r->eof = 1;
-			if ((st = splitter_finish(&r->sp, err)) != AD_OK)
-				return st;
-			break;
-		}
-		if ((st = feed(&r->sp, (const char *)p, n, err)) != AD_OK)
-			return st;
-	}
 	return AD_OK;
 }
 
@@ -871,27 +885,9 @@ static enum ad_status settle(struct ad_reader *r, struct ad_error *err)
 {
 	enum ad_status st;
 
-	while (!r->eof && !(r->sp.at_line_start && r->sp.csv.pstate == 0)) {
-		const unsigned char *nl;
-		size_t k;
-
-		if (r->nrest == 0) {
-			if ((st = ad_in_next(r->in, &r->rest, &r->nrest, err)) !=
-			    AD_OK)
-				return st;
-			r->sp.stable = ad_in_stable(r->in);
-			if (r->nrest == 0) {
-				r->eof = 1;
-				return splitter_finish(&r->sp, err);
-			}
-		}
-		nl = memchr(r->rest, '\n', r->nrest);
-		k = nl != NULL ? (size_t)(nl + 1 - r->rest) : r->nrest;
-		if ((st = feed(&r->sp, (const char *)r->rest, k, err)) != AD_OK)
+	while (!r->eof && !(r->sp.at_line_start && r->sp.csv.pstate == 0))
+		if ((st = feed_one_line(r, err)) != AD_OK)
 			return st;
-		r->rest += k;
-		r->nrest -= k;
-	}
 	return AD_OK;
 }
 
