@@ -23,8 +23,11 @@ struct ad_chunker {
 	size_t cn;              /* pending bytes */
 	const char *src_end;    /* end of the last piece taken, when mapped */
 	size_t src_len;         /* and its length */
-	size_t cut;             /* last boundary in the pending bytes, 0: none */
-	int inq;                /* inside quotes after the pending bytes */
+	size_t pos;             /* pending bytes scanned, up to a boundary */
+	int inq;                /* inside quotes at pos */
+	size_t cut;             /* the first boundary at size or after, 0: none
+	                           found yet */
+	size_t early;           /* the last boundary before size, 0: none */
 	int eof;
 };
 
@@ -55,32 +58,42 @@ static enum ad_status own_room(struct ad_chunker *c, size_t n,
 	return AD_OK;
 }
 
-/* Scans the pending bytes from offset from on for quotes and newlines. */
-static void scan(struct ad_chunker *c, size_t from)
+/* Scans the pending bytes from pos for the first boundary at size or
+ * after (the chunk's end), noting the last one before it. */
+static void scan(struct ad_chunker *c)
 {
-	const char *b = pending(c), *p = b + from, *end = b + c->cn;
+	const char *b = pending(c), *p = b + c->pos, *end = b + c->cn;
+	const char *min = b + c->size - 1;
 
-	while (p < end) {
+	while (p < end && c->cut == 0) {
 		const char *q = memchr(p, '"', (size_t)(end - p));
-		const char *stop = q != NULL ? q : end;
+		const char *stop = q != NULL ? q : end, *nl;
 
 		if (!c->inq) {
-			const char *nl = memrchr(p, '\n', (size_t)(stop - p));
-			if (nl != NULL)
+			if (p < min && (nl = memrchr(p, '\n', (size_t)((stop < min ?
+			    stop : min) - p))) != NULL)
+				c->early = (size_t)(nl + 1 - b);
+			if (stop > min && (nl = memchr(p > min ? p : min, '\n',
+			    (size_t)(stop - (p > min ? p : min)))) != NULL) {
 				c->cut = (size_t)(nl + 1 - b);
+				p = nl + 1;
+				break;
+			}
 		}
-		if (q == NULL)
+		if (q == NULL) {
+			p = end;
 			break;
+		}
 		c->inq = !c->inq;
 		p = q + 1;
 	}
+	c->pos = (size_t)(p - b);
 }
 
 /* Adds n bytes at p, mapped if stable, after the pending ones. */
 static enum ad_status append(struct ad_chunker *c, const char *p, size_t n,
     int stable, struct ad_error *err)
 {
-	size_t from = c->cn;
 	enum ad_status st;
 
 	c->src_end = stable ? p + n : NULL;
@@ -98,7 +111,7 @@ static enum ad_status append(struct ad_chunker *c, const char *p, size_t n,
 		memcpy(c->own + c->cn, p, n);
 		c->cn += n;
 	}
-	scan(c, from);
+	scan(c);
 	return AD_OK;
 }
 
@@ -138,8 +151,13 @@ static enum ad_status emit(struct ad_chunker *c, struct ad_chunk *ch, size_t k,
 	}
 	ch->n = k;
 	ch->last = last;
+	ch->early = 0;
 	c->cn = tail;
-	c->cut = 0;     /* the tail is after the last boundary */
+	/* the tail starts at a boundary, outside quotes: scan it afresh */
+	c->pos = 0;
+	c->inq = 0;
+	c->cut = c->early = 0;
+	scan(c);
 	return AD_OK;
 }
 
@@ -173,8 +191,15 @@ enum ad_status ad_chunker_next(struct ad_chunker *c, struct ad_chunk *ch,
 
 		if (c->eof)
 			return emit(c, ch, c->cn, 1, err);
-		if (c->cut > 0 && c->cn >= c->size)
+		if (c->cut > 0)
 			return emit(c, ch, c->cut, 0, err);
+		/* a pipe that has nothing more for now: hand out the records
+		 * it gave, rather than wait for a chunk's worth */
+		if (c->early > 0 && !ad_in_ready(c->in)) {
+			if ((st = emit(c, ch, c->early, 0, err)) == AD_OK)
+				ch->early = 1;
+			return st;
+		}
 		if ((st = ad_in_next(c->in, &p, &n, err)) != AD_OK)
 			return st;
 		if (n == 0)

@@ -24,6 +24,7 @@ struct ad_chunk {
 	const char *p;
 	size_t n;
 	int last;               /* the input ends with this chunk */
+	int early;              /* cut short: a pipe has nothing more yet */
 	char *buf;
 	size_t cap;
 };
@@ -37,7 +38,8 @@ enum ad_status ad_chunker_new(struct ad_chunker **c, struct ad_in *in,
     struct ad_error *err);
 
 /* Fills *ch with the next chunk; after the last (ch->last), chunks are
- * empty. */
+ * empty. A pipe that has nothing more for now ends a chunk early, at the
+ * last record it gave, so that rows are not held back waiting for more. */
 enum ad_status ad_chunker_next(struct ad_chunker *c, struct ad_chunk *ch,
     struct ad_error *err);
 

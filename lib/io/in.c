@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,6 +270,15 @@ static enum ad_status map_take(struct ad_in *in, size_t max,
 	in->consumed += n;
 	map_release(in);
 	return AD_OK;
+}
+
+int ad_in_ready(const struct ad_in *in)
+{
+	struct pollfd p = { .fd = in->fd, .events = POLLIN };
+
+	if (in->seekable || in->map != NULL || in->pos < in->len)
+		return 1;
+	return poll(&p, 1, 0) != 0;
 }
 
 void ad_in_hold_map(struct ad_in *in)

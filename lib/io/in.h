@@ -47,6 +47,10 @@ void ad_in_set_tap(struct ad_in *in, ad_in_tap_fn fn, void *ctx);
  * reader may then keep slices of them instead of copies. */
 int ad_in_stable(const struct ad_in *in);
 
+/* Whether ad_in_next would return at once: a file always, a pipe when its
+ * writer has written (or closed it). */
+int ad_in_ready(const struct ad_in *in);
+
 /* From now on, mapped pages behind the reading are kept until
  * ad_in_release_before gives them back: a reader that parses mapped bytes
  * some time after taking them (on other threads) spares reading them in

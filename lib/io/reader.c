@@ -26,6 +26,7 @@
 
 #include <csv.h>
 
+#include "ahead.h"
 #include "alloc.h"
 #include "binfmt.h"
 #include "chunk.h"
@@ -128,12 +129,20 @@ struct ad_reader {
 	unsigned threads;
 	size_t chunk_bytes;
 	int has_text;             /* blocks carry text: copy their arenas */
+	size_t bcap;              /* rows of a block */
+	int num_text;             /* blocks keep numbers' text */
 	struct ad_chunker *chunker; /* NULL until the chunks begin */
-	struct slot *slots;
+	struct slot *slots;       /* two sets of nslots with an ahead thread */
 	size_t nslots;
-	size_t ready, cur;        /* slots[cur..ready) are parsed, unread */
+	struct slot *set;         /* the set being handed out */
+	size_t set_ready[2];      /* parsed slots of each set */
+	size_t ready, cur;        /* set[cur..ready) are parsed, unread */
 	int chunks_done;          /* the last chunk has been handed out */
-	uint64_t next_line;       /* line where slots[cur] starts */
+	uint64_t next_line;       /* line where set[cur] starts */
+	size_t nsets;             /* 2 with an ahead thread, else 1 */
+	int use_ahead;            /* set before the ahead thread starts */
+	struct ad_ahead *ahead;   /* parses the next set meanwhile, or NULL */
+	int taken;                /* the set being handed out, or -1 */
 	/* binary */
 	uint64_t bin_total;
 	uint64_t bin_first;       /* offset of the first block */
@@ -723,12 +732,11 @@ static enum ad_status slot_block(const struct ad_reader *r, struct slot *s,
 		s->cap_blocks = cap;
 	}
 	if (s->blocks[s->nblocks] == NULL && (st = ad_block_new(
-	    &s->blocks[s->nblocks], r->schema->ncols, r->block->cap, err)) !=
-	    AD_OK)
+	    &s->blocks[s->nblocks], r->schema->ncols, r->bcap, err)) != AD_OK)
 		return st;
 	*b = s->blocks[s->nblocks++];
 	ad_block_clear(*b);
-	(*b)->num_text = r->block->num_text;
+	(*b)->num_text = r->num_text;
 	return AD_OK;
 }
 
@@ -826,10 +834,16 @@ static enum ad_status slot_parse(const struct ad_reader *r, struct slot *s,
 
 /* A pool job: parses slot i. Always succeeds: a failure waits in the slot
  * for its turn in input order. */
+struct batch {
+	const struct ad_reader *r;
+	struct slot *set;
+};
+
 static enum ad_status parse_job(void *ctx, size_t i, struct ad_error *err)
 {
-	const struct ad_reader *r = ctx;
-	struct slot *s = &r->slots[i];
+	const struct batch *bt = ctx;
+	const struct ad_reader *r = bt->r;
+	struct slot *s = &bt->set[i];
 
 	(void)err;
 	if (s->unread)
@@ -861,7 +875,9 @@ static void slot_reset(const struct ad_reader *r, struct slot *s)
 
 static void slots_free(struct ad_reader *r)
 {
-	for (size_t i = 0; i < r->nslots; i++) {
+	ad_ahead_stop(r->ahead);
+	r->ahead = NULL;
+	for (size_t i = 0; i < r->nslots * r->nsets; i++) {
 		struct slot *s = &r->slots[i];
 
 		splitter_free(&s->sp);
@@ -891,66 +907,114 @@ static enum ad_status settle(struct ad_reader *r, struct ad_error *err)
 	return AD_OK;
 }
 
-/* Sets up the chunks, once the reader's parser stands at a boundary. */
-static enum ad_status chunks_begin(struct ad_reader *r, struct ad_error *err)
+/* Cuts and parses the next batch of chunks into set, one job each, and
+ * returns how many; a failure waits in the slot where it happened. */
+static size_t next_batch(struct ad_reader *r, struct slot *set)
 {
-	size_t nc = r->schema->ncols;
-	enum ad_status st;
-
-	/* two chunks a thread keep every thread busy to the batch's end; a
-	 * pipe's memory is the batch's chunks, so it is bounded */
-	r->nslots = r->threads > 1 ? 2 * (size_t)r->threads : 1;
-	if (r->nslots > MAX_SLOTS)
-		r->nslots = MAX_SLOTS;
-	if ((r->slots = ad_calloc(r->nslots, sizeof *r->slots)) == NULL) {
-		r->nslots = 0;
-		return ad_error_nomem(err);
-	}
-	for (size_t i = 0; i < r->nslots; i++)
-		if ((r->slots[i].invalid = ad_calloc(nc + 1, sizeof(uint64_t))) ==
-		    NULL)
-			return ad_error_nomem(err);
-	r->next_line = r->sp.line;
-	r->chunks_done = r->eof;
-	ad_in_hold_map(r->in);
-	st = ad_chunker_new(&r->chunker, r->in, r->chunk_bytes,
-	    (const char *)r->rest, r->nrest, r->sp.stable, err);
-	r->rest = NULL;
-	r->nrest = 0;
-	return st;
-}
-
-/* Cuts and parses the next batch of chunks, one job each. */
-static enum ad_status next_batch(struct ad_reader *r, struct ad_error *err)
-{
+	struct batch bt = { r, set };
 	const char *end = NULL;
+	struct ad_error err;
 	size_t n = 0;
 	enum ad_status st;
 
-	r->cur = r->ready = 0;
 	while (n < r->nslots) {
-		struct slot *s = &r->slots[n++];
+		struct slot *s = &set[n++];
 
 		slot_reset(r, s);
-		if ((st = ad_chunker_next(r->chunker, &s->bytes, &s->err)) !=
-		    AD_OK) {
+		if (r->use_ahead)
+			ad_ahead_blocking(1);   /* a pipe's read may wait */
+		st = ad_chunker_next(r->chunker, &s->bytes, &s->err);
+		if (r->use_ahead)
+			ad_ahead_blocking(0);
+		if (st != AD_OK) {
 			s->unread = 1;
 			s->st = st;
 			s->bytes.last = 1;
 		} else if (s->bytes.p != s->bytes.buf) {
 			end = s->bytes.p + s->bytes.n;
 		}
-		if (s->bytes.last)
+		/* a pipe that waits for its writer: parse what came */
+		if (s->bytes.last || s->bytes.early)
 			break;
 	}
-	st = ad_pool_for(r->threads, n, parse_job, r, err);
-	if (st != AD_OK)
-		return st;
+	if ((st = ad_pool_for(r->threads, n, parse_job, &bt, &err)) != AD_OK) {
+		set[0].unread = 1;
+		set[0].st = st;
+		set[0].err = err;
+		set[0].bytes.last = 1;
+		return 1;
+	}
 	/* the mapped bytes are parsed: give their pages back */
 	if (end != NULL)
 		ad_in_release_before(r->in, (const unsigned char *)end);
-	r->ready = n;
-	return AD_OK;
+	return n;
+}
+
+/* The ahead thread's work: the next batch into set k. */
+static int fill_set(void *ctx, int k)
+{
+	struct ad_reader *r = ctx;
+	struct slot *set = r->slots + (size_t)k * r->nslots;
+	size_t n = next_batch(r, set);
+
+	r->set_ready[k] = n;
+	return set[n - 1].bytes.last;
+}
+
+/* Sets up the chunks, once the reader's parser stands at a boundary; with
+ * several threads, an ahead thread parses them while the caller uses the
+ * rows (without one, if none can start). */
+static enum ad_status chunks_begin(struct ad_reader *r, struct ad_error *err)
+{
+	size_t nc = r->schema->ncols;
+	enum ad_status st;
+	struct ad_error e;
+
+	/* two chunks a thread keep every thread busy to the batch's end; a
+	 * pipe's memory is the sets' chunks, so it is bounded */
+	r->nslots = r->threads > 1 ? 2 * (size_t)r->threads : 1;
+	if (r->nslots > MAX_SLOTS)
+		r->nslots = MAX_SLOTS;
+	r->nsets = r->threads > 1 ? 2 : 1;
+	if ((r->slots = ad_calloc(r->nslots * r->nsets, sizeof *r->slots)) ==
+	    NULL) {
+		r->nslots = 0;
+		return ad_error_nomem(err);
+	}
+	for (size_t i = 0; i < r->nslots * r->nsets; i++)
+		if ((r->slots[i].invalid = ad_calloc(nc + 1, sizeof(uint64_t))) ==
+		    NULL)
+			return ad_error_nomem(err);
+	r->next_line = r->sp.line;
+	r->chunks_done = r->eof;
+	r->taken = -1;
+	ad_in_hold_map(r->in);
+	st = ad_chunker_new(&r->chunker, r->in, r->chunk_bytes,
+	    (const char *)r->rest, r->nrest, r->sp.stable, err);
+	r->rest = NULL;
+	r->nrest = 0;
+	r->use_ahead = st == AD_OK && r->nsets == 2 && !r->chunks_done;
+	if (r->use_ahead && ad_ahead_start(&r->ahead, fill_set, r, &e) != AD_OK)
+		r->use_ahead = 0;
+	return st;
+}
+
+/* Makes the next parsed set the one handed out. */
+static void next_set(struct ad_reader *r)
+{
+	int k;
+
+	if (!r->use_ahead) {
+		r->set = r->slots;
+		r->ready = next_batch(r, r->set);
+	} else {
+		if (r->taken >= 0)
+			ad_ahead_give_back(r->ahead, r->taken);
+		k = r->taken = ad_ahead_take(r->ahead);
+		r->set = r->slots + (size_t)(k < 0 ? 0 : k) * r->nslots;
+		r->ready = k < 0 ? 0 : r->set_ready[k];
+	}
+	r->cur = 0;
 }
 
 /* Whether column c of b's rows has text: a text column, or any with
@@ -1022,10 +1086,11 @@ static enum ad_status chunks_next(struct ad_reader *r, struct ad_error *err)
 		if (r->cur == r->ready) {
 			if (r->chunks_done)
 				break;
-			if ((st = next_batch(r, err)) != AD_OK)
-				return st;
+			next_set(r);
+			if (r->ready == 0)
+				break;
 		}
-		s = &r->slots[r->cur];
+		s = &r->set[r->cur];
 		upto = s->out_rej < s->rej.nrows ? s->rej_pos[s->out_rej] :
 		    s->nrows;
 		if (s->out_row == upto && s->out_rej < s->rej.nrows) {
@@ -1405,6 +1470,8 @@ enum ad_status ad_reader_set_types(struct ad_reader *r,
 	    ad_block_rows(r->schema->ncols), err)) != AD_OK)
 		return st;
 	r->block->num_text = r->format == AD_FORMAT_CSV && r->opts.number_text;
+	r->num_text = r->block->num_text;
+	r->bcap = r->block->cap;
 	r->has_text = r->block->num_text;
 	for (size_t c = 0; c < r->schema->ncols; c++)
 		if (r->schema->cols[c].type == AD_TEXT)

@@ -119,7 +119,9 @@ uint64_t ad_reader_rows(const struct ad_reader *r);
 /* Rows rejected so far (wrong field count). */
 uint64_t ad_reader_rejected(const struct ad_reader *r);
 
-/* Per column, cells so far that did not parse as numbers (now missing). */
+/* Per column, cells so far that did not parse as numbers (now missing);
+ * after ad_reader_next failed, only a count so far, not up to the row
+ * that failed. */
 const uint64_t *ad_reader_invalid(const struct ad_reader *r);
 
 /* Closes the input and frees r; NULL is a no-op. */

@@ -24,7 +24,8 @@
  *    on 3 threads, and read with opts.no_fast_path on one thread in one
  *    chunk, give, block by block, the same schema, rows, cells (bit for
  *    bit), line numbers, rejected rows and invalid counts, or the same
- *    error (code, line, column, message);
+ *    error (code, line, column, message; the invalid counts then may
+ *    differ);
  *  - a successful read written with ad_writer as a binary stream reads back
  *    equal: same schema, numbers bit for bit, text bytes, missing cells.
  */
@@ -249,8 +250,9 @@ static int read_both(struct side *a, struct side *b, struct ad_writer *w)
 		    a->reject_hash == b->reject_hash);
 		CHECK(ad_reader_rejected(a->r) == ad_reader_rejected(b->r));
 		CHECK(ad_reader_rejected(a->r) == a->rejects);
-		CHECK(memcmp(ad_reader_invalid(a->r), ad_reader_invalid(b->r),
-		    sc->ncols * sizeof(uint64_t)) == 0);
+		/* after a failure the counts are not defined */
+		CHECK(a->st != AD_OK || memcmp(ad_reader_invalid(a->r),
+		    ad_reader_invalid(b->r), sc->ncols * sizeof(uint64_t)) == 0);
 		if (a->st != AD_OK) {
 			same_error(&a->err, &b->err);
 			return 0;
