@@ -62,21 +62,24 @@ static enum ad_status own_room(struct ad_chunker *c, size_t n,
  * after (the chunk's end), noting the last one before it. */
 static void scan(struct ad_chunker *c)
 {
-	const char *b = pending(c), *p = b + c->pos, *end = b + c->cn;
-	const char *min = b + c->size - 1;
+	const char *b = pending(c);
+	size_t p = c->pos, end = c->cn, min = c->size - 1;
 
-	while (p < end && c->cut == 0) {
-		const char *q = memchr(p, '"', (size_t)(end - p));
-		const char *stop = q != NULL ? q : end, *nl;
+	if (c->cut != 0)
+		return;
+	while (p < end) {
+		const char *q = memchr(b + p, '"', end - p), *nl;
+		size_t stop = q != NULL ? (size_t)(q - b) : end;
 
 		if (!c->inq) {
-			if (p < min && (nl = memrchr(p, '\n', (size_t)((stop < min ?
-			    stop : min) - p))) != NULL)
+			size_t lo = p > min ? p : min;
+			if (p < min && (nl = memrchr(b + p, '\n',
+			    (stop < min ? stop : min) - p)) != NULL)
 				c->early = (size_t)(nl + 1 - b);
-			if (stop > min && (nl = memchr(p > min ? p : min, '\n',
-			    (size_t)(stop - (p > min ? p : min)))) != NULL) {
+			if (stop > lo && (nl = memchr(b + lo, '\n', stop - lo)) !=
+			    NULL) {
 				c->cut = (size_t)(nl + 1 - b);
-				p = nl + 1;
+				p = c->cut;
 				break;
 			}
 		}
@@ -85,9 +88,9 @@ static void scan(struct ad_chunker *c)
 			break;
 		}
 		c->inq = !c->inq;
-		p = q + 1;
+		p = stop + 1;
 	}
-	c->pos = (size_t)(p - b);
+	c->pos = p;
 }
 
 /* Adds n bytes at p, mapped if stable, after the pending ones. */
