@@ -241,9 +241,13 @@ static void raw_compact(struct raw *w)
 		return;
 	f0 = w->head < w->nrows ? w->rows[w->head].first : w->row_first;
 	b0 = w->head < w->nrows ? w->rows[w->head].byte0 : w->row_byte0;
-	memmove(w->bytes, w->bytes + b0, w->nbytes - b0);
+	/* a chunk's fast-path records copy no bytes: bytes may be NULL */
+	if (w->bytes != NULL)
+		memmove(w->bytes, w->bytes + b0, w->nbytes - b0);
 	w->nbytes -= b0;
-	memmove(w->fields, w->fields + f0, (w->nfields - f0) * sizeof *w->fields);
+	if (w->fields != NULL)
+		memmove(w->fields, w->fields + f0,
+		    (w->nfields - f0) * sizeof *w->fields);
 	w->nfields -= f0;
 	memmove(w->rows, w->rows + w->head,
 	    (w->nrows - w->head) * sizeof *w->rows);
