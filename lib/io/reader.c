@@ -703,10 +703,11 @@ static enum ad_status convert_row(const struct ad_reader *r,
 
 /* ---- chunks ---- */
 
-/* Default bytes of a chunk: enough that a job outweighs its start. */
-#define CHUNK_BYTES ((size_t)1 << 20)
+/* Default bytes of a chunk: enough that a job outweighs its start, few
+ * enough that the rows of the chunks in hand stay a few MiB. */
+#define CHUNK_BYTES ((size_t)256 << 10)
 
-/* Chunks parsed at once, at most. */
+/* Chunks parsed at once, at most (a set). */
 #define MAX_SLOTS 16
 
 /* Bytes fed to a chunk's parser at a time, so that its records are
@@ -974,9 +975,9 @@ static enum ad_status chunks_begin(struct ad_reader *r, struct ad_error *err)
 	enum ad_status st;
 	struct ad_error e;
 
-	/* two chunks a thread keep every thread busy to the batch's end; a
-	 * pipe's memory is the sets' chunks, so it is bounded */
-	r->nslots = r->threads > 1 ? 2 * (size_t)r->threads : 1;
+	/* a chunk a thread, while the caller uses the other set's rows; a
+	 * pipe's memory is the sets' chunks and their rows, so it is bounded */
+	r->nslots = r->threads;
 	if (r->nslots > MAX_SLOTS)
 		r->nslots = MAX_SLOTS;
 	r->nsets = r->threads > 1 ? 2 : 1;

@@ -54,7 +54,7 @@ struct ad_reader_opts {
 	unsigned threads;        /* CSV after the first rows: chunks parsed at
 	                            once; 0 or 1: one at a time */
 	size_t chunk_bytes;      /* tests only: bytes of a chunk; 0: the
-	                            environment's ADKIT_CHUNK_BYTES, else 1 MiB */
+	                            environment's ADKIT_CHUNK_BYTES, else 256 KiB */
 };
 
 struct ad_reader;
