@@ -89,8 +89,7 @@ static const struct ad_opt opts[] = {
 	{ "window", 0, "N", AD_OPT_U64, A(o.window), .umin = 1,
 	    .umax = UINT64_MAX, .kfp = AD_KFP_INTEGER,
 	    .help = "compare each run of N input rows on its own" },
-	AD_OPT_THREADS_ROW(struct args, o.threads,
-	    "threads sorting and comparing columns"),
+	AD_CLI_OPT_THREADS,
 	{ "exit-zero", 0, NULL, AD_OPT_FLAG, A(exit_zero), .kfp = AD_KFP_FIXED,
 	    .help = "exit 0 when drift is found too (what a pipeline step needs; "
 	    "--verdict tells)" },
@@ -194,6 +193,7 @@ int main(int argc, char **argv)
 	if (operands(&a, first, argc, argv, &err) != AD_OK)
 		goto fail;
 	a.o.in = a.c.in;
+	a.o.threads = a.c.in.threads;
 	a.o.output = a.c.output;
 	if (ad_drift_run(&a.o, &res, &err) != AD_OK)
 		goto fail;

@@ -99,6 +99,7 @@ static const struct ad_opt opts[] = {
 	    "report to FILE, complete or not at all (default: stdout)"),
 	AD_CLI_OPT_DELIMITER,
 	AD_CLI_OPT_NO_HEADERS,
+	AD_CLI_OPT_THREADS,
 	{ "format", 'F', "FMT", AD_OPT_CHOICE, A(o.format),
 	    .words = (const char *const[]){ "json", "text", "csv", NULL },
 	    .kfp = AD_KFP_STRING,

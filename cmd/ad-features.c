@@ -92,6 +92,7 @@ static const struct ad_opt opts[] = {
 	AD_CLI_OPT_OUTPUT_ROWS,
 	AD_CLI_OPT_DELIMITER,
 	AD_CLI_OPT_NO_HEADERS,
+	AD_CLI_OPT_THREADS,
 	AD_CLI_OPT_FORMAT_ROWS,
 	AD_CLI_OPT_QUIET("no notes on stderr"),
 };

@@ -45,7 +45,7 @@ static const struct ad_opt opts[] = {
 	{ "explain", 0, "K", AD_OPT_SIZE, A(o.explain), .umax = 1048576,
 	    .kfp = AD_KFP_INTEGER, .help = "add columns explain_1..explain_K "
 	    "naming the K features that isolate each row fastest" },
-	AD_OPT_THREADS_ROW(struct args, o.threads, "threads scoring"),
+	AD_CLI_OPT_THREADS,
 	AD_CLI_OPT_REJECTS,
 	{ "inspect", 0, NULL, AD_OPT_FLAG, A(o.inspect), .kfp = AD_KFP_NONE,
 	    .help = "print the model's metadata as JSON and exit" },
@@ -154,6 +154,7 @@ int main(int argc, char **argv)
 	if (ad_cli_one_input(argc, argv, first, &a.c.in.path, &err) != AD_OK)
 		goto fail;
 	a.o.in = a.c.in;
+	a.o.threads = a.c.in.threads;
 	a.o.output = a.c.output;
 	a.o.format = a.c.format;
 	a.o.format_set = a.c.format_set;

@@ -44,7 +44,7 @@ static const struct ad_opt opts[] = {
 	{ "listen", 0, "ADDR:PORT", AD_OPT_STRING, A(listen),
 	    .def = "127.0.0.1:8080", .kfp = AD_KFP_STRING, .help = "listen "
 	    "there; port 0 picks a free one (printed on stdout)" },
-	AD_OPT_THREADS_ROW(struct args, threads, "threads answering requests"),
+	AD_OPT_THREADS_ROW(AD_OPT_AT(struct args, threads)),
 	{ "max-body", 0, "BYTES", AD_OPT_U64, A(max_body), .umin = 1,
 	    .umax = UINT64_MAX / 2, .def = "67108864", .kfp = AD_KFP_INTEGER,
 	    .help = "answer larger request bodies with 413" },

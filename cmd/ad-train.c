@@ -113,7 +113,7 @@ static const struct ad_opt train_opts[] = {
 	{ AD_OPT_SEED(struct args, o.seed, "seed of the random choices "
 	    "(detectors that draw nothing use it only to sample more than "
 	    "--max-train-rows rows)") },
-	AD_OPT_THREADS_ROW(struct args, o.threads, "worker threads"),
+	AD_CLI_OPT_THREADS,
 	{ "max-train-rows", 0, "N", AD_OPT_U64, A(o.max_train_rows), .umin = 2,
 	    .umax = INT32_MAX, .def = "20000", .tags = ROWS,
 	    .kfp = AD_KFP_INTEGER, .help = "train on a uniform sample of N rows "
@@ -541,6 +541,7 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	a.o.in = a.c.in;
+	a.o.threads = a.c.in.threads;
 	a.o.output = a.c.output;
 	a.o.rejects_path = a.c.rejects;
 	if ((a.o.output == NULL || strcmp(a.o.output, "-") == 0) &&

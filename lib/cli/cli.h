@@ -110,6 +110,8 @@ struct ad_cli_common {
 	.words = (const char *const[]){ "csv", "bin", NULL }, \
 	.kfp = AD_KFP_STRING, \
 	.help = "output csv or bin (default: the input's format)" }
+/* --threads: the reader's, which the command uses for its own work too. */
+#define AD_CLI_OPT_THREADS AD_OPT_THREADS_ROW(AD_CLI_COMMON(in.threads))
 #define AD_CLI_OPT_REJECTS { "rejects", 0, "FILE", AD_OPT_STRING, \
 	AD_CLI_COMMON(rejects), .kfp = AD_KFP_OUT_DATASET, \
 	.help = "write rows with the wrong field count here" }

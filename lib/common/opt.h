@@ -135,12 +135,13 @@ struct ad_opt {
 	AD_OPT_AT(type, field), .umax = UINT64_MAX, \
 	.def = AD_OPT_STR(AD_SEED_DEFAULT), .kfp = AD_KFP_INTEGER, .help = (text)
 
-/* The --threads row of every command that has one: an unsigned field of
- * type, by default all cores; text says what the threads do. */
-#define AD_OPT_THREADS_ROW(type, field, text) { "threads", 0, "N", \
-	AD_OPT_CUSTOM, AD_OPT_AT(type, field), .hook = ad_opt_threads, \
-	.umin = 1, .umax = AD_THREADS_MAX, .kfp = AD_KFP_INTEGER, \
-	.help = text " (default: all cores)" }
+/* The --threads row, the same in every command: the arguments place its
+ * unsigned destination (AD_OPT_AT, and a scope); by default all cores. */
+#define AD_OPT_THREADS_ROW(...) { "threads", 0, "N", AD_OPT_CUSTOM, \
+	__VA_ARGS__, .hook = ad_opt_threads, .umin = 1, \
+	.umax = AD_THREADS_MAX, .kfp = AD_KFP_INTEGER, \
+	.help = "threads that parse the input and do the command's work; " \
+	"the output does not depend on it (default: all cores)" }
 
 /* Sets the default of each row of rows[0..n) in scope into opts (already
  * zeroed): def parsed as if given, or a CUSTOM row's hook with NULL. */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@ struct ad_in {
 	size_t map_checked;   /* bytes from map seen to be still in the file */
 	size_t map_dropped;   /* bytes from map_base given back (madvise) */
 	int handed_map;       /* the last ad_in_next handed out mapped bytes */
+	int hold_map;         /* mapped pages are given back only on request
+	                         (ad_in_release_before), not as reading goes on */
 	ad_in_tap_fn tap;     /* sees every byte read, or NULL */
 	void *tap_ctx;
 };
@@ -220,24 +223,32 @@ static enum ad_status map_check(struct ad_in *in, size_t end,
 	return shrank(in, sb.st_size, err);
 }
 
+/* Gives back the whole mapped pages below offset upto of the mapping. */
+static void drop_below(struct ad_in *in, size_t upto)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (page == 0 || page == (size_t)-1)
+		return;
+	upto = upto / page * page;
+	if (upto > in->map_dropped) {
+		(void)madvise(in->map_base + in->map_dropped,
+		    upto - in->map_dropped, MADV_DONTNEED);
+		in->map_dropped = upto;
+	}
+}
+
 /* Drops from the process the mapped pages more than two pieces behind
  * pos, so resident memory stays flat on a large file. The mapping is
  * private and never written: a page touched again (a slice kept long, a
  * seek back) is only read in again from the page cache. */
 static void map_release(struct ad_in *in)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t behind = (size_t)(in->map - in->map_base) + in->pos;
-	size_t upto;
 
-	if (behind < 3 * (size_t)MAP_CHUNK || page == 0 || page == (size_t)-1)
+	if (in->hold_map || behind < 3 * (size_t)MAP_CHUNK)
 		return;
-	upto = (behind - 2 * (size_t)MAP_CHUNK) / page * page;
-	if (upto > in->map_dropped) {
-		(void)madvise(in->map_base + in->map_dropped,
-		    upto - in->map_dropped, MADV_DONTNEED);
-		in->map_dropped = upto;
-	}
+	drop_below(in, behind - 2 * (size_t)MAP_CHUNK);
 }
 
 /* Hands out up to max bytes of a mapped file, through the tap. */
@@ -259,6 +270,28 @@ static enum ad_status map_take(struct ad_in *in, size_t max,
 	in->consumed += n;
 	map_release(in);
 	return AD_OK;
+}
+
+int ad_in_ready(const struct ad_in *in)
+{
+	struct pollfd p = { .fd = in->fd, .events = POLLIN };
+
+	if (in->seekable || in->map != NULL || in->pos < in->len)
+		return 1;
+	return poll(&p, 1, 0) != 0;
+}
+
+void ad_in_hold_map(struct ad_in *in)
+{
+	in->hold_map = 1;
+}
+
+void ad_in_release_before(struct ad_in *in, const unsigned char *p)
+{
+	if (in->map_base == NULL || p < in->map_base ||
+	    p > in->map_base + in->map_size)
+		return;
+	drop_below(in, (size_t)(p - in->map_base));
 }
 
 int ad_in_stable(const struct ad_in *in)

@@ -47,6 +47,21 @@ void ad_in_set_tap(struct ad_in *in, ad_in_tap_fn fn, void *ctx);
  * reader may then keep slices of them instead of copies. */
 int ad_in_stable(const struct ad_in *in);
 
+/* Whether ad_in_next would return at once: a file always, a pipe when its
+ * writer has written (or closed it). */
+int ad_in_ready(const struct ad_in *in);
+
+/* From now on, mapped pages behind the reading are kept until
+ * ad_in_release_before gives them back: a reader that parses mapped bytes
+ * some time after taking them (on other threads) spares reading them in
+ * twice. */
+void ad_in_hold_map(struct ad_in *in);
+
+/* Gives back the whole mapped pages below p, bytes handed out earlier and
+ * no longer needed (they read in again from the page cache if touched);
+ * a no-op for bytes not mapped. */
+void ad_in_release_before(struct ad_in *in, const unsigned char *p);
+
 /* Bytes consumed so far. */
 uint64_t ad_in_offset(const struct ad_in *in);
 

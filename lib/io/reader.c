@@ -8,18 +8,33 @@
  * block plus one input buffer, whatever the input's length. A quote-free
  * line's fields are slices of the line: of the input itself when it stays
  * valid (a mapped file), else of one copy of the line.
+ *
+ * The header and the rows that settle the types are read that way, on the
+ * calling thread. The rest is cut into chunks at record boundaries
+ * (chunk.h) and a batch of chunks is parsed at once, one chunk per job on
+ * the thread pool, each with a parser of its own: its good rows land in
+ * blocks of its own, its rejected records are kept aside with their place,
+ * and its first failure ends it. The calling thread then hands the rows
+ * out in input order, calling the reject callback and reporting a failure
+ * when their turn comes, so rows, line numbers, rejects, counts and the
+ * first error are the same whatever the thread count.
  */
+#define _GNU_SOURCE
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <csv.h>
 
+#include "ahead.h"
 #include "alloc.h"
 #include "binfmt.h"
-#include "lineage.h"
+#include "chunk.h"
 #include "counter.h"
 #include "in.h"
+#include "lineage.h"
 #include "num.h"
+#include "pool.h"
 #include "reader.h"
 
 const char *const ad_reader_default_na[] = {
@@ -62,6 +77,44 @@ struct raw {
 	size_t row_byte0;         /* where its bytes start in raw.bytes */
 };
 
+/* A CSV parser's state: libcsv, the fast path, the line count, and the
+ * records it produced. The reader has one; so does each chunk. */
+struct splitter {
+	struct csv_parser csv;
+	int csv_ready;
+	int stable;               /* the bytes being fed stay valid until the
+	                             records are converted */
+	struct raw raw;
+	uint64_t line;            /* line being fed, 1-based */
+	uint64_t rec_line;        /* line where the current record started */
+	int at_line_start;
+	struct ad_error cb_err;   /* an error raised inside a libcsv callback */
+	int cb_failed;
+	const char *name;         /* for messages */
+	char delim;
+	int no_fast_path;
+};
+
+/* One chunk of the input and what parsing it gave; lines count from 1 at
+ * the chunk's start until the reader hands its rows out. */
+struct slot {
+	struct ad_chunk bytes;
+	int unread;               /* no bytes: a failure to read (st, err) */
+	struct splitter sp;
+	struct ad_block **blocks; /* the good rows, ad_block_rows a block */
+	size_t nblocks, cap_blocks;
+	size_t nrows;             /* good rows */
+	struct raw rej;           /* rejected records, copied */
+	size_t *rej_pos;          /* per rejected record: good rows before it */
+	size_t cap_rej_pos;
+	uint64_t *invalid;        /* per column */
+	struct examples *bad;     /* per column: its first invalid cells */
+	uint64_t lines;           /* newlines in the chunk */
+	enum ad_status st;        /* a failure after every row and reject */
+	struct ad_error err;
+	size_t out_row, out_rej;  /* handed out so far */
+};
+
 struct ad_reader {
 	struct ad_in *in;
 	enum ad_format format;
@@ -78,20 +131,31 @@ struct ad_reader {
 	size_t n_na;
 	int na_has_number;        /* some missing token reads as a number */
 	/* CSV */
-	struct csv_parser csv;
-	int csv_ready;
-	int stable;               /* the bytes being fed stay valid until the
-	                             input is closed */
-	struct raw raw;
-	uint64_t line;            /* line being fed, 1-based */
-	uint64_t rec_line;        /* line where the current record started */
-	int at_line_start;
+	struct splitter sp;       /* the header and the first rows */
+	const unsigned char *rest; /* the unparsed bytes of the last piece */
+	size_t nrest;
 	int eof;
 	int bom_checked;
 	enum ad_status split_st;  /* a failure to read or split, waiting for */
 	struct ad_error split_err; /* the records before it (fill_pending) */
-	struct ad_error cb_err;   /* an error raised inside a libcsv callback */
-	int cb_failed;
+	/* CSV, in chunks */
+	unsigned threads;
+	size_t chunk_bytes;
+	int has_text;             /* blocks carry text: copy their arenas */
+	size_t bcap;              /* rows of a block */
+	int num_text;             /* blocks keep numbers' text */
+	struct ad_chunker *chunker; /* NULL until the chunks begin */
+	struct slot *slots;       /* two sets of nslots with an ahead thread */
+	size_t nslots;
+	struct slot *set;         /* the set being handed out */
+	size_t set_ready[2];      /* parsed slots of each set */
+	size_t ready, cur;        /* set[cur..ready) are parsed, unread */
+	int chunks_done;          /* the last chunk has been handed out */
+	uint64_t next_line;       /* line where set[cur] starts */
+	size_t nsets;             /* 2 with an ahead thread, else 1 */
+	int use_ahead;            /* set before the ahead thread starts */
+	struct ad_ahead *ahead;   /* parses the next set meanwhile, or NULL */
+	int taken;                /* the set being handed out, or -1 */
 	/* binary */
 	uint64_t bin_total;
 	uint64_t bin_first;       /* offset of the first block */
@@ -193,9 +257,13 @@ static void raw_compact(struct raw *w)
 		return;
 	f0 = w->head < w->nrows ? w->rows[w->head].first : w->row_first;
 	b0 = w->head < w->nrows ? w->rows[w->head].byte0 : w->row_byte0;
-	memmove(w->bytes, w->bytes + b0, w->nbytes - b0);
+	/* a chunk's fast-path records copy no bytes: bytes may be NULL */
+	if (w->bytes != NULL)
+		memmove(w->bytes, w->bytes + b0, w->nbytes - b0);
 	w->nbytes -= b0;
-	memmove(w->fields, w->fields + f0, (w->nfields - f0) * sizeof *w->fields);
+	if (w->fields != NULL)
+		memmove(w->fields, w->fields + f0,
+		    (w->nfields - f0) * sizeof *w->fields);
 	w->nfields -= f0;
 	memmove(w->rows, w->rows + w->head,
 	    (w->nrows - w->head) * sizeof *w->rows);
@@ -224,57 +292,104 @@ static int no_space(unsigned char c)
 	return 0;
 }
 
-static void cb_oom(struct ad_reader *r)
+static void cb_oom(struct splitter *sp)
 {
-	if (!r->cb_failed)
-		ad_error_nomem(&r->cb_err);
-	r->cb_failed = 1;
+	if (!sp->cb_failed)
+		ad_error_nomem(&sp->cb_err);
+	sp->cb_failed = 1;
 }
 
 static void on_field(void *s, size_t len, void *ctx)
 {
-	struct ad_reader *r = ctx;
+	struct splitter *sp = ctx;
 
-	if (raw_add_field(&r->raw, s ? s : "", len) != 0)
-		cb_oom(r);
+	if (raw_add_field(&sp->raw, s ? s : "", len) != 0)
+		cb_oom(sp);
 }
 
 static void on_row(int term, void *ctx)
 {
-	struct ad_reader *r = ctx;
+	struct splitter *sp = ctx;
 
 	(void)term;
-	if (raw_end_row(&r->raw, r->rec_line, NULL) != 0)
-		cb_oom(r);
+	if (raw_end_row(&sp->raw, sp->rec_line, NULL) != 0)
+		cb_oom(sp);
+}
+
+/* Sets up a parser that starts at line 1 of a record boundary. */
+static enum ad_status splitter_init(struct splitter *sp, const char *name,
+    char delim, int no_fast_path, struct ad_error *err)
+{
+	if (csv_init(&sp->csv, CSV_STRICT | CSV_STRICT_FINI) != 0)
+		return ad_error_nomem(err);
+	sp->csv_ready = 1;
+	csv_set_delim(&sp->csv, (unsigned char)delim);
+	csv_set_space_func(&sp->csv, no_space);
+	csv_set_realloc_func(&sp->csv, ad_realloc);
+	/* libcsv grows its field buffer by this much at a time; its default
+	 * of 128 bytes makes a long field quadratic. */
+	csv_set_blk_size(&sp->csv, 1 << 20);
+	csv_set_free_func(&sp->csv, ad_free);
+	sp->name = name;
+	sp->delim = delim;
+	sp->no_fast_path = no_fast_path;
+	sp->line = 1;
+	sp->at_line_start = 1;
+	sp->cb_failed = 0;
+	return AD_OK;
+}
+
+static void splitter_free(struct splitter *sp)
+{
+	if (sp->csv_ready)
+		csv_free(&sp->csv);
+	sp->csv_ready = 0;
+	raw_free(&sp->raw);
+}
+
+/* Empties the record queue, keeping its memory. */
+static void raw_reset(struct raw *w)
+{
+	w->nbytes = w->nfields = w->nrows = w->head = 0;
+	w->row_first = w->row_byte0 = 0;
 }
 
 /* Reports a libcsv failure at line (the current one, or where the record
- * began when the input ended inside it). */
-static enum ad_status csv_failure(struct ad_reader *r, uint64_t line,
-    struct ad_error *err)
+ * began when the input ended inside it, at_eof). */
+static enum ad_status csv_failure(struct splitter *sp, uint64_t line,
+    int at_eof, struct ad_error *err)
 {
-	int e = csv_error(&r->csv);
+	int e = csv_error(&sp->csv);
 
-	if (r->cb_failed) {
-		*err = r->cb_err;
+	if (sp->cb_failed) {
+		*err = sp->cb_err;
 		return err->code;
 	}
 	if (e == CSV_ENOMEM || e == CSV_ETOOBIG)
 		return ad_error_nomem(err);
-	return ad_error_at(err, AD_EDATA, r->name, line,
-	    r->raw.nfields - r->raw.row_first + 1, r->eof ?
+	return ad_error_at(err, AD_EDATA, sp->name, line,
+	    sp->raw.nfields - sp->raw.row_first + 1, at_eof ?
 	    "quoted field not closed before the end of the input" :
 	    "malformed quoted field (a quote must open a field and be "
 	    "doubled inside it)");
 }
 
+/* Ends the input: the last record, if it had no newline. */
+static enum ad_status splitter_finish(struct splitter *sp,
+    struct ad_error *err)
+{
+	if (csv_fini(&sp->csv, on_field, on_row, sp) != 0 || sp->cb_failed)
+		return csv_failure(sp, sp->rec_line, 1, err);
+	return AD_OK;
+}
+
 /* Splits a complete, quote-free line the way libcsv would, its fields
  * slices of the line: in the input when it stays valid, else in one copy. */
-static int fast_line(struct ad_reader *r, const char *s, size_t len)
+static int fast_line(struct splitter *sp, const char *s, size_t len)
 {
-	struct raw *w = &r->raw;
+	struct raw *w = &sp->raw;
 	const char *end = s + len, *p;
-	char delim = r->opts.delim;
+	char delim = sp->delim;
 	size_t copy;
 
 	if (end > s && end[-1] == '\n')
@@ -283,7 +398,7 @@ static int fast_line(struct ad_reader *r, const char *s, size_t len)
 		end--;
 	if (end == s)
 		return 0;               /* blank lines are no records */
-	if (!r->stable && raw_add_bytes(w, s, (size_t)(end - s), &copy) != 0)
+	if (!sp->stable && raw_add_bytes(w, s, (size_t)(end - s), &copy) != 0)
 		return -1;
 	for (p = s;;) {
 		const char *d = memchr(p, delim, (size_t)(end - p));
@@ -296,74 +411,116 @@ static int fast_line(struct ad_reader *r, const char *s, size_t len)
 			break;
 		p = d + 1;
 	}
-	return raw_end_row(w, r->line, r->stable ? s : NULL);
+	return raw_end_row(w, sp->line, sp->stable ? s : NULL);
 }
 
 /* Can this line bypass libcsv? Only a whole line, outside any record, with
  * no quote and no carriage return before its end. */
-static int fast_ok(const struct ad_reader *r, const char *s, size_t len)
+static int fast_ok(const struct splitter *sp, const char *s, size_t len)
 {
 	const char *cr;
 
-	if (r->opts.no_fast_path || r->csv.pstate != 0 ||
+	if (sp->no_fast_path || sp->csv.pstate != 0 ||
 	    memchr(s, '"', len) != NULL)
 		return 0;
 	cr = memchr(s, '\r', len);
 	return cr == NULL || cr == s + len - 2;
 }
 
-/* Reports the NUL byte at z, inside the chunk s: CSV is text, and a NUL
- * would cut a field short wherever it is used as a C string. The column
- * counts delimiters, so it is approximate inside quoted fields. */
-static enum ad_status nul_byte(const struct ad_reader *r, const char *s,
+/* Reports the NUL byte at z, on the line that s starts: CSV is text, and a
+ * NUL would cut a field short wherever it is used as a C string. The
+ * column counts delimiters, so it is approximate inside quoted fields. */
+static enum ad_status nul_byte(const struct splitter *sp, const char *s,
     const char *z, struct ad_error *err)
 {
-	uint64_t line = r->line;
-	size_t col = r->raw.nfields - r->raw.row_first + 1;
+	size_t col = sp->raw.nfields - sp->raw.row_first + 1;
 
-	for (const char *p = s; p < z; p++) {
-		if (*p == '\n') {
-			line++;
-			col = 1;
-		} else if (*p == r->opts.delim) {
+	for (const char *p = s; p < z; p++)
+		if (*p == sp->delim)
 			col++;
-		}
-	}
-	return ad_error_at(err, AD_EDATA, r->name, line, col,
+	return ad_error_at(err, AD_EDATA, sp->name, sp->line, col,
 	    "NUL byte in the input (binary data is not CSV text)");
 }
 
-/* Feeds one chunk of input, line by line. */
-static enum ad_status feed(struct ad_reader *r, const char *s, size_t len,
-    struct ad_error *err)
+/* Feeds len bytes at s that hold no NUL, line by line. */
+static enum ad_status feed_lines(struct splitter *sp, const char *s,
+    size_t len, struct ad_error *err)
 {
-	const char *z = memchr(s, '\0', len);
-
-	if (z != NULL)
-		return nul_byte(r, s, z, err);
 	while (len > 0) {
 		const char *nl = memchr(s, '\n', len);
 		size_t n = nl ? (size_t)(nl - s) + 1 : len;
 
-		if (r->at_line_start) {
-			if (r->csv.pstate == 0)
-				r->rec_line = r->line;
-			r->at_line_start = 0;
+		if (sp->at_line_start) {
+			if (sp->csv.pstate == 0)
+				sp->rec_line = sp->line;
+			sp->at_line_start = 0;
 		}
-		if (nl != NULL && fast_ok(r, s, n)) {
-			if (fast_line(r, s, n) != 0)
+		if (nl != NULL && fast_ok(sp, s, n)) {
+			if (fast_line(sp, s, n) != 0)
 				return ad_error_nomem(err);
-		} else if (csv_parse(&r->csv, s, n, on_field, on_row, r) != n ||
-		    r->cb_failed) {
-			return csv_failure(r, r->line, err);
+		} else if (csv_parse(&sp->csv, s, n, on_field, on_row, sp) != n ||
+		    sp->cb_failed) {
+			return csv_failure(sp, sp->line, 0, err);
 		}
 		if (nl != NULL) {
-			r->line++;
-			r->at_line_start = 1;
+			sp->line++;
+			sp->at_line_start = 1;
 		}
 		s += n;
 		len -= n;
 	}
+	return AD_OK;
+}
+
+/* Feeds one piece of input; a NUL byte fails once the lines before its
+ * line are fed, so an earlier error comes first. */
+static enum ad_status feed(struct splitter *sp, const char *s, size_t len,
+    struct ad_error *err)
+{
+	const char *z = memchr(s, '\0', len), *nl;
+	enum ad_status st;
+
+	if (z == NULL)
+		return feed_lines(sp, s, len, err);
+	nl = memrchr(s, '\n', (size_t)(z - s));
+	if (nl != NULL && (st = feed_lines(sp, s, (size_t)(nl + 1 - s), err)) !=
+	    AD_OK)
+		return st;
+	return nul_byte(sp, nl != NULL ? nl + 1 : s, z, err);
+}
+
+/* Feeds the reader's own parser the next line of input (reading a piece
+ * when none is left), so that what follows is left unparsed in r->rest
+ * for the chunks: a failure after the rows needed then waits its turn. */
+static enum ad_status feed_one_line(struct ad_reader *r, struct ad_error *err)
+{
+	const unsigned char *nl;
+	size_t k;
+	enum ad_status st;
+
+	if (r->nrest == 0) {
+		raw_compact(&r->sp.raw);
+		if ((st = ad_in_next(r->in, &r->rest, &r->nrest, err)) != AD_OK)
+			return st;
+		r->sp.stable = ad_in_stable(r->in);
+		if (!r->bom_checked) {
+			r->bom_checked = 1;
+			if (r->nrest >= 3 && memcmp(r->rest, "\xEF\xBB\xBF", 3) == 0) {
+				r->rest += 3;
+				r->nrest -= 3;
+			}
+		}
+		if (r->nrest == 0) {
+			r->eof = 1;
+			return splitter_finish(&r->sp, err);
+		}
+	}
+	nl = memchr(r->rest, '\n', r->nrest);
+	k = nl != NULL ? (size_t)(nl + 1 - r->rest) : r->nrest;
+	if ((st = feed(&r->sp, (const char *)r->rest, k, err)) != AD_OK)
+		return st;
+	r->rest += k;
+	r->nrest -= k;
 	return AD_OK;
 }
 
@@ -373,31 +530,9 @@ static enum ad_status read_pending(struct ad_reader *r, size_t want,
 {
 	enum ad_status st;
 
-	while (!r->eof && r->raw.nrows - r->raw.head < want) {
-		const unsigned char *p;
-		size_t n;
-
-		raw_compact(&r->raw);
-		if ((st = ad_in_next(r->in, &p, &n, err)) != AD_OK)
+	while (!r->eof && r->sp.raw.nrows - r->sp.raw.head < want)
+		if ((st = feed_one_line(r, err)) != AD_OK)
 			return st;
-		r->stable = ad_in_stable(r->in);
-		if (!r->bom_checked) {
-			r->bom_checked = 1;
-			if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
-				p += 3;
-				n -= 3;
-			}
-		}
-		if (n == 0) {
-			r->eof = 1;
-			if (csv_fini(&r->csv, on_field, on_row, r) != 0 ||
-			    r->cb_failed)
-				return csv_failure(r, r->rec_line, err);
-			break;
-		}
-		if ((st = feed(r, (const char *)p, n, err)) != AD_OK)
-			return st;
-	}
 	return AD_OK;
 }
 
@@ -451,13 +586,12 @@ static int parse_cell(const struct ad_reader *r, const char *s, size_t len,
 	return res == AD_NUM_RANGE ? -2 : -1;
 }
 
-/* Keeps s[0..len) as an example of column col's invalid cells, if it is
- * among the first distinct few. */
-static enum ad_status keep_example(struct ad_reader *r, size_t col,
-    const char *s, size_t len, struct ad_error *err)
+/* Keeps s[0..len) in x, a column's invalid cells, if it is among the
+ * first distinct few. Chunks keep their own and the reader merges them in
+ * input order, which keeps the same first few as one pass would. */
+static enum ad_status keep_example(struct examples *x, const char *s,
+    size_t len, struct ad_error *err)
 {
-	struct examples *x = &r->bad[col];
-
 	if (x->n == AD_READER_EXAMPLES)
 		return AD_OK;
 	if (len > EXAMPLE_BYTES)
@@ -471,14 +605,38 @@ static enum ad_status keep_example(struct ad_reader *r, size_t col,
 	return AD_OK;
 }
 
-static enum ad_status invalid_cell(struct ad_reader *r, uint64_t line,
-    size_t col, const char *s, size_t len, int why, struct ad_error *err)
+/* Adds from's examples, in order, to into's (both ncols columns). */
+static enum ad_status merge_examples(struct examples *into,
+    const struct examples *from, size_t ncols, struct ad_error *err)
+{
+	enum ad_status st;
+
+	for (size_t c = 0; c < ncols; c++)
+		for (size_t i = 0; i < from[c].n; i++)
+			if ((st = keep_example(&into[c], from[c].text[i],
+			    strlen(from[c].text[i]), err)) != AD_OK)
+				return st;
+	return AD_OK;
+}
+
+static void clear_examples(struct examples *x, size_t ncols)
+{
+	for (size_t c = 0; x != NULL && c < ncols; c++) {
+		for (size_t i = 0; i < x[c].n; i++)
+			ad_free(x[c].text[i]);
+		x[c].n = 0;
+	}
+}
+
+static enum ad_status invalid_cell(const struct ad_reader *r,
+    uint64_t *invalid, struct examples *bad, uint64_t line, size_t col,
+    const char *s, size_t len, int why, struct ad_error *err)
 {
 	char ex[200];
 	enum ad_status st;
 
-	r->invalid[col]++;
-	if ((st = keep_example(r, col, s, len, err)) != AD_OK)
+	invalid[col]++;
+	if ((st = keep_example(&bad[col], s, len, err)) != AD_OK)
 		return st;
 	if (!r->opts.strict)
 		return AD_OK;
@@ -488,8 +646,10 @@ static enum ad_status invalid_cell(struct ad_reader *r, uint64_t line,
 	    why == -2 ? "number out of range" : "expected a number", ex);
 }
 
-static enum ad_status reject(struct ad_reader *r, const struct raw_row *row,
-    struct ad_error *err)
+/* Counts a record rejected for its field count (row of w, at line),
+ * passes it to the callback and applies the limit. */
+static enum ad_status reject(struct ad_reader *r, const struct raw *w,
+    const struct raw_row *row, uint64_t line, struct ad_error *err)
 {
 	const char *fields[64], **fp = fields;
 	size_t lens[64], *lp = lens;
@@ -506,21 +666,21 @@ static enum ad_status reject(struct ad_reader *r, const struct raw_row *row,
 			}
 		}
 		for (size_t i = 0; i < row->nfields; i++) {
-			const struct raw_field *f = &r->raw.fields[row->first + i];
-			fp[i] = raw_text(&r->raw, row) + f->off;
+			const struct raw_field *f = &w->fields[row->first + i];
+			fp[i] = raw_text(w, row) + f->off;
 			lp[i] = f->len;
 		}
-		st = r->opts.on_reject(r->opts.reject_ctx, row->line,
+		st = r->opts.on_reject(r->opts.reject_ctx, line,
 		    row->nfields, fp, lp, err);
 		if (st != AD_OK)
 			goto out;
 	}
 	if (r->opts.limit_rejects && r->opts.max_rejects == 0)
-		st = ad_error_at(err, AD_EDATA, r->name, row->line, 0,
+		st = ad_error_at(err, AD_EDATA, r->name, line, 0,
 		    "expected %zu fields, got %zu", r->schema->ncols,
 		    row->nfields);
 	else if (r->opts.limit_rejects && r->rejected > r->opts.max_rejects)
-		st = ad_error_at(err, AD_EDATA, r->name, row->line, 0,
+		st = ad_error_at(err, AD_EDATA, r->name, line, 0,
 		    "expected %zu fields, got %zu; more than %llu rejected rows, "
 		    "stopping", r->schema->ncols, row->nfields,
 		    (unsigned long long)r->opts.max_rejects);
@@ -535,12 +695,11 @@ out:
 /* For a block with num_text: copies the record's bytes into the arena at
  * once (its fields lie in order in its text) and points every cell's
  * text at them, numbers only where the text is their shortest form. */
-static enum ad_status row_text(struct ad_reader *r, const struct raw_row *row,
-    struct ad_error *err)
+static enum ad_status row_text(const struct ad_reader *r, struct ad_block *b,
+    const struct raw *w, const struct raw_row *row, struct ad_error *err)
 {
-	struct ad_block *b = r->block;
-	const struct raw_field *f = &r->raw.fields[row->first];
-	const char *text = raw_text(&r->raw, row);
+	const struct raw_field *f = &w->fields[row->first];
+	const char *text = raw_text(w, row);
 	size_t nc = r->schema->ncols, from = f[0].off, n, base, end;
 	struct ad_text *t = b->text + b->nrows * nc;
 	char *a;
@@ -566,26 +725,28 @@ static enum ad_status row_text(struct ad_reader *r, const struct raw_row *row,
 	return AD_OK;
 }
 
-/* Converts one raw record into the next row of the block. */
-static enum ad_status convert_row(struct ad_reader *r, const struct raw_row *row,
-    struct ad_error *err)
+/* Converts record row of w into the next row of b, counting cells that
+ * are no numbers in invalid and keeping the first few in bad. Reads r
+ * only, so chunks convert at once. */
+static enum ad_status convert_row(const struct ad_reader *r,
+    struct ad_block *b, uint64_t *invalid, struct examples *bad,
+    const struct raw *w, const struct raw_row *row, struct ad_error *err)
 {
-	struct ad_block *b = r->block;
 	size_t i = b->nrows, nc = r->schema->ncols;
 	double *num = b->num + i * nc;
-	const char *text = raw_text(&r->raw, row);
+	const char *text = raw_text(w, row);
 	enum ad_status st;
 
-	if (b->num_text && (st = row_text(r, row, err)) != AD_OK)
+	if (b->num_text && (st = row_text(r, b, w, row, err)) != AD_OK)
 		return st;
 	for (size_t c = 0; c < nc; c++) {
-		const struct raw_field *f = &r->raw.fields[row->first + c];
+		const struct raw_field *f = &w->fields[row->first + c];
 		const char *s = text + f->off;
 
 		if (r->schema->cols[c].type == AD_NUMERIC) {
 			int res = parse_cell(r, s, f->len, &num[c]);
-			if (res != 0 && (st = invalid_cell(r, row->line, c, s,
-			    f->len, res, err)) != AD_OK)
+			if (res != 0 && (st = invalid_cell(r, invalid, bad,
+			    row->line, c, s, f->len, res, err)) != AD_OK)
 				return st;
 		} else {
 			num[c] = NAN;
@@ -602,29 +763,481 @@ static enum ad_status convert_row(struct ad_reader *r, const struct raw_row *row
 	return AD_OK;
 }
 
-static enum ad_status csv_next(struct ad_reader *r, struct ad_error *err)
+/* ---- chunks ---- */
+
+/* Default bytes of a chunk: enough that a job outweighs its start, few
+ * enough that the rows of the chunks in hand stay a few MiB. */
+#define CHUNK_BYTES ((size_t)256 << 10)
+
+/* Chunks parsed at once, at most (a set). */
+#define MAX_SLOTS 16
+
+/* Bytes fed to a chunk's parser at a time, so that its records are
+ * converted while their bytes are still in the cache. */
+#define FEED_BYTES ((size_t)64 << 10)
+
+/* The slot's block that takes its next good row. */
+static enum ad_status slot_block(const struct ad_reader *r, struct slot *s,
+    struct ad_block **b, struct ad_error *err)
+{
+	struct ad_block *last = s->nblocks ? s->blocks[s->nblocks - 1] : NULL;
+	enum ad_status st;
+
+	if (last != NULL && last->nrows < last->cap) {
+		*b = last;
+		return AD_OK;
+	}
+	if (s->nblocks == s->cap_blocks) {
+		size_t cap = s->cap_blocks;
+		struct ad_block **g = ad_grow(s->blocks, &cap, s->nblocks + 1,
+		    sizeof *g);
+		if (g == NULL)
+			return ad_error_nomem(err);
+		for (size_t i = s->cap_blocks; i < cap; i++)
+			g[i] = NULL;
+		s->blocks = g;
+		s->cap_blocks = cap;
+	}
+	if (s->blocks[s->nblocks] == NULL && (st = ad_block_new(
+	    &s->blocks[s->nblocks], r->schema->ncols, r->bcap, err)) != AD_OK)
+		return st;
+	*b = s->blocks[s->nblocks++];
+	ad_block_clear(*b);
+	(*b)->num_text = r->num_text;
+	return AD_OK;
+}
+
+/* Keeps a copy of a rejected record, with the good rows before it. */
+static enum ad_status slot_reject(struct slot *s, const struct raw *w,
+    const struct raw_row *row, struct ad_error *err)
+{
+	size_t n = s->rej.nrows;
+	size_t *pos = ad_grow(s->rej_pos, &s->cap_rej_pos, n + 1, sizeof *pos);
+
+	if (pos == NULL)
+		return ad_error_nomem(err);
+	s->rej_pos = pos;
+	for (size_t i = 0; i < row->nfields; i++) {
+		const struct raw_field *f = &w->fields[row->first + i];
+		if (raw_add_field(&s->rej, raw_text(w, row) + f->off, f->len) != 0)
+			return ad_error_nomem(err);
+	}
+	if (raw_end_row(&s->rej, row->line, NULL) != 0)
+		return ad_error_nomem(err);
+	s->rej_pos[n] = s->nrows;
+	return AD_OK;
+}
+
+/* Converts the records the slot's parser has produced, then drops them. */
+static enum ad_status slot_convert(const struct ad_reader *r, struct slot *s,
+    struct ad_error *err)
+{
+	struct raw *w = &s->sp.raw;
+	enum ad_status st = AD_OK;
+
+	for (; w->head < w->nrows && st == AD_OK; w->head++) {
+		const struct raw_row *row = &w->rows[w->head];
+		struct ad_block *b = NULL;
+
+		if (row->nfields != r->schema->ncols) {
+			st = slot_reject(s, w, row, err);
+		} else if ((st = slot_block(r, s, &b, err)) == AD_OK &&
+		    (st = convert_row(r, b, s->invalid, s->bad, w, row, err)) ==
+		    AD_OK) {
+			s->nrows++;
+		}
+	}
+	raw_compact(w);
+	return st;
+}
+
+/* Parses and converts the slot's chunk; a failure stays in the slot. */
+static enum ad_status slot_parse(const struct ad_reader *r, struct slot *s,
+    struct ad_error *err)
+{
+	const char *p = s->bytes.p;
+	size_t n = s->bytes.n;
+	enum ad_status st;
+
+	s->sp.stable = 1;
+	while (n > 0) {
+		size_t k = n < FEED_BYTES ? n : FEED_BYTES;
+		const char *nl = memchr(p + k - 1, '\n', n - k + 1);
+
+		k = nl != NULL ? (size_t)(nl + 1 - p) : n;
+		st = feed(&s->sp, p, k, err);
+		if (st != AD_OK) {
+			struct ad_error e;
+			enum ad_status cst = slot_convert(r, s, &e);
+			if (cst != AD_OK) {
+				*err = e;
+				return cst;
+			}
+			return st;
+		}
+		if ((st = slot_convert(r, s, err)) != AD_OK)
+			return st;
+		p += k;
+		n -= k;
+	}
+	if (s->bytes.last && (st = splitter_finish(&s->sp, err)) != AD_OK) {
+		struct ad_error e;
+		enum ad_status cst = slot_convert(r, s, &e);
+		if (cst != AD_OK) {
+			*err = e;
+			return cst;
+		}
+		return st;
+	}
+	if (s->bytes.last && (st = slot_convert(r, s, err)) != AD_OK)
+		return st;
+	/* the quote parity cut the chunk inside a record, which only input
+	 * that fails earlier can bring about */
+	if (!s->bytes.last && s->sp.csv.pstate != 0)
+		return ad_error_at(err, AD_EDATA, r->name, s->sp.rec_line, 0,
+		    "internal: a chunk ended inside a record");
+	s->lines = s->sp.line - 1;
+	return AD_OK;
+}
+
+/* A pool job: parses slot i. Always succeeds: a failure waits in the slot
+ * for its turn in input order. */
+struct batch {
+	const struct ad_reader *r;
+	struct slot *set;
+};
+
+static enum ad_status parse_job(void *ctx, size_t i, struct ad_error *err)
+{
+	const struct batch *bt = ctx;
+	const struct ad_reader *r = bt->r;
+	struct slot *s = &bt->set[i];
+
+	(void)err;
+	if (s->unread)
+		return AD_OK;
+	s->st = splitter_init(&s->sp, r->name, r->opts.delim,
+	    r->opts.no_fast_path, &s->err);
+	if (s->st == AD_OK)
+		s->st = slot_parse(r, s, &s->err);
+	if (s->sp.csv_ready)
+		csv_free(&s->sp.csv);
+	s->sp.csv_ready = 0;
+	return AD_OK;
+}
+
+/* Empties slot s for another chunk, keeping its memory. */
+static void slot_reset(const struct ad_reader *r, struct slot *s)
+{
+	raw_reset(&s->sp.raw);
+	raw_reset(&s->rej);
+	s->unread = 0;
+	s->nblocks = 0;
+	s->nrows = 0;
+	s->lines = 0;
+	s->st = AD_OK;
+	ad_error_clear(&s->err);
+	s->out_row = s->out_rej = 0;
+	memset(s->invalid, 0, r->schema->ncols * sizeof *s->invalid);
+	clear_examples(s->bad, r->schema->ncols);
+}
+
+static void slots_free(struct ad_reader *r)
+{
+	ad_ahead_stop(r->ahead);
+	r->ahead = NULL;
+	for (size_t i = 0; i < r->nslots * r->nsets; i++) {
+		struct slot *s = &r->slots[i];
+
+		splitter_free(&s->sp);
+		for (size_t j = 0; j < s->cap_blocks; j++)
+			ad_block_free(s->blocks[j]);
+		ad_free(s->blocks);
+		raw_free(&s->rej);
+		ad_free(s->rej_pos);
+		ad_free(s->invalid);
+		clear_examples(s->bad, r->schema->ncols);
+		ad_free(s->bad);
+		ad_free(s->bytes.buf);
+	}
+	ad_free(r->slots);
+	r->slots = NULL;
+	r->nslots = 0;
+}
+
+/* Feeds the reader's own parser line by line until it stands at a record
+ * boundary, where the chunks can begin with the rest of the piece
+ * (r->rest); records completed on the way are pending in r->sp. */
+static enum ad_status settle(struct ad_reader *r, struct ad_error *err)
+{
+	enum ad_status st;
+
+	while (!r->eof && !(r->sp.at_line_start && r->sp.csv.pstate == 0))
+		if ((st = feed_one_line(r, err)) != AD_OK)
+			return st;
+	return AD_OK;
+}
+
+/* Cuts and parses the next batch of chunks into set, one job each, and
+ * returns how many; a failure waits in the slot where it happened. */
+static size_t next_batch(struct ad_reader *r, struct slot *set)
+{
+	struct batch bt = { r, set };
+	const char *end = NULL;
+	struct ad_error err;
+	size_t n = 0;
+	enum ad_status st;
+
+	while (n < r->nslots) {
+		struct slot *s = &set[n++];
+
+		slot_reset(r, s);
+		if (r->use_ahead)
+			ad_ahead_blocking(1);   /* a pipe's read may wait */
+		st = ad_chunker_next(r->chunker, &s->bytes, &s->err);
+		if (r->use_ahead)
+			ad_ahead_blocking(0);
+		if (st != AD_OK) {
+			s->unread = 1;
+			s->st = st;
+			s->bytes.last = 1;
+		} else if (s->bytes.p != s->bytes.buf) {
+			end = s->bytes.p + s->bytes.n;
+		}
+		/* a pipe that waits for its writer: parse what came */
+		if (s->bytes.last || s->bytes.early)
+			break;
+	}
+	if ((st = ad_pool_for(r->threads, n, parse_job, &bt, &err)) != AD_OK) {
+		set[0].unread = 1;
+		set[0].st = st;
+		set[0].err = err;
+		set[0].bytes.last = 1;
+		return 1;
+	}
+	/* the mapped bytes are parsed: give their pages back */
+	if (end != NULL)
+		ad_in_release_before(r->in, (const unsigned char *)end);
+	return n;
+}
+
+/* The ahead thread's work: the next batch into set k. */
+static int fill_set(void *ctx, int k)
+{
+	struct ad_reader *r = ctx;
+	struct slot *set = r->slots + (size_t)k * r->nslots;
+	size_t n = next_batch(r, set);
+
+	r->set_ready[k] = n;
+	return set[n - 1].bytes.last;
+}
+
+/* Sets up the chunks, once the reader's parser stands at a boundary; with
+ * several threads, an ahead thread parses them while the caller uses the
+ * rows (without one, if none can start). */
+static enum ad_status chunks_begin(struct ad_reader *r, struct ad_error *err)
+{
+	size_t nc = r->schema->ncols;
+	enum ad_status st;
+	struct ad_error e;
+
+	/* a chunk a thread, while the caller uses the other set's rows; a
+	 * pipe's memory is the sets' chunks and their rows, so it is bounded */
+	r->nslots = r->threads;
+	if (r->nslots > MAX_SLOTS)
+		r->nslots = MAX_SLOTS;
+	r->nsets = r->threads > 1 ? 2 : 1;
+	if ((r->slots = ad_calloc(r->nslots * r->nsets, sizeof *r->slots)) ==
+	    NULL) {
+		r->nslots = 0;
+		return ad_error_nomem(err);
+	}
+	for (size_t i = 0; i < r->nslots * r->nsets; i++)
+		if ((r->slots[i].invalid = ad_calloc(nc + 1, sizeof(uint64_t))) ==
+		    NULL || (r->slots[i].bad = ad_calloc(nc + 1,
+		    sizeof *r->slots[i].bad)) == NULL)
+			return ad_error_nomem(err);
+	r->next_line = r->sp.line;
+	r->chunks_done = r->eof;
+	r->taken = -1;
+	ad_in_hold_map(r->in);
+	st = ad_chunker_new(&r->chunker, r->in, r->chunk_bytes,
+	    (const char *)r->rest, r->nrest, r->sp.stable, err);
+	r->rest = NULL;
+	r->nrest = 0;
+	r->use_ahead = st == AD_OK && r->nsets == 2 && !r->chunks_done;
+	if (r->use_ahead && ad_ahead_start(&r->ahead, fill_set, r, &e) != AD_OK)
+		r->use_ahead = 0;
+	return st;
+}
+
+/* Makes the next parsed set the one handed out. */
+static void next_set(struct ad_reader *r)
+{
+	int k;
+
+	if (!r->use_ahead) {
+		r->set = r->slots;
+		r->ready = next_batch(r, r->set);
+	} else {
+		if (r->taken >= 0)
+			ad_ahead_give_back(r->ahead, r->taken);
+		k = r->taken = ad_ahead_take(r->ahead);
+		r->set = r->slots + (size_t)(k < 0 ? 0 : k) * r->nslots;
+		r->ready = k < 0 ? 0 : r->set_ready[k];
+	}
+	r->cur = 0;
+}
+
+/* Whether column c of b's rows has text: a text column, or any with
+ * num_text. */
+static int has_text(const struct ad_reader *r, const struct ad_block *b,
+    size_t c)
+{
+	return b->num_text || r->schema->cols[c].type == AD_TEXT;
+}
+
+/* Copies the slot's good rows from row on, n of them (all in one of its
+ * blocks), to the end of b, their lines made the input's. */
+static enum ad_status copy_rows(struct ad_reader *r, struct ad_block *b,
+    const struct ad_block *from, size_t row, size_t n, struct ad_error *err)
+{
+	size_t nc = r->schema->ncols;
+	uint64_t shift = r->next_line - 1;
+
+	memcpy(b->num + b->nrows * nc, from->num + row * nc,
+	    n * nc * sizeof *b->num);
+	for (size_t i = 0; i < n; i++)
+		b->line[b->nrows + i] = from->line[row + i] + shift;
+	if (r->has_text) {
+		const struct ad_text *t = from->text + row * nc;
+		struct ad_text *d = b->text + b->nrows * nc;
+		size_t lo = SIZE_MAX, hi = 0, base, end;
+		char *a;
+
+		/* a row's texts lie together in the arena, rows in order */
+		for (size_t k = 0; k < n * nc; k++)
+			if (has_text(r, b, k % nc) && t[k].len != AD_TEXT_MISSING) {
+				if (t[k].off < lo)
+					lo = t[k].off;
+				if (t[k].off + t[k].len > hi)
+					hi = t[k].off + t[k].len;
+			}
+		if (lo > hi)
+			lo = hi;
+		base = b->arena_len;
+		if (ad_add_size(base, hi - lo, &end) != 0 ||
+		    (a = ad_grow(b->arena, &b->arena_cap, end + 1, 1)) == NULL)
+			return ad_error_nomem(err);
+		b->arena = a;
+		if (hi > lo)
+			memcpy(a + base, from->arena + lo, hi - lo);
+		b->arena_len = end;
+		for (size_t k = 0; k < n * nc; k++) {
+			if (!has_text(r, b, k % nc))
+				continue;
+			d[k].len = t[k].len;
+			d[k].off = t[k].len == AD_TEXT_MISSING ? 0 :
+			    t[k].off - lo + base;
+		}
+	}
+	b->nrows += n;
+	return AD_OK;
+}
+
+/* Fills r->block from the chunks, in input order. */
+static enum ad_status chunks_next(struct ad_reader *r, struct ad_error *err)
 {
 	struct ad_block *b = r->block;
 	enum ad_status st;
 
 	while (b->nrows < b->cap) {
-		const struct raw_row *row;
+		struct slot *s;
+		size_t bcap = b->cap, upto, in_block, n;
 
-		if (r->raw.head == r->raw.nrows) {
-			if ((st = fill_pending(r, b->cap - b->nrows, err)) != AD_OK)
-				return st;
-			if (r->raw.head == r->raw.nrows && r->split_st != AD_OK) {
-				*err = r->split_err;
-				return r->split_st;
-			}
-			if (r->raw.head == r->raw.nrows)
+		if (r->cur == r->ready) {
+			if (r->chunks_done)
+				break;
+			next_set(r);
+			if (r->ready == 0)
 				break;
 		}
-		row = &r->raw.rows[r->raw.head++];
+		s = &r->set[r->cur];
+		upto = s->out_rej < s->rej.nrows ? s->rej_pos[s->out_rej] :
+		    s->nrows;
+		if (s->out_row == upto && s->out_rej < s->rej.nrows) {
+			const struct raw_row *row = &s->rej.rows[s->out_rej++];
+			st = reject(r, &s->rej, row, row->line + r->next_line - 1,
+			    err);
+			if (st != AD_OK)
+				return st;
+			continue;
+		}
+		if (s->out_row == s->nrows) {
+			if (s->st != AD_OK) {
+				*err = s->err;
+				if (!s->unread && err->line != 0)
+					err->line += r->next_line - 1;
+				return s->st;
+			}
+			for (size_t c = 0; c < r->schema->ncols; c++)
+				r->invalid[c] += s->invalid[c];
+			if ((st = merge_examples(r->bad, s->bad,
+			    r->schema->ncols, err)) != AD_OK)
+				return st;
+			r->next_line += s->lines;
+			r->chunks_done = s->bytes.last;
+			r->cur++;
+			continue;
+		}
+		in_block = bcap - s->out_row % bcap;
+		n = upto - s->out_row;
+		if (n > in_block)
+			n = in_block;
+		if (n > b->cap - b->nrows)
+			n = b->cap - b->nrows;
+		if ((st = copy_rows(r, b, s->blocks[s->out_row / bcap],
+		    s->out_row % bcap, n, err)) != AD_OK)
+			return st;
+		s->out_row += n;
+	}
+	return AD_OK;
+}
+
+static enum ad_status csv_next(struct ad_reader *r, struct ad_error *err)
+{
+	struct ad_block *b = r->block;
+	struct raw *w = &r->sp.raw;
+	enum ad_status st;
+
+	while (b->nrows < b->cap) {
+		const struct raw_row *row;
+
+		if (w->head == w->nrows && r->split_st != AD_OK) {
+			*err = r->split_err;
+			return r->split_st;
+		}
+		if (w->head == w->nrows && r->chunker != NULL)
+			return chunks_next(r, err);
+		if (w->head == w->nrows) {
+			raw_compact(w);
+			st = settle(r, err);
+			if (st != AD_OK) {
+				r->split_st = st;
+				r->split_err = *err;
+				r->eof = 1;
+			} else if (w->head == w->nrows &&
+			    (st = chunks_begin(r, err)) != AD_OK) {
+				return st;
+			}
+			continue;
+		}
+		row = &w->rows[w->head++];
 		if (row->nfields != r->schema->ncols)
-			st = reject(r, row, err);
+			st = reject(r, w, row, row->line, err);
 		else
-			st = convert_row(r, row, err);
+			st = convert_row(r, b, r->invalid, r->bad, w, row,
+			    err);
 		if (st != AD_OK)
 			return st;
 	}
@@ -702,24 +1315,24 @@ static enum ad_status csv_header(struct ad_reader *r, struct ad_error *err)
 
 	if ((st = fill_pending(r, 1, err)) != AD_OK)
 		return st;
-	if (r->raw.head == r->raw.nrows) {
+	if (r->sp.raw.head == r->sp.raw.nrows) {
 		if (r->opts.no_header)
 			return AD_OK;
 		return ad_error_at(err, AD_EDATA, r->name, 1, 0,
 		    "empty input: expected a header row");
 	}
-	row = &r->raw.rows[r->raw.head];
+	row = &r->sp.raw.rows[r->sp.raw.head];
 	for (size_t c = 0; c < row->nfields; c++) {
-		const struct raw_field *f = &r->raw.fields[row->first + c];
+		const struct raw_field *f = &r->sp.raw.fields[row->first + c];
 		const char *name = r->opts.no_header ? "" :
-		    raw_text(&r->raw, row) + f->off;
+		    raw_text(&r->sp.raw, row) + f->off;
 		size_t len = r->opts.no_header ? 0 : f->len;
 
 		if ((st = add_column(r, row->line, c, name, len, err)) != AD_OK)
 			return st;
 	}
 	if (!r->opts.no_header)
-		r->raw.head++;
+		r->sp.raw.head++;
 	return AD_OK;
 }
 
@@ -770,19 +1383,19 @@ static void infer_types(struct ad_reader *r, const unsigned char *fixed)
 
 		if (fixed[c])
 			continue;
-		size_t end = r->raw.nrows - r->raw.head > r->opts.infer_rows ?
-		    r->raw.head + r->opts.infer_rows : r->raw.nrows;
+		size_t end = r->sp.raw.nrows - r->sp.raw.head > r->opts.infer_rows ?
+		    r->sp.raw.head + r->opts.infer_rows : r->sp.raw.nrows;
 
-		for (size_t i = r->raw.head; i < end; i++) {
-			const struct raw_row *row = &r->raw.rows[i];
+		for (size_t i = r->sp.raw.head; i < end; i++) {
+			const struct raw_row *row = &r->sp.raw.rows[i];
 			const struct raw_field *f;
 			const char *s;
 			double v;
 
 			if (row->nfields != nc)
 				continue;
-			f = &r->raw.fields[row->first + c];
-			s = raw_text(&r->raw, row) + f->off;
+			f = &r->sp.raw.fields[row->first + c];
+			s = raw_text(&r->sp.raw, row) + f->off;
 			if (f->len == 0 || is_na(r, s, f->len))
 				continue;
 			present++;
@@ -800,18 +1413,11 @@ static void infer_types(struct ad_reader *r, const unsigned char *fixed)
 
 static enum ad_status csv_open(struct ad_reader *r, struct ad_error *err)
 {
-	if (csv_init(&r->csv, CSV_STRICT | CSV_STRICT_FINI) != 0)
-		return ad_error_nomem(err);
-	r->csv_ready = 1;
-	csv_set_delim(&r->csv, (unsigned char)r->opts.delim);
-	csv_set_space_func(&r->csv, no_space);
-	csv_set_realloc_func(&r->csv, ad_realloc);
-	/* libcsv grows its field buffer by this much at a time; its default
-	 * of 128 bytes makes a long field quadratic. */
-	csv_set_blk_size(&r->csv, 1 << 20);
-	csv_set_free_func(&r->csv, ad_free);
-	r->line = 1;
-	r->at_line_start = 1;
+	enum ad_status st = splitter_init(&r->sp, r->name, r->opts.delim,
+	    r->opts.no_fast_path, err);
+
+	if (st != AD_OK)
+		return st;
 	return csv_header(r, err);
 }
 
@@ -879,6 +1485,24 @@ static enum ad_status bin_next(struct ad_reader *r, struct ad_error *err)
 
 /* ---- public ---- */
 
+/* The chunk size: the option, else ADKIT_CHUNK_BYTES (for tests, so that
+ * small inputs span many chunks), else the default. */
+static size_t chunk_bytes(const struct ad_reader_opts *opts)
+{
+	const char *env = getenv("ADKIT_CHUNK_BYTES");
+	char *end;
+	unsigned long long v;
+
+	if (opts->chunk_bytes > 0)
+		return opts->chunk_bytes;
+	if (env != NULL && *env >= '0' && *env <= '9') {
+		v = strtoull(env, &end, 10);
+		if (*end == '\0' && v > 0 && v <= SIZE_MAX)
+			return (size_t)v;
+	}
+	return CHUNK_BYTES;
+}
+
 enum ad_status ad_reader_open_schema(struct ad_reader **out,
     const struct ad_reader_opts *opts, struct ad_error *err)
 {
@@ -894,6 +1518,8 @@ enum ad_status ad_reader_open_schema(struct ad_reader **out,
 	}
 	r->opts = *opts;
 	r->in = opts->from;
+	r->threads = opts->threads > 0 ? opts->threads : 1;
+	r->chunk_bytes = chunk_bytes(opts);
 	if (r->opts.delim == 0)
 		r->opts.delim = ',';
 	if (r->opts.infer_rows == 0)
@@ -957,6 +1583,12 @@ enum ad_status ad_reader_set_types(struct ad_reader *r,
 	    ad_block_rows(r->schema->ncols), err)) != AD_OK)
 		return st;
 	r->block->num_text = r->format == AD_FORMAT_CSV && r->opts.number_text;
+	r->num_text = r->block->num_text;
+	r->bcap = r->block->cap;
+	r->has_text = r->block->num_text;
+	for (size_t c = 0; c < r->schema->ncols; c++)
+		if (r->schema->cols[c].type == AD_TEXT)
+			r->has_text = 1;
 	ad_counter_free(r->names);
 	r->names = NULL;
 	return AD_OK;
@@ -1082,13 +1714,12 @@ void ad_reader_free(struct ad_reader *r)
 {
 	if (r == NULL)
 		return;
-	if (r->csv_ready)
-		csv_free(&r->csv);
-	raw_free(&r->raw);
+	splitter_free(&r->sp);
+	slots_free(r);
+	ad_chunker_free(r->chunker);
 	ad_block_free(r->block);
-	for (size_t c = 0; r->bad != NULL && c < r->schema->ncols; c++)
-		for (size_t i = 0; i < r->bad[c].n; i++)
-			ad_free(r->bad[c].text[i]);
+	if (r->schema != NULL)
+		clear_examples(r->bad, r->schema->ncols);
 	ad_free(r->bad);
 	ad_schema_free(r->schema);
 	ad_counter_free(r->names);

@@ -6,7 +6,10 @@
  * types, and hands out blocks of rows. CSV is parsed by libcsv (RFC 4180;
  * a UTF-8 BOM is skipped), with a quote-free fast path that gives the same
  * fields. Input is read once, front to back, so stdin works; only a binary
- * stream in a regular file may be read again, on request.
+ * stream in a regular file may be read again, on request. After the rows
+ * that settle the types, CSV is cut into chunks at record boundaries and
+ * parsed on opts.threads threads; the blocks, line numbers, rejects, counts
+ * and the first error are the same for any thread count.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -52,6 +55,10 @@ struct ad_reader_opts {
 	int number_text;         /* CSV: blocks keep numbers' source text where
 	                            it is their shortest form (num_text) */
 	int no_fast_path;        /* tests only: parse every line with libcsv */
+	unsigned threads;        /* CSV after the first rows: chunks parsed at
+	                            once; 0 or 1: one at a time */
+	size_t chunk_bytes;      /* tests only: bytes of a chunk; 0: the
+	                            environment's ADKIT_CHUNK_BYTES, else 256 KiB */
 };
 
 struct ad_reader;
@@ -117,7 +124,9 @@ uint64_t ad_reader_rows(const struct ad_reader *r);
 /* Rows rejected so far (wrong field count). */
 uint64_t ad_reader_rejected(const struct ad_reader *r);
 
-/* Per column, cells so far that did not parse as numbers (now missing). */
+/* Per column, cells so far that did not parse as numbers (now missing);
+ * after ad_reader_next failed, only a count so far, not up to the row
+ * that failed. */
 const uint64_t *ad_reader_invalid(const struct ad_reader *r);
 
 /* What made a binary stream (lineage.h): the header's chain, complete once

@@ -19,10 +19,13 @@
  *    (row and text bounds, line numbers in order, and from CSV a single
  *    NaN bit pattern for missing numbers); at the end, reading again gives
  *    no rows;
- *  - the quote-free fast path equals libcsv: the same input read with
- *    opts.no_fast_path gives, block by block, the same schema, rows, cells
- *    (bit for bit), line numbers, rejected rows and invalid counts, or the
- *    same error (code, line, column, message);
+ *  - the quote-free fast path equals libcsv, and chunks parsed on several
+ *    threads equal one parse: the input read in chunks of 1 to 61 bytes
+ *    on 3 threads, and read with opts.no_fast_path on one thread in one
+ *    chunk, give, block by block, the same schema, rows, cells (bit for
+ *    bit), line numbers, rejected rows and invalid counts, or the same
+ *    error (code, line, column, message; the invalid counts then may
+ *    differ);
  *  - a successful read written with ad_writer as a binary stream reads back
  *    equal: same schema, numbers bit for bit, text bytes, missing cells.
  */
@@ -127,7 +130,7 @@ static enum ad_status on_reject(void *ctx, uint64_t line, size_t nfields,
 }
 
 static void open_side(struct side *s, const struct ad_reader_opts *base,
-    int no_fast_path)
+    int no_fast_path, size_t chunk_bytes)
 {
 	struct ad_reader_opts o = *base;
 
@@ -136,6 +139,8 @@ static void open_side(struct side *s, const struct ad_reader_opts *base,
 	o.on_reject = on_reject;
 	o.reject_ctx = s;
 	o.no_fast_path = no_fast_path;
+	o.threads = no_fast_path ? 1 : 3;
+	o.chunk_bytes = no_fast_path ? (size_t)1 << 30 : chunk_bytes;
 	s->st = ad_reader_open(&s->r, &o, &s->err);
 	CHECK(s->st == AD_OK || s->st == AD_EDATA);
 	CHECK(s->st == AD_OK ? s->r != NULL : s->err.code == s->st);
@@ -245,8 +250,9 @@ static int read_both(struct side *a, struct side *b, struct ad_writer *w)
 		    a->reject_hash == b->reject_hash);
 		CHECK(ad_reader_rejected(a->r) == ad_reader_rejected(b->r));
 		CHECK(ad_reader_rejected(a->r) == a->rejects);
-		CHECK(memcmp(ad_reader_invalid(a->r), ad_reader_invalid(b->r),
-		    sc->ncols * sizeof(uint64_t)) == 0);
+		/* after a failure the counts are not defined */
+		CHECK(a->st != AD_OK || memcmp(ad_reader_invalid(a->r),
+		    ad_reader_invalid(b->r), sc->ncols * sizeof(uint64_t)) == 0);
 		if (a->st != AD_OK) {
 			same_error(&a->err, &b->err);
 			return 0;
@@ -279,8 +285,8 @@ static void check_round_trip(const struct ad_reader_opts *opts,
 	struct side orig, copy;
 
 	bo.path = path;
-	open_side(&orig, opts, 0);
-	open_side(&copy, &bo, 0);
+	open_side(&orig, opts, 0, 0);
+	open_side(&copy, &bo, 0, 0);
 	CHECK(orig.st == AD_OK && copy.st == AD_OK);
 	CHECK(ad_reader_format(copy.r) == AD_FORMAT_BIN);
 	same_schema(ad_reader_schema(orig.r), ad_reader_schema(copy.r));
@@ -343,8 +349,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opts.limit_rejects = (cfg >> 6) & 1;
 	opts.max_rejects = 1;
 
-	open_side(&a, &opts, 0);
-	open_side(&b, &opts, 1);
+	open_side(&a, &opts, 0, 1 + size % 61);
+	open_side(&b, &opts, 1, 0);
 	CHECK(a.st == b.st);
 	if (a.st != AD_OK) {
 		same_error(&a.err, &b.err);

@@ -80,7 +80,7 @@ static const struct ad_opt rows[] = {
 	{ "custom", 0, "C", AD_OPT_CUSTOM, .hook = half, .help = "c" },
 	{ "lib", 0, "N", AD_OPT_U64, O(lib), .umax = 100, .def = "20",
 	    .flags = AD_OPT_DEF_SHOWN, .help = "n" },
-	AD_OPT_THREADS_ROW(struct opts, threads, "threads"),
+	AD_OPT_THREADS_ROW(O(threads)),
 	/* another scope's row is left alone */
 	{ "other", 0, "N", AD_OPT_U64, O(u64), .umax = 100, .def = "99",
 	    .scope = AD_OPT_COMMON, .help = "n" },

@@ -1193,8 +1193,6 @@ static void test_line_numbers_with_multiline_records_across_blocks(void)
 	enum { N = 9000 };
 	struct buf in = { 0 };
 	struct table t;
-	uint64_t line = 2;
-	size_t bad = 0;
 
 	buf_str(&in, "i,note\n");
 	for (int i = 0; i < N; i++) {
@@ -1203,16 +1201,24 @@ static void test_line_numbers_with_multiline_records_across_blocks(void)
 		else
 			buf_fmt(&in, "%d,one\n", i);
 	}
-	read_table(in.p, in.len, &(struct ad_reader_opts){ 0 }, &t);
-	CHECK(t.st == AD_OK);
-	CHECK(t.nrows == N);
-	for (size_t i = 0; i < t.nrows; i++) {
-		if (line_at(&t, i) != line || !num_is(&t, i, 0, (double)i))
-			bad++;
-		line += i % 7 == 3 ? 2 : 1;
+	/* in one chunk, and in many on several threads */
+	for (int way = 0; way < 2; way++) {
+		struct ad_reader_opts o = { .threads = way ? 3 : 1,
+		    .chunk_bytes = way ? 100 : 0 };
+		uint64_t line = 2;
+		size_t bad = 0;
+
+		read_table(in.p, in.len, &o, &t);
+		CHECK(t.st == AD_OK);
+		CHECK(t.nrows == N);
+		for (size_t i = 0; i < t.nrows; i++) {
+			if (line_at(&t, i) != line || !num_is(&t, i, 0, (double)i))
+				bad++;
+			line += i % 7 == 3 ? 2 : 1;
+		}
+		CHECK(bad == 0);
+		table_free(&t);
 	}
-	CHECK(bad == 0);
-	table_free(&t);
 	free(in.p);
 }
 
@@ -1350,6 +1356,125 @@ static void test_first_error_in_input_order_wins(void)
 		table_free(&t);
 	}
 	free(in.p);
+}
+
+/* ---- chunks on several threads give what one thread gives ---- */
+
+/* A hash of every reject callback's arguments, in order. */
+struct reject_hash {
+	uint64_t h, n;
+};
+
+static enum ad_status hash_reject(void *ctx, uint64_t line, size_t nfields,
+    const char *const *fields, const size_t *lens, struct ad_error *err)
+{
+	struct reject_hash *rh = ctx;
+
+	(void)err;
+	rh->h = (rh->h ^ line) * 0x100000001b3ULL;
+	rh->h = (rh->h ^ nfields) * 0x100000001b3ULL;
+	for (size_t i = 0; i < nfields; i++)
+		for (size_t k = 0; k < lens[i]; k++)
+			rh->h = (rh->h ^ (unsigned char)fields[i][k]) *
+			    0x100000001b3ULL;
+	rh->n++;
+	return AD_OK;
+}
+
+/* Reads data with base's options on 1 thread in one chunk, then on 1, 2
+ * and 7 threads in chunks of a few bytes to a few hundred, from a file
+ * and through a pipe: rows, lines, cells, counts, rejects and the first
+ * error must be the same. */
+static void compare_threads(const void *data, size_t len,
+    const struct ad_reader_opts *base, const char *what)
+{
+	static const unsigned threads[] = { 1, 2, 7 };
+	static const size_t chunks[] = { 1, 5, 64, 333 };
+	struct reject_hash ref_rh = { 0xcbf29ce484222325ULL, 0 };
+	struct ad_reader_opts o = *base;
+	struct table ref, t;
+
+	o.on_reject = hash_reject;
+	o.reject_ctx = &ref_rh;
+	o.chunk_bytes = (size_t)1 << 30;
+	read_table(data, len, &o, &ref);
+	for (size_t i = 0; i < 3 * 4 * 2; i++) {
+		struct reject_hash rh = { 0xcbf29ce484222325ULL, 0 };
+		int same;
+
+		o.threads = threads[i % 3];
+		o.chunk_bytes = chunks[i / 3 % 4];
+		o.reject_ctx = &rh;
+		if (i < 12)
+			read_table(data, len, &o, &t);
+		else
+			read_piped(data, len, &o, &t);
+		/* after a failure the invalid counts are not defined */
+		if (ref.st != AD_OK && ref.invalid != NULL && t.invalid != NULL)
+			memcpy(t.invalid, ref.invalid, t.ncols * sizeof *t.invalid);
+		same = tables_equal(&ref, &t) && rh.h == ref_rh.h &&
+		    rh.n == ref_rh.n;
+		if (!same)
+			fprintf(stderr, "%u threads, %zu-byte chunks, %s: differs "
+			    "on %s\n", o.threads, o.chunk_bytes, i < 12 ? "file" :
+			    "pipe", what);
+		CHECK(same);
+		table_free(&t);
+	}
+	table_free(&ref);
+}
+
+static void test_threads_give_the_same_read(void)
+{
+#define INPUT(s) { s, sizeof s - 1 }
+	static const struct { const char *s; size_t len; } inputs[] = {
+		INPUT("a,b\n1,2\n"),
+		INPUT("a,b\r\n1,2\r\n3,4"),
+		INPUT("a,b\n1,\"x\ny\"\n2,\"\nz\n\"\n3,\"\"\"\n\"\"\"\n"),
+		INPUT("a,b\n1,2\r3,4\n"),
+		INPUT("a,b\n"),                       /* a header only */
+		INPUT("a,b"),
+		INPUT("a,b\n1,2\n3\n4,5,6\n7,8\n9\n10,11\n"), /* rejects */
+		INPUT("a,b\n1,x\n2,\n3,1e999\nNA,4\n5\n6,y\n"),
+		INPUT("a,b\n1,2\n3,a\"b\n4,5\n6,\"7\n"),  /* two errors */
+		INPUT("a,b\n1,2\n3,4\n5,\"6\n"),
+		INPUT("a,b\n1,2\n3,x\0y\n4,\"\n"),
+		INPUT("a,t\n1,p\n2,NA\n3,\"q,r\"\n4,\n"),
+	};
+#undef INPUT
+	/* the chunks begin after the rows that settle the types */
+	struct ad_reader_opts plain = { 0 }, two = { .infer_rows = 2 },
+	    strict = { .strict = 1, .infer_rows = 1 },
+	    limit = { .limit_rejects = 1, .max_rejects = 2, .infer_rows = 1 },
+	    text = { .number_text = 1, .infer_rows = 1 };
+	const struct ad_reader_opts *opts[] = { &plain, &strict, &limit, &text,
+	    &two };
+	struct buf big = { 0 };
+	uint64_t seed = 777;
+
+	for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
+		for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
+			compare_threads(inputs[i].s, inputs[i].len, opts[k],
+			    inputs[i].s);
+	/* rejects, invalid cells, quoted newlines and CRLFs all over the
+	 * chunks, and two bad quotes far apart */
+	buf_str(&big, "id,a,t\n");
+	for (int i = 0; i < 3000; i++) {
+		seed = seed * 6364136223846793005u + 1442695040888963407u;
+		switch ((seed >> 33) % 8) {
+		case 0: buf_fmt(&big, "%d,1,\"two\nlines\"\n", i); break;
+		case 1: buf_fmt(&big, "%d,2,crlf\r\n", i); break;
+		case 2: buf_fmt(&big, "%d,3\n", i); break;
+		case 3: buf_fmt(&big, "%d,x%d,bad\n", i, i); break;
+		case 4: buf_str(&big, "\n"); break;
+		default: buf_fmt(&big, "%d,%d.25,t%d\n", i, i, i);
+		}
+		if (i == 2000 || i == 2900)
+			buf_str(&big, "5,a\"b,c\n");
+	}
+	for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
+		compare_threads(big.p, big.len, opts[k], "the long mixed input");
+	free(big.p);
 }
 
 /* Every allocation of a read failing in turn, once and for ever: a mapped
@@ -1583,6 +1708,7 @@ int main(void)
 	test_fast_path_matches_libcsv();
 	test_huge_fields_across_pieces();
 	test_first_error_in_input_order_wins();
+	test_threads_give_the_same_read();
 	test_reads_survive_allocation_failures();
 	test_from_an_open_stream();
 	test_tap_sees_every_byte();
