@@ -207,3 +207,14 @@ void ad_sha256_free(struct ad_sha256 *h)
 {
 	ad_free(h);
 }
+
+void ad_sha256_hex(const unsigned char *d, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}

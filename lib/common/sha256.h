@@ -30,4 +30,8 @@ void ad_sha256_final(struct ad_sha256 *h, unsigned char out[32]);
 /* Frees h; NULL is a no-op. */
 void ad_sha256_free(struct ad_sha256 *h);
 
+/* Writes d[0..n) as 2n lowercase hex digits and a NUL into out, as
+ * digests are shown. */
+void ad_sha256_hex(const unsigned char *d, size_t n, char *out);
+
 #endif

@@ -21,6 +21,7 @@
 #include "model.h"
 #include "out.h"
 #include "schema.h"
+#include "sha256.h"
 
 static const unsigned char magic[8] = {
 	0x89, 'A', 'D', 'M', '\r', '\n', 0x1a, '\n'
@@ -807,17 +808,6 @@ enum ad_status ad_model_load(const char *path, struct ad_model **m,
 
 /* ---- JSON ---- */
 
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* The creation time as ISO 8601 UTC, or "" if gmtime cannot say. */
 static void iso_time(int64_t t, char *buf, size_t cap)
 {
@@ -907,7 +897,7 @@ static void json_sources(const struct ad_model *m, struct ad_emit *e)
 	json_key(e, "sources");
 	ad_emit_raw(e, "[");
 	for (size_t i = 0; i < m->nsources; i++) {
-		hex(m->sources[i].sha256, 32, h);
+		ad_sha256_hex(m->sources[i].sha256, 32, h);
 		ad_emit_raw(e, i ? ",\n    {\"sha256\": \"" :
 		    "\n    {\"sha256\": \"");
 		ad_emit_raw(e, h);

@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "emit.h"
 #include "lineage.h"
+#include "sha256.h"
 
 enum { FIXED = 1 + 1 + 32 + 32 + 2 + 2 };
 #define KNOWN_FLAGS (AD_LINEAGE_RESTORED | AD_LINEAGE_PARAMS_SHA | \
@@ -202,17 +203,6 @@ const char *ad_lineage_kind_name(enum ad_lineage_kind kind)
 	return kind == AD_LINEAGE_CLEAN ? "ad-clean" : "ad-features";
 }
 
-static void hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* "ad-clean then ad-features", or "no ad-clean or ad-features". */
 static void describe_kinds(const struct ad_lineage *l, char *buf, size_t cap)
 {
@@ -256,8 +246,8 @@ static int step_mismatch(const struct ad_lineage_step *h,
 	    !(w->flags & AD_LINEAGE_PARAMS_SHA) ||
 	    memcmp(h->params_sha256, w->params_sha256, 32) == 0)
 		return 0;
-	hex(h->params_sha256, 6, hh);
-	hex(w->params_sha256, 6, wh);
+	ad_sha256_hex(h->params_sha256, 6, hh);
+	ad_sha256_hex(w->params_sha256, 6, wh);
 	snprintf(msg, cap, "the features were made with other params: the "
 	    "input's %s step applied %s (sha256 %s...), the model was trained "
 	    "on %s (sha256 %s...)%s", name, h->params, hh,
@@ -303,7 +293,7 @@ static void json_digest(struct ad_emit *e, const unsigned char *d, int known)
 		ad_emit_raw(e, "null");
 		return;
 	}
-	hex(d, 32, h);
+	ad_sha256_hex(d, 32, h);
 	ad_emit_json_str(e, h);
 }
 

@@ -143,9 +143,21 @@ static void test_out_of_memory(void)
 	CHECK(live == 0);
 }
 
+static void test_hex(void)
+{
+	static const unsigned char d[] = { 0x00, 0x9f, 0xa0, 0xff };
+	char out[9];
+
+	ad_sha256_hex(d, 4, out);
+	CHECK_STR(out, "009fa0ff");
+	ad_sha256_hex(d, 0, out);
+	CHECK_STR(out, "");
+}
+
 int main(void)
 {
 	test_paths();
+	test_hex();
 	for (int ni = 0; ni <= 1; ni++) {
 		test_fips_vectors(ni);
 		test_lengths_against_libmd(ni);
