@@ -49,10 +49,12 @@ import struct, sys
 import numpy as np, pandas as pd
 df = pd.read_csv(sys.argv[1], float_precision="round_trip")
 raw = open(sys.argv[2], "rb").read()
-ncols = struct.unpack_from("<I", raw, 12)[0]
+version, ncols = struct.unpack_from("<II", raw, 8)
 pos = 16
 for _ in range(ncols):
     pos += 5 + struct.unpack_from("<I", raw, pos + 1)[0]
+if version == 2:  # the lineage known before the first row
+    pos += 4 + struct.unpack_from("<I", raw, pos)[0]
 vals = []
 while True:
     n, flags, payload = struct.unpack_from("<IIQ", raw, pos)

@@ -56,10 +56,12 @@ import numpy as np
 
 def read_stream(path):
     raw = open(path, "rb").read()
-    ncols = struct.unpack_from("<I", raw, 12)[0]
+    version, ncols = struct.unpack_from("<II", raw, 8)
     pos = 16
     for _ in range(ncols):
         pos += 5 + struct.unpack_from("<I", raw, pos + 1)[0]
+    if version == 2:  # the lineage known before the first row
+        pos += 4 + struct.unpack_from("<I", raw, pos)[0]
     blocks = []
     while True:
         n, flags, payload = struct.unpack_from("<IIQ", raw, pos)
