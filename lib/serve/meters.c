@@ -300,8 +300,8 @@ static enum ad_status write_scores(struct ad_sbuf *b,
 	}
 	if (st == AD_OK)
 		st = family(b, "adkit_serve_score_training_quantile", "gauge",
-		    "The version's training scores at each quantile level, from its "
-		    "model file.", err);
+		    "The version's training score at each quantile level (label "
+		    "level), from its model file.", err);
 	for (size_t i = 0; i < n && st == AD_OK; i++) {
 		const struct ad_meters *x = e[i].meters;
 
@@ -310,7 +310,7 @@ static enum ad_status write_scores(struct ad_sbuf *b,
 			char q[AD_NUM_MAXLEN];
 			ad_prom_format_value(x->qprob[k], q);
 			st = sample(b, "adkit_serve_score_training_quantile", &e[i],
-			    "quantile", q, x->qscore[k], err);
+			    "level", q, x->qscore[k], err);
 		}
 	}
 	return st;

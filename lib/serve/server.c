@@ -905,6 +905,7 @@ static enum ad_status read_labels(const struct shadow_job *j,
 	struct ad_reader *rd;
 	struct ad_block *b;
 	size_t col, i = 0, *at = NULL;
+	int text;
 	enum ad_status st;
 
 	memset(&ro, 0, sizeof ro);
@@ -914,6 +915,7 @@ static enum ad_status read_labels(const struct shadow_job *j,
 	col = ad_schema_find(ad_reader_schema(rd), "label");
 	if (col == SIZE_MAX)
 		goto out;
+	text = ad_reader_schema(rd)->cols[col].type == AD_TEXT;
 	if ((at = ad_calloc(j->n + 1, sizeof *at)) == NULL) {
 		st = ad_error_nomem(err);
 		goto out;
@@ -923,12 +925,12 @@ static enum ad_status read_labels(const struct shadow_job *j,
 		for (size_t r = 0; r < b->nrows && st == AD_OK && i < j->n;
 		    r++, i++) {
 			size_t len = 0;
-			const char *t = ad_block_text(b, r, col, &len);
+			const char *t = text ? ad_block_text(b, r, col, &len) : NULL;
 			double v = b->num[r * b->ncols + col];
 			char num[AD_NUM_MAXLEN];
 
 			at[i] = SIZE_MAX;
-			if (t == NULL && !isnan(v)) {
+			if (!text && !isnan(v)) {
 				len = ad_num_format(v, num);
 				t = num;
 			}

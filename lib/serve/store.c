@@ -323,6 +323,18 @@ static void find_current(const char *mdir, struct model *m)
 			m->current = k;
 }
 
+/* A current that names no loaded release (one that failed to load, or
+ * is gone) leaves the release current before in place, if it is still
+ * loaded: the previous one stays served. */
+static void keep_current(struct model *m, const struct model *prev)
+{
+	if (m->current != SIZE_MAX || prev == NULL || prev->current >= prev->nv)
+		return;
+	for (size_t k = 0; k < m->nv; k++)
+		if (strcmp(m->v[k].name, prev->v[prev->current].name) == 0)
+			m->current = k;
+}
+
 static enum ad_status load_model(const char *dir, char *name, struct model *m,
     const struct ad_store *prev, int retry, ad_store_warn_fn warn,
     void *ctx, struct ad_error *err)
@@ -362,6 +374,7 @@ static enum ad_status load_model(const char *dir, char *name, struct model *m,
 		ad_free(path);
 	}
 	find_current(mdir, m);
+	keep_current(m, model_in(prev, name));
 out:
 	free_names(rels, nrel);
 	ad_free(mdir);
