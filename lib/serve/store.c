@@ -146,6 +146,7 @@ static enum ad_status list_dir(const char *dir, char ***out, size_t *n,
 nomem:
 	closedir(d);
 	free_names(names, *n);
+	*n = 0;
 	return ad_error_nomem(err);
 }
 
@@ -300,7 +301,8 @@ failed:
 }
 
 /* The release current points at (its last path component), if any. */
-static void find_current(const char *mdir, struct model *m)
+static enum ad_status find_current(const char *mdir, struct model *m,
+    struct ad_error *err)
 {
 	char *link = join(mdir, "current", NULL), target[PATH_MAX];
 	ssize_t n;
@@ -308,11 +310,11 @@ static void find_current(const char *mdir, struct model *m)
 
 	m->current = SIZE_MAX;
 	if (link == NULL)
-		return;
+		return ad_error_nomem(err);
 	n = readlink(link, target, sizeof target - 1);
 	ad_free(link);
 	if (n <= 0)
-		return;
+		return AD_OK;
 	target[n] = '\0';
 	while (n > 1 && target[n - 1] == '/')
 		target[--n] = '\0';
@@ -321,6 +323,7 @@ static void find_current(const char *mdir, struct model *m)
 	for (size_t k = 0; k < m->nv; k++)
 		if (strcmp(m->v[k].name, base) == 0)
 			m->current = k;
+	return AD_OK;
 }
 
 /* A current that names no loaded release (one that failed to load, or
@@ -373,8 +376,8 @@ static enum ad_status load_model(const char *dir, char *name, struct model *m,
 		}
 		ad_free(path);
 	}
-	find_current(mdir, m);
-	keep_current(m, model_in(prev, name));
+	if (st == AD_OK && (st = find_current(mdir, m, err)) == AD_OK)
+		keep_current(m, model_in(prev, name));
 out:
 	free_names(rels, nrel);
 	ad_free(mdir);
@@ -402,6 +405,10 @@ static enum ad_status scan_dir(struct ad_store *s, const char *dir,
 		int has = rdir != NULL && stat(rdir, &sb) == 0 && S_ISDIR(sb.st_mode);
 
 		ad_free(rdir);
+		if (rdir == NULL) {
+			st = ad_error_nomem(err);
+			break;
+		}
 		if (!has)
 			continue;   /* not a model: some other file or folder */
 		st = load_model(dir, names[i], &s->m[s->nm], prev, retry, warn, ctx,
