@@ -315,6 +315,18 @@ wait_current() {
 	ad-eval -q --compare challenger -o batch.json batch-ab.csv
 	cmp <(grep -v '"input"' live.json) <(grep -v '"input"' batch.json)
 	grep -q '"compare"' live.json
+	# a JSON request: its id and its rows' labels
+	curl -sS -f -o /dev/null -d '{"id": "j1", "inputs": [
+		{"name": "timestamp", "datatype": "BYTES", "shape": [2], "data": ["2026-11-01T23:30:00Z", "2026-11-01T23:30:00Z"]},
+		{"name": "host", "datatype": "BYTES", "shape": [2], "data": ["db1", "web1"]},
+		{"name": "cpu", "datatype": "FP64", "shape": [2], "data": [60.98, 18.33]},
+		{"name": "lat", "datatype": "FP64", "shape": [2], "data": [14.37, 11.96]},
+		{"name": "label", "datatype": "INT64", "shape": [2], "data": [0, 1]}]}' \
+		"$URL/v2/models/m/infer"
+	wait_metric 'adkit_serve_shadow_rows_total{model="m",version="a"}' $((2 * rows + 2))
+	run grep -c ',m,a,b,j1,[12],[01],' shadow.csv
+	assert_output 2
+	grep -q ',m,a,b,j1,2,1,' shadow.csv
 	# a restart appends, under the one header
 	kill "$SERVER"; wait "$SERVER" || true
 	start_server -q --store live --shadow m:b --shadow-output shadow.csv
@@ -322,7 +334,7 @@ wait_current() {
 	wait_metric 'adkit_serve_shadow_rows_total{model="m",version="a"}' "$rows"
 	run grep -c '^time,' shadow.csv
 	assert_output 1
-	[ "$(wc -l < shadow.csv)" -eq $((3 * rows + 1)) ]
+	[ "$(wc -l < shadow.csv)" -eq $((3 * rows + 3)) ]
 }
 
 @test "--shadow errors: usage 2, a version not in the store or a foreign file 3, an unwritable file 4" {

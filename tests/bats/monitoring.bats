@@ -61,8 +61,11 @@ setup_file() {
 	head -n 1153 "$ROOT/data/servers.csv" > "$ADKIT_INCOMING/2026-11-01.csv"
 	"$ROOT/pipelines/cron/adkit-nightly" --init "$d/monday.csv" 2>/dev/null
 	"$ROOT/pipelines/cron/adkit-nightly" --date 2026-11-01 2>/dev/null || [ $? -eq 1 ]
-	# Every metric name adkit writes, one a line.
-	cat "$p"/*.prom "$p"/nightly/*.prom | sed -n 's/^\(adkit_[a-z0-9_]*\)[{ ].*/\1/p' |
+	# Every metric name adkit writes, one a line (a histogram's own name
+	# too, besides its samples' _bucket, _sum and _count).
+	cat "$p"/*.prom "$p"/nightly/*.prom |
+		sed -n -e 's/^\(adkit_[a-z0-9_]*\)[{ ].*/\1/p' \
+			-e 's/^# TYPE \(adkit_[a-z0-9_]*\) histogram$/\1/p' |
 		sort -u > "$d/written"
 }
 
