@@ -67,7 +67,9 @@ struct ad_server {
 	atomic_uint_fast64_t entering;   /* requests between reading cur and
 	                                    holding it: a swap waits for 0
 	                                    before letting go of the old */
-	pthread_mutex_t lock;    /* one swap at a time; guards loads */
+	pthread_mutex_t swapping;    /* one swap or reload at a time */
+	pthread_mutex_t lock;    /* guards loads (a scrape does not wait for a
+	                            reload's loading) */
 	struct load_tally *loads;
 	size_t nloads;
 	atomic_uint_fast64_t reload_failures;
@@ -581,9 +583,23 @@ static void route_model(const struct ad_server *s,
 
 /* ---- /metrics ---- */
 
+static enum ad_status tally_locked(struct ad_server *s,
+    const struct ad_store *store, struct ad_error *err);
+
 /* Adds the loads and failures of the scan that made store to the
- * server's tallies (s->lock held). */
+ * server's tallies. */
 static enum ad_status tally_loads(struct ad_server *s,
+    const struct ad_store *store, struct ad_error *err)
+{
+	enum ad_status st;
+
+	pthread_mutex_lock(&s->lock);
+	st = tally_locked(s, store, err);
+	pthread_mutex_unlock(&s->lock);
+	return st;
+}
+
+static enum ad_status tally_locked(struct ad_server *s,
     const struct ad_store *store, struct ad_error *err)
 {
 	for (size_t i = 0; i < ad_store_count(store); i++) {
@@ -1176,6 +1192,7 @@ static void server_free(struct ad_server *s)
 	ad_meters_free(s->unrouted);
 	ad_shadow_close(s->o.shadow);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->swapping);
 	ad_free(s);
 }
 
@@ -1223,6 +1240,7 @@ enum ad_status ad_server_start(struct ad_server **out,
 	}
 	atomic_init(&s->cur, g);
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->swapping, NULL);
 	s->o = *o;
 	atomic_init(&s->inflight, 0);
 	if ((st = ad_meters_new(&s->unrouted, NULL, err)) != AD_OK ||
@@ -1250,8 +1268,8 @@ enum ad_status ad_server_start(struct ad_server **out,
 	return AD_OK;
 }
 
-/* Serves store from now on (s->lock held); the old one goes when its last
- * request does. */
+/* Serves store from now on (s->swapping held); the old one goes when its
+ * last request does. */
 static enum ad_status install(struct ad_server *s, struct ad_store *store,
     struct ad_error *err)
 {
@@ -1277,9 +1295,9 @@ enum ad_status ad_server_swap(struct ad_server *s, struct ad_store *store,
 {
 	enum ad_status st;
 
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->swapping);
 	st = install(s, store, err);
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->swapping);
 	return st;
 }
 
@@ -1291,7 +1309,7 @@ enum ad_status ad_server_reload(struct ad_server *s,
 	struct ad_store *store;
 	enum ad_status st;
 
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->swapping);
 	g = acquire(s);
 	if ((st = ad_store_open(&store, src, g->store, retry, warn, ctx, err)) ==
 	    AD_OK) {
@@ -1301,7 +1319,7 @@ enum ad_status ad_server_reload(struct ad_server *s,
 	} else
 		atomic_fetch_add(&s->reload_failures, 1);
 	release(g);
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->swapping);
 	return st;
 }
 
