@@ -8,7 +8,7 @@
  * what they count are in ad-serve(1), METRICS.
  *
  * The score histogram's buckets are the version's own training-score
- * quantiles (the model's, from level 0.001 to 0.999), so a bucket holds a
+ * quantiles (the model's, levels strictly between 0 and 1), so a bucket holds a
  * known share of the training scores and a shift of the live scores shows
  * against them whatever the detector's scale.
  */
@@ -55,9 +55,9 @@ struct ad_meters_entry {
 enum ad_status ad_meters_write(struct ad_sbuf *b,
     const struct ad_meters_entry *e, size_t n, struct ad_error *err);
 
-/* Appends one family (HELP, TYPE, then the samples) of one value per
- * label set (at most 4 labels), for the server's own gauges and
- * counters. labels[i] holds nlabels values for the names in lnames. */
+/* Appends one family (HELP, TYPE, then the samples) for the server's own
+ * gauges and counters: sample i has value v[i] and the labels lnames[k] =
+ * labels[i * nlabels + k] (at most 4 labels; AD_EUSAGE beyond). */
 enum ad_status ad_meters_write_family(struct ad_sbuf *b, const char *name,
     const char *type, const char *help, const char *const *lnames,
     size_t nlabels, const char *const *labels, const double *v, size_t n,
