@@ -1,11 +1,15 @@
 /* ad-serve: options and wiring; the work is in lib/serve/. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "server.h"
+#include "shadow.h"
 #include "store.h"
 
 struct args {
@@ -19,6 +23,9 @@ struct args {
 	uint64_t max_body;
 	uint64_t max_inflight;
 	double drain;
+	double reload_interval;
+	const char *shadow;
+	const char *shadow_output;
 	struct ad_cli_common c;
 };
 
@@ -54,6 +61,17 @@ static const struct ad_opt opts[] = {
 	{ "drain-timeout", 0, "SECONDS", AD_OPT_DOUBLE, A(drain), .dmin = 0,
 	    .dmax = 86400, .def = "30", .kfp = AD_KFP_FLOAT,
 	    .help = "on SIGTERM, wait this long for requests in flight" },
+	{ "reload-interval", 0, "SECONDS", AD_OPT_DOUBLE, A(reload_interval),
+	    .dmin = 0, .dmax = 86400, .def = "2", .kfp = AD_KFP_FLOAT,
+	    .help = "look for store changes this often and serve them (0: only "
+	    "on SIGHUP)" },
+	AD_OPT_HEADING("A/B:"),
+	{ "shadow", 0, "MODEL:VERSION", AD_OPT_STRING, A(shadow),
+	    .kfp = AD_KFP_STRING, .help = "score every request to MODEL with "
+	    "VERSION too, after answering it, into --shadow-output" },
+	{ "shadow-output", 0, "FILE", AD_OPT_STRING, A(shadow_output),
+	    .kfp = AD_KFP_NONE, .help = "append both versions' scores there, as "
+	    "CSV that ad-eval --compare challenger reads" },
 	AD_OPT_HEADING("Common options:"),
 	AD_CLI_OPT_QUIET("no access log on stderr"),
 };
@@ -92,7 +110,30 @@ static enum ad_status check_args(const struct args *a, struct ad_error *err)
 	if (a->name != NULL && !ad_store_name_ok(a->name))
 		return ad_error_set(err, AD_EUSAGE, "--name must not be empty, "
 		    "start with '.' or hold '/'");
+	if ((a->shadow == NULL) != (a->shadow_output == NULL))
+		return ad_error_set(err, AD_EUSAGE, "--shadow and --shadow-output "
+		    "go together");
 	return AD_OK;
+}
+
+/* Splits --shadow MODEL:VERSION at its last ':' into model and version. */
+static enum ad_status split_shadow(const char *spec, char *model,
+    char *version, struct ad_error *err)
+{
+	const char *colon = strrchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : 0;
+
+	if (colon == NULL || n > 255 || strlen(colon + 1) > 255)
+		goto bad;
+	memcpy(model, spec, n);
+	model[n] = '\0';
+	memcpy(version, colon + 1, strlen(colon + 1) + 1);
+	if (ad_store_name_ok(model) && ad_store_name_ok(version))
+		return AD_OK;
+bad:
+	return ad_error_set(err, AD_EUSAGE, "--shadow: expected MODEL:VERSION, "
+	    "names not empty, not starting with '.', without '/', got "
+	    "\"%.200s\"", spec);
 }
 
 static void access_log(void *ctx, const char *line)
@@ -109,43 +150,77 @@ static void left_out(void *ctx, const char *model, const char *release,
 	    err->file, err->file[0] ? ": " : "", err->msg);
 }
 
-static enum ad_status load(const struct args *a, struct ad_store **store,
-    struct ad_error *err)
+static struct ad_store_source source(const struct args *a)
 {
-	if (a->store != NULL)
-		return ad_store_scan(store, a->store, left_out, NULL, err);
-	return ad_store_single(store, a->name, a->clean, a->features, a->model,
-	    err);
+	struct ad_store_source src = { a->store, a->name, a->clean, a->features,
+	    a->model };
+
+	return src;
 }
 
-/* SIGHUP: loads the store again and serves it; if it fails to load, the
- * one served stays. */
-static void reload(const struct args *a, struct ad_server *srv)
+/* What a failed rescan said last, so a store that stays broken is told
+ * once, not at every --reload-interval. */
+struct reloads {
+	char last[1600];
+};
+
+/* Looks at the store again and serves what changed (only the releases
+ * whose files changed are loaded, in this thread, while the request
+ * threads go on); if it fails, the store served stays. */
+static void reload(const struct args *a, struct ad_server *srv, int hup,
+    struct reloads *rl)
 {
-	struct ad_store *store;
+	struct ad_store_source src = source(a);
 	struct ad_error err;
+	char msg[sizeof rl->last];
+	int changed = 0;
+	size_t models = 0;
 
 	ad_error_clear(&err);
-	if (load(a, &store, &err) != AD_OK ||
-	    ad_server_swap(srv, store, &err) != AD_OK) {
-		ad_cli_note(cmd.name, "SIGHUP: reload failed, still serving the "
-		    "store loaded before: %s%s%s", err.file, err.file[0] ? ": " :
-		    "", err.msg);
+	if (ad_server_reload(srv, &src, hup, left_out, NULL, &changed, &models,
+	    &err) !=
+	    AD_OK) {
+		snprintf(msg, sizeof msg, "%s: reload failed, still serving the "
+		    "store loaded before: %.300s%s%.900s", hup ? "SIGHUP" : "store changed",
+		    err.file, err.file[0] ? ": " : "", err.msg);
+		if (hup || strcmp(msg, rl->last) != 0)
+			ad_cli_note(cmd.name, "%s", msg);
+		memcpy(rl->last, msg, sizeof msg);
 		return;
 	}
-	ad_cli_note(cmd.name, "SIGHUP: reloaded, %zu models",
-	    ad_store_count(store));
+	rl->last[0] = '\0';
+	if (hup)
+		ad_cli_note(cmd.name, "SIGHUP: reloaded, %zu models%s", models,
+		    changed ? "" : ", nothing changed");
+	else if (changed)
+		ad_cli_note(cmd.name, "store changed: reloaded, %zu models",
+		    models);
 }
 
-/* Waits for SIGTERM or SIGINT (blocked in every thread), reloading on
- * SIGHUP. */
+/* Waits for SIGTERM or SIGINT (blocked in every thread), looking at the
+ * store every --reload-interval seconds and at once on SIGHUP. */
 static void wait_for_stop(const struct args *a, struct ad_server *srv,
     const sigset_t *set)
 {
+	struct reloads rl = { "" };
+	struct timespec every;
 	int sig;
 
-	while (sigwait(set, &sig) == 0 && sig == SIGHUP)
-		reload(a, srv);
+	every.tv_sec = (time_t)a->reload_interval;
+	every.tv_nsec = (long)((a->reload_interval - floor(a->reload_interval)) *
+	    1e9);
+	for (;;) {
+		if (a->reload_interval > 0)
+			sig = sigtimedwait(set, NULL, &every);
+		else
+			sig = sigwaitinfo(set, NULL);
+		if (sig < 0 && errno == EAGAIN)
+			reload(a, srv, 0, &rl);
+		else if (sig == SIGHUP)
+			reload(a, srv, 1, &rl);
+		else if (sig == SIGTERM || sig == SIGINT)
+			return;
+	}
 }
 
 static enum ad_status serve(const struct args *a, struct ad_error *err)
@@ -153,6 +228,7 @@ static enum ad_status serve(const struct args *a, struct ad_error *err)
 	struct ad_store *store = NULL;
 	struct ad_server *srv = NULL;
 	struct ad_server_opts so = { 0 };
+	char smodel[256], sversion[256];
 	sigset_t set;
 	uint64_t cut;
 	enum ad_status st;
@@ -163,8 +239,20 @@ static enum ad_status serve(const struct args *a, struct ad_error *err)
 	sigaddset(&set, SIGHUP);
 	/* before any thread starts, so that all of them inherit the mask */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if ((st = load(a, &store, err)) != AD_OK)
+	{
+		struct ad_store_source src = source(a);
+		if ((st = ad_store_open(&store, &src, NULL, 0, left_out, NULL,
+		    err)) != AD_OK)
+			return st;
+	}
+	if (a->shadow != NULL && ((st = split_shadow(a->shadow, smodel, sversion,
+	    err)) != AD_OK || (st = ad_shadow_open(&so.shadow, a->shadow_output,
+	    err)) != AD_OK)) {
+		ad_store_free(store);
 		return st;
+	}
+	so.shadow_model = smodel;
+	so.shadow_version = sversion;
 	so.listen = a->listen;
 	so.threads = a->threads;
 	so.max_body = a->max_body;

@@ -8,13 +8,19 @@
 #include "out.h"
 #include "prom.h"
 
-static enum ad_status put(struct ad_out *out, const char *s,
+/* Where the text goes: an ad_out, or the caller's sink. */
+struct sink {
+	ad_prom_write_fn write;
+	void *ctx;
+};
+
+static enum ad_status put(const struct sink *out, const char *s,
     struct ad_error *err)
 {
-	return ad_out_write(out, s, strlen(s), err);
+	return out->write(out->ctx, s, strlen(s), err);
 }
 
-static enum ad_status put_label_value(struct ad_out *out, const char *s,
+static enum ad_status put_label_value(const struct sink *out, const char *s,
     struct ad_error *err)
 {
 	enum ad_status st = AD_OK;
@@ -24,40 +30,68 @@ static enum ad_status put_label_value(struct ad_out *out, const char *s,
 			st = put(out, "\\", err);
 		if (st == AD_OK)
 			st = *s == '\n' ? put(out, "\\n", err) :
-			    ad_out_write(out, s, 1, err);
+			    out->write(out->ctx, s, 1, err);
 	}
 	return st;
 }
 
-static enum ad_status put_value(struct ad_out *out, double v,
+static enum ad_status put_value(const struct sink *out, double v,
     struct ad_error *err)
 {
 	char num[AD_NUM_MAXLEN];
 
-	if (isnan(v))
-		return put(out, "NaN", err);
-	if (isinf(v))
-		return put(out, v > 0 ? "+Inf" : "-Inf", err);
-	ad_num_format(v, num);
+	ad_prom_format_value(v, num);
 	return put(out, num, err);
+}
+
+void ad_prom_format_value(double v, char *num)
+{
+	if (isnan(v))
+		memcpy(num, "NaN", 4);
+	else if (isinf(v))
+		memcpy(num, v > 0 ? "+Inf" : "-Inf", 5);
+	else
+		ad_num_format(v, num);
+}
+
+enum ad_status ad_prom_family_to(ad_prom_write_fn write, void *ctx,
+    const char *name, const char *type, const char *help,
+    struct ad_error *err)
+{
+	const struct sink out = { write, ctx };
+	const char *parts[] = { "# HELP ", name, " ", help, "\n# TYPE ", name,
+	    " ", type, "\n" };
+	enum ad_status st = AD_OK;
+
+	for (size_t i = 0; i < sizeof parts / sizeof *parts && st == AD_OK; i++)
+		st = put(&out, parts[i], err);
+	return st;
+}
+
+static enum ad_status out_write(void *ctx, const void *p, size_t n,
+    struct ad_error *err)
+{
+	return ad_out_write(ctx, p, n, err);
 }
 
 enum ad_status ad_prom_family(struct ad_out *out, const char *name,
     const char *help, struct ad_error *err)
 {
-	const char *parts[] = { "# HELP ", name, " ", help, "\n# TYPE ", name,
-	    " gauge\n" };
-	enum ad_status st = AD_OK;
-
-	for (size_t i = 0; i < sizeof parts / sizeof *parts && st == AD_OK; i++)
-		st = put(out, parts[i], err);
-	return st;
+	return ad_prom_family_to(out_write, out, name, "gauge", help, err);
 }
 
 enum ad_status ad_prom_sample(struct ad_out *out, const char *name,
     const struct ad_prom_label *labels, size_t nlabels, double v,
     struct ad_error *err)
 {
+	return ad_prom_sample_to(out_write, out, name, labels, nlabels, v, err);
+}
+
+enum ad_status ad_prom_sample_to(ad_prom_write_fn write, void *ctx,
+    const char *name, const struct ad_prom_label *labels, size_t nlabels,
+    double v, struct ad_error *err)
+{
+	const struct sink o = { write, ctx }, *out = &o;
 	enum ad_status st = put(out, name, err);
 	const char *sep = "{";
 

@@ -3,18 +3,24 @@
  *
  * libmicrohttpd parses HTTP and runs a pool of polling threads; each
  * request is answered by the thread that read it, start to end, so a
- * request shares nothing with another but the store, which is read-only.
+ * request shares nothing with another but the store, which is read-only,
+ * and the counters of /metrics (lib/serve/meters.h), which are atomic.
  * A store replaced (ad_server_swap) is freed when the last request that
- * began on it ends, so a request finishes on the version it started on.
+ * began on it ends, so a request finishes on the version it started on;
+ * taking the current store costs a request three atomic adds, no lock.
  * A body is gathered in memory (up to max_body) and scored through the
- * release's stages (lib/serve/release.c) once it is complete.
+ * release's stages (lib/serve/release.c) once it is complete. A request
+ * to the model of --shadow is scored by the shadow version too, after its
+ * answer is sent, on the same thread (lib/serve/shadow.h).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,30 +34,61 @@
 #include "block.h"
 #include "in.h"
 #include "infer.h"
+#include "meters.h"
 #include "model.h"
+#include "num.h"
 #include "out.h"
 #include "reader.h"
 #include "release.h"
 #include "server.h"
+#include "shadow.h"
 #include "store.h"
 
 #define CT_JSON "application/json"
 #define CT_CSV "text/csv"
 #define CT_BIN "application/vnd.adkit.stream"
+#define CT_PROM "text/plain; version=0.0.4; charset=utf-8"
 
 /* A store and the requests using it. */
 struct gen {
 	struct ad_store *store;
-	uint64_t refs;           /* requests on it, plus one while current */
+	atomic_uint_fast64_t refs;   /* requests on it, plus one while current */
+};
+
+/* Releases loaded and failed, for one model, since the server started. */
+struct load_tally {
+	char *model;
+	uint64_t loaded, failed;
 };
 
 struct ad_server {
 	struct MHD_Daemon *d;
-	pthread_mutex_t lock;    /* guards cur and every gen's refs */
-	struct gen *cur;         /* the store new requests use */
+	_Atomic(struct gen *) cur;   /* the store new requests use */
+	atomic_uint_fast64_t entering;   /* requests between reading cur and
+	                                    holding it: a swap waits for 0
+	                                    before letting go of the old */
+	pthread_mutex_t swapping;    /* one swap or reload at a time */
+	pthread_mutex_t lock;    /* guards loads (a scrape does not wait for a
+	                            reload's loading) */
+	struct load_tally *loads;
+	size_t nloads;
+	atomic_uint_fast64_t reload_failures;
 	struct ad_server_opts o;
 	unsigned port;
 	atomic_uint_fast64_t inflight;   /* inference requests being served */
+	struct ad_meters *unrouted;  /* requests that name no version */
+};
+
+/* What the shadow version needs of a request, kept until it completes. */
+struct shadow_job {
+	struct ad_sbuf rows;     /* the rows scored */
+	enum ad_format format;   /* of rows */
+	double *score, *flag;    /* the served version's */
+	size_t n;
+	size_t mi;               /* the model in the request's store */
+	char *version;           /* the served version */
+	char *id;
+	struct ad_meters *meters;    /* the served version's */
 };
 
 /* One request, from its first byte to its answer. */
@@ -62,6 +99,7 @@ struct req {
 	int counted;             /* holds one of max_inflight */
 	struct gen *g;           /* the store current when it came in */
 	struct timespec t0;
+	struct shadow_job *shadow;   /* NULL: no shadow scoring */
 };
 
 /* What a request is answered, and what the access log says of it. */
@@ -73,6 +111,11 @@ struct answer {
 	const char *version;
 	uint64_t rows;
 	const char *id;
+	struct ad_meters *meters;    /* the version's; NULL: unrouted */
+	size_t mi;               /* the model's index, with meters */
+	double *score, *flag;    /* an inference's, rows each, or NULL */
+	struct ad_sbuf rows_in;  /* the rows scored, for the shadow */
+	enum ad_format rows_format;
 };
 
 /* ---- answers ---- */
@@ -311,12 +354,42 @@ static void infer_json(const struct ad_server *s, const char *model,
 out:
 	if (st != AD_OK)
 		answer_status(a, &e);
-	else
+	else {
 		answer_json(a, &out);
+		ad_meters_scores(a->meters, score, q->nrows, t.anomalies);
+		a->score = score;
+		a->flag = flag;
+		a->rows_in = q->csv;   /* moved: the shadow scores them too */
+		a->rows_format = AD_FORMAT_CSV;
+		memset(&q->csv, 0, sizeof q->csv);
+		score = flag = NULL;
+	}
 	ad_sbuf_free(&out);
 	ad_sbuf_free(&explain);
 	ad_free(score);
 	ad_free(flag);
+}
+
+/* The scores and flags of a CSV or binary answer, read back for the
+ * metrics and the shadow; a->score and a->flag are left NULL if that
+ * fails (out of memory), which only costs them. */
+static void read_back(struct answer *a, uint64_t anomalies)
+{
+	struct ad_sbuf explain = { 0 };
+	struct ad_in *in;
+	struct ad_error e;
+
+	a->score = ad_calloc(a->rows + 1, sizeof *a->score);
+	a->flag = ad_calloc(a->rows + 1, sizeof *a->flag);
+	if (a->score == NULL || a->flag == NULL ||
+	    body_input(&a->body, &in, &e) != AD_OK ||
+	    collect(in, a->rows, a->score, a->flag, &explain, &e) != AD_OK) {
+		ad_free(a->score);
+		ad_free(a->flag);
+		a->score = a->flag = NULL;
+	} else
+		ad_meters_scores(a->meters, a->score, a->rows, anomalies);
+	ad_sbuf_free(&explain);
 }
 
 /* A CSV or binary body, answered in its own format: score, is_anomaly and
@@ -375,6 +448,10 @@ static void infer_rows(struct MHD_Connection *c, const struct ad_release *rel,
 	ad_in_close(res);
 	if (st != AD_OK)
 		answer_status(a, &e);
+	else {
+		read_back(a, t.anomalies);
+		a->rows_format = format;
+	}
 }
 
 /* The media type of a body: its Content-Type up to any parameter. */
@@ -443,7 +520,7 @@ static void route_model(const struct ad_server *s,
 	struct ad_sbuf out = { 0 };
 	struct ad_error e;
 	char msg[600];
-	size_t mi, rest = 3;
+	size_t mi, vi, rest = 3;
 
 	if (n >= 5 && strcmp(seg[3], "versions") == 0) {
 		version = seg[4];
@@ -467,7 +544,7 @@ static void route_model(const struct ad_server *s,
 		answer_error(a, MHD_HTTP_NOT_FOUND, msg);
 		return;
 	}
-	if ((rel = ad_store_release(store, mi, version, &vname)) == NULL) {
+	if ((vi = ad_store_version_find(store, mi, version)) == SIZE_MAX) {
 		if (version)
 			snprintf(msg, sizeof msg, "model \"%.200s\" has no version "
 			    "\"%.200s\"", m, version);
@@ -477,7 +554,11 @@ static void route_model(const struct ad_server *s,
 		answer_error(a, MHD_HTTP_NOT_FOUND, msg);
 		return;
 	}
+	rel = ad_store_release_at(store, mi, vi);
+	vname = ad_store_version(store, mi, vi);
 	a->version = vname;
+	a->meters = ad_store_meters(store, mi, vi);
+	a->mi = mi;
 	if (strcmp(what, "infer") == 0) {
 		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 			answer_error(a, MHD_HTTP_METHOD_NOT_ALLOWED, "infer takes POST");
@@ -500,7 +581,161 @@ static void route_model(const struct ad_server *s,
 	ad_sbuf_free(&out);
 }
 
-static void route(const struct ad_server *s, const struct ad_store *store,
+/* ---- /metrics ---- */
+
+static enum ad_status tally_locked(struct ad_server *s,
+    const struct ad_store *store, struct ad_error *err);
+
+/* Adds the loads and failures of the scan that made store to the
+ * server's tallies. */
+static enum ad_status tally_loads(struct ad_server *s,
+    const struct ad_store *store, struct ad_error *err)
+{
+	enum ad_status st;
+
+	pthread_mutex_lock(&s->lock);
+	st = tally_locked(s, store, err);
+	pthread_mutex_unlock(&s->lock);
+	return st;
+}
+
+static enum ad_status tally_locked(struct ad_server *s,
+    const struct ad_store *store, struct ad_error *err)
+{
+	for (size_t i = 0; i < ad_store_count(store); i++) {
+		const char *name = ad_store_name(store, i);
+		uint64_t loaded, failed;
+		size_t k = 0;
+
+		ad_store_tally(store, i, &loaded, &failed);
+		while (k < s->nloads && strcmp(s->loads[k].model, name) != 0)
+			k++;
+		if (k == s->nloads) {
+			struct load_tally *grown = ad_realloc(s->loads,
+			    (s->nloads + 1) * sizeof *grown);
+			if (grown == NULL)
+				return ad_error_nomem(err);
+			s->loads = grown;
+			memset(&s->loads[k], 0, sizeof s->loads[k]);
+			if ((s->loads[k].model = ad_strndup(name, strlen(name))) ==
+			    NULL)
+				return ad_error_nomem(err);
+			s->nloads++;
+		}
+		s->loads[k].loaded += loaded;
+		s->loads[k].failed += failed;
+	}
+	return AD_OK;
+}
+
+/* The server's own families: requests in flight, threads, releases loaded
+ * and failed, reloads failed, and which release is current. */
+static enum ad_status server_families(struct ad_server *s,
+    const struct ad_store *store, struct ad_sbuf *b, struct ad_error *err)
+{
+	static const char *const model_l[] = { "model" };
+	static const char *const release_l[] = { "model", "version" };
+	const char **names = NULL;
+	double *v = NULL, one;
+	size_t n = 0, cap = 1;
+	enum ad_status st;
+
+	one = (double)atomic_load(&s->inflight);
+	if ((st = ad_meters_write_family(b, "adkit_serve_requests_in_flight",
+	    "gauge", "Inference requests being served.", NULL, 0, NULL, &one, 1,
+	    err)) != AD_OK)
+		return st;
+	one = s->o.threads;
+	if ((st = ad_meters_write_family(b, "adkit_serve_threads", "gauge",
+	    "Threads answering requests (--threads).", NULL, 0, NULL, &one, 1,
+	    err)) != AD_OK)
+		return st;
+	one = (double)atomic_load(&s->reload_failures);
+	if ((st = ad_meters_write_family(b, "adkit_serve_reload_failures_total",
+	    "counter", "Rescans of the store that failed as a whole, the store "
+	    "before staying served.", NULL, 0, NULL, &one, 1, err)) != AD_OK)
+		return st;
+	for (size_t i = 0; i < ad_store_count(store); i++)
+		cap += ad_store_versions(store, i);
+	pthread_mutex_lock(&s->lock);
+	if (s->nloads + 1 > cap)
+		cap = s->nloads + 1;
+	names = ad_calloc(2 * cap, sizeof *names);
+	v = ad_calloc(cap, sizeof *v);
+	if (names == NULL || v == NULL) {
+		pthread_mutex_unlock(&s->lock);
+		st = ad_error_nomem(err);
+		goto out;
+	}
+	for (size_t k = 0; k < s->nloads; k++) {
+		names[k] = s->loads[k].model;
+		v[k] = (double)s->loads[k].loaded;
+	}
+	st = ad_meters_write_family(b, "adkit_serve_release_loads_total",
+	    "counter", "Releases loaded, at start and by reloads (a release kept "
+	    "unchanged by a reload is not loaded again).", model_l, 1, names, v,
+	    s->nloads, err);
+	for (size_t k = 0; k < s->nloads; k++)
+		v[k] = (double)s->loads[k].failed;
+	if (st == AD_OK)
+		st = ad_meters_write_family(b,
+		    "adkit_serve_release_load_failures_total", "counter", "Releases "
+		    "that failed to load (left out; counted once until their files "
+		    "change).", model_l, 1, names, v, s->nloads, err);
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < ad_store_count(store); i++)
+		for (size_t k = 0; k < ad_store_versions(store, i); k++) {
+			names[2 * n] = ad_store_name(store, i);
+			names[2 * n + 1] = ad_store_version(store, i, k);
+			v[n++] = ad_store_current(store, i) == k;
+		}
+	if (st == AD_OK)
+		st = ad_meters_write_family(b, "adkit_serve_release_current",
+		    "gauge", "1 for the release the unversioned path serves, 0 for "
+		    "the other releases loaded.", release_l, 2, names, v, n, err);
+out:
+	ad_free(names);
+	ad_free(v);
+	return st;
+}
+
+static void answer_metrics(struct ad_server *s, const struct ad_store *store,
+    struct answer *a)
+{
+	struct ad_meters_entry *e;
+	struct ad_sbuf b = { 0 };
+	struct ad_error err;
+	size_t n = 1;
+
+	for (size_t i = 0; i < ad_store_count(store); i++)
+		n += ad_store_versions(store, i);
+	if ((e = ad_calloc(n, sizeof *e)) == NULL) {
+		answer_error(a, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		return;
+	}
+	e[0].meters = s->unrouted;
+	n = 1;
+	for (size_t i = 0; i < ad_store_count(store); i++)
+		for (size_t k = 0; k < ad_store_versions(store, i); k++, n++) {
+			e[n].model = ad_store_name(store, i);
+			e[n].version = ad_store_version(store, i, k);
+			e[n].meters = ad_store_meters(store, i, k);
+		}
+	if (ad_meters_write(&b, e, n, &err) != AD_OK ||
+	    server_families(s, store, &b, &err) != AD_OK)
+		answer_error(a, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
+	else {
+		a->status = MHD_HTTP_OK;
+		a->type = CT_PROM;
+		ad_sbuf_free(&a->body);
+		a->body = b;
+		memset(&b, 0, sizeof b);
+	}
+	ad_sbuf_free(&b);
+	ad_free(e);
+}
+
+static void route(struct ad_server *s, const struct ad_store *store,
     struct MHD_Connection *c, const char *url, const char *method,
     const struct ad_sbuf *body, struct answer *a, struct ad_infer_req *q)
 {
@@ -513,7 +748,9 @@ static void route(const struct ad_server *s, const struct ad_store *store,
 		return;
 	}
 	n = split(copy, seg);
-	if (n == 0 || n > MAXSEG || strcmp(seg[0], "v2") != 0)
+	if (n == 1 && get && strcmp(seg[0], "metrics") == 0)
+		answer_metrics(s, store, a);
+	else if (n == 0 || n > MAXSEG || strcmp(seg[0], "v2") != 0)
 		answer_error(a, MHD_HTTP_NOT_FOUND, "no such endpoint (the API is "
 		    "under /v2)");
 	else if (n == 1 && get)
@@ -532,6 +769,28 @@ static void route(const struct ad_server *s, const struct ad_store *store,
 	ad_free(copy);
 }
 
+/* For a request refused before its body (413, 503): the model version its
+ * URL names, if any, so that it is counted there. */
+static void route_early(const struct ad_store *store, const char *url,
+    struct answer *a)
+{
+	char *copy = ad_strndup(url, strlen(url)), *seg[MAXSEG];
+	size_t n, mi, vi;
+
+	if (copy == NULL)
+		return;
+	n = split(copy, seg);
+	if (n >= 3 && n <= MAXSEG && strcmp(seg[0], "v2") == 0 &&
+	    strcmp(seg[1], "models") == 0 &&
+	    (mi = ad_store_find(store, seg[2])) != SIZE_MAX &&
+	    (vi = ad_store_version_find(store, mi, n >= 5 &&
+	    strcmp(seg[3], "versions") == 0 ? seg[4] : NULL)) != SIZE_MAX) {
+		snprintf(a->model, sizeof a->model, "%s", seg[2]);
+		a->version = ad_store_version(store, mi, vi);
+		a->meters = ad_store_meters(store, mi, vi);
+	}
+	ad_free(copy);
+}
 /* ---- libmicrohttpd's callbacks ---- */
 
 static double ms_since(const struct timespec *t0)
@@ -581,33 +840,184 @@ static enum MHD_Result send_answer(struct MHD_Connection *c,
 	return ok;
 }
 
-/* The current store, held until release. */
+/* The current store, held until release: no lock, so requests never wait
+ * on each other or on a reload. */
 static struct gen *acquire(struct ad_server *s)
 {
 	struct gen *g;
 
-	pthread_mutex_lock(&s->lock);
-	g = s->cur;
-	g->refs++;
-	pthread_mutex_unlock(&s->lock);
+	atomic_fetch_add(&s->entering, 1);
+	g = atomic_load(&s->cur);
+	atomic_fetch_add(&g->refs, 1);
+	atomic_fetch_sub(&s->entering, 1);
 	return g;
 }
 
 /* Lets go of g (NULL is a no-op); the last one out frees it. */
-static void release(struct ad_server *s, struct gen *g)
+static void release(struct gen *g)
 {
-	int last;
-
-	if (g == NULL)
+	if (g == NULL || atomic_fetch_sub(&g->refs, 1) != 1)
 		return;
-	pthread_mutex_lock(&s->lock);
-	last = --g->refs == 0;
-	pthread_mutex_unlock(&s->lock);
-	if (last) {
-		ad_store_free(g->store);
-		ad_free(g);
-	}
+	ad_store_free(g->store);
+	ad_free(g);
 }
+
+/* ---- shadow scoring ---- */
+
+static void shadow_free(struct shadow_job *j)
+{
+	if (j == NULL)
+		return;
+	ad_sbuf_free(&j->rows);
+	ad_free(j->score);
+	ad_free(j->flag);
+	ad_free(j->version);
+	ad_free(j->id);
+	ad_free(j);
+}
+
+/* Takes what the shadow needs from an answered request, if it is one for
+ * the shadow's model answered by another version. */
+static void shadow_take(struct ad_server *s, struct req *r, struct answer *a)
+{
+	struct shadow_job *j;
+
+	if (s->o.shadow == NULL || a->status != MHD_HTTP_OK ||
+	    a->score == NULL || a->version == NULL ||
+	    strcmp(a->model, s->o.shadow_model) != 0 ||
+	    strcmp(a->version, s->o.shadow_version) == 0)
+		return;
+	if ((j = ad_calloc(1, sizeof *j)) == NULL ||
+	    (j->version = ad_strndup(a->version, strlen(a->version))) == NULL ||
+	    (a->id != NULL && (j->id = ad_strndup(a->id, strlen(a->id))) ==
+	    NULL)) {
+		shadow_free(j);
+		ad_meters_shadow(a->meters, 0, 1);
+		return;
+	}
+	if (a->rows_format == AD_FORMAT_CSV && a->rows_in.p != NULL) {
+		j->rows = a->rows_in;     /* a JSON request's rows */
+		memset(&a->rows_in, 0, sizeof a->rows_in);
+	} else {
+		j->rows = r->body;
+		memset(&r->body, 0, sizeof r->body);
+	}
+	j->format = a->rows_format;
+	j->score = a->score;
+	j->flag = a->flag;
+	a->score = a->flag = NULL;
+	j->n = a->rows;
+	j->mi = a->mi;
+	j->meters = a->meters;
+	r->shadow = j;
+}
+
+/* The request's label column, one cell a row (NULL: missing), if its rows
+ * have one; *labels stays NULL otherwise. */
+static enum ad_status read_labels(const struct shadow_job *j,
+    struct ad_sbuf *cells, char ***labels, struct ad_error *err)
+{
+	struct ad_reader_opts ro;
+	struct ad_reader *rd;
+	struct ad_block *b;
+	size_t col, i = 0, *at = NULL;
+	int text;
+	enum ad_status st;
+
+	memset(&ro, 0, sizeof ro);
+	if ((st = body_input(&j->rows, &ro.from, err)) != AD_OK ||
+	    (st = ad_reader_open(&rd, &ro, err)) != AD_OK)
+		return st;
+	col = ad_schema_find(ad_reader_schema(rd), "label");
+	if (col == SIZE_MAX)
+		goto out;
+	text = ad_reader_schema(rd)->cols[col].type == AD_TEXT;
+	if ((at = ad_calloc(j->n + 1, sizeof *at)) == NULL) {
+		st = ad_error_nomem(err);
+		goto out;
+	}
+	while (st == AD_OK && (st = ad_reader_next(rd, &b, err)) == AD_OK &&
+	    b->nrows > 0)
+		for (size_t r = 0; r < b->nrows && st == AD_OK && i < j->n;
+		    r++, i++) {
+			size_t len = 0;
+			const char *t = text ? ad_block_text(b, r, col, &len) : NULL;
+			double v = b->num[r * b->ncols + col];
+			char num[AD_NUM_MAXLEN];
+
+			at[i] = SIZE_MAX;
+			if (!text && !isnan(v)) {
+				len = ad_num_format(v, num);
+				t = num;
+			}
+			if (t == NULL)
+				continue;
+			at[i] = cells->len;
+			if ((st = ad_sbuf_put(cells, t, len, err)) == AD_OK)
+				st = ad_sbuf_put(cells, "", 1, err);
+		}
+	if (st == AD_OK && (*labels = ad_calloc(j->n + 1, sizeof **labels)) ==
+	    NULL)
+		st = ad_error_nomem(err);
+	for (size_t k = 0; st == AD_OK && k < i; k++)
+		(*labels)[k] = at[k] == SIZE_MAX ? NULL : cells->p + at[k];
+out:
+	ad_free(at);
+	ad_reader_free(rd);
+	return st;
+}
+
+/* Scores a request's rows with the shadow version and appends both
+ * versions' scores to the shadow file; a failure is counted and logged. */
+static void shadow_run(struct ad_server *s, const struct ad_store *store,
+    const struct shadow_job *j)
+{
+	struct ad_release_call call = { AD_FORMAT_BIN, 0 };
+	struct ad_release_tally t;
+	struct ad_sbuf explain = { 0 }, cells = { 0 };
+	struct ad_in *res;
+	struct ad_error e;
+	double *cs = ad_calloc(j->n + 1, sizeof *cs);
+	double *cf = ad_calloc(j->n + 1, sizeof *cf);
+	char **labels = NULL;
+	size_t vi = ad_store_version_find(store, j->mi, s->o.shadow_version);
+	enum ad_status st;
+
+	ad_error_clear(&e);
+	if (cs == NULL || cf == NULL)
+		st = ad_error_nomem(&e);
+	else if (vi == SIZE_MAX)
+		st = ad_error_set(&e, AD_EDATA, "the store has no version \"%.200s\" "
+		    "any more", s->o.shadow_version);
+	else if ((st = score_body(ad_store_release_at(store, j->mi, vi), &j->rows,
+	    &call, &res, &t, &e)) == AD_OK) {
+		if (t.rows_scored != j->n) {
+			ad_in_close(res);
+			st = ad_error_set(&e, AD_EDATA, "it scored %llu of the %zu rows",
+			    (unsigned long long)t.rows_scored, j->n);
+		} else if ((st = collect(res, j->n, cs, cf, &explain, &e)) == AD_OK &&
+		    (st = read_labels(j, &cells, &labels, &e)) == AD_OK) {
+			struct ad_shadow_batch b = { s->o.shadow_model, j->version,
+			    s->o.shadow_version, j->id, j->n, j->score, j->flag, cs, cf,
+			    (const char *const *)labels };
+			st = ad_shadow_append(s->o.shadow, &b, &e);
+		}
+	}
+	ad_meters_shadow(j->meters, st == AD_OK ? j->n : 0, st != AD_OK);
+	if (st != AD_OK && s->o.log != NULL) {
+		char line[1400];
+		snprintf(line, sizeof line, "shadow model=%.200s version=%.200s "
+		    "failed: %.900s", s->o.shadow_model, s->o.shadow_version, e.msg);
+		s->o.log(s->o.log_ctx, line);
+	}
+	ad_sbuf_free(&explain);
+	ad_sbuf_free(&cells);
+	ad_free(labels);
+	ad_free(cs);
+	ad_free(cf);
+}
+
+/* ---- answering ---- */
 
 static enum MHD_Result respond(struct ad_server *s, struct MHD_Connection *c,
     struct req *r, const char *url, const char *method)
@@ -618,6 +1028,8 @@ static enum MHD_Result respond(struct ad_server *s, struct MHD_Connection *c,
 
 	memset(&a, 0, sizeof a);
 	memset(&q, 0, sizeof q);
+	if (r->early != 0)
+		route_early(r->g->store, url, &a);
 	if (r->early == MHD_HTTP_CONTENT_TOO_LARGE) {
 		char msg[128];
 		snprintf(msg, sizeof msg, "the body is larger than --max-body "
@@ -630,14 +1042,19 @@ static enum MHD_Result respond(struct ad_server *s, struct MHD_Connection *c,
 		answer_error(&a, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	else
 		route(s, r->g->store, c, url, method, &r->body, &a, &q);
+	ad_meters_request(a.meters ? a.meters : s->unrouted, a.status,
+	    ms_since(&r->t0) / 1e3);
 	log_request(s, r, method, url, &a);
 	ok = send_answer(c, &a, r->early == MHD_HTTP_SERVICE_UNAVAILABLE);
+	shadow_take(s, r, &a);
 	ad_infer_req_free(&q);
 	ad_sbuf_free(&a.body);
+	ad_sbuf_free(&a.rows_in);
+	ad_free(a.score);
+	ad_free(a.flag);
 	ad_sbuf_free(&r->body);
 	return ok;
 }
-
 /* The first call for a request: what it may be refused before its body. */
 static void admit(struct ad_server *s, struct MHD_Connection *c,
     struct req *r, const char *method)
@@ -693,12 +1110,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctx,
 	struct req *r = *ctx;
 
 	(void)c;
-	(void)why;
 	if (r == NULL)
 		return;
+	/* after the answer went out: the client does not wait for it, a
+	 * drain does (the request still counts as in flight) */
+	if (r->shadow != NULL && why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		shadow_run(s, r->g->store, r->shadow);
+	shadow_free(r->shadow);
 	if (r->counted)
 		atomic_fetch_sub(&s->inflight, 1);
-	release(s, r->g);
+	release(r->g);
 	ad_sbuf_free(&r->body);
 	ad_free(r);
 	*ctx = NULL;
@@ -750,6 +1171,47 @@ bad:
 	    "\"%.200s\"", spec);
 }
 
+
+static struct gen *gen_new(struct ad_store *store)
+{
+	struct gen *g = ad_calloc(1, sizeof *g);
+
+	if (g != NULL) {
+		g->store = store;
+		atomic_init(&g->refs, 1);
+	}
+	return g;
+}
+
+static void server_free(struct ad_server *s)
+{
+	release(atomic_load(&s->cur));
+	for (size_t k = 0; k < s->nloads; k++)
+		ad_free(s->loads[k].model);
+	ad_free(s->loads);
+	ad_meters_free(s->unrouted);
+	ad_shadow_close(s->o.shadow);
+	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->swapping);
+	ad_free(s);
+}
+
+/* The --shadow version must be in the store served at start. */
+static enum ad_status check_shadow(const struct ad_server_opts *o,
+    const struct ad_store *store, struct ad_error *err)
+{
+	size_t mi;
+
+	if (o->shadow == NULL)
+		return AD_OK;
+	if ((mi = ad_store_find(store, o->shadow_model)) == SIZE_MAX ||
+	    ad_store_version_find(store, mi, o->shadow_version) == SIZE_MAX)
+		return ad_error_set(err, AD_EDATA, "--shadow %.200s:%.200s: the "
+		    "store has no such model version", o->shadow_model,
+		    o->shadow_version);
+	return AD_OK;
+}
+
 enum ad_status ad_server_start(struct ad_server **out,
     struct ad_store *store, const struct ad_server_opts *o,
     struct ad_error *err)
@@ -757,26 +1219,35 @@ enum ad_status ad_server_start(struct ad_server **out,
 	struct sockaddr_storage sa;
 	const union MHD_DaemonInfo *info;
 	struct ad_server *s;
+	struct gen *g;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_ITC;
 	int v6 = 0;
 	enum ad_status st;
 
-	if ((st = parse_listen(o->listen, &sa, &v6, err)) != AD_OK) {
+	if ((st = parse_listen(o->listen, &sa, &v6, err)) != AD_OK ||
+	    (st = check_shadow(o, store, err)) != AD_OK) {
 		ad_store_free(store);
+		ad_shadow_close(o->shadow);
 		return st;
 	}
-	if ((s = ad_calloc(1, sizeof *s)) == NULL ||
-	    (s->cur = ad_calloc(1, sizeof *s->cur)) == NULL) {
+	if ((s = ad_calloc(1, sizeof *s)) == NULL || (g = gen_new(store)) ==
+	    NULL) {
 		ad_free(s);
 		ad_store_free(store);
+		ad_shadow_close(o->shadow);
 		return ad_error_nomem(err);
 	}
-	s->cur->store = store;
-	s->cur->refs = 1;
+	atomic_init(&s->cur, g);
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->swapping, NULL);
 	s->o = *o;
 	atomic_init(&s->inflight, 0);
+	if ((st = ad_meters_new(&s->unrouted, NULL, err)) != AD_OK ||
+	    (st = tally_loads(s, store, err)) != AD_OK) {
+		server_free(s);
+		return st;
+	}
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	errno = 0;
@@ -788,9 +1259,7 @@ enum ad_status ad_server_start(struct ad_server **out,
 	    MHD_OPTION_END);
 	if (s->d == NULL) {
 		int e = errno ? errno : EADDRINUSE;
-		release(s, s->cur);
-		pthread_mutex_destroy(&s->lock);
-		ad_free(s);
+		server_free(s);
 		return ad_error_sys(err, e, o->listen, "cannot listen");
 	}
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -799,23 +1268,59 @@ enum ad_status ad_server_start(struct ad_server **out,
 	return AD_OK;
 }
 
-enum ad_status ad_server_swap(struct ad_server *s, struct ad_store *store,
+/* Serves store from now on (s->swapping held); the old one goes when its
+ * last request does. */
+static enum ad_status install(struct ad_server *s, struct ad_store *store,
     struct ad_error *err)
 {
-	struct gen *g = ad_calloc(1, sizeof *g), *old;
+	struct gen *g = gen_new(store), *old;
+	enum ad_status st;
 
 	if (g == NULL) {
 		ad_store_free(store);
 		return ad_error_nomem(err);
 	}
-	g->store = store;
-	g->refs = 1;
-	pthread_mutex_lock(&s->lock);
-	old = s->cur;
-	s->cur = g;
-	pthread_mutex_unlock(&s->lock);
-	release(s, old);
-	return AD_OK;
+	st = tally_loads(s, store, err);
+	old = atomic_exchange(&s->cur, g);
+	/* a request that read the old one has taken its hold once no request
+	 * is between reading cur and holding what it read */
+	while (atomic_load(&s->entering) != 0)
+		sched_yield();
+	release(old);
+	return st;
+}
+
+enum ad_status ad_server_swap(struct ad_server *s, struct ad_store *store,
+    struct ad_error *err)
+{
+	enum ad_status st;
+
+	pthread_mutex_lock(&s->swapping);
+	st = install(s, store, err);
+	pthread_mutex_unlock(&s->swapping);
+	return st;
+}
+
+enum ad_status ad_server_reload(struct ad_server *s,
+    const struct ad_store_source *src, int retry, ad_store_warn_fn warn,
+    void *ctx, int *changed, size_t *models, struct ad_error *err)
+{
+	struct gen *g;
+	struct ad_store *store;
+	enum ad_status st;
+
+	pthread_mutex_lock(&s->swapping);
+	g = acquire(s);
+	if ((st = ad_store_open(&store, src, g->store, retry, warn, ctx, err)) ==
+	    AD_OK) {
+		*changed = ad_store_changed(store, g->store);
+		*models = ad_store_count(store);
+		st = install(s, store, err);
+	} else
+		atomic_fetch_add(&s->reload_failures, 1);
+	release(g);
+	pthread_mutex_unlock(&s->swapping);
+	return st;
 }
 
 unsigned ad_server_port(const struct ad_server *s)
@@ -839,8 +1344,6 @@ uint64_t ad_server_stop(struct ad_server *s, double drain)
 	    ms_since(&t0) < drain * 1e3)
 		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->d);
-	release(s, s->cur);
-	pthread_mutex_destroy(&s->lock);
-	ad_free(s);
+	server_free(s);
 	return left;
 }

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +11,40 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "meters.h"
 #include "release.h"
 #include "store.h"
 
+/* What a release's files are: a rescan loads a release again only when
+ * these change (a file replaced, rewritten, added or removed). */
+struct ident {
+	struct stat_key {
+		dev_t dev;
+		ino_t ino;
+		off_t size;
+		struct timespec mtime, ctime;
+	} f[3];                  /* clean.params, features.params, model; all
+	                            zero where absent */
+};
+
+/* A loaded release, shared by every store scanned while it is unchanged,
+ * so a rescan keeps it (and its counters) instead of loading it again. */
+struct shared {
+	struct ad_release *rel;
+	struct ad_meters *meters;
+	struct ident id;
+	atomic_size_t refs;      /* stores holding it */
+};
+
 struct version {
 	char *name;
-	struct ad_release *rel;
+	struct shared *sh;
+};
+
+/* A release that failed to load, remembered until its files change. */
+struct failed {
+	char *name;
+	struct ident id;
 };
 
 struct model {
@@ -23,6 +52,9 @@ struct model {
 	struct version *v;
 	size_t nv;
 	size_t current;          /* index in v, or SIZE_MAX: none */
+	struct failed *f;
+	size_t nf;
+	uint64_t loaded, failures;   /* by the scan that made the store */
 };
 
 struct ad_store {
@@ -37,12 +69,24 @@ int ad_store_name_ok(const char *s)
 	return n > 0 && n <= 255 && s[0] != '.' && strchr(s, '/') == NULL;
 }
 
+static void shared_put(struct shared *sh)
+{
+	if (sh == NULL || atomic_fetch_sub(&sh->refs, 1) != 1)
+		return;
+	ad_release_free(sh->rel);
+	ad_meters_free(sh->meters);
+	ad_free(sh);
+}
+
 static void model_free(struct model *m)
 {
 	for (size_t k = 0; k < m->nv; k++) {
 		ad_free(m->v[k].name);
-		ad_release_free(m->v[k].rel);
+		shared_put(m->v[k].sh);
 	}
+	for (size_t k = 0; k < m->nf; k++)
+		ad_free(m->f[k].name);
+	ad_free(m->f);
 	ad_free(m->v);
 	ad_free(m->name);
 }
@@ -102,6 +146,7 @@ static enum ad_status list_dir(const char *dir, char ***out, size_t *n,
 nomem:
 	closedir(d);
 	free_names(names, *n);
+	*n = 0;
 	return ad_error_nomem(err);
 }
 
@@ -115,35 +160,149 @@ static char *join(const char *a, const char *b, const char *c)
 	return p;
 }
 
-static int is_file(const char *path)
+/* Whether path is a regular file; its identity goes to *k (zero if not). */
+static int stat_file(const char *path, struct stat_key *k)
 {
 	struct stat sb;
 
-	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+	memset(k, 0, sizeof *k);
+	if (path == NULL || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return 0;
+	k->dev = sb.st_dev;
+	k->ino = sb.st_ino;
+	k->size = sb.st_size;
+	k->mtime = sb.st_mtim;
+	k->ctime = sb.st_ctim;
+	return 1;
 }
 
-/* Opens the release in dir: its model, and its params where present. */
-static enum ad_status open_release(const char *dir, struct ad_release **rel,
+static int same_ident(const struct ident *a, const struct ident *b)
+{
+	for (size_t i = 0; i < 3; i++) {
+		const struct stat_key *x = &a->f[i], *y = &b->f[i];
+		if (x->dev != y->dev || x->ino != y->ino || x->size != y->size ||
+		    x->mtime.tv_sec != y->mtime.tv_sec ||
+		    x->mtime.tv_nsec != y->mtime.tv_nsec ||
+		    x->ctime.tv_sec != y->ctime.tv_sec ||
+		    x->ctime.tv_nsec != y->ctime.tv_nsec)
+			return 0;
+	}
+	return 1;
+}
+
+/* Opens a release from its files (clean and features may be NULL or
+ * absent: that stage is skipped) with its counters. */
+static enum ad_status open_shared(const char *clean, const char *feat,
+    const char *model, const struct ident *id, struct shared **out,
     struct ad_error *err)
 {
-	char *clean = join(dir, "clean.params", NULL);
-	char *feat = join(dir, "features.params", NULL);
-	char *model = join(dir, "model", NULL);
+	struct shared *sh = ad_calloc(1, sizeof *sh);
 	enum ad_status st;
 
-	if (clean == NULL || feat == NULL || model == NULL)
-		st = ad_error_nomem(err);
-	else
-		st = ad_release_open(rel, is_file(clean) ? clean : NULL,
-		    is_file(feat) ? feat : NULL, model, err);
-	ad_free(clean);
-	ad_free(feat);
-	ad_free(model);
-	return st;
+	if (sh == NULL)
+		return ad_error_nomem(err);
+	sh->id = *id;
+	atomic_init(&sh->refs, 1);
+	if ((st = ad_release_open(&sh->rel, id->f[0].ino ? clean : NULL,
+	    id->f[1].ino ? feat : NULL, model, err)) != AD_OK ||
+	    (st = ad_meters_new(&sh->meters, ad_release_model(sh->rel), err)) !=
+	    AD_OK) {
+		ad_release_free(sh->rel);
+		ad_free(sh);
+		return st;
+	}
+	*out = sh;
+	return AD_OK;
+}
+
+/* The files of a release, their identities, and the release in prev
+ * with the same name and identities (to be kept), if any. */
+struct candidate {
+	char *clean, *feat, *model;
+	struct ident id;
+};
+
+static enum ad_status candidate_in(const char *dir, struct candidate *c,
+    struct ad_error *err)
+{
+	memset(c, 0, sizeof *c);
+	c->clean = join(dir, "clean.params", NULL);
+	c->feat = join(dir, "features.params", NULL);
+	c->model = join(dir, "model", NULL);
+	if (c->clean == NULL || c->feat == NULL || c->model == NULL)
+		return ad_error_nomem(err);
+	return AD_OK;
+}
+
+static void candidate_free(struct candidate *c)
+{
+	ad_free(c->clean);
+	ad_free(c->feat);
+	ad_free(c->model);
+}
+
+static void identify(struct candidate *c)
+{
+	stat_file(c->clean, &c->id.f[0]);
+	stat_file(c->feat, &c->id.f[1]);
+	stat_file(c->model, &c->id.f[2]);
+}
+
+static const struct model *model_in(const struct ad_store *s,
+    const char *name)
+{
+	size_t i = s ? ad_store_find(s, name) : SIZE_MAX;
+
+	return i == SIZE_MAX ? NULL : &s->m[i];
+}
+
+/* What a scan does with one release of model m (prev: the same model in
+ * the store before, or NULL). */
+static enum ad_status take_release(struct model *m, const struct model *prev,
+    char *name, struct candidate *c, int retry, ad_store_warn_fn warn,
+    void *ctx, struct ad_error *err)
+{
+	struct ad_error e;
+	struct shared *sh;
+	enum ad_status st;
+
+	identify(c);
+	for (size_t k = 0; prev != NULL && k < prev->nv; k++)
+		if (strcmp(prev->v[k].name, name) == 0 &&
+		    same_ident(&prev->v[k].sh->id, &c->id)) {
+			m->v[m->nv].name = name;
+			m->v[m->nv++].sh = prev->v[k].sh;
+			atomic_fetch_add(&prev->v[k].sh->refs, 1);
+			return AD_OK;
+		}
+	for (size_t k = 0; !retry && prev != NULL && k < prev->nf; k++)
+		if (strcmp(prev->f[k].name, name) == 0 &&
+		    same_ident(&prev->f[k].id, &c->id))
+			goto failed;   /* told once already */
+	ad_error_clear(&e);
+	if ((st = open_shared(c->clean, c->feat, c->model, &c->id, &sh, &e)) ==
+	    AD_OK) {
+		m->v[m->nv].name = name;
+		m->v[m->nv++].sh = sh;
+		m->loaded++;
+		return AD_OK;
+	}
+	if (st == AD_ENOMEM) {
+		ad_free(name);
+		return ad_error_nomem(err);
+	}
+	m->failures++;
+	if (warn != NULL)
+		warn(ctx, m->name, name, &e);
+failed:
+	m->f[m->nf].name = name;
+	m->f[m->nf++].id = c->id;
+	return AD_OK;
 }
 
 /* The release current points at (its last path component), if any. */
-static void find_current(const char *mdir, struct model *m)
+static enum ad_status find_current(const char *mdir, struct model *m,
+    struct ad_error *err)
 {
 	char *link = join(mdir, "current", NULL), target[PATH_MAX];
 	ssize_t n;
@@ -151,11 +310,11 @@ static void find_current(const char *mdir, struct model *m)
 
 	m->current = SIZE_MAX;
 	if (link == NULL)
-		return;
+		return ad_error_nomem(err);
 	n = readlink(link, target, sizeof target - 1);
 	ad_free(link);
 	if (n <= 0)
-		return;
+		return AD_OK;
 	target[n] = '\0';
 	while (n > 1 && target[n - 1] == '/')
 		target[--n] = '\0';
@@ -164,10 +323,24 @@ static void find_current(const char *mdir, struct model *m)
 	for (size_t k = 0; k < m->nv; k++)
 		if (strcmp(m->v[k].name, base) == 0)
 			m->current = k;
+	return AD_OK;
+}
+
+/* A current that names no loaded release (one that failed to load, or
+ * is gone) leaves the release current before in place, if it is still
+ * loaded: the previous one stays served. */
+static void keep_current(struct model *m, const struct model *prev)
+{
+	if (m->current != SIZE_MAX || prev == NULL || prev->current >= prev->nv)
+		return;
+	for (size_t k = 0; k < m->nv; k++)
+		if (strcmp(m->v[k].name, prev->v[prev->current].name) == 0)
+			m->current = k;
 }
 
 static enum ad_status load_model(const char *dir, char *name, struct model *m,
-    ad_store_warn_fn warn, void *ctx, struct ad_error *err)
+    const struct ad_store *prev, int retry, ad_store_warn_fn warn,
+    void *ctx, struct ad_error *err)
 {
 	char *mdir = join(dir, name, NULL), *rdir = join(dir, name, "releases");
 	char **rels = NULL;
@@ -182,36 +355,29 @@ static enum ad_status load_model(const char *dir, char *name, struct model *m,
 	}
 	if ((st = list_dir(rdir, &rels, &nrel, err)) != AD_OK)
 		goto out;
-	if ((m->v = ad_calloc(nrel + 1, sizeof *m->v)) == NULL) {
+	if ((m->v = ad_calloc(nrel + 1, sizeof *m->v)) == NULL ||
+	    (m->f = ad_calloc(nrel + 1, sizeof *m->f)) == NULL) {
 		st = ad_error_nomem(err);
 		goto out;
 	}
-	for (size_t k = 0; k < nrel; k++) {
+	for (size_t k = 0; k < nrel && st == AD_OK; k++) {
 		char *path = join(rdir, rels[k], NULL);
-		struct ad_error e;
-		struct version *v = &m->v[m->nv];
+		struct candidate c;
 
-		if (path == NULL) {
+		if (path == NULL || candidate_in(path, &c, err) != AD_OK) {
 			st = ad_error_nomem(err);
-			goto out;
-		}
-		ad_error_clear(&e);
-		if (open_release(path, &v->rel, &e) != AD_OK) {
-			if (e.code == AD_ENOMEM) {
-				st = ad_error_nomem(err);
-				ad_free(path);
-				goto out;
-			}
-			if (warn != NULL)
-				warn(ctx, name, rels[k], &e);
+			if (path != NULL)
+				candidate_free(&c);
 		} else {
-			v->name = rels[k];
+			st = take_release(m, model_in(prev, name), rels[k], &c, retry,
+			    warn, ctx, err);
 			rels[k] = NULL;
-			m->nv++;
+			candidate_free(&c);
 		}
 		ad_free(path);
 	}
-	find_current(mdir, m);
+	if (st == AD_OK && (st = find_current(mdir, m, err)) == AD_OK)
+		keep_current(m, model_in(prev, name));
 out:
 	free_names(rels, nrel);
 	ad_free(mdir);
@@ -219,21 +385,19 @@ out:
 	return st;
 }
 
-enum ad_status ad_store_scan(struct ad_store **out, const char *dir,
-    ad_store_warn_fn warn, void *ctx, struct ad_error *err)
+static enum ad_status scan_dir(struct ad_store *s, const char *dir,
+    const struct ad_store *prev, int retry, ad_store_warn_fn warn,
+    void *ctx, struct ad_error *err)
 {
-	struct ad_store *s = ad_calloc(1, sizeof *s);
 	char **names = NULL;
 	size_t n = 0, loaded = 0;
 	enum ad_status st;
 
-	if (s == NULL)
-		return ad_error_nomem(err);
 	if ((st = list_dir(dir, &names, &n, err)) != AD_OK)
-		goto out;
+		return st;
 	if ((s->m = ad_calloc(n + 1, sizeof *s->m)) == NULL) {
-		st = ad_error_nomem(err);
-		goto out;
+		free_names(names, n);
+		return ad_error_nomem(err);
 	}
 	for (size_t i = 0; i < n && st == AD_OK; i++) {
 		char *rdir = join(dir, names[i], "releases");
@@ -241,51 +405,83 @@ enum ad_status ad_store_scan(struct ad_store **out, const char *dir,
 		int has = rdir != NULL && stat(rdir, &sb) == 0 && S_ISDIR(sb.st_mode);
 
 		ad_free(rdir);
+		if (rdir == NULL) {
+			st = ad_error_nomem(err);
+			break;
+		}
 		if (!has)
 			continue;   /* not a model: some other file or folder */
-		st = load_model(dir, names[i], &s->m[s->nm], warn, ctx, err);
+		st = load_model(dir, names[i], &s->m[s->nm], prev, retry, warn, ctx,
+		    err);
 		names[i] = NULL;
 		loaded += s->m[s->nm].nv;
 		s->nm++;
 	}
+	free_names(names, n);
 	if (st == AD_OK && loaded == 0)
 		st = ad_error_set(err, AD_EDATA, "%s: no release loaded (a model "
 		    "store holds MODEL/releases/RELEASE/model)", dir);
-out:
-	free_names(names, n);
-	if (st != AD_OK) {
-		ad_store_free(s);
+	return st;
+}
+
+/* One model, one release ("1"), from files named one by one. */
+static enum ad_status scan_single(struct ad_store *s,
+    const struct ad_store_source *src, const struct ad_store *prev,
+    struct ad_error *err)
+{
+	const struct model *was = model_in(prev, src->name);
+	struct model *m;
+	struct candidate c = { (char *)src->clean, (char *)src->features,
+	    (char *)src->model, { { { 0 } } } };
+	enum ad_status st;
+
+	if ((s->m = ad_calloc(1, sizeof *s->m)) == NULL)
+		return ad_error_nomem(err);
+	m = s->m;
+	s->nm = 1;
+	if ((m->v = ad_calloc(1, sizeof *m->v)) == NULL ||
+	    (m->name = ad_strndup(src->name, strlen(src->name))) == NULL ||
+	    (m->v->name = ad_strndup("1", 1)) == NULL)
+		return ad_error_nomem(err);
+	identify(&c);
+	/* a named params file must be there, unlike in a store */
+	if (src->clean == NULL)
+		memset(&c.id.f[0], 0, sizeof c.id.f[0]);
+	else if (c.id.f[0].ino == 0)
+		c.id.f[0].ino = (ino_t)-1;
+	if (src->features == NULL)
+		memset(&c.id.f[1], 0, sizeof c.id.f[1]);
+	else if (c.id.f[1].ino == 0)
+		c.id.f[1].ino = (ino_t)-1;
+	if (was != NULL && was->nv == 1 && same_ident(&was->v->sh->id, &c.id)) {
+		m->v->sh = was->v->sh;
+		atomic_fetch_add(&m->v->sh->refs, 1);
+	} else if ((st = open_shared(src->clean, src->features, src->model,
+	    &c.id, &m->v->sh, err)) != AD_OK)
 		return st;
-	}
-	*out = s;
+	else
+		m->loaded = 1;
+	m->nv = 1;
+	m->current = 0;
 	return AD_OK;
 }
 
-enum ad_status ad_store_single(struct ad_store **out, const char *name,
-    const char *clean, const char *features, const char *model,
-    struct ad_error *err)
+enum ad_status ad_store_open(struct ad_store **out,
+    const struct ad_store_source *src, const struct ad_store *prev,
+    int retry, ad_store_warn_fn warn, void *ctx, struct ad_error *err)
 {
 	struct ad_store *s = ad_calloc(1, sizeof *s);
 	enum ad_status st;
 
 	if (s == NULL)
 		return ad_error_nomem(err);
-	if ((s->m = ad_calloc(1, sizeof *s->m)) != NULL)
-		s->nm = 1;
-	if (s->m == NULL || (s->m->v = ad_calloc(1, sizeof *s->m->v)) == NULL ||
-	    (s->m->name = ad_strndup(name, strlen(name))) == NULL ||
-	    (s->m->v->name = ad_strndup("1", 1)) == NULL) {
-		st = ad_error_nomem(err);
-		goto out;
-	}
-	if ((st = ad_release_open(&s->m->v->rel, clean, features, model, err)) !=
-	    AD_OK)
-		goto out;
-	s->m->nv = 1;
-	s->m->current = 0;
-out:
+	if (src->dir != NULL)
+		st = scan_dir(s, src->dir, prev, retry, warn, ctx, err);
+	else
+		st = scan_single(s, src, prev, err);
 	if (st != AD_OK) {
-		if (s->m != NULL && s->m->v != NULL && s->m->nv == 0) {
+		if (src->dir == NULL && s->m != NULL && s->m->v != NULL &&
+		    s->m->nv == 0) {
 			ad_free(s->m->v->name);
 			s->m->v->name = NULL;
 		}
@@ -294,6 +490,49 @@ out:
 	}
 	*out = s;
 	return AD_OK;
+}
+
+enum ad_status ad_store_scan(struct ad_store **out, const char *dir,
+    ad_store_warn_fn warn, void *ctx, struct ad_error *err)
+{
+	const struct ad_store_source src = { .dir = dir };
+
+	return ad_store_open(out, &src, NULL, 0, warn, ctx, err);
+}
+
+enum ad_status ad_store_single(struct ad_store **out, const char *name,
+    const char *clean, const char *features, const char *model,
+    struct ad_error *err)
+{
+	const struct ad_store_source src = { NULL, name, clean, features,
+	    model };
+
+	return ad_store_open(out, &src, NULL, 0, NULL, NULL, err);
+}
+
+int ad_store_changed(const struct ad_store *s, const struct ad_store *prev)
+{
+	if (prev == NULL || s->nm != prev->nm)
+		return 1;
+	for (size_t i = 0; i < s->nm; i++) {
+		const struct model *a = &s->m[i], *b = &prev->m[i];
+
+		if (strcmp(a->name, b->name) != 0 || a->nv != b->nv ||
+		    a->current != b->current)
+			return 1;
+		for (size_t k = 0; k < a->nv; k++)
+			if (a->v[k].sh != b->v[k].sh ||
+			    strcmp(a->v[k].name, b->v[k].name) != 0)
+				return 1;
+	}
+	return 0;
+}
+
+void ad_store_tally(const struct ad_store *s, size_t i, uint64_t *loaded,
+    uint64_t *failed)
+{
+	*loaded = s->m[i].loaded;
+	*failed = s->m[i].failures;
 }
 
 size_t ad_store_count(const struct ad_store *s)
@@ -324,17 +563,43 @@ const char *ad_store_version(const struct ad_store *s, size_t i, size_t v)
 	return s->m[i].v[v].name;
 }
 
+size_t ad_store_current(const struct ad_store *s, size_t i)
+{
+	return s->m[i].current;
+}
+
+size_t ad_store_version_find(const struct ad_store *s, size_t i,
+    const char *version)
+{
+	const struct model *m = &s->m[i];
+
+	if (version == NULL)
+		return m->current < m->nv ? m->current : SIZE_MAX;
+	for (size_t k = 0; k < m->nv; k++)
+		if (strcmp(m->v[k].name, version) == 0)
+			return k;
+	return SIZE_MAX;
+}
+
+const struct ad_release *ad_store_release_at(const struct ad_store *s,
+    size_t i, size_t v)
+{
+	return s->m[i].v[v].sh->rel;
+}
+
+struct ad_meters *ad_store_meters(const struct ad_store *s, size_t i,
+    size_t v)
+{
+	return s->m[i].v[v].sh->meters;
+}
+
 const struct ad_release *ad_store_release(const struct ad_store *s, size_t i,
     const char *version, const char **name)
 {
-	const struct model *m = &s->m[i];
-	size_t k = m->current;
+	size_t k = ad_store_version_find(s, i, version);
 
-	if (version != NULL)
-		for (k = 0; k < m->nv && strcmp(m->v[k].name, version) != 0; k++)
-			;
-	if (k >= m->nv)
+	if (k == SIZE_MAX)
 		return NULL;
-	*name = m->v[k].name;
-	return m->v[k].rel;
+	*name = s->m[i].v[k].name;
+	return s->m[i].v[k].sh->rel;
 }

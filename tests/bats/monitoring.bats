@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The metrics adkit writes and what watches them (pipelines/monitoring):
-# every --prom output and the nightly job's textfile pass
+# every --prom output, ad-serve's /metrics and the nightly job's textfile pass
 # `promtool check metrics` and follow Prometheus' naming; the alerting rules
 # pass promtool's check and unit tests, the Alertmanager route amtool's
 # check, and the rules, the dashboard and the man pages name only metrics
@@ -9,6 +9,30 @@
 load helper
 
 MON="$ROOT/pipelines/monitoring"
+
+# Metrics the rules and the man pages name that adkit does not write yet:
+# ad-serve's evictions, wired at merge with the per-entity context state
+# (ad_release_evicted). The last test fails once it is written: then empty
+# this list.
+PENDING="adkit_serve_entities_evicted_total"
+
+# Scrapes ad-serve's /metrics, after one request, into $2, serving store $1.
+scrape_serve() {
+	local pid port="" rc=0
+	ad-serve -q --listen 127.0.0.1:0 --store "$1" > "$1.port" &
+	pid=$!
+	for _ in $(seq 100); do
+		port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$1.port")
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	curl -sS -f --max-time 20 -H 'Content-Type: text/csv' --data-binary "@$3" \
+		"http://127.0.0.1:$port/v2/models/m/infer" > /dev/null &&
+		curl -sS -f --max-time 20 "http://127.0.0.1:$port/metrics" > "$2" || rc=1
+	kill "$pid"
+	wait "$pid" || true
+	return "$rc"
+}
 
 # Writes every kind of metrics file once, with the options that add series
 # (--by, --compare, gates, --window), into $BATS_FILE_TMPDIR/prom.
@@ -26,6 +50,10 @@ setup_file() {
 	ad-score -q -m "$d/model" -o "$d/scored.csv" "$d/clean.csv"
 	ad-drift -q -m "$d/model" --prom "$p/score-drift.prom" -o "$d/score-drift.csv" \
 		"$d/scored.csv" || [ $? -eq 1 ]
+	mkdir -p "$d/store/m/releases/r1"
+	cp "$d/model" "$d/store/m/releases/r1/"
+	ln -s releases/r1 "$d/store/m/current"
+	scrape_serve "$d/store" "$p/serve.prom" "$d/clean.csv"
 	# The nightly job on a drifted day: its own file and the commands'.
 	export ADKIT_STATE="$d/state" ADKIT_INCOMING="$d/incoming" ADKIT_TEXTFILE_DIR="$p/nightly"
 	mkdir -p "$ADKIT_INCOMING"
@@ -33,8 +61,11 @@ setup_file() {
 	head -n 1153 "$ROOT/data/servers.csv" > "$ADKIT_INCOMING/2026-11-01.csv"
 	"$ROOT/pipelines/cron/adkit-nightly" --init "$d/monday.csv" 2>/dev/null
 	"$ROOT/pipelines/cron/adkit-nightly" --date 2026-11-01 2>/dev/null || [ $? -eq 1 ]
-	# Every metric name adkit writes, one a line.
-	cat "$p"/*.prom "$p"/nightly/*.prom | sed -n 's/^\(adkit_[a-z0-9_]*\)[{ ].*/\1/p' |
+	# Every metric name adkit writes, one a line (a histogram's own name
+	# too, besides its samples' _bucket, _sum and _count).
+	cat "$p"/*.prom "$p"/nightly/*.prom |
+		sed -n -e 's/^\(adkit_[a-z0-9_]*\)[{ ].*/\1/p' \
+			-e 's/^# TYPE \(adkit_[a-z0-9_]*\) histogram$/\1/p' |
 		sort -u > "$d/written"
 }
 
@@ -42,13 +73,15 @@ PROMS() {
 	ls "$BATS_FILE_TMPDIR"/prom/*.prom "$BATS_FILE_TMPDIR"/prom/nightly/*.prom
 }
 
-# Metric names in file $1 (rules, a dashboard, a man page) adkit never writes.
+# Metric names in file $1 (rules, a dashboard, a man page) adkit never writes
+# (the pending ones aside).
 unknown_names() {
-	grep -o 'adkit_[a-z0-9_]*[a-z0-9]' "$1" | sort -u | comm -23 - "$BATS_FILE_TMPDIR/written"
+	grep -o 'adkit_[a-z0-9_]*[a-z0-9]' "$1" | sort -u | comm -23 - "$BATS_FILE_TMPDIR/written" |
+		grep -vxF "$(printf '%s\n' $PENDING)" || true
 }
 
 @test "every metrics file adkit writes passes promtool check metrics" {
-	[ "$(PROMS | wc -l)" -eq 8 ]
+	[ "$(PROMS | wc -l)" -eq 9 ]
 	for f in $(PROMS); do
 		run promtool check metrics < "$f"
 		assert_success
@@ -65,6 +98,9 @@ unknown_names() {
 			/^#/ || NF == 0 { next }
 			{
 				name = $0; sub(/[{ ].*/, "", name)
+				# a histogram'"'"'s samples are named after it, with a suffix
+				base = name; sub(/_(bucket|sum|count)$/, "", base)
+				if (!(name in type) && type[base] == "histogram") name = base
 				if (name !~ /^adkit_[a-z0-9_]+$/) print FILENAME ": bad name " name
 				if (!help[name]) print FILENAME ": no HELP for " name
 				if (!(name in type)) print FILENAME ": no TYPE for " name
@@ -88,7 +124,7 @@ unknown_names() {
 @test "the alerting rules pass promtool's check and unit tests" {
 	run promtool check rules "$MON/adkit-rules.yml"
 	assert_success
-	assert_output --partial "SUCCESS: 9 rules found"
+	assert_output --partial "SUCCESS: 15 rules found"
 	cd "$MON"
 	run promtool test rules adkit-rules.test.yml
 	assert_success
@@ -139,4 +175,11 @@ unknown_names() {
 	run jq -r '[.panels[].gridPos | "\(.x),\(.y)"] | length == (unique | length)' \
 		"$MON/grafana-dashboard.json"
 	assert_output true
+}
+
+@test "a pending metric is not written yet (once it is, empty PENDING)" {
+	for m in $PENDING; do
+		run grep -qx "$m" "$BATS_FILE_TMPDIR/written"
+		assert_failure
+	done
 }
