@@ -1,7 +1,8 @@
 #!/bin/sh
-# Runs the training pipeline, then batch scoring with the model it
-# published, in the KFP SDK's local runner (kfp.local.DockerRunner): every
-# step a container of the adkit image, under podman's Docker-compatible API.
+# Runs the training pipeline, batch scoring with the model it published,
+# and the detector comparison, in the KFP SDK's local runner
+# (kfp.local.DockerRunner): every step a container of the adkit image, under
+# podman's Docker-compatible API.
 # Not part of `make test`: it needs the SDK (see README.md, "Compiling"),
 # python3-docker, podman and the image (`make image`).
 #
@@ -31,6 +32,8 @@
 #   components/.
 #   DOCKER_HOST: a Docker API to use; without it, podman's is started for
 #   the run and stopped after it.
+#   ADKIT_IMAGE: an image to run the steps in, as the Docker API names it;
+#   without it, `make image` builds localhost/adkit:VERSION.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$(mktemp -d /tmp/adkit-kfp-local.XXXXXX)}
@@ -43,9 +46,13 @@ say() { printf 'run-local.sh: %s\n' "$*" >&2; }
 	exit 2; }
 [ "$(id -u)" -eq 0 ] || { say "run it as root: the steps' user 10001 must own the outputs"; exit 2; }
 
-make -C "$root" --no-print-directory -s all image >/dev/null
-version=$(sed -n 's/^#define AD_VERSION "\(.*\)"$/\1/p' "$root/lib/common/ad.h")
-image=localhost/adkit:$version
+make -C "$root" --no-print-directory -s all >/dev/null
+image=${ADKIT_IMAGE:-}
+if [ -z "$image" ]; then
+	make -C "$root" --no-print-directory -s image >/dev/null
+	version=$(sed -n 's/^#define AD_VERSION "\(.*\)"$/\1/p' "$root/lib/common/ad.h")
+	image=localhost/adkit:$version
+fi
 
 mkdir -p "$dir/components"
 for c in "$root"/cmd/ad-*.c; do
@@ -91,6 +98,7 @@ from kfp.local import (docker_task_handler, executor_input_utils,
 pipelines, here = sys.argv[1], sys.argv[2]
 sys.path.insert(0, pipelines)
 import batch_scoring  # noqa: E402  (they load ADKIT_COMPONENTS)
+import detector_comparison  # noqa: E402
 import training  # noqa: E402
 
 unpatched_to_dict = executor_input_utils.executor_input_to_dict
@@ -157,7 +165,12 @@ training.training(data_uri=os.path.join(data, 'train.csv'),
                   holdout_uri=os.path.join(data, 'holdout.csv'))
 trained = time.monotonic()
 batch_scoring.batch_scoring(data_uri=os.path.join(data, 'holdout.csv'))
+scored = time.monotonic()
+detector_comparison.detector_comparison(
+    data_uri=os.path.join(data, 'train.csv'),
+    holdout_uri=os.path.join(data, 'holdout.csv'))
 done = time.monotonic()
 print(f'run-local.sh: training {trained - start:.0f} s, batch scoring '
-      f'{done - trained:.0f} s', file=sys.stderr)
+      f'{scored - trained:.0f} s, detector comparison {done - scored:.0f} s',
+      file=sys.stderr)
 EOF
