@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs the training pipeline, batch scoring with the model it published,
-# and the detector comparison, in the KFP SDK's local runner
-# (kfp.local.DockerRunner): every step a container of the adkit image, under
-# podman's Docker-compatible API.
+# drift retraining on shifted data (the dsl.If branches) and the detector
+# comparison, in the KFP SDK's local runner (kfp.local.DockerRunner): every
+# step a container of the adkit image, under podman's Docker-compatible API.
 # Not part of `make test`: it needs the SDK (see README.md, "Compiling"),
 # python3-docker, podman and the image (`make image`).
 #
@@ -14,9 +14,11 @@
 #     the store directory is bind-mounted at /adkit-store into every step;
 #   - importers read local paths only, and a step sees only the pipeline
 #     root: the data is copied into it and given as paths;
-#   - the runner looks the image up by exactly the name the component gives,
-#     and podman names it localhost/adkit:VERSION: the components are
-#     printed with that name (--image) and the pipelines loaded from them;
+#   - the runner looks the image up by exactly the name the component gives
+#     and pulls it when no image has that name (podman then finds
+#     localhost/adkit:VERSION for adkit:VERSION; a Docker engine would try
+#     Docker Hub): the components are printed with the image's full name
+#     (--image) and the pipelines loaded from them;
 #   - an optional Integer input left out crashes the runner (int(None)):
 #     such inputs are dropped from the executor input, as a cluster does;
 #   - nothing makes a container step's output directories (a cluster's
@@ -25,7 +27,9 @@
 #     steps' are): the artifacts the step declares are taken as its outputs;
 #   - a step's container is removed as it exits, and a failed step whose
 #     exit status was lost with it counts as a success: containers are kept
-#     until their status is read.
+#     until their status is read;
+#   - a dsl.If on a task's named output (drift, winner) is always false:
+#     the condition's channel is looked up among the tasks' outputs.
 # usage: pipelines/run-local.sh [DIR]
 #   DIR (default: a new directory under /tmp) gets outputs/ (the pipeline
 #   root, with the data in outputs/data), store/ (the model store) and
@@ -66,6 +70,9 @@ done
 mkdir -p "$dir/outputs/data" "$dir/store"
 awk 'NR == 1 || NR % 3 != 0' "$root/data/servers.csv" > "$dir/outputs/data/train.csv"
 awk 'NR == 1 || NR % 3 == 0' "$root/data/servers.csv" > "$dir/outputs/data/holdout.csv"
+# The holdout with cpu and mem shifted: recent data the model's scores drift on.
+awk -F, 'BEGIN { OFS = "," } NR > 1 && $3 + 0 == $3 { $3 = $3 * 3 + 40; $4 = $4 * 1.5 } { print }' \
+	"$dir/outputs/data/holdout.csv" > "$dir/outputs/data/recent.csv"
 chown 10001:10001 "$dir/outputs" "$dir/store"
 
 service=
@@ -94,11 +101,13 @@ from docker.types import Mount
 from kfp import local
 from kfp.local import (docker_task_handler, executor_input_utils,
                        executor_output_utils)
+from kfp.local.orchestrator import enhanced_dag_orchestrator
 
 pipelines, here = sys.argv[1], sys.argv[2]
 sys.path.insert(0, pipelines)
 import batch_scoring  # noqa: E402  (they load ADKIT_COMPONENTS)
 import detector_comparison  # noqa: E402
+import drift_retraining  # noqa: E402
 import training  # noqa: E402
 
 unpatched_to_dict = executor_input_utils.executor_input_to_dict
@@ -151,6 +160,27 @@ def with_declared_artifacts(executor_input, component_spec):
         component_spec=component_spec)
 
 
+conditions = enhanced_dag_orchestrator.ConditionEvaluator
+unpatched_resolve = conditions._resolve_pipeline_channel
+
+
+def task_output_first(channel, io_store):
+    """A dsl.If's value: the output of a task if a channel names one.
+
+    2.17.0 reads pipelinechannel--TASK-OUTPUT as a task output only when
+    OUTPUT is 'Output', else as a missing pipeline input: the condition is
+    then false and the branch skipped, with a warning."""
+    parts = channel.replace('pipelinechannel--', '', 1).split('-')
+    for i in range(len(parts) - 1, 0, -1):
+        try:
+            return io_store.get_task_output('-'.join(parts[:i]),
+                                            '-'.join(parts[i:]))
+        except ValueError:
+            pass
+    return unpatched_resolve(channel, io_store)
+
+
+conditions._resolve_pipeline_channel = staticmethod(task_output_first)
 executor_input_utils.executor_input_to_dict = without_unset
 executor_output_utils.get_outputs_for_task = with_declared_artifacts
 docker_task_handler.run_docker_container = run_and_keep
@@ -166,11 +196,14 @@ training.training(data_uri=os.path.join(data, 'train.csv'),
 trained = time.monotonic()
 batch_scoring.batch_scoring(data_uri=os.path.join(data, 'holdout.csv'))
 scored = time.monotonic()
+drift_retraining.drift_retraining(recent_uri=os.path.join(data, 'recent.csv'),
+                                  holdout_uri=os.path.join(data, 'holdout.csv'))
+retrained = time.monotonic()
 detector_comparison.detector_comparison(
     data_uri=os.path.join(data, 'train.csv'),
     holdout_uri=os.path.join(data, 'holdout.csv'))
 done = time.monotonic()
 print(f'run-local.sh: training {trained - start:.0f} s, batch scoring '
-      f'{scored - trained:.0f} s, detector comparison {done - scored:.0f} s',
-      file=sys.stderr)
+      f'{scored - trained:.0f} s, drift retraining {retrained - scored:.0f} '
+      f's, detector comparison {done - retrained:.0f} s', file=sys.stderr)
 EOF
