@@ -525,11 +525,13 @@ static void yaml_io_one(FILE *f, const struct ad_opt *o, int output,
 	fputs("\n  type: ", f);
 	yaml_str(f, kfp_types[o->kfp]);
 	fputs("\n  description: ", f);
-	if (nth <= 1)
+	if (nth <= 1) {
 		yaml_description(f, o);
-	else
-		fprintf(f, "\"--%s again (%u of up to %u, in order)\"", o->name,
-		    nth, copies(o));
+	} else {
+		fputs("\"--", f);
+		yaml_chars(f, o->name);
+		fprintf(f, " again (%u of up to %u, in order)\"", nth, copies(o));
+	}
 	if (o->kfp == AD_KFP_BOOLEAN)
 		fputs("\n  default: \"false\"", f);
 	else if (!output && !o->kfp_required)
