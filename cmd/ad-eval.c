@@ -49,6 +49,7 @@ static const struct ad_opt opts[] = {
 	    .help = "flag the top fraction F of the rows, 0 < F <= 1" },
 	AD_OPT_HEADING("Comparing a challenger scored on the same rows:"),
 	{ "compare", 0, "COL", AD_OPT_CUSTOM, A(o.compare), .hook = take_name,
+	    .umax = AD_EVAL_MODELS - 1, .flags = AD_OPT_REPEAT,
 	    .kfp = AD_KFP_STRING, .help = "evaluate COL too, against --score: "
 	    "DeLong's test of the ROC-AUCs (repeatable, up to 8)" },
 	{ "bootstrap", 0, "N", AD_OPT_U64, A(o.bootstrap), .umax = 1000000,
@@ -78,7 +79,8 @@ static const struct ad_opt opts[] = {
 	    .kfp = AD_KFP_STRING, .help = "the time column of --plot-series: "
 	    "ISO-8601 times (UTC) or plain numbers" },
 	{ "plot-values", 0, "COL", AD_OPT_CUSTOM, A(o.plot_values),
-	    .hook = take_name, .kfp = AD_KFP_STRING, .help = "draw column COL "
+	    .hook = take_name, .umax = AD_EVAL_MODELS, .flags = AD_OPT_REPEAT,
+	    .kfp = AD_KFP_STRING, .help = "draw column COL "
 	    "above the score in --plot-series (repeatable, up to 9)" },
 	{ "kfp-metrics", 0, "FILE", AD_OPT_STRING, A(o.kfp_metrics_path),
 	    .kfp = AD_KFP_OUT_METRICS, .kfp_name = "mlpipeline_metrics",
@@ -90,9 +92,10 @@ static const struct ad_opt opts[] = {
 	{ "prom", 0, "FILE", AD_OPT_STRING, A(o.prom_path),
 	    .kfp = AD_KFP_OUT_ARTIFACT, .help = "Prometheus textfile metrics" },
 	{ "name", 0, "NAME", AD_OPT_CUSTOM, A(o.name), .hook = take_name,
-	    .kfp = AD_KFP_STRING, .help = "label the --score column's metrics "
-	    "and curves NAME (repeatable: then each --compare's, in order; "
-	    "default: the columns)" },
+	    .umax = AD_EVAL_MODELS, .flags = AD_OPT_REPEAT, .kfp = AD_KFP_STRING,
+	    .help = "label the --score column's metrics and curves NAME "
+	    "(repeatable: then each --compare's, in order; default: the "
+	    "columns)" },
 	AD_OPT_HEADING("Common options:"),
 	AD_CLI_OPT_INPUT,
 	AD_CLI_OPT_OUTPUT("FILE", AD_KFP_OUT_ARTIFACT, "report", "write the "
@@ -141,15 +144,15 @@ static enum ad_status take_gate(const struct ad_opt *row, void *opts,
 	return ad_opt_parse_double(opt, arg, 0, 1, min, err);
 }
 
-/* A repeatable name (--compare, --name): appended, never empty, at most
- * AD_EVAL_MODELS (--compare: one fewer, the --score column being first). */
+/* A repeatable name (--compare, --name, --plot-values): appended, never
+ * empty, at most the row's umax (--compare: AD_EVAL_MODELS - 1, the --score
+ * column being the first model). */
 static enum ad_status take_name(const struct ad_opt *row, void *opts,
     const char *arg, struct ad_error *err)
 {
 	struct ad_eval_names *n = (struct ad_eval_names *)(void *)
 	    ((char *)opts + row->dst);
-	size_t cap = strcmp(row->name, "compare") == 0 ? AD_EVAL_MODELS - 1 :
-	    AD_EVAL_MODELS;
+	size_t cap = (size_t)row->umax;
 
 	if (arg == NULL)
 		return AD_OK;

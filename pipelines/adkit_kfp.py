@@ -103,10 +103,13 @@ def fetch_op(store: str, clean_params: dsl.Output[dsl.Artifact],
 @dsl.container_component
 def join_scores_op(current: dsl.Input[dsl.Dataset],
                    challenger: dsl.Input[dsl.Dataset],
-                   output: dsl.Output[dsl.Dataset]):
-    """The two models' scores of the same rows side by side."""
+                   output: dsl.Output[dsl.Dataset],
+                   prefix: str = 'challenger_'):
+    """The two models' scores of the same rows side by side, the
+    challenger's columns named with prefix."""
     return dsl.ContainerSpec(image=IMAGE, command=_step('join-scores'),
-                             args=[current.path, challenger.path, output.path])
+                             args=[current.path, challenger.path, output.path,
+                                   prefix])
 
 
 @dsl.container_component

@@ -405,11 +405,28 @@ static const char *kfp_name(const struct ad_opt *o, char buf[64])
 	return buf;
 }
 
+/* The copies of a row in the component: umax for AD_OPT_REPEAT, else 1. */
+static unsigned copies(const struct ad_opt *o)
+{
+	return o->flags & AD_OPT_REPEAT ? (unsigned)o->umax : 1;
+}
+
+/* The name of copy nth (1, 2, ...) of the option: NAME, NAME_2, ... */
+static void yaml_name_nth(FILE *f, const struct ad_opt *o, unsigned nth)
+{
+	char buf[64], name[80];
+
+	if (nth <= 1) {
+		yaml_str(f, kfp_name(o, buf));
+		return;
+	}
+	snprintf(name, sizeof name, "%s_%u", kfp_name(o, buf), nth);
+	yaml_str(f, name);
+}
+
 static void yaml_name(FILE *f, const struct ad_opt *o)
 {
-	char buf[64];
-
-	yaml_str(f, kfp_name(o, buf));
+	yaml_name_nth(f, o, 1);
 }
 
 static const char *const kfp_types[] = {
@@ -456,10 +473,16 @@ static enum ad_status check_table(const struct ad_cli_cmd *cmd,
 			    "is required but no input", o->name);
 		u = o->kfp_unless ? row_named(cmd, o->kfp_unless) : NULL;
 		if (o->kfp_unless && (!is_output(o->kfp) || u == NULL ||
-		    !is_input(u->kfp) || u->meta == NULL || u->kfp_required))
+		    !is_input(u->kfp) || u->meta == NULL || u->kfp_required ||
+		    (u->flags & AD_OPT_REPEAT)))
 			return ad_error_set(err, AD_EUSAGE, "option table: --%s "
 			    "must be an output left out for an optional input",
 			    o->name);
+		if ((o->flags & AD_OPT_REPEAT) && (o->kind != AD_OPT_CUSTOM ||
+		    o->kfp < AD_KFP_STRING || o->kfp == AD_KFP_BOOLEAN ||
+		    o->kfp_required || o->umax < 2 || o->umax > 99))
+			return ad_error_set(err, AD_EUSAGE, "option table: --%s "
+			    "cannot repeat in the component", o->name);
 		if (o->kfp_instead && (o->kfp_unless == NULL ||
 		    row_named(cmd, o->kfp_instead) == NULL))
 			return ad_error_set(err, AD_EUSAGE, "option table: --%s "
@@ -493,14 +516,22 @@ static void yaml_description(FILE *f, const struct ad_opt *o)
 	fputc('"', f);
 }
 
-static void yaml_io_one(FILE *f, const struct ad_opt *o, int output)
+/* Input or output nth (1, 2, ...) of option o. */
+static void yaml_io_one(FILE *f, const struct ad_opt *o, int output,
+    unsigned nth)
 {
 	fputs("- name: ", f);
-	yaml_name(f, o);
+	yaml_name_nth(f, o, nth);
 	fputs("\n  type: ", f);
 	yaml_str(f, kfp_types[o->kfp]);
 	fputs("\n  description: ", f);
-	yaml_description(f, o);
+	if (nth <= 1) {
+		yaml_description(f, o);
+	} else {
+		fputs("\"--", f);
+		yaml_chars(f, o->name);
+		fprintf(f, " again (%u of up to %u, in order)\"", nth, copies(o));
+	}
 	if (o->kfp == AD_KFP_BOOLEAN)
 		fputs("\n  default: \"false\"", f);
 	else if (!output && !o->kfp_required)
@@ -525,17 +556,24 @@ static void yaml_io(FILE *f, const struct ad_cli_cmd *cmd, int outputs)
 			if (!any)
 				fputs(outputs ? "outputs:\n" : "inputs:\n", f);
 			any = 1;
-			yaml_io_one(f, o, outputs);
+			for (unsigned k = 1; k <= copies(o); k++)
+				yaml_io_one(f, o, outputs, k);
 		}
 }
 
-/* {inputPath: NAME}, {outputPath: NAME} or {inputValue: NAME} */
-static void yaml_placeholder(FILE *f, const struct ad_opt *o)
+/* {inputPath: NAME}, {outputPath: NAME} or {inputValue: NAME}, of copy
+ * nth (1, 2, ...) */
+static void yaml_placeholder_nth(FILE *f, const struct ad_opt *o, unsigned nth)
 {
 	fputs(is_output(o->kfp) ? "{outputPath: " : o->kfp >= AD_KFP_STRING ?
 	    "{inputValue: " : "{inputPath: ", f);
-	yaml_name(f, o);
+	yaml_name_nth(f, o, nth);
 	fputc('}', f);
+}
+
+static void yaml_placeholder(FILE *f, const struct ad_opt *o)
+{
+	yaml_placeholder_nth(f, o, 1);
 }
 
 static void yaml_opt(FILE *f, const struct ad_opt *o, const char *tail)
@@ -555,6 +593,20 @@ static void yaml_arg(FILE *f, const struct ad_cli_cmd *cmd,
 	/* an output left out for an input goes with the input */
 	if (o->name == NULL || o->kfp == AD_KFP_NONE || o->kfp_unless)
 		return;
+	if (o->flags & AD_OPT_REPEAT) {
+		/* no placeholder repeats an option for each item of a list:
+		 * each copy of the input passes it once, when given */
+		for (unsigned k = 1; k <= copies(o); k++) {
+			fputs("    - {if: {cond: {isPresent: ", f);
+			yaml_name_nth(f, o, k);
+			fputs("}, then: [", f);
+			yaml_opt(f, o, "");
+			fputs(", ", f);
+			yaml_placeholder_nth(f, o, k);
+			fputs("]}}\n", f);
+		}
+		return;
+	}
 	fputs("    - ", f);
 	if (o->kfp == AD_KFP_FIXED) {
 		yaml_opt(f, o, "");

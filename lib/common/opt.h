@@ -41,8 +41,11 @@ enum {
 	AD_OPT_EMPTY_OK = 2,    /* LIST: "" and empty names are allowed */
 	AD_OPT_DEF_UNSHOWN = 4, /* the help text states the default itself:
 	                           no "(default X)" is added */
-	AD_OPT_DEF_SHOWN = 8    /* def is only shown: the library applies it
+	AD_OPT_DEF_SHOWN = 8,   /* def is only shown: the library applies it
 	                           (a zero there means "not given") */
+	AD_OPT_REPEAT = 16      /* CUSTOM: may be given up to umax times; the
+	                           component has as many optional inputs, NAME,
+	                           NAME_2, ..., each passing the option once */
 };
 
 /* Which of the caller's structs a row's offsets are into. */
@@ -86,7 +89,8 @@ struct ad_opt {
 	size_t count;          /* LIST: offsetof the list's length */
 	size_t given;          /* AD_OPT_GIVEN: an int counting the times the
 	                        * option was given, or 0 */
-	uint64_t umin, umax;   /* U64, SIZE, UINT, and the threads hook */
+	uint64_t umin, umax;   /* U64, SIZE, UINT, the threads hook; with
+	                        * AD_OPT_REPEAT, the times it may be given */
 	double dmin, dmax;     /* DOUBLE */
 	const char *const *words;  /* CHOICE: NULL-terminated */
 	ad_opt_hook hook;      /* CUSTOM */

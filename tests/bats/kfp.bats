@@ -197,6 +197,28 @@ kfp_run() {
 	run -1 kfp_run ad-eval input=score/output min_f1=0.9
 }
 
+@test "ad-eval's component passes every challenger and name it is given" {
+	# three models' scores of the same rows
+	echo label,score,b,c > s.csv
+	for i in $(seq 1 24); do
+		echo "$((i % 4 == 0)),$i,$((i * 7 % 24)),$((24 - i))"
+	done >> s.csv
+	kfp_run ad-eval input=s.csv compare=b compare_2=c name=A name_2=B \
+		name_3=C format=csv bootstrap=0
+	grep -q '^compare\.b\.roc_auc,' kfp/report
+	grep -q '^compare\.c\.roc_auc,' kfp/report
+	grep -q '>A (AUC ' kfp/plot && grep -q '>B (AUC ' kfp/plot &&
+		grep -q '>C (AUC ' kfp/plot
+	# as many copies of an input as the command takes the option
+	y="$ROOT/pipelines/components/ad-eval.yaml"
+	for o in compare:8 name:9 plot_values:9; do
+		n=$(grep -cE "^- name: \"${o%:*}(_[0-9]+)?\"$" "$y")
+		[ "$n" -eq "${o#*:}" ] || { echo "${o%:*}: $n inputs"; false; }
+	done
+	run -2 ad-eval $(printf -- '--compare b %.0s' $(seq 9)) s.csv
+	assert_output --partial "--compare: at most 8"
+}
+
 @test "ad-drift's component succeeds either way; its drift output says which" {
 	run kfp_run ad-drift input="$FIX/drift-shift.csv" reference="$FIX/drift-ref.csv"
 	assert_success

@@ -178,6 +178,10 @@ check_compiled() {
 	assert_success
 	[ "$(head -n 1 ab.csv)" = label,score,is_anomaly,challenger_score,challenger_is_anomaly ]
 	[ "$(wc -l < ab.csv)" = "$(wc -l < a.csv)" ]
+	# a third model beside them, under a prefix of its own
+	sh "$STEPS/join-scores.sh" ab.csv b.csv abb.csv poor_
+	[ "$(head -n 1 abb.csv)" = label,score,is_anomaly,challenger_score,challenger_is_anomaly,poor_score,poor_is_anomaly ]
+	[ "$(sed -n 2p abb.csv)" = "$(paste -d, a.csv b.csv b.csv | sed -n 2p)" ]
 	# current = good, challenger = poor: the current model stays
 	ad-eval -F csv --bootstrap 0 --compare challenger_score -o r.csv ab.csv
 	run sh "$STEPS/ab-winner.sh" r.csv 0.05 w

@@ -304,6 +304,42 @@ static void test_component(void)
 	fclose(f);
 }
 
+/* An option given up to umax times is umax optional inputs, each passing
+ * the option once when given: no placeholder repeats an option per item. */
+static void test_component_repeat(void)
+{
+	static const struct ad_opt rows[] = {
+		{ "col", 0, "COL", AD_OPT_CUSTOM, .hook = fail_nine, .umax = 3,
+		    .flags = AD_OPT_REPEAT, .kfp = AD_KFP_STRING,
+		    .help = "a column (repeatable)" },
+	};
+	const struct ad_cli_block b = { rows, 1, NULL };
+	struct ad_cli_cmd c = cmd;
+	static char buf[4096];
+	struct ad_error err;
+	FILE *f = tmpfile();
+
+	if (f == NULL)
+		exit(2);
+	c.blocks = &b;
+	c.nblocks = 1;
+	CHECK(ad_cli_write_component(f, &c, "i", &err) == AD_OK);
+	slurp(f, buf, sizeof buf);
+	fclose(f);
+	CHECK(strstr(buf, "- name: \"col\"\n  type: \"String\"\n  description: "
+	    "\"--col: a column (repeatable)\"\n  optional: true\n"
+	    "- name: \"col_2\"\n  type: \"String\"\n  description: "
+	    "\"--col again (2 of up to 3, in order)\"\n  optional: true\n"
+	    "- name: \"col_3\"") != NULL);
+	CHECK(strstr(buf, "col_4") == NULL);
+	CHECK(strstr(buf, "    - {if: {cond: {isPresent: \"col\"}, then: "
+	    "[\"--col\", {inputValue: \"col\"}]}}\n"
+	    "    - {if: {cond: {isPresent: \"col_2\"}, then: "
+	    "[\"--col\", {inputValue: \"col_2\"}]}}\n"
+	    "    - {if: {cond: {isPresent: \"col_3\"}, then: "
+	    "[\"--col\", {inputValue: \"col_3\"}]}}\n") != NULL);
+}
+
 /* A table the component cannot be made from is refused, naming why. */
 static void test_bad_tables(void)
 {
@@ -330,10 +366,19 @@ static void test_bad_tables(void)
 		{ "x", 'x', NULL, AD_OPT_FLAG, .kfp = AD_KFP_BOOLEAN, .help = "f",
 		    .kfp_required = 1 },
 	};
+	static const struct ad_opt repeat_once[] = {
+		{ "x", 'x', "X", AD_OPT_CUSTOM, .hook = fail_nine, .umax = 1,
+		    .flags = AD_OPT_REPEAT, .kfp = AD_KFP_STRING, .help = "x" },
+	};
+	static const struct ad_opt repeat_path[] = {
+		{ "x", 'x', "F", AD_OPT_CUSTOM, .hook = fail_nine, .umax = 3,
+		    .flags = AD_OPT_REPEAT, .kfp = AD_KFP_IN_DATASET, .help = "x" },
+	};
 	const struct ad_cli_block t[] = {
 		{ flag_value, 1, NULL }, { value_flag, 1, NULL },
 		{ unless_required, 2, NULL }, { twice, 2, NULL },
-		{ required_flag, 1, NULL },
+		{ required_flag, 1, NULL }, { repeat_once, 1, NULL },
+		{ repeat_path, 1, NULL },
 	};
 	FILE *f = fopen("/dev/null", "w");
 
@@ -510,6 +555,7 @@ int main(void)
 	test_parse();
 	test_help();
 	test_component();
+	test_component_repeat();
 	test_bad_tables();
 	test_shared();
 	test_oom();
