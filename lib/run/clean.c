@@ -55,7 +55,8 @@ struct fill {
 struct run {
 	const struct ad_clean_opts *o;
 	struct ad_clean_result *res;
-	struct ad_params *params;
+	const struct ad_params *params; /* -r's, loaded here or the caller's */
+	struct ad_params *owned_params;
 	struct ad_schema *types;      /* fixed types, from -r or --schema */
 	char **na;                    /* from -r */
 	size_t n_na;
@@ -308,10 +309,15 @@ static enum ad_status load_params(struct run *r, struct ad_error *err)
 	int seen_na = 0;
 	enum ad_status st;
 
-	st = ad_params_load(&r->params, r->o->restore_path, COMMAND, err);
-	if (st != AD_OK)
+	if (r->o->restore_params != NULL)
+		r->params = r->o->restore_params;
+	else if ((st = ad_params_load(&r->owned_params, r->o->restore_path,
+	    COMMAND, err)) != AD_OK)
 		return st;
+	else
+		r->params = r->owned_params;
 	p = r->params;
+	st = AD_OK;
 	for (size_t i = 0; i < ad_params_count(p) && st == AD_OK; i++) {
 		const struct ad_pline *l = ad_params_line(p, i);
 		const char *k = l->tok[0];
@@ -1230,7 +1236,7 @@ static void run_free(struct run *r)
 	ad_free(r->fills);
 	ad_schema_free(r->outs);
 	ad_schema_free(r->types);
-	ad_params_free(r->params);
+	ad_params_free(r->owned_params);
 	free_strings(r->na, r->n_na);
 	free_strings(r->restore_out, r->n_restore_out);
 	ad_counter_free(r->seen);

@@ -12,6 +12,7 @@
 #include "reader.h"
 
 struct ad_out;
+struct ad_params;
 
 enum ad_impute_method {
 	AD_IMPUTE_NONE = 0,
@@ -48,6 +49,9 @@ struct ad_clean_opts {
 	size_t n_drop;
 	const char *save_path;      /* -s */
 	const char *restore_path;   /* -r */
+	const struct ad_params *restore_params; /* optional: -r's file loaded
+	                               already (borrowed; restore_path still
+	                               names it), so a server reads it once */
 	const char *applied_path;   /* --applied: a copy of -r's file */
 	const char *report_path;    /* --report JSON */
 	const char *prom_path;      /* --prom textfile metrics */

@@ -317,6 +317,7 @@ struct run {
 	const struct ad_featurize_opts *o;
 	struct ad_featurize_result *res;
 	struct ad_featurize_model *m;
+	int m_borrowed;              /* m is opts->restore_model */
 	struct ad_schema *types;     /* -r: the input's types */
 	int fitting;                 /* the model is learned from this input */
 	int learning;                /* ...and something needs the whole input */
@@ -1488,7 +1489,8 @@ static void run_free(struct run *r)
 	ad_free(r->used);
 	ad_free(r->spill_map);
 	ad_schema_free(r->types);
-	ad_featurize_model_free(r->m);
+	if (!r->m_borrowed)
+		ad_featurize_model_free(r->m);
 }
 
 static enum ad_status run_featurize(const struct ad_featurize_opts *o,
@@ -1505,8 +1507,15 @@ static enum ad_status run_featurize(const struct ad_featurize_opts *o,
 	r.fitting = o->restore_path == NULL;
 	if ((st = check_options(o, err)) != AD_OK)
 		return st;
-	if (!r.fitting && ((st = ad_featurize_model_load(&r.m, o->restore_path,
-	    err)) != AD_OK || (st = types_of_model(&r, err)) != AD_OK))
+	/* a model restored is only read: nothing below writes it unless
+	 * fitting */
+	if (!r.fitting && o->restore_model != NULL) {
+		r.m = (struct ad_featurize_model *)o->restore_model;
+		r.m_borrowed = 1;
+	}
+	if (!r.fitting && ((r.m == NULL && (st = ad_featurize_model_load(&r.m,
+	    o->restore_path, err)) != AD_OK) ||
+	    (st = types_of_model(&r, err)) != AD_OK))
 		goto out;
 	if (!r.fitting && o->sort && r.m->time == SIZE_MAX) {
 		st = ad_error_set(err, AD_EUSAGE, "--sort needs a time column, and "

@@ -14,6 +14,7 @@
 #include "scale.h"
 
 struct ad_out;
+struct ad_featurize_model;
 
 /* Default and largest --memory, in MiB: rows held while fitting. */
 #define AD_FEATURIZE_MEMORY 256
@@ -71,6 +72,9 @@ struct ad_featurize_opts {
 	size_t n_drop;
 	const char *save_path;        /* -s */
 	const char *restore_path;     /* -r */
+	const struct ad_featurize_model *restore_model; /* optional: -r's
+	                                 file loaded already (borrowed, only
+	                                 read; restore_path still names it) */
 	const char *applied_path;     /* --applied: a copy of -r's file */
 };
 

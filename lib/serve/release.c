@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "clean.h"
 #include "featurize.h"
+#include "featurize_model.h"
 #include "in.h"
 #include "model.h"
 #include "out.h"
@@ -16,14 +17,18 @@
 #include "release.h"
 #include "score.h"
 
-/* The params files are held open and read through /proc/self/fd/N by each
- * request's runners, so a release removed from the store (or replaced) while
- * it is served goes on answering with the files it was loaded with. */
+/* The params files are loaded and parsed once, when the release is opened,
+ * and handed to each request's runners with the model: a request reads no
+ * file. Each file is also held open, named by its descriptor
+ * (/proc/self/fd/N) in what the runners record of it, as before. */
 struct ad_release {
 	int clean_fd, features_fd;   /* -1: none */
 	char *clean_path;            /* /proc/self/fd/N, or NULL: no ad-clean
 	                                stage */
 	char *features_path;         /* the same, for ad-features */
+	struct ad_params *clean;     /* the ad-clean params, or NULL */
+	struct ad_featurize_model *features; /* the ad-features params, or
+	                                NULL */
 	struct ad_model *model;
 	struct ad_schema *inputs;    /* the first stage's input columns */
 };
@@ -45,16 +50,12 @@ static enum ad_status hold(const char *path, int *fd, char **proc,
 	return AD_OK;
 }
 
-/* The "input NAME TYPE" lines of a params file written by command, which
- * both ad-clean and ad-features write first. */
+/* The "input NAME TYPE" lines of the ad-clean params. */
 static enum ad_status inputs_of_params(struct ad_release *rel,
-    const char *path, const char *command, struct ad_error *err)
+    const struct ad_params *p, struct ad_error *err)
 {
-	struct ad_params *p;
-	enum ad_status st = ad_params_load(&p, path, command, err);
+	enum ad_status st = AD_OK;
 
-	if (st != AD_OK)
-		return st;
 	for (size_t i = 0; i < ad_params_count(p) && st == AD_OK; i++) {
 		const struct ad_pline *l = ad_params_line(p, i);
 
@@ -63,7 +64,19 @@ static enum ad_status inputs_of_params(struct ad_release *rel,
 		st = ad_schema_add(rel->inputs, l->tok[1], l->len[1],
 		    strcmp(l->tok[2], "text") == 0 ? AD_TEXT : AD_NUMERIC, err);
 	}
-	ad_params_free(p);
+	return st;
+}
+
+/* The input columns of the ad-features params, in their order. */
+static enum ad_status inputs_of_features(struct ad_release *rel,
+    struct ad_error *err)
+{
+	const struct ad_featurize_model *m = rel->features;
+	enum ad_status st = AD_OK;
+
+	for (size_t c = 0; c < m->ncols && st == AD_OK; c++)
+		st = ad_schema_add(rel->inputs, m->cols[c].name,
+		    strlen(m->cols[c].name), m->cols[c].type, err);
 	return st;
 }
 
@@ -75,17 +88,6 @@ static enum ad_status inputs_of_model(struct ad_release *rel,
 	for (size_t f = 0; f < rel->model->nfeat && st == AD_OK; f++)
 		st = ad_schema_add(rel->inputs, rel->model->features[f],
 		    strlen(rel->model->features[f]), AD_NUMERIC, err);
-	return st;
-}
-
-/* Loads the features params once, so a release whose params do not load
- * fails when it is opened, not on its first request. */
-static enum ad_status check_features(const char *path, struct ad_error *err)
-{
-	struct ad_featurize_model *m;
-	enum ad_status st = ad_featurize_model_load(&m, path, err);
-
-	ad_featurize_model_free(m);
 	return st;
 }
 
@@ -106,13 +108,16 @@ enum ad_status ad_release_open(struct ad_release **out,
 	if ((st = ad_schema_new(&rel->inputs, err)) != AD_OK ||
 	    (st = ad_model_load(model, &rel->model, err)) != AD_OK)
 		goto out;
-	if (features_params != NULL &&
-	    (st = check_features(features_params, err)) != AD_OK)
+	if (clean_params != NULL && (st = ad_params_load(&rel->clean,
+	    clean_params, "ad-clean", err)) != AD_OK)
+		goto out;
+	if (features_params != NULL && (st = ad_featurize_model_load(
+	    &rel->features, features_params, err)) != AD_OK)
 		goto out;
 	if (clean_params != NULL)
-		st = inputs_of_params(rel, clean_params, "ad-clean", err);
+		st = inputs_of_params(rel, rel->clean, err);
 	else if (features_params != NULL)
-		st = inputs_of_params(rel, features_params, "ad-features", err);
+		st = inputs_of_features(rel, err);
 	else
 		st = inputs_of_model(rel, err);
 out:
@@ -134,6 +139,8 @@ void ad_release_free(struct ad_release *rel)
 		close(rel->features_fd);
 	ad_free(rel->clean_path);
 	ad_free(rel->features_path);
+	ad_params_free(rel->clean);
+	ad_featurize_model_free(rel->features);
 	ad_model_free(rel->model);
 	ad_schema_free(rel->inputs);
 	ad_free(rel);
@@ -178,6 +185,7 @@ static enum ad_status clean_stage(const struct ad_release *rel,
 	memset(&o, 0, sizeof o);
 	o.in.from = in;
 	o.restore_path = rel->clean_path;
+	o.restore_params = rel->clean;
 	o.to = to;
 	o.format = AD_FORMAT_BIN;
 	o.format_set = 1;
@@ -197,20 +205,21 @@ static enum ad_status features_stage(const struct ad_release *rel,
 	memset(&o, 0, sizeof o);
 	o.in.from = in;
 	o.restore_path = rel->features_path;
+	o.restore_model = rel->features;
 	o.to = to;
 	o.format = AD_FORMAT_BIN;
 	o.format_set = 1;
 	return ad_featurize_run(&o, &res, err);
 }
 
-/* Runs stage on *in into a spill, which becomes *in for the next one. */
+/* Runs stage on *in into memory, which becomes *in for the next one. */
 static enum ad_status through(stage_fn stage, const struct ad_release *rel,
     struct ad_in **in, struct ad_release_tally *t, struct ad_error *err)
 {
 	struct ad_out *spill;
 	enum ad_status st;
 
-	if ((st = ad_out_open_spill(&spill, err)) != AD_OK) {
+	if ((st = ad_out_open_mem(&spill, err)) != AD_OK) {
 		ad_in_close(*in);
 		return st;
 	}

@@ -163,36 +163,7 @@ static enum ad_status model_metadata(const struct ad_store *s, size_t mi,
 
 /* ---- inference ---- */
 
-/* The request body as an input stream: a memory file, so the reader maps
- * it as it would a regular file. */
-static enum ad_status body_input(const struct ad_sbuf *body, struct ad_in **in,
-    struct ad_error *err)
-{
-	int fd = memfd_create("adkit-request", MFD_CLOEXEC);
-	size_t done = 0;
-
-	if (fd < 0)
-		return ad_error_sys(err, errno, "request body", "memfd_create");
-	while (done < body->len) {
-		ssize_t w = write(fd, body->p + done, body->len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int e = errno;
-			close(fd);
-			return ad_error_sys(err, e, "request body", "write");
-		}
-		done += (size_t)w;
-	}
-	if (lseek(fd, 0, SEEK_SET) != 0) {
-		int e = errno;
-		close(fd);
-		return ad_error_sys(err, e, "request body", "lseek");
-	}
-	return ad_in_open_fd(in, fd, err);
-}
-
-/* Scores body through rel into a spill read back as *result. */
+/* Scores body through rel, in memory, into *result. */
 static enum ad_status score_body(const struct ad_release *rel,
     const struct ad_sbuf *body, const struct ad_release_call *call,
     struct ad_in **result, struct ad_release_tally *t, struct ad_error *err)
@@ -201,9 +172,9 @@ static enum ad_status score_body(const struct ad_release *rel,
 	struct ad_out *spill;
 	enum ad_status st;
 
-	if ((st = ad_out_open_spill(&spill, err)) != AD_OK)
+	if ((st = ad_out_open_mem(&spill, err)) != AD_OK)
 		return st;
-	if ((st = body_input(body, &in, err)) == AD_OK &&
+	if ((st = ad_in_open_mem(&in, body->p, body->len, 0, err)) == AD_OK &&
 	    (st = ad_release_score(rel, in, call, spill, t, err)) == AD_OK)
 		st = ad_out_spill_to_in(spill, result, err);
 	ad_out_abort(spill);
