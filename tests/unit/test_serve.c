@@ -25,6 +25,7 @@
 #include "score.h"
 #include "store.h"
 #include "train.h"
+#include "writer.h"
 
 #include "check.h"
 #include "failalloc.h"
@@ -68,8 +69,38 @@ static struct ad_schema *inputs(void)
 	return s;
 }
 
-/* Decodes json against the three inputs; the status, with the CSV in csv
- * (or the message, on failure). */
+/* The decoded rows as the CSV the writer makes of them (blocks of the
+ * three inputs), into out. */
+static void rows_csv_of(const struct ad_infer_req *q,
+    const struct ad_schema *s, char *out, size_t cap)
+{
+	struct ad_writer_opts wo = { 0 };
+	struct ad_out *o;
+	struct ad_writer *w;
+	struct ad_in *in;
+	struct ad_error err;
+	const unsigned char *p;
+	size_t n, len = 0;
+
+	wo.format = AD_FORMAT_CSV;
+	CHECK(ad_out_open_mem(&o, &err) == AD_OK);
+	CHECK(ad_writer_open(&w, o, s, &wo, &err) == AD_OK);
+	for (size_t i = 0; i < q->nblocks; i++)
+		CHECK(ad_writer_write(w, q->blocks[i], NULL, &err) == AD_OK);
+	CHECK(ad_writer_finish(w, &err) == AD_OK);
+	ad_writer_free(w);
+	CHECK(ad_out_spill_to_in(o, &in, &err) == AD_OK);
+	ad_out_abort(o);
+	out[0] = '\0';
+	while (ad_in_next(in, &p, &n, &err) == AD_OK && n > 0 && len + n < cap) {
+		memcpy(out + len, p, n);
+		out[len += n] = '\0';
+	}
+	ad_in_close(in);
+}
+
+/* Decodes json against the three inputs (the reader's missing tokens);
+ * the status, with the rows as CSV in out (or the message, on failure). */
 static enum ad_status decode(const char *json, char *out, size_t cap,
     struct ad_infer_req *q)
 {
@@ -78,9 +109,12 @@ static enum ad_status decode(const char *json, char *out, size_t cap,
 	enum ad_status st;
 
 	memset(&err, 0, sizeof err);
-	st = ad_infer_decode(json, strlen(json), s, 2, q, &err);
-	snprintf(out, cap, "%s", st == AD_OK ? (q->csv.p ? q->csv.p : "") :
-	    err.msg);
+	st = ad_infer_decode(json, strlen(json), s, 2, ad_reader_default_na,
+	    ad_reader_default_na_count, q, &err);
+	if (st == AD_OK)
+		rows_csv_of(q, s, out, cap);
+	else
+		snprintf(out, cap, "%s", err.msg);
 	ad_schema_free(s);
 	return st;
 }
@@ -96,7 +130,7 @@ static void test_decode_per_column(void)
 	    "\"data\":[[\"a,b\"],[\"say \\\"hi\\\"\"],[null]]},"
 	    "{\"name\":\"cpu\",\"datatype\":\"FP32\",\"shape\":[3],\"data\":[0.1,2,1e3]}]}",
 	    got, sizeof got, &q) == AD_OK);
-	CHECK_STR(got, "\"host\",\"cpu\",\"up\"\n"
+	CHECK_STR(got, "host,cpu,up\n"
 	    "\"a,b\",0.10000000149011612,1\n"
 	    "\"say \"\"hi\"\"\",2,0\n"
 	    ",1000,\n");
@@ -121,7 +155,7 @@ static void test_decode_one_tensor(void)
 	    "\"explanation\"}],\"inputs\":[{\"name\":\"t\",\"datatype\":\"FP64\","
 	    "\"shape\":[1,3],\"data\":[[null,1.5,-0.0]]}]}", got, sizeof got, &q)
 	    == AD_OK);
-	CHECK_STR(got, "\"host\",\"cpu\",\"up\"\n,1.5,-0\n");
+	CHECK_STR(got, "host,cpu,up\n,1.5,-0\n");
 	CHECK(q.outputs == AD_INFER_EXPLAIN && q.explain == 2);
 	ad_infer_req_free(&q);
 	/* explanation asked without K: one feature */
@@ -488,7 +522,8 @@ static enum ad_status decode_oom(void *ctx, struct ad_error *err)
 	    (st = ad_schema_add(s, "host", 4, AD_TEXT, err)) == AD_OK &&
 	    (st = ad_schema_add(s, "cpu", 3, AD_NUMERIC, err)) == AD_OK &&
 	    (st = ad_schema_add(s, "up", 2, AD_NUMERIC, err)) == AD_OK &&
-	    (st = ad_infer_decode(d->json, strlen(d->json), s, 2, &q, err)) ==
+	    (st = ad_infer_decode(d->json, strlen(d->json), s, 2,
+	    ad_reader_default_na, ad_reader_default_na_count, &q, err)) ==
 	    AD_OK && (st = ad_infer_answer_begin(&out, &q, "m", "1", err)) ==
 	    AD_OK)
 		st = ad_infer_answer_outputs(&out, &q, score, flag, &ex, err);
