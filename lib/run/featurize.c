@@ -363,6 +363,8 @@ struct run {
 	/* per block */
 	struct ad_time *times;
 	size_t *gids;
+	size_t state_rows;           /* rows times and gids hold (in memory:
+	                                a session's; else AD_BLOCK_ROWS) */
 	double *tmp;
 	/* fitting */
 	struct ad_scaler **scalers;  /* per part */
@@ -1656,8 +1658,12 @@ static enum ad_status new_state(struct run *r, size_t rows,
 	size_t np = r->m->nparts + 1;
 	enum ad_status st;
 
-	r->times = ad_calloc(AD_BLOCK_ROWS, sizeof *r->times);
-	r->gids = ad_calloc(AD_BLOCK_ROWS, sizeof *r->gids);
+	/* a one-row request needs no 4096 rows of scratch zeroed */
+	if (rows == 0 || rows > AD_BLOCK_ROWS)
+		rows = AD_BLOCK_ROWS;
+	r->state_rows = rows;
+	r->times = ad_calloc(rows, sizeof *r->times);
+	r->gids = ad_calloc(rows, sizeof *r->gids);
 	r->vcol = ad_calloc(np, sizeof *r->vcol);
 	r->colmap = ad_calloc(np, sizeof *r->colmap);
 	r->ctx_x = ad_calloc(r->nctx + 1, sizeof *r->ctx_x);
@@ -1759,9 +1765,9 @@ enum ad_status ad_featurize_session_block(struct ad_featurize_session *s,
 	struct run *r = &s->r;
 	enum ad_status st;
 
-	if (b->nrows > AD_BLOCK_ROWS)
-		return ad_error_set(err, AD_EUSAGE, "internal: a block of more "
-		    "than %d rows", AD_BLOCK_ROWS);
+	if (b->nrows > r->state_rows)
+		return ad_error_set(err, AD_EUSAGE, "internal: a block of %zu "
+		    "rows for a session of %zu", b->nrows, r->state_rows);
 	r->res->rows_read += b->nrows;
 	if ((st = prepare(r, b, r->in_of, 1, err)) != AD_OK)
 		return st;

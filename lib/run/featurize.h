@@ -153,14 +153,15 @@ const struct ad_schema *ad_featurize_apply_inputs(
 const struct ad_schema *ad_featurize_apply_outputs(
     const struct ad_featurize_apply *a);
 
-/* Starts a run over a (borrowed for the session's life) handing its rows
- * to sink, in blocks of at most rows rows. */
+/* Starts a run over a (borrowed for the session's life) for blocks of at
+ * most rows rows (0 or above AD_BLOCK_ROWS: AD_BLOCK_ROWS), handing its
+ * rows on to sink. */
 enum ad_status ad_featurize_session_new(struct ad_featurize_session **s,
     const struct ad_featurize_apply *a, size_t rows,
     ad_featurize_sink_fn sink, void *ctx, struct ad_error *err);
 
-/* Transforms b (the inputs' columns, at most AD_BLOCK_ROWS rows; changed
- * in place) and hands the rows on; errors name b's lines, as the runner's
+/* Transforms b (the inputs' columns, at most the session's rows, or
+ * AD_BLOCK_ROWS for 0; changed in place) and hands the rows on; errors name b's lines, as the runner's
  * do. */
 enum ad_status ad_featurize_session_block(struct ad_featurize_session *s,
     struct ad_block *b, struct ad_error *err);
