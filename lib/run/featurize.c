@@ -317,7 +317,8 @@ struct run {
 	const struct ad_featurize_opts *o;
 	struct ad_featurize_result *res;
 	struct ad_featurize_model *m;
-	int m_borrowed;              /* m is opts->restore_model */
+	int m_borrowed;              /* m is the caller's (applying in
+	                                memory) */
 	struct ad_schema *types;     /* -r: the input's types */
 	int fitting;                 /* the model is learned from this input */
 	int learning;                /* ...and something needs the whole input */
@@ -1555,15 +1556,8 @@ static enum ad_status run_featurize(const struct ad_featurize_opts *o,
 	r.fitting = o->restore_path == NULL;
 	if ((st = check_options(o, err)) != AD_OK)
 		return st;
-	/* a model restored is only read: nothing below writes it unless
-	 * fitting */
-	if (!r.fitting && o->restore_model != NULL) {
-		r.m = (struct ad_featurize_model *)o->restore_model;
-		r.m_borrowed = 1;
-	}
-	if (!r.fitting && ((r.m == NULL && (st = ad_featurize_model_load(&r.m,
-	    o->restore_path, err)) != AD_OK) ||
-	    (st = types_of_model(&r, err)) != AD_OK))
+	if (!r.fitting && ((st = ad_featurize_model_load(&r.m, o->restore_path,
+	    err)) != AD_OK || (st = types_of_model(&r, err)) != AD_OK))
 		goto out;
 	if (!r.fitting && o->sort && r.m->time == SIZE_MAX) {
 		st = ad_error_set(err, AD_EUSAGE, "--sort needs a time column, and "
@@ -1690,10 +1684,10 @@ enum ad_status ad_featurize_apply_new(struct ad_featurize_apply **out,
 		return ad_error_nomem(err);
 	r = &a->r;
 	a->o.restore_path = name;
-	a->o.restore_model = m;
 	r->o = &a->o;
 	r->res = &a->res;
-	/* only read: see run_featurize */
+	/* a model restored is only read: nothing here writes it unless
+	 * fitting */
 	r->m = (struct ad_featurize_model *)m;
 	r->m_borrowed = 1;
 	if ((st = types_of_model(r, err)) == AD_OK) {

@@ -72,9 +72,6 @@ struct ad_featurize_opts {
 	size_t n_drop;
 	const char *save_path;        /* -s */
 	const char *restore_path;     /* -r */
-	const struct ad_featurize_model *restore_model; /* optional: -r's
-	                                 file loaded already (borrowed, only
-	                                 read; restore_path still names it) */
 	const char *applied_path;     /* --applied: a copy of -r's file */
 };
 

@@ -1,11 +1,8 @@
 /* A release: see release.h. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "block.h"
@@ -21,14 +18,13 @@
 #include "score.h"
 #include "writer.h"
 
-/* The params files are loaded and parsed once, when the release is opened,
- * and handed to each request's runners with the model: a request reads no
- * file. Each file is also held open, named by its descriptor
- * (/proc/self/fd/N) in what the runners record of it, as before. */
+/* The params files are read and parsed once, when the release is opened,
+ * so a release removed from the store (or replaced) while it is served goes
+ * on answering with the files it was loaded with, and a request reads no
+ * file. */
 struct ad_release {
-	int clean_fd, features_fd;   /* -1: none */
-	char *clean_path;            /* /proc/self/fd/N, or NULL: no ad-clean
-	                                stage */
+	char *clean_path;            /* the params' paths, for messages; NULL:
+	                                no ad-clean stage */
 	char *features_path;         /* the same, for ad-features */
 	struct ad_params *clean;     /* the ad-clean params, or NULL */
 	struct ad_featurize_model *features; /* the ad-features params, or
@@ -47,19 +43,11 @@ struct ad_release {
 	size_t work_size;            /* the detector's workspace */
 };
 
-/* Opens path into *fd and names it by its descriptor in *proc (NULL path:
- * nothing to open). */
-static enum ad_status hold(const char *path, int *fd, char **proc,
+/* A copy of path (NULL: none) in *name, to name the file in messages. */
+static enum ad_status name_of(const char *path, char **name,
     struct ad_error *err)
 {
-	char buf[64];
-
-	if (path == NULL)
-		return AD_OK;
-	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return ad_error_sys(err, errno, path, "cannot open");
-	snprintf(buf, sizeof buf, "/proc/self/fd/%d", *fd);
-	if ((*proc = ad_strndup(buf, strlen(buf))) == NULL)
+	if (path != NULL && (*name = ad_strndup(path, strlen(path))) == NULL)
 		return ad_error_nomem(err);
 	return AD_OK;
 }
@@ -192,10 +180,8 @@ enum ad_status ad_release_open(struct ad_release **out,
 
 	if (rel == NULL)
 		return ad_error_nomem(err);
-	rel->clean_fd = rel->features_fd = -1;
-	if ((st = hold(clean_params, &rel->clean_fd, &rel->clean_path, err)) !=
-	    AD_OK || (st = hold(features_params, &rel->features_fd,
-	    &rel->features_path, err)) != AD_OK)
+	if ((st = name_of(clean_params, &rel->clean_path, err)) != AD_OK ||
+	    (st = name_of(features_params, &rel->features_path, err)) != AD_OK)
 		goto out;
 	if ((st = ad_schema_new(&rel->inputs, err)) != AD_OK ||
 	    (st = ad_model_load(model, &rel->model, err)) != AD_OK)
@@ -227,10 +213,6 @@ void ad_release_free(struct ad_release *rel)
 {
 	if (rel == NULL)
 		return;
-	if (rel->clean_fd >= 0)
-		close(rel->clean_fd);
-	if (rel->features_fd >= 0)
-		close(rel->features_fd);
 	ad_free(rel->clean_path);
 	ad_free(rel->features_path);
 	ad_clean_apply_free(rel->clean_apply);

@@ -25,9 +25,9 @@ struct ad_out;
 struct ad_model;
 struct ad_release;
 
-/* Opens a release: the params files (NULL: that stage is skipped) are
- * checked and remembered by path, the model is loaded; *rel is set on
- * success. Errors name the file. */
+/* Opens a release: the params files (NULL: that stage is skipped) and the
+ * model are loaded, parsed and made ready to apply, each stage's columns
+ * bound to the next's; *rel is set on success. Errors name the file. */
 enum ad_status ad_release_open(struct ad_release **rel,
     const char *clean_params, const char *features_params,
     const char *model, struct ad_error *err);
