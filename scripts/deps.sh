@@ -24,7 +24,9 @@ pkgs_check="bats bats-assert bats-support mandoc groff-base parallel time jq cur
 # plots for tests/render (make render).
 pkgs_test="$pkgs_check prometheus prometheus-alertmanager mmdebstrap podman runc chromium"
 pkgs_fuzz="clang libclang-rt-14-dev"
-pkgs_bench="python3-pandas python3-numpy python3-sklearn python3-scipy hyperfine libsvm-tools"
+# wrk, python3-fastapi, uvicorn: bench/serve.sh (load on ad-serve, and the
+# Python server it is compared with).
+pkgs_bench="python3-pandas python3-numpy python3-sklearn python3-scipy hyperfine libsvm-tools wrk python3-fastapi uvicorn"
 
 want=""
 for g in "$@"; do

@@ -43,6 +43,8 @@ struct ad_in {
 	                         (ad_in_release_before), not as reading goes on */
 	ad_in_tap_fn tap;     /* sees every byte read, or NULL */
 	void *tap_ctx;
+	int mem;              /* bytes in memory (map, map_len), no file */
+	void *mem_owned;      /* ...freed at close, or NULL: borrowed */
 };
 
 
@@ -244,8 +246,11 @@ static void drop_below(struct ad_in *in, size_t upto)
  * seek back) is only read in again from the page cache. */
 static void map_release(struct ad_in *in)
 {
-	size_t behind = (size_t)(in->map - in->map_base) + in->pos;
+	size_t behind;
 
+	if (in->map_base == NULL)
+		return;
+	behind = (size_t)(in->map - in->map_base) + in->pos;
 	if (in->hold_map || behind < 3 * (size_t)MAP_CHUNK)
 		return;
 	drop_below(in, behind - 2 * (size_t)MAP_CHUNK);
@@ -436,7 +441,31 @@ void ad_in_close(struct ad_in *in)
 		close(in->fd);
 	ad_free(in->buf);
 	ad_free(in->name);
+	ad_free(in->mem_owned);
 	ad_free(in);
+}
+
+enum ad_status ad_in_open_mem(struct ad_in **in, const void *data,
+    size_t len, int take, struct ad_error *err)
+{
+	struct ad_in *r = ad_calloc(1, sizeof *r);
+
+	if (r == NULL || (r->name = ad_strndup("<memory>", 8)) == NULL) {
+		ad_free(r);
+		if (take)
+			ad_free((void *)data);
+		return ad_error_nomem(err);
+	}
+	/* read as a mapped file is, its size never changing */
+	r->fd = -1;
+	r->mem = 1;
+	r->mem_owned = take ? (void *)data : NULL;
+	r->map_tried = 1;
+	r->map = data != NULL ? data : (const unsigned char *)"";
+	r->map_len = r->map_checked = len;
+	r->size_at_open = (int64_t)len;
+	*in = r;
+	return AD_OK;
 }
 
 enum ad_status ad_in_open_fd(struct ad_in **in, int fd, struct ad_error *err)

@@ -80,4 +80,10 @@ enum ad_status ad_in_open_fd(struct ad_in **in, int fd, struct ad_error *err);
 /* Closes the stream (stdin is left open); NULL is a no-op. */
 void ad_in_close(struct ad_in *in);
 
+/* Opens data[0..len) in memory as a stream (named "<memory>"): borrowed,
+ * so it must outlive *in, or with take ad_malloc'd and freed at close (also
+ * when this fails). */
+enum ad_status ad_in_open_mem(struct ad_in **in, const void *data,
+    size_t len, int take, struct ad_error *err);
+
 #endif

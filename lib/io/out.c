@@ -28,10 +28,14 @@ struct ad_out {
 	size_t len;
 	ad_out_tap_fn tap;     /* sees every byte written, or NULL */
 	void *tap_ctx;
+	int mem;              /* bytes kept in memory, no file */
+	char *mem_p;          /* ...flushed there */
+	size_t mem_len, mem_cap;
 };
 
 static void out_free(struct ad_out *out)
 {
+	ad_free(out->mem_p);
 	ad_free(out->buf);
 	ad_free(out->tmp_path);
 	ad_free(out->path);
@@ -227,6 +231,18 @@ enum ad_status ad_out_open_spill(struct ad_out **out, struct ad_error *err)
 	return AD_OK;
 }
 
+enum ad_status ad_out_open_mem(struct ad_out **out, struct ad_error *err)
+{
+	struct ad_out *o = out_new("<memory>");
+
+	if (o == NULL)
+		return ad_error_nomem(err);
+	o->spill = 1;
+	o->mem = 1;
+	*out = o;
+	return AD_OK;
+}
+
 const char *ad_out_name(const struct ad_out *out)
 {
 	return out->name;
@@ -255,9 +271,28 @@ static enum ad_status write_all(struct ad_out *o, const char *data, size_t n,
 	return AD_OK;
 }
 
+/* Appends data[0..n) to a memory output's bytes. */
+static enum ad_status keep_all(struct ad_out *o, const char *data, size_t n,
+    struct ad_error *err)
+{
+	char *p;
+
+	if (o->tap != NULL && n > 0)
+		o->tap(o->tap_ctx, (const unsigned char *)data, n);
+	if (n == 0)
+		return AD_OK;
+	if ((p = ad_grow(o->mem_p, &o->mem_cap, o->mem_len + n, 1)) == NULL)
+		return ad_error_nomem(err);
+	o->mem_p = p;
+	memcpy(o->mem_p + o->mem_len, data, n);
+	o->mem_len += n;
+	return AD_OK;
+}
+
 static enum ad_status flush(struct ad_out *o, struct ad_error *err)
 {
-	enum ad_status st = write_all(o, o->buf, o->len, err);
+	enum ad_status st = o->mem ? keep_all(o, o->buf, o->len, err) :
+	    write_all(o, o->buf, o->len, err);
 
 	o->len = 0;
 	return st;
@@ -283,7 +318,8 @@ enum ad_status ad_out_write(struct ad_out *out, const void *data, size_t n,
 		if ((st = flush(out, err)) != AD_OK)
 			return st;
 		if (n >= OUT_BUFSZ)
-			return write_all(out, data, n, err);
+			return out->mem ? keep_all(out, data, n, err) :
+			    write_all(out, data, n, err);
 	}
 	memcpy(out->buf + out->len, data, n);
 	out->len += n;
@@ -316,6 +352,14 @@ enum ad_status ad_out_spill_to_in(struct ad_out *out, struct ad_in **in,
 
 	if ((st = flush(out, err)) != AD_OK)
 		return st;
+	if (out->mem) {
+		char *p = out->mem_p;
+		size_t n = out->mem_len;
+
+		out->mem_p = NULL;
+		out->mem_len = out->mem_cap = 0;
+		return ad_in_open_mem(in, p, n, 1, err);
+	}
 	fd = dup(out->fd);
 	if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0) {
 		int e = errno;

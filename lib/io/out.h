@@ -23,7 +23,11 @@ enum ad_status ad_out_open(struct ad_out **out, const char *path,
  * it vanishes when closed, whatever happens. */
 enum ad_status ad_out_open_spill(struct ad_out **out, struct ad_error *err);
 
-/* Flushes a spill opened by ad_out_open_spill and opens it for reading from
+/* Opens an output kept in memory, for a stage's rows handed to the next
+ * without a file; read back with ad_out_spill_to_in like a spill. */
+enum ad_status ad_out_open_mem(struct ad_out **out, struct ad_error *err);
+
+/* Flushes a spill opened by ad_out_open_spill (or ad_out_open_mem) and opens it for reading from
  * its start; the ad_out stays usable only for ad_out_abort. */
 enum ad_status ad_out_spill_to_in(struct ad_out *out, struct ad_in **in,
     struct ad_error *err);

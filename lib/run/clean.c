@@ -55,7 +55,8 @@ struct fill {
 struct run {
 	const struct ad_clean_opts *o;
 	struct ad_clean_result *res;
-	struct ad_params *params;
+	const struct ad_params *params; /* -r's, loaded here or the caller's */
+	struct ad_params *owned_params;
 	struct ad_schema *types;      /* fixed types, from -r or --schema */
 	char **na;                    /* from -r */
 	size_t n_na;
@@ -308,10 +309,15 @@ static enum ad_status load_params(struct run *r, struct ad_error *err)
 	int seen_na = 0;
 	enum ad_status st;
 
-	st = ad_params_load(&r->params, r->o->restore_path, COMMAND, err);
-	if (st != AD_OK)
+	if (r->o->restore_params != NULL)
+		r->params = r->o->restore_params;
+	else if ((st = ad_params_load(&r->owned_params, r->o->restore_path,
+	    COMMAND, err)) != AD_OK)
 		return st;
+	else
+		r->params = r->owned_params;
 	p = r->params;
+	st = AD_OK;
 	for (size_t i = 0; i < ad_params_count(p) && st == AD_OK; i++) {
 		const struct ad_pline *l = ad_params_line(p, i);
 		const char *k = l->tok[0];
@@ -354,12 +360,19 @@ static enum ad_status load_params(struct run *r, struct ad_error *err)
 
 /* ---- output columns and fills ---- */
 
+/* The input's name in messages: the reader's, or (rows in memory) the
+ * params file's. */
+static const char *in_name(const struct run *r)
+{
+	return r->rd != NULL ? ad_reader_name(r->rd) : r->o->restore_path;
+}
+
 static enum ad_status find_input(struct run *r, const char *name, size_t *c,
     struct ad_error *err)
 {
 	*c = ad_schema_find(r->in, name);
 	if (*c == SIZE_MAX)
-		return ad_schema_not_found(r->in, ad_reader_name(r->rd), "",
+		return ad_schema_not_found(r->in, in_name(r), "",
 		    name, err);
 	return AD_OK;
 }
@@ -376,7 +389,7 @@ static enum ad_status choose_columns(struct run *r, struct ad_error *err)
 		for (c = 0; c < r->in->ncols; c++)
 			if (ad_schema_find(r->types, r->in->cols[c].name) == SIZE_MAX)
 				return ad_error_at(err, AD_EDATA,
-				    ad_reader_name(r->rd), 0, c + 1, "column \"%s\" "
+				    in_name(r), 0, c + 1, "column \"%s\" "
 				    "is not in the params file %s",
 				    r->in->cols[c].name, ad_params_name(r->params));
 		for (size_t i = 0; i < r->n_restore_out; i++) {
@@ -800,9 +813,9 @@ static enum ad_status dedupe(struct run *r, struct ad_block *b,
 	return AD_OK;
 }
 
-/* Fills missing cells, drops rows still missing one (with --drop-missing)
- * and writes the rest; map takes output columns to b's (NULL: the same). */
-static enum ad_status fill_and_write(struct run *r, struct ad_block *b,
+/* Fills missing cells and drops rows still missing one (with
+ * --drop-missing); map takes output columns to b's (NULL: the same). */
+static enum ad_status fill(struct run *r, struct ad_block *b,
     const size_t *map, struct ad_error *err)
 {
 	enum ad_status st;
@@ -838,7 +851,16 @@ static enum ad_status fill_and_write(struct run *r, struct ad_block *b,
 		r->res->rows_dropped_missing += (uint64_t)!r->keep[i];
 	}
 	ad_block_compact(b, r->keep);
-	return ad_writer_write(r->w, b, map, err);
+	return AD_OK;
+}
+
+/* Fills (see fill) and writes the rows left. */
+static enum ad_status fill_and_write(struct run *r, struct ad_block *b,
+    const size_t *map, struct ad_error *err)
+{
+	enum ad_status st = fill(r, b, map, err);
+
+	return st != AD_OK ? st : ad_writer_write(r->w, b, map, err);
 }
 
 /* ---- rejected rows ---- */
@@ -1230,7 +1252,7 @@ static void run_free(struct run *r)
 	ad_free(r->fills);
 	ad_schema_free(r->outs);
 	ad_schema_free(r->types);
-	ad_params_free(r->params);
+	ad_params_free(r->owned_params);
 	free_strings(r->na, r->n_na);
 	free_strings(r->restore_out, r->n_restore_out);
 	ad_counter_free(r->seen);
@@ -1291,5 +1313,106 @@ enum ad_status ad_clean_run(const struct ad_clean_opts *o,
 
 	if (!taken)
 		ad_in_close(o->in.from);
+	return st;
+}
+
+/* ---- the params applied to rows in memory (ad-serve) ---- */
+
+struct ad_clean_apply {
+	struct ad_clean_opts o;
+	struct ad_clean_result res;   /* unused: each call counts its own */
+	struct run r;                 /* set up once; each call copies it */
+};
+
+enum ad_status ad_clean_apply_new(struct ad_clean_apply **out,
+    const struct ad_params *p, const char *name, struct ad_error *err)
+{
+	struct ad_clean_apply *a = ad_calloc(1, sizeof *a);
+	struct run *r;
+	enum ad_status st;
+
+	if (a == NULL)
+		return ad_error_nomem(err);
+	r = &a->r;
+	a->o.restore_path = name;
+	a->o.restore_params = p;
+	r->o = &a->o;
+	r->res = &a->res;
+	if ((st = ad_schema_new(&r->types, err)) == AD_OK &&
+	    (st = load_params(r, err)) == AD_OK) {
+		r->in = r->types;
+		st = choose_columns(r, err);
+	}
+	if (st == AD_OK && (r->fills = ad_calloc(r->outs->ncols + 1,
+	    sizeof *r->fills)) == NULL)
+		st = ad_error_nomem(err);
+	if (st == AD_OK)
+		st = fills_from_params(r, err);
+	if (st != AD_OK) {
+		ad_clean_apply_free(a);
+		return st;
+	}
+	*out = a;
+	return AD_OK;
+}
+
+void ad_clean_apply_free(struct ad_clean_apply *a)
+{
+	if (a == NULL)
+		return;
+	run_free(&a->r);
+	ad_free(a);
+}
+
+const struct ad_schema *ad_clean_apply_inputs(const struct ad_clean_apply *a)
+{
+	return a->r.types;
+}
+
+const struct ad_schema *ad_clean_apply_outputs(const struct ad_clean_apply *a)
+{
+	return a->r.outs;
+}
+
+const size_t *ad_clean_apply_map(const struct ad_clean_apply *a)
+{
+	return a->r.colmap;
+}
+
+const char *const *ad_clean_apply_na(const struct ad_clean_apply *a,
+    size_t *n)
+{
+	*n = a->r.n_na;
+	return (const char *const *)a->r.na;
+}
+
+int ad_clean_apply_dedupes(const struct ad_clean_apply *a)
+{
+	return a->r.dedupe;
+}
+
+enum ad_status ad_clean_apply_block(const struct ad_clean_apply *a,
+    struct ad_block *b, struct ad_counter *seen, struct ad_clean_result *res,
+    struct ad_error *err)
+{
+	struct run r = a->r;    /* this call's counts, scratch and seen rows */
+	enum ad_status st;
+
+	if (r.dedupe && seen == NULL)
+		return ad_error_set(err, AD_EUSAGE, "internal: the params dedupe "
+		    "rows, and no set of rows seen is given");
+	r.res = res;
+	r.seen = seen;
+	r.rowbuf = NULL;
+	r.rowcap = 0;
+	if ((r.keep = ad_malloc(b->nrows + 1)) == NULL)
+		return ad_error_nomem(err);
+	res->rows_read += b->nrows;
+	if ((st = dedupe(&r, b, r.colmap, err)) == AD_OK)
+		st = fill(&r, b, r.colmap, err);
+	if (st == AD_OK)
+		res->rows_written += b->nrows;
+	ad_free(r.keep);
+	ad_free(r.rowbuf);
 	return st;
 }

@@ -317,6 +317,8 @@ struct run {
 	const struct ad_featurize_opts *o;
 	struct ad_featurize_result *res;
 	struct ad_featurize_model *m;
+	int m_borrowed;              /* m is the caller's (applying in
+	                                memory) */
 	struct ad_schema *types;     /* -r: the input's types */
 	int fitting;                 /* the model is learned from this input */
 	int learning;                /* ...and something needs the whole input */
@@ -362,6 +364,8 @@ struct run {
 	/* per block */
 	struct ad_time *times;
 	size_t *gids;
+	size_t state_rows;           /* rows times and gids hold (in memory:
+	                                a session's; else AD_BLOCK_ROWS) */
 	double *tmp;
 	/* fitting */
 	struct ad_scaler **scalers;  /* per part */
@@ -372,11 +376,36 @@ struct run {
 	struct ad_out *applied;      /* --applied */
 	struct ad_chain chain;       /* the output's lineage */
 	struct ad_writer *w;
+	ad_featurize_sink_fn sink;   /* instead of w: where rows go (applying
+	                                to rows in memory) */
+	void *sink_ctx;
 	struct ad_block *ob;         /* output rows (unless in place) */
 	struct ad_block *stage;      /* --sort: rows replayed in time order */
 	struct store store;
 	char delim;                  /* the CSV delimiter, in and out */
 };
+
+/* The input's name in messages: the reader's, or (rows in memory) the
+ * params file's. */
+static const char *in_name(const struct run *r)
+{
+	return r->rd != NULL ? ad_reader_name(r->rd) : r->o->restore_path;
+}
+
+/* Rows in memory are numbered as in a binary stream. */
+static enum ad_format in_format(const struct run *r)
+{
+	return r->rd != NULL ? ad_reader_format(r->rd) : AD_FORMAT_BIN;
+}
+
+/* Hands transformed rows on: to the writer, or to the caller's sink. */
+static enum ad_status emit(struct run *r, const struct ad_block *b,
+    const size_t *map, struct ad_error *err)
+{
+	if (r->sink != NULL)
+		return r->sink(r->sink_ctx, b, map, err);
+	return ad_writer_write(r->w, b, map, err);
+}
 
 /* sign(x) log(1 + |x|): defined everywhere, odd, and near x at 0. */
 static double signed_log1p(double x)
@@ -474,7 +503,7 @@ static enum ad_status time_error(struct run *r, const struct ad_block *b,
 
 	if (t->type == AD_TEXT && (s = ad_block_text(b, i, col, &len)) != NULL)
 		ad_error_excerpt(ex, sizeof ex, s, len, NULL);
-	return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), b->line[i],
+	return ad_error_at(err, AD_EDATA, in_name(r), b->line[i],
 	    r->in_of[r->m->time] + 1, "column \"%s\": %s%s%s%s", t->name, why,
 	    ex[0] ? ", got \"" : "", ex, ex[0] ? "\"" : "");
 }
@@ -512,12 +541,12 @@ static enum ad_status check_order(struct run *r, const struct ad_block *b,
 		if (id > 0)
 			key = ad_hashmap_key(r->groups, id - 1, &len);
 		ad_error_excerpt(ex, sizeof ex, key ? key : "", len, NULL);
-		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd),
+		return ad_error_at(err, AD_EDATA, in_name(r),
 		    b->line[i], r->in_of[r->m->time] + 1, "column \"%s\": time "
 		    "goes back%s%s%s (the previous row is %s %llu); sort the "
 		    "input or give --sort", r->m->cols[r->m->time].name,
 		    key ? " in group \"" : "", key ? ex : "", key ? "\"" : "",
-		    ad_reader_format(r->rd) == AD_FORMAT_BIN ? "row" : "line",
+		    in_format(r) == AD_FORMAT_BIN ? "row" : "line",
 		    (unsigned long long)r->last_line[id]);
 	}
 	r->last[id] = r->times[i];
@@ -562,7 +591,7 @@ static enum ad_status check_finite(struct run *r, const struct ad_block *b,
 			continue;
 		for (size_t k = 0; k < r->nfinite; k++)
 			if (isinf(row[r->finite[k]]))
-				return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd),
+				return ad_error_at(err, AD_EDATA, in_name(r),
 				    b->line[i], r->finite[k] + 1, "column \"%s\": an "
 				    "infinite value cannot be made a feature",
 				    r->in->cols[r->finite[k]].name);
@@ -682,7 +711,7 @@ static enum ad_status finish_fit(struct run *r, struct ad_error *err)
 			    name);
 		if ((st = ad_scaler_fit(r->scalers[p], &pt->scale, &constant,
 		    err)) != AD_OK)
-			return ad_error_at(err, st, ad_reader_name(r->rd), 0, 0,
+			return ad_error_at(err, st, in_name(r), 0, 0,
 			    "column \"%s\": values too large to scale", name);
 		if (constant)
 			note(res->constant_column, sizeof res->constant_column,
@@ -715,7 +744,7 @@ static enum ad_status flush(struct run *r, int force, struct ad_error *err)
 
 	if (r->ob->nrows == 0 || (!force && r->ob->nrows < r->ob->cap))
 		return AD_OK;
-	st = ad_writer_write(r->w, r->ob, NULL, err);
+	st = emit(r, r->ob, NULL, err);
 	ad_block_clear(r->ob);
 	return st;
 }
@@ -848,7 +877,7 @@ static enum ad_status transform_in_place(struct run *r, struct ad_block *b,
 			*v = numeric_value(&r->m->parts[r->value[k]], *v);
 		}
 	}
-	return ad_writer_write(r->w, b, identity ? NULL : r->colmap, err);
+	return emit(r, b, identity ? NULL : r->colmap, err);
 }
 
 /* Transforms and writes a block whose model column c is block column
@@ -869,10 +898,10 @@ static enum ad_status find_column(struct run *r, const char *opt,
 {
 	*c = ad_featurize_model_find(r->m, name);
 	if (*c == SIZE_MAX)
-		return ad_schema_not_found(r->in, ad_reader_name(r->rd), "",
+		return ad_schema_not_found(r->in, in_name(r), "",
 		    name, err);
 	if (need == AD_NUMERIC && r->m->cols[*c].type != AD_NUMERIC)
-		return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0, *c + 1,
+		return ad_error_at(err, AD_EDATA, in_name(r), 0, *c + 1,
 		    "%s: column \"%s\" is text; it needs numbers", opt, name);
 	return AD_OK;
 }
@@ -1055,12 +1084,12 @@ static enum ad_status bind_model(struct run *r, struct ad_error *err)
 	for (size_t c = 0; c < r->in->ncols; c++)
 		if (ad_featurize_model_find(r->m, r->in->cols[c].name) ==
 		    SIZE_MAX)
-			return ad_error_at(err, AD_EDATA, ad_reader_name(r->rd), 0,
+			return ad_error_at(err, AD_EDATA, in_name(r), 0,
 			    c + 1, "column \"%s\" is not in the params file %s",
 			    r->in->cols[c].name, r->o->restore_path);
 	for (size_t c = 0; c < r->m->ncols; c++)
 		if (ad_schema_find(r->in, r->m->cols[c].name) == SIZE_MAX)
-			return ad_schema_not_found(r->in, ad_reader_name(r->rd),
+			return ad_schema_not_found(r->in, in_name(r),
 			    "", r->m->cols[c].name, err);
 	return AD_OK;
 }
@@ -1162,18 +1191,16 @@ static enum ad_status alloc_work(struct run *r, struct ad_error *err)
 	return AD_OK;
 }
 
-/* The output schema, the writer and the context state: once the model is
+/* The output schema and what the transform needs of it: once the model is
  * complete. */
-static enum ad_status open_writer(struct run *r, struct ad_error *err)
+static enum ad_status plan_outputs(struct run *r, struct ad_error *err)
 {
 	struct ad_featurize_model *m = r->m;
-	struct ad_writer_opts wo = { 0 };
-	struct ad_context_spec spec = ad_featurize_model_spec(m);
 	enum ad_status st;
 
 	if ((st = ad_featurize_model_outputs(m, &r->outs, &r->first, err)) !=
 	    AD_OK) {
-		snprintf(err->file, sizeof err->file, "%s", ad_reader_name(r->rd));
+		snprintf(err->file, sizeof err->file, "%s", in_name(r));
 		return st;
 	}
 	r->in_place = 1;
@@ -1201,18 +1228,41 @@ static enum ad_status open_writer(struct run *r, struct ad_error *err)
 			r->ctx_part[k++] = p;
 	for (size_t k = 0; k < r->nvalue; k++)
 		r->vscale[k] = m->parts[r->value[k]].scale;
+	return AD_OK;
+}
+
+/* The context state and the output block (of up to rows rows). */
+static enum ad_status open_state(struct run *r, size_t rows,
+    struct ad_error *err)
+{
+	struct ad_context_spec spec = ad_featurize_model_spec(r->m);
+	enum ad_status st;
+
 	if (r->nctx > 0 && (st = ad_context_new(&r->ctx, &spec, r->nctx,
 	    err)) != AD_OK)
 		return st;
 	if (!r->in_place && (st = ad_block_new(&r->ob, r->outs->ncols,
-	    ad_block_rows(r->outs->ncols), err)) != AD_OK)
+	    rows, err)) != AD_OK)
+		return st;
+	return AD_OK;
+}
+
+/* The output schema, the writer and the context state: once the model is
+ * complete. */
+static enum ad_status open_writer(struct run *r, struct ad_error *err)
+{
+	struct ad_writer_opts wo = { 0 };
+	enum ad_status st;
+
+	if ((st = plan_outputs(r, err)) != AD_OK ||
+	    (st = open_state(r, ad_block_rows(r->outs->ncols), err)) != AD_OK)
 		return st;
 	wo.format = r->o->format_set ? r->o->format : ad_reader_format(r->rd);
 	wo.delim = r->delim;
 	wo.no_header = r->o->in.no_header;
 	if ((st = ad_chain_begin(&r->chain, r->rd, wo.format,
 	    AD_LINEAGE_FEATURES, r->fitting ? NULL : r->o->restore_path,
-	    r->fitting ? NULL : m->sha256, r->save, r->o->save_path,
+	    r->fitting ? NULL : r->m->sha256, r->save, r->o->save_path,
 	    err)) != AD_OK)
 		return st;
 	wo.lineage = ad_chain_lineage(&r->chain);
@@ -1488,7 +1538,8 @@ static void run_free(struct run *r)
 	ad_free(r->used);
 	ad_free(r->spill_map);
 	ad_schema_free(r->types);
-	ad_featurize_model_free(r->m);
+	if (!r->m_borrowed)
+		ad_featurize_model_free(r->m);
 }
 
 static enum ad_status run_featurize(const struct ad_featurize_opts *o,
@@ -1548,4 +1599,191 @@ enum ad_status ad_featurize_run(const struct ad_featurize_opts *o,
 	if (!taken)
 		ad_in_close(o->in.from);
 	return st;
+}
+
+/* ---- the params applied to rows in memory (ad-serve) ---- */
+
+struct ad_featurize_apply {
+	struct ad_featurize_opts o;
+	struct ad_featurize_result res;  /* unused: sessions count their own */
+	struct run r;                    /* set up once; sessions copy it */
+};
+
+struct ad_featurize_session {
+	struct run r;                    /* the apply's, with its own state */
+	struct ad_featurize_result res;
+};
+
+/* Frees what one run's rows change (groups, times, context, output
+ * rows...), leaving what the params fixed; the fields are NULL after. */
+static void drop_state(struct run *r)
+{
+	ad_block_free(r->ob);
+	ad_context_free(r->ctx);
+	ad_hashmap_free(r->groups);
+	ad_free(r->ctx_x);
+	ad_free(r->ctx_out);
+	ad_free(r->times);
+	ad_free(r->gids);
+	ad_free(r->tmp);
+	ad_free(r->vcol);
+	ad_free(r->last);
+	ad_free(r->last_line);
+	ad_free(r->colmap);
+	r->ob = NULL;
+	r->ctx = NULL;
+	r->groups = NULL;
+	r->ctx_x = NULL;
+	r->ctx_out = NULL;
+	r->times = NULL;
+	r->tmp = NULL;
+	r->gids = NULL;
+	r->vcol = NULL;
+	r->last = NULL;
+	r->last_line = NULL;
+	r->colmap = NULL;
+	r->lastcap = 0;
+}
+
+/* A fresh state for a run of up to rows rows (at least 1) per block. */
+static enum ad_status new_state(struct run *r, size_t rows,
+    struct ad_error *err)
+{
+	size_t np = r->m->nparts + 1;
+	enum ad_status st;
+
+	/* a one-row request needs no 4096 rows of scratch zeroed */
+	if (rows == 0 || rows > AD_BLOCK_ROWS)
+		rows = AD_BLOCK_ROWS;
+	r->state_rows = rows;
+	r->times = ad_calloc(rows, sizeof *r->times);
+	r->gids = ad_calloc(rows, sizeof *r->gids);
+	r->vcol = ad_calloc(np, sizeof *r->vcol);
+	r->colmap = ad_calloc(np, sizeof *r->colmap);
+	r->ctx_x = ad_calloc(r->nctx + 1, sizeof *r->ctx_x);
+	r->ctx_out = ad_calloc(r->nctx + 1, sizeof *r->ctx_out);
+	if (r->times == NULL || r->gids == NULL || r->vcol == NULL ||
+	    r->colmap == NULL || r->ctx_x == NULL || r->ctx_out == NULL)
+		return ad_error_nomem(err);
+	if (rows > ad_block_rows(r->outs->ncols))
+		rows = ad_block_rows(r->outs->ncols);
+	if ((st = ad_hashmap_new(&r->groups, 0, err)) != AD_OK)
+		return st;
+	return open_state(r, rows ? rows : 1, err);
+}
+
+enum ad_status ad_featurize_apply_new(struct ad_featurize_apply **out,
+    const struct ad_featurize_model *m, const char *name,
+    struct ad_error *err)
+{
+	struct ad_featurize_apply *a = ad_calloc(1, sizeof *a);
+	struct run *r;
+	enum ad_status st;
+
+	if (a == NULL)
+		return ad_error_nomem(err);
+	r = &a->r;
+	a->o.restore_path = name;
+	r->o = &a->o;
+	r->res = &a->res;
+	/* a model restored is only read: nothing here writes it unless
+	 * fitting */
+	r->m = (struct ad_featurize_model *)m;
+	r->m_borrowed = 1;
+	if ((st = types_of_model(r, err)) == AD_OK) {
+		r->in = r->types;
+		st = bind_model(r, err);
+	}
+	if (st == AD_OK)
+		st = map_columns(r, err);
+	if (st == AD_OK)
+		st = alloc_work(r, err);
+	if (st == AD_OK)
+		st = plan_outputs(r, err);
+	drop_state(r);
+	if (st != AD_OK) {
+		ad_featurize_apply_free(a);
+		return st;
+	}
+	*out = a;
+	return AD_OK;
+}
+
+void ad_featurize_apply_free(struct ad_featurize_apply *a)
+{
+	if (a == NULL)
+		return;
+	run_free(&a->r);
+	ad_free(a);
+}
+
+const struct ad_schema *ad_featurize_apply_inputs(
+    const struct ad_featurize_apply *a)
+{
+	return a->r.types;
+}
+
+const struct ad_schema *ad_featurize_apply_outputs(
+    const struct ad_featurize_apply *a)
+{
+	return a->r.outs;
+}
+
+enum ad_status ad_featurize_session_new(struct ad_featurize_session **out,
+    const struct ad_featurize_apply *a, size_t rows,
+    ad_featurize_sink_fn sink, void *ctx, struct ad_error *err)
+{
+	struct ad_featurize_session *s = ad_calloc(1, sizeof *s);
+	enum ad_status st;
+
+	if (s == NULL)
+		return ad_error_nomem(err);
+	s->r = a->r;
+	s->r.res = &s->res;
+	s->r.sink = sink;
+	s->r.sink_ctx = ctx;
+	s->r.ob = NULL;
+	s->r.ctx = NULL;
+	s->r.groups = NULL;
+	if ((st = new_state(&s->r, rows, err)) != AD_OK) {
+		ad_featurize_session_free(s);
+		return st;
+	}
+	*out = s;
+	return AD_OK;
+}
+
+enum ad_status ad_featurize_session_block(struct ad_featurize_session *s,
+    struct ad_block *b, struct ad_error *err)
+{
+	struct run *r = &s->r;
+	enum ad_status st;
+
+	if (b->nrows > r->state_rows)
+		return ad_error_set(err, AD_EUSAGE, "internal: a block of %zu "
+		    "rows for a session of %zu", b->nrows, r->state_rows);
+	r->res->rows_read += b->nrows;
+	if ((st = prepare(r, b, r->in_of, 1, err)) != AD_OK)
+		return st;
+	return transform(r, b, r->in_of, err);
+}
+
+enum ad_status ad_featurize_session_end(struct ad_featurize_session *s,
+    struct ad_error *err)
+{
+	return s->r.in_place ? AD_OK : flush(&s->r, 1, err);
+}
+
+const struct ad_featurize_result *ad_featurize_session_result(
+    const struct ad_featurize_session *s)
+{
+	return &s->res;
+}
+
+void ad_featurize_session_free(struct ad_featurize_session *s)
+{
+	if (s == NULL)
+		return;
+	drop_state(&s->r);
+	ad_free(s);
 }

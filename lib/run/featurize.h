@@ -14,6 +14,7 @@
 #include "scale.h"
 
 struct ad_out;
+struct ad_featurize_model;
 
 /* Default and largest --memory, in MiB: rows held while fitting. */
 #define AD_FEATURIZE_MEMORY 256
@@ -86,6 +87,11 @@ struct ad_featurize_result {
 	char empty_column[256];
 };
 
+/* Where rows transformed in memory go: b's rows, output column j being b's
+ * column map[j] (NULL: j); b is the caller's only for the call. */
+typedef enum ad_status (*ad_featurize_sink_fn)(void *ctx,
+    const struct ad_block *b, const size_t *map, struct ad_error *err);
+
 /* Parses one --scale argument ("standard", "cpu=robust,mem=none") into
  * items appended to *specs (free with ad_featurize_free_scale). */
 enum ad_status ad_featurize_parse_scale(const char *arg,
@@ -115,5 +121,57 @@ enum ad_status ad_featurize_model_save(const struct ad_featurize_model *m,
 
 /* Frees m; NULL is a no-op. */
 void ad_featurize_model_free(struct ad_featurize_model *m);
+
+/* ---- the params applied to rows in memory (ad-serve) ----
+ *
+ * An ad_featurize_apply is a params file's model (loaded once) made ready
+ * to transform rows; it is only read after ad_featurize_apply_new, so any
+ * number of sessions on any threads use it at once. A session is one run:
+ * ad-features -r on the rows given to it, in order, with its own groups,
+ * time order and context state, and the runner's own per-block transform,
+ * so its rows equal the batch command's. */
+struct ad_featurize_apply;
+struct ad_featurize_session;
+struct ad_block;
+
+/* Makes m (borrowed, only read; it must outlive *a) ready to apply; name
+ * names the params file in messages. */
+enum ad_status ad_featurize_apply_new(struct ad_featurize_apply **a,
+    const struct ad_featurize_model *m, const char *name,
+    struct ad_error *err);
+
+/* Frees a; NULL is a no-op. */
+void ad_featurize_apply_free(struct ad_featurize_apply *a);
+
+/* The columns a session's blocks carry, in order, and the columns it
+ * hands on (valid while a lives). */
+const struct ad_schema *ad_featurize_apply_inputs(
+    const struct ad_featurize_apply *a);
+const struct ad_schema *ad_featurize_apply_outputs(
+    const struct ad_featurize_apply *a);
+
+/* Starts a run over a (borrowed for the session's life) for blocks of at
+ * most rows rows (0 or above AD_BLOCK_ROWS: AD_BLOCK_ROWS), handing its
+ * rows on to sink. */
+enum ad_status ad_featurize_session_new(struct ad_featurize_session **s,
+    const struct ad_featurize_apply *a, size_t rows,
+    ad_featurize_sink_fn sink, void *ctx, struct ad_error *err);
+
+/* Transforms b (the inputs' columns, at most the session's rows, or
+ * AD_BLOCK_ROWS for 0; changed in place) and hands the rows on; errors name b's lines, as the runner's
+ * do. */
+enum ad_status ad_featurize_session_block(struct ad_featurize_session *s,
+    struct ad_block *b, struct ad_error *err);
+
+/* Hands on the rows still held; call once after the last block. */
+enum ad_status ad_featurize_session_end(struct ad_featurize_session *s,
+    struct ad_error *err);
+
+/* What the session did so far (valid while s lives). */
+const struct ad_featurize_result *ad_featurize_session_result(
+    const struct ad_featurize_session *s);
+
+/* Frees s; NULL is a no-op. */
+void ad_featurize_session_free(struct ad_featurize_session *s);
 
 #endif

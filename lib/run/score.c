@@ -352,6 +352,33 @@ static void top_features(const double *contrib, size_t d, size_t k,
 	}
 }
 
+void ad_score_explain_row(const struct ad_model *m, const double *x,
+    void *work, double *contrib, size_t k, size_t *order)
+{
+	ad_model_explain(m, x, work, contrib);
+	top_features(contrib, m->nfeat, k, order);
+}
+
+uint64_t ad_score_rows(const struct ad_model *m, double *x, size_t n,
+    void *work, double *score)
+{
+	size_t d = m->nfeat;
+	uint64_t missing = 0;
+
+	/* counted before standardizing, which fills missing values in */
+	for (size_t i = 0; i < n; i++) {
+		const double *row = x + i * d;
+		for (size_t f = 0; f < d; f++)
+			if (isnan(row[f])) {
+				missing++;
+				break;
+			}
+	}
+	ad_model_standardize(m, x, n, d);
+	ad_model_score(m, x, n, d, work, score);
+	return missing;
+}
+
 static enum ad_status explain_rows(struct run *r, struct slot *s,
     struct ad_error *err)
 {
@@ -360,9 +387,8 @@ static enum ad_status explain_rows(struct run *r, struct slot *s,
 	enum ad_status st;
 
 	for (size_t i = 0; i < b->nrows; i++) {
-		ad_model_explain(r->model, s->x + i * r->d, s->work,
-		    s->contrib);
-		top_features(s->contrib, r->d, k, s->order);
+		ad_score_explain_row(r->model, s->x + i * r->d, s->work,
+		    s->contrib, k, s->order);
 		for (size_t j = 0; j < k; j++) {
 			const char *name = r->model->features[s->order[j]];
 			st = ad_block_set_text(b, i, r->score_col + 2 + j, name,
@@ -381,18 +407,8 @@ static enum ad_status score_slot(struct run *r, struct slot *s,
 	struct ad_block *b = s->b;
 	size_t w = b->ncols;
 
-	/* counted before standardizing, which fills missing values in */
-	s->missing = 0;
-	for (size_t i = 0; i < b->nrows; i++) {
-		const double *x = s->x + i * r->d;
-		for (size_t f = 0; f < r->d; f++)
-			if (isnan(x[f])) {
-				s->missing++;
-				break;
-			}
-	}
-	ad_model_standardize(r->model, s->x, b->nrows, r->d);
-	ad_model_score(r->model, s->x, b->nrows, r->d, s->work, s->score);
+	s->missing = ad_score_rows(r->model, s->x, b->nrows, s->work,
+	    s->score);
 	for (size_t i = 0; i < b->nrows; i++) {
 		double raw = s->score[i], shown = r->o->calibrated ?
 		    ad_calib_apply(r->calib, raw) : raw;

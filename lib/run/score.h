@@ -57,4 +57,18 @@ struct ad_score_result {
 enum ad_status ad_score_run(const struct ad_score_opts *opts,
     struct ad_score_result *res, struct ad_error *err);
 
+/* ---- scoring rows in memory (ad-serve) ---- */
+
+/* Scores n rows of m's features x (row-major, m->nfeat wide; standardized
+ * in place, as ad-score does) into score; work is ad_model_work_size(m)
+ * bytes (NULL when 0). Returns the rows that missed a feature. */
+uint64_t ad_score_rows(const struct ad_model *m, double *x, size_t n,
+    void *work, double *score);
+
+/* Puts in order[0..k) the features (indexes) that explain row x (scored
+ * by ad_score_rows) most, best first, as --explain does; contrib and order
+ * hold m->nfeat values. */
+void ad_score_explain_row(const struct ad_model *m, const double *x,
+    void *work, double *contrib, size_t k, size_t *order);
+
 #endif

@@ -1,15 +1,19 @@
 /*
  * The Open Inference Protocol's JSON, decoded with jansson (Debian
- * libjansson-dev), written by hand: the answer's numbers must be the
+ * libjansson-dev) straight into row blocks, each cell as the reader would
+ * read the CSV text of its value (so the rows equal a CSV body's); the
+ * answer written by hand: the answer's numbers must be the
  * shortest text that reads back as the same double (ad_num_format), as in
  * the batch commands' CSV, which jansson's "%.17g" is not.
  */
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "block.h"
 #include "infer.h"
 #include "num.h"
 
@@ -186,19 +190,48 @@ static enum ad_status read_tensor(json_t *in, size_t idx, struct tensor *t,
 	return AD_OK;
 }
 
-/* Appends value v of tensor t (element k) as a CSV cell of a column of
- * type ct named col. */
-static enum ad_status put_cell(struct ad_sbuf *csv, const struct tensor *t,
-    size_t k, enum ad_type ct, const char *col, struct ad_error *err)
+/* The tokens read as missing, and whether one reads as a number (then a
+ * number's text is compared with them, as the reader does). */
+struct na {
+	const char *const *tok;
+	size_t n;
+	int has_number;
+};
+
+static int is_na(const struct na *na, const char *s, size_t len)
+{
+	for (size_t i = 0; i < na->n; i++)
+		if (strlen(na->tok[i]) == len && memcmp(na->tok[i], s, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* A numeric cell's value: v, or NaN where its text (as a CSV of the row
+ * would hold it) is a missing token. */
+static double numeric(const struct na *na, double v, const char *text,
+    size_t len)
+{
+	return na->has_number && is_na(na, text, len) ? NAN : v;
+}
+
+/* Sets cell (row, col) of b, a column of type ct named col, from value k of
+ * tensor t, as the reader would read it from the CSV text of the value. */
+static enum ad_status set_cell(struct ad_block *b, size_t row, size_t col,
+    const struct tensor *t, size_t k, enum ad_type ct, const char *name,
+    const struct na *na, struct ad_error *err)
 {
 	json_t *v = t->vals[k];
+	double *num = &b->num[row * b->ncols + col];
 	char buf[64];
+	size_t n;
 
-	if (json_is_null(v))
-		return AD_OK;      /* an empty cell: missing */
+	*num = NAN;
+	if (json_is_null(v))      /* an empty cell */
+		return ct == AD_TEXT ? ad_block_set_text(b, row, col, "",
+		    is_na(na, "", 0) ? AD_TEXT_MISSING : 0, err) : AD_OK;
 	if (ct == AD_TEXT && t->type != BYTES)
 		return ad_error_set(err, AD_EDATA, "input \"%s\": column \"%s\" is "
-		    "text: its datatype must be BYTES, not %s", t->name, col,
+		    "text: its datatype must be BYTES, not %s", t->name, name,
 		    dtype_names[t->type]);
 	switch (t->type) {
 	case BYTES:
@@ -207,25 +240,15 @@ static enum ad_status put_cell(struct ad_sbuf *csv, const struct tensor *t,
 		if (ct != AD_TEXT)
 			return ad_error_set(err, AD_EDATA, "input \"%s\": column "
 			    "\"%s\" is numeric: BYTES is for text columns", t->name,
-			    col);
-		{
-			const char *s = json_string_value(v);
-			size_t n = json_string_length(v), run = 0;
-			enum ad_status st = ad_sbuf_put(csv, "\"", 1, err);
-
-			for (size_t i = 0; i < n && st == AD_OK; i++)
-				if (s[i] == '"') {
-					st = ad_sbuf_put(csv, s + run, i + 1 - run, err);
-					run = i;
-				}
-			if (st == AD_OK)
-				st = ad_sbuf_put(csv, s + run, n - run, err);
-			return st == AD_OK ? ad_sbuf_put(csv, "\"", 1, err) : st;
-		}
+			    name);
+		n = json_string_length(v);
+		return ad_block_set_text(b, row, col, json_string_value(v),
+		    is_na(na, json_string_value(v), n) ? AD_TEXT_MISSING : n, err);
 	case BOOL:
 		if (!json_is_boolean(v))
 			break;
-		return ad_sbuf_put(csv, json_is_true(v) ? "1" : "0", 1, err);
+		*num = numeric(na, json_is_true(v), json_is_true(v) ? "1" : "0", 1);
+		return AD_OK;
 	case INT64:
 	case INT32:
 		if (!json_is_integer(v))
@@ -233,17 +256,22 @@ static enum ad_status put_cell(struct ad_sbuf *csv, const struct tensor *t,
 		if (t->type == INT32 && (json_integer_value(v) < INT32_MIN ||
 		    json_integer_value(v) > INT32_MAX))
 			break;
-		snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
+		n = (size_t)snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));
-		return ad_sbuf_puts(csv, buf, err);
+		*num = numeric(na, (double)json_integer_value(v), buf, n);
+		return AD_OK;
 	case FP32:
 		if (!json_is_number(v))
 			break;
-		return put_number(csv, (double)(float)json_number_value(v), err);
+		*num = (double)(float)json_number_value(v);
+		*num = numeric(na, *num, buf, ad_num_format(*num, buf));
+		return AD_OK;
 	default:
 		if (!json_is_number(v))
 			break;
-		return put_number(csv, json_number_value(v), err);
+		*num = json_number_value(v);
+		*num = numeric(na, *num, buf, ad_num_format(*num, buf));
+		return AD_OK;
 	}
 	return ad_error_set(err, AD_EDATA, "input \"%s\": value %zu is not of "
 	    "datatype %s", t->name, k, dtype_names[t->type]);
@@ -301,44 +329,36 @@ static enum ad_status map_sources(const struct tensor *ts, size_t nt,
 	return AD_OK;
 }
 
-static enum ad_status put_csv_name(struct ad_sbuf *csv, const char *s,
-    struct ad_error *err)
+/* The rows into blocks of at most ad_block_rows(d) rows, lines 2, 3, ... */
+static enum ad_status fill_blocks(const struct source *src,
+    const struct ad_schema *inputs, size_t nrows, const struct na *na,
+    struct ad_infer_req *req, struct ad_error *err)
 {
-	struct tensor t = { 0 };
-	json_t *v = json_string(s);
-	enum ad_status st;
-
-	if (v == NULL)
-		return ad_error_nomem(err);
-	t.vals = &v;
-	t.type = BYTES;
-	st = put_cell(csv, &t, 0, AD_TEXT, s, err);
-	json_decref(v);
-	return st;
-}
-
-static enum ad_status write_csv(const struct source *src,
-    const struct ad_schema *inputs, size_t nrows, struct ad_sbuf *csv,
-    struct ad_error *err)
-{
-	size_t d = inputs->ncols;
+	size_t d = inputs->ncols, per = ad_block_rows(d);
+	size_t nb = nrows / per + (nrows % per != 0);
 	enum ad_status st = AD_OK;
 
-	for (size_t c = 0; c < d && st == AD_OK; c++)
-		if ((c == 0 || (st = ad_sbuf_put(csv, ",", 1, err)) == AD_OK))
-			st = put_csv_name(csv, inputs->cols[c].name, err);
-	if (st == AD_OK)
-		st = ad_sbuf_put(csv, "\n", 1, err);
+	if ((req->blocks = ad_calloc(nb + 1, sizeof *req->blocks)) == NULL)
+		return ad_error_nomem(err);
 	for (size_t i = 0; i < nrows && st == AD_OK; i++) {
+		struct ad_block *b;
+		size_t r = i % per;
+
+		if (r == 0) {
+			size_t left = nrows - i;
+			if ((st = ad_block_new(&req->blocks[req->nblocks], d,
+			    left < per ? left : per, err)) != AD_OK)
+				break;
+			req->nblocks++;
+		}
+		b = req->blocks[req->nblocks - 1];
 		for (size_t c = 0; c < d && st == AD_OK; c++) {
 			const struct tensor *t = src[c].t;
-			if (c > 0 && (st = ad_sbuf_put(csv, ",", 1, err)) != AD_OK)
-				break;
-			st = put_cell(csv, t, i * t->width + src[c].off,
-			    inputs->cols[c].type, inputs->cols[c].name, err);
+			st = set_cell(b, r, c, t, i * t->width + src[c].off,
+			    inputs->cols[c].type, inputs->cols[c].name, na, err);
 		}
-		if (st == AD_OK)
-			st = ad_sbuf_put(csv, "\n", 1, err);
+		b->line[r] = (uint64_t)i + 2;
+		b->nrows = r + 1;
 	}
 	return st;
 }
@@ -382,7 +402,8 @@ static enum ad_status read_outputs(json_t *root, struct ad_infer_req *req,
 }
 
 static enum ad_status decode_root(json_t *root, const struct ad_schema *inputs,
-    size_t nfeat, struct ad_infer_req *req, struct ad_error *err)
+    size_t nfeat, const struct na *na, struct ad_infer_req *req,
+    struct ad_error *err)
 {
 	json_t *ins = json_object_get(root, "inputs"), *id;
 	size_t nt = json_array_size(ins), nrows = 0;
@@ -417,7 +438,7 @@ static enum ad_status decode_root(json_t *root, const struct ad_schema *inputs,
 	if (st == AD_OK)
 		st = map_sources(ts, nt, inputs, src, &nrows, err);
 	if (st == AD_OK)
-		st = write_csv(src, inputs, nrows, &req->csv, err);
+		st = fill_blocks(src, inputs, nrows, na, req, err);
 	req->nrows = nrows;
 	for (size_t k = 0; ts != NULL && k < nt; k++)
 		ad_free(ts[k].vals);
@@ -427,19 +448,25 @@ static enum ad_status decode_root(json_t *root, const struct ad_schema *inputs,
 }
 
 enum ad_status ad_infer_decode(const char *body, size_t len,
-    const struct ad_schema *inputs, size_t nfeat, struct ad_infer_req *req,
-    struct ad_error *err)
+    const struct ad_schema *inputs, size_t nfeat, const char *const *na_tok,
+    size_t n_na, struct ad_infer_req *req, struct ad_error *err)
 {
+	struct na na = { na_tok, n_na, 0 };
 	json_error_t je;
 	json_t *root;
 	enum ad_status st;
 
 	memset(req, 0, sizeof *req);
+	for (size_t i = 0; i < n_na; i++) {
+		double v;
+		na.has_number |= ad_num_parse(na_tok[i], strlen(na_tok[i]), &v) ==
+		    AD_NUM_OK;
+	}
 	if ((root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je)) == NULL)
 		return ad_error_set(err, AD_EDATA, "malformed JSON at line %d, "
 		    "column %d (byte %d): %s", je.line, je.column, je.position,
 		    je.text);
-	st = decode_root(root, inputs, nfeat, req, err);
+	st = decode_root(root, inputs, nfeat, &na, req, err);
 	json_decref(root);
 	return st;
 }
@@ -449,8 +476,12 @@ void ad_infer_req_free(struct ad_infer_req *req)
 	if (req == NULL)
 		return;
 	ad_free(req->id);
-	ad_sbuf_free(&req->csv);
+	for (size_t i = 0; i < req->nblocks; i++)
+		ad_block_free(req->blocks[i]);
+	ad_free(req->blocks);
 	req->id = NULL;
+	req->blocks = NULL;
+	req->nblocks = 0;
 }
 
 /* ---- the answer ---- */

@@ -2,7 +2,7 @@
 #define ADKIT_INFER_H
 /*
  * The Open Inference Protocol's (KServe V2) inference request and answer in
- * JSON: a request's input tensors become the CSV rows a release scores
+ * JSON: a request's input tensors become the row blocks a release scores
  * (lib/serve/release.h), and the scores become its output tensors. No
  * JSON library type appears here.
  */
@@ -11,6 +11,8 @@
 
 #include "ad.h"
 #include "schema.h"
+
+struct ad_block;
 
 /* A growing byte buffer (ad_realloc'd); zeroed is empty. */
 struct ad_sbuf {
@@ -46,18 +48,21 @@ struct ad_infer_req {
 	size_t nrows;
 	unsigned outputs;         /* AD_INFER_* */
 	size_t explain;           /* K of "parameters": {"explain": K} */
-	struct ad_sbuf csv;       /* the rows: a header of the inputs, then
-	                             one line per row */
+	struct ad_block **blocks; /* the rows: the inputs' columns, in
+	                             blocks of at most ad_block_rows(inputs),
+	                             lines 2, 3, ... as a CSV's */
+	size_t nblocks;
 };
 
 /* Decodes the JSON request body[0..len) against the release's input
  * columns and its model's nfeat features into req (free with
- * ad_infer_req_free, also after a failure). AD_EDATA says what is wrong:
- * where the JSON is malformed, which tensor has the wrong shape or
+ * ad_infer_req_free, also after a failure); a cell whose text is one of
+ * na[0..n_na) is missing, as the reader has it. AD_EDATA says what is
+ * wrong: where the JSON is malformed, which tensor has the wrong shape or
  * datatype, which names are unknown or missing. */
 enum ad_status ad_infer_decode(const char *body, size_t len,
-    const struct ad_schema *inputs, size_t nfeat, struct ad_infer_req *req,
-    struct ad_error *err);
+    const struct ad_schema *inputs, size_t nfeat, const char *const *na,
+    size_t n_na, struct ad_infer_req *req, struct ad_error *err);
 
 /* Frees what ad_infer_decode put into req; NULL is a no-op. */
 void ad_infer_req_free(struct ad_infer_req *req);

@@ -2,10 +2,12 @@
 #define ADKIT_RELEASE_H
 /*
  * One release of a model, as the pipelines publish it: its ad-clean params,
- * its ad-features params and its model. Scoring rows through a release runs
- * the batch runners themselves (lib/run: clean, featurize, score) on the
- * rows, in memory and in turn, so a row scored here gets exactly the numbers
- * `ad-clean -r P1 | ad-features -r P2 | ad-score -m M` gives it.
+ * its ad-features params and its model, each loaded and parsed once, when
+ * the release is opened. A request's rows go through the batch runners'
+ * own per-block steps (lib/run: ad_clean_apply, ad_featurize_session,
+ * ad_score_rows) in memory, block by block, so a row scored here gets
+ * exactly the numbers `ad-clean -r P1 | ad-features -r P2 | ad-score -m M`
+ * gives it, and a request reads no file and writes none.
  *
  * A release is read-only once open: any number of threads may score through
  * it at once.
@@ -17,14 +19,15 @@
 #include "reader.h"
 #include "schema.h"
 
+struct ad_block;
 struct ad_in;
 struct ad_out;
 struct ad_model;
 struct ad_release;
 
-/* Opens a release: the params files (NULL: that stage is skipped) are
- * checked and remembered by path, the model is loaded; *rel is set on
- * success. Errors name the file. */
+/* Opens a release: the params files (NULL: that stage is skipped) and the
+ * model are loaded, parsed and made ready to apply, each stage's columns
+ * bound to the next's; *rel is set on success. Errors name the file. */
 enum ad_status ad_release_open(struct ad_release **rel,
     const char *clean_params, const char *features_params,
     const char *model, struct ad_error *err);
@@ -53,6 +56,35 @@ struct ad_release_tally {
 	int first_stage_failed;  /* the error is about in's own rows, so its
 	                            line is in's (else a later stage's row) */
 };
+
+/* The cells a request's rows read as missing, as the first stage's batch
+ * runner reads them: n tokens (valid while rel is open). */
+const char *const *ad_release_na(const struct ad_release *rel, size_t *n);
+
+/* Rows scored: what a call gives back. */
+struct ad_release_scores {
+	size_t n;                /* rows scored */
+	size_t cap;              /* rows allocated */
+	size_t explain;          /* K: feature names per row */
+	double *score;           /* n */
+	double *flag;            /* n: 1 anomalous, else 0 */
+	const char **names;      /* n * K, row by row: the model's feature
+	                            names (valid while rel is open) */
+};
+
+/* Frees what a call put into s and empties it; NULL is a no-op. */
+void ad_release_scores_free(struct ad_release_scores *s);
+
+/* Scores rows decoded already: blocks[0..n), each of at most
+ * ad_block_rows(inputs) rows of ad_release_inputs' columns in order, their
+ * lines 2, 3, ... as a CSV's (changed: the stages work in place), through
+ * rel's stages in memory, into out (free with ad_release_scores_free; empty
+ * on failure) with explain names per row. Errors are the batch runners'
+ * (AD_EDATA naming the row's line); tally says which stage failed. */
+enum ad_status ad_release_score_rows(const struct ad_release *rel,
+    struct ad_block *const *blocks, size_t n, size_t explain,
+    struct ad_release_scores *out, struct ad_release_tally *tally,
+    struct ad_error *err);
 
 /* Scores the rows of in (a CSV with a header, or a binary stream; taken,
  * closed whatever happens) through rel's stages and writes one row per row

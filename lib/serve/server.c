@@ -206,36 +206,7 @@ static enum ad_status model_metadata(const struct ad_store *s, size_t mi,
 
 /* ---- inference ---- */
 
-/* The request body as an input stream: a memory file, so the reader maps
- * it as it would a regular file. */
-static enum ad_status body_input(const struct ad_sbuf *body, struct ad_in **in,
-    struct ad_error *err)
-{
-	int fd = memfd_create("adkit-request", MFD_CLOEXEC);
-	size_t done = 0;
-
-	if (fd < 0)
-		return ad_error_sys(err, errno, "request body", "memfd_create");
-	while (done < body->len) {
-		ssize_t w = write(fd, body->p + done, body->len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int e = errno;
-			close(fd);
-			return ad_error_sys(err, e, "request body", "write");
-		}
-		done += (size_t)w;
-	}
-	if (lseek(fd, 0, SEEK_SET) != 0) {
-		int e = errno;
-		close(fd);
-		return ad_error_sys(err, e, "request body", "lseek");
-	}
-	return ad_in_open_fd(in, fd, err);
-}
-
-/* Scores body through rel into a spill read back as *result. */
+/* Scores body through rel, in memory, into *result. */
 static enum ad_status score_body(const struct ad_release *rel,
     const struct ad_sbuf *body, const struct ad_release_call *call,
     struct ad_in **result, struct ad_release_tally *t, struct ad_error *err)
@@ -244,9 +215,9 @@ static enum ad_status score_body(const struct ad_release *rel,
 	struct ad_out *spill;
 	enum ad_status st;
 
-	if ((st = ad_out_open_spill(&spill, err)) != AD_OK)
+	if ((st = ad_out_open_mem(&spill, err)) != AD_OK)
 		return st;
-	if ((st = body_input(body, &in, err)) == AD_OK &&
+	if ((st = ad_in_open_mem(&in, body->p, body->len, 0, err)) == AD_OK &&
 	    (st = ad_release_score(rel, in, call, spill, t, err)) == AD_OK)
 		st = ad_out_spill_to_in(spill, result, err);
 	ad_out_abort(spill);
@@ -273,37 +244,20 @@ static void locate(struct ad_error *e, const struct ad_release_tally *t,
 	memcpy(e->msg, msg, sizeof msg);
 }
 
-/* Reads the scored rows back: scores, flags and explanation strings. */
-static enum ad_status collect(struct ad_in *in, size_t nrows, double *score,
-    double *flag, struct ad_sbuf *explain, struct ad_error *err)
+/* The explanation tensor's data: the names of s, JSON strings, row by
+ * row. */
+static enum ad_status explain_json(const struct ad_release_scores *s,
+    struct ad_sbuf *explain, struct ad_error *err)
 {
-	struct ad_reader_opts ro;
-	struct ad_reader *rd;
-	struct ad_block *b;
-	size_t i = 0;
-	enum ad_status st;
+	enum ad_status st = AD_OK;
 
-	memset(&ro, 0, sizeof ro);
-	ro.from = in;
-	if ((st = ad_reader_open(&rd, &ro, err)) != AD_OK)
-		return st;
-	while ((st = ad_reader_next(rd, &b, err)) == AD_OK && b->nrows > 0)
-		for (size_t r = 0; r < b->nrows && st == AD_OK && i < nrows;
-		    r++, i++) {
-			score[i] = b->num[r * b->ncols];
-			flag[i] = b->num[r * b->ncols + 1];
-			for (size_t k = 2; k < b->ncols && st == AD_OK; k++) {
-				size_t len = 0;
-				const char *s = ad_block_text(b, r, k, &len);
-
-				if (explain->len > 0)
-					st = ad_sbuf_put(explain, ",", 1, err);
-				if (st == AD_OK)
-					st = s ? ad_sbuf_json_string(explain, s, len, err) :
-					    ad_sbuf_puts(explain, "null", err);
-			}
-		}
-	ad_reader_free(rd);
+	for (size_t i = 0; i < s->n * s->explain && st == AD_OK; i++) {
+		if (i > 0)
+			st = ad_sbuf_put(explain, ",", 1, err);
+		if (st == AD_OK)
+			st = ad_sbuf_json_string(explain, s->names[i],
+			    strlen(s->names[i]), err);
+	}
 	return st;
 }
 
@@ -311,46 +265,41 @@ static void infer_json(const struct ad_server *s, const char *model,
     const char *version, const struct ad_release *rel,
     const struct ad_sbuf *body, struct answer *a, struct ad_infer_req *q)
 {
-	struct ad_release_call call = { AD_FORMAT_BIN, 0 };
 	struct ad_release_tally t;
+	struct ad_release_scores sc = { 0 };
 	struct ad_sbuf out = { 0 }, explain = { 0 };
-	struct ad_in *res = NULL;
 	struct ad_error e;
-	double *score = NULL, *flag = NULL;
+	const char *const *na;
+	size_t n_na;
 	enum ad_status st;
 
 	(void)s;
 	ad_error_clear(&e);
+	na = ad_release_na(rel, &n_na);
 	st = ad_infer_decode(body->p ? body->p : "", body->len,
-	    ad_release_inputs(rel), ad_release_model(rel)->nfeat, q, &e);
+	    ad_release_inputs(rel), ad_release_model(rel)->nfeat, na, n_na, q,
+	    &e);
 	a->id = q->id;
 	if (st != AD_OK)
 		goto out;
-	if (q->outputs & AD_INFER_EXPLAIN)
-		call.explain = q->explain;
-	if ((st = score_body(rel, &q->csv, &call, &res, &t, &e)) != AD_OK) {
+	if ((st = ad_release_score_rows(rel, q->blocks, q->nblocks,
+	    (q->outputs & AD_INFER_EXPLAIN) ? q->explain : 0, &sc, &t, &e)) !=
+	    AD_OK) {
 		locate(&e, &t, 1);
 		goto out;
 	}
 	a->rows = t.rows_scored;
 	if (t.rows_scored != q->nrows) {
-		ad_in_close(res);
 		st = ad_error_set(&e, AD_EDATA, "%llu of the %zu rows were dropped "
 		    "(missing a value, or repeated); the answer would not match "
 		    "the rows sent",
 		    (unsigned long long)(q->nrows - t.rows_scored), q->nrows);
 		goto out;
 	}
-	score = ad_calloc(q->nrows + 1, sizeof *score);
-	flag = ad_calloc(q->nrows + 1, sizeof *flag);
-	if (score == NULL || flag == NULL) {
-		ad_in_close(res);
-		st = ad_error_nomem(&e);
-		goto out;
-	}
-	if ((st = collect(res, q->nrows, score, flag, &explain, &e)) == AD_OK &&
+	if ((st = explain_json(&sc, &explain, &e)) == AD_OK &&
 	    (st = ad_infer_answer_begin(&out, q, model, version, &e)) == AD_OK)
-		st = ad_infer_answer_outputs(&out, q, score, flag, &explain, &e);
+		st = ad_infer_answer_outputs(&out, q, sc.score, sc.flag, &explain,
+		    &e);
 out:
 	if (st != AD_OK)
 		answer_status(a, &e);
@@ -366,8 +315,7 @@ out:
 	}
 	ad_sbuf_free(&out);
 	ad_sbuf_free(&explain);
-	ad_free(score);
-	ad_free(flag);
+	ad_release_scores_free(&sc);
 }
 
 /* The scores and flags of a CSV or binary answer, read back for the

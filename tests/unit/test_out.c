@@ -63,6 +63,77 @@ static void test_spill_is_read_back_and_vanishes(void)
 	free(got);
 }
 
+/* A memory output: written past its buffer, through a reserve, read back
+ * whole (by ad_in_next and ad_in_read), no file, and a borrowed memory
+ * input left to its owner. */
+static void test_memory_is_read_back(void)
+{
+	enum { N = 300000 };
+	char *want = pattern_bytes(N), *got = malloc(N), *p;
+	struct ad_out *o = NULL;
+	struct ad_in *in = NULL;
+	struct ad_error err;
+	const unsigned char *d;
+	size_t n, len = 0;
+
+	CHECK(ad_out_open_mem(&o, &err) == AD_OK);
+	CHECK_STR(ad_out_name(o), "<memory>");
+	CHECK(ad_out_write(o, want, 10, &err) == AD_OK);
+	CHECK(ad_out_reserve(o, 5, &p, &err) == AD_OK);
+	memcpy(p, want + 10, 5);
+	ad_out_commit(o, 5);
+	CHECK(ad_out_write(o, want + 15, N - 15, &err) == AD_OK);
+	CHECK(ad_out_spill_to_in(o, &in, &err) == AD_OK);
+	ad_out_abort(o);
+	CHECK(!ad_in_seekable(in) && ad_in_ready(in));
+	while (ad_in_next(in, &d, &n, &err) == AD_OK && n > 0 && len + n <= N) {
+		memcpy(got + len, d, n);
+		len += n;
+	}
+	CHECK(len == N && memcmp(got, want, N) == 0);
+	CHECK(ad_in_seek(in, 0, &err) == AD_EIO);
+	ad_in_close(in);
+	CHECK(ad_in_open_mem(&in, want, 7, 0, &err) == AD_OK);
+	CHECK(ad_in_read(in, got, N, &n, &err) == AD_OK && n == 7);
+	CHECK(ad_in_read(in, got, N, &n, &err) == AD_OK && n == 0);
+	ad_in_close(in);
+	CHECK(ad_in_open_mem(&in, NULL, 0, 0, &err) == AD_OK);
+	CHECK(ad_in_next(in, &d, &n, &err) == AD_OK && n == 0);
+	ad_in_close(in);
+	/* an empty memory output reads back as nothing */
+	CHECK(ad_out_open_mem(&o, &err) == AD_OK);
+	CHECK(ad_out_spill_to_in(o, &in, &err) == AD_OK);
+	CHECK(ad_in_next(in, &d, &n, &err) == AD_OK && n == 0);
+	ad_in_close(in);
+	CHECK(ad_out_close(o, &err) == AD_OK);
+	free(want);
+	free(got);
+}
+
+/* Bytes through memory and back, for the OOM loop. */
+static enum ad_status mem_scenario(void *ctx, struct ad_error *err)
+{
+	const char *want = ctx;
+	struct ad_out *o;
+	struct ad_in *in = NULL;
+	const unsigned char *d;
+	size_t n;
+	enum ad_status st;
+
+	if ((st = ad_out_open_mem(&o, err)) != AD_OK)
+		return st;
+	for (int i = 0; i < 40 && st == AD_OK; i++)
+		st = ad_out_write(o, want, 10000, err);
+	if (st == AD_OK)
+		st = ad_out_spill_to_in(o, &in, err);
+	ad_out_abort(o);
+	while (st == AD_OK && (st = ad_in_next(in, &d, &n, err)) == AD_OK &&
+	    n > 0)
+		;
+	ad_in_close(in);
+	return st;
+}
+
 static void test_symlink_is_written_through(void)
 {
 	char target[FILES_PATH_MAX], link[FILES_PATH_MAX + 8], *back;
@@ -166,5 +237,11 @@ int main(void)
 	test_dev_full_fails_on_close();
 	test_abort_keeps_the_old_file();
 	test_oom();
+	test_memory_is_read_back();
+	{
+		char *bytes = pattern_bytes(10000);
+		oom_loop("memory io", mem_scenario, bytes, NULL);
+		free(bytes);
+	}
 	return CHECK_DONE("test_out");
 }

@@ -16,15 +16,18 @@
 
 #include "clean.h"
 #include "detector.h"
+#include "featurize.h"
 #include "in.h"
 #include "infer.h"
 #include "model.h"
+#include "num.h"
 #include "out.h"
 #include "release.h"
 #include "schema.h"
 #include "score.h"
 #include "store.h"
 #include "train.h"
+#include "writer.h"
 
 #include "check.h"
 #include "failalloc.h"
@@ -68,8 +71,38 @@ static struct ad_schema *inputs(void)
 	return s;
 }
 
-/* Decodes json against the three inputs; the status, with the CSV in csv
- * (or the message, on failure). */
+/* The decoded rows as the CSV the writer makes of them (blocks of the
+ * three inputs), into out. */
+static void rows_csv_of(const struct ad_infer_req *q,
+    const struct ad_schema *s, char *out, size_t cap)
+{
+	struct ad_writer_opts wo = { 0 };
+	struct ad_out *o;
+	struct ad_writer *w;
+	struct ad_in *in;
+	struct ad_error err;
+	const unsigned char *p;
+	size_t n, len = 0;
+
+	wo.format = AD_FORMAT_CSV;
+	CHECK(ad_out_open_mem(&o, &err) == AD_OK);
+	CHECK(ad_writer_open(&w, o, s, &wo, &err) == AD_OK);
+	for (size_t i = 0; i < q->nblocks; i++)
+		CHECK(ad_writer_write(w, q->blocks[i], NULL, &err) == AD_OK);
+	CHECK(ad_writer_finish(w, &err) == AD_OK);
+	ad_writer_free(w);
+	CHECK(ad_out_spill_to_in(o, &in, &err) == AD_OK);
+	ad_out_abort(o);
+	out[0] = '\0';
+	while (ad_in_next(in, &p, &n, &err) == AD_OK && n > 0 && len + n < cap) {
+		memcpy(out + len, p, n);
+		out[len += n] = '\0';
+	}
+	ad_in_close(in);
+}
+
+/* Decodes json against the three inputs (the reader's missing tokens);
+ * the status, with the rows as CSV in out (or the message, on failure). */
 static enum ad_status decode(const char *json, char *out, size_t cap,
     struct ad_infer_req *q)
 {
@@ -78,9 +111,12 @@ static enum ad_status decode(const char *json, char *out, size_t cap,
 	enum ad_status st;
 
 	memset(&err, 0, sizeof err);
-	st = ad_infer_decode(json, strlen(json), s, 2, q, &err);
-	snprintf(out, cap, "%s", st == AD_OK ? (q->csv.p ? q->csv.p : "") :
-	    err.msg);
+	st = ad_infer_decode(json, strlen(json), s, 2, ad_reader_default_na,
+	    ad_reader_default_na_count, q, &err);
+	if (st == AD_OK)
+		rows_csv_of(q, s, out, cap);
+	else
+		snprintf(out, cap, "%s", err.msg);
 	ad_schema_free(s);
 	return st;
 }
@@ -96,7 +132,7 @@ static void test_decode_per_column(void)
 	    "\"data\":[[\"a,b\"],[\"say \\\"hi\\\"\"],[null]]},"
 	    "{\"name\":\"cpu\",\"datatype\":\"FP32\",\"shape\":[3],\"data\":[0.1,2,1e3]}]}",
 	    got, sizeof got, &q) == AD_OK);
-	CHECK_STR(got, "\"host\",\"cpu\",\"up\"\n"
+	CHECK_STR(got, "host,cpu,up\n"
 	    "\"a,b\",0.10000000149011612,1\n"
 	    "\"say \"\"hi\"\"\",2,0\n"
 	    ",1000,\n");
@@ -121,7 +157,7 @@ static void test_decode_one_tensor(void)
 	    "\"explanation\"}],\"inputs\":[{\"name\":\"t\",\"datatype\":\"FP64\","
 	    "\"shape\":[1,3],\"data\":[[null,1.5,-0.0]]}]}", got, sizeof got, &q)
 	    == AD_OK);
-	CHECK_STR(got, "\"host\",\"cpu\",\"up\"\n,1.5,-0\n");
+	CHECK_STR(got, "host,cpu,up\n,1.5,-0\n");
 	CHECK(q.outputs == AD_INFER_EXPLAIN && q.explain == 2);
 	ad_infer_req_free(&q);
 	/* explanation asked without K: one feature */
@@ -399,6 +435,145 @@ static void test_release(void)
 	    &err) != AD_OK);
 }
 
+
+/* ---- a release with a features stage, scored from JSON ---- */
+
+static const char ts_csv[] = "t,g,a\n"
+    "2026-01-01T00:00:00Z,x,1\n2026-01-01T00:00:00Z,y,5\n"
+    "2026-01-01T00:01:00Z,x,2\n2026-01-01T00:01:00Z,y,\n"
+    "2026-01-01T00:02:00Z,x,4\n2026-01-01T00:02:00Z,y,7\n"
+    "2026-01-01T00:03:00Z,x,3\n2026-01-01T00:03:00Z,y,6\n";
+
+/* The same rows as one JSON request, a tensor per column. */
+static const char ts_json[] = "{\"inputs\":["
+    "{\"name\":\"t\",\"datatype\":\"BYTES\",\"shape\":[8],\"data\":["
+    "\"2026-01-01T00:00:00Z\",\"2026-01-01T00:00:00Z\","
+    "\"2026-01-01T00:01:00Z\",\"2026-01-01T00:01:00Z\","
+    "\"2026-01-01T00:02:00Z\",\"2026-01-01T00:02:00Z\","
+    "\"2026-01-01T00:03:00Z\",\"2026-01-01T00:03:00Z\"]},"
+    "{\"name\":\"g\",\"datatype\":\"BYTES\",\"shape\":[8],\"data\":["
+    "\"x\",\"y\",\"x\",\"y\",\"x\",\"y\",\"x\",\"y\"]},"
+    "{\"name\":\"a\",\"datatype\":\"INT64\",\"shape\":[8,1],\"data\":"
+    "[[1],[5],[2],[null],[4],[7],[3],[6]]}]}";
+
+/* ts.clean.params, ts.features.params (time, group, rolling 2, diff,
+ * one-hot g) and ts.model fitted on ts.csv; the batch pipeline's scores
+ * of ts.csv, with one explain column, in ts.want.csv. */
+static void make_ts_release(void)
+{
+	static const uint64_t windows[] = { 2 };
+	struct ad_clean_opts c;
+	struct ad_clean_result cr;
+	struct ad_featurize_opts f;
+	struct ad_featurize_result fr;
+	struct ad_train_opts t;
+	struct ad_train_result tr;
+	struct ad_score_opts s;
+	struct ad_score_result sr;
+	struct ad_impute_spec *imp = NULL;
+	size_t nimp = 0;
+	char none[] = "", *keep[] = { none }, g[] = "g", *onehot[] = { g };
+	struct ad_error err;
+
+	put_text("ts.csv", ts_csv);
+	CHECK(ad_clean_parse_impute("median", &imp, &nimp, &err) == AD_OK);
+	memset(&c, 0, sizeof c);
+	c.in.path = path_of("ts.csv");
+	c.output = path_of("ts.clean.csv");
+	c.impute = imp;
+	c.n_impute = nimp;
+	c.save_path = path_of("ts.clean.params");
+	CHECK(ad_clean_run(&c, &cr, &err) == AD_OK);
+	ad_clean_free_impute(imp, nimp);
+	memset(&f, 0, sizeof f);
+	f.in.path = path_of("ts.clean.csv");
+	f.output = path_of("ts.features.csv");
+	f.time = "t";
+	f.group = "g";
+	f.windows = windows;
+	f.n_windows = 1;
+	f.diff = 1;
+	f.onehot = onehot;
+	f.n_onehot = 1;
+	f.save_path = path_of("ts.features.params");
+	CHECK(ad_featurize_run(&f, &fr, &err) == AD_OK);
+	memset(&t, 0, sizeof t);
+	t.in.path = path_of("ts.features.csv");
+	t.output = path_of("ts.model");
+	t.algo = ad_detector_named("zscore")->algo;
+	t.contamination_auto = 1;
+	t.threads = 1;
+	t.max_train_rows = 100;
+	CHECK(ad_train_run(&t, &tr, &err) == AD_OK);
+	memset(&s, 0, sizeof s);
+	s.in.path = path_of("ts.features.csv");
+	s.model_path = path_of("ts.model");
+	s.output = path_of("ts.want.csv");
+	s.keep = keep;
+	s.n_keep = 1;
+	s.keep_set = 1;
+	s.explain = 1;
+	s.threads = 1;
+	CHECK(ad_score_run(&s, &sr, &err) == AD_OK);
+}
+
+/* Decodes ts_json for rel and scores it, the answer's rows as CSV
+ * (score,is_anomaly,explain_1) into ts.got.csv. */
+static enum ad_status score_json(void *ctx, struct ad_error *err)
+{
+	const struct ad_release *rel = ctx;
+	const char *const *na;
+	size_t n_na;
+	struct ad_infer_req q;
+	struct ad_release_scores sc;
+	struct ad_release_tally t;
+	FILE *fp;
+	enum ad_status st;
+
+	na = ad_release_na(rel, &n_na);
+	if ((st = ad_infer_decode(ts_json, strlen(ts_json),
+	    ad_release_inputs(rel), ad_release_model(rel)->nfeat, na, n_na, &q,
+	    err)) == AD_OK &&
+	    (st = ad_release_score_rows(rel, q.blocks, q.nblocks, 1, &sc, &t,
+	    err)) == AD_OK) {
+		CHECK(t.rows_in == 8 && t.rows_scored == 8 && sc.n == 8);
+		fp = fopen(path_of("ts.got.csv"), "w");
+		CHECK(fp != NULL);
+		fputs("score,is_anomaly,explain_1\n", fp);
+		for (size_t i = 0; i < sc.n; i++) {
+			char buf[AD_NUM_MAXLEN];
+			buf[ad_num_format(sc.score[i], buf)] = '\0';
+			fprintf(fp, "%s,%d,%s\n", buf, sc.flag[i] != 0, sc.names[i]);
+		}
+		fclose(fp);
+		ad_release_scores_free(&sc);
+	}
+	ad_infer_req_free(&q);
+	return st;
+}
+
+static void test_release_features(void)
+{
+	struct ad_release *rel;
+	struct ad_error err;
+	char *want, *got;
+	size_t nw, ng;
+
+	make_ts_release();
+	CHECK(ad_release_open(&rel, path_of("ts.clean.params"),
+	    path_of("ts.features.params"), path_of("ts.model"), &err) == AD_OK);
+	CHECK(ad_release_inputs(rel)->ncols == 3);
+	CHECK(score_json(rel, &err) == AD_OK);
+	want = slurp("ts.want.csv", &nw);
+	got = slurp("ts.got.csv", &ng);
+	CHECK(want != NULL && got != NULL && nw == ng && nw > 0 &&
+	    memcmp(want, got, nw) == 0);
+	free(want);
+	free(got);
+	oom_loop("release score rows", score_json, rel, NULL);
+	ad_release_free(rel);
+}
+
 static enum ad_status open_single(void *ctx, struct ad_error *err)
 {
 	struct ad_store *s;
@@ -488,7 +663,8 @@ static enum ad_status decode_oom(void *ctx, struct ad_error *err)
 	    (st = ad_schema_add(s, "host", 4, AD_TEXT, err)) == AD_OK &&
 	    (st = ad_schema_add(s, "cpu", 3, AD_NUMERIC, err)) == AD_OK &&
 	    (st = ad_schema_add(s, "up", 2, AD_NUMERIC, err)) == AD_OK &&
-	    (st = ad_infer_decode(d->json, strlen(d->json), s, 2, &q, err)) ==
+	    (st = ad_infer_decode(d->json, strlen(d->json), s, 2,
+	    ad_reader_default_na, ad_reader_default_na_count, &q, err)) ==
 	    AD_OK && (st = ad_infer_answer_begin(&out, &q, "m", "1", err)) ==
 	    AD_OK)
 		st = ad_infer_answer_outputs(&out, &q, score, flag, &ex, err);
@@ -508,7 +684,9 @@ int main(void)
 	    "]}" };
 	const char *files[] = { "train.csv", "rows.csv", "clean.csv",
 	    "clean.params", "z.model", "rows.clean.csv", "want.csv", "got.csv",
-	    "bad.csv" };
+	    "bad.csv", "ts.csv", "ts.clean.csv", "ts.clean.params",
+	    "ts.features.csv", "ts.features.params", "ts.model", "ts.want.csv",
+	    "ts.got.csv" };
 
 	test_decode_per_column();
 	test_decode_one_tensor();
@@ -522,6 +700,7 @@ int main(void)
 	}
 	make_release();
 	test_release();
+	test_release_features();
 	test_store();
 	/* the tensor named t is not a column: decoding fails, as data */
 	{
