@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The container image from the outside (`make image-test`): it builds (or
 # is up to date), runs as a non-root user without network, holds every
-# command and man page and no compiler, and the demo pipeline run inside it
-# writes the same files as the same script run on this machine.
+# command and man page and no compiler, the demo pipeline run inside it
+# writes the same files as the same script run on this machine, and
+# ad-serve inside it answers the sample with the batch scores.
 
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
@@ -95,4 +96,15 @@ demo_tree() {
 		features.params scored.csv curves.csv eval.svg monday.prof; do
 		cmp "$BATS_TEST_TMPDIR/in/build/demo/$f" "$BATS_TEST_TMPDIR/host/build/demo/$f"
 	done
+}
+
+@test "ad-serve in the container answers the sample with the batch pipeline's scores" {
+	mkdir -p "$BATS_TEST_TMPDIR/serve"
+	cp "$ROOT/data/servers.csv" "$ROOT/tests/image/serve.sh" "$BATS_TEST_TMPDIR/serve/"
+	chown -R 10001:10001 "$BATS_TEST_TMPDIR/serve"
+	run podman run --rm -v "$BATS_TEST_TMPDIR/serve:/work/serve" -w /work/serve \
+		"$IMAGE" bash serve.sh
+	assert_success
+	assert_output $'HTTP/1.1 200 OK\nsame'
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/serve/batch.csv")" -gt 3000 ]
 }
