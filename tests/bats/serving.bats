@@ -129,6 +129,32 @@ make_claim() {
 	done
 }
 
+# pipelines/README.md, Serving: the cron job's state is a model's folder
+# once models/ is also its releases/.
+@test "the cron job's state, linked into a store as pipelines/README.md says, is served" {
+	export ADKIT_STATE="$PWD/state" ADKIT_TEXTFILE_DIR="$PWD/textfile"
+	head -n 400 "$ROOT/data/servers.csv" > day.csv
+	run "$ROOT/pipelines/cron/adkit-nightly" --init day.csv
+	assert_success
+	ln -s models state/releases
+	mkdir -p store && ln -s "$PWD/state" store/servers
+	ad-serve -q --store store --listen 127.0.0.1:0 > port.txt &
+	SERVER=$!
+	for _ in $(seq 100); do
+		grep -q '^listening on ' port.txt && break
+		kill -0 "$SERVER" 2>/dev/null || break
+		sleep 0.1
+	done
+	url="http://$(sed -n 's/^listening on //p' port.txt)"
+	run curl -sS --max-time 20 "$url/v2/models/servers"
+	assert_output --partial "\"version\":\"$(basename "$(readlink state/current)")\""
+	head -n 3 day.csv > two.csv
+	run curl -sS --max-time 20 -H 'Content-Type: text/csv' --data-binary @two.csv \
+		"$url/v2/models/servers/infer"
+	assert_line --index 0 score,is_anomaly
+	[ "${#lines[@]}" -eq 3 ]
+}
+
 @test "validate.sh needs a CRD" {
 	run "$SERVING/validate.sh"
 	assert_failure 2
