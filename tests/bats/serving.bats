@@ -82,6 +82,31 @@ facts() {
 	done
 }
 
+# Starts ad-serve -q with the arguments given (a --listen on port 0) and
+# waits, at most 10 s, for the address it prints; sets SERVER and url.
+start_server() {
+	ad-serve -q "$@" > port.txt &
+	SERVER=$!
+	for _ in $(seq 100); do
+		grep -q '^listening on ' port.txt && break
+		kill -0 "$SERVER" 2>/dev/null || break
+		sleep 0.1
+	done
+	url="http://$(sed -n 's/^listening on //p' port.txt)"
+}
+
+stop_server() {
+	if [ -n "${SERVER:-}" ]; then
+		kill "$SERVER" 2>/dev/null || true
+		wait "$SERVER" 2>/dev/null || true
+	fi
+	SERVER=
+}
+
+teardown() {
+	stop_server
+}
+
 # The claim as the pipelines fill it: model servers, release RUN-NEW (the
 # one canary.yaml pins), current pointing at it.
 make_claim() {
@@ -110,22 +135,13 @@ make_claim() {
 		name=$(jq -r .name <<< "$f")
 		[ "$name" = adkit-serve ] && name=servers
 		echo "ad-serve ${args[*]}"
-		ad-serve -q "${args[@]}" > port.txt 2> server.log &
-		SERVER=$!
-		for _ in $(seq 100); do
-			grep -q '^listening on ' port.txt && break
-			kill -0 "$SERVER" 2>/dev/null || break
-			sleep 0.1
-		done
-		url="http://$(sed -n 's/^listening on //p' port.txt)"
+		start_server "${args[@]}"
 		run curl -sS --max-time 20 -o /dev/null -w '%{http_code}' "$url/v2/health/ready"
 		assert_output 200
 		run curl -sS --max-time 20 -d '{"inputs":[{"name":"cpu","datatype":"FP64","shape":[1],"data":[17.3]},{"name":"mem","datatype":"FP64","shape":[1],"data":[51]}]}' \
 			"$url/v2/models/$name/infer"
 		assert_output --regexp '"outputs":\[\{"name":"score","datatype":"FP64","shape":\[1\]'
-		kill "$SERVER"
-		wait "$SERVER" || true
-		SERVER=
+		stop_server
 	done
 }
 
@@ -138,14 +154,7 @@ make_claim() {
 	assert_success
 	ln -s models state/releases
 	mkdir -p store && ln -s "$PWD/state" store/servers
-	ad-serve -q --store store --listen 127.0.0.1:0 > port.txt &
-	SERVER=$!
-	for _ in $(seq 100); do
-		grep -q '^listening on ' port.txt && break
-		kill -0 "$SERVER" 2>/dev/null || break
-		sleep 0.1
-	done
-	url="http://$(sed -n 's/^listening on //p' port.txt)"
+	start_server --store store --listen 127.0.0.1:0
 	run curl -sS --max-time 20 "$url/v2/models/servers"
 	assert_output --partial "\"version\":\"$(basename "$(readlink state/current)")\""
 	head -n 3 day.csv > two.csv
@@ -159,11 +168,4 @@ make_claim() {
 	run "$SERVING/validate.sh"
 	assert_failure 2
 	assert_output --partial "usage:"
-}
-
-teardown() {
-	if [ -n "${SERVER:-}" ]; then
-		kill "$SERVER" 2>/dev/null || true
-		wait "$SERVER" 2>/dev/null || true
-	fi
 }
