@@ -270,7 +270,9 @@ def facts(doc, path, runtimes):
             'ports': [p['containerPort'] for p in c.get('ports', [])],
             'probes': {k: probe(c, c[k]['httpGet']) for k in
                        ('livenessProbe', 'readinessProbe') if k in c},
-            'grace': pod.get('terminationGracePeriodSeconds'),
+            # Kubernetes' default; Knative's is longer (the revision's
+            # timeout)
+            'grace': pod.get('terminationGracePeriodSeconds', 30),
             'mounts': mounts,
         }
 
