@@ -17,8 +17,10 @@ if [ "${1:-}" = "--check" ]; then check=1; shift; fi
 pkgs_build="make gcc g++ libc6-dev libcsv-dev libdouble-conversion-dev libfast-float-dev libxxhash-dev libmd-dev libopenblas-dev libsvm-dev libmicrohttpd-dev libjansson-dev pkg-config"
 # parallel: bats --jobs runs test files side by side; jq: the cron job and
 # its tests; time: /usr/bin/time measures peak memory in tests; curl:
-# ad-serve.bats talks to the server over loopback.
-pkgs_check="bats bats-assert bats-support mandoc groff-base parallel time jq curl"
+# ad-serve.bats talks to the server over loopback; python3-kubernetes,
+# python3-jsonschema, python3-yaml: serving.bats checks the serving
+# manifests against the Kubernetes API models and a JSON Schema, offline.
+pkgs_check="bats bats-assert bats-support mandoc groff-base parallel time jq curl python3-kubernetes python3-jsonschema python3-yaml"
 # mmdebstrap, podman, runc: the image (make image-test); prometheus,
 # prometheus-alertmanager: promtool, amtool; chromium: renders ad-eval's SVG
 # plots for tests/render (make render).

@@ -106,25 +106,30 @@ struct tensor {
 	size_t nvals;
 };
 
-static enum ad_status flatten(json_t *data, struct tensor *t, size_t cap,
-    struct ad_error *err)
+/* The values in data, nested arrays flattened. */
+static size_t count_values(json_t *data)
+{
+	size_t i, n = 0;
+	json_t *v;
+
+	json_array_foreach(data, i, v)
+		n += json_is_array(v) ? count_values(v) : 1;
+	return n;
+}
+
+/* Puts the values of data, nested arrays flattened, after t's (t->vals has
+ * room for all of them: count_values). */
+static void flatten(json_t *data, struct tensor *t)
 {
 	size_t i;
 	json_t *v;
 
 	json_array_foreach(data, i, v) {
-		if (json_is_array(v)) {
-			enum ad_status st = flatten(v, t, cap, err);
-			if (st != AD_OK)
-				return st;
-			continue;
-		}
-		if (t->nvals == cap)
-			return ad_error_set(err, AD_EDATA, "input \"%s\": data holds "
-			    "more values than its shape says", t->name);
-		t->vals[t->nvals++] = v;
+		if (json_is_array(v))
+			flatten(v, t);
+		else
+			t->vals[t->nvals++] = v;
 	}
-	return AD_OK;
 }
 
 static enum ad_status read_shape(json_t *in, struct tensor *t,
@@ -156,7 +161,7 @@ static enum ad_status read_tensor(json_t *in, size_t idx, struct tensor *t,
 	json_t *type = json_object_get(in, "datatype");
 	json_t *data = json_object_get(in, "data");
 	enum ad_status st;
-	size_t n;
+	size_t n, have;
 
 	if (!json_is_object(in) || !json_is_string(name))
 		return ad_error_set(err, AD_EDATA, "inputs[%zu]: an object with a "
@@ -176,17 +181,24 @@ static enum ad_status read_tensor(json_t *in, size_t idx, struct tensor *t,
 	if (!json_is_array(data))
 		return ad_error_set(err, AD_EDATA, "input \"%s\": \"data\" must be an array",
 		    t->name);
-	if (t->width != 0 && t->rows > SIZE_MAX / sizeof *t->vals / t->width)
-		return ad_error_nomem(err);
+	/* The shape is checked against the values there are before anything
+	 * is allocated for it: a request of a few bytes may claim 2^80. */
+	have = count_values(data);
+	if (t->width != 0 && t->rows > SIZE_MAX / t->width)
+		return ad_error_set(err, AD_EDATA, "input \"%s\": shape [%zu, %zu] "
+		    "needs more values than data has (%zu)", t->name, t->rows,
+		    t->width, have);
 	n = t->rows * t->width;
-	if ((t->vals = ad_calloc(n + 1, sizeof *t->vals)) == NULL)
-		return ad_error_nomem(err);
-	if ((st = flatten(data, t, n, err)) != AD_OK)
-		return st;
-	if (t->nvals != n)
+	if (have > n)
+		return ad_error_set(err, AD_EDATA, "input \"%s\": data holds "
+		    "more values than its shape says", t->name);
+	if (have < n)
 		return ad_error_set(err, AD_EDATA, "input \"%s\": shape [%zu, %zu] "
 		    "needs %zu values, data has %zu", t->name, t->rows, t->width, n,
-		    t->nvals);
+		    have);
+	if ((t->vals = ad_calloc(n + 1, sizeof *t->vals)) == NULL)
+		return ad_error_nomem(err);
+	flatten(data, t);
 	return AD_OK;
 }
 

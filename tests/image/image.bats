@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The container image from the outside (`make image-test`): it builds (or
 # is up to date), runs as a non-root user without network, holds every
-# command and man page and no compiler, and the demo pipeline run inside it
-# writes the same files as the same script run on this machine.
+# command and man page and no compiler, the demo pipeline run inside it
+# writes the same files as the same script run on this machine, and
+# ad-serve inside it answers the sample with the batch scores.
 
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
@@ -95,4 +96,46 @@ demo_tree() {
 		features.params scored.csv curves.csv eval.svg monday.prof; do
 		cmp "$BATS_TEST_TMPDIR/in/build/demo/$f" "$BATS_TEST_TMPDIR/host/build/demo/$f"
 	done
+}
+
+@test "ad-serve in the container answers the sample with the batch pipeline's scores" {
+	mkdir -p "$BATS_TEST_TMPDIR/serve"
+	cp "$ROOT/data/servers.csv" "$ROOT/tests/image/serve.sh" "$BATS_TEST_TMPDIR/serve/"
+	chown -R 10001:10001 "$BATS_TEST_TMPDIR/serve"
+	run podman run --rm -v "$BATS_TEST_TMPDIR/serve:/work/serve" -w /work/serve \
+		"$IMAGE" bash serve.sh
+	assert_success
+	assert_output $'HTTP/1.1 200 OK\nsame'
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/serve/batch.csv")" -gt 3000 ]
+}
+
+# Kubernetes runs ad-serve as the container's process 1, which gets only
+# the signals it asks for: SIGHUP (a store published anew) and SIGTERM (a
+# pod stopped) must still reach it.
+@test "ad-serve as the container's first process reloads on SIGHUP and stops with status 0 on SIGTERM" {
+	local d="$BATS_TEST_TMPDIR/pid1" id
+	mkdir -p "$d/store/m/releases/r1"
+	"${ADKIT_BIN:-$ROOT/bin}/ad-train" -q -a zscore --features cpu,mem \
+		-o "$d/store/m/releases/r1/model" \
+		"$ROOT/data/servers.csv"
+	ln -s releases/r1 "$d/store/m/current"
+	chown -R 10001:10001 "$d"
+	id=$(podman run -d -v "$d:/work/s:ro" "$IMAGE" \
+		ad-serve --store /work/s/store --listen 127.0.0.1:8080)
+	for _ in $(seq 100); do
+		podman logs "$id" 2>&1 | grep -q '^listening on ' && break
+		sleep 0.1
+	done
+	podman kill -s HUP "$id"
+	for _ in $(seq 100); do
+		podman logs "$id" 2>&1 | grep -q 'SIGHUP: reloaded' && break
+		sleep 0.1
+	done
+	podman stop -t 10 "$id"
+	status_of_stop=$(podman wait "$id")
+	run podman logs "$id"
+	podman rm "$id"
+	assert_line 'listening on 127.0.0.1:8080'
+	assert_line 'ad-serve: SIGHUP: reloaded, 1 models'
+	[ "$status_of_stop" = 0 ]
 }

@@ -199,6 +199,19 @@ static void test_decode_errors(void)
 		    "values, data has 1" },
 		{ "{\"inputs\":[{\"name\":\"cpu\",\"datatype\":\"FP64\",\"shape\":"
 		    "[1],\"data\":3}]}", "input \"cpu\": \"data\" must be an array" },
+		/* a shape is checked against the values sent before anything
+		 * is allocated for it: these asked for 8 TiB, or more than
+		 * size_t holds (fuzz_infer's crash-huge-shape) */
+		{ "{\"inputs\":[{\"name\":\"cpu\",\"datatype\":\"FP64\",\"shape\":"
+		    "[1099511627776],\"data\":[1]}]}", "input \"cpu\": shape "
+		    "[1099511627776, 1] needs 1099511627776 values, data has 1" },
+		{ "{\"inputs\":[{\"name\":\"t\",\"datatype\":\"FP64\",\"shape\":"
+		    "[1099511627776,1099511627776],\"data\":[[1,2]]}]}", "input \"t\": "
+		    "shape [1099511627776, 1099511627776] needs more values than data "
+		    "has (2)" },
+		{ "{\"inputs\":[{\"name\":\"t\",\"datatype\":\"FP64\",\"shape\":"
+		    "[1,3],\"data\":[[1,[2]],[3,4]]}]}", "input \"t\": data holds more "
+		    "values than its shape says" },
 		{ "{\"inputs\":[{\"name\":\"mem\",\"datatype\":\"FP64\",\"shape\":"
 		    "[1],\"data\":[1]},{\"name\":\"cpu\",\"datatype\":\"FP64\","
 		    "\"shape\":[1],\"data\":[1]}]}", "input \"mem\" is not a column "
