@@ -81,7 +81,8 @@ struct ad_server {
 
 /* What the shadow version needs of a request, kept until it completes. */
 struct shadow_job {
-	struct ad_sbuf rows;     /* the rows scored */
+	struct ad_sbuf rows;     /* the request's body */
+	int json;                /* rows is a JSON request, else format's */
 	enum ad_format format;   /* of rows */
 	double *score, *flag;    /* the served version's */
 	size_t n;
@@ -114,7 +115,7 @@ struct answer {
 	struct ad_meters *meters;    /* the version's; NULL: unrouted */
 	size_t mi;               /* the model's index, with meters */
 	double *score, *flag;    /* an inference's, rows each, or NULL */
-	struct ad_sbuf rows_in;  /* the rows scored, for the shadow */
+	int rows_json;           /* the body was a JSON request */
 	enum ad_format rows_format;
 };
 
@@ -205,6 +206,48 @@ static enum ad_status model_metadata(const struct ad_store *s, size_t mi,
 }
 
 /* ---- inference ---- */
+
+/* The body as a stream, read in place (it must outlive *in). */
+static enum ad_status body_input(const struct ad_sbuf *body, struct ad_in **in,
+    struct ad_error *err)
+{
+	return ad_in_open_mem(in, body->p ? body->p : "", body->len, 0, err);
+}
+
+/* Reads an answer stream back (score, is_anomaly, explain_1..K): the
+ * scores and flags of its first nrows rows, the explanations as JSON. */
+static enum ad_status collect(struct ad_in *in, size_t nrows, double *score,
+    double *flag, struct ad_sbuf *explain, struct ad_error *err)
+{
+	struct ad_reader_opts ro;
+	struct ad_reader *rd;
+	struct ad_block *b;
+	size_t i = 0;
+	enum ad_status st;
+
+	memset(&ro, 0, sizeof ro);
+	ro.from = in;
+	if ((st = ad_reader_open(&rd, &ro, err)) != AD_OK)
+		return st;
+	while ((st = ad_reader_next(rd, &b, err)) == AD_OK && b->nrows > 0)
+		for (size_t r = 0; r < b->nrows && st == AD_OK && i < nrows;
+		    r++, i++) {
+			score[i] = b->num[r * b->ncols];
+			flag[i] = b->num[r * b->ncols + 1];
+			for (size_t k = 2; k < b->ncols && st == AD_OK; k++) {
+				size_t len = 0;
+				const char *s = ad_block_text(b, r, k, &len);
+
+				if (explain->len > 0)
+					st = ad_sbuf_put(explain, ",", 1, err);
+				if (st == AD_OK)
+					st = s ? ad_sbuf_json_string(explain, s, len, err) :
+					    ad_sbuf_puts(explain, "null", err);
+			}
+		}
+	ad_reader_free(rd);
+	return st;
+}
 
 /* Scores body through rel, in memory, into *result. */
 static enum ad_status score_body(const struct ad_release *rel,
@@ -305,13 +348,11 @@ out:
 		answer_status(a, &e);
 	else {
 		answer_json(a, &out);
-		ad_meters_scores(a->meters, score, q->nrows, t.anomalies);
-		a->score = score;
-		a->flag = flag;
-		a->rows_in = q->csv;   /* moved: the shadow scores them too */
-		a->rows_format = AD_FORMAT_CSV;
-		memset(&q->csv, 0, sizeof q->csv);
-		score = flag = NULL;
+		ad_meters_scores(a->meters, sc.score, q->nrows, t.anomalies);
+		a->score = sc.score;   /* moved: for the shadow */
+		a->flag = sc.flag;
+		a->rows_json = 1;
+		sc.score = sc.flag = NULL;
 	}
 	ad_sbuf_free(&out);
 	ad_sbuf_free(&explain);
@@ -843,13 +884,9 @@ static void shadow_take(struct ad_server *s, struct req *r, struct answer *a)
 		ad_meters_shadow(a->meters, 0, 1);
 		return;
 	}
-	if (a->rows_format == AD_FORMAT_CSV && a->rows_in.p != NULL) {
-		j->rows = a->rows_in;     /* a JSON request's rows */
-		memset(&a->rows_in, 0, sizeof a->rows_in);
-	} else {
-		j->rows = r->body;
-		memset(&r->body, 0, sizeof r->body);
-	}
+	j->rows = r->body;
+	memset(&r->body, 0, sizeof r->body);
+	j->json = a->rows_json;
 	j->format = a->rows_format;
 	j->score = a->score;
 	j->flag = a->flag;
@@ -860,8 +897,48 @@ static void shadow_take(struct ad_server *s, struct req *r, struct answer *a)
 	r->shadow = j;
 }
 
+/* The label cells of block b's rows (column col, text or numbers), from
+ * row *i of the request on, at most n in all: at[i] their offset in cells,
+ * or SIZE_MAX for a missing one. */
+static enum ad_status label_block(const struct ad_block *b, size_t col,
+    int text, size_t n, size_t *i, size_t *at, struct ad_sbuf *cells,
+    struct ad_error *err)
+{
+	enum ad_status st = AD_OK;
+
+	for (size_t r = 0; r < b->nrows && st == AD_OK && *i < n; r++, (*i)++) {
+		size_t len = 0;
+		const char *t = text ? ad_block_text(b, r, col, &len) : NULL;
+		double v = b->num[r * b->ncols + col];
+		char num[AD_NUM_MAXLEN];
+
+		at[*i] = SIZE_MAX;
+		if (!text && !isnan(v)) {
+			len = ad_num_format(v, num);
+			t = num;
+		}
+		if (t == NULL)
+			continue;
+		at[*i] = cells->len;
+		if ((st = ad_sbuf_put(cells, t, len, err)) == AD_OK)
+			st = ad_sbuf_put(cells, "", 1, err);
+	}
+	return st;
+}
+
+/* The row cells' offsets at[0..i) as pointers into cells. */
+static enum ad_status label_list(const size_t *at, size_t i, size_t n,
+    const struct ad_sbuf *cells, char ***labels, struct ad_error *err)
+{
+	if ((*labels = ad_calloc(n + 1, sizeof **labels)) == NULL)
+		return ad_error_nomem(err);
+	for (size_t k = 0; k < i; k++)
+		(*labels)[k] = at[k] == SIZE_MAX ? NULL : cells->p + at[k];
+	return AD_OK;
+}
+
 /* The request's label column, one cell a row (NULL: missing), if its rows
- * have one; *labels stays NULL otherwise. */
+ * (a CSV or binary body) have one; *labels stays NULL otherwise. */
 static enum ad_status read_labels(const struct shadow_job *j,
     struct ad_sbuf *cells, char ***labels, struct ad_error *err)
 {
@@ -886,32 +963,69 @@ static enum ad_status read_labels(const struct shadow_job *j,
 	}
 	while (st == AD_OK && (st = ad_reader_next(rd, &b, err)) == AD_OK &&
 	    b->nrows > 0)
-		for (size_t r = 0; r < b->nrows && st == AD_OK && i < j->n;
-		    r++, i++) {
-			size_t len = 0;
-			const char *t = text ? ad_block_text(b, r, col, &len) : NULL;
-			double v = b->num[r * b->ncols + col];
-			char num[AD_NUM_MAXLEN];
-
-			at[i] = SIZE_MAX;
-			if (!text && !isnan(v)) {
-				len = ad_num_format(v, num);
-				t = num;
-			}
-			if (t == NULL)
-				continue;
-			at[i] = cells->len;
-			if ((st = ad_sbuf_put(cells, t, len, err)) == AD_OK)
-				st = ad_sbuf_put(cells, "", 1, err);
-		}
-	if (st == AD_OK && (*labels = ad_calloc(j->n + 1, sizeof **labels)) ==
-	    NULL)
-		st = ad_error_nomem(err);
-	for (size_t k = 0; st == AD_OK && k < i; k++)
-		(*labels)[k] = at[k] == SIZE_MAX ? NULL : cells->p + at[k];
+		st = label_block(b, col, text, j->n, &i, at, cells, err);
+	if (st == AD_OK)
+		st = label_list(at, i, j->n, cells, labels, err);
 out:
 	ad_free(at);
 	ad_reader_free(rd);
+	return st;
+}
+
+/* The same from a decoded JSON request's blocks (inputs' columns). */
+static enum ad_status block_labels(const struct ad_infer_req *q,
+    const struct ad_schema *inputs, size_t n, struct ad_sbuf *cells,
+    char ***labels, struct ad_error *err)
+{
+	size_t col = ad_schema_find(inputs, "label"), i = 0, *at;
+	enum ad_status st = AD_OK;
+
+	if (col == SIZE_MAX)
+		return AD_OK;
+	if ((at = ad_calloc(n + 1, sizeof *at)) == NULL)
+		return ad_error_nomem(err);
+	for (size_t k = 0; k < q->nblocks && st == AD_OK; k++)
+		st = label_block(q->blocks[k], col, inputs->cols[col].type == AD_TEXT,
+		    n, &i, at, cells, err);
+	if (st == AD_OK)
+		st = label_list(at, i, n, cells, labels, err);
+	ad_free(at);
+	return st;
+}
+
+/* Scores a JSON request's body with rel (decoded against rel's inputs, as
+ * the served version did against its own): scores and flags into cs, cf,
+ * the label column into *labels. */
+static enum ad_status shadow_json(const struct ad_release *rel,
+    const struct shadow_job *j, double *cs, double *cf, struct ad_sbuf *cells,
+    char ***labels, struct ad_error *err)
+{
+	struct ad_infer_req q;
+	struct ad_release_scores sc = { 0 };
+	struct ad_release_tally t;
+	const char *const *na;
+	size_t n_na;
+	enum ad_status st;
+
+	memset(&q, 0, sizeof q);
+	na = ad_release_na(rel, &n_na);
+	if ((st = ad_infer_decode(j->rows.p ? j->rows.p : "", j->rows.len,
+	    ad_release_inputs(rel), ad_release_model(rel)->nfeat, na, n_na, &q,
+	    err)) == AD_OK &&
+	    (st = ad_release_score_rows(rel, q.blocks, q.nblocks, 0, &sc, &t,
+	    err)) == AD_OK) {
+		if (sc.n != j->n)
+			st = ad_error_set(err, AD_EDATA, "it scored %zu of the %zu rows",
+			    sc.n, j->n);
+		else {
+			memcpy(cs, sc.score, j->n * sizeof *cs);
+			memcpy(cf, sc.flag, j->n * sizeof *cf);
+			st = block_labels(&q, ad_release_inputs(rel), j->n, cells, labels,
+			    err);
+		}
+	}
+	ad_release_scores_free(&sc);
+	ad_infer_req_free(&q);
 	return st;
 }
 
@@ -937,8 +1051,16 @@ static void shadow_run(struct ad_server *s, const struct ad_store *store,
 	else if (vi == SIZE_MAX)
 		st = ad_error_set(&e, AD_EDATA, "the store has no version \"%.200s\" "
 		    "any more", s->o.shadow_version);
-	else if ((st = score_body(ad_store_release_at(store, j->mi, vi), &j->rows,
-	    &call, &res, &t, &e)) == AD_OK) {
+	else if (j->json) {
+		if ((st = shadow_json(ad_store_release_at(store, j->mi, vi), j, cs,
+		    cf, &cells, &labels, &e)) == AD_OK) {
+			struct ad_shadow_batch b = { s->o.shadow_model, j->version,
+			    s->o.shadow_version, j->id, j->n, j->score, j->flag, cs, cf,
+			    (const char *const *)labels };
+			st = ad_shadow_append(s->o.shadow, &b, &e);
+		}
+	} else if ((st = score_body(ad_store_release_at(store, j->mi, vi),
+	    &j->rows, &call, &res, &t, &e)) == AD_OK) {
 		if (t.rows_scored != j->n) {
 			ad_in_close(res);
 			st = ad_error_set(&e, AD_EDATA, "it scored %llu of the %zu rows",
@@ -997,7 +1119,6 @@ static enum MHD_Result respond(struct ad_server *s, struct MHD_Connection *c,
 	shadow_take(s, r, &a);
 	ad_infer_req_free(&q);
 	ad_sbuf_free(&a.body);
-	ad_sbuf_free(&a.rows_in);
 	ad_free(a.score);
 	ad_free(a.flag);
 	ad_sbuf_free(&r->body);
