@@ -149,7 +149,7 @@ test: deps
 	$(MAKE) --no-print-directory check LOG=build/log/plain
 	$(MAKE) --no-print-directory render LOG=build/log/render
 	$(MAKE) --no-print-directory -j$(JOBS) fault-build
-	$(MAKE) --no-print-directory -j2 -Otarget bats-slow fault LOG=build/log/plain
+	$(MAKE) --no-print-directory -j$(PARTS) -Otarget bats-slow fault LOG=build/log/plain
 	$(MAKE) --no-print-directory asan LOG=build/log/asan
 	$(MAKE) --no-print-directory image-test LOG=build/log/image
 	@scripts/test-summary.sh build/log/*
@@ -160,7 +160,7 @@ test: deps
 # tier (bats-slow), the sanitized run of both and the image.
 check: deps-check
 	@$(MAKE) --no-print-directory -j$(JOBS) check-build
-	@$(MAKE) --no-print-directory -j2 -Otarget bats unit headers fuzz-replay manlint
+	@$(MAKE) --no-print-directory -j$(PARTS) -Otarget bats unit headers fuzz-replay manlint
 
 # What the tests run, built JOBS at a time before any test starts.
 check-build: $(UNITS:%=$(BUILD)/tests/%) $(FUZZERS:%=$(BUILD)/fuzz/%) \
@@ -170,6 +170,9 @@ check-build: $(UNITS:%=$(BUILD)/tests/%) $(FUZZERS:%=$(BUILD)/fuzz/%) \
 # Test processes run side by side: they wait on pipes and processes as
 # much as on the CPU, so one more than the cores keeps both busy.
 JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# Parts of a tier (unit tests, bats files, ...) run side by side, two at a
+# time, unless JOBS=1 asks for one thing at a time.
+PARTS = $(if $(filter 1,$(JOBS)),1,2)
 # bats --jobs needs GNU parallel (Debian parallel, in the check group).
 # Files run side by side, the tests of one file one after another: they
 # share the file's fixtures, and some change them.
@@ -215,8 +218,9 @@ render: $(BUILD)/bin/ad-eval
 	@$(LOGGED) ADKIT_BIN=$(abspath $(BUILD)/bin) \
 		bats tests/render | tee -a $(LOG)-render.log
 
-# Every command with its Nth allocation failing, N = 1, 2, ...; meant for
-# the sanitized build, which `asan` runs it in.
+# Every command with its Nth allocation failing, for the first two and the
+# last N of each call stack (tests/README.md); `make test` runs it on the
+# plain build, `make fault-asan` on the sanitized one.
 fault: fault-build
 	@$(LOGGED) ADKIT_FAULT_BIN=$(abspath $(BUILD)/fault) \
 		bats tests/fault | tee -a $(LOG)-fault.log
@@ -238,7 +242,7 @@ ASAN_SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 ASAN_MAKE = $(MAKE) --no-print-directory BUILD=build/asan SAN="$(ASAN_SAN)" OPT=-O1
 asan:
 	$(ASAN_MAKE) -j$(JOBS) check-build
-	$(ASAN_MAKE) -j2 -Otarget bats-slow bats unit fuzz-replay
+	$(ASAN_MAKE) -j$(PARTS) -Otarget bats-slow bats unit fuzz-replay
 
 fault-asan:
 	$(ASAN_MAKE) -j$(JOBS) fault-build
