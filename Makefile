@@ -140,23 +140,27 @@ $(BUILD)/bin $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/fault bin:
 # ---- tests ----
 
 # Logs of each part go to build/log so the last line can count every check.
+# Every build runs JOBS compilers at once, and the parts of a tier run side
+# by side (-Otarget prints each part's output whole when it ends), so both
+# cores stay busy through the tail of each part.
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@rm -rf build/log; mkdir -p build/log
 	$(MAKE) --no-print-directory check LOG=build/log/plain
-	$(MAKE) --no-print-directory bats-slow LOG=build/log/plain
 	$(MAKE) --no-print-directory render LOG=build/log/render
-	$(MAKE) --no-print-directory fault LOG=build/log/plain
+	$(MAKE) --no-print-directory -j$(JOBS) fault-build
+	$(MAKE) --no-print-directory -j$(PARTS) -Otarget bats-slow fault LOG=build/log/plain
 	$(MAKE) --no-print-directory asan LOG=build/log/asan
 	$(MAKE) --no-print-directory image-test LOG=build/log/image
 	@scripts/test-summary.sh build/log/*
 
 # The fast tests of one build, for the edit loop: unit tests and bats
-# files run JOBS at a time. `make test` adds the slow tier (bats-slow),
-# the sanitized run of both and the image.
+# files run JOBS at a time, the unit tests beside the bats files (each
+# part's output printed whole when it ends). `make test` adds the slow
+# tier (bats-slow), the sanitized run of both and the image.
 check: deps-check
 	@$(MAKE) --no-print-directory -j$(JOBS) check-build
-	@$(MAKE) --no-print-directory headers unit fuzz-replay bats manlint
+	@$(MAKE) --no-print-directory -j$(PARTS) -Otarget bats unit headers fuzz-replay manlint
 
 # What the tests run, built JOBS at a time before any test starts.
 check-build: $(UNITS:%=$(BUILD)/tests/%) $(FUZZERS:%=$(BUILD)/fuzz/%) \
@@ -166,6 +170,9 @@ check-build: $(UNITS:%=$(BUILD)/tests/%) $(FUZZERS:%=$(BUILD)/fuzz/%) \
 # Test processes run side by side: they wait on pipes and processes as
 # much as on the CPU, so one more than the cores keeps both busy.
 JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# Parts of a tier (unit tests, bats files, ...) run side by side, two at a
+# time, unless JOBS=1 asks for one thing at a time.
+PARTS = $(if $(filter 1,$(JOBS)),1,2)
 # bats --jobs needs GNU parallel (Debian parallel, in the check group).
 # Files run side by side, the tests of one file one after another: they
 # share the file's fixtures, and some change them.
@@ -203,7 +210,7 @@ bats: $(CMDS:%=$(BUILD)/bin/%) $(BUILD)/fault/shortread.so
 # The slow tier: tests that take seconds each (large inputs, memory
 # bounds, many processes); `make test` runs them, `make check` does not.
 bats-slow: $(CMDS:%=$(BUILD)/bin/%) $(BUILD)/fault/shortread.so
-	@$(LOGGED) $(BATS_ENV) bats $(BATS_JOBS) $(BATS_FLAGS) tests/bats/slow | tee -a $(LOG)-bats.log
+	@$(LOGGED) $(BATS_ENV) bats $(BATS_JOBS) $(BATS_FLAGS) tests/bats/slow | tee -a $(LOG)-bats-slow.log
 
 # ad-eval's plots rendered by headless Chromium and checked by their pixels
 # (tests/render); in `make test`, not in `make check`: it needs chromium.
@@ -211,11 +218,15 @@ render: $(BUILD)/bin/ad-eval
 	@$(LOGGED) ADKIT_BIN=$(abspath $(BUILD)/bin) \
 		bats tests/render | tee -a $(LOG)-render.log
 
-# Every command with its Nth allocation failing, N = 1, 2, ...; meant for
-# the sanitized build, which `asan` runs it in.
-fault: $(CMDS:%=$(BUILD)/fault/%) $(BUILD)/fault/leak
+# Every command with its Nth allocation failing, for the first two and the
+# last N of each call stack (tests/README.md); `make test` runs it on the
+# plain build, `make fault-asan` on the sanitized one.
+fault: fault-build
 	@$(LOGGED) ADKIT_FAULT_BIN=$(abspath $(BUILD)/fault) \
 		bats tests/fault | tee -a $(LOG)-fault.log
+
+fault-build: $(CMDS:%=$(BUILD)/fault/%) $(BUILD)/fault/leak
+.PHONY: fault-build
 
 manlint:
 	@test -n "$(MANS)" || { echo "manlint: no man pages"; exit 1; }
@@ -228,13 +239,14 @@ manlint:
 # 15,000 runs, four times slower under ASan. `make fault-asan` runs it
 # sanitized too (about 5 minutes on 2 cores), after a change to error paths.
 ASAN_SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_MAKE = $(MAKE) --no-print-directory BUILD=build/asan SAN="$(ASAN_SAN)" OPT=-O1
 asan:
-	$(MAKE) --no-print-directory BUILD=build/asan SAN="$(ASAN_SAN)" \
-		OPT=-O1 unit fuzz-replay bats bats-slow
+	$(ASAN_MAKE) -j$(JOBS) check-build
+	$(ASAN_MAKE) -j$(PARTS) -Otarget bats-slow bats unit fuzz-replay
 
 fault-asan:
-	$(MAKE) --no-print-directory BUILD=build/asan SAN="$(ASAN_SAN)" \
-		OPT=-O1 fault
+	$(ASAN_MAKE) -j$(JOBS) fault-build
+	$(ASAN_MAKE) fault
 
 # ---- the container image (podman; no Docker engine or registry) ----
 

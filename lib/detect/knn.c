@@ -284,7 +284,7 @@ static enum ad_status knn_load(const unsigned char *p, size_t len,
 	    ad_detector_param_get(params, nparams, "method") != (double)knn->method)
 		return ad_wire_corrupt(err, name, "hyper-parameters k and method "
 		    "do not match the payload");
-	if (!(max_rows >= (double)ad_knn_nref(knn) && max_rows <= UINT64_MAX) ||
+	if (!(max_rows >= (double)ad_knn_nref(knn) && max_rows < 0x1p64) ||
 	    max_rows != floor(max_rows))
 		return ad_wire_corrupt(err, name, "hyper-parameter max_train_rows "
 		    "out of range");

@@ -350,7 +350,7 @@ static enum ad_status lof_load(const unsigned char *p, size_t len,
 	if (ad_detector_param_get(params, nparams, "k") != (double)lof->k)
 		return ad_wire_corrupt(err, name, "hyper-parameter k does not "
 		    "match the payload");
-	if (!(max_rows >= (double)ad_lof_nref(lof) && max_rows <= UINT64_MAX) ||
+	if (!(max_rows >= (double)ad_lof_nref(lof) && max_rows < 0x1p64) ||
 	    max_rows != floor(max_rows))
 		return ad_wire_corrupt(err, name, "hyper-parameter max_train_rows "
 		    "out of range");

@@ -222,6 +222,27 @@ close_to_scipy() {
 	assert_equal "$(drifted --alpha 1e-20 --threshold 1.1)" "k c g "
 }
 
+# A statistic exactly equal to its threshold is drift (statistic >= T, as
+# ad-drift(1) says): {0,0,2,2} against {1,1,3,3} moves every value by one
+# reference standard deviation, so wasserstein and js are exactly 1.
+@test "a statistic equal to its threshold is drift; the next double above is not" {
+	printf 'x\n0\n0\n2\n2\n' > ref.csv
+	printf 'x\n1\n1\n3\n3\n' > cur.csv
+	run ad-drift -F csv -r ref.csv cur.csv
+	assert_failure 1
+	assert_line --regexp '^x,numeric,4,4,17.03097950555591,.*,1,1,0,,1$'
+	for m in wasserstein js; do
+		run ad-drift -q --method "$m" --threshold 1 -r ref.csv cur.csv
+		assert_failure 1
+		run ad-drift -q --method "$m" --threshold 1.0000000000000002 \
+		    -r ref.csv cur.csv
+		assert_success
+	done
+	# psi as the report writes it: the shortest text that reads back
+	run ad-drift -q --method psi --threshold 17.03097950555591 -r ref.csv cur.csv
+	assert_failure 1
+}
+
 @test "Bonferroni: the p-value bar is alpha over the columns tested" {
 	# x alone: p 3.5e-18; with --alpha 4e-18 over 5 columns the bar is 8e-19
 	run ad-drift -q --method ks --select x --threshold 4e-18 -r "$REF" "$SHIFT"

@@ -525,15 +525,6 @@ cell() {
 	ad-clean -F csv one.bin | cmp - "$GOLD/features-context.csv"
 }
 
-@test "memory stays flat when fitting a standard scale from a binary file" {
-	[ -z "${ADKIT_SANITIZED:-}" ] || skip "a sanitizer's quarantine inflates RSS"
-	awk 'BEGIN { print "a,b,c,d"; for (i = 0; i < 400000; i++) print i "," i % 13 "," i % 7 "," i * 0.5 }' |
-	    ad-clean -q -F bin -o big.bin
-	run /usr/bin/time -f '%M' ad-features -q --scale standard -o /dev/null big.bin
-	assert_success
-	[ "${lines[-1]}" -lt 10000 ]   # KiB; held, the rows would take 16 MB
-}
-
 @test "restoring applies the fitted values to new data" {
 	ad-features -q $CTX -s p.txt -o /dev/null "$TS"
 	run ad-features -q -r p.txt "$NEW"
@@ -643,14 +634,3 @@ cell() {
 	[ ! -e p.txt ]
 }
 
-@test "memory stays flat when restoring and with context features per group" {
-	[ -z "${ADKIT_SANITIZED:-}" ] || skip "a sanitizer's quarantine inflates RSS"
-	awk 'BEGIN { print "t,h,v,w"; for (i = 0; i < 400000; i++) print i "," (i % 50) "," i % 13 "," i % 7 }' > big.csv
-	ad-features -q --scale standard -s p.txt -o /dev/null big.csv
-	run /usr/bin/time -f '%M' ad-features -r p.txt -o /dev/null big.csv
-	assert_success
-	[ "${lines[-1]}" -lt 20000 ]   # KiB
-	run /usr/bin/time -f '%M' ad-features -q --time t --group h --rolling 100 --lags 1,50 -o /dev/null big.csv
-	assert_success
-	[ "${lines[-1]}" -lt 20000 ]
-}

@@ -7,6 +7,9 @@
  *   ADKIT_FAIL_ALLOC=N    fails the Nth allocation only (a transient fault)
  *   ADKIT_FAIL_ALLOC=N+   fails the Nth and every one after it
  *   ADKIT_ALLOC_COUNT=F   at exit, writes to F how many allocations were made
+ *   ADKIT_ALLOC_SITES=F   at exit, writes to F a line for each allocation:
+ *                         a hash of its call stack, so tests/fault/alloc.bats
+ *                         can tell an allocation repeated in a loop
  *
  * The command must then end with exit 4 and a message, or (after a
  * transient fault it could absorb) succeed with the right output. Blocks
@@ -15,7 +18,9 @@
  * each of these thousands of runs; AddressSanitizer still checks every
  * access.
  */
+#include <execinfo.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +33,37 @@ static long fail_at = -1;    /* 0: no failure; -1: not read yet */
 static int persistent;
 static atomic_long calls;
 static atomic_long live;     /* blocks allocated and not freed */
+#define MAX_SITES (1 << 20)
+static int recording;        /* ADKIT_ALLOC_SITES is set */
+static uint64_t site[MAX_SITES]; /* allocation n's call stack, hashed */
+
+/* An FNV-1a hash of the return addresses above the allocator: the same
+ * line reached through the same calls, whatever the loop iteration. */
+static uint64_t stack_hash(void)
+{
+	void *pc[48];
+	int k = backtrace(pc, 48);
+	uint64_t h = 14695981039346656037u;
+
+	for (int i = 0; i < k; i++) {
+		h ^= (uint64_t)(uintptr_t)pc[i];
+		h *= 1099511628211u;
+	}
+	return h;
+}
+
+static void write_sites(const char *path)
+{
+	long n = atomic_load(&calls);
+	FILE *f;
+
+	if ((f = fopen(path, "w")) == NULL)
+		return;
+	for (long i = 0; i < n; i++)
+		fprintf(f, "%016llx\n", i < MAX_SITES ?
+		    (unsigned long long)site[i] : (unsigned long long)i);
+	fclose(f);
+}
 
 static void at_exit(void)
 {
@@ -38,6 +74,8 @@ static void at_exit(void)
 		fprintf(f, "%ld\n", atomic_load(&calls));
 		fclose(f);
 	}
+	if (recording)
+		write_sites(getenv("ADKIT_ALLOC_SITES"));
 	if (atomic_load(&live) != 0) {
 		fprintf(stderr, "leak: %ld blocks not freed\n",
 		    atomic_load(&live));
@@ -51,6 +89,7 @@ static void read_settings(void)
 	char *end;
 
 	fail_at = 0;
+	recording = getenv("ADKIT_ALLOC_SITES") != NULL;
 	if (s != NULL && *s != '\0') {
 		fail_at = strtol(s, &end, 10);
 		persistent = strcmp(end, "+") == 0;
@@ -67,6 +106,8 @@ static int should_fail(void)
 	if (fail_at < 0)
 		read_settings();
 	n = atomic_fetch_add(&calls, 1) + 1;
+	if (recording && n <= MAX_SITES)
+		site[n - 1] = stack_hash();
 	return fail_at > 0 && (n == fail_at || (persistent && n > fail_at));
 }
 

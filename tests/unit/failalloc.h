@@ -4,13 +4,20 @@
  * lib/common/alloc.c's four functions. It fails the fail_at-th allocation, and
  * with persistent every one after it; hit says one failed, live counts the
  * blocks not yet freed, largest the largest single request. Counts are
- * atomic: code under test may allocate from several threads.
+ * atomic: code under test may allocate from several threads. With
+ * recording set, allocation c's call stack is hashed into site[c], so the
+ * OOM loop can tell the same allocation repeated in a loop (oomloop.h).
  */
 #ifndef ADKIT_TEST_FAILALLOC_H
 #define ADKIT_TEST_FAILALLOC_H
+#include <execinfo.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "alloc.h"
+
+/* Allocations past this many are not recorded (each its own site). */
+#define FAILALLOC_SITES 200000
 
 static long fail_at;       /* the allocation that fails; 0: none does */
 static int persistent;     /* every allocation after it fails too */
@@ -18,6 +25,24 @@ static long calls;         /* allocations since the run started */
 static long live;          /* blocks allocated and not yet freed */
 static int hit;            /* an allocation failed in this run */
 static size_t largest;     /* the largest single request */
+static int recording;      /* hash each allocation's call stack */
+static uint64_t site[FAILALLOC_SITES + 1]; /* allocation c's call stack */
+
+/* An FNV-1a hash of the return addresses above the allocator: the same
+ * line reached through the same calls hashes the same, whatever the loop
+ * iteration. */
+static uint64_t stack_hash(void)
+{
+	void *pc[48];
+	int k = backtrace(pc, 48);
+	uint64_t h = 14695981039346656037u;
+
+	for (int i = 0; i < k; i++) {
+		h ^= (uint64_t)(uintptr_t)pc[i];
+		h *= 1099511628211u;
+	}
+	return h;
+}
 
 static int should_fail(size_t n)
 {
@@ -25,6 +50,8 @@ static int should_fail(size_t n)
 
 	if (n > largest)
 		largest = n;
+	if (recording && c <= FAILALLOC_SITES)
+		site[c] = stack_hash();
 	if (fail_at > 0 && (c == fail_at || (persistent && c > fail_at))) {
 		hit = 1;
 		return 1;

@@ -19,15 +19,15 @@
 #include "check.h"
 #include "files.h"
 
-/* Whether s[0..n) ends outside quotes, just after a newline. */
-static int ends_at_boundary(const char *s, size_t n)
+/* Whether s[0..n) ends outside quotes, just after a newline; *inq holds
+ * whether s[0..from) ended inside quotes and is brought up to n, so a
+ * stream is scanned once however small its chunks. */
+static int ends_at_boundary(const char *s, size_t from, size_t n, int *inq)
 {
-	int inq = 0;
-
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = from; i < n; i++)
 		if (s[i] == '"')
-			inq = !inq;
-	return n > 0 && s[n - 1] == '\n' && !inq;
+			*inq = !*inq;
+	return n > 0 && s[n - 1] == '\n' && !*inq;
 }
 
 /* Cuts in into chunks of size, the first seed bytes of want given as
@@ -40,6 +40,7 @@ static void cut_all(struct ad_in *in, size_t size, const char *want,
 	struct ad_error err;
 	char *got = malloc(nwant + 1);
 	size_t n = 0, chunks = 0, bad = 0;
+	int inq = 0, at;
 
 	CHECK(ad_chunker_new(&c, in, size, want, seed, 0, &err) == AD_OK);
 	for (;;) {
@@ -49,8 +50,8 @@ static void cut_all(struct ad_in *in, size_t size, const char *want,
 		memcpy(got + n, ch.p, ch.n);
 		n += ch.n;
 		chunks++;
-		if (!ch.last && (!ends_at_boundary(got, n) ||
-		    (!ch.early && ch.n < size)))
+		at = ends_at_boundary(got, n - ch.n, n, &inq);
+		if (!ch.last && (!at || (!ch.early && ch.n < size)))
 			bad++;
 		if (ch.last)
 			break;
