@@ -74,7 +74,7 @@ train() {
 	head -n 9 data.csv > few.csv
 	run train -a auto --no-label --ignore label -o f.model few.csv
 	assert_success
-	assert_output --regexp "features <= 200, duplicates < 0.4 +ensemble +does not hold"
+	assert_output --regexp "features <= 200, duplicates < 0.5 +ensemble +does not hold"
 	assert_output --partial "choice: knn"
 	run train -a auto --no-label --ignore label --candidates knn,hbos -o k.model data.csv
 	assert_output --regexp "ensemble +not a candidate"
