@@ -8,7 +8,7 @@ fits DETECTOR on the rows of TRAIN.csv (header line; a last column named
 anomalous: for the rows of SCORE.csv when it is given (new rows), else the
 training rows' fit-time scores. Features are standardized as adkit's model
 does it: mean and population deviation (ddof 0) of TRAIN.csv, a constant
-column divided by 1 (--raw: not at all).
+column divided by 1 (--raw: not at all; hbos never, as PyOD).
 
 Needs /usr/bin/python3 with Debian's python3-numpy, python3-scipy and
 python3-sklearn. PyOD is not packaged: what is taken from it is
@@ -27,7 +27,9 @@ Detectors:
   lof   scikit-learn LocalOutlierFactor(novelty=True): --k (n_neighbors,
         20); training rows get -negative_outlier_factor_, new rows
         -score_samples().
-  hbos  PyOD HBOS (pyod/models/hbos.py), static bins, its defaults.
+  hbos  PyOD HBOS (pyod/models/hbos.py), static bins, its defaults, on
+        the raw rows as PyOD fits it (it standardizes nothing; its
+        alpha makes the scores depend on each feature's unit).
   ecod  PyOD ECOD (pyod/models/ecod.py); each new row is appended alone to
         the training sample (adkit's definition, lib/detect/ecod.h).
   pca   PyOD PCA (pyod/models/pca.py), its defaults.
@@ -244,6 +246,12 @@ DETECTORS = {
 }
 
 
+# detectors whose reference sees the rows unstandardized: PyOD's HBOS
+# adds alpha to densities per unit of the raw values (adkit's hbos keeps
+# those units, lib/detect/hbos_det.c)
+RAW = {"hbos"}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("detector", choices=sorted(DETECTORS))
@@ -268,7 +276,8 @@ def main():
         if getattr(args, key, None) is None:
             setattr(args, key, value)
     x, label = read_csv(args.train)
-    scale = (lambda v: v) if args.raw else standardizer(x)
+    raw = args.raw or args.detector in RAW
+    scale = (lambda v: v) if raw else standardizer(x)
     y = scale(read_csv(args.score)[0]) if args.score else None
     t0 = time.process_time()
     scores = fn(args, scale(x), y)

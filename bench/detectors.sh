@@ -18,7 +18,10 @@
 # ocsvm or autoencoder). Prints one line per set and detector, then the mean
 # per detector over the sets and the best single detector per set in
 # hindsight. AUTO=0 leaves out the -a auto rows, DETS="" the detectors;
-# SUMMARIZE=FILE only summarizes the lines of earlier runs (cat'ed).
+# SUMMARIZE=FILE only summarizes the lines of earlier runs (cat'ed);
+# SCORES=DIR keeps every score file there (SET.DETECTOR.adkit and
+# SET.DETECTOR.ref, one score a line, rows as in SET.csv, kept there too)
+# for working out ensembles and rules afterwards.
 # usage: [DATA=dir] [CAP=n] [QUICK=1] [DETS="iforest knn ..."] [AUTO=0] [SEED=n] bench/detectors.sh [SET.csv ...]
 # Run it niced: it takes about an hour on one free core at CAP 10000.
 # Needs /usr/bin/python3 with Debian's python3-sklearn and numpy.
@@ -88,6 +91,7 @@ adkit() {
 	t1=$(now)
 	"$bin/ad-score" -q --threads 1 -m "$dir/m" --keep '' "$1" -o "$dir/s"
 	t2=$(now)
+	[ -z "${SCORES:-}" ] || tail -n +2 "$dir/s" > "$SCORES/$3.$2.adkit"
 	echo "$($py "$dir/metrics.py" "$1" "$dir/s" skip) $(secs "$t0" "$t1") $(secs "$t1" "$t2")"
 }
 
@@ -100,6 +104,7 @@ reference() {
 	$py bench/detectors-ref.py "$2" --auc --seed "$seed" "$1" > "$dir/r" 2> "$dir/rerr" ||
 		{ echo "- - -"; return; }
 	t=$(sed -n 's/.* time \([0-9.]*\) s$/\1/p' "$dir/rerr")
+	[ -z "${SCORES:-}" ] || cp "$dir/r" "$SCORES/$3.$2.ref"
 	echo "$($py "$dir/metrics.py" "$1" "$dir/r") $t"
 }
 
@@ -151,8 +156,9 @@ echo "# set detector adkit_roc adkit_pr fit_s score_s ref_roc ref_pr ref_s"
 for f in "$@"; do
 	s=$(basename "$f" .csv)
 	$py "$dir/prep.py" "$f" "$cap" "$seed" "$dir/set.csv" "$dir/a.csv" "$dir/b.csv"
+	[ -z "${SCORES:-}" ] || cp "$dir/set.csv" "$SCORES/$s.csv"
 	for a in $dets; do
-		line="$s $a $(adkit "$dir/set.csv" "$a") $(reference "$dir/set.csv" "$a")"
+		line="$s $a $(adkit "$dir/set.csv" "$a" "$s") $(reference "$dir/set.csv" "$a" "$s")"
 		echo "$line"
 		echo "$line" >> "$dir/all"
 	done

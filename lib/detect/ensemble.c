@@ -123,6 +123,20 @@ enum ad_status ad_ensemble_set_members(void *opts, const char *list,
 	return take_members(opts, list, err);
 }
 
+enum ad_status ad_ensemble_set_combine(void *opts, const char *how,
+    struct ad_error *err)
+{
+	struct ensemble_opts *o = opts;
+
+	for (int i = 0; combine_words[i] != NULL; i++)
+		if (strcmp(combine_words[i], how) == 0) {
+			o->combine = i;
+			return AD_OK;
+		}
+	return ad_error_set(err, AD_EUSAGE, "an ensemble combines by mean, max "
+	    "or median, not \"%s\"", how);
+}
+
 /* ---- the state ---- */
 
 struct member {

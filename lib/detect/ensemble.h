@@ -21,6 +21,11 @@
 enum ad_status ad_ensemble_set_members(void *opts, const char *list,
     struct ad_error *err);
 
+/* Sets how ensemble options block opts combines its members: "mean",
+ * "max" or "median", else AD_EUSAGE. */
+enum ad_status ad_ensemble_set_combine(void *opts, const char *how,
+    struct ad_error *err);
+
 /* The i-th member of ensemble options block opts, or NULL past the last. */
 const struct ad_detector *ad_ensemble_member(const void *opts, size_t i);
 

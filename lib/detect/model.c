@@ -1134,6 +1134,72 @@ static void merge_numbers(const struct ad_model *const *ms, size_t n,
 	    thr > hi ? hi : thr;
 }
 
+/* The calibrations of ms[0..n) pooled into m's, when every one has one
+ * (else m has none: a shard's distribution alone would misstate the
+ * whole). */
+static enum ad_status merge_calibration(const struct ad_model *const *ms,
+    const char *const *names, size_t n, struct ad_model *m,
+    struct ad_error *err)
+{
+	struct ad_calib **cs, *c = NULL;
+	const unsigned char *data;
+	unsigned char *buf = NULL;
+	size_t len, got = 0;
+	enum ad_status st = AD_OK;
+
+	for (size_t i = 0; i < n; i++)
+		if (!ad_model_section_get(ms[i], AD_CALIB_TAG, &data, &len))
+			return AD_OK;
+	if ((cs = ad_calloc(n, sizeof *cs)) == NULL)
+		return ad_error_nomem(err);
+	for (; got < n && st == AD_OK; got++) {
+		ad_model_section_get(ms[got], AD_CALIB_TAG, &data, &len);
+		st = ad_calib_decode(data, len, names[got], NULL, &cs[got], err);
+	}
+	if (st == AD_OK)
+		st = ad_calib_merge((const struct ad_calib *const *)cs, n, &c,
+		    err);
+	if (st == AD_OK && (buf = ad_malloc(ad_calib_size(c))) == NULL)
+		st = ad_error_nomem(err);
+	if (st == AD_OK) {
+		ad_calib_encode(c, buf);
+		st = ad_model_section_set(m, AD_CALIB_TAG, buf, ad_calib_size(c),
+		    err);
+	}
+	for (size_t i = 0; i < got; i++)
+		ad_calib_free(cs[i]);
+	ad_free(cs);
+	ad_calib_free(c);
+	ad_free(buf);
+	return st;
+}
+
+/* The sections other than the calibration that every one of ms[0..n) has
+ * with the same bytes (a lineage, a choice of detector all shards share),
+ * copied to m in ms[0]'s order; one that differs is left out. */
+static enum ad_status merge_shared_sections(const struct ad_model *const *ms,
+    size_t n, struct ad_model *m, struct ad_error *err)
+{
+	for (size_t k = 0; k < ms[0]->nsections; k++) {
+		const struct ad_model_section *sec = &ms[0]->sections[k];
+		int same = sec->tag != AD_CALIB_TAG;
+		for (size_t i = 1; i < n && same; i++) {
+			const struct ad_model_section *o = section_find(ms[i],
+			    sec->tag);
+			same = o != NULL && o->len == sec->len &&
+			    (sec->len == 0 || memcmp(o->data, sec->data,
+			    sec->len) == 0);
+		}
+		if (same) {
+			enum ad_status st = ad_model_section_set(m, sec->tag,
+			    sec->data, sec->len, err);
+			if (st != AD_OK)
+				return st;
+		}
+	}
+	return AD_OK;
+}
+
 enum ad_status ad_model_merge(const struct ad_model *const *ms,
     const char *const *names, size_t n, int64_t created, struct ad_model **out,
     size_t *same_seed, struct ad_error *err)
@@ -1172,6 +1238,10 @@ enum ad_status ad_model_merge(const struct ad_model *const *ms,
 	for (size_t i = 0; i < n; i++)
 		states[i] = ms[i]->state;
 	st = m->det->merge(states, n, m->params, m->nparams, &m->state, err);
+	if (st == AD_OK)
+		st = merge_shared_sections(ms, n, m, err);
+	if (st == AD_OK)
+		st = merge_calibration(ms, names, n, m, err);
 out:
 	ad_free((void *)states);
 	if (st != AD_OK) {

@@ -169,7 +169,10 @@ enum ad_status ad_model_write_json(const struct ad_model *m, const char *file,
  * algorithms, hyper-parameters (as the detector's mismatch says),
  * features, contamination or quantile levels are refused (AD_EDATA,
  * naming names[i]).
- * The merged model has no sections: a section's owner merges its own.
+ * Sections: the calibrations (CALB) are pooled, weighted by their scores
+ * (ad_calib_merge), when every model has one; any other section that every
+ * model has with the same bytes (a lineage, a choice) is kept; the rest
+ * are left out.
  * *same_seed is set to the index of a model whose seed equals an earlier
  * one's (their trees are then correlated), or 0. created is the new
  * model's creation time. */

@@ -2,10 +2,12 @@
  * Calibrated scores: see calib.h.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "calib.h"
+#include "num.h"
 
 enum {
 	FORMAT = 1,
@@ -46,6 +48,15 @@ double ad_calib_percentile(const double *s, size_t n, double q)
 	return s[i] + (h - lo) * (s[i + 1] - s[i]);
 }
 
+/* Points calibration c gives to a pool of about pool points, weighted by
+ * its scores among total: at least 2, its extremes. */
+static size_t share(const struct ad_calib *c, double total, double pool)
+{
+	double k = floor(pool * (double)c->scores / total + 0.5);
+
+	return k < 2 ? 2 : (size_t)k;
+}
+
 /* Appends point (level, score), dropping the middle of a run of three
  * equal scores: a run keeps its first and last points. */
 static void keep(struct ad_calib *c, double level, double score)
@@ -76,6 +87,37 @@ enum ad_status ad_calib_fit(const double *s, size_t n, struct ad_calib **out,
 	}
 	*out = c;
 	return AD_OK;
+}
+
+enum ad_status ad_calib_merge(const struct ad_calib *const *cs, size_t n,
+    struct ad_calib **out, struct ad_error *err)
+{
+	const double pool = 4.0 * AD_CALIB_MAX_POINTS;
+	double total = 0, *s;
+	uint64_t scores = 0;
+	size_t m = 0, at = 0;
+	enum ad_status st;
+
+	for (size_t i = 0; i < n; i++) {
+		total += (double)cs[i]->scores;
+		scores = UINT64_MAX - scores < cs[i]->scores ? UINT64_MAX :
+		    scores + cs[i]->scores;
+	}
+	for (size_t i = 0; i < n; i++)
+		m += share(cs[i], total, pool);
+	if ((s = ad_malloc(m * sizeof *s)) == NULL)
+		return ad_error_nomem(err);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = share(cs[i], total, pool);
+		for (size_t j = 0; j < k; j++)
+			s[at++] = ad_calib_quantile(cs[i], (double)j /
+			    (double)(k - 1));
+	}
+	qsort(s, m, sizeof *s, ad_num_cmp);
+	if ((st = ad_calib_fit(s, m, out, err)) == AD_OK)
+		(*out)->scores = scores;
+	ad_free(s);
+	return st;
 }
 
 double ad_calib_apply(const struct ad_calib *c, double x)

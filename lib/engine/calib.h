@@ -52,6 +52,15 @@ double ad_calib_percentile(const double *s, size_t n, double q);
 enum ad_status ad_calib_fit(const double *s, size_t n, struct ad_calib **c,
     struct ad_error *err);
 
+/* Makes *c the calibration of n >= 1 calibrations pooled, each weighted
+ * by the scores it was made from (models of one data set's shards merged):
+ * each is re-sampled at evenly spaced levels, its extremes included, in
+ * proportion to its scores (AD_CALIB_MAX_POINTS * 4 points in all, at
+ * least 2 each), and the pooled points fitted as scores are; c->scores is
+ * the inputs' total. Free with ad_calib_free. */
+enum ad_status ad_calib_merge(const struct ad_calib *const *cs, size_t n,
+    struct ad_calib **c, struct ad_error *err);
+
 /* Frees c; NULL is a no-op. */
 void ad_calib_free(struct ad_calib *c);
 

@@ -51,14 +51,28 @@ struct ad_choose_data {
 	const struct ad_traits *traits; /* of the input */
 };
 
+/* What -a auto chose: the detector, and for an ensemble chosen by a rule
+ * its members and how it combines them (NULL: the detector's defaults). */
+struct ad_choice {
+	const struct ad_detector *det;
+	const char *members;        /* static text: "knn,hbos,mcd", or NULL */
+	const char *combine;        /* static text: "max", or NULL */
+};
+
 /* AD_EUSAGE if a name of o->candidates is no candidate or repeats. */
 enum ad_status ad_choose_check(const struct ad_choose_opts *o,
     struct ad_error *err);
 
-/* Chooses *det for data and sets *table to the table it chose from
+/* Chooses *choice for data and sets *table to the table it chose from
  * (ad_malloc'd NUL-terminated text, the caller's). */
 enum ad_status ad_choose(const struct ad_choose_opts *o,
-    const struct ad_choose_data *data, const struct ad_detector **det,
+    const struct ad_choose_data *data, struct ad_choice *choice,
     char **table, struct ad_error *err);
+
+/* Sets dopts, the chosen detector's default options, to what choice
+ * says (an ensemble's members and combination); AD_EUSAGE as the
+ * ensemble's setters. */
+enum ad_status ad_choice_apply(const struct ad_choice *choice, void *dopts,
+    struct ad_error *err);
 
 #endif

@@ -846,7 +846,8 @@ static enum ad_status choose(struct run *r, struct ad_error *err)
 	struct ad_choose_opts co = r->o->choice;
 	struct ad_choose_data dt;
 	struct ad_traits tr;
-	const struct ad_detector *det = NULL;
+	struct ad_choice choice = { NULL, NULL, NULL };
+	const struct ad_detector *det;
 	unsigned char *label = NULL;
 	enum ad_status st;
 
@@ -860,7 +861,7 @@ static enum ad_status choose(struct run *r, struct ad_error *err)
 		    &tr };
 		co.seed = r->o->seed;
 		co.threads = r->o->threads;
-		st = ad_choose(&co, &dt, &det, &r->table, err);
+		st = ad_choose(&co, &dt, &choice, &r->table, err);
 	}
 	ad_free(label);
 	if (st == AD_EDATA && err->file[0] == '\0')
@@ -870,10 +871,12 @@ static enum ad_status choose(struct run *r, struct ad_error *err)
 	if (r->o->chose != NULL)
 		r->o->chose(r->o->features_ctx, r->table);
 	r->choosing = 0;
-	r->det = det;
+	r->det = det = choice.det;
 	if ((st = ad_detector_opts_new(det, &r->own_dopts, err)) != AD_OK)
 		return st;
 	r->dopts = r->own_dopts;
+	if ((st = ad_choice_apply(&choice, r->own_dopts, err)) != AD_OK)
+		return st;
 	if (det->check != NULL && (st = det->check(r->dopts, r->d, err)) !=
 	    AD_OK)
 		return st;

@@ -62,6 +62,25 @@ train() {
 	assert_output --partial "no labels; the traits"
 }
 
+@test "without labels, -a auto trains knn, hbos and mcd combined by their maximum; knn on too few rows or without the ensemble" {
+	labelled
+	run train -a auto --no-label --ignore label -o m.model data.csv
+	assert_success
+	assert_output --partial "choice: ensemble=knn,hbos,mcd"
+	assert_output --partial "(--combine max)"
+	run ad-score -m m.model --inspect
+	assert_output --partial '"combine": "max", "members": 3, "member_1": "knn", "member_2": "hbos", "member_3": "mcd"'
+	# 8 rows of 3 features: not more than 2 (3 + 1), too few for mcd
+	head -n 9 data.csv > few.csv
+	run train -a auto --no-label --ignore label -o f.model few.csv
+	assert_success
+	assert_output --regexp "features <= 200, duplicates < 0.5 +ensemble +does not hold"
+	assert_output --partial "choice: knn"
+	run train -a auto --no-label --ignore label --candidates knn,hbos -o k.model data.csv
+	assert_output --regexp "ensemble +not a candidate"
+	assert_output --partial "choice: knn"
+}
+
 @test "-q keeps the table off stderr, and the model still records it" {
 	labelled
 	run train -q -a auto -o m.model data.csv

@@ -84,17 +84,31 @@ train_algo() {
 	assert_output --partial '"tag": "CALB"'
 }
 
-@test "a model without a calibration (merged) refuses --calibrated with exit 3" {
+@test "a merged model pools its inputs' calibrations; without one in every input it has none and refuses --calibrated with exit 3" {
 	fixture
 	SOURCE_DATE_EPOCH=0 ad-train -q --trees 3 --seed 1 --ignore id -o a.model data.csv
 	SOURCE_DATE_EPOCH=0 ad-train -q --trees 3 --seed 2 --ignore id -o b.model data.csv
 	ad-train -q --merge -o m.model a.model b.model
-	run --separate-stderr ad-score -m m.model --calibrated -o out.csv data.csv
+	run ad-score -m m.model --inspect
+	assert_success
+	# the two inputs' 200 scores each, their extremes kept
+	assert_output --regexp '"calibration": \{"scores": 400, "points": [0-9]+, "min": '
+	lo=$(ad-score -m a.model --inspect | sed -n 's/.*"calibration".*"min": \([^,]*\),.*/\1/p')
+	lo_b=$(ad-score -m b.model --inspect | sed -n 's/.*"calibration".*"min": \([^,]*\),.*/\1/p')
+	lo_m=$(ad-score -m m.model --inspect | sed -n 's/.*"calibration".*"min": \([^,]*\),.*/\1/p')
+	[ "$lo_m" = "$(printf '%s\n%s\n' "$lo" "$lo_b" | sort -g | head -1)" ]
+	ad-score -q -m m.model --calibrated --keep '' data.csv > cal.csv
+	run awk -F, 'NR > 1 && ($1 < 0 || $1 > 1)' cal.csv
+	assert_output ""
+	# one input without a calibration (format version 1): the merge has none
+	ad-train -q --trees 3 --seed 1 -o c.model "$FIX/train-small.csv"
+	ad-train -q --merge -o n.model c.model "$FIX/train-small-v1.model"
+	run --separate-stderr ad-score -m n.model --calibrated -o out.csv "$FIX/train-small.csv"
 	assert_failure 3
-	[[ "$stderr" == "ad-score: m.model: the model records no training-score distribution"* ]]
+	[[ "$stderr" == "ad-score: n.model: the model records no training-score distribution"* ]]
 	[ ! -e out.csv ]
 	# the raw scores still work
-	ad-score -q -m m.model data.csv > /dev/null
+	ad-score -q -m n.model "$FIX/train-small.csv" > /dev/null
 }
 
 @test "a model of format version 1 (before calibration) refuses --calibrated with exit 3" {

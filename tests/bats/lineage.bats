@@ -119,3 +119,19 @@ setup() {
 	assert_failure 3
 	assert_output --partial "binary stream truncated in the end record"
 }
+
+@test "ad-train --merge keeps the lineage its shards share, and none when they differ" {
+	ad-train -q --seed 2 -o m2.model train.bin
+	ad-train -q --merge -o merged.model m.model m2.model
+	run ad-score --inspect -m merged.model
+	assert_output --partial '{"tag": "LINE"'
+	assert_output --partial "\"params\": \"f.params\""
+	# a shard of other rows (another stream) has another lineage
+	awk 'NR == 1 || NR % 2' raw.csv | ad-clean -q -r c.params -F bin |
+		ad-features -q -r f.params -F bin > half.bin
+	ad-train -q --seed 3 -o m3.model half.bin
+	ad-train -q --merge -o mixed.model m.model m3.model
+	run ad-score --inspect -m mixed.model
+	refute_output --partial '{"tag": "LINE"'
+	assert_output --partial '{"tag": "CALB"'
+}

@@ -3,7 +3,7 @@
  * points) by hand on small samples, ties as mid-ranks, the extremes, a
  * large sample thinned to AD_CALIB_MAX_POINTS points, monotonicity and
  * range on a tied random sample, the encoding's round trip and refusals,
- * and the OOM loop.
+ * pooling (ad_train --merge), and the OOM loops.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -210,6 +210,55 @@ static void test_encoding(void)
 	free(t);
 }
 
+/* Two calibrations pooled: the scores add up, the extremes are the
+ * inputs', and each input weighs by its scores: 0..999 three times over
+ * and 1000..1999 once put 1000 at level 3/4. */
+static void test_merge(void)
+{
+	double a[1000], b[1000];
+	struct ad_calib *c[2], *m = NULL;
+	struct ad_error err;
+
+	for (size_t i = 0; i < 1000; i++) {
+		a[i] = (double)i;
+		b[i] = 1000 + (double)i;
+	}
+	c[0] = fit(a, 1000);
+	c[1] = fit(b, 1000);
+	c[0]->scores = 3000;
+	CHECK(ad_calib_merge((const struct ad_calib *const *)c, 2, &m, &err) ==
+	    AD_OK);
+	CHECK(m->scores == 4000);
+	CHECK(ad_calib_quantile(m, 0) == 0 && ad_calib_quantile(m, 1) == 1999);
+	CHECK(fabs(ad_calib_apply(m, 999.5) - 0.75) < 0.002);
+	CHECK(fabs(ad_calib_apply(m, 500) - 0.375) < 0.002);
+	ad_calib_free(m);
+	/* one input: its own distribution back */
+	CHECK(ad_calib_merge((const struct ad_calib *const *)c, 1, &m, &err) ==
+	    AD_OK);
+	CHECK(m->scores == 3000 && fabs(ad_calib_apply(m, 250) - 0.25) < 0.002);
+	ad_calib_free(m);
+	ad_calib_free(c[0]);
+	ad_calib_free(c[1]);
+}
+
+static enum ad_status merge_two(void *ctx, struct ad_error *err)
+{
+	static const double s[] = { 1, 2, 2, 2, 3 };
+	struct ad_calib *c[2] = { NULL, NULL }, *m = NULL;
+	enum ad_status st;
+
+	(void)ctx;
+	if ((st = ad_calib_fit(s, 5, &c[0], err)) == AD_OK &&
+	    (st = ad_calib_fit(s + 1, 4, &c[1], err)) == AD_OK)
+		st = ad_calib_merge((const struct ad_calib *const *)c, 2, &m,
+		    err);
+	ad_calib_free(c[0]);
+	ad_calib_free(c[1]);
+	ad_calib_free(m);
+	return st;
+}
+
 static enum ad_status fit_encode_decode(void *ctx, struct ad_error *err)
 {
 	static const double s[] = { 1, 2, 2, 2, 3 };
@@ -242,6 +291,8 @@ int main(void)
 	test_thinned();
 	test_monotone();
 	test_encoding();
+	test_merge();
 	oom_loop("calib fit, encode, decode", fit_encode_decode, NULL, NULL);
+	oom_loop("calib merge", merge_two, NULL, NULL);
 	return CHECK_DONE("test_calib");
 }

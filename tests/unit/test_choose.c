@@ -108,10 +108,11 @@ static void test_choices(void)
 	o = opts(0, u_path);
 	CHECK(ad_train_run(&o, &r, &err) == AD_OK);
 	CHECK(records(u_path, "no labels; the traits of 20 sampled rows"));
-	/* both features take at most 10 values: categorical, so hbos */
+	/* neither the ensemble nor knn among the candidates: iforest */
 	CHECK(records(u_path, "categorical share  1.000"));
-	CHECK(records(u_path, "choice: hbos"));
-	CHECK((int)r.algo == ad_detector_named("hbos")->algo);
+	CHECK(records(u_path, "ensemble   not a candidate"));
+	CHECK(records(u_path, "choice: iforest\n"));
+	CHECK(r.algo == AD_ALGO_IFOREST);
 }
 
 static void test_oom(void)
