@@ -184,8 +184,10 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		    strlen(m->features[f]), AD_NUMERIC, err)) != AD_OK)
 			return st;
 	ro.types = r->types;
-	/* kept numbers are copied, not formatted again */
-	ro.number_text = !keeps_none(r->o);
+	/* kept numbers are copied, not formatted again; a binary stream
+	 * stores the doubles, so it needs no text */
+	ro.number_text = !keeps_none(r->o) &&
+	    !(r->o->format_set && r->o->format == AD_FORMAT_BIN);
 	r->delim = ro.delim ? ro.delim : ',';
 	if (r->rej.out != NULL) {
 		r->rej.delim = r->delim;
