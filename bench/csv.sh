@@ -27,6 +27,11 @@ echo "load average before: $(load)"
 
 set -- $(run3 "$new/ad-clean -q -F bin -o $dir/out.bin $csv")
 aw=$1 ac=$2
+# one core's speed, and the stream is the same for any thread count
+set -- $(run3 "$new/ad-clean -q -F bin --threads 1 -o $dir/out1.bin $csv")
+aw1=$1 ac1=$2
+cmp -s "$dir/out.bin" "$dir/out1.bin" ||
+	{ echo "csv.sh: --threads 1 wrote another stream" >&2; exit 1; }
 # pandas: wall and CPU (all its threads) of read_csv alone
 pandas=$(for i in 1 2 3; do
 	/usr/bin/python3 - "$csv" <<'PY'
@@ -69,9 +74,14 @@ print("values identical to pandas (round_trip):", bool((a == b).all()))
 PY
 
 echo "CSV -> binary (wall s, user+sys CPU s):"
-printf '  ad-clean -F bin   %7.3f  %6.2f\n' "$aw" "$ac"
-printf '  pandas.read_csv   %7.3f  %6.2f\n' "$pw" "$pc"
-/usr/bin/python3 -c 'import sys; a, p = map(float, sys.argv[1:]); print("  ratio (pandas / adkit), wall: %.2fx" % (p / a))' "$aw" "$pw"
+bytes=$(wc -c < "$csv")
+/usr/bin/python3 -c 'import sys
+b, aw, ac, aw1, ac1, pw, pc = map(float, sys.argv[1:])
+print("  ad-clean -F bin             %7.3f  %6.2f  %6.0f MB/s" % (aw, ac, b / aw / 1e6))
+print("  ad-clean -F bin --threads 1 %7.3f  %6.2f  %6.0f MB/s" % (aw1, ac1, b / aw1 / 1e6))
+print("  pandas.read_csv             %7.3f  %6.2f  %6.0f MB/s" % (pw, pc, b / pw / 1e6))
+print("  ratio (pandas / adkit), wall: %.2fx, CPU: %.2fx" % (pw / aw, pc / ac))' \
+    "$bytes" "$aw" "$ac" "$aw1" "$ac1" "$pw" "$pc"
 
 if [ -n "${OLD_BIN:-}" ]; then
 	# inputs the commands need: a model and a scored file, made once

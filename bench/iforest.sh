@@ -104,7 +104,7 @@ train, score, only, sbin, sbin1, sk = map(float, sys.argv[2:8])
 rho = sys.argv[8]
 train_cpu, score_cpu, sk_cpu, scsv, scsv_cpu = map(float, sys.argv[9:14])
 print("ad-train CSV -> model:                 %7.3f s  (CPU %.2f s)" % (train, train_cpu))
-print("ad-score CSV -> CSV (all columns):     %7.3f s  (CPU %.2f s)" % (score, score_cpu))
+print("ad-score CSV -> CSV (all columns):     %7.3f s  %9.0f rows/s  (CPU %.2f s)" % (score, rows / score, score_cpu))
 print("ad-score CSV -> binary:                %7.3f s  %9.0f rows/s  (CPU %.2f s)" % (scsv, rows / scsv, scsv_cpu))
 print("ad-score CSV -> CSV (--keep ''):       %7.3f s" % only)
 print("ad-score binary -> binary:             %7.3f s  %9.0f rows/s" % (sbin, rows / sbin))
@@ -112,6 +112,7 @@ print("ad-score binary -> binary, 1 thread:   %7.3f s  %9.0f rows/s" % (sbin1, r
 print("pandas.read_csv + IsolationForest fit + score_samples: %.3f s  (CPU %.2f s)" % (sk, sk_cpu))
 print("end to end, ad-train + ad-score (all columns): %.3f s, ratio %.1fx (CPU %.2f s, ratio %.1fx)" % (train + score, sk / (train + score), train_cpu + score_cpu, sk_cpu / (train_cpu + score_cpu)))
 print("end to end, ad-train + ad-score (--keep ''):   %.3f s, ratio %.1fx" % (train + only, sk / (train + only)))
+print("end to end, ad-train + ad-score (-F bin):      %.3f s, ratio %.1fx (CPU %.2f s, ratio %.1fx)" % (train + scsv, sk / (train + scsv), train_cpu + scsv_cpu, sk_cpu / (train_cpu + scsv_cpu)))
 print("rank correlation of adkit's and scikit-learn's scores: %s" % rho)
 PY
 

@@ -393,6 +393,20 @@ static uint64_t text_bytes(const struct ad_schema *s, const struct ad_block *b,
 	return n;
 }
 
+/* Whether the stream's columns are all of b's, numbers, in b's order
+ * (colmap NULL or the identity): the rows' doubles are then written as
+ * they lie. */
+static int all_cells(const struct ad_schema *s, const struct ad_block *b,
+    const size_t *colmap, size_t nnum)
+{
+	if (nnum != b->ncols || s->ncols != b->ncols)
+		return 0;
+	for (size_t j = 0; colmap != NULL && j < s->ncols; j++)
+		if (colmap[j] != j)
+			return 0;
+	return 1;
+}
+
 static enum ad_status write_numbers(struct ad_out *out,
     const struct ad_schema *s, const struct ad_block *b, const size_t *colmap,
     size_t r0, size_t r1, size_t nnum, struct ad_error *err)
@@ -402,7 +416,7 @@ static enum ad_status write_numbers(struct ad_out *out,
 	size_t k = 0;
 	enum ad_status st;
 
-	if (colmap == NULL && nnum == b->ncols && !HOST_BIG_ENDIAN)
+	if (all_cells(s, b, colmap, nnum) && !HOST_BIG_ENDIAN)
 		return ad_out_write(out, b->num + r0 * b->ncols,
 		    (r1 - r0) * nnum * sizeof(double), err);
 	for (size_t r = r0; r < r1; r++)

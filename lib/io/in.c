@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,26 @@ enum { IN_BUFSZ = 1 << 18 };
 /* A mapped file is handed out this much at a time: the reader's queue of
  * records, and the checks that the file did not shrink, go by it. */
 enum { MAP_CHUNK = 1 << 20 };
+
+/* Mapped pieces waiting for a tap that runs behind the reading. */
+enum { BEHIND_QUEUE = 64 };
+
+/* A tap's own thread (ad_in_set_tap_behind): mapped bytes stay valid until
+ * the file is closed, so the tap can see them later, off the reading's
+ * path; the thread takes the queued pieces in order. */
+struct behind {
+	int on;               /* the tap may run behind */
+	int started;          /* the thread runs (lock and cond set up) */
+	int failed;           /* it could not start: the tap runs inline */
+	int stop;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;  /* a piece queued or done, or stop */
+	const unsigned char *p[BEHIND_QUEUE];
+	size_t n[BEHIND_QUEUE];
+	size_t head, count;   /* queued pieces, the first at head; a piece
+	                         leaves the queue once its tap has run */
+};
 
 struct ad_in {
 	int fd;
@@ -45,6 +66,7 @@ struct ad_in {
 	void *tap_ctx;
 	int mem;              /* bytes in memory (map, map_len), no file */
 	void *mem_owned;      /* ...freed at close, or NULL: borrowed */
+	struct behind behind;
 };
 
 
@@ -101,6 +123,108 @@ enum ad_status ad_in_open(struct ad_in **in, const char *path,
 	return AD_OK;
 }
 
+/* ---- a tap behind the reading ---- */
+
+static void *behind_main(void *arg)
+{
+	struct ad_in *in = arg;
+	struct behind *b = &in->behind;
+
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		const unsigned char *p;
+		size_t n;
+
+		while (b->count == 0 && !b->stop)
+			pthread_cond_wait(&b->cond, &b->lock);
+		if (b->count == 0)
+			break;
+		p = b->p[b->head];
+		n = b->n[b->head];
+		/* the tap changes only once the queue is empty */
+		pthread_mutex_unlock(&b->lock);
+		in->tap(in->tap_ctx, p, n);
+		pthread_mutex_lock(&b->lock);
+		b->head = (b->head + 1) % BEHIND_QUEUE;
+		b->count--;
+		pthread_cond_broadcast(&b->cond);
+	}
+	pthread_mutex_unlock(&b->lock);
+	return NULL;
+}
+
+/* Waits until the tap has seen every piece queued. */
+static void behind_drain(struct ad_in *in)
+{
+	struct behind *b = &in->behind;
+
+	if (!b->started)
+		return;
+	pthread_mutex_lock(&b->lock);
+	while (b->count > 0)
+		pthread_cond_wait(&b->cond, &b->lock);
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Ends the thread, once it has seen every piece. */
+static void behind_stop(struct ad_in *in)
+{
+	struct behind *b = &in->behind;
+
+	if (!b->started)
+		return;
+	pthread_mutex_lock(&b->lock);
+	b->stop = 1;
+	pthread_cond_broadcast(&b->cond);
+	pthread_mutex_unlock(&b->lock);
+	pthread_join(b->thread, NULL);
+	pthread_cond_destroy(&b->cond);
+	pthread_mutex_destroy(&b->lock);
+	b->started = 0;
+	b->stop = 0;
+}
+
+static int behind_start(struct ad_in *in)
+{
+	struct behind *b = &in->behind;
+
+	if (pthread_mutex_init(&b->lock, NULL) != 0)
+		return -1;
+	if (pthread_cond_init(&b->cond, NULL) != 0) {
+		pthread_mutex_destroy(&b->lock);
+		return -1;
+	}
+	b->head = b->count = 0;
+	if (pthread_create(&b->thread, NULL, behind_main, in) != 0) {
+		pthread_cond_destroy(&b->cond);
+		pthread_mutex_destroy(&b->lock);
+		return -1;
+	}
+	b->started = 1;
+	return 0;
+}
+
+/* Passes mapped bytes to the tap: on its thread when it runs behind (a
+ * thread that cannot start leaves it inline, only slower). */
+static void tap_mapped(struct ad_in *in, const unsigned char *p, size_t n)
+{
+	struct behind *b = &in->behind;
+
+	if (!b->on || b->failed || (!b->started && behind_start(in) != 0)) {
+		b->failed = b->on;
+		in->tap(in->tap_ctx, p, n);
+		return;
+	}
+	pthread_mutex_lock(&b->lock);
+	while (b->count == BEHIND_QUEUE)
+		pthread_cond_wait(&b->cond, &b->lock);
+	b->p[(b->head + b->count) % BEHIND_QUEUE] = p;
+	b->n[(b->head + b->count) % BEHIND_QUEUE] = n;
+	b->count++;
+	pthread_cond_broadcast(&b->cond);
+	pthread_mutex_unlock(&b->lock);
+}
+
 const char *ad_in_name(const struct ad_in *in)
 {
 	return in->name;
@@ -131,8 +255,10 @@ static enum ad_status read_direct(struct ad_in *in, unsigned char *dst,
 		    (long long)in->size_at_open);
 	in->nread += (size_t)r;
 	*got = (size_t)r;
-	if (in->tap != NULL && r > 0)
+	if (in->tap != NULL && r > 0) {
+		behind_drain(in);       /* bytes in order */
 		in->tap(in->tap_ctx, dst, (size_t)r);
+	}
 	return AD_OK;
 }
 
@@ -198,6 +324,7 @@ static enum ad_status map_rest(struct ad_in *in, struct ad_error *err)
 
 static void unmap(struct ad_in *in)
 {
+	behind_drain(in);       /* the tap may still read the mapped bytes */
 	if (in->map_base != NULL)
 		munmap(in->map_base, in->map_size);
 	in->map_base = NULL;
@@ -270,7 +397,7 @@ static enum ad_status map_take(struct ad_in *in, size_t max,
 	*data = in->map + in->pos;
 	*len = n;
 	if (in->tap != NULL && n > 0)
-		in->tap(in->tap_ctx, *data, n);
+		tap_mapped(in, *data, n);
 	in->pos += n;
 	in->consumed += n;
 	map_release(in);
@@ -306,8 +433,21 @@ int ad_in_stable(const struct ad_in *in)
 
 void ad_in_set_tap(struct ad_in *in, ad_in_tap_fn fn, void *ctx)
 {
+	behind_drain(in);
 	in->tap = fn;
 	in->tap_ctx = ctx;
+	in->behind.on = 0;
+}
+
+void ad_in_set_tap_behind(struct ad_in *in, ad_in_tap_fn fn, void *ctx)
+{
+	ad_in_set_tap(in, fn, ctx);
+	in->behind.on = 1;
+}
+
+void ad_in_tap_wait(struct ad_in *in)
+{
+	behind_drain(in);
 }
 
 enum ad_status ad_in_peek(struct ad_in *in, size_t want,
@@ -436,6 +576,7 @@ void ad_in_close(struct ad_in *in)
 {
 	if (in == NULL)
 		return;
+	behind_stop(in);
 	unmap(in);
 	if (in->owns_fd)
 		close(in->fd);

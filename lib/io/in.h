@@ -42,6 +42,15 @@ typedef void (*ad_in_tap_fn)(void *ctx, const unsigned char *p, size_t n);
  * no second pass or copy. */
 void ad_in_set_tap(struct ad_in *in, ad_in_tap_fn fn, void *ctx);
 
+/* The same, but the tap may see the bytes of a mapped file later, on a
+ * thread of its own (still in order and once), off the reading's path: fn
+ * and ctx must then be safe to use from that thread, and ctx's result read
+ * only after ad_in_tap_wait. */
+void ad_in_set_tap_behind(struct ad_in *in, ad_in_tap_fn fn, void *ctx);
+
+/* Waits until the tap has seen every byte handed out so far. */
+void ad_in_tap_wait(struct ad_in *in);
+
 /* Whether the bytes the last ad_in_next handed out stay valid until
  * ad_in_close (a mapped regular file), not only until the next call: a
  * reader may then keep slices of them instead of copies. */

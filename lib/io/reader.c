@@ -383,48 +383,92 @@ static enum ad_status splitter_finish(struct splitter *sp,
 	return AD_OK;
 }
 
-/* Splits a complete, quote-free line the way libcsv would, its fields
- * slices of the line: in the input when it stays valid, else in one copy. */
-static int fast_line(struct splitter *sp, const char *s, size_t len)
+/* The bytes that end a quote-free line's field or the fast path: the
+ * delimiter, a quote (libcsv's line), a carriage return, a newline. */
+struct stops {
+	unsigned delims;          /* bit i: s[i] is the delimiter */
+	unsigned stop;            /* bit i: s[i] is '"', '\r' or '\n' */
+};
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* The stops among the 16 bytes at s. */
+static inline struct stops stops16(const char *s, __m128i delim)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	struct stops t;
+
+	t.delims = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, delim));
+	t.stop = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+	return t;
+}
+#endif
+
+/* Splits a line at s (len bytes available) the way libcsv would, in one
+ * pass, when it is whole, has no quote and no carriage return but one
+ * before its newline: its fields become slices of the line (in the input
+ * when it stays valid, else in one copy). Returns 1 with *used set to the
+ * line's bytes, newline included; 0 if the line must go to libcsv (its
+ * fields taken back); -1 when out of memory. A blank line is no record. */
+static int fast_line(struct splitter *sp, const char *s, size_t len,
+    size_t *used)
 {
 	struct raw *w = &sp->raw;
-	const char *end = s + len, *p;
+	const char *p = s, *lim = s + len, *field = s, *end = NULL;
+	size_t nf0 = w->nfields, copy;
 	char delim = sp->delim;
-	size_t copy;
 
-	if (end > s && end[-1] == '\n')
-		end--;
-	if (end > s && end[-1] == '\r')
-		end--;
+#ifdef __SSE2__
+	__m128i vdelim = _mm_set1_epi8(delim);
+
+	for (; end == NULL && lim - p >= 16; p += 16) {
+		struct stops t = stops16(p, vdelim);
+
+		if (t.stop != 0) {
+			int at = __builtin_ctz(t.stop);
+			t.delims &= (1u << at) - 1;
+			end = p + at;
+		}
+		for (; t.delims != 0; t.delims &= t.delims - 1) {
+			const char *d = p + __builtin_ctz(t.delims);
+			if (raw_field_room(w) != 0)
+				return -1;
+			raw_put_field(w, (size_t)(field - s), (size_t)(d - field));
+			field = d + 1;
+		}
+	}
+#endif
+	for (; end == NULL && p < lim; p++) {
+		char c = *p;
+
+		if (c == '"' || c == '\r' || c == '\n') {
+			end = p;
+		} else if (c == delim) {
+			if (raw_field_room(w) != 0)
+				return -1;
+			raw_put_field(w, (size_t)(field - s), (size_t)(p - field));
+			field = p + 1;
+		}
+	}
+	/* a quote, a lone carriage return, or no newline yet: libcsv's */
+	if (end == NULL || *end == '"' || (*end == '\r' &&
+	    (end + 1 == lim || end[1] != '\n'))) {
+		w->nfields = nf0;
+		return 0;
+	}
+	*used = (size_t)(end - s) + (*end == '\r' ? 2 : 1);
 	if (end == s)
-		return 0;               /* blank lines are no records */
+		return 1;               /* blank lines are no records */
+	if (raw_field_room(w) != 0)
+		return -1;
+	raw_put_field(w, (size_t)(field - s), (size_t)(end - field));
 	if (!sp->stable && raw_add_bytes(w, s, (size_t)(end - s), &copy) != 0)
 		return -1;
-	for (p = s;;) {
-		const char *d = memchr(p, delim, (size_t)(end - p));
-		const char *fe = d ? d : end;
-
-		if (raw_field_room(w) != 0)
-			return -1;
-		raw_put_field(w, (size_t)(p - s), (size_t)(fe - p));
-		if (d == NULL)
-			break;
-		p = d + 1;
-	}
-	return raw_end_row(w, sp->line, sp->stable ? s : NULL);
-}
-
-/* Can this line bypass libcsv? Only a whole line, outside any record, with
- * no quote and no carriage return before its end. */
-static int fast_ok(const struct splitter *sp, const char *s, size_t len)
-{
-	const char *cr;
-
-	if (sp->no_fast_path || sp->csv.pstate != 0 ||
-	    memchr(s, '"', len) != NULL)
-		return 0;
-	cr = memchr(s, '\r', len);
-	return cr == NULL || cr == s + len - 2;
+	return raw_end_row(w, sp->line, sp->stable ? s : NULL) != 0 ? -1 : 1;
 }
 
 /* Reports the NUL byte at z, on the line that s starts: CSV is text, and a
@@ -447,20 +491,26 @@ static enum ad_status feed_lines(struct splitter *sp, const char *s,
     size_t len, struct ad_error *err)
 {
 	while (len > 0) {
-		const char *nl = memchr(s, '\n', len);
-		size_t n = nl ? (size_t)(nl - s) + 1 : len;
+		const char *nl;
+		size_t n;
+		int fast;
 
 		if (sp->at_line_start) {
 			if (sp->csv.pstate == 0)
 				sp->rec_line = sp->line;
 			sp->at_line_start = 0;
 		}
-		if (nl != NULL && fast_ok(sp, s, n)) {
-			if (fast_line(sp, s, n) != 0)
+		if (!sp->no_fast_path && sp->csv.pstate == 0 &&
+		    (fast = fast_line(sp, s, len, &n)) != 0) {
+			if (fast < 0)
 				return ad_error_nomem(err);
-		} else if (csv_parse(&sp->csv, s, n, on_field, on_row, sp) != n ||
-		    sp->cb_failed) {
-			return csv_failure(sp, sp->line, 0, err);
+			nl = s + n - 1;
+		} else {
+			nl = memchr(s, '\n', len);
+			n = nl ? (size_t)(nl - s) + 1 : len;
+			if (csv_parse(&sp->csv, s, n, on_field, on_row, sp) != n ||
+			    sp->cb_failed)
+				return csv_failure(sp, sp->line, 0, err);
 		}
 		if (nl != NULL) {
 			sp->line++;

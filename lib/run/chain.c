@@ -22,7 +22,8 @@ enum ad_status ad_chain_open_input(struct ad_chain *c,
 	    (st = ad_in_open(&ro->from, ro->path, err)) != AD_OK))
 		return st;
 	c->in = ro->from;
-	ad_in_set_tap(c->in, hash_in, c->in_sha);
+	/* a mapped file is hashed on a thread of its own, beside the parse */
+	ad_in_set_tap_behind(c->in, hash_in, c->in_sha);
 	return AD_OK;
 }
 
@@ -76,6 +77,7 @@ enum ad_status ad_chain_end(struct ad_chain *c, const struct ad_reader *rd,
 	 * header's, so it has as many steps as were copied */
 	if (up != NULL && up->n + 1 == c->lineage.n)
 		memcpy(c->lineage.step, up->step, up->n * sizeof *up->step);
+	ad_in_tap_wait(c->in);
 	ad_sha256_final(c->in_sha, s->input_sha256);
 	s->flags |= AD_LINEAGE_INPUT_SHA;
 	if (c->save_sha != NULL) {

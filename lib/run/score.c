@@ -184,8 +184,10 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 		    strlen(m->features[f]), AD_NUMERIC, err)) != AD_OK)
 			return st;
 	ro.types = r->types;
-	/* kept numbers are copied, not formatted again */
-	ro.number_text = !keeps_none(r->o);
+	/* kept numbers are copied, not formatted again; a binary stream
+	 * stores the doubles, so it needs no text */
+	ro.number_text = !keeps_none(r->o) &&
+	    !(r->o->format_set && r->o->format == AD_FORMAT_BIN);
 	r->delim = ro.delim ? ro.delim : ',';
 	if (r->rej.out != NULL) {
 		r->rej.delim = r->delim;
@@ -301,8 +303,14 @@ static enum ad_status fill_slot(struct run *r, struct slot *s,
     const struct ad_block *in, struct ad_error *err)
 {
 	struct ad_block *b = s->b;
+	const struct ad_schema *sc = ad_reader_schema(r->rd);
 	size_t w = b->ncols;
+	int text = in->num_text;
 
+	/* numbers without their text are written from the doubles: only
+	 * text columns and kept number text need the cells' text */
+	for (size_t c = 0; c < r->nin && !text; c++)
+		text = sc->cols[c].type == AD_TEXT;
 	ad_block_clear(b);
 	if (in->arena_len > 0) {
 		char *a = ad_grow(b->arena, &b->arena_cap, in->arena_len, 1);
@@ -317,8 +325,9 @@ static enum ad_status fill_slot(struct run *r, struct slot *s,
 		double *x = s->x + i * r->d;
 
 		memcpy(b->num + i * w, src, r->nin * sizeof *b->num);
-		memcpy(b->text + i * w, in->text + i * in->ncols,
-		    r->nin * sizeof *b->text);
+		if (text)
+			memcpy(b->text + i * w, in->text + i * in->ncols,
+			    r->nin * sizeof *b->text);
 		/* no source text: score and is_anomaly are formatted */
 		b->text[i * w + r->score_col].len = AD_TEXT_MISSING;
 		b->text[i * w + r->score_col + 1].len = AD_TEXT_MISSING;

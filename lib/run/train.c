@@ -169,6 +169,7 @@ struct run {
 	void *own_dopts;             /* its defaults, when o gave none */
 	struct ad_train_result *res;
 	struct ad_sha256 *sha; /* of the input, as read */
+	struct ad_in *in;      /* the reader's input (it owns it) */
 	unsigned char digest[32];
 	struct ad_reader *rd;
 	const char *label;           /* o->label or the default, or NULL */
@@ -246,7 +247,9 @@ static enum ad_status open_input(struct run *r, struct ad_error *err)
 	if ((st = ad_sha256_new(&r->sha, err)) != AD_OK ||
 	    (st = ad_in_open(&ro.from, o->in.path, err)) != AD_OK)
 		return st;
-	ad_in_set_tap(ro.from, hash_bytes, r->sha);
+	/* a mapped file is hashed on a thread of its own, beside the parse */
+	ad_in_set_tap_behind(ro.from, hash_bytes, r->sha);
+	r->in = ro.from;
 	return ad_reader_open(&r->rd, &ro, err);   /* it takes ro.from */
 }
 
@@ -468,6 +471,7 @@ static enum ad_status read_input(struct run *r, struct ad_error *err)
 	/* the reader read to the end of the input (CSV to end of file, the
 	 * binary stream past its end record to check nothing follows), so
 	 * the hash covers every byte */
+	ad_in_tap_wait(r->in);
 	ad_sha256_final(r->sha, r->digest);
 	r->res->rows = rows;
 	r->res->rejected = ad_reader_rejected(r->rd);

@@ -1296,6 +1296,17 @@ static void test_fast_path_matches_libcsv(void)
 		INPUT("a,b\n"),                  /* a header only */
 		INPUT("a,b"),                     /* nor a newline */
 		INPUT("a,b\n1,x\n2,\n3,1e999\nNA,4\n5\n"), /* invalid cells */
+		/* lines of sixteen bytes and more, which the split takes
+		 * sixteen at a time: a delimiter, quote or CR on either side
+		 * of a sixteen-byte step */
+		INPUT("a,b,c\n0123456789abcde,0123456789abcd,x\n1,2,3\n"),
+		INPUT("a,b\n0123456789abcdef0123456789,\"q\"\n1,2\n"),
+		INPUT("a,b\n0123456789abcdefghij\r,2\n3,4\n"),
+		INPUT("a,b\n0123456789abcd,\r\n0123456789abcde,\r\n1,2\n"),
+		INPUT("a,b\n,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\n1,2\n"),
+		INPUT("a\n0123456789abcdef0123456789abcdef\n0123456789abcdef\n"),
+		INPUT("a,b\n0123456789abcdefghijklmn,\"x\ny\"\n1,2\n"),
+		INPUT("a,b\n0123456789abcdefghijklmn,xyz"),
 	};
 #undef INPUT
 	struct buf big = { 0 };
