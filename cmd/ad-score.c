@@ -69,9 +69,10 @@ static const struct ad_cli_cmd cmd = {
 	.summary = "score a CSV or adkit binary stream with a model from "
 	    "ad-train; each row gets the detector's score (higher is more "
 	    "anomalous) and a 0/1 anomaly flag, 1 from the threshold up. "
-	    "Scores range over [0, 1] for iforest and eif, [0, inf) for "
-	    "autoencoder, zscore, knn, lof, ecod and pca, and any number for "
-	    "ocsvm and hbos: not one scale across detectors (ad-score(1)).",
+	    "Scores range over [0, 1] for iforest, eif and ensembles, "
+	    "[0, inf) for autoencoder, zscore, knn, lof, ecod, pca and mcd, "
+	    "and any number for ocsvm and hbos: not one scale across "
+	    "detectors; --calibrated puts every one on [0, 1] (ad-score(1)).",
 	.usage = "ad-score [-nqV] [-d char] [-F csv|bin] [-i file] [-o file] "
 	    "[options] -m model [file]",
 	.examples = "Examples:\n"

@@ -123,9 +123,16 @@ ad-clean: m.csv: column "code": 4 cells made missing, not read as numbers (such 
 	run ad-score --help
 	assert_success
 	[[ "$output" != *"a score in [0, 1]"* ]]
-	[[ "$(tr '\n' ' ' <<< "$output" | tr -s ' ')" == *"[0, 1] for iforest and eif, [0, inf) for autoencoder, zscore, knn, lof, ecod and pca, and any number for ocsvm and hbos"* ]]
-	# the man page's table has a row for every detector ad-train offers
-	for a in $(ad-train --help | tr -s ' ,()' '\n' | grep -xE 'iforest|eif|ocsvm|autoencoder|zscore|knn|lof|hbos|ecod|pca'); do
+	help=$(tr '\n' ' ' <<< "$output" | tr -s ' ')
+	[[ "$help" == *"[0, 1] for iforest, eif and ensembles, [0, inf) for autoencoder, zscore, knn, lof, ecod, pca and mcd, and any number for ocsvm and hbos"* ]]
+	# every detector ad-train offers (each is named "NAME (" in its -a
+	# paragraph; auto is a choice among them) has a row in the man page's
+	# table and a place in the help's sentence
+	algos=$(ad-train --help | sed -n '/-a, --algorithm/,/^      --/p' |
+	    tr -s ' \n' ' ' | grep -oE '[a-z]+ \(' | tr -d ' (' | grep -vx auto)
+	[ "$(wc -w <<< "$algos")" -ge 12 ]
+	for a in $algos; do
 		grep -q "^\.It Cm $a Ta " "$ROOT/man/ad-score.1" || { echo "no row for $a"; false; }
+		[[ "$help" =~ [^a-z]${a}s?[^a-z] ]] || { echo "help omits $a"; false; }
 	done
 }
