@@ -51,7 +51,9 @@ static const struct ad_opt opts[] = {
 	{ "listen", 0, "ADDR:PORT", AD_OPT_STRING, A(listen),
 	    .def = "127.0.0.1:8080", .kfp = AD_KFP_STRING, .help = "listen "
 	    "there; port 0 picks a free one (printed on stdout)" },
-	AD_OPT_THREADS_ROW(AD_OPT_AT(struct args, threads)),
+	AD_OPT_THREADS_ROW_HELP("threads that answer requests; a request's "
+	    "rows are scored on the thread that took it (default: all cores)",
+	    AD_OPT_AT(struct args, threads)),
 	{ "max-body", 0, "BYTES", AD_OPT_U64, A(max_body), .umin = 1,
 	    .umax = UINT64_MAX / 2, .def = "67108864", .kfp = AD_KFP_INTEGER,
 	    .help = "answer larger request bodies with 413" },

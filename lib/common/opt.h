@@ -141,11 +141,15 @@ struct ad_opt {
 
 /* The --threads row, the same in every command: the arguments place its
  * unsigned destination (AD_OPT_AT, and a scope); by default all cores. */
-#define AD_OPT_THREADS_ROW(...) { "threads", 0, "N", AD_OPT_CUSTOM, \
+#define AD_OPT_THREADS_ROW(...) AD_OPT_THREADS_ROW_HELP( \
+	"threads that parse the input and do the command's work; " \
+	"the output does not depend on it (default: all cores)", __VA_ARGS__)
+
+/* The same row with its own help, for a command whose threads do other
+ * work (a server's answer requests). */
+#define AD_OPT_THREADS_ROW_HELP(h, ...) { "threads", 0, "N", AD_OPT_CUSTOM, \
 	__VA_ARGS__, .hook = ad_opt_threads, .umin = 1, \
-	.umax = AD_THREADS_MAX, .kfp = AD_KFP_INTEGER, \
-	.help = "threads that parse the input and do the command's work; " \
-	"the output does not depend on it (default: all cores)" }
+	.umax = AD_THREADS_MAX, .kfp = AD_KFP_INTEGER, .help = h }
 
 /* Sets the default of each row of rows[0..n) in scope into opts (already
  * zeroed): def parsed as if given, or a CUSTOM row's hook with NULL. */
