@@ -528,7 +528,6 @@ static enum ad_status entity_of(struct ad_featurize_entities *e,
     const char *k, size_t len, size_t *id, struct ad_error *err)
 {
 	size_t idx, g;
-	int added;
 	enum ad_status st;
 
 	if ((idx = ad_hashmap_find(e->keys, k, len)) != SIZE_MAX) {
@@ -537,7 +536,7 @@ static enum ad_status entity_of(struct ad_featurize_entities *e,
 		return AD_OK;
 	}
 	if ((st = entity_room(e, err)) != AD_OK ||
-	    (st = ad_hashmap_add(e->keys, k, len, &idx, &added, err)) != AD_OK)
+	    (st = ad_hashmap_add(e->keys, k, len, &idx, NULL, err)) != AD_OK)
 		return st;
 	if (e->nfree > 0)
 		g = e->free[--e->nfree];
