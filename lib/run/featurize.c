@@ -1978,15 +1978,20 @@ static void adopt_entities(struct run *r, struct ad_featurize_entities *e)
 	r->lastcap = e->lastcap;
 }
 
-/* Gives the session's state back to its entities (the times may have
- * moved), so that the session's end frees none of it. */
+/* The session's times, which growing may have moved, back in its
+ * entities. */
+static void keep_times(struct run *r)
+{
+	r->ents->last = r->last;
+	r->ents->last_line = r->last_line;
+	r->ents->lastcap = r->lastcap;
+}
+
+/* Gives the session's state back to its entities, so that the session's
+ * end frees none of it. */
 static void release_entities(struct run *r)
 {
-	struct ad_featurize_entities *e = r->ents;
-
-	e->last = r->last;
-	e->last_line = r->last_line;
-	e->lastcap = r->lastcap;
+	keep_times(r);
 	r->groups = NULL;
 	r->ctx = NULL;
 	r->last = NULL;
@@ -2002,9 +2007,7 @@ static enum ad_status settle_entities(struct run *r, size_t n,
 {
 	struct ad_featurize_entities *e = r->ents;
 
-	e->last = r->last;
-	e->last_line = r->last_line;
-	e->lastcap = r->lastcap;
+	keep_times(r);
 	if (st != AD_OK)
 		for (size_t i = 0; i < n; i++)
 			if (r->gids[i] != SIZE_MAX)
