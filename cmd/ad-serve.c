@@ -22,6 +22,7 @@ struct args {
 	unsigned threads;
 	uint64_t max_body;
 	uint64_t max_inflight;
+	uint64_t max_entities;
 	double drain;
 	double reload_interval;
 	const char *shadow;
@@ -60,6 +61,11 @@ static const struct ad_opt opts[] = {
 	{ "max-inflight", 0, "N", AD_OPT_U64, A(max_inflight), .umin = 1,
 	    .umax = 1000000, .def = "256", .kfp = AD_KFP_INTEGER,
 	    .help = "answer inference requests beyond N at once with 503" },
+	{ "max-entities", 0, "N", AD_OPT_U64, A(max_entities), .umin = 0,
+	    .umax = 1000000000, .def = "100000", .kfp = AD_KFP_INTEGER,
+	    .help = "keep the context state of at most N entities (group keys) "
+	    "per release from one request to the next, the least recently "
+	    "seen evicted (0: none, each request starts them afresh)" },
 	{ "drain-timeout", 0, "SECONDS", AD_OPT_DOUBLE, A(drain), .dmin = 0,
 	    .dmax = 86400, .def = "30", .kfp = AD_KFP_FLOAT,
 	    .help = "on SIGTERM, wait this long for requests in flight" },
@@ -155,7 +161,8 @@ static void left_out(void *ctx, const char *model, const char *release,
 static struct ad_store_source source(const struct args *a)
 {
 	struct ad_store_source src = { a->store, a->name, a->clean, a->features,
-	    a->model };
+	    a->model, a->max_entities ? (size_t)a->max_entities :
+	    AD_STORE_NO_ENTITIES };
 
 	return src;
 }

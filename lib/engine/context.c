@@ -184,6 +184,24 @@ static struct colstate col_state(const struct ad_context *c,
 	return s;
 }
 
+/* A group with no history yet. */
+static void empty_group(const struct ad_context *c, struct group *g)
+{
+	g->t = 0;
+	for (size_t k = 0; k < c->ncols; k++) {
+		struct colstate s = col_state(c, g, k);
+		memset(s.win, 0, c->spec.nwindows * sizeof *s.win);
+		for (size_t a = 0; a < c->spec.nalphas; a++)
+			s.ewm[a] = NAN;
+	}
+}
+
+void ad_context_reset(struct ad_context *c, size_t g)
+{
+	if (c != NULL && g < c->ngroups)
+		empty_group(c, &c->groups[g]);
+}
+
 static enum ad_status new_groups(struct ad_context *c, size_t upto,
     struct ad_error *err)
 {
@@ -200,13 +218,7 @@ static enum ad_status new_groups(struct ad_context *c, size_t upto,
 
 		if ((g->mem = ad_malloc(bytes ? bytes : 1)) == NULL)
 			return ad_error_nomem(err);
-		g->t = 0;
-		for (size_t k = 0; k < c->ncols; k++) {
-			struct colstate s = col_state(c, g, k);
-			memset(s.win, 0, c->spec.nwindows * sizeof *s.win);
-			for (size_t a = 0; a < c->spec.nalphas; a++)
-				s.ewm[a] = NAN;
-		}
+		empty_group(c, g);
 		c->ngroups++;
 	}
 	return AD_OK;

@@ -82,6 +82,10 @@ void ad_context_free(struct ad_context *c);
 enum ad_status ad_context_step(struct ad_context *c, size_t g,
     const double *x, double *const *out, struct ad_error *err);
 
+/* Forgets group g's history: its next step is as a new group's (NULL or
+ * a group never stepped: a no-op). */
+void ad_context_reset(struct ad_context *c, size_t g);
+
 /* Number of groups with state. */
 size_t ad_context_groups(const struct ad_context *c);
 

@@ -381,6 +381,8 @@ struct run {
 	void *sink_ctx;
 	struct ad_block *ob;         /* output rows (unless in place) */
 	struct ad_block *stage;      /* --sort: rows replayed in time order */
+	struct ad_featurize_entities *ents;  /* groups kept across sessions
+	                                        (ad-serve), or NULL */
 	struct store store;
 	char delim;                  /* the CSV delimiter, in and out */
 };
@@ -471,6 +473,176 @@ static enum ad_status grow_groups(struct run *r, size_t id,
 	return AD_OK;
 }
 
+/* ---- groups kept across sessions (ad-serve's entities) ----
+ *
+ * An entity (a group key) has a slot: its group id, which indexes the
+ * times last seen and the context state, and stays its own while the
+ * entity is kept. keys maps the key to its index there, slot_of the index
+ * to the slot; an eviction rebuilds keys from the entities kept, and the
+ * slots freed are reset and given to new entities. Id 0 (a missing key)
+ * is never evicted. */
+struct ad_featurize_entities {
+	size_t max;                  /* entities kept at most */
+	uint64_t evicted;
+	uint64_t tick;               /* rows seen: the clock of seen[] */
+	struct ad_hashmap *keys;     /* key -> index */
+	size_t *slot_of, slotcap;    /* index -> group id */
+	size_t *key_of, keycap;      /* group id -> index */
+	uint64_t *seen;              /* group id -> tick last seen */
+	size_t *free, nfree, freecap;  /* group ids freed */
+	size_t nids;                 /* group ids handed out: 1..nids */
+	/* the run's state that persists */
+	struct ad_context *ctx;
+	struct ad_time *last;
+	uint64_t *last_line;
+	size_t lastcap;
+};
+
+/* Room for one more entity in e's arrays, so adding it cannot fail
+ * half-way. */
+static enum ad_status entity_room(struct ad_featurize_entities *e,
+    struct ad_error *err)
+{
+	size_t idx = ad_hashmap_size(e->keys), g = e->nids + 1, cap;
+	void *p;
+
+	cap = e->slotcap;
+	if ((p = ad_grow(e->slot_of, &cap, idx + 1, sizeof *e->slot_of)) == NULL)
+		return ad_error_nomem(err);
+	e->slot_of = p;
+	e->slotcap = cap;
+	cap = e->keycap;
+	if ((p = ad_grow(e->key_of, &cap, g + 1, sizeof *e->key_of)) == NULL)
+		return ad_error_nomem(err);
+	e->key_of = p;
+	cap = e->keycap;
+	if ((p = ad_grow(e->seen, &cap, g + 1, sizeof *e->seen)) == NULL)
+		return ad_error_nomem(err);
+	e->seen = p;
+	e->keycap = cap;
+	return AD_OK;
+}
+
+/* The group id of a key in e, a new entity getting one. */
+static enum ad_status entity_of(struct ad_featurize_entities *e,
+    const char *k, size_t len, size_t *id, struct ad_error *err)
+{
+	size_t idx, g;
+	enum ad_status st;
+
+	if ((idx = ad_hashmap_find(e->keys, k, len)) != SIZE_MAX) {
+		*id = e->slot_of[idx];
+		e->seen[*id] = ++e->tick;
+		return AD_OK;
+	}
+	if ((st = entity_room(e, err)) != AD_OK ||
+	    (st = ad_hashmap_add(e->keys, k, len, &idx, NULL, err)) != AD_OK)
+		return st;
+	if (e->nfree > 0)
+		g = e->free[--e->nfree];
+	else
+		g = ++e->nids;
+	e->slot_of[idx] = g;
+	e->key_of[g] = idx;
+	e->seen[g] = ++e->tick;
+	*id = g;
+	return AD_OK;
+}
+
+/* Forgets entity id's times and context: it starts afresh. */
+static void entity_reset(struct ad_featurize_entities *e, size_t id)
+{
+	ad_context_reset(e->ctx, id);
+	if (id < e->lastcap)
+		e->last_line[id] = 0;
+}
+
+struct aged {
+	uint64_t seen;
+	size_t id;
+};
+
+/* The most recently seen first. */
+static int by_recency(const void *pa, const void *pb)
+{
+	const struct aged *a = pa, *b = pb;
+
+	return (a->seen < b->seen) - (a->seen > b->seen);
+}
+
+/* Keys of the entities a[0..keep) in a new map (*keys, their ids in
+ * *slot_of), e unchanged. */
+static enum ad_status rebuild_keys(const struct ad_featurize_entities *e,
+    const struct aged *a, size_t keep, struct ad_hashmap **keys,
+    size_t **slot_of, struct ad_error *err)
+{
+	enum ad_status st;
+
+	*keys = NULL;
+	if ((*slot_of = ad_calloc(keep + 1, sizeof **slot_of)) == NULL)
+		return ad_error_nomem(err);
+	if ((st = ad_hashmap_new(keys, 0, err)) != AD_OK)
+		return st;
+	for (size_t j = 0; j < keep; j++) {
+		size_t len, idx;
+		const char *k = ad_hashmap_key(e->keys, e->key_of[a[j].id], &len);
+
+		if ((st = ad_hashmap_add(*keys, k, len, &idx, NULL, err)) != AD_OK)
+			return st;
+		(*slot_of)[idx] = a[j].id;
+	}
+	return AD_OK;
+}
+
+/* With more than max entities, the least recently seen are evicted, down
+ * to max - max/8: the rebuild of the keys an eviction costs is paid once
+ * per max/8 new entities, not for each. */
+static enum ad_status evict(struct ad_featurize_entities *e,
+    struct ad_error *err)
+{
+	size_t n = ad_hashmap_size(e->keys), keep, cap = e->freecap;
+	struct ad_hashmap *keys = NULL;
+	size_t *slot_of = NULL, *fr;
+	struct aged *a;
+	enum ad_status st;
+
+	if (n <= e->max)
+		return AD_OK;
+	keep = e->max - e->max / 8;
+	if ((fr = ad_grow(e->free, &cap, e->nfree + n - keep, sizeof *fr)) ==
+	    NULL)
+		return ad_error_nomem(err);
+	e->free = fr;
+	e->freecap = cap;
+	if ((a = ad_malloc(n * sizeof *a)) == NULL)
+		return ad_error_nomem(err);
+	for (size_t idx = 0; idx < n; idx++) {
+		a[idx].id = e->slot_of[idx];
+		a[idx].seen = e->seen[a[idx].id];
+	}
+	qsort(a, n, sizeof *a, by_recency);
+	if ((st = rebuild_keys(e, a, keep, &keys, &slot_of, err)) != AD_OK) {
+		ad_hashmap_free(keys);
+		ad_free(slot_of);
+		ad_free(a);
+		return st;
+	}
+	for (size_t j = keep; j < n; j++) {
+		entity_reset(e, a[j].id);
+		e->free[e->nfree++] = a[j].id;
+		e->evicted++;
+	}
+	for (size_t idx = 0; idx < keep; idx++)
+		e->key_of[slot_of[idx]] = idx;
+	ad_hashmap_free(e->keys);
+	e->keys = keys;
+	ad_free(e->slot_of);
+	e->slot_of = slot_of;
+	e->slotcap = keep + 1;
+	ad_free(a);
+	return AD_OK;
+}
+
 /* The group id of row i: 0 for a missing key or without --group. */
 static enum ad_status group_of(struct run *r, const struct ad_block *b,
     size_t i, const size_t *map, size_t *id, struct ad_error *err)
@@ -487,6 +659,8 @@ static enum ad_status group_of(struct run *r, const struct ad_block *b,
 	g = &r->m->cols[r->m->group];
 	if ((k = category(b, i, map[r->m->group], g->type, buf, &len)) == NULL)
 		return AD_OK;
+	if (r->ents != NULL)
+		return entity_of(r->ents, k, len, id, err);
 	if ((st = ad_hashmap_add(r->groups, k, len, &idx, NULL, err)) != AD_OK)
 		return st;
 	*id = idx + 1;
@@ -539,8 +713,15 @@ static enum ad_status check_order(struct run *r, const struct ad_block *b,
 		return st;
 	if (r->last_line[id] != 0 && ad_timeparse_cmp(&r->times[i], &r->last[id]) < 0) {
 		if (id > 0)
-			key = ad_hashmap_key(r->groups, id - 1, &len);
+			key = ad_hashmap_key(r->groups, r->ents != NULL ?
+			    r->ents->key_of[id] : id - 1, &len);
 		ad_error_excerpt(ex, sizeof ex, key ? key : "", len, NULL);
+		if (r->ents != NULL)
+			return ad_error_at(err, AD_EDATA, in_name(r), b->line[i],
+			    r->in_of[r->m->time] + 1, "column \"%s\": time goes "
+			    "back for entity \"%s\" (earlier than its last row, "
+			    "sent before)", r->m->cols[r->m->time].name,
+			    key ? ex : "");
 		return ad_error_at(err, AD_EDATA, in_name(r),
 		    b->line[i], r->in_of[r->m->time] + 1, "column \"%s\": time "
 		    "goes back%s%s%s (the previous row is %s %llu); sort the "
@@ -1729,9 +1910,118 @@ const struct ad_schema *ad_featurize_apply_outputs(
 	return a->r.outs;
 }
 
+enum ad_status ad_featurize_entities_new(struct ad_featurize_entities **out,
+    const struct ad_featurize_apply *a, size_t max, struct ad_error *err)
+{
+	struct ad_context_spec spec = ad_featurize_model_spec(a->r.m);
+	struct ad_featurize_entities *e;
+	enum ad_status st;
+
+	*out = NULL;
+	if (a->r.nctx == 0)
+		return AD_OK;
+	if ((e = ad_calloc(1, sizeof *e)) == NULL)
+		return ad_error_nomem(err);
+	e->max = max;
+	if ((st = ad_hashmap_new(&e->keys, 0, err)) != AD_OK ||
+	    (st = ad_context_new(&e->ctx, &spec, a->r.nctx, err)) != AD_OK) {
+		ad_featurize_entities_free(e);
+		return st;
+	}
+	*out = e;
+	return AD_OK;
+}
+
+void ad_featurize_entities_free(struct ad_featurize_entities *e)
+{
+	if (e == NULL)
+		return;
+	ad_hashmap_free(e->keys);
+	ad_context_free(e->ctx);
+	ad_free(e->slot_of);
+	ad_free(e->key_of);
+	ad_free(e->seen);
+	ad_free(e->free);
+	ad_free(e->last);
+	ad_free(e->last_line);
+	ad_free(e);
+}
+
+void ad_featurize_entities_set_max(struct ad_featurize_entities *e,
+    size_t max)
+{
+	e->max = max;
+}
+
+uint64_t ad_featurize_entities_evicted(const struct ad_featurize_entities *e)
+{
+	return e == NULL ? 0 : e->evicted;
+}
+
+size_t ad_featurize_entities_count(const struct ad_featurize_entities *e)
+{
+	return e == NULL ? 0 : ad_hashmap_size(e->keys);
+}
+
+/* The session's state becomes e's: its groups, times and context. */
+static void adopt_entities(struct run *r, struct ad_featurize_entities *e)
+{
+	ad_hashmap_free(r->groups);
+	ad_context_free(r->ctx);
+	ad_free(r->last);
+	ad_free(r->last_line);
+	r->ents = e;
+	r->groups = e->keys;
+	r->ctx = e->ctx;
+	r->last = e->last;
+	r->last_line = e->last_line;
+	r->lastcap = e->lastcap;
+}
+
+/* The session's times, which growing may have moved, back in its
+ * entities. */
+static void keep_times(struct run *r)
+{
+	r->ents->last = r->last;
+	r->ents->last_line = r->last_line;
+	r->ents->lastcap = r->lastcap;
+}
+
+/* Gives the session's state back to its entities, so that the session's
+ * end frees none of it. */
+static void release_entities(struct run *r)
+{
+	keep_times(r);
+	r->groups = NULL;
+	r->ctx = NULL;
+	r->last = NULL;
+	r->last_line = NULL;
+	r->lastcap = 0;
+}
+
+/* After a block: the times handed back, entities above the bound evicted;
+ * after a failed one, the entities its rows named start afresh, as the
+ * block left their times and context apart. */
+static enum ad_status settle_entities(struct run *r, size_t n,
+    enum ad_status st, struct ad_error *err)
+{
+	struct ad_featurize_entities *e = r->ents;
+
+	keep_times(r);
+	if (st != AD_OK)
+		for (size_t i = 0; i < n; i++)
+			if (r->gids[i] != SIZE_MAX)
+				entity_reset(e, r->gids[i]);
+	if (st == AD_OK)
+		st = evict(e, err);
+	r->groups = e->keys;
+	return st;
+}
+
 enum ad_status ad_featurize_session_new(struct ad_featurize_session **out,
     const struct ad_featurize_apply *a, size_t rows,
-    ad_featurize_sink_fn sink, void *ctx, struct ad_error *err)
+    struct ad_featurize_entities *ents, ad_featurize_sink_fn sink, void *ctx,
+    struct ad_error *err)
 {
 	struct ad_featurize_session *s = ad_calloc(1, sizeof *s);
 	enum ad_status st;
@@ -1749,6 +2039,8 @@ enum ad_status ad_featurize_session_new(struct ad_featurize_session **out,
 		ad_featurize_session_free(s);
 		return st;
 	}
+	if (ents != NULL)
+		adopt_entities(&s->r, ents);
 	*out = s;
 	return AD_OK;
 }
@@ -1763,9 +2055,14 @@ enum ad_status ad_featurize_session_block(struct ad_featurize_session *s,
 		return ad_error_set(err, AD_EUSAGE, "internal: a block of %zu "
 		    "rows for a session of %zu", b->nrows, r->state_rows);
 	r->res->rows_read += b->nrows;
-	if ((st = prepare(r, b, r->in_of, 1, err)) != AD_OK)
-		return st;
-	return transform(r, b, r->in_of, err);
+	if (r->ents != NULL)
+		for (size_t i = 0; i < b->nrows; i++)
+			r->gids[i] = SIZE_MAX;
+	if ((st = prepare(r, b, r->in_of, 1, err)) == AD_OK)
+		st = transform(r, b, r->in_of, err);
+	if (r->ents != NULL)
+		st = settle_entities(r, b->nrows, st, err);
+	return st;
 }
 
 enum ad_status ad_featurize_session_end(struct ad_featurize_session *s,
@@ -1784,6 +2081,8 @@ void ad_featurize_session_free(struct ad_featurize_session *s)
 {
 	if (s == NULL)
 		return;
+	if (s->r.ents != NULL)
+		release_entities(&s->r);
 	drop_state(&s->r);
 	ad_free(s);
 }

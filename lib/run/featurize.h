@@ -150,12 +150,39 @@ const struct ad_schema *ad_featurize_apply_inputs(
 const struct ad_schema *ad_featurize_apply_outputs(
     const struct ad_featurize_apply *a);
 
+/* The groups (entities) of sessions over one apply, kept from one session
+ * to the next: each group's context state and last time, for at most max
+ * groups once a block is done (the least recently seen evicted, down to
+ * max - max/8, so that evicting is paid once per max/8 new groups). Used
+ * by one session at a time. */
+struct ad_featurize_entities;
+
+/* Entities for sessions over a (borrowed; it must outlive *e); *e is NULL
+ * when a's params have no context features, so there is nothing to keep. */
+enum ad_status ad_featurize_entities_new(struct ad_featurize_entities **e,
+    const struct ad_featurize_apply *a, size_t max, struct ad_error *err);
+
+/* Frees e; NULL is a no-op. */
+void ad_featurize_entities_free(struct ad_featurize_entities *e);
+
+/* Changes the bound; it applies from the next block on. */
+void ad_featurize_entities_set_max(struct ad_featurize_entities *e,
+    size_t max);
+
+/* Groups evicted so far, and groups kept (NULL: 0). */
+uint64_t ad_featurize_entities_evicted(const struct ad_featurize_entities *e);
+size_t ad_featurize_entities_count(const struct ad_featurize_entities *e);
+
 /* Starts a run over a (borrowed for the session's life) for blocks of at
  * most rows rows (0 or above AD_BLOCK_ROWS: AD_BLOCK_ROWS), handing its
- * rows on to sink. */
+ * rows on to sink. With ents (NULL: a run's own groups, as ad-features'),
+ * the groups are ents' and carry on from the sessions before: a group's
+ * row earlier than its last one fails (AD_EDATA, naming the group), and
+ * after any failed block the groups its rows named start afresh. */
 enum ad_status ad_featurize_session_new(struct ad_featurize_session **s,
     const struct ad_featurize_apply *a, size_t rows,
-    ad_featurize_sink_fn sink, void *ctx, struct ad_error *err);
+    struct ad_featurize_entities *ents, ad_featurize_sink_fn sink,
+    void *ctx, struct ad_error *err);
 
 /* Transforms b (the inputs' columns, at most the session's rows, or
  * AD_BLOCK_ROWS for 0; changed in place) and hands the rows on; errors name b's lines, as the runner's

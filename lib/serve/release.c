@@ -1,6 +1,8 @@
 /* A release: see release.h. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,7 +43,87 @@ struct ad_release {
 	size_t *fcol;                /* feature f is column fcol[f] of what
 	                                the model gets */
 	size_t work_size;            /* the detector's workspace */
+	struct keep *keep;           /* entities kept across requests, or
+	                                NULL (no context features) */
 };
+
+/* The features' groups (entities) carried from one request to the next;
+ * requests take the lock for their whole pass, so one release's requests
+ * with context features run one after the other. Its own allocation, so a
+ * release only read can still take it. */
+struct keep {
+	pthread_mutex_t lock;
+	struct ad_featurize_entities *ents;
+	size_t max;                     /* 0: none kept, requests run apart */
+	atomic_uint_least64_t evicted;  /* ents' count after the last pass:
+	                                   read without waiting for the lock */
+};
+
+static void keep_free(struct keep *k)
+{
+	if (k == NULL)
+		return;
+	pthread_mutex_destroy(&k->lock);
+	ad_featurize_entities_free(k->ents);
+	ad_free(k);
+}
+
+/* rel->keep, when its features have context state to carry. */
+static enum ad_status keep_open(struct ad_release *rel, struct ad_error *err)
+{
+	struct ad_featurize_entities *e;
+	enum ad_status st;
+
+	if (rel->features_apply == NULL)
+		return AD_OK;
+	if ((st = ad_featurize_entities_new(&e, rel->features_apply,
+	    AD_RELEASE_MAX_ENTITIES, err)) != AD_OK || e == NULL)
+		return st;
+	if ((rel->keep = ad_calloc(1, sizeof *rel->keep)) == NULL) {
+		ad_featurize_entities_free(e);
+		return ad_error_nomem(err);
+	}
+	if (pthread_mutex_init(&rel->keep->lock, NULL) != 0) {
+		ad_featurize_entities_free(e);
+		ad_free(rel->keep);
+		rel->keep = NULL;
+		return ad_error_set(err, AD_EIO, "cannot make a lock");
+	}
+	rel->keep->ents = e;
+	rel->keep->max = AD_RELEASE_MAX_ENTITIES;
+	atomic_init(&rel->keep->evicted, 0);
+	return AD_OK;
+}
+
+void ad_release_set_max_entities(struct ad_release *rel, size_t max)
+{
+	if (rel->keep == NULL)
+		return;
+	pthread_mutex_lock(&rel->keep->lock);
+	rel->keep->max = max;
+	if (max > 0)
+		ad_featurize_entities_set_max(rel->keep->ents, max);
+	pthread_mutex_unlock(&rel->keep->lock);
+}
+
+uint64_t ad_release_evicted(const struct ad_release *rel)
+{
+	if (rel == NULL || rel->keep == NULL)
+		return 0;
+	return atomic_load(&rel->keep->evicted);
+}
+
+size_t ad_release_entities(const struct ad_release *rel)
+{
+	size_t n;
+
+	if (rel == NULL || rel->keep == NULL)
+		return 0;
+	pthread_mutex_lock(&rel->keep->lock);
+	n = ad_featurize_entities_count(rel->keep->ents);
+	pthread_mutex_unlock(&rel->keep->lock);
+	return n;
+}
 
 /* A copy of path (NULL: none) in *name, to name the file in messages. */
 static enum ad_status name_of(const char *path, char **name,
@@ -200,6 +282,8 @@ enum ad_status ad_release_open(struct ad_release **out,
 		st = inputs_of_model(rel, err);
 	if (st == AD_OK)
 		st = make_ready(rel, err);
+	if (st == AD_OK)
+		st = keep_open(rel, err);
 out:
 	if (st != AD_OK) {
 		ad_release_free(rel);
@@ -216,6 +300,7 @@ void ad_release_free(struct ad_release *rel)
 	ad_free(rel->clean_path);
 	ad_free(rel->features_path);
 	ad_clean_apply_free(rel->clean_apply);
+	keep_free(rel->keep);
 	ad_featurize_apply_free(rel->features_apply);
 	ad_free(rel->to_features);
 	ad_free(rel->fcol);
@@ -268,6 +353,7 @@ struct pass {
 	                                 them */
 	uint64_t mid_rows;            /* ...numbered as a stream's rows */
 	struct ad_featurize_session *fs;
+	struct keep *locked;          /* the release's entities, held */
 	double *x;                    /* features of a block's rows */
 	size_t xrows;                 /* rows x holds */
 	double *contrib;              /* explain: one row's contributions */
@@ -356,6 +442,11 @@ static void pass_free(struct pass *p)
 	ad_counter_free(p->seen);
 	ad_block_free(p->mid);
 	ad_featurize_session_free(p->fs);
+	if (p->locked != NULL) {
+		atomic_store(&p->locked->evicted,
+		    ad_featurize_entities_evicted(p->locked->ents));
+		pthread_mutex_unlock(&p->locked->lock);
+	}
 	ad_free(p->x);
 	ad_free(p->contrib);
 	ad_free(p->order);
@@ -389,8 +480,16 @@ static enum ad_status pass_open(struct pass *p, const struct ad_release *rel,
 	if (rel->mid != NULL && (st = ad_block_new(&p->mid, rel->mid->ncols,
 	    rows ? rows : 1, err)) != AD_OK)
 		return st;
+	if (rel->keep != NULL) {
+		pthread_mutex_lock(&rel->keep->lock);
+		if (rel->keep->max > 0)
+			p->locked = rel->keep;
+		else
+			pthread_mutex_unlock(&rel->keep->lock);
+	}
 	if (rel->features_apply != NULL && (st = ad_featurize_session_new(
-	    &p->fs, rel->features_apply, rows, score_block, p, err)) != AD_OK)
+	    &p->fs, rel->features_apply, rows, p->locked ? p->locked->ents :
+	    NULL, score_block, p, err)) != AD_OK)
 		return st;
 	return AD_OK;
 }

@@ -10,7 +10,12 @@
  * gives it, and a request reads no file and writes none.
  *
  * A release is read-only once open: any number of threads may score through
- * it at once.
+ * it at once, but for one thing. Time-context features (lags, diff,
+ * rolling, ewm) need the rows an entity (a group key) sent before, so the
+ * release keeps each entity's context state and last time from one request
+ * to the next, for at most a bound of entities (the least recently seen
+ * evicted): its requests' passes take a lock, one after the other, when
+ * its features params have context features.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +36,19 @@ struct ad_release;
 enum ad_status ad_release_open(struct ad_release **rel,
     const char *clean_params, const char *features_params,
     const char *model, struct ad_error *err);
+
+/* Entities kept unless told otherwise. */
+#define AD_RELEASE_MAX_ENTITIES 100000
+
+/* Bounds the entities rel keeps to max; applies from the next block of
+ * rows on. 0 keeps none: each request starts every entity afresh, and
+ * requests run at once again. */
+void ad_release_set_max_entities(struct ad_release *rel, size_t max);
+
+/* Entities evicted from rel so far, and entities kept now (0 when its
+ * features have no context, or rel is NULL). */
+uint64_t ad_release_evicted(const struct ad_release *rel);
+size_t ad_release_entities(const struct ad_release *rel);
 
 /* Frees rel; NULL is a no-op. */
 void ad_release_free(struct ad_release *rel);

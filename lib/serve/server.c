@@ -682,6 +682,16 @@ static enum ad_status server_families(struct ad_server *s,
 		st = ad_meters_write_family(b, "adkit_serve_release_current",
 		    "gauge", "1 for the release the unversioned path serves, 0 for "
 		    "the other releases loaded.", release_l, 2, names, v, n, err);
+	for (size_t i = 0, j = 0; i < ad_store_count(store); i++)
+		for (size_t k = 0; k < ad_store_versions(store, i); k++)
+			v[j++] = (double)ad_release_evicted(
+			    ad_store_release_at(store, i, k));
+	if (st == AD_OK)
+		st = ad_meters_write_family(b,
+		    "adkit_serve_entities_evicted_total", "counter", "Entities "
+		    "(group keys) whose context state was evicted, the least "
+		    "recently seen, to keep at most --max-entities per release.",
+		    release_l, 2, names, v, n, err);
 out:
 	ad_free(names);
 	ad_free(v);

@@ -488,6 +488,12 @@ enum ad_status ad_store_open(struct ad_store **out,
 		ad_store_free(s);
 		return st;
 	}
+	/* kept releases too: the bound may have been another's */
+	for (size_t i = 0; src->max_entities > 0 && i < s->nm; i++)
+		for (size_t k = 0; k < s->m[i].nv; k++)
+			ad_release_set_max_entities(s->m[i].v[k].sh->rel,
+			    src->max_entities == AD_STORE_NO_ENTITIES ? 0 :
+			    src->max_entities);
 	*out = s;
 	return AD_OK;
 }
@@ -505,7 +511,7 @@ enum ad_status ad_store_single(struct ad_store **out, const char *name,
     struct ad_error *err)
 {
 	const struct ad_store_source src = { NULL, name, clean, features,
-	    model };
+	    model, 0 };
 
 	return ad_store_open(out, &src, NULL, 0, NULL, NULL, err);
 }

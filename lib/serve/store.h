@@ -33,7 +33,13 @@ struct ad_store_source {
 	const char *clean;
 	const char *features;
 	const char *model;
+	size_t max_entities;     /* entities each release keeps (0: its
+	                            default, AD_RELEASE_MAX_ENTITIES;
+	                            AD_STORE_NO_ENTITIES: none) */
 };
+
+/* max_entities for none: each request starts every entity afresh. */
+#define AD_STORE_NO_ENTITIES SIZE_MAX
 
 /* Receives a release that failed to load (it is left out). */
 typedef void (*ad_store_warn_fn)(void *ctx, const char *model,

@@ -33,9 +33,12 @@ setup_file() {
 }
 
 # Starts ad-serve with the arguments given on 127.0.0.1, port 0, and waits
-# (at most 10 s) for the port it prints; sets PORT, URL and SERVER.
+# (at most 10 s) for the port it prints; sets PORT, URL and SERVER. The
+# tests here send the fixture's series again and again, so each request
+# stands alone (--max-entities 0); ad-serve-context.bats tests the entities'
+# state kept from one request to the next.
 start_server() {
-	ad-serve --listen 127.0.0.1:0 "$@" > port.txt 2> server.log &
+	ad-serve --listen 127.0.0.1:0 --max-entities 0 "$@" > port.txt 2> server.log &
 	SERVER=$!
 	for _ in $(seq 100); do
 		grep -q '^listening on ' port.txt 2>/dev/null && break

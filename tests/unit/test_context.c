@@ -237,6 +237,19 @@ static void test_edges(void)
 	/* a group of its own is not disturbed by the others */
 	v = 1;
 	CHECK(ad_context_step(c, 0, &v, &o, &err) == AD_OK && isnan(out[2]));
+	/* a group reset has no past again; the others keep theirs */
+	ad_context_reset(c, 5);
+	ad_context_reset(c, 99);   /* never stepped: nothing */
+	ad_context_reset(NULL, 0);
+	v = 4;
+	CHECK(ad_context_step(c, 5, &v, &o, &err) == AD_OK);
+	for (int f = 0; f < 8; f++)
+		CHECK(isnan(out[f]));
+	v = 6;
+	CHECK(ad_context_step(c, 5, &v, &o, &err) == AD_OK);
+	CHECK(isnan(out[0]) && out[1] == 2 && out[2] == 4 && out[7] == 4);
+	v = 3;
+	CHECK(ad_context_step(c, 0, &v, &o, &err) == AD_OK && out[1] == 2);
 	ad_context_free(c);
 	ad_context_free(NULL);
 }

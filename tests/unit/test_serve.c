@@ -565,6 +565,25 @@ static enum ad_status score_json(void *ctx, struct ad_error *err)
 	return st;
 }
 
+/* score_json through the release opened afresh, keeping one entity of
+ * the two: the entities' state made, grown and evicted. */
+static enum ad_status score_json_fresh(void *ctx, struct ad_error *err)
+{
+	struct ad_release *rel;
+	enum ad_status st;
+
+	(void)ctx;
+	if ((st = ad_release_open(&rel, path_of("ts.clean.params"),
+	    path_of("ts.features.params"), path_of("ts.model"), err)) != AD_OK)
+		return st;
+	ad_release_set_max_entities(rel, 1);
+	if ((st = score_json(rel, err)) == AD_OK)
+		CHECK(ad_release_evicted(rel) == 1 &&
+		    ad_release_entities(rel) == 1);
+	ad_release_free(rel);
+	return st;
+}
+
 static void test_release_features(void)
 {
 	struct ad_release *rel;
@@ -583,8 +602,17 @@ static void test_release_features(void)
 	    memcmp(want, got, nw) == 0);
 	free(want);
 	free(got);
+	/* the entities' times carry on: the same rows again go back in time */
+	CHECK(score_json(rel, &err) == AD_EDATA);
+	CHECK(strstr(err.msg, "time goes back for entity \"x\"") != NULL);
+	CHECK(ad_release_evicted(rel) == 0 && ad_release_entities(rel) == 2);
+	/* keeping none, each call starts afresh */
+	ad_release_set_max_entities(rel, 0);
+	CHECK(score_json(rel, &err) == AD_OK);
 	oom_loop("release score rows", score_json, rel, NULL);
 	ad_release_free(rel);
+	oom_loop("release score rows, entities kept", score_json_fresh, NULL,
+	    NULL);
 }
 
 static enum ad_status open_single(void *ctx, struct ad_error *err)

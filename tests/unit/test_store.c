@@ -109,7 +109,7 @@ static uint64_t failed_by(const struct ad_store *s)
 
 static void test_rescan(void)
 {
-	struct ad_store_source src = { path_of("store"), NULL, NULL, NULL, NULL };
+	struct ad_store_source src = { path_of("store"), NULL, NULL, NULL, NULL, 0 };
 	struct ad_store *s1, *s2, *s3, *s4, *s5, *s6;
 	struct ad_error err;
 
@@ -179,7 +179,7 @@ static void test_rescan(void)
 static void test_single(void)
 {
 	struct ad_store_source src = { NULL, "solo", NULL, NULL,
-	    path_of("z.model") };
+	    path_of("z.model"), 0 };
 	struct ad_store *a, *b;
 	struct ad_error err;
 
@@ -200,7 +200,7 @@ static struct ad_store *before;
 
 static enum ad_status rescan(void *ctx, struct ad_error *err)
 {
-	struct ad_store_source src = { path_of("store"), NULL, NULL, NULL, NULL };
+	struct ad_store_source src = { path_of("store"), NULL, NULL, NULL, NULL, 0 };
 	struct ad_store *s;
 	enum ad_status st;
 
