@@ -136,6 +136,6 @@ demo_tree() {
 	run podman logs "$id"
 	podman rm "$id"
 	assert_line 'listening on 127.0.0.1:8080'
-	assert_line 'ad-serve: SIGHUP: reloaded, 1 models'
+	assert_line 'ad-serve: SIGHUP: reloaded, 1 models, nothing changed'
 	[ "$status_of_stop" = 0 ]
 }
