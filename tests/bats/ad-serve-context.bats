@@ -8,6 +8,7 @@
 # teardown.
 
 load helper
+load serve
 
 TS="$FIX/features-ts.csv"
 BATCH="$BATS_FILE_TMPDIR/batch.csv"
@@ -29,25 +30,14 @@ setup_file() {
 # port 0, and waits (at most 10 s) for the port it prints; sets URL and
 # SERVER.
 start_server() {
-	local d="$BATS_FILE_TMPDIR" port
-	ad-serve -q --listen 127.0.0.1:0 -m "$d/model" --clean-params "$d/clean.params" \
-		--features-params "$d/features.params" --name m "$@" > port.txt 2> server.log &
-	SERVER=$!
-	for _ in $(seq 100); do
-		grep -q '^listening on ' port.txt 2>/dev/null && break
-		kill -0 "$SERVER" 2>/dev/null || break
-		sleep 0.1
-	done
-	port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' port.txt)
-	[ -n "$port" ] || { cat server.log; return 1; }
-	URL="http://127.0.0.1:$port/v2/models/m"
+	local d="$BATS_FILE_TMPDIR"
+	serve_start -q -m "$d/model" --clean-params "$d/clean.params" \
+		--features-params "$d/features.params" --name m "$@" &&
+		URL="$URL/v2/models/m"
 }
 
 teardown() {
-	if [ -n "${SERVER:-}" ]; then
-		kill "$SERVER" 2>/dev/null || true
-		wait "$SERVER" 2>/dev/null || true
-	fi
+	serve_stop
 }
 
 # POSTs CSV file $1 to the model; the answer goes to stdout.

@@ -7,6 +7,7 @@
 # 127.0.0.1, port 0, and are stopped by PID in teardown.
 
 load helper
+load serve
 
 TS="$FIX/features-ts.csv"
 
@@ -55,23 +56,11 @@ make_store() {
 # stands alone (--max-entities 0); ad-serve-context.bats tests the entities'
 # state kept from one request to the next.
 start_server() {
-	ad-serve --listen 127.0.0.1:0 --max-entities 0 "$@" > port.txt 2> server.log &
-	SERVER=$!
-	for _ in $(seq 100); do
-		grep -q '^listening on ' port.txt 2>/dev/null && break
-		kill -0 "$SERVER" 2>/dev/null || break
-		sleep 0.1
-	done
-	PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' port.txt)
-	[ -n "$PORT" ] || { cat server.log; return 1; }
-	URL="http://127.0.0.1:$PORT"
+	serve_start --max-entities 0 "$@"
 }
 
 teardown() {
-	if [ -n "${SERVER:-}" ]; then
-		kill "$SERVER" 2>/dev/null || true
-		wait "$SERVER" 2>/dev/null || true
-	fi
+	serve_stop
 }
 
 # POSTs the fixture as CSV to path $1; the answer goes to stdout.

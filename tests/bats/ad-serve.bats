@@ -5,6 +5,7 @@
 # for every detector. Each test stops its server by PID in teardown.
 
 load helper
+load serve
 
 TS="$FIX/features-ts.csv"
 DETECTORS="iforest eif ocsvm autoencoder zscore knn lof hbos ecod pca"
@@ -38,23 +39,11 @@ setup_file() {
 # stands alone (--max-entities 0); ad-serve-context.bats tests the entities'
 # state kept from one request to the next.
 start_server() {
-	ad-serve --listen 127.0.0.1:0 --max-entities 0 "$@" > port.txt 2> server.log &
-	SERVER=$!
-	for _ in $(seq 100); do
-		grep -q '^listening on ' port.txt 2>/dev/null && break
-		kill -0 "$SERVER" 2>/dev/null || break
-		sleep 0.1
-	done
-	PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' port.txt)
-	[ -n "$PORT" ] || { cat server.log; return 1; }
-	URL="http://127.0.0.1:$PORT"
+	serve_start --max-entities 0 "$@"
 }
 
 teardown() {
-	if [ -n "${SERVER:-}" ]; then
-		kill "$SERVER" 2>/dev/null || true
-		wait "$SERVER" 2>/dev/null || true
-	fi
+	serve_stop
 }
 
 STORE() { echo "$BATS_FILE_TMPDIR/store"; }
