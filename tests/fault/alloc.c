@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "../stack_hash.h"
 
 /* Global state is the point here: it stands for the process's heap. */
 static long fail_at = -1;    /* 0: no failure; -1: not read yet */
@@ -36,21 +37,6 @@ static atomic_long live;     /* blocks allocated and not freed */
 #define MAX_SITES (1 << 20)
 static int recording;        /* ADKIT_ALLOC_SITES is set */
 static uint64_t site[MAX_SITES]; /* allocation n's call stack, hashed */
-
-/* An FNV-1a hash of the return addresses above the allocator: the same
- * line reached through the same calls, whatever the loop iteration. */
-static uint64_t stack_hash(void)
-{
-	void *pc[48];
-	int k = backtrace(pc, 48);
-	uint64_t h = 14695981039346656037u;
-
-	for (int i = 0; i < k; i++) {
-		h ^= (uint64_t)(uintptr_t)pc[i];
-		h *= 1099511628211u;
-	}
-	return h;
-}
 
 static void write_sites(const char *path)
 {

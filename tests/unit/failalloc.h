@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "alloc.h"
+#include "../stack_hash.h"
 
 /* Allocations past this many are not recorded (each its own site). */
 #define FAILALLOC_SITES 200000
@@ -27,22 +28,6 @@ static int hit;            /* an allocation failed in this run */
 static size_t largest;     /* the largest single request */
 static int recording;      /* hash each allocation's call stack */
 static uint64_t site[FAILALLOC_SITES + 1]; /* allocation c's call stack */
-
-/* An FNV-1a hash of the return addresses above the allocator: the same
- * line reached through the same calls hashes the same, whatever the loop
- * iteration. */
-static uint64_t stack_hash(void)
-{
-	void *pc[48];
-	int k = backtrace(pc, 48);
-	uint64_t h = 14695981039346656037u;
-
-	for (int i = 0; i < k; i++) {
-		h ^= (uint64_t)(uintptr_t)pc[i];
-		h *= 1099511628211u;
-	}
-	return h;
-}
 
 static int should_fail(size_t n)
 {
